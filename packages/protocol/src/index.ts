@@ -1,0 +1,96 @@
+export {
+  CLOSE_CODES,
+  ERROR_CODES,
+  ErrorBodySchema,
+  ErrorCodeSchema,
+  IdSchema,
+  LIMITS,
+  PROTOCOL_VERSION,
+  SeqSchema,
+  TimestampSchema,
+} from './common.js';
+export type { CloseCode, ErrorBody, ErrorCode } from './common.js';
+export {
+  AGENT_STATES,
+  AgentIdSchema,
+  AgentStateSchema,
+  EVENT_KINDS,
+  EventBodySchema,
+  ThreadEventSchema,
+  ToolNameSchema,
+} from './events.js';
+export type { AgentState, EventBody, EventKind, ThreadEvent, ThreadEventOf } from './events.js';
+export {
+  BranchSchema,
+  LINK_STATES,
+  LinkStateSchema,
+  LogBodySchema,
+  LogEntrySchema,
+  ProviderIdSchema,
+  RUNTIME_KINDS,
+  RUNTIME_STATUSES,
+  RUNTIME_STEPS,
+  RepoSchema,
+  RuntimeKindSchema,
+  RuntimeSchema,
+  RuntimeStatusSchema,
+  RuntimeStepSchema,
+  STEP_STATES,
+  StepStateSchema,
+  ThreadSchema,
+  UserSchema,
+} from './resources.js';
+export type {
+  LinkState,
+  LogBody,
+  LogEntry,
+  Runtime,
+  RuntimeKind,
+  RuntimeStatus,
+  RuntimeStep,
+  StepState,
+  Thread,
+  User,
+} from './resources.js';
+export {
+  ConfigResponseSchema,
+  CreateRuntimeRequestSchema,
+  CreateThreadRequestSchema,
+  EventPageQuerySchema,
+  EventPageResponseSchema,
+  IdParamsSchema,
+  LogPageQuerySchema,
+  LogPageResponseSchema,
+  RuntimeListResponseSchema,
+  SendMessageRequestSchema,
+  SendMessageResponseSchema,
+  ThreadListResponseSchema,
+  UpdateThreadRequestSchema,
+} from './rest.js';
+export type {
+  ConfigResponse,
+  CreateRuntimeRequest,
+  CreateThreadRequest,
+  EventPageResponse,
+  LogPageResponse,
+  RuntimeListResponse,
+  SendMessageRequest,
+  SendMessageResponse,
+  ThreadListResponse,
+  UpdateThreadRequest,
+} from './rest.js';
+export { ClientFrameSchema, ServerFrameSchema, TopicSchema, parseTopic } from './stream.js';
+export type { ClientFrame, SeqTopic, ServerFrame, ServerFrameOf, Topic } from './stream.js';
+export {
+  FromRuntimeFrameSchema,
+  FromRuntimeMessageSchema,
+  ToRuntimeFrameSchema,
+  ToRuntimeMessageSchema,
+} from './link.js';
+export type {
+  FromRuntimeFrame,
+  FromRuntimeMessage,
+  LinkFrame,
+  ToRuntimeFrame,
+  ToRuntimeMessage,
+} from './link.js';

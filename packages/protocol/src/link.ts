@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { AgentIdSchema, EventBodySchema } from './events.js';
+import { IdSchema, LIMITS, SeqSchema } from './common.js';
+
+/**
+ * The runtime link: one WebSocket between the BFF and a runtime, whichever side dialled.
+ *
+ * The dialler sends `hello`; the listener answers `welcome` or closes with a close code. After
+ * that both sides send `data` frames numbered 1, 2, 3… per direction and acknowledge what they
+ * have durably handled with `ack` (cumulative). A side keeps what the other has not acknowledged
+ * and, after a reconnect, resends everything above the `lastReceived` the other side reported in
+ * its `hello` / `welcome`. Receivers drop a `data` frame whose seq they have already handled, so a
+ * resend is never handled twice. `ping` / `pong` are the heartbeats.
+ */
+
+/** A message from the BFF to a runtime. */
+export const ToRuntimeMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('message.send'),
+    threadId: IdSchema,
+    /** The stored `message.user` event's seq in its thread. */
+    seq: SeqSchema,
+    clientId: z.string().min(1).max(128),
+    text: z.string().max(LIMITS.maxMessageChars),
+    agent: AgentIdSchema,
+  }),
+  z.object({ type: z.literal('thread.cancel'), threadId: IdSchema }),
+  /** The runtime should stop its work and exit. */
+  z.object({ type: z.literal('runtime.shutdown'), reason: z.string().max(200) }),
+]);
+export type ToRuntimeMessage = z.infer<typeof ToRuntimeMessageSchema>;
+
+/** A message from a runtime to the BFF. */
+export const FromRuntimeMessageSchema = z.discriminatedUnion('type', [
+  /** An event an agent produced; the BFF stores it in the thread and gives it a seq. */
+  z.object({ type: z.literal('thread.event'), threadId: IdSchema, event: EventBodySchema }),
+  /** What the runtime is and can do; sent after every handshake. */
+  z.object({
+    type: z.literal('runtime.info'),
+    version: z.string().max(64),
+    agents: z.array(z.object({ id: AgentIdSchema, label: z.string().max(200) })),
+    /** The workspace's folder name and git remote, shown in the picker. */
+    project: z.string().max(200).nullable(),
+    gitRemote: z.string().max(2048).nullable(),
+  }),
+]);
+export type FromRuntimeMessage = z.infer<typeof FromRuntimeMessageSchema>;
+
+/** Both link directions share one frame shape; the payload differs by direction. */
+function linkFrameSchema<T extends z.ZodType>(message: T) {
+  return z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('hello'),
+      protocol: z.number().int(),
+      runtimeId: IdSchema,
+      /** The runtime's credential (sandbox) or the user's API token (machine). */
+      token: z.string().min(16).max(512),
+      /** The highest `data` seq this side has handled from the other, for resends. */
+      lastReceived: SeqSchema,
+    }),
+    z.strictObject({
+      type: z.literal('welcome'),
+      protocol: z.number().int(),
+      runtimeId: IdSchema,
+      lastReceived: SeqSchema,
+    }),
+    z.strictObject({ type: z.literal('data'), seq: z.number().int().positive(), message }),
+    z.strictObject({ type: z.literal('ack'), upTo: SeqSchema }),
+    z.strictObject({ type: z.literal('ping'), t: z.number() }),
+    z.strictObject({ type: z.literal('pong'), t: z.number() }),
+  ]);
+}
+
+/** Frames a runtime receives. */
+export const ToRuntimeFrameSchema = linkFrameSchema(ToRuntimeMessageSchema);
+export type ToRuntimeFrame = z.infer<typeof ToRuntimeFrameSchema>;
+
+/** Frames the BFF receives from a runtime. */
+export const FromRuntimeFrameSchema = linkFrameSchema(FromRuntimeMessageSchema);
+export type FromRuntimeFrame = z.infer<typeof FromRuntimeFrameSchema>;
+
+/** A link frame without its payload type, for code that handles either direction. */
+export type LinkFrame<M> =
+  | { type: 'hello'; protocol: number; runtimeId: string; token: string; lastReceived: number }
+  | { type: 'welcome'; protocol: number; runtimeId: string; lastReceived: number }
+  | { type: 'data'; seq: number; message: M }
+  | { type: 'ack'; upTo: number }
+  | { type: 'ping'; t: number }
+  | { type: 'pong'; t: number };

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { AgentIdSchema } from './events.js';
+import { IdSchema, SeqSchema, TimestampSchema } from './common.js';
+
+export const RUNTIME_KINDS = ['sandbox', 'machine'] as const;
+/** `sandbox`: a provider made it. `machine`: a user's computer that dialled in. */
+export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
+export type RuntimeKind = z.infer<typeof RuntimeKindSchema>;
+
+export const RUNTIME_STATUSES = ['starting', 'ready', 'offline', 'stopping', 'stopped', 'failed'] as const;
+export const RuntimeStatusSchema = z.enum(RUNTIME_STATUSES);
+export type RuntimeStatus = z.infer<typeof RuntimeStatusSchema>;
+
+/** The state of the runtime link as the BFF sees it. */
+export const LINK_STATES = ['connecting', 'open', 'resuming', 'offline'] as const;
+export const LinkStateSchema = z.enum(LINK_STATES);
+export type LinkState = z.infer<typeof LinkStateSchema>;
+
+/** Provider ids; `process` is the default and needs nothing installed. */
+export const ProviderIdSchema = z.string().min(1).max(32).regex(/^[a-z0-9-]+$/);
+
+/** A GitHub repository as `owner/name`. */
+export const RepoSchema = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a repository is "owner/name"');
+
+/** A git branch name, checked loosely (git checks the rest). */
+export const BranchSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^(?!-)[A-Za-z0-9._/-]+$/, 'not a branch name');
+
+export const RuntimeSchema = z.object({
+  id: IdSchema,
+  name: z.string().max(200),
+  kind: RuntimeKindSchema,
+  provider: ProviderIdSchema,
+  status: RuntimeStatusSchema,
+  link: LinkStateSchema,
+  /** The repository cloned into the workspace, if any. */
+  repo: RepoSchema.nullable(),
+  branch: BranchSchema.nullable(),
+  /** The agent a new thread uses unless the message names another. */
+  agent: AgentIdSchema,
+  /** The seq of the newest runtime-log entry. */
+  logSeq: SeqSchema,
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type Runtime = z.infer<typeof RuntimeSchema>;
+
+export const RUNTIME_STEPS = ['create', 'clone', 'install', 'settings', 'start', 'ready'] as const;
+export const RuntimeStepSchema = z.enum(RUNTIME_STEPS);
+export type RuntimeStep = z.infer<typeof RuntimeStepSchema>;
+
+export const STEP_STATES = ['started', 'ok', 'failed', 'skipped'] as const;
+export const StepStateSchema = z.enum(STEP_STATES);
+export type StepState = z.infer<typeof StepStateSchema>;
+
+/** The body of a runtime-log entry. */
+export const LogBodySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('step'),
+    step: RuntimeStepSchema,
+    state: StepStateSchema,
+    /** Set when the step ended. */
+    durationMs: z.number().nonnegative().optional(),
+    /** What the step printed, or why it failed or was skipped. */
+    detail: z.string().max(16 * 1024).optional(),
+  }),
+  z.object({
+    kind: z.literal('link'),
+    state: LinkStateSchema,
+    detail: z.string().max(4096).optional(),
+  }),
+  z.object({
+    kind: z.literal('status'),
+    status: RuntimeStatusSchema,
+    detail: z.string().max(4096).optional(),
+  }),
+  z.object({
+    kind: z.literal('error'),
+    message: z.string().max(16 * 1024),
+    /** What the user can do about it. */
+    hint: z.string().max(4096).optional(),
+  }),
+]);
+export type LogBody = z.infer<typeof LogBodySchema>;
+
+export const LogEntrySchema = z.intersection(
+  z.object({ runtimeId: IdSchema, seq: SeqSchema, at: TimestampSchema }),
+  LogBodySchema,
+);
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+export const ThreadSchema = z.object({
+  id: IdSchema,
+  runtimeId: IdSchema,
+  title: z.string().max(200),
+  /** The seq of the newest event. */
+  lastSeq: SeqSchema,
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type Thread = z.infer<typeof ThreadSchema>;
+
+export const UserSchema = z.object({
+  id: IdSchema,
+  name: z.string().max(200),
+});
+export type User = z.infer<typeof UserSchema>;

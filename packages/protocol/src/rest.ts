@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { AgentIdSchema, ThreadEventSchema } from './events.js';
+import { IdSchema, LIMITS, SeqSchema } from './common.js';
+import {
+  BranchSchema,
+  LogEntrySchema,
+  ProviderIdSchema,
+  RepoSchema,
+  RuntimeKindSchema,
+  RuntimeSchema,
+  ThreadSchema,
+  UserSchema,
+} from './resources.js';
+
+/** `GET /api/config`: what this BFF offers. Readable without signing in. */
+export const ConfigResponseSchema = z.object({
+  protocol: z.number().int(),
+  /** The signed-in user, or null. */
+  user: UserSchema.nullable(),
+  providers: z.array(
+    z.object({
+      id: ProviderIdSchema,
+      label: z.string(),
+      kind: RuntimeKindSchema,
+      description: z.string(),
+    }),
+  ),
+  agents: z.array(z.object({ id: AgentIdSchema, label: z.string(), description: z.string() })),
+  github: z.object({ enabled: z.boolean() }),
+  limits: z.object({
+    maxMessageChars: z.number().int(),
+    maxBodyBytes: z.number().int(),
+  }),
+});
+export type ConfigResponse = z.infer<typeof ConfigResponseSchema>;
+
+/** `POST /api/runtimes` */
+export const CreateRuntimeRequestSchema = z.strictObject({
+  provider: ProviderIdSchema,
+  /** Shown in the picker; defaults to the repository or a generated name. */
+  name: z.string().trim().min(1).max(200).optional(),
+  repo: RepoSchema.optional(),
+  branch: BranchSchema.optional(),
+  /** The default agent of the runtime's threads. @default "shell" */
+  agent: AgentIdSchema.optional(),
+});
+export type CreateRuntimeRequest = z.infer<typeof CreateRuntimeRequestSchema>;
+
+export const RuntimeListResponseSchema = z.object({ runtimes: z.array(RuntimeSchema) });
+export type RuntimeListResponse = z.infer<typeof RuntimeListResponseSchema>;
+
+/** `GET /api/runtimes/:id/log?after=SEQ` */
+export const LogPageQuerySchema = z.object({
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(LIMITS.maxEventsPage).default(LIMITS.maxEventsPage),
+});
+export const LogPageResponseSchema = z.object({
+  entries: z.array(LogEntrySchema),
+  /** The newest seq of the log when the page was read. */
+  lastSeq: SeqSchema,
+});
+export type LogPageResponse = z.infer<typeof LogPageResponseSchema>;
+
+/** `POST /api/runtimes/:id/threads` */
+export const CreateThreadRequestSchema = z.strictObject({
+  title: z.string().trim().min(1).max(200).optional(),
+});
+export type CreateThreadRequest = z.infer<typeof CreateThreadRequestSchema>;
+
+/** `PATCH /api/threads/:id` */
+export const UpdateThreadRequestSchema = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+});
+export type UpdateThreadRequest = z.infer<typeof UpdateThreadRequestSchema>;
+
+export const ThreadListResponseSchema = z.object({ threads: z.array(ThreadSchema) });
+export type ThreadListResponse = z.infer<typeof ThreadListResponseSchema>;
+
+/** `GET /api/threads/:id/events?after=SEQ&limit=N` */
+export const EventPageQuerySchema = LogPageQuerySchema;
+export const EventPageResponseSchema = z.object({
+  events: z.array(ThreadEventSchema),
+  lastSeq: SeqSchema,
+});
+export type EventPageResponse = z.infer<typeof EventPageResponseSchema>;
+
+/** `POST /api/threads/:id/messages` */
+export const SendMessageRequestSchema = z.strictObject({
+  /** Chosen by the client; sending the same id again stores the message once. */
+  clientId: z.string().min(8).max(128).regex(/^[A-Za-z0-9_-]+$/),
+  text: z.string().min(1).max(LIMITS.maxMessageChars),
+  /** Which agent answers; defaults to the runtime's agent. */
+  agent: AgentIdSchema.optional(),
+});
+export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
+
+export const SendMessageResponseSchema = z.object({
+  event: ThreadEventSchema,
+  /** False when this clientId had been sent before and the stored message is returned. */
+  created: z.boolean(),
+});
+export type SendMessageResponse = z.infer<typeof SendMessageResponseSchema>;
+
+/** Route parameters. */
+export const IdParamsSchema = z.object({ id: IdSchema });
