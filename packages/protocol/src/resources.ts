@@ -23,7 +23,7 @@ export const ProviderIdSchema = z.string().min(1).max(32).regex(/^[a-z0-9-]+$/);
 export const RepoSchema = z
   .string()
   .max(200)
-  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a repository is "owner/name"');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/, 'a repository is "owner/name"');
 
 /** A git branch name, checked loosely (git checks the rest). */
 export const BranchSchema = z

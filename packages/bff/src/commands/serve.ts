@@ -1,0 +1,70 @@
+import { Command, Option } from 'commander';
+import { createLogger } from '../remote-chat.js';
+import { startServer, type RunningServer } from '../server.js';
+import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
+
+export interface ServeFlags {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  allowedOrigins?: string[];
+  logLevel: string;
+}
+
+/** Starts the server and prints where to open it; the plain function behind `serve`. */
+export async function serve(flags: ServeFlags, print: (line: string) => void = console.log): Promise<RunningServer> {
+  const running = await startServer({
+    port: flags.port,
+    host: flags.host,
+    dataDir: resolveDataDir(flags.dataDir),
+    ...(flags.databaseUrl && { databaseUrl: flags.databaseUrl }),
+    allowedOrigins: flags.allowedOrigins ?? [],
+    logger: createLogger(flags.logLevel),
+  });
+  print(`Remote Chat is running at ${running.url}`);
+  print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
+  return running;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the BFF and the portal (the default command)')
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0 picks a free one)')
+        .env('REMOTE_CHAT_PORT')
+        .default(8787)
+        .argParser((v) => {
+          const port = Number(v);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${v}`);
+          return port;
+        }),
+    )
+    .addOption(new Option('--host <address>', 'address to bind; 0.0.0.0 to accept other machines').env('REMOTE_CHAT_HOST').default('127.0.0.1'))
+    .addOption(dataDirOption())
+    .addOption(databaseUrlOption())
+    .addOption(
+      new Option('--allowed-origins <origins>', 'comma-separated origins whose pages may embed the chat')
+        .env('REMOTE_CHAT_ALLOWED_ORIGINS')
+        .argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    )
+    .addOption(new Option('--log-level <level>', 'log level').env('REMOTE_CHAT_LOG_LEVEL').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .action(async (flags: ServeFlags) => {
+      const running = await serve(flags);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        running.chat.logger.info({ signal }, 'shutting down');
+        running.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            running.chat.logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { Auth } from '../auth.js';
+import { openStore } from '../store/open-store.js';
+import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
+
+/** Makes a one-time sign-in token for the owner in the given store. */
+export async function createSigninToken(flags: { dataDir: string; databaseUrl?: string }): Promise<string> {
+  const store = await openStore({ dataDir: resolveDataDir(flags.dataDir), databaseUrl: flags.databaseUrl });
+  try {
+    return await new Auth(store).createOwnerSignin();
+  } finally {
+    await store.close();
+  }
+}
+
+export function signinLinkCommand(): Command {
+  return new Command('signin-link')
+    .description('print a fresh one-time sign-in link for the owner of a running server')
+    .option('--url <url>', 'the server\'s address', 'http://127.0.0.1:8787')
+    .addOption(dataDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags: { url: string; dataDir: string; databaseUrl?: string }) => {
+      const token = await createSigninToken(flags);
+      console.log(`${flags.url.replace(/\/$/, '')}/auth/signin?token=${token}`);
+    });
+}

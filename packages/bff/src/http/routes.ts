@@ -1,0 +1,234 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import {
+  CreateRuntimeRequestSchema,
+  CreateThreadRequestSchema,
+  EventPageQuerySchema,
+  IdParamsSchema,
+  LIMITS,
+  LogPageQuerySchema,
+  PROTOCOL_VERSION,
+  SendMessageRequestSchema,
+  UpdateThreadRequestSchema,
+  type ConfigResponse,
+  type EventPageResponse,
+  type LogPageResponse,
+  type RuntimeListResponse,
+  type SendMessageResponse,
+  type ThreadListResponse,
+} from '@remote-chat/protocol';
+import type { z } from 'zod';
+import type { Auth, Caller } from '../auth.js';
+import { RemoteChatError, notFound } from '../errors.js';
+import { publicThread, type Journal } from '../journal.js';
+import type { Provider } from '../providers/provider.js';
+import type { RuntimeManager } from '../runtime-manager.js';
+import { newId } from '../secrets.js';
+import type { Store, ThreadRecord } from '../store/store.js';
+import { isAllowedOrigin } from './origins.js';
+
+export interface RoutesDeps {
+  store: Store;
+  auth: Auth;
+  journal: Journal;
+  runtimes: RuntimeManager;
+  providers: ReadonlyMap<string, Provider>;
+  allowedOrigins: readonly string[];
+}
+
+/** Parses with a protocol schema or answers 400 with the fields that failed. */
+function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new RemoteChatError(
+    'bad_request',
+    `Invalid ${what}: ${result.error.issues.map((i) => `${i.path.join('.') || what} ${i.message}`).join('; ')}.`,
+    { issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  );
+}
+
+type Handler = (req: Request, res: Response, caller: Caller) => Promise<void>;
+
+/**
+ * The REST routes under the mount path. Each handler validates its input with the protocol
+ * schemas, checks ownership through the services (which answer not_found for other users'
+ * resources), and answers JSON.
+ */
+export function createRoutes(deps: RoutesDeps): express.Router {
+  const { store, auth, journal, runtimes, providers } = deps;
+  const router = express.Router();
+  router.use(express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
+
+  const authed =
+    (handler: Handler) =>
+    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        const caller = await auth.authenticate({ cookie: req.headers.cookie });
+        if (!caller) throw new RemoteChatError('unauthorized', 'Sign in first: open the sign-in link the server printed.');
+        // Cookies ride along on cross-site requests; writes must come from an allowed page.
+        if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req, deps.allowedOrigins)) {
+          throw new RemoteChatError('forbidden', 'This origin may not change anything here.');
+        }
+        await handler(req, res, caller);
+      } catch (error) {
+        next(error);
+      }
+    };
+
+  async function ownThread(caller: Caller, id: unknown): Promise<ThreadRecord> {
+    const { id: threadId } = parse(IdParamsSchema, { id }, 'thread id');
+    const thread = await store.getThread(threadId);
+    if (!thread || thread.userId !== caller.user.id) throw notFound('thread');
+    return thread;
+  }
+
+  function runtimeId(req: Request): string {
+    return parse(IdParamsSchema, req.params, 'runtime id').id;
+  }
+
+  router.get('/config', async (req, res, next) => {
+    try {
+      const caller = await auth.authenticate({ cookie: req.headers.cookie });
+      const body: ConfigResponse = {
+        protocol: PROTOCOL_VERSION,
+        user: caller?.user ?? null,
+        providers: [...providers.values()].map((p) => ({ id: p.id, label: p.label, kind: p.kind, description: p.description })),
+        agents: [{ id: 'shell', label: 'Shell', description: 'Runs each message as a bash command line in the workspace.' }],
+        github: { enabled: false },
+        limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
+      };
+      res.json(body);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get(
+    '/runtimes',
+    authed(async (_req, res, caller) => {
+      const list = await store.listRuntimes(caller.user.id);
+      res.json({ runtimes: list.map((r) => runtimes.toPublic(r)) } satisfies RuntimeListResponse);
+    }),
+  );
+
+  router.post(
+    '/runtimes',
+    authed(async (req, res, caller) => {
+      const body = parse(CreateRuntimeRequestSchema, req.body, 'runtime');
+      res.status(201).json(await runtimes.create(caller.user.id, body));
+    }),
+  );
+
+  router.get(
+    '/runtimes/:id',
+    authed(async (req, res, caller) => {
+      res.json(runtimes.toPublic(await runtimes.get(caller.user.id, runtimeId(req))));
+    }),
+  );
+
+  router.delete(
+    '/runtimes/:id',
+    authed(async (req, res, caller) => {
+      await runtimes.delete(caller.user.id, runtimeId(req));
+      res.status(204).end();
+    }),
+  );
+
+  router.get(
+    '/runtimes/:id/log',
+    authed(async (req, res, caller) => {
+      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
+      const { after, limit } = parse(LogPageQuerySchema, req.query, 'query');
+      const entries = await store.listLog(runtime.id, after, limit);
+      const latest = await store.getRuntime(runtime.id);
+      res.json({ entries, lastSeq: latest?.logSeq ?? runtime.logSeq } satisfies LogPageResponse);
+    }),
+  );
+
+  router.get(
+    '/runtimes/:id/threads',
+    authed(async (req, res, caller) => {
+      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
+      const threads = await store.listThreads(runtime.id);
+      res.json({ threads: threads.map(publicThread) } satisfies ThreadListResponse);
+    }),
+  );
+
+  router.post(
+    '/runtimes/:id/threads',
+    authed(async (req, res, caller) => {
+      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
+      const body = parse(CreateThreadRequestSchema, req.body ?? {}, 'thread');
+      const thread = await store.createThread({
+        id: newId('th'),
+        runtimeId: runtime.id,
+        userId: caller.user.id,
+        title: body.title ?? 'New thread',
+        titled: body.title !== undefined,
+      });
+      journal.notifyThread(thread);
+      res.status(201).json(publicThread(thread));
+    }),
+  );
+
+  router.get(
+    '/threads/:id',
+    authed(async (req, res, caller) => {
+      res.json(publicThread(await ownThread(caller, req.params.id)));
+    }),
+  );
+
+  router.patch(
+    '/threads/:id',
+    authed(async (req, res, caller) => {
+      const thread = await ownThread(caller, req.params.id);
+      const body = parse(UpdateThreadRequestSchema, req.body, 'thread');
+      const updated = await store.updateThread(thread.id, { title: body.title, titled: true });
+      if (!updated) throw notFound('thread');
+      journal.notifyThread(updated);
+      res.json(publicThread(updated));
+    }),
+  );
+
+  router.get(
+    '/threads/:id/events',
+    authed(async (req, res, caller) => {
+      const thread = await ownThread(caller, req.params.id);
+      const { after, limit } = parse(EventPageQuerySchema, req.query, 'query');
+      const events = await store.listEvents(thread.id, after, limit);
+      const latest = await store.getThread(thread.id);
+      res.json({ events, lastSeq: latest?.lastSeq ?? thread.lastSeq } satisfies EventPageResponse);
+    }),
+  );
+
+  router.post(
+    '/threads/:id/messages',
+    authed(async (req, res, caller) => {
+      const thread = await ownThread(caller, req.params.id);
+      const body = parse(SendMessageRequestSchema, req.body, 'message');
+      const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      runtimes.assertAvailable(runtime);
+      const { event, created } = await journal.appendEvent(thread, {
+        kind: 'message.user',
+        clientId: body.clientId,
+        text: body.text,
+        agent: body.agent ?? runtime.agent,
+      });
+      if (event.kind !== 'message.user') throw new RemoteChatError('conflict', 'That client id names another event.');
+      // A retry of a stored message is not delivered again: the agent saw it the first time.
+      if (created) runtimes.deliver(thread, event);
+      res.status(created ? 202 : 200).json({ event, created } satisfies SendMessageResponse);
+    }),
+  );
+
+  router.post(
+    '/threads/:id/cancel',
+    authed(async (req, res, caller) => {
+      const thread = await ownThread(caller, req.params.id);
+      runtimes.cancel(thread);
+      res.status(202).json({ ok: true });
+    }),
+  );
+
+  router.use((_req, _res, next) => next(new RemoteChatError('not_found', 'No such route.')));
+  return router;
+}

@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import type { ThreadEvent } from '@remote-chat/protocol';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/support/temp-dir.js';
+import { Hub } from './hub.js';
+import { Journal } from './journal.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+
+async function setup() {
+  const store = await openSqliteStore({ file: join(tempDir(), 'hub.db') });
+  const owner = await store.ensureOwner('Owner');
+  await store.createRuntime({ id: 'rt_1', userId: owner.id, name: 'r', kind: 'sandbox', provider: 'process', repo: null, branch: null, agent: 'shell' });
+  const thread = await store.createThread({ id: 'th_1', runtimeId: 'rt_1', userId: owner.id, title: 't', titled: true });
+  const hub = new Hub<ThreadEvent>((topic, after, limit) => store.listEvents(topic.slice('thread:'.length), after, limit));
+  const journal = new Journal(store, hub as never);
+  const append = (i: number) => journal.appendEvent(thread, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${i}\n` });
+  return { store, hub, journal, append };
+}
+
+function collect(hub: Hub<ThreadEvent>, after: number) {
+  const seqs: number[] = [];
+  const caughtUp: number[] = [];
+  const subscription = hub.subscribe('thread:th_1', {
+    after,
+    onEntry: (e) => seqs.push(e.seq),
+    onCaughtUp: (seq) => caughtUp.push(seq),
+  });
+  return { seqs, caughtUp, subscription };
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('hub', () => {
+  it('replays every stored event after the asked seq, then delivers live ones', async () => {
+    const { hub, append, store } = await setup();
+    for (let i = 1; i <= 10; i++) await append(i);
+    const { seqs, caughtUp } = collect(hub, 4);
+    await until(() => caughtUp.length > 0);
+    expect(seqs).toEqual([5, 6, 7, 8, 9, 10]);
+    expect(caughtUp).toEqual([10]);
+    await append(11);
+    await until(() => seqs.length === 7);
+    expect(seqs.at(-1)).toBe(11);
+    await store.close();
+  });
+
+  it('replays a long thread across pages', async () => {
+    const { hub, store } = await setup();
+    for (let i = 0; i < 2500; i++) await store.appendEvent('th_1', { kind: 'status', state: 'idle' });
+    const { seqs, caughtUp } = collect(hub, 0);
+    await until(() => caughtUp.length > 0);
+    expect(seqs).toHaveLength(2500);
+    expect(seqs.every((s, i) => s === i + 1)).toBe(true);
+    await store.close();
+  });
+
+  it('has no gap and no duplicate when subscribing while events are being appended', async () => {
+    const { hub, append, store } = await setup();
+    for (let i = 1; i <= 200; i++) await append(i);
+    // Appends keep running while subscribers join at different points.
+    const writing = (async () => {
+      for (let i = 201; i <= 1200; i++) await append(i);
+    })();
+    const subscribers = [];
+    for (let k = 0; k < 20; k++) {
+      subscribers.push(collect(hub, k * 37));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await writing;
+    for (const [k, s] of subscribers.entries()) {
+      await until(() => s.seqs.at(-1) === 1200);
+      const expected = Array.from({ length: 1200 - k * 37 }, (_, i) => k * 37 + i + 1);
+      expect(s.seqs).toEqual(expected);
+    }
+    await store.close();
+  });
+
+  it('stops delivering after close', async () => {
+    const { hub, append, store } = await setup();
+    const { seqs, caughtUp, subscription } = collect(hub, 0);
+    await until(() => caughtUp.length > 0);
+    await append(1);
+    await until(() => seqs.length === 1);
+    subscription.close();
+    await append(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seqs).toEqual([1]);
+    expect(hub.size).toBe(0);
+    await store.close();
+  });
+
+  it('heals a gap in live delivery from the store', async () => {
+    const { hub, store } = await setup();
+    const { seqs, caughtUp } = collect(hub, 0);
+    await until(() => caughtUp.length > 0);
+    // Two events stored, but only the second is published (as if publishes raced).
+    await store.appendEvent('th_1', { kind: 'status', state: 'running' });
+    const { event } = await store.appendEvent('th_1', { kind: 'status', state: 'idle' });
+    hub.publish('thread:th_1', event);
+    await until(() => seqs.length === 2);
+    expect(seqs).toEqual([1, 2]);
+    await store.close();
+  });
+});

@@ -1,0 +1,164 @@
+/** An entry of a seq topic: a thread event or a runtime-log entry. */
+export interface SeqEntry {
+  seq: number;
+}
+
+/** Reads stored entries of a topic with a seq above `after`, in order, at most `limit`. */
+export type EntrySource<E extends SeqEntry> = (topic: string, after: number, limit: number) => Promise<E[]>;
+
+export interface SubscribeOptions<E extends SeqEntry> {
+  /** Deliver entries with a seq above this one. @default 0 */
+  after?: number;
+  /** Called once per entry, in seq order, never twice for one seq. */
+  onEntry: (entry: E) => void;
+  /** Called each time the subscriber has every stored entry and is on live delivery. */
+  onCaughtUp?: (seq: number) => void;
+  /** Called if reading the store fails; the subscription is closed. */
+  onError?: (error: unknown) => void;
+}
+
+export interface Subscription {
+  /** The seq of the last entry delivered. */
+  readonly seq: number;
+  close(): void;
+}
+
+/** Rows per store read while replaying. */
+const PAGE = 1000;
+
+class SeqSubscriber<E extends SeqEntry> implements Subscription {
+  seq: number;
+  closed = false;
+  /** Reading from the store; live entries are not delivered directly meanwhile. */
+  private catchingUp = false;
+  /** A live entry arrived during a store read, which may have missed it: read again. */
+  private missed = false;
+
+  constructor(
+    private readonly topic: string,
+    private readonly source: EntrySource<E>,
+    private readonly options: SubscribeOptions<E>,
+    private readonly detach: (subscriber: SeqSubscriber<E>) => void,
+  ) {
+    this.seq = options.after ?? 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.detach(this);
+  }
+
+  /** A live entry from `publish`. */
+  offer(entry: E): void {
+    if (this.closed || entry.seq <= this.seq) return;
+    if (this.catchingUp) {
+      this.missed = true;
+      return;
+    }
+    if (entry.seq === this.seq + 1) {
+      this.deliver(entry);
+      return;
+    }
+    // A gap: something was published out of order or before we saw it. The store has it.
+    void this.catchUp();
+  }
+
+  /**
+   * Reads the store until it has nothing newer. Publishing happens after the commit, so an entry
+   * published during a read is either in that read's result or flagged as missed and read again;
+   * the switch to live delivery happens synchronously after a read that saw no publish.
+   */
+  async catchUp(): Promise<void> {
+    if (this.catchingUp || this.closed) return;
+    this.catchingUp = true;
+    try {
+      for (;;) {
+        this.missed = false;
+        const page = await this.source(this.topic, this.seq, PAGE);
+        if (this.closed) return;
+        for (const entry of page) {
+          if (entry.seq === this.seq + 1) this.deliver(entry);
+          else if (entry.seq > this.seq + 1) throw new Error(`${this.topic}: store skipped from ${this.seq} to ${entry.seq}`);
+          if (this.closed) return;
+        }
+        if (page.length === PAGE || this.missed) continue;
+        break;
+      }
+    } catch (error) {
+      this.catchingUp = false;
+      this.options.onError?.(error);
+      this.close();
+      return;
+    }
+    this.catchingUp = false;
+    this.options.onCaughtUp?.(this.seq);
+  }
+
+  private deliver(entry: E): void {
+    this.seq = entry.seq;
+    this.options.onEntry(entry);
+  }
+}
+
+/**
+ * Per-topic fan-out with replay. Seq topics (`thread:ID`, `runtime-log:ID`) replay stored entries
+ * after a seq and then go live with no gap and no duplicate; plain topics (`runtimes`,
+ * `threads:ID`) only fan out what is published while listening.
+ *
+ * Writers must publish an entry only after it is committed, and per topic in seq order (the
+ * services serialise append-then-publish per topic); the subscriber still heals a gap from the store.
+ */
+export class Hub<E extends SeqEntry = SeqEntry> {
+  private readonly seqTopics = new Map<string, Set<SeqSubscriber<E>>>();
+  private readonly plainTopics = new Map<string, Set<(message: unknown) => void>>();
+
+  constructor(private readonly source: EntrySource<E>) {}
+
+  subscribe(topic: string, options: SubscribeOptions<E>): Subscription {
+    let subscribers = this.seqTopics.get(topic);
+    if (!subscribers) this.seqTopics.set(topic, (subscribers = new Set()));
+    const subscriber = new SeqSubscriber(topic, this.source, options, (s) => this.removeSeq(topic, s));
+    // Registered before the first read, so nothing published from now on can slip past it.
+    subscribers.add(subscriber);
+    void subscriber.catchUp();
+    return subscriber;
+  }
+
+  publish(topic: string, entry: E): void {
+    const subscribers = this.seqTopics.get(topic);
+    if (!subscribers) return;
+    for (const subscriber of subscribers) subscriber.offer(entry);
+  }
+
+  listen(topic: string, listener: (message: unknown) => void): () => void {
+    let listeners = this.plainTopics.get(topic);
+    if (!listeners) this.plainTopics.set(topic, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.plainTopics.delete(topic);
+    };
+  }
+
+  notify(topic: string, message: unknown): void {
+    const listeners = this.plainTopics.get(topic);
+    if (!listeners) return;
+    for (const listener of listeners) listener(message);
+  }
+
+  /** Number of subscribers and listeners, for tests and metrics. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.seqTopics.values()) n += s.size;
+    for (const l of this.plainTopics.values()) n += l.size;
+    return n;
+  }
+
+  private removeSeq(topic: string, subscriber: SeqSubscriber<E>): void {
+    const subscribers = this.seqTopics.get(topic);
+    if (!subscribers) return;
+    subscribers.delete(subscriber);
+    if (subscribers.size === 0) this.seqTopics.delete(topic);
+  }
+}

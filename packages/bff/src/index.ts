@@ -1,0 +1,16 @@
+export { Auth, SESSION_COOKIE } from './auth.js';
+export type { Caller } from './auth.js';
+export { RemoteChatError } from './errors.js';
+export { Hub } from './hub.js';
+export type { EntrySource, SeqEntry, SubscribeOptions, Subscription } from './hub.js';
+export { ProcessProvider } from './providers/process-provider.js';
+export type { ProcessProviderOptions } from './providers/process-provider.js';
+export type { Provider, ProvisionContext, RuntimeEndpoint, StepOutcome } from './providers/provider.js';
+export { REDACTED_PATHS, createLogger, createRemoteChat } from './remote-chat.js';
+export type { RemoteChat, RemoteChatOptions } from './remote-chat.js';
+export { startServer } from './server.js';
+export type { RunningServer, ServerOptions } from './server.js';
+export { openStore } from './store/open-store.js';
+export { openPostgresStore } from './store/postgres-store.js';
+export { openSqliteStore } from './store/sqlite-store.js';
+export type { AppendResult, RuntimeRecord, Store, ThreadRecord } from './store/store.js';

@@ -1,0 +1,50 @@
+import type { RuntimeKind, RuntimeStep } from '@remote-chat/protocol';
+
+/** What a step's work reports back: a line of detail, or that the step did not apply. */
+export type StepOutcome = { detail?: string } | { skipped: string } | void;
+
+/** What the BFF gives a provider while it makes or restarts a runtime. */
+export interface ProvisionContext {
+  runtimeId: string;
+  /** The credential the runtime must accept on its link; the provider hands it over privately. */
+  token: string;
+  repo: string | null;
+  branch: string | null;
+  agent: string;
+  /** Aborted when the runtime is deleted while starting. */
+  signal: AbortSignal;
+  /**
+   * Runs one step and records it in the runtime log (`started`, then `ok` / `failed` /
+   * `skipped` with its duration). A step that throws fails the runtime.
+   */
+  step(step: RuntimeStep, work: () => Promise<StepOutcome>): Promise<void>;
+  /** Saves provider-private state (ids, paths, ports) so a restarted BFF can find the runtime. */
+  saveState(state: Record<string, unknown>): Promise<void>;
+}
+
+/** Where the BFF dials the runtime's link once it runs. */
+export interface RuntimeEndpoint {
+  linkUrl: string;
+}
+
+/**
+ * Makes sandbox runtimes. A provider runs the `create`, `clone`, `install`, `settings` and
+ * `start` steps; the BFF then dials the runtime's link and records `ready`.
+ */
+export interface Provider {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: RuntimeKind;
+  readonly description: string;
+  /** Makes a new runtime and starts it. */
+  provision(context: ProvisionContext): Promise<RuntimeEndpoint>;
+  /**
+   * Finds a runtime made earlier (after a BFF restart). Returns its endpoint if it still runs,
+   * or null when it is gone.
+   */
+  probe(state: Record<string, unknown>): Promise<RuntimeEndpoint | null>;
+  /** Starts a runtime whose process is gone but whose resources remain (the `start` step). */
+  restart(context: ProvisionContext, state: Record<string, unknown>): Promise<RuntimeEndpoint>;
+  /** Stops the runtime and releases what it holds. Safe to call on a runtime that is gone. */
+  destroy(state: Record<string, unknown>): Promise<void>;
+}

@@ -1,0 +1,150 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CLOSE_CODES, type LogEntry, type ThreadEvent } from '@remote-chat/protocol';
+import type express from 'express';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { Auth } from './auth.js';
+import { errorHandler } from './http/error-handler.js';
+import { isAllowedOrigin } from './http/origins.js';
+import { createRoutes } from './http/routes.js';
+import { Hub } from './hub.js';
+import { Journal } from './journal.js';
+import { ProcessProvider } from './providers/process-provider.js';
+import type { Provider } from './providers/provider.js';
+import { RuntimeManager } from './runtime-manager.js';
+import { ServerSecret } from './secrets.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { STREAM_MAX_PAYLOAD, StreamConnection, type StreamLimits } from './stream.js';
+
+export interface RemoteChatOptions {
+  /** Where the SQLite database, the server secret and process runtimes live. */
+  dataDir: string;
+  /** `postgres://…` to use Postgres; SQLite in `dataDir` when unset. */
+  databaseUrl?: string;
+  /** A store to use instead of opening one (tests, custom deployments). */
+  store?: Store;
+  /** Providers offered under New. @default [the process provider] */
+  providers?: Provider[];
+  /** Origins, besides the BFF's own, whose pages may use the API with the user's cookie. @default [] */
+  allowedOrigins?: string[];
+  /** The WebSocket path browsers connect to. @default '/api/stream' */
+  streamPath?: string;
+  /** Where the process provider clones `owner/name` from. @default 'https://github.com' */
+  gitBaseUrl?: string;
+  /** @default a pino logger at `info` on stderr, with secrets redacted */
+  logger?: Logger;
+  stream?: StreamLimits;
+}
+
+export interface RemoteChat {
+  /** The REST API; mount it at `/api` (or wherever `streamPath`'s folder is). */
+  router: express.Router;
+  /** Routes a WebSocket upgrade for `streamPath`; returns false for other paths. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  auth: Auth;
+  store: Store;
+  runtimes: RuntimeManager;
+  logger: Logger;
+  /** Re-attaches the runtimes that were up before a restart. */
+  resume(): Promise<void>;
+  /** Closes links and sockets and the store; runtimes keep running. */
+  close(): Promise<void>;
+}
+
+/** Paths pino must never print: credentials travel in these. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'token',
+  '*.token',
+  'headers.authorization',
+  'headers.cookie',
+];
+
+export function createLogger(level = 'info'): Logger {
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination(2));
+}
+
+/**
+ * Builds the BFF: store, hub, runtime manager, REST router and the stream's upgrade handler.
+ * Mount `router` beside an existing backend and route upgrades to `handleUpgrade`.
+ *
+ * @example
+ * const chat = await createRemoteChat({ dataDir: './data' });
+ * app.use('/api', chat.router);
+ * server.on('upgrade', (req, socket, head) => chat.handleUpgrade(req, socket, head) || socket.destroy());
+ */
+export async function createRemoteChat(options: RemoteChatOptions): Promise<RemoteChat> {
+  const logger = options.logger ?? createLogger();
+  const store = options.store ?? (await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
+  const secret = ServerSecret.load(options.dataDir);
+  const hub = new Hub<ThreadEvent | LogEntry>((topic, after, limit) => {
+    const colon = topic.indexOf(':');
+    const id = topic.slice(colon + 1);
+    return topic.startsWith('thread:') ? store.listEvents(id, after, limit) : store.listLog(id, after, limit);
+  });
+  const journal = new Journal(store, hub);
+  const providerList = options.providers ?? [
+    new ProcessProvider({ dataDir: options.dataDir, ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }) }),
+  ];
+  const providers = new Map(providerList.map((p) => [p.id, p]));
+  const runtimes = new RuntimeManager({ store, journal, hub, providers, secret, logger });
+  const auth = new Auth(store);
+  const allowedOrigins = options.allowedOrigins ?? [];
+  const streamPath = options.streamPath ?? '/api/stream';
+
+  const router = createRoutes({ store, auth, journal, runtimes, providers, allowedOrigins });
+  router.use(errorHandler(logger));
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_PAYLOAD, perMessageDeflate: false });
+
+  function refuse(socket: Duplex, status: number, text: string): void {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== streamPath) return false;
+    // Cross-site WebSocket hijacking: a page elsewhere could open this socket with our cookie.
+    if (!isAllowedOrigin(req, allowedOrigins)) {
+      refuse(socket, 403, 'Forbidden');
+      return true;
+    }
+    auth.authenticate({ cookie: req.headers.cookie }).then(
+      (caller) => {
+        if (!caller) {
+          refuse(socket, 401, 'Unauthorized');
+          return;
+        }
+        sockets.handleUpgrade(req, socket, head, (ws) => {
+          new StreamConnection(ws, caller.user, { store, hub, runtimes, ...(options.stream && { limits: options.stream }) });
+        });
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'stream authentication failed');
+        refuse(socket, 500, 'Internal Server Error');
+      },
+    );
+    return true;
+  }
+
+  return {
+    router,
+    handleUpgrade,
+    auth,
+    store,
+    runtimes,
+    logger,
+    resume: () => runtimes.resumeAll(),
+    async close() {
+      for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
+      sockets.close();
+      await runtimes.close();
+      await journal.drain();
+      await store.close();
+    },
+  };
+}

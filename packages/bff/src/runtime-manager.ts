@@ -1,0 +1,407 @@
+import {
+  CLOSE_CODES,
+  FromRuntimeMessageSchema,
+  type CreateRuntimeRequest,
+  type FromRuntimeMessage,
+  type LinkState,
+  type LogEntry,
+  type Runtime,
+  type RuntimeStatus,
+  type RuntimeStep,
+  type ThreadEvent,
+  type ToRuntimeMessage,
+} from '@remote-chat/protocol';
+import { LinkDialer, LinkSession } from '@remote-chat/runtime';
+import type { Logger } from 'pino';
+import { RemoteChatError, notFound } from './errors.js';
+import type { Hub } from './hub.js';
+import type { Journal } from './journal.js';
+import type { Provider, ProvisionContext, RuntimeEndpoint } from './providers/provider.js';
+import { newId, type ServerSecret } from './secrets.js';
+import type { RuntimeRecord, Store, ThreadRecord } from './store/store.js';
+import { topics } from './topics.js';
+
+type RuntimeLink = LinkSession<ToRuntimeMessage, FromRuntimeMessage>;
+
+/** A runtime this BFF holds a link to, or is bringing up. */
+interface LiveRuntime {
+  id: string;
+  userId: string;
+  session: RuntimeLink;
+  dialer: LinkDialer<ToRuntimeMessage, FromRuntimeMessage> | null;
+  /** Aborted when the runtime is deleted or the BFF closes. */
+  abort: AbortController;
+  link: LinkState;
+  /** Threads known to belong to this runtime: a runtime may only write to its own. */
+  threads: Set<string>;
+}
+
+/** The frames `runtimes` subscribers get. */
+export type RuntimesMessage = { type: 'runtime'; runtime: Runtime } | { type: 'runtime-removed'; id: string };
+
+/** Statuses after which a runtime takes no more work. */
+const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface RuntimeManagerOptions {
+  store: Store;
+  journal: Journal;
+  hub: Hub<ThreadEvent | LogEntry>;
+  providers: ReadonlyMap<string, Provider>;
+  secret: ServerSecret;
+  logger: Logger;
+  /** How long `ready` waits for the link to open. @default 15_000 */
+  linkTimeoutMs?: number;
+}
+
+/**
+ * Brings runtimes up through their providers, holds their links, relays messages to them and
+ * stores what they send back. Knows nothing of HTTP.
+ */
+export class RuntimeManager {
+  private readonly live = new Map<string, LiveRuntime>();
+  private readonly starting = new Set<Promise<void>>();
+
+  constructor(private readonly options: RuntimeManagerOptions) {}
+
+  /** The public view of a stored runtime, with the live link state. */
+  toPublic(record: RuntimeRecord): Runtime {
+    const { userId: _u, providerState: _p, info: _i, linkReceived: _l, ...runtime } = record;
+    return { ...runtime, link: this.live.get(record.id)?.link ?? 'offline' };
+  }
+
+  async create(userId: string, request: CreateRuntimeRequest): Promise<Runtime> {
+    const provider = this.options.providers.get(request.provider);
+    if (!provider) {
+      throw new RemoteChatError('bad_request', `Unknown provider "${request.provider}".`, {
+        providers: [...this.options.providers.keys()],
+      });
+    }
+    const record = await this.options.store.createRuntime({
+      id: newId('rt'),
+      userId,
+      name: request.name ?? request.repo ?? `${provider.id} runtime`,
+      kind: provider.kind,
+      provider: provider.id,
+      repo: request.repo ?? null,
+      branch: request.branch ?? null,
+      agent: request.agent ?? 'shell',
+    });
+    this.publishRuntime(record);
+    this.track(this.bringUp(record, provider, 'provision'));
+    return this.toPublic(record);
+  }
+
+  /** A runtime the user owns, or not_found (also when it exists but is someone else's). */
+  async get(userId: string, id: string): Promise<RuntimeRecord> {
+    const record = await this.options.store.getRuntime(id);
+    if (!record || record.userId !== userId) throw notFound('runtime');
+    return record;
+  }
+
+  async delete(userId: string, id: string): Promise<void> {
+    const record = await this.get(userId, id);
+    const live = this.live.get(id);
+    live?.abort.abort();
+    await this.setStatus(record.id, 'stopping', 'Stopping on request.');
+    if (live) {
+      await live.dialer?.stop();
+      live.session.detach(CLOSE_CODES.goingAway, 'runtime deleted');
+      this.live.delete(id);
+    }
+    const provider = this.options.providers.get(record.provider);
+    try {
+      await provider?.destroy(record.providerState);
+    } catch (error) {
+      this.options.logger.warn({ runtimeId: id, err: message(error) }, 'provider could not destroy the runtime');
+    }
+    await this.options.journal.drain();
+    await this.options.store.deleteRuntime(id);
+    this.options.hub.notify(topics.runtimes(record.userId), { type: 'runtime-removed', id } satisfies RuntimesMessage);
+  }
+
+  /** Queues a stored user message for the runtime's agent. */
+  deliver(thread: ThreadRecord, event: Extract<ThreadEvent, { kind: 'message.user' }>): void {
+    const live = this.requireLive(thread.runtimeId);
+    live.threads.add(thread.id);
+    live.session.send({
+      type: 'message.send',
+      threadId: thread.id,
+      seq: event.seq,
+      clientId: event.clientId,
+      text: event.text,
+      agent: event.agent,
+    });
+  }
+
+  cancel(thread: ThreadRecord): void {
+    this.requireLive(thread.runtimeId).session.send({ type: 'thread.cancel', threadId: thread.id });
+  }
+
+  /** Throws runtime_unavailable unless the runtime can take work now or once its link is back. */
+  assertAvailable(record: RuntimeRecord): void {
+    if (ENDED.has(record.status) || !this.live.has(record.id)) {
+      throw new RemoteChatError(
+        'runtime_unavailable',
+        `The runtime is ${record.status}; start a new runtime to continue.`,
+      );
+    }
+  }
+
+  /**
+   * Re-attaches the runtimes that were up when the BFF last stopped. A runtime whose process
+   * still runs is dialled again, not restarted; one that is gone is restarted by its provider
+   * (its workspace and threads are kept), or marked failed if it never finished starting.
+   */
+  async resumeAll(): Promise<void> {
+    const records = await this.options.store.listRuntimes(null);
+    await Promise.all(
+      records
+        .filter((r) => r.kind === 'sandbox' && !ENDED.has(r.status))
+        .map(async (record) => {
+          const provider = this.options.providers.get(record.provider);
+          if (!provider) {
+            await this.fail(record, `Provider "${record.provider}" is not configured on this server.`);
+            return;
+          }
+          const endpoint = await provider.probe(record.providerState).catch(() => null);
+          if (endpoint) {
+            const live = this.ensureLive(record);
+            await this.options.journal.appendLog(record.id, { kind: 'link', state: 'resuming', detail: 'BFF restarted; re-attaching.' });
+            this.track(
+              this.connect(live, endpoint).then(
+                () => this.setStatus(record.id, 'ready'),
+                (error) => this.fail(record, `Could not re-attach: ${message(error)}`),
+              ),
+            );
+          } else if (record.status === 'starting') {
+            await this.fail(record, 'The server stopped while this runtime was starting.', 'Delete it and create a new one.');
+          } else {
+            await this.options.journal.appendLog(record.id, {
+              kind: 'error',
+              message: 'The runtime process is gone (the host restarted or it was stopped).',
+              hint: 'Restarting it in its workspace; threads and files are kept.',
+            });
+            await this.setStatus(record.id, 'offline');
+            this.track(this.bringUp(record, provider, 'restart'));
+          }
+        }),
+    );
+  }
+
+  /** Closes every link; runtimes keep running and are re-attached by the next start. */
+  async close(): Promise<void> {
+    for (const live of this.live.values()) live.abort.abort();
+    await Promise.allSettled([...this.starting]);
+    await Promise.all(
+      [...this.live.values()].map(async (live) => {
+        await live.dialer?.stop();
+        live.session.detach(CLOSE_CODES.goingAway, 'server shutting down');
+      }),
+    );
+    this.live.clear();
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error) => this.options.logger.error({ err: message(error) }, 'runtime task failed'));
+    this.starting.add(tracked);
+    void tracked.finally(() => this.starting.delete(tracked));
+  }
+
+  private async bringUp(record: RuntimeRecord, provider: Provider, mode: 'provision' | 'restart'): Promise<void> {
+    const live = this.ensureLive(record);
+    const context = this.context(record, live);
+    try {
+      const endpoint =
+        mode === 'provision' ? await provider.provision(context) : await provider.restart(context, record.providerState);
+      await context.step('ready', async () => {
+        await this.connect(live, endpoint);
+        return { detail: 'Link open; the agent is listening.' };
+      });
+      await this.setStatus(record.id, 'ready');
+    } catch (error) {
+      if (live.abort.signal.aborted) return;
+      await this.fail(record, message(error), 'Check the step output above, then delete this runtime and create a new one.');
+    }
+  }
+
+  private context(record: RuntimeRecord, live: LiveRuntime): ProvisionContext {
+    const { journal, store } = this.options;
+    return {
+      runtimeId: record.id,
+      token: this.tokenFor(record.id),
+      repo: record.repo,
+      branch: record.branch,
+      agent: record.agent,
+      signal: live.abort.signal,
+      saveState: async (state) => {
+        const updated = await store.updateRuntime(record.id, { providerState: state });
+        if (updated) record.providerState = updated.providerState;
+      },
+      step: async (step: RuntimeStep, work) => {
+        if (live.abort.signal.aborted) throw new Error('cancelled');
+        const started = performance.now();
+        await journal.appendLog(record.id, { kind: 'step', step, state: 'started' });
+        try {
+          const outcome = await work();
+          const durationMs = Math.round(performance.now() - started);
+          if (outcome && 'skipped' in outcome) {
+            await journal.appendLog(record.id, { kind: 'step', step, state: 'skipped', durationMs, detail: outcome.skipped });
+          } else {
+            await journal.appendLog(record.id, {
+              kind: 'step',
+              step,
+              state: 'ok',
+              durationMs,
+              ...(outcome?.detail !== undefined && { detail: outcome.detail.slice(0, 16_000) }),
+            });
+          }
+        } catch (error) {
+          const durationMs = Math.round(performance.now() - started);
+          await journal.appendLog(record.id, {
+            kind: 'step',
+            step,
+            state: 'failed',
+            durationMs,
+            detail: message(error).slice(0, 16_000),
+          });
+          throw error;
+        }
+      },
+    };
+  }
+
+  /** The runtime's link credential: derived from the server secret, never stored. */
+  private tokenFor(runtimeId: string): string {
+    return this.options.secret.derive('runtime-link', runtimeId);
+  }
+
+  private ensureLive(record: RuntimeRecord): LiveRuntime {
+    const existing = this.live.get(record.id);
+    if (existing) return existing;
+    const live: LiveRuntime = {
+      id: record.id,
+      userId: record.userId,
+      dialer: null,
+      abort: new AbortController(),
+      link: 'offline',
+      threads: new Set(),
+      session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage>({
+        inbound: FromRuntimeMessageSchema,
+        lastReceived: record.linkReceived,
+        onMessage: (incoming, seq) => this.receive(live, incoming, seq),
+      }),
+    };
+    live.session.onState((state, detail) => void this.linkChanged(live, state, detail));
+    this.live.set(record.id, live);
+    return live;
+  }
+
+  private async connect(live: LiveRuntime, endpoint: RuntimeEndpoint): Promise<void> {
+    await live.dialer?.stop();
+    const opened = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          stop();
+          reject(new Error('the runtime did not answer on its link in time'));
+        },
+        this.options.linkTimeoutMs ?? 15_000,
+      );
+      const stop = live.session.onState((state) => {
+        if (state !== 'open') return;
+        clearTimeout(timer);
+        stop();
+        resolve();
+      });
+      live.abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        stop();
+        reject(new Error('cancelled'));
+      });
+    });
+    live.dialer = new LinkDialer({
+      url: endpoint.linkUrl,
+      runtimeId: live.id,
+      token: this.tokenFor(live.id),
+      session: live.session,
+    });
+    live.dialer.start();
+    await opened;
+  }
+
+  private async receive(live: LiveRuntime, incoming: FromRuntimeMessage, seq: number): Promise<void> {
+    const { store, journal, logger } = this.options;
+    if (incoming.type === 'runtime.info') {
+      const updated = await store.updateRuntime(live.id, { info: incoming });
+      if (updated) this.publishRuntime(updated);
+    } else if (incoming.event.kind === 'message.user') {
+      // Only people write user messages.
+      logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
+    } else {
+      const thread = await this.ownThread(live, incoming.threadId);
+      if (thread) await journal.appendEvent(thread, incoming.event);
+      else logger.warn({ runtimeId: live.id, threadId: incoming.threadId }, 'runtime wrote to a thread that is not its own; dropped');
+    }
+    await store.setLinkReceived(live.id, seq);
+  }
+
+  private async ownThread(live: LiveRuntime, threadId: string): Promise<Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'> | null> {
+    if (live.threads.has(threadId)) return { id: threadId, runtimeId: live.id, titled: true };
+    const thread = await this.options.store.getThread(threadId);
+    if (!thread || thread.runtimeId !== live.id) return null;
+    live.threads.add(threadId);
+    return { id: threadId, runtimeId: live.id, titled: true };
+  }
+
+  private async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
+    const previous = live.link;
+    live.link = state;
+    if (live.abort.signal.aborted || previous === state) return;
+    // Record arrivals and losses, not every attempt in between.
+    if (state === 'open' || (state === 'offline' && previous === 'open')) {
+      await this.options.journal.appendLog(live.id, { kind: 'link', state, ...(detail && { detail }) });
+    }
+    const record = await this.options.store.getRuntime(live.id);
+    if (!record) return;
+    if (state === 'offline' && record.status === 'ready') await this.setStatus(live.id, 'offline', detail);
+    else if (state === 'open' && record.status === 'offline') await this.setStatus(live.id, 'ready');
+    else this.publishRuntime(record);
+  }
+
+  private async setStatus(id: string, status: RuntimeStatus, detail?: string): Promise<void> {
+    const record = await this.options.store.getRuntime(id);
+    if (!record || record.status === status) {
+      if (record) this.publishRuntime(record);
+      return;
+    }
+    const updated = await this.options.store.updateRuntime(id, { status });
+    await this.options.journal.appendLog(id, { kind: 'status', status, ...(detail && { detail }) });
+    if (updated) this.publishRuntime(updated);
+  }
+
+  private async fail(record: RuntimeRecord, why: string, hint?: string): Promise<void> {
+    await this.options.journal.appendLog(record.id, { kind: 'error', message: why, ...(hint && { hint }) });
+    await this.setStatus(record.id, 'failed');
+    const live = this.live.get(record.id);
+    if (live) {
+      await live.dialer?.stop();
+      this.live.delete(record.id);
+    }
+  }
+
+  private requireLive(runtimeId: string): LiveRuntime {
+    const live = this.live.get(runtimeId);
+    if (!live) throw new RemoteChatError('runtime_unavailable', 'The runtime is not running.');
+    return live;
+  }
+
+  private publishRuntime(record: RuntimeRecord): void {
+    this.options.hub.notify(topics.runtimes(record.userId), {
+      type: 'runtime',
+      runtime: this.toPublic(record),
+    } satisfies RuntimesMessage);
+  }
+}

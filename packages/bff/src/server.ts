@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import express, { type RequestHandler } from 'express';
+import { SESSION_COOKIE } from './auth.js';
+import { createRemoteChat, type RemoteChat, type RemoteChatOptions } from './remote-chat.js';
+
+export interface ServerOptions extends RemoteChatOptions {
+  /** @default 8787 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** The built portal to serve at `/`. @default the monorepo's `demo/dist` */
+  portalDir?: string;
+}
+
+export interface RunningServer {
+  chat: RemoteChat;
+  server: Server;
+  /** `http://host:port`, as a browser on this machine reaches it. */
+  url: string;
+  /** Makes a fresh one-time sign-in link for the owner. */
+  signinLink(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const defaultPortalDir = fileURLToPath(new URL('../../../demo/dist', import.meta.url));
+
+/** Headers for every response of the standalone server: a strict CSP and no sniffing or framing. */
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader(
+    'Content-Security-Policy',
+    [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data: blob:",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+  );
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  next();
+};
+
+/**
+ * Runs the BFF standalone: the API under `/api`, the stream, the owner's sign-in route and the
+ * portal. Resolves once listening and once runtimes from the last run are being re-attached.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const chat = await createRemoteChat(options);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(securityHeaders);
+  app.use('/api', chat.router);
+
+  app.get('/auth/signin', async (req, res, next) => {
+    try {
+      const token = typeof req.query.token === 'string' ? req.query.token : '';
+      const session = token ? await chat.auth.signIn(token) : null;
+      if (!session) {
+        res
+          .status(400)
+          .type('text/plain')
+          .send('This sign-in link was already used or has expired.\nRun `remote-chat-bff signin-link` (or restart the server) for a new one.\n');
+        return;
+      }
+      res.cookie(SESSION_COOKIE, session.session, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: req.secure,
+        path: '/',
+        maxAge: session.maxAgeSeconds * 1000,
+      });
+      res.redirect(303, '/');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post('/auth/signout', async (req, res, next) => {
+    try {
+      await chat.auth.signOut(req.headers.cookie);
+      res.clearCookie(SESSION_COOKIE, { path: '/' });
+      res.redirect(303, '/');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const portalDir = options.portalDir ?? defaultPortalDir;
+  if (existsSync(portalDir)) {
+    app.use(express.static(portalDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send(`The portal is not built (${portalDir} is missing). Run \`npm run build\`.\n`);
+    });
+  }
+
+  const server = createServer(app);
+  server.on('upgrade', (req, socket, head) => {
+    if (!chat.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  await chat.resume();
+
+  return {
+    chat,
+    server,
+    url,
+    async signinLink() {
+      return `${url}/auth/signin?token=${await chat.auth.createOwnerSignin()}`;
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await chat.close();
+      await closed;
+    },
+  };
+}
+
+function noCacheHtml(res: express.Response, path: string): void {
+  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+}

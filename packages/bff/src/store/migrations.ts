@@ -1,0 +1,104 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/**
+ * Migrations in order. They run on SQLite and Postgres alike, so they use only types both have
+ * (text, integer, bigint) and keep JSON in text columns.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('users_external_id')
+        .on('users')
+        .column('external_id')
+        .unique()
+        .execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('signin_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('runtimes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('repo', 'text')
+        .addColumn('branch', 'text')
+        .addColumn('agent', 'text', (c) => c.notNull())
+        .addColumn('log_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('provider_state', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('info', 'text')
+        .addColumn('link_received', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('runtimes_user').on('runtimes').column('user_id').execute();
+
+      await db.schema
+        .createTable('runtime_log')
+        .addColumn('runtime_id', 'text', (c) => c.notNull().references('runtimes.id').onDelete('cascade'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('runtime_log_pk', ['runtime_id', 'seq'])
+        .execute();
+
+      await db.schema
+        .createTable('threads')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('runtime_id', 'text', (c) => c.notNull().references('runtimes.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('titled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('threads_runtime').on('threads').column('runtime_id').execute();
+
+      await db.schema
+        .createTable('events')
+        .addColumn('thread_id', 'text', (c) => c.notNull().references('threads.id').onDelete('cascade'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('events_pk', ['thread_id', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('events_client_id')
+        .on('events')
+        .columns(['thread_id', 'client_id'])
+        .unique()
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,87 @@
+import type { Generated } from 'kysely';
+
+/** Table types for Kysely. Timestamps are ISO strings; JSON columns hold text. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  signin_tokens: SigninTokensTable;
+  runtimes: RuntimesTable;
+  runtime_log: RuntimeLogTable;
+  threads: ThreadsTable;
+  events: EventsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  /** `owner` for the person who runs the BFF; `external` for users a host site brings. */
+  role: string;
+  /** The host site's own id for an external user. */
+  external_id: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie value; the value itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface SigninTokensTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: string;
+}
+
+export interface RuntimesTable {
+  id: string;
+  user_id: string;
+  name: string;
+  kind: string;
+  provider: string;
+  status: string;
+  repo: string | null;
+  branch: string | null;
+  agent: string;
+  /** The newest runtime-log seq; bumped in the transaction that stores the entry. */
+  log_seq: number;
+  /** Provider-private JSON: where the runtime lives and how to reach it. */
+  provider_state: string;
+  /** JSON from the runtime's last `runtime.info`. */
+  info: string | null;
+  /** The last link seq the BFF handled from the runtime, for resends after a restart. */
+  link_received: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RuntimeLogTable {
+  runtime_id: string;
+  seq: number;
+  body: string;
+  created_at: string;
+}
+
+export interface ThreadsTable {
+  id: string;
+  runtime_id: string;
+  user_id: string;
+  title: string;
+  /** Whether the title was set by a person (then the first message does not replace it). */
+  titled: Generated<number>;
+  last_seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsTable {
+  thread_id: string;
+  seq: number;
+  kind: string;
+  body: string;
+  /** The client id of a `message.user`, unique per thread, so retries store once. */
+  client_id: string | null;
+  created_at: string;
+}

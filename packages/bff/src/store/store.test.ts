@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../../test/support/temp-dir.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { Store } from './store.js';
+
+/**
+ * The suite every store implementation passes. `open` returns a store over the same database each
+ * time it is called with the same location, so restarts can be tested.
+ */
+function storeSuite(name: string, location: () => string, open: (location: string) => Promise<Store>) {
+  describe(`${name} store`, () => {
+    async function fixture(store: Store) {
+      const owner = await store.ensureOwner('Owner');
+      const runtime = await store.createRuntime({
+        id: `rt_${Math.random().toString(36).slice(2)}`,
+        userId: owner.id,
+        name: 'test',
+        kind: 'sandbox',
+        provider: 'process',
+        repo: null,
+        branch: null,
+        agent: 'shell',
+      });
+      const thread = await store.createThread({ id: `th_${Math.random().toString(36).slice(2)}`, runtimeId: runtime.id, userId: owner.id, title: 'New thread', titled: false });
+      return { owner, runtime, thread };
+    }
+
+    it('numbers a thread\'s events 1, 2, 3 and lists them after a seq', async () => {
+      const store = await open(location());
+      const { thread } = await fixture(store);
+      for (let i = 0; i < 5; i++) {
+        const { event } = await store.appendEvent(thread.id, { kind: 'status', state: i % 2 ? 'idle' : 'running' });
+        expect(event.seq).toBe(i + 1);
+      }
+      expect((await store.listEvents(thread.id, 2, 100)).map((e) => e.seq)).toEqual([3, 4, 5]);
+      expect((await store.listEvents(thread.id, 0, 2)).map((e) => e.seq)).toEqual([1, 2]);
+      expect((await store.getThread(thread.id))?.lastSeq).toBe(5);
+      await store.close();
+    });
+
+    it('gives concurrent appends distinct consecutive seqs', async () => {
+      const store = await open(location());
+      const { thread } = await fixture(store);
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          store.appendEvent(thread.id, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: String(i) }),
+        ),
+      );
+      expect(results.map((r) => r.event.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      await store.close();
+    });
+
+    it('stores a user message once however often its client id is sent', async () => {
+      const store = await open(location());
+      const { thread } = await fixture(store);
+      const message = { kind: 'message.user' as const, clientId: 'client-123456', text: 'ls', agent: 'shell' };
+      const first = await store.appendEvent(thread.id, message);
+      const again = await store.appendEvent(thread.id, { ...message, text: 'changed' });
+      expect(first.created).toBe(true);
+      expect(again.created).toBe(false);
+      expect(again.event).toEqual(first.event);
+      expect(await store.listEvents(thread.id, 0, 10)).toHaveLength(1);
+      await store.close();
+    });
+
+    it('refuses an invalid event and keeps the seq unchanged', async () => {
+      const store = await open(location());
+      const { thread } = await fixture(store);
+      await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
+      await expect(store.appendEvent(thread.id, { kind: 'status', state: 'bogus' } as never)).rejects.toThrow();
+      const { event } = await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
+      expect(event.seq).toBe(2);
+      await store.close();
+    });
+
+    it('numbers runtime-log entries per runtime', async () => {
+      const store = await open(location());
+      const { runtime } = await fixture(store);
+      const a = await store.appendLog(runtime.id, { kind: 'step', step: 'create', state: 'started' });
+      const b = await store.appendLog(runtime.id, { kind: 'step', step: 'create', state: 'ok', durationMs: 3 });
+      expect([a.seq, b.seq]).toEqual([1, 2]);
+      expect((await store.listLog(runtime.id, 1, 10)).map((e) => e.seq)).toEqual([2]);
+      expect((await store.getRuntime(runtime.id))?.logSeq).toBe(2);
+      await store.close();
+    });
+
+    it('keeps runtimes, logs, threads and events across a restart', async () => {
+      const where = location();
+      const first = await open(where);
+      const { runtime, thread } = await fixture(first);
+      await first.appendLog(runtime.id, { kind: 'status', status: 'ready' });
+      await first.appendEvent(thread.id, { kind: 'message.user', clientId: 'client-abcdefg', text: 'echo hi', agent: 'shell' });
+      await first.close();
+
+      const second = await open(where);
+      expect((await second.getRuntime(runtime.id))?.name).toBe('test');
+      expect(await second.listLog(runtime.id, 0, 10)).toHaveLength(1);
+      expect((await second.listEvents(thread.id, 0, 10))[0]).toMatchObject({ kind: 'message.user', text: 'echo hi', seq: 1 });
+      const { event } = await second.appendEvent(thread.id, { kind: 'status', state: 'idle' });
+      expect(event.seq).toBe(2);
+      await second.close();
+    });
+
+    it('signs in once per token and finds the session\'s user', async () => {
+      const store = await open(location());
+      const owner = await store.ensureOwner('Owner');
+      expect((await store.ensureOwner('Someone else')).id).toBe(owner.id);
+      await store.createSignin('hash-1', owner.id, new Date(Date.now() + 60_000));
+      expect(await store.consumeSignin('hash-1', new Date())).toBe(owner.id);
+      expect(await store.consumeSignin('hash-1', new Date())).toBeNull();
+      await store.createSignin('hash-old', owner.id, new Date(Date.now() - 1));
+      expect(await store.consumeSignin('hash-old', new Date())).toBeNull();
+      await store.createSession('session-1', owner.id, new Date(Date.now() + 60_000));
+      expect(await store.getSessionUser('session-1', new Date())).toEqual(owner);
+      expect(await store.getSessionUser('session-1', new Date(Date.now() + 120_000))).toBeNull();
+      await store.deleteSession('session-1');
+      expect(await store.getSessionUser('session-1', new Date())).toBeNull();
+      await store.close();
+    });
+
+    it('deletes a runtime with its log, threads and events', async () => {
+      const store = await open(location());
+      const { runtime, thread } = await fixture(store);
+      await store.appendLog(runtime.id, { kind: 'status', status: 'ready' });
+      await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
+      await store.deleteRuntime(runtime.id);
+      expect(await store.getRuntime(runtime.id)).toBeNull();
+      expect(await store.getThread(thread.id)).toBeNull();
+      expect(await store.listEvents(thread.id, 0, 10)).toEqual([]);
+      await store.close();
+    });
+  });
+}
+
+storeSuite(
+  'SQLite',
+  () => join(tempDir(), 'store.db'),
+  (file) => openSqliteStore({ file }),
+);

@@ -1,0 +1,99 @@
+import type {
+  EventBody,
+  LogBody,
+  LogEntry,
+  Runtime,
+  RuntimeKind,
+  RuntimeStatus,
+  Thread,
+  ThreadEvent,
+  User,
+} from '@remote-chat/protocol';
+
+/** A runtime as stored: the public fields plus what only the BFF sees. */
+export interface RuntimeRecord extends Runtime {
+  userId: string;
+  /** Provider-private state (paths, ports, sandbox ids). */
+  providerState: Record<string, unknown>;
+  /** The last `runtime.info` the runtime sent. */
+  info: Record<string, unknown> | null;
+  /** The highest link seq the BFF stored from this runtime. */
+  linkReceived: number;
+}
+
+export interface NewRuntime {
+  id: string;
+  userId: string;
+  name: string;
+  kind: RuntimeKind;
+  provider: string;
+  repo: string | null;
+  branch: string | null;
+  agent: string;
+}
+
+export type RuntimePatch = Partial<{
+  name: string;
+  status: RuntimeStatus;
+  providerState: Record<string, unknown>;
+  info: Record<string, unknown> | null;
+}>;
+
+export interface ThreadRecord extends Thread {
+  userId: string;
+  /** Whether a person named the thread (the first message then leaves the title alone). */
+  titled: boolean;
+}
+
+export interface AppendResult {
+  event: ThreadEvent;
+  /** False when a `message.user` with the same client id was already stored. */
+  created: boolean;
+}
+
+/**
+ * Everything the BFF keeps. One interface, two implementations (SQLite and Postgres) that pass
+ * the same test suite. Every method that appends assigns the seq in the same transaction that
+ * stores the entry, so a seq is never handed out for an entry that was not stored.
+ */
+export interface Store {
+  /** `sqlite` or `postgres`, for messages and benchmarks. */
+  readonly dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+
+  /** The owner (the first user), created on first use. */
+  ensureOwner(name: string): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+
+  createSignin(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
+  /** Deletes the sign-in token and returns its user if it was valid: a link works once. */
+  consumeSignin(tokenHash: string, now: Date): Promise<string | null>;
+  createSession(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
+  getSessionUser(tokenHash: string, now: Date): Promise<User | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  createRuntime(runtime: NewRuntime): Promise<RuntimeRecord>;
+  getRuntime(id: string): Promise<RuntimeRecord | null>;
+  /** A user's runtimes, newest first; all runtimes when `userId` is null. */
+  listRuntimes(userId: string | null): Promise<RuntimeRecord[]>;
+  updateRuntime(id: string, patch: RuntimePatch): Promise<RuntimeRecord | null>;
+  deleteRuntime(id: string): Promise<void>;
+  /** Stores that the BFF handled the runtime's link frames up to `seq` (monotonic). */
+  setLinkReceived(id: string, seq: number): Promise<void>;
+
+  appendLog(runtimeId: string, body: LogBody): Promise<LogEntry>;
+  listLog(runtimeId: string, after: number, limit: number): Promise<LogEntry[]>;
+
+  createThread(thread: { id: string; runtimeId: string; userId: string; title: string; titled: boolean }): Promise<ThreadRecord>;
+  getThread(id: string): Promise<ThreadRecord | null>;
+  /** A runtime's threads, most recently active first. */
+  listThreads(runtimeId: string): Promise<ThreadRecord[]>;
+  updateThread(id: string, patch: { title: string; titled: boolean }): Promise<ThreadRecord | null>;
+
+  /**
+   * Stores an event with the thread's next seq. A `message.user` whose client id is already in
+   * the thread is not stored again; the stored one comes back with `created: false`.
+   */
+  appendEvent(threadId: string, body: EventBody): Promise<AppendResult>;
+  listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]>;
+}

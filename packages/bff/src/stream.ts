@@ -1,0 +1,222 @@
+import {
+  CLOSE_CODES,
+  ClientFrameSchema,
+  LIMITS,
+  PROTOCOL_VERSION,
+  parseTopic,
+  type LogEntry,
+  type ServerFrame,
+  type ThreadEvent,
+  type Topic,
+  type User,
+} from '@remote-chat/protocol';
+import type { WebSocket } from 'ws';
+import { publicThread } from './journal.js';
+import type { Hub } from './hub.js';
+import type { RuntimeManager, RuntimesMessage } from './runtime-manager.js';
+import type { Store, ThreadRecord } from './store/store.js';
+import { topics } from './topics.js';
+
+export interface StreamLimits {
+  /** Close a connection whose unsent bytes pass this: it resumes from its last seq. @default 4 MiB */
+  maxBufferedBytes?: number;
+  /** Frames a client may send per second, on average. @default 50 */
+  framesPerSecond?: number;
+  /** Invalid frames tolerated before the connection is closed. @default 20 */
+  maxBadFrames?: number;
+}
+
+interface Deps {
+  store: Store;
+  hub: Hub<ThreadEvent | LogEntry>;
+  runtimes: RuntimeManager;
+  limits?: StreamLimits;
+}
+
+/**
+ * One browser's `WS /api/stream`: subscriptions to topics the user owns, each replayed from the
+ * seq the browser asks for and then live. Every frame in is validated; every topic is checked
+ * against the user; a topic that does not exist and one that is not the user's get the same answer.
+ */
+export class StreamConnection {
+  private readonly subscriptions = new Map<Topic, () => void>();
+  private badFrames = 0;
+  private tokens: number;
+  private lastRefill = Date.now();
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly user: User,
+    private readonly deps: Deps,
+  ) {
+    this.tokens = this.rate * 2;
+    socket.on('message', (data, isBinary) => void this.receive(data, isBinary));
+    socket.on('close', () => this.dispose());
+    socket.on('error', () => this.dispose());
+    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, user });
+  }
+
+  private get rate(): number {
+    return this.deps.limits?.framesPerSecond ?? 50;
+  }
+
+  private async receive(data: unknown, isBinary: boolean): Promise<void> {
+    if (this.closed) return;
+    if (!this.takeToken()) {
+      this.close(CLOSE_CODES.rateLimited, 'too many frames; slow down and reconnect');
+      return;
+    }
+    let raw: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      raw = JSON.parse(String(data));
+    } catch {
+      return this.reject('Frames are JSON text.');
+    }
+    const parsed = ClientFrameSchema.safeParse(raw);
+    if (!parsed.success) return this.reject(`Not a valid frame: ${parsed.error.issues[0]?.message ?? 'wrong shape'}.`);
+    const frame = parsed.data;
+    switch (frame.type) {
+      case 'ping':
+        this.send({ type: 'pong', ...(frame.id !== undefined && { id: frame.id }) });
+        return;
+      case 'unsubscribe':
+        this.subscriptions.get(frame.topic)?.();
+        this.subscriptions.delete(frame.topic);
+        return;
+      case 'subscribe':
+        await this.subscribe(frame.topic, frame.after ?? 0);
+        return;
+    }
+  }
+
+  private async subscribe(topic: Topic, after: number): Promise<void> {
+    // A resubscribe replaces the old subscription (a client resuming after a gap it noticed).
+    this.subscriptions.get(topic)?.();
+    this.subscriptions.delete(topic);
+    const { store, hub, runtimes } = this.deps;
+    const parsed = parseTopic(topic);
+    const userId = this.user.id;
+    const notFound = () =>
+      this.send({ type: 'error', code: 'not_found', message: `No such topic: ${topic}.`, topic });
+
+    if (parsed.family === 'runtimes') {
+      await this.snapshotThenLive(
+        topic,
+        topics.runtimes(userId),
+        async () => {
+          const list = await store.listRuntimes(userId);
+          return { type: 'runtimes', topic: 'runtimes', runtimes: list.map((r) => runtimes.toPublic(r)) };
+        },
+        (message) => {
+          const m = message as RuntimesMessage;
+          return m.type === 'runtime'
+            ? { type: 'runtime', topic: 'runtimes', runtime: m.runtime }
+            : { type: 'runtime-removed', topic: 'runtimes', id: m.id };
+        },
+      );
+      return;
+    }
+
+    if (parsed.family === 'threads' || parsed.family === 'runtime-log') {
+      const runtime = await store.getRuntime(parsed.id);
+      if (this.closed) return;
+      if (!runtime || runtime.userId !== userId) return notFound();
+      if (parsed.family === 'threads') {
+        await this.snapshotThenLive(
+          topic,
+          topics.threads(parsed.id),
+          async () => ({ type: 'threads', topic, threads: (await store.listThreads(parsed.id)).map(publicThread) }),
+          (thread) => ({ type: 'thread', topic, thread: thread as ReturnType<typeof publicThread> }),
+        );
+        return;
+      }
+      const subscription = hub.subscribe(topics.runtimeLog(parsed.id), {
+        after,
+        onEntry: (entry) => this.send({ type: 'log', topic, entry: entry as LogEntry }),
+        onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
+        onError: () => this.send({ type: 'error', code: 'internal', message: 'Reading the log failed; resubscribe.', topic }),
+      });
+      this.subscriptions.set(topic, () => subscription.close());
+      return;
+    }
+
+    const thread: ThreadRecord | null = await store.getThread(parsed.id);
+    if (this.closed) return;
+    if (!thread || thread.userId !== userId) return notFound();
+    const subscription = hub.subscribe(topics.thread(parsed.id), {
+      after,
+      onEntry: (event) => this.send({ type: 'event', topic, event: event as ThreadEvent }),
+      onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
+      onError: () => this.send({ type: 'error', code: 'internal', message: 'Reading the thread failed; resubscribe.', topic }),
+    });
+    this.subscriptions.set(topic, () => subscription.close());
+  }
+
+  /**
+   * Listens first, then reads and sends the snapshot; updates that arrive meanwhile are held and
+   * sent after it, so the snapshot can never overwrite a newer update on the client.
+   */
+  private async snapshotThenLive(
+    topic: Topic,
+    hubTopic: string,
+    snapshot: () => Promise<ServerFrame>,
+    toFrame: (message: unknown) => ServerFrame,
+  ): Promise<void> {
+    let held: unknown[] | null = [];
+    const stop = this.deps.hub.listen(hubTopic, (message) => {
+      if (held) held.push(message);
+      else this.send(toFrame(message));
+    });
+    this.subscriptions.set(topic, stop);
+    try {
+      this.send(await snapshot());
+    } finally {
+      const pending = held;
+      held = null;
+      for (const message of pending) this.send(toFrame(message));
+    }
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.closed) return;
+    const limit = this.deps.limits?.maxBufferedBytes ?? 4 * 1024 * 1024;
+    if (this.socket.bufferedAmount > limit) {
+      // A reader this far behind would make us buffer without bound; it resumes from its seq.
+      this.close(CLOSE_CODES.slowConsumer, 'too far behind; reconnect and resume');
+      return;
+    }
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  private reject(message: string): void {
+    this.badFrames += 1;
+    this.send({ type: 'error', code: 'bad_request', message });
+    if (this.badFrames >= (this.deps.limits?.maxBadFrames ?? 20)) this.close(CLOSE_CODES.badFrames, 'too many invalid frames');
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.rate * 2, this.tokens + ((now - this.lastRefill) / 1000) * this.rate);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private close(code: number, reason: string): void {
+    this.dispose();
+    this.socket.close(code, reason);
+  }
+
+  private dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stop of this.subscriptions.values()) stop();
+    this.subscriptions.clear();
+  }
+}
+
+/** The largest frame a browser may send on the stream. */
+export const STREAM_MAX_PAYLOAD = LIMITS.maxStreamFrameBytes;
