@@ -1,7 +1,7 @@
 import type { EventBody, LogBody, LogEntry, Thread, ThreadEvent } from '@remote-chat/protocol';
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
-import type { AppendResult, Store, ThreadRecord } from './store/store.js';
+import type { AppendResult, LinkReceipt, Store, ThreadRecord } from './store/store.js';
 import { topics } from './topics.js';
 
 /** The title a thread gets from its first message. */
@@ -27,10 +27,14 @@ export class Journal {
     private readonly hub: Hub<ThreadEvent | LogEntry>,
   ) {}
 
-  appendEvent(thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>, body: EventBody): Promise<AppendResult> {
+  appendEvent(
+    thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
+    body: EventBody,
+    receipt?: LinkReceipt,
+  ): Promise<AppendResult> {
     const topic = topics.thread(thread.id);
     return this.queue.run(topic, async () => {
-      const result = await this.store.appendEvent(thread.id, body);
+      const result = await this.store.appendEvent(thread.id, body, receipt);
       if (!result.created) return result;
       this.hub.publish(topic, result.event);
       let updated: ThreadRecord | null = null;

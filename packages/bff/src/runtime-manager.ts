@@ -334,16 +334,20 @@ export class RuntimeManager {
 
   private async receive(live: LiveRuntime, incoming: FromRuntimeMessage, seq: number): Promise<void> {
     const { store, journal, logger } = this.options;
-    if (incoming.type === 'runtime.info') {
-      const updated = await store.updateRuntime(live.id, { info: incoming });
-      if (updated) this.publishRuntime(updated);
-    } else if (incoming.event.kind === 'message.user') {
+    if (incoming.type === 'thread.event' && incoming.event.kind !== 'message.user') {
+      const thread = await this.ownThread(live, incoming.threadId);
+      if (thread) {
+        // The event and the link seq it came in are stored together: a resend is never stored twice.
+        await journal.appendEvent(thread, incoming.event, { runtimeId: live.id, seq });
+        return;
+      }
+      logger.warn({ runtimeId: live.id, threadId: incoming.threadId }, 'runtime wrote to a thread that is not its own; dropped');
+    } else if (incoming.type === 'thread.event') {
       // Only people write user messages.
       logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
     } else {
-      const thread = await this.ownThread(live, incoming.threadId);
-      if (thread) await journal.appendEvent(thread, incoming.event);
-      else logger.warn({ runtimeId: live.id, threadId: incoming.threadId }, 'runtime wrote to a thread that is not its own; dropped');
+      const updated = await store.updateRuntime(live.id, { info: incoming });
+      if (updated) this.publishRuntime(updated);
     }
     await store.setLinkReceived(live.id, seq);
   }

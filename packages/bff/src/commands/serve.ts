@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
 import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
@@ -36,7 +36,7 @@ export function serveCommand(): Command {
         .default(8787)
         .argParser((v) => {
           const port = Number(v);
-          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${v}`);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`not a port: ${v}`);
           return port;
         }),
     )

@@ -14,6 +14,7 @@ import { migrationProvider } from './migrations.js';
 import type { Database, RuntimesTable, ThreadsTable } from './schema.js';
 import type {
   AppendResult,
+  LinkReceipt,
   NewRuntime,
   RuntimePatch,
   RuntimeRecord,
@@ -223,7 +224,12 @@ export class KyselyStore implements Store {
   }
 
   async setLinkReceived(id: string, seq: number): Promise<void> {
-    await this.db
+    await this.recordReceipt(this.db, { runtimeId: id, seq });
+  }
+
+  private async recordReceipt(db: Kysely<Database> | Transaction<Database>, receipt: LinkReceipt): Promise<void> {
+    const { runtimeId: id, seq } = receipt;
+    await db
       .updateTable('runtimes')
       .set({ link_received: seq })
       .where('id', '=', id)
@@ -314,7 +320,7 @@ export class KyselyStore implements Store {
     return row ? toThread(row) : null;
   }
 
-  async appendEvent(threadId: string, body: EventBody): Promise<AppendResult> {
+  async appendEvent(threadId: string, body: EventBody, receipt?: LinkReceipt): Promise<AppendResult> {
     const parsed = EventBodySchema.parse(body);
     const clientId = parsed.kind === 'message.user' ? parsed.clientId : null;
     return this.db.transaction().execute(async (trx) => {
@@ -342,6 +348,7 @@ export class KyselyStore implements Store {
           created_at: at,
         })
         .execute();
+      if (receipt) await this.recordReceipt(trx, receipt);
       return { event: { ...parsed, threadId, seq, at }, created: true };
     });
   }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/support/temp-dir.js';
+import { freshPostgresDatabase } from '../../../../test/support/databases.js';
+import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -8,7 +10,7 @@ import type { Store } from './store.js';
  * The suite every store implementation passes. `open` returns a store over the same database each
  * time it is called with the same location, so restarts can be tested.
  */
-function storeSuite(name: string, location: () => string, open: (location: string) => Promise<Store>) {
+function storeSuite(name: string, location: () => string | Promise<string>, open: (location: string) => Promise<Store>) {
   describe(`${name} store`, () => {
     async function fixture(store: Store) {
       const owner = await store.ensureOwner('Owner');
@@ -27,7 +29,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     }
 
     it('numbers a thread\'s events 1, 2, 3 and lists them after a seq', async () => {
-      const store = await open(location());
+      const store = await open(await location());
       const { thread } = await fixture(store);
       for (let i = 0; i < 5; i++) {
         const { event } = await store.appendEvent(thread.id, { kind: 'status', state: i % 2 ? 'idle' : 'running' });
@@ -40,7 +42,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     });
 
     it('gives concurrent appends distinct consecutive seqs', async () => {
-      const store = await open(location());
+      const store = await open(await location());
       const { thread } = await fixture(store);
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
@@ -52,7 +54,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     });
 
     it('stores a user message once however often its client id is sent', async () => {
-      const store = await open(location());
+      const store = await open(await location());
       const { thread } = await fixture(store);
       const message = { kind: 'message.user' as const, clientId: 'client-123456', text: 'ls', agent: 'shell' };
       const first = await store.appendEvent(thread.id, message);
@@ -65,7 +67,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     });
 
     it('refuses an invalid event and keeps the seq unchanged', async () => {
-      const store = await open(location());
+      const store = await open(await location());
       const { thread } = await fixture(store);
       await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
       await expect(store.appendEvent(thread.id, { kind: 'status', state: 'bogus' } as never)).rejects.toThrow();
@@ -75,7 +77,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     });
 
     it('numbers runtime-log entries per runtime', async () => {
-      const store = await open(location());
+      const store = await open(await location());
       const { runtime } = await fixture(store);
       const a = await store.appendLog(runtime.id, { kind: 'step', step: 'create', state: 'started' });
       const b = await store.appendLog(runtime.id, { kind: 'step', step: 'create', state: 'ok', durationMs: 3 });
@@ -86,7 +88,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     });
 
     it('keeps runtimes, logs, threads and events across a restart', async () => {
-      const where = location();
+      const where = await location();
       const first = await open(where);
       const { runtime, thread } = await fixture(first);
       await first.appendLog(runtime.id, { kind: 'status', status: 'ready' });
@@ -103,7 +105,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     });
 
     it('signs in once per token and finds the session\'s user', async () => {
-      const store = await open(location());
+      const store = await open(await location());
       const owner = await store.ensureOwner('Owner');
       expect((await store.ensureOwner('Someone else')).id).toBe(owner.id);
       await store.createSignin('hash-1', owner.id, new Date(Date.now() + 60_000));
@@ -120,7 +122,7 @@ function storeSuite(name: string, location: () => string, open: (location: strin
     });
 
     it('deletes a runtime with its log, threads and events', async () => {
-      const store = await open(location());
+      const store = await open(await location());
       const { runtime, thread } = await fixture(store);
       await store.appendLog(runtime.id, { kind: 'status', status: 'ready' });
       await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
@@ -138,3 +140,5 @@ storeSuite(
   () => join(tempDir(), 'store.db'),
   (file) => openSqliteStore({ file }),
 );
+
+storeSuite('Postgres', freshPostgresDatabase, (connectionString) => openPostgresStore({ connectionString, poolSize: 4 }));

@@ -45,6 +45,12 @@ export interface ThreadRecord extends Thread {
   titled: boolean;
 }
 
+/** Which runtime link frame an event arrived in. */
+export interface LinkReceipt {
+  runtimeId: string;
+  seq: number;
+}
+
 export interface AppendResult {
   event: ThreadEvent;
   /** False when a `message.user` with the same client id was already stored. */
@@ -93,7 +99,9 @@ export interface Store {
   /**
    * Stores an event with the thread's next seq. A `message.user` whose client id is already in
    * the thread is not stored again; the stored one comes back with `created: false`.
+   * With `receipt`, the runtime's link seq is recorded in the same transaction, so after a crash
+   * the BFF neither loses nor stores twice an event the runtime resends.
    */
-  appendEvent(threadId: string, body: EventBody): Promise<AppendResult>;
+  appendEvent(threadId: string, body: EventBody, receipt?: LinkReceipt): Promise<AppendResult>;
   listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]>;
 }

@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { signIn } from './support/bff.js';
+import { spawnBff } from './support/bff-process.js';
+import { tempDir } from './support/temp-dir.js';
+
+const run = promisify(execFile);
+const bffCli = fileURLToPath(new URL('../packages/bff/dist/cli.js', import.meta.url));
+const runtimeCli = fileURLToPath(new URL('../packages/runtime/dist/remote-chat-runtime.js', import.meta.url));
+
+describe('remote-chat-bff', () => {
+  it('documents its flags and their environment variables in --help', async () => {
+    const { stdout } = await run(process.execPath, [bffCli, 'serve', '--help']);
+    for (const flag of ['--port', '--host', '--data-dir', '--database-url', '--allowed-origins', 'REMOTE_CHAT_PORT', 'DATABASE_URL']) {
+      expect(stdout).toContain(flag);
+    }
+    const top = await run(process.execPath, [bffCli, '--help']);
+    expect(top.stdout).toContain('signin-link');
+  });
+
+  it('refuses a bad flag with a usage error and exit code 2', async () => {
+    const error = await run(process.execPath, [bffCli, '--port', 'eighty']).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toContain('not a port');
+  });
+
+  it('prints the portal URL and a one-time sign-in link that works once', async () => {
+    const dataDir = tempDir();
+    const bff = await spawnBff(['--data-dir', dataDir]);
+    expect(bff.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(bff.signinLink.startsWith(`${bff.url}/auth/signin?token=`)).toBe(true);
+    const cookie = await signIn(bff.signinLink);
+    expect(cookie).toMatch(/^rc_session=/);
+    const reused = await fetch(bff.signinLink, { redirect: 'manual' });
+    expect(reused.status).toBe(400);
+    const config = (await (await fetch(`${bff.url}/api/config`, { headers: { cookie } })).json()) as { user: { id: string } };
+    expect(config.user.id).toBe('owner');
+    const portal = await fetch(`${bff.url}/`);
+    expect(portal.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await portal.text()).toContain('<remote-chat');
+    // The token is printed for the person at the terminal, never logged.
+    const token = new URL(bff.signinLink).searchParams.get('token')!;
+    expect(bff.output().split('\n').filter((l) => l.includes(token) && !l.startsWith('Sign in'))).toEqual([]);
+  });
+
+  it('takes its port and data directory from the environment', async () => {
+    const dataDir = tempDir();
+    const bff = await spawnBff([], { REMOTE_CHAT_DATA_DIR: dataDir, REMOTE_CHAT_HOST: '127.0.0.1' });
+    await signIn(bff.signinLink);
+    const { stdout } = await run(process.execPath, [bffCli, 'signin-link', '--url', bff.url], {
+      env: { ...process.env, REMOTE_CHAT_DATA_DIR: dataDir },
+    });
+    expect(await signIn(stdout.trim())).toMatch(/^rc_session=/);
+  });
+
+  it('shuts down on SIGTERM with exit code 0', async () => {
+    const bff = await spawnBff(['--data-dir', tempDir()]);
+    bff.child.kill('SIGTERM');
+    expect(await bff.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('remote-chat-runtime', () => {
+  it('documents serve and its environment variables in --help', async () => {
+    const { stdout } = await run(process.execPath, [runtimeCli, 'serve', '--help']);
+    for (const text of ['--workspace', '--state-dir', '--port', 'REMOTE_CHAT_RUNTIME_TOKEN']) expect(stdout).toContain(text);
+  });
+});
