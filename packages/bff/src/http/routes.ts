@@ -136,8 +136,8 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   router.get(
     '/runtimes/:id/log',
     authed(async (req, res, caller) => {
-      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
       const { after, limit } = parse(LogPageQuerySchema, req.query, 'query');
+      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
       const entries = await store.listLog(runtime.id, after, limit);
       const latest = await store.getRuntime(runtime.id);
       res.json({ entries, lastSeq: latest?.logSeq ?? runtime.logSeq } satisfies LogPageResponse);
@@ -192,8 +192,8 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   router.get(
     '/threads/:id/events',
     authed(async (req, res, caller) => {
-      const thread = await ownThread(caller, req.params.id);
       const { after, limit } = parse(EventPageQuerySchema, req.query, 'query');
+      const thread = await ownThread(caller, req.params.id);
       const events = await store.listEvents(thread.id, after, limit);
       const latest = await store.getThread(thread.id);
       res.json({ events, lastSeq: latest?.lastSeq ?? thread.lastSeq } satisfies EventPageResponse);
@@ -203,8 +203,8 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   router.post(
     '/threads/:id/messages',
     authed(async (req, res, caller) => {
-      const thread = await ownThread(caller, req.params.id);
       const body = parse(SendMessageRequestSchema, req.body, 'message');
+      const thread = await ownThread(caller, req.params.id);
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
       runtimes.assertAvailable(runtime);
       const { event, created } = await journal.appendEvent(thread, {
