@@ -82,14 +82,22 @@ export type {
 export { ClientFrameSchema, ServerFrameSchema, TopicSchema, parseTopic } from './stream.js';
 export type { ClientFrame, SeqTopic, ServerFrame, ServerFrameOf, Topic } from './stream.js';
 export {
+  AckFrameSchema,
   FromRuntimeFrameSchema,
   FromRuntimeMessageSchema,
+  HelloFrameSchema,
+  PingFrameSchema,
+  PongFrameSchema,
   ToRuntimeFrameSchema,
   ToRuntimeMessageSchema,
+  WelcomeFrameSchema,
+  linkFrameSchema,
 } from './link.js';
 export type {
   FromRuntimeFrame,
   FromRuntimeMessage,
+  HelloFrame,
+  WelcomeFrame,
   LinkFrame,
   ToRuntimeFrame,
   ToRuntimeMessage,

@@ -46,28 +46,40 @@ export const FromRuntimeMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type FromRuntimeMessage = z.infer<typeof FromRuntimeMessageSchema>;
 
-/** Both link directions share one frame shape; the payload differs by direction. */
-function linkFrameSchema<T extends z.ZodType>(message: T) {
+/** The dialler's first frame. */
+export const HelloFrameSchema = z.strictObject({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  runtimeId: IdSchema,
+  /** The runtime's credential (sandbox) or the user's API token (machine). */
+  token: z.string().min(16).max(512),
+  /** The highest `data` seq this side has handled from the other, for resends. */
+  lastReceived: SeqSchema,
+});
+export type HelloFrame = z.infer<typeof HelloFrameSchema>;
+
+/** The listener's answer to a valid `hello`. */
+export const WelcomeFrameSchema = z.strictObject({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  runtimeId: IdSchema,
+  lastReceived: SeqSchema,
+});
+export type WelcomeFrame = z.infer<typeof WelcomeFrameSchema>;
+
+export const AckFrameSchema = z.strictObject({ type: z.literal('ack'), upTo: SeqSchema });
+export const PingFrameSchema = z.strictObject({ type: z.literal('ping'), t: z.number() });
+export const PongFrameSchema = z.strictObject({ type: z.literal('pong'), t: z.number() });
+
+/** Both link directions share every frame but the payload of `data`, which differs by direction. */
+export function linkFrameSchema<T extends z.ZodType>(message: T) {
   return z.discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('hello'),
-      protocol: z.number().int(),
-      runtimeId: IdSchema,
-      /** The runtime's credential (sandbox) or the user's API token (machine). */
-      token: z.string().min(16).max(512),
-      /** The highest `data` seq this side has handled from the other, for resends. */
-      lastReceived: SeqSchema,
-    }),
-    z.strictObject({
-      type: z.literal('welcome'),
-      protocol: z.number().int(),
-      runtimeId: IdSchema,
-      lastReceived: SeqSchema,
-    }),
+    HelloFrameSchema,
+    WelcomeFrameSchema,
     z.strictObject({ type: z.literal('data'), seq: z.number().int().positive(), message }),
-    z.strictObject({ type: z.literal('ack'), upTo: SeqSchema }),
-    z.strictObject({ type: z.literal('ping'), t: z.number() }),
-    z.strictObject({ type: z.literal('pong'), t: z.number() }),
+    AckFrameSchema,
+    PingFrameSchema,
+    PongFrameSchema,
   ]);
 }
 

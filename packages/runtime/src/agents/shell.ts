@@ -1,0 +1,224 @@
+import { LIMITS, type EventBody } from '@remote-chat/protocol';
+import type { Agent, AgentTurn } from './agent.js';
+import { listDirectory, readTextFile, writeTextFile } from '../tools/files.js';
+import { GIT_DIFF_SCRIPT } from '../tools/git-diff.js';
+import { commandEnv, runCommand, type CommandResult } from '../tools/terminal.js';
+import { formatBytes, splitText, truncateText } from '../tools/text-chunks.js';
+import { resolveInWorkspace } from '../tools/workspace-path.js';
+
+export interface ShellAgentOptions {
+  /** The folder commands run in and paths resolve against. */
+  workspace: string;
+  /** A command is stopped after this long. @default 600_000 (10 minutes) */
+  commandTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL when a command is stopped. @default 2_000 */
+  killGraceMs?: number;
+  /** `/read` shows at most this much of a file. @default 256 KiB */
+  maxReadBytes?: number;
+  /** The environment of commands. @default commandEnv() */
+  env?: NodeJS.ProcessEnv;
+}
+
+const HELP = `**Shell agent.** Every message is a command line, run with \`bash\` in the workspace; its output streams back as a terminal.
+Stop cancels the running command (and drops the messages queued behind it).
+
+Built-in commands:
+
+| command | what it does |
+| --- | --- |
+| \`/help\` | this help |
+| \`/ls [path]\` | list a folder (the workspace by default) |
+| \`/read path\` | show a text file |
+| \`/write path\` | write a file: everything after the first line of the message is its content; shows the diff |
+| \`/diff\` | every change in the workspace since the last commit, new files included |
+
+Paths are relative to the workspace and cannot leave it. A command line that starts with a path, such as \`/usr/bin/env\`, runs as usual.`;
+
+/** `/name` followed by whitespace or the end: a built-in. `/usr/bin/env` is a command line. */
+const BUILT_IN = /^\/([A-Za-z][\w-]*)(?=\s|$)/;
+
+/**
+ * The agent that needs no model: a message is a command line run with bash in the workspace, with
+ * `/help`, `/ls`, `/read`, `/write` and `/diff` built in.
+ */
+export class ShellAgent implements Agent {
+  readonly id = 'shell';
+  readonly label = 'Shell';
+  readonly #options: ShellAgentOptions;
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(options: ShellAgentOptions) {
+    this.#options = options;
+    this.#env = options.env ?? commandEnv();
+  }
+
+  async handle(turn: AgentTurn): Promise<void> {
+    turn.emit({ kind: 'status', state: 'running' });
+    try {
+      const text = turn.message.text;
+      const builtIn = BUILT_IN.exec(text.trimStart());
+      if (builtIn) await this.#builtIn(turn, builtIn[1]!.toLowerCase(), text.trimStart().slice(builtIn[0].length));
+      else if (text.trim() === '') this.#say(turn, 'Type a command line to run it in the workspace, or `/help`.');
+      else await this.#terminal(turn, text, text);
+    } finally {
+      turn.emit({ kind: 'status', state: 'idle' });
+    }
+  }
+
+  async #builtIn(turn: AgentTurn, name: string, rest: string): Promise<void> {
+    switch (name) {
+      case 'help':
+        this.#say(turn, HELP);
+        return;
+      case 'ls':
+        return this.#list(turn, rest.trim());
+      case 'read':
+        return this.#read(turn, rest.trim());
+      case 'write':
+        return this.#write(turn, rest);
+      case 'diff':
+        return this.#terminal(turn, GIT_DIFF_SCRIPT, 'git diff');
+      default:
+        this.#say(turn, `Unknown command \`/${name}\`. Type \`/help\` to see the built-in commands.`);
+    }
+  }
+
+  /** Runs a command line as a `terminal` tool call. */
+  async #terminal(turn: AgentTurn, command: string, title: string): Promise<void> {
+    const callId = callIdOf(turn);
+    turn.emit({ kind: 'tool.call', callId, tool: 'terminal', title: truncateText(title, 4096), input: { command: title } });
+    const result: CommandResult = await runCommand({
+      command,
+      cwd: this.#options.workspace,
+      env: this.#env,
+      signal: turn.signal,
+      timeoutMs: this.#options.commandTimeoutMs ?? 600_000,
+      ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
+      onOutput: (stream, data) => turn.emit({ kind: 'tool.output', callId, stream, data }),
+    });
+    turn.emit({
+      kind: 'tool.result',
+      callId,
+      ok: result.exitCode === 0 && result.error === undefined,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+      ...(result.error !== undefined ? { error: truncateText(result.error, 4096) } : {}),
+    });
+  }
+
+  async #list(turn: AgentTurn, requested: string): Promise<void> {
+    await this.#fileTool(turn, 'list', `ls ${requested || '.'}`, { path: requested || '.' }, async (out) => {
+      const target = await resolveInWorkspace(this.#options.workspace, requested);
+      const listing = await listDirectory(target.absolute);
+      out(listing ? `${listing}\n` : '(empty folder)\n');
+    });
+  }
+
+  async #read(turn: AgentTurn, requested: string): Promise<void> {
+    if (!requested) {
+      this.#say(turn, 'Usage: `/read path`');
+      return;
+    }
+    const maxBytes = this.#options.maxReadBytes ?? 256 * 1024;
+    await this.#fileTool(turn, 'read', `read ${requested}`, { path: requested }, async (out, note) => {
+      const target = await resolveInWorkspace(this.#options.workspace, requested);
+      const result = await readTextFile(target.absolute, maxBytes);
+      if (result.kind === 'binary') throw new Error(`${target.relative} is a binary file (${formatBytes(result.size)}); not shown`);
+      out(result.text);
+      if (result.truncated) note(`\n[showing the first ${formatBytes(maxBytes)} of ${formatBytes(result.size)}]\n`);
+    });
+  }
+
+  async #write(turn: AgentTurn, rest: string): Promise<void> {
+    const newline = rest.indexOf('\n');
+    const requested = (newline === -1 ? rest : rest.slice(0, newline)).trim();
+    if (!requested || newline === -1) {
+      this.#say(turn, 'Usage: `/write path`, then the file content on the following lines.');
+      return;
+    }
+    const content = rest.slice(newline + 1);
+    const callId = callIdOf(turn);
+    await this.#fileTool(
+      turn,
+      'write',
+      `write ${requested}`,
+      { path: requested, bytes: Buffer.byteLength(content) },
+      async (out) => {
+        const target = await resolveInWorkspace(this.#options.workspace, requested);
+        const result = await writeTextFile(target.absolute, target.relative, content);
+        turn.emit({
+          kind: 'file.write',
+          callId,
+          path: target.relative,
+          diff: truncateText(result.diff, LIMITS.maxMessageChars * 4, '\n[diff truncated]\n'),
+          created: result.created,
+          bytes: result.bytes,
+        });
+        out(`${result.created ? 'Created' : 'Wrote'} ${target.relative} (${formatBytes(result.bytes)})\n`);
+      },
+    );
+  }
+
+  /** A tool call around `work`; a thrown error becomes a failed result with its message. */
+  async #fileTool(
+    turn: AgentTurn,
+    tool: string,
+    title: string,
+    input: Record<string, unknown>,
+    work: (out: (text: string) => void, note: (text: string) => void) => Promise<void>,
+  ): Promise<void> {
+    const callId = callIdOf(turn);
+    const started = performance.now();
+    turn.emit({ kind: 'tool.call', callId, tool, title: truncateText(title, 4096), input });
+    const output = (stream: 'stdout' | 'stderr') => (text: string) => {
+      for (const data of splitText(text, LIMITS.maxOutputChunkChars)) turn.emit({ kind: 'tool.output', callId, stream, data });
+    };
+    let error: string | undefined;
+    try {
+      await work(output('stdout'), output('stderr'));
+    } catch (cause) {
+      error = describeError(cause, typeof input.path === 'string' ? input.path : title);
+    }
+    turn.emit({
+      kind: 'tool.result',
+      callId,
+      ok: error === undefined,
+      durationMs: Math.round(performance.now() - started),
+      ...(error !== undefined ? { error: truncateText(error, 4096) } : {}),
+    });
+  }
+
+  /** A whole agent message, streamed as one delta and then closed. */
+  #say(turn: AgentTurn, text: string): void {
+    const messageId = `msg-${turn.message.seq}`;
+    const events: EventBody[] = [
+      ...splitText(text, LIMITS.maxOutputChunkChars).map((piece): EventBody => ({ kind: 'message.delta', messageId, text: piece })),
+      { kind: 'message.agent', messageId, text, agent: this.id },
+    ];
+    for (const event of events) turn.emit(event);
+  }
+}
+
+/** Tool calls are named after the user message they answer; the shell makes one per message. */
+function callIdOf(turn: AgentTurn): string {
+  return `call-${turn.message.seq}`;
+}
+
+/** A file error for people: the path they gave, not the runtime's absolute one. */
+function describeError(error: unknown, subject: string): string {
+  if (!(error instanceof Error)) return String(error);
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return `${subject}: no such file or folder`;
+    case 'ENOTDIR':
+      return `${subject}: not a folder`;
+    case 'EISDIR':
+      return `${subject}: is a folder, not a file`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${subject}: permission denied`;
+    default:
+      return error.message;
+  }
+}

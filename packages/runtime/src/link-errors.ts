@@ -1,0 +1,31 @@
+/** Local errors of the runtime link; none of them crosses the wire. */
+
+/** `LinkSession.send` refused a message because too many frames wait for an acknowledgement. */
+export class LinkOutboxFullError extends Error {
+  override readonly name = 'LinkOutboxFullError';
+  constructor(readonly limit: number) {
+    super(`the link outbox holds ${limit} unacknowledged frames; refusing more until the peer catches up`);
+  }
+}
+
+/** `LinkSession.send` refused a message whose frame would exceed the frame size limit. */
+export class LinkFrameTooLargeError extends Error {
+  override readonly name = 'LinkFrameTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`a link frame of ${bytes} bytes exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/** The handshake failed; `code` is the WebSocket close code (1006 when the connection failed). */
+export class LinkHandshakeError extends Error {
+  override readonly name = 'LinkHandshakeError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(`link handshake failed (${code}${reason ? `: ${reason}` : ''})`);
+  }
+}

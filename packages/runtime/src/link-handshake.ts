@@ -1,0 +1,224 @@
+import { WebSocket, type RawData } from 'ws';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '@remote-chat/protocol';
+import { closeSocket, type LinkSession } from './link.js';
+import { LinkHandshakeError } from './link-errors.js';
+import { HelloFrameSchema, WelcomeFrameSchema, encodeFrame, parseJson, rawDataText } from './link-frames.js';
+
+/** How long either side waits for the other's half of the handshake. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The close code of a connection that failed without a closing handshake. */
+const ABNORMAL_CLOSURE = 1006;
+const INTERNAL_ERROR = 1011;
+
+export interface DialLinkOptions<Out, In> {
+  /** `ws://` or `wss://` URL of the listener's link endpoint. */
+  url: string;
+  /** The runtime this link is for; the listener must answer with the same id. */
+  runtimeId: string;
+  /** The runtime's credential (sandbox) or the user's API token (machine). */
+  token: string;
+  session: LinkSession<Out, In>;
+  /** Extra HTTP headers for the upgrade request. */
+  headers?: Record<string, string>;
+  /** @default HANDSHAKE_TIMEOUT_MS */
+  timeoutMs?: number;
+}
+
+/**
+ * Dialler side: open ws, send hello, await welcome (timeout 10 s), then session.attach.
+ * Rejects with a LinkHandshakeError carrying the close code (1006 when the connection failed).
+ */
+export function dialLink<Out, In>(options: DialLinkOptions<Out, In>): Promise<WebSocket> {
+  const { session } = options;
+  const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+  session.dialling();
+  return new Promise<WebSocket>((resolve, reject) => {
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(options.url, {
+        headers: options.headers,
+        maxPayload: session.maxFrameBytes,
+        perMessageDeflate: false,
+        handshakeTimeout: timeoutMs,
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      session.dialFailed(`dial failed: ${reason}`);
+      reject(new LinkHandshakeError(ABNORMAL_CLOSURE, reason));
+      return;
+    }
+    let settled = false;
+    let lastError = '';
+    const timer = setTimeout(() => fail(CLOSE_CODES.timeout, `no welcome within ${timeoutMs} ms`, true), timeoutMs);
+
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('open', onOpen);
+      socket.off('message', onMessage);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+    };
+    const fail = (code: number, reason: string, close: boolean): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (close) closeSocket(socket, code, reason);
+      else socket.on('error', () => {});
+      session.dialFailed(`handshake failed (${code}${reason ? `: ${reason}` : ''})`);
+      reject(new LinkHandshakeError(code, reason));
+    };
+    const onOpen = (): void => {
+      socket.send(
+        encodeFrame({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          runtimeId: options.runtimeId,
+          token: options.token,
+          lastReceived: session.lastReceived,
+        }),
+      );
+    };
+    const onMessage = (data: RawData): void => {
+      const json = parseJson(rawDataText(data));
+      if (isObject(json) && json.type === 'welcome' && json.protocol !== PROTOCOL_VERSION) {
+        fail(CLOSE_CODES.protocolMismatch, `listener speaks protocol ${String(json.protocol)}, not ${PROTOCOL_VERSION}`, true);
+        return;
+      }
+      const welcome = WelcomeFrameSchema.safeParse(json);
+      if (!welcome.success) {
+        fail(CLOSE_CODES.badFrames, 'expected a welcome frame', true);
+        return;
+      }
+      if (welcome.data.runtimeId !== options.runtimeId) {
+        fail(CLOSE_CODES.forbidden, `listener is runtime ${welcome.data.runtimeId}, not ${options.runtimeId}`, true);
+        return;
+      }
+      settled = true;
+      cleanup();
+      // Attach in the same tick as the welcome so no frame that follows it is missed.
+      session.attach(socket, welcome.data.lastReceived);
+      resolve(socket);
+    };
+    const onClose = (code: number, reason: Buffer): void => {
+      fail(code, reason.toString() || lastError, false);
+    };
+    const onError = (error: Error): void => {
+      lastError = error.message;
+    };
+    socket.on('open', onOpen);
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+  });
+}
+
+/** What `acceptLink` hands to `verify`. */
+export interface HelloCredentials {
+  runtimeId: string;
+  token: string;
+}
+
+export interface AcceptLinkOptions<Out, In> {
+  /** The id to answer with in `welcome`. @default the hello's runtimeId */
+  runtimeId?: string;
+  /** Checks the dialler's credentials; return false to close with 4401. */
+  verify: (hello: HelloCredentials) => boolean | Promise<boolean>;
+  /** The session for this runtime; called once the dialler is verified. */
+  session: (hello: { runtimeId: string }) => LinkSession<Out, In>;
+  /** @default HANDSHAKE_TIMEOUT_MS */
+  timeoutMs?: number;
+}
+
+/**
+ * Listener side: wait for hello on an accepted socket (timeout 10 s), call verify(hello) (async;
+ * return false to close with 4401), answer welcome, session.attach. Rejects with a
+ * LinkHandshakeError (the socket is then already closed with its code).
+ */
+export function acceptLink<Out, In>(socket: WebSocket, options: AcceptLinkOptions<Out, In>): Promise<LinkSession<Out, In>> {
+  const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+  return new Promise<LinkSession<Out, In>>((resolve, reject) => {
+    let settled = false;
+    let closed: { code: number; reason: string } | undefined;
+    const timer = setTimeout(() => fail(CLOSE_CODES.timeout, `no hello within ${timeoutMs} ms`), timeoutMs);
+
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('message', onMessage);
+      socket.off('close', onClose);
+    };
+    const fail = (code: number, reason: string): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      closeSocket(socket, code, reason);
+      reject(new LinkHandshakeError(code, reason));
+    };
+    const onClose = (code: number, reason: Buffer): void => {
+      closed = { code, reason: reason.toString() };
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(new LinkHandshakeError(code, closed.reason || 'closed before the handshake finished'));
+    };
+    const onMessage = (data: RawData): void => {
+      socket.off('message', onMessage);
+      const json = parseJson(rawDataText(data));
+      if (isObject(json) && json.type === 'hello' && json.protocol !== PROTOCOL_VERSION) {
+        fail(CLOSE_CODES.protocolMismatch, `this side speaks protocol ${PROTOCOL_VERSION}, not ${String(json.protocol)}`);
+        return;
+      }
+      const hello = HelloFrameSchema.safeParse(json);
+      if (!hello.success) {
+        fail(CLOSE_CODES.badFrames, 'expected a hello frame');
+        return;
+      }
+      const { runtimeId, token, lastReceived } = hello.data;
+      void verifyThenWelcome(runtimeId, token, lastReceived);
+    };
+    const verifyThenWelcome = async (runtimeId: string, token: string, lastReceived: number): Promise<void> => {
+      let ok: boolean;
+      try {
+        ok = await options.verify({ runtimeId, token });
+      } catch {
+        fail(INTERNAL_ERROR, 'could not verify the credentials');
+        return;
+      }
+      if (settled) return;
+      if (closed || socket.readyState !== socket.OPEN) {
+        onClose(closed?.code ?? ABNORMAL_CLOSURE, Buffer.from(closed?.reason ?? ''));
+        return;
+      }
+      if (!ok) {
+        fail(CLOSE_CODES.unauthorized, 'unauthorized');
+        return;
+      }
+      let session: LinkSession<Out, In>;
+      try {
+        session = options.session({ runtimeId });
+      } catch {
+        fail(INTERNAL_ERROR, 'no session for this runtime');
+        return;
+      }
+      settled = true;
+      cleanup();
+      socket.send(
+        encodeFrame({
+          type: 'welcome',
+          protocol: PROTOCOL_VERSION,
+          runtimeId: options.runtimeId ?? runtimeId,
+          lastReceived: session.lastReceived,
+        }),
+      );
+      session.attach(socket, lastReceived);
+      resolve(session);
+    };
+    socket.on('error', () => {});
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

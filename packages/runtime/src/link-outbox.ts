@@ -1,0 +1,74 @@
+/** One kept outgoing `data` frame. */
+export interface OutboxEntry<Out> {
+  seq: number;
+  message: Out;
+}
+
+/**
+ * Where a link keeps the frames the peer has not acknowledged yet. The session only talks to
+ * this interface, so a file-backed outbox that survives a restart can replace the in-memory one.
+ */
+export interface LinkOutbox<Out> {
+  /** Frames kept. */
+  readonly size: number;
+  /** The highest seq ever assigned; 0 before the first frame. */
+  readonly lastSeq: number;
+  /** The highest seq the peer acknowledged; frames up to it are gone. */
+  readonly ackedUpTo: number;
+  /** Keeps a message under the next seq and returns that seq. */
+  append(message: Out): number;
+  /** Drops every frame up to `upTo` (cumulative acknowledgement). */
+  ack(upTo: number): void;
+  /** Kept frames with a seq above `seq`, in order. */
+  after(seq: number): OutboxEntry<Out>[];
+  /**
+   * Renumbers the kept frames from `firstSeq` on, in order, and continues numbering after them.
+   * Used when the peer's numbering and ours disagree because one side lost its state.
+   */
+  rebase(firstSeq: number): void;
+}
+
+/** The default outbox: an ordered array in memory. */
+export class MemoryOutbox<Out> implements LinkOutbox<Out> {
+  #entries: OutboxEntry<Out>[] = [];
+  #lastSeq = 0;
+  #ackedUpTo = 0;
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get ackedUpTo(): number {
+    return this.#ackedUpTo;
+  }
+
+  append(message: Out): number {
+    const seq = ++this.#lastSeq;
+    this.#entries.push({ seq, message });
+    return seq;
+  }
+
+  ack(upTo: number): void {
+    const bounded = Math.min(upTo, this.#lastSeq);
+    if (bounded <= this.#ackedUpTo) return;
+    this.#ackedUpTo = bounded;
+    let drop = 0;
+    while (drop < this.#entries.length && this.#entries[drop]!.seq <= bounded) drop++;
+    if (drop > 0) this.#entries.splice(0, drop);
+  }
+
+  after(seq: number): OutboxEntry<Out>[] {
+    return this.#entries.filter((entry) => entry.seq > seq);
+  }
+
+  rebase(firstSeq: number): void {
+    let seq = firstSeq;
+    this.#entries = this.#entries.map((entry) => ({ seq: seq++, message: entry.message }));
+    this.#ackedUpTo = firstSeq - 1;
+    this.#lastSeq = seq - 1;
+  }
+}

@@ -1,0 +1,371 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CLOSE_CODES, PROTOCOL_VERSION, type LinkState } from '@remote-chat/protocol';
+import { LinkSession, MAX_BAD_FRAMES, type LinkSessionOptions } from './link.js';
+import { LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './link-errors.js';
+import { acceptLink, dialLink } from './link-handshake.js';
+import { LinkDialer } from './link-dialer.js';
+import { RawPeer, startLinkServer, type TestLinkServer } from './test-support/link-server.js';
+import { sleep, waitFor } from './test-support/wait.js';
+
+const TOKEN = 'a-token-of-at-least-16-chars';
+const RUNTIME_ID = 'rt_1';
+const NumberMessage = z.object({ n: z.number() });
+type NumberMessage = z.infer<typeof NumberMessage>;
+
+/** A session that records what it handled. */
+function recordingSession(options: Partial<LinkSessionOptions<NumberMessage>> = {}) {
+  const handled: number[] = [];
+  const seqs: number[] = [];
+  const session = new LinkSession<NumberMessage, NumberMessage>({
+    inbound: NumberMessage,
+    onMessage: (message, seq) => {
+      handled.push(message.n);
+      seqs.push(seq);
+    },
+    ...options,
+  });
+  return { session, handled, seqs };
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A listener that accepts with acceptLink into `session`, checking TOKEN. */
+async function listen(session: LinkSession<NumberMessage, NumberMessage>): Promise<TestLinkServer & { accepted: Promise<unknown>[] }> {
+  const accepted: Promise<unknown>[] = [];
+  const server = await startLinkServer((socket) => {
+    const result = acceptLink(socket, { verify: (hello) => hello.token === TOKEN, session: () => session });
+    result.catch(() => {});
+    accepted.push(result);
+  });
+  cleanups.push(() => server.close());
+  return Object.assign(server, { accepted });
+}
+
+function hello(lastReceived = 0, protocol: number = PROTOCOL_VERSION) {
+  return { type: 'hello', protocol, runtimeId: RUNTIME_ID, token: TOKEN, lastReceived };
+}
+
+describe('runtime link', () => {
+  it('connects with the right token and delivers messages both ways in order', async () => {
+    const listener = recordingSession();
+    const dialler = recordingSession();
+    const server = await listen(listener.session);
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    expect(dialler.session.state).toBe('open');
+    for (let n = 1; n <= 50; n++) dialler.session.send({ n });
+    for (let n = 101; n <= 150; n++) listener.session.send({ n });
+    await waitFor(() => listener.handled.length === 50 && dialler.handled.length === 50, 'both sides to handle 50');
+    expect(listener.handled).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(listener.seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(dialler.handled).toEqual(Array.from({ length: 50 }, (_, i) => i + 101));
+    // Acknowledged frames are no longer kept.
+    await waitFor(() => dialler.session.pending === 0 && listener.session.pending === 0, 'acks');
+    expect(listener.session.lastReceived).toBe(50);
+    dialler.session.detach();
+  });
+
+  it('refuses a wrong token with close code 4401', async () => {
+    const server = await listen(recordingSession().session);
+    const dialler = recordingSession();
+    const error = await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: 'wrong-token-wrong-token', session: dialler.session }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(LinkHandshakeError);
+    expect((error as LinkHandshakeError).code).toBe(CLOSE_CODES.unauthorized);
+    expect(dialler.session.state).toBe('offline');
+  });
+
+  it('refuses a dialler that speaks another protocol version with 4406', async () => {
+    const server = await listen(recordingSession().session);
+    const peer = await RawPeer.connect(server.url);
+    peer.send(hello(0, PROTOCOL_VERSION + 1));
+    await waitFor(() => peer.closed, 'close');
+    expect(peer.closed?.code).toBe(CLOSE_CODES.protocolMismatch);
+  });
+
+  it('refuses a listener that speaks another protocol version with 4406', async () => {
+    const server = await startLinkServer((socket) => {
+      socket.once('message', () =>
+        socket.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION + 1, runtimeId: RUNTIME_ID, lastReceived: 0 })),
+      );
+    });
+    cleanups.push(() => server.close());
+    const error = await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as LinkHandshakeError).code).toBe(CLOSE_CODES.protocolMismatch);
+  });
+
+  it('rejects with 1006 when nothing listens', async () => {
+    const server = await startLinkServer(() => {});
+    const url = server.url;
+    await server.close();
+    const error = await dialLink({ url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch((e: unknown) => e);
+    expect((error as LinkHandshakeError).code).toBe(1006);
+  });
+
+  it('handles a resend after a dropped socket exactly once and in order, and acknowledges it again', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+
+    const first = await RawPeer.connect(server.url);
+    first.send(hello());
+    await waitFor(() => first.ofType('welcome').length, 'welcome');
+    for (let seq = 1; seq <= 3; seq++) first.send({ type: 'data', seq, message: { n: seq } });
+    await waitFor(() => first.ofType('ack').some((ack) => ack.upTo === 3), 'ack 3');
+    first.socket.terminate();
+    await waitFor(() => listener.session.state === 'offline', 'offline');
+
+    // The dialler lost the acks and resends everything, then continues.
+    const second = await RawPeer.connect(server.url);
+    second.send(hello());
+    await waitFor(() => second.ofType('welcome').length, 'welcome');
+    expect(second.ofType('welcome')[0]?.lastReceived).toBe(3);
+    for (let seq = 1; seq <= 5; seq++) second.send({ type: 'data', seq, message: { n: seq } });
+    await waitFor(() => listener.handled.length === 5, 'five handled');
+    await waitFor(() => second.ofType('ack').some((ack) => ack.upTo === 5), 'ack 5');
+    await sleep(50);
+    expect(listener.handled).toEqual([1, 2, 3, 4, 5]);
+    expect(second.closed).toBeUndefined();
+  });
+
+  it('delivers every message exactly once while sockets keep dropping', async () => {
+    const handled: number[] = [];
+    const listenerSession = new LinkSession<NumberMessage, NumberMessage>({
+      inbound: NumberMessage,
+      // A slow consumer leaves frames unacknowledged when the socket drops.
+      onMessage: async (message) => {
+        await sleep(1);
+        handled.push(message.n);
+      },
+    });
+    const server = await listen(listenerSession);
+    const dialler = recordingSession();
+    for (let round = 0; round < 4; round++) {
+      await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+      for (let i = 0; i < 25; i++) dialler.session.send({ n: round * 25 + i });
+      await sleep(15);
+      for (const socket of server.sockets) socket.terminate();
+      await waitFor(() => dialler.session.state === 'offline', 'dialler offline');
+    }
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    await waitFor(() => handled.length === 100 && dialler.session.pending === 0, 'all 100 handled and acked', 10_000);
+    expect(handled).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    dialler.session.detach();
+  });
+
+  it('keeps messages sent while offline and sends them after reattaching', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+    const dialler = recordingSession();
+    dialler.session.send({ n: 1 });
+    dialler.session.send({ n: 2 });
+    expect(dialler.session.pending).toBe(2);
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    await waitFor(() => listener.handled.length === 2, 'both handled');
+    await waitFor(() => dialler.session.pending === 0, 'acked');
+    dialler.session.detach();
+    dialler.session.send({ n: 3 });
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    await waitFor(() => listener.handled.length === 3, 'third handled');
+    expect(listener.handled).toEqual([1, 2, 3]);
+    dialler.session.detach();
+  });
+
+  it('survives malformed frames and closes with 4400 after too many', async () => {
+    const listener = recordingSession({ maxFrameBytes: 4096 });
+    const server = await listen(listener.session);
+    const peer = await RawPeer.connect(server.url);
+    peer.send(hello());
+    await waitFor(() => peer.ofType('welcome').length, 'welcome');
+    const bad = [
+      'not json',
+      '{"type":"data"}',
+      JSON.stringify({ type: 'data', seq: 1, message: { n: 'one' } }),
+      JSON.stringify({ type: 'data', seq: 1, message: { n: 1 }, extra: true }),
+      JSON.stringify({ type: 'ack', upTo: -1 }),
+      JSON.stringify({ type: 'data', seq: 1, message: { n: 1, pad: 'x'.repeat(5000) } }),
+      JSON.stringify(hello()),
+    ];
+    for (const frame of bad) peer.send(frame);
+    peer.send({ type: 'data', seq: 1, message: { n: 1 } });
+    await waitFor(() => listener.handled.length === 1, 'the valid frame handled');
+    expect(peer.closed).toBeUndefined();
+    for (let i = bad.length; i < MAX_BAD_FRAMES; i++) peer.send('garbage');
+    await waitFor(() => peer.closed, 'close');
+    expect(peer.closed?.code).toBe(CLOSE_CODES.badFrames);
+    expect(listener.handled).toEqual([1]);
+  });
+
+  it('closes the socket on a gap so that the peer resends', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+    const peer = await RawPeer.connect(server.url);
+    peer.send(hello());
+    await waitFor(() => peer.ofType('welcome').length, 'welcome');
+    peer.send({ type: 'data', seq: 1, message: { n: 1 } });
+    peer.send({ type: 'data', seq: 3, message: { n: 3 } });
+    await waitFor(() => peer.closed, 'close');
+    expect(peer.closed?.code).toBe(CLOSE_CODES.badFrames);
+    expect(peer.closed?.reason).toMatch(/gap/);
+    expect(listener.handled).toEqual([1]);
+  });
+
+  it('answers pings and closes a link that went silent with 4408', async () => {
+    const states: LinkState[] = [];
+    const dialler = recordingSession({ heartbeatMs: 40, deadAfterMs: 200 });
+    dialler.session.onState((state) => states.push(state));
+    let silent: RawPeer | undefined;
+    const server = await startLinkServer((socket) => {
+      silent = new RawPeer(socket);
+      socket.once('message', () =>
+        socket.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, runtimeId: RUNTIME_ID, lastReceived: 0 })),
+      );
+    });
+    cleanups.push(() => server.close());
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    const peer = await waitFor(() => silent, 'peer');
+    peer.send({ type: 'ping', t: 42 });
+    await waitFor(() => peer.ofType('pong').length, 'pong');
+    expect(peer.ofType('pong')[0]).toEqual({ type: 'pong', t: 42 });
+    const started = Date.now();
+    await waitFor(() => peer.closed, 'dead-link close', 2_000);
+    expect(peer.closed?.code).toBe(CLOSE_CODES.timeout);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(peer.ofType('ping').length).toBeGreaterThanOrEqual(2);
+    expect(states).toEqual(['connecting', 'open', 'offline']);
+  });
+
+  it('keeps a link with heartbeats alive past the dead-link timeout', async () => {
+    const listener = recordingSession({ heartbeatMs: 30, deadAfterMs: 150 });
+    const server = await listen(listener.session);
+    const dialler = recordingSession({ heartbeatMs: 30, deadAfterMs: 150 });
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    await sleep(500);
+    expect(dialler.session.state).toBe('open');
+    expect(listener.session.state).toBe('open');
+    dialler.session.detach();
+  });
+
+  it('replaces an older connection with 4409 without going offline', async () => {
+    const listener = recordingSession();
+    const states: LinkState[] = [];
+    listener.session.onState((state) => states.push(state));
+    const server = await listen(listener.session);
+    const first = await RawPeer.connect(server.url);
+    first.send(hello());
+    await waitFor(() => first.ofType('welcome').length, 'welcome');
+    const second = await RawPeer.connect(server.url);
+    second.send(hello());
+    await waitFor(() => first.closed, 'first closed');
+    expect(first.closed?.code).toBe(CLOSE_CODES.replaced);
+    second.send({ type: 'data', seq: 1, message: { n: 7 } });
+    await waitFor(() => listener.handled.length === 1, 'handled');
+    expect(listener.session.state).toBe('open');
+    expect(states).toEqual(['open']);
+  });
+
+  it('renumbers kept frames when the peer restarted without its state', async () => {
+    const dialler = recordingSession();
+    const first = recordingSession();
+    const server = await listen(first.session);
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    for (let n = 1; n <= 5; n++) dialler.session.send({ n });
+    await waitFor(() => dialler.session.pending === 0, 'acked');
+    dialler.session.detach();
+    await server.close();
+    dialler.session.send({ n: 6 });
+    dialler.session.send({ n: 7 });
+
+    // The listener restarted: a fresh session that has handled nothing.
+    const restarted = recordingSession();
+    const server2 = await listen(restarted.session);
+    await dialLink({ url: server2.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    await waitFor(() => restarted.handled.length === 2, 'both kept messages');
+    expect(restarted.handled).toEqual([6, 7]);
+    expect(restarted.seqs).toEqual([1, 2]);
+    dialler.session.detach();
+  });
+
+  it('continues numbering after what the peer already has when this side restarted', async () => {
+    const listener = recordingSession({ lastReceived: 57 });
+    const server = await listen(listener.session);
+    const dialler = recordingSession();
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    dialler.session.send({ n: 1 });
+    await waitFor(() => listener.handled.length === 1, 'handled');
+    expect(listener.seqs).toEqual([58]);
+    dialler.session.detach();
+  });
+
+  it('makes the peer resend a message whose handler failed', async () => {
+    let failures = 1;
+    const handled: number[] = [];
+    const listenerSession = new LinkSession<NumberMessage, NumberMessage>({
+      inbound: NumberMessage,
+      onMessage: (message) => {
+        if (message.n === 2 && failures-- > 0) throw new Error('store unavailable');
+        handled.push(message.n);
+      },
+    });
+    const server = await listen(listenerSession);
+    const dialler = recordingSession();
+    const dialer = new LinkDialer({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session, minDelayMs: 10 });
+    dialer.start();
+    cleanups.push(() => dialer.stop());
+    for (let n = 1; n <= 4; n++) dialler.session.send({ n });
+    await waitFor(() => handled.length === 4, 'all handled after the retry');
+    expect(handled).toEqual([1, 2, 3, 4]);
+  });
+
+  it('refuses to queue past the outbox limit or an oversized frame', () => {
+    const { session } = recordingSession({ maxOutbox: 2, maxFrameBytes: 100 });
+    session.send({ n: 1 });
+    session.send({ n: 2 });
+    expect(() => session.send({ n: 3 })).toThrow(LinkOutboxFullError);
+    const big = recordingSession({ maxFrameBytes: 100 }).session;
+    expect(() => big.send({ n: 1, pad: 'x'.repeat(200) } as NumberMessage)).toThrow(LinkFrameTooLargeError);
+    expect(big.pending).toBe(0);
+  });
+
+  it('redials with backoff after the listener drops the connection and resumes', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+    const dialler = recordingSession();
+    const states: LinkState[] = [];
+    dialler.session.onState((state) => states.push(state));
+    const dialer = new LinkDialer({ url: () => server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    dialer.start();
+    await waitFor(() => dialler.session.state === 'open', 'open');
+    dialler.session.send({ n: 1 });
+    await waitFor(() => listener.handled.length === 1, 'first handled');
+    for (const socket of server.sockets) socket.terminate();
+    await waitFor(() => dialler.session.state !== 'open', 'dropped');
+    dialler.session.send({ n: 2 });
+    await waitFor(() => dialler.session.state === 'open' && listener.handled.length === 2, 'resumed');
+    expect(states).toEqual(['connecting', 'open', 'offline', 'resuming', 'open']);
+    await dialer.stop();
+    expect(dialler.session.state).toBe('offline');
+    await sleep(400);
+    expect(dialler.session.state).toBe('offline');
+    expect(listener.handled).toEqual([1, 2]);
+  });
+
+  it('keeps redialling a listener that is not there yet', async () => {
+    const probe = await startLinkServer(() => {});
+    const url = probe.url;
+    await probe.close();
+    const errors: unknown[] = [];
+    const dialler = recordingSession();
+    const dialer = new LinkDialer({ url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session, minDelayMs: 20, maxDelayMs: 50, onError: (e) => errors.push(e) });
+    dialer.start();
+    cleanups.push(() => dialer.stop());
+    await waitFor(() => errors.length >= 3, 'three failed attempts');
+    expect(dialler.session.state).not.toBe('open');
+    expect(errors.every((error) => error instanceof LinkHandshakeError && error.code === 1006)).toBe(true);
+  });
+});

@@ -1,0 +1,370 @@
+import type { RawData, WebSocket } from 'ws';
+import type { z } from 'zod';
+import { CLOSE_CODES, LIMITS, type LinkFrame, type LinkState } from '@remote-chat/protocol';
+import { LinkFrameTooLargeError, LinkOutboxFullError } from './link-errors.js';
+import { encodeFrame, frameParser, rawDataBytes, rawDataText, type FrameParser } from './link-frames.js';
+import { MemoryOutbox, type LinkOutbox } from './link-outbox.js';
+
+/** After this many malformed frames on one socket the session closes it with `badFrames`. */
+export const MAX_BAD_FRAMES = 20;
+
+/** How long a closed socket gets to finish its closing handshake before it is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** The close code for "the message handler failed"; the peer resends from the last ack. */
+const HANDLER_FAILED = 1011;
+
+export interface LinkSessionOptions<In> {
+  /** Validates incoming data messages (ToRuntimeMessageSchema on the runtime side, FromRuntimeMessageSchema in the BFF). */
+  inbound: z.ZodType<In>;
+  /**
+   * Handles one incoming message; the frame is acknowledged only after this resolves (so the BFF
+   * acks after storing). Called strictly in seq order, one at a time. If it throws, the socket is
+   * closed with 1011 and the peer resends the frame after reconnecting.
+   */
+  onMessage: (message: In, seq: number) => Promise<void> | void;
+  /** Most unacknowledged outgoing frames kept; past it `send` throws LinkOutboxFullError. @default 10_000 */
+  maxOutbox?: number;
+  /** How often a ping goes out. @default 15_000 */
+  heartbeatMs?: number;
+  /** Close the socket when nothing arrived for this long. @default 45_000 */
+  deadAfterMs?: number;
+  /** The last seq already handled from the peer (e.g. read back after a restart). @default 0 */
+  lastReceived?: number;
+  /** Maximum frame size in bytes, both directions. @default LIMITS.maxLinkFrameBytes */
+  maxFrameBytes?: number;
+  /** How long acknowledgements are held to be batched. @default 20 */
+  ackDelayMs?: number;
+}
+
+/** Where a session keeps its unacknowledged outgoing frames. */
+export interface LinkSessionStorage<Out> {
+  /** @default a new MemoryOutbox */
+  outbox?: LinkOutbox<Out>;
+}
+
+type StateListener = (state: LinkState, detail?: string) => void;
+
+/**
+ * One side of the runtime link: numbers outgoing messages, keeps them until the peer
+ * acknowledges them, resends them after a reconnect, and hands incoming messages to `onMessage`
+ * exactly once and in order. Sockets come and go (`attach` / `detach`); the session outlives them.
+ *
+ * @example
+ * const session = new LinkSession<FromRuntimeMessage, ToRuntimeMessage>({
+ *   inbound: ToRuntimeMessageSchema,
+ *   onMessage: (message) => host.handle(message),
+ * });
+ * await dialLink({ url, runtimeId, token, session });
+ * session.send({ type: 'runtime.info', ... });
+ */
+export class LinkSession<Out, In> {
+  /** Largest frame in bytes; diallers and servers pass it to `ws` as `maxPayload`. */
+  readonly maxFrameBytes: number;
+
+  readonly #onMessage: (message: In, seq: number) => Promise<void> | void;
+  readonly #parse: FrameParser<In>;
+  readonly #outbox: LinkOutbox<Out>;
+  readonly #maxOutbox: number;
+  readonly #heartbeatMs: number;
+  readonly #deadAfterMs: number;
+  readonly #ackDelayMs: number;
+  readonly #listeners = new Set<StateListener>();
+
+  #state: LinkState = 'offline';
+  #socket: WebSocket | undefined;
+  #detachSocket: (() => void) | undefined;
+  #everOpen = false;
+  #badFrames = 0;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #deadTimer: NodeJS.Timeout | undefined;
+
+  /** Highest seq handled by `onMessage`. */
+  #lastReceived: number;
+  /** Highest seq accepted into the handling queue (≥ #lastReceived). */
+  #queuedUpTo: number;
+  /** Bumped when the queue is abandoned after a handler failure; stale jobs then do nothing. */
+  #epoch = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #ackDue = false;
+  #ackTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: LinkSessionOptions<In> & LinkSessionStorage<Out>) {
+    this.#onMessage = options.onMessage;
+    this.#parse = frameParser(options.inbound);
+    this.#outbox = options.outbox ?? new MemoryOutbox<Out>();
+    this.#maxOutbox = options.maxOutbox ?? 10_000;
+    this.#heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.#deadAfterMs = options.deadAfterMs ?? 45_000;
+    this.#ackDelayMs = options.ackDelayMs ?? 20;
+    this.maxFrameBytes = options.maxFrameBytes ?? LIMITS.maxLinkFrameBytes;
+    this.#lastReceived = options.lastReceived ?? 0;
+    this.#queuedUpTo = this.#lastReceived;
+  }
+
+  /** 'connecting' | 'open' | 'resuming' | 'offline'. */
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  /** Highest in-order seq handled from the peer. */
+  get lastReceived(): number {
+    return this.#lastReceived;
+  }
+
+  /** Unacknowledged outgoing frames. */
+  get pending(): number {
+    return this.#outbox.size;
+  }
+
+  /** Queue a message: assigns the next seq, keeps it until acked, sends now if attached. Returns the seq. */
+  send(message: Out): number {
+    if (this.#outbox.size >= this.#maxOutbox) throw new LinkOutboxFullError(this.#maxOutbox);
+    const seq = this.#outbox.lastSeq + 1;
+    const text = encodeFrame<Out>({ type: 'data', seq, message });
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.maxFrameBytes) throw new LinkFrameTooLargeError(bytes, this.maxFrameBytes);
+    const assigned = this.#outbox.append(message);
+    if (assigned === seq) this.#write(text);
+    else this.#write(encodeFrame<Out>({ type: 'data', seq: assigned, message }));
+    return assigned;
+  }
+
+  /**
+   * After a successful handshake: resend every kept frame above peerLastReceived, start
+   * heartbeats, route frames. Replaces (closes with 4409) any socket already attached.
+   *
+   * When the peer reports a `lastReceived` that cannot come from this session's numbering (above
+   * anything sent, or below what it already acknowledged) one side lost its state in a restart;
+   * the kept frames are then renumbered to follow the peer's `lastReceived` so nothing is skipped.
+   */
+  attach(socket: WebSocket, peerLastReceived: number): void {
+    // The state goes straight on to 'open': a replaced socket is no outage.
+    if (this.#socket) this.#release(this.#socket, CLOSE_CODES.replaced, 'replaced by a newer connection', false);
+    if (socket.readyState !== socket.OPEN) {
+      this.#setState('offline', 'the socket closed during the handshake');
+      return;
+    }
+    const outbox = this.#outbox;
+    if (peerLastReceived > outbox.lastSeq || peerLastReceived < outbox.ackedUpTo) outbox.rebase(peerLastReceived + 1);
+    else outbox.ack(peerLastReceived);
+
+    this.#socket = socket;
+    this.#everOpen = true;
+    this.#badFrames = 0;
+    const onMessage = (data: RawData): void => this.#onFrame(socket, data);
+    const onClose = (code: number, reason: Buffer): void => {
+      if (this.#socket !== socket) return;
+      this.#cleanup();
+      this.#setState('offline', describeClose('closed by peer', code, reason.toString()));
+    };
+    const onError = (): void => {
+      // 'close' follows every 'error'; nothing to do but keep the error from going unhandled.
+    };
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    this.#detachSocket = () => {
+      socket.off('message', onMessage);
+      socket.off('close', onClose);
+    };
+    this.#heartbeat = setInterval(() => this.#write(encodeFrame<Out>({ type: 'ping', t: Date.now() })), this.#heartbeatMs);
+    this.#heartbeat.unref();
+    this.#deadTimer = setTimeout(() => {
+      this.#release(socket, CLOSE_CODES.timeout, `nothing arrived for ${this.#deadAfterMs} ms`);
+    }, this.#deadAfterMs);
+    this.#deadTimer.unref();
+
+    this.#setState('open');
+    for (const entry of outbox.after(peerLastReceived)) {
+      this.#write(encodeFrame<Out>({ type: 'data', seq: entry.seq, message: entry.message }));
+    }
+  }
+
+  /** Close the current socket (if any) with a code/reason and go offline; kept frames stay for the next attach. */
+  detach(code = 1000, reason = 'detached'): void {
+    if (this.#socket) this.#release(this.#socket, code, reason);
+    else this.#setState('offline', reason);
+  }
+
+  /** Subscribe to state changes; returns an unsubscribe function. */
+  onState(listener: (state: LinkState, detail?: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * For diallers (`dialLink`, `LinkDialer`): a dial started. Shows 'connecting' before the first
+   * successful handshake and 'resuming' after, unless a socket is attached.
+   */
+  dialling(): void {
+    if (!this.#socket) this.#setState(this.#everOpen ? 'resuming' : 'connecting');
+  }
+
+  /** For diallers: a dial failed; goes 'offline' with the reason unless a socket is attached. */
+  dialFailed(detail: string): void {
+    if (!this.#socket) this.#setState('offline', detail);
+  }
+
+  #onFrame(socket: WebSocket, data: RawData): void {
+    if (socket !== this.#socket) return;
+    try {
+      this.#deadTimer?.refresh();
+      if (rawDataBytes(data) > this.maxFrameBytes) {
+        this.#badFrame(socket);
+        return;
+      }
+      const frame = this.#parse(rawDataText(data));
+      if (!frame) {
+        this.#badFrame(socket);
+        return;
+      }
+      this.#route(socket, frame);
+    } catch {
+      // A frame never throws out of the socket's event handler.
+      this.#badFrame(socket);
+    }
+  }
+
+  #route(socket: WebSocket, frame: LinkFrame<In>): void {
+    switch (frame.type) {
+      case 'data':
+        this.#receive(socket, frame.seq, frame.message);
+        return;
+      case 'ack':
+        this.#outbox.ack(frame.upTo);
+        return;
+      case 'ping':
+        this.#write(encodeFrame<Out>({ type: 'pong', t: frame.t }));
+        return;
+      case 'pong':
+        return;
+      case 'hello':
+      case 'welcome':
+        this.#badFrame(socket);
+        return;
+    }
+  }
+
+  #receive(socket: WebSocket, seq: number, message: In): void {
+    if (seq <= this.#queuedUpTo) {
+      // A resend of something already handled: drop it, but acknowledge again so the peer stops.
+      if (seq <= this.#lastReceived) this.#scheduleAck();
+      return;
+    }
+    if (seq !== this.#queuedUpTo + 1) {
+      this.#release(socket, CLOSE_CODES.badFrames, `seq gap: expected ${this.#queuedUpTo + 1}, got ${seq}`);
+      return;
+    }
+    this.#queuedUpTo = seq;
+    const epoch = this.#epoch;
+    this.#queue = this.#queue.then(() => this.#handle(epoch, seq, message));
+  }
+
+  async #handle(epoch: number, seq: number, message: In): Promise<void> {
+    if (epoch !== this.#epoch) return;
+    try {
+      await this.#onMessage(message, seq);
+    } catch (error) {
+      // Abandon everything queued after it; the peer resends from our last acknowledgement.
+      this.#epoch++;
+      this.#queuedUpTo = this.#lastReceived;
+      const text = error instanceof Error ? error.message : String(error);
+      if (this.#socket) this.#release(this.#socket, HANDLER_FAILED, `handling seq ${seq} failed: ${text}`);
+      return;
+    }
+    this.#lastReceived = seq;
+    this.#scheduleAck();
+  }
+
+  #scheduleAck(): void {
+    this.#ackDue = true;
+    if (this.#ackTimer) return;
+    this.#ackTimer = setTimeout(() => this.#flushAck(), this.#ackDelayMs);
+    this.#ackTimer.unref();
+  }
+
+  #flushAck(): void {
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    if (!this.#ackDue) return;
+    this.#ackDue = false;
+    // Without a socket the next handshake carries lastReceived instead.
+    this.#write(encodeFrame<Out>({ type: 'ack', upTo: this.#lastReceived }));
+  }
+
+  #badFrame(socket: WebSocket): void {
+    this.#badFrames++;
+    if (this.#badFrames >= MAX_BAD_FRAMES) {
+      this.#release(socket, CLOSE_CODES.badFrames, `${this.#badFrames} malformed frames`);
+    }
+  }
+
+  #write(text: string): void {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== socket.OPEN) return;
+    // With a callback, a failed write (the socket is going away) is reported there instead of
+    // thrown; 'close' handles the rest.
+    socket.send(text, ignoreError);
+  }
+
+  /** Stop using `socket`: close it, stop the timers, go offline (unless `announce` is false). */
+  #release(socket: WebSocket, code: number, reason: string, announce = true): void {
+    if (socket !== this.#socket) return;
+    this.#flushAck();
+    this.#cleanup();
+    closeSocket(socket, code, reason);
+    if (announce) this.#setState('offline', describeClose('closed', code, reason));
+  }
+
+  #cleanup(): void {
+    this.#detachSocket?.();
+    this.#detachSocket = undefined;
+    this.#socket = undefined;
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#deadTimer);
+    this.#heartbeat = undefined;
+    this.#deadTimer = undefined;
+  }
+
+  #setState(state: LinkState, detail?: string): void {
+    if (state === this.#state && state !== 'offline') return;
+    this.#state = state;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(state, detail);
+      } catch {
+        // A listener's failure is its own; the link goes on.
+      }
+    }
+  }
+}
+
+/** Closes a socket with a code, destroying it if the peer does not finish the closing handshake. */
+export function closeSocket(socket: WebSocket, code: number, reason: string): void {
+  socket.on('error', () => {});
+  if (socket.readyState === socket.CLOSED) return;
+  try {
+    // Close reasons are limited to 123 bytes.
+    socket.close(code, truncateUtf8(reason, 120));
+  } catch {
+    socket.terminate();
+    return;
+  }
+  const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function ignoreError(): void {}
+
+function describeClose(prefix: string, code: number, reason: string): string {
+  return `${prefix} (${code}${reason ? `: ${reason}` : ''})`;
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = text;
+  while (Buffer.byteLength(out) > maxBytes) out = out.slice(0, -1);
+  return out;
+}

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FromRuntimeMessageSchema, type EventBody, type FromRuntimeMessage } from '@remote-chat/protocol';
+import { ShellAgent } from './agents/shell.js';
+import { RuntimeHost } from './runtime-host.js';
+import { tempDirs } from './test-support/temp.js';
+import { sleep, waitFor } from './test-support/wait.js';
+
+const temp = tempDirs();
+let workspace: string;
+let sent: FromRuntimeMessage[];
+let host: RuntimeHost;
+let shutdownReason: string | undefined;
+
+beforeEach(async () => {
+  workspace = await temp.make('rc-host-');
+  sent = [];
+  shutdownReason = undefined;
+  host = new RuntimeHost({
+    workspace,
+    agents: [new ShellAgent({ workspace })],
+    send: (message) => sent.push(FromRuntimeMessageSchema.parse(message)),
+    onShutdown: (reason) => (shutdownReason = reason),
+    log: () => {},
+  });
+});
+afterEach(async () => {
+  await host.cancelAll();
+  await temp.cleanup();
+});
+
+let seq = 0;
+function say(threadId: string, text: string, agent = 'shell'): void {
+  seq++;
+  host.handle({ type: 'message.send', threadId, seq, clientId: `c${seq}`, text, agent });
+}
+
+function eventsOf(threadId: string): EventBody[] {
+  return sent.flatMap((message) => (message.type === 'thread.event' && message.threadId === threadId ? [message.event] : []));
+}
+
+function outputOf(threadId: string): string {
+  return eventsOf(threadId)
+    .map((event) => (event.kind === 'tool.output' ? event.data : ''))
+    .join('');
+}
+
+function resultsOf(threadId: string) {
+  return eventsOf(threadId).filter((event) => event.kind === 'tool.result');
+}
+
+describe('runtime host', () => {
+  it('answers a thread’s messages one at a time, in order, while other threads run alongside', async () => {
+    say('th_a', 'sleep 0.4; echo a1');
+    say('th_a', 'echo a2');
+    say('th_b', 'echo b1');
+    await waitFor(() => resultsOf('th_a').length === 2, 'both th_a commands');
+    expect(outputOf('th_a')).toBe('a1\na2\n');
+    const order = sent.flatMap((m) => (m.type === 'thread.event' && m.event.kind === 'tool.output' ? [m.event.data.trim()] : []));
+    expect(order).toEqual(['b1', 'a1', 'a2']);
+    // Each message is fully answered before the next starts.
+    const kinds = eventsOf('th_a').map((event) => (event.kind === 'status' ? `status:${event.state}` : event.kind));
+    expect(kinds).toEqual([
+      'status:running', 'tool.call', 'tool.output', 'tool.result', 'status:idle',
+      'status:running', 'tool.call', 'tool.output', 'tool.result', 'status:idle',
+    ]);
+  });
+
+  it('stop cancels the running command and drops the messages queued behind it', async () => {
+    say('th_a', 'echo started; sleep 30');
+    say('th_a', 'echo should-not-run');
+    say('th_b', 'sleep 0.3; echo other-thread');
+    await waitFor(() => outputOf('th_a').includes('started'), 'the first command');
+    host.handle({ type: 'thread.cancel', threadId: 'th_a' });
+    await waitFor(() => resultsOf('th_a').length === 1, 'the cancelled result');
+    expect(resultsOf('th_a')[0]).toMatchObject({ ok: false, error: 'cancelled' });
+    await waitFor(() => outputOf('th_b').includes('other-thread'), 'the other thread');
+    await sleep(200);
+    expect(outputOf('th_a')).not.toContain('should-not-run');
+    expect(eventsOf('th_a').at(-1)).toEqual({ kind: 'status', state: 'idle' });
+
+    // The thread takes new messages after a stop.
+    say('th_a', 'echo after-stop');
+    await waitFor(() => outputOf('th_a').includes('after-stop'), 'a new message after the stop');
+  });
+
+  it('stop on an idle thread confirms it is idle', () => {
+    host.handle({ type: 'thread.cancel', threadId: 'th_idle' });
+    expect(eventsOf('th_idle')).toEqual([{ kind: 'status', state: 'idle' }]);
+  });
+
+  it('says which agents it has when a message names another', () => {
+    say('th_a', 'hello', 'llm');
+    expect(eventsOf('th_a')).toEqual([{ kind: 'status', state: 'error', message: 'This runtime has no agent "llm"; it has shell.' }]);
+  });
+
+  it('describes itself: version, agents, project folder and a git remote without credentials', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('git', ['init', '-q'], { cwd: workspace });
+    execFileSync('git', ['remote', 'add', 'origin', 'https://x-access-token:ghp_secret@github.com/acme/app.git'], { cwd: workspace });
+    const info = await host.info();
+    expect(info).toMatchObject({
+      type: 'runtime.info',
+      agents: [{ id: 'shell', label: 'Shell' }],
+      project: workspace.split('/').at(-1),
+      gitRemote: 'https://github.com/acme/app.git',
+    });
+  });
+
+  it('has no git remote outside a repository', async () => {
+    expect((await host.info()).gitRemote).toBeNull();
+  });
+
+  it('passes runtime.shutdown on', () => {
+    host.handle({ type: 'runtime.shutdown', reason: 'deleted by the user' });
+    expect(shutdownReason).toBe('deleted by the user');
+  });
+});

@@ -1,0 +1,186 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { mkdir, realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import {
+  CLOSE_CODES,
+  ToRuntimeMessageSchema,
+  type FromRuntimeMessage,
+  type ToRuntimeMessage,
+} from '@remote-chat/protocol';
+import { ShellAgent } from './agents/shell.js';
+import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
+import { LinkSession, type LinkSessionOptions } from './link.js';
+import { acceptLink } from './link-handshake.js';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { RuntimeHost } from './runtime-host.js';
+import { DEFAULT_SETTINGS, type RuntimeSettings } from './settings.js';
+import { RUNTIME_VERSION } from './version.js';
+
+export interface ServeOptions {
+  /** The folder agents work in; must exist. */
+  workspace: string;
+  /** Where runtime.json goes; created if missing. */
+  stateDir: string;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** This runtime's id; the BFF's hello must name it. */
+  runtimeId: string;
+  /** The credential the BFF's hello must carry. */
+  token: string;
+  /** @default DEFAULT_SETTINGS */
+  settings?: RuntimeSettings;
+  /** Link timings, for tests. */
+  link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs'>;
+  /** A `runtime.shutdown` message arrived; the runtime has already begun shutting down. */
+  onShutdownRequest?: (reason: string) => void;
+  /** Diagnostics for the runtime's log. @default console.error */
+  log?: (line: string) => void;
+}
+
+export interface RunningRuntime {
+  host: string;
+  port: number;
+  /** Where runtime.json was written. */
+  runtimeFile: string;
+  /** Cancels running commands, closes the link with goingAway, stops listening, removes runtime.json. Idempotent. */
+  shutdown(reason?: string): Promise<void>;
+  /** Resolves once the runtime has shut down, whatever started it. */
+  closed: Promise<void>;
+}
+
+/** How long running commands get to stop at shutdown before the link closes anyway. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * The runtime in a sandbox: an HTTP server with `GET /healthz` and the link endpoint `/link`, which
+ * the BFF dials. One link at a time; a newer connection replaces the older (4409). Writes
+ * runtime.json when listening.
+ */
+export async function serve(options: ServeOptions): Promise<RunningRuntime> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const workspace = await usableFolder(options.workspace, 'workspace');
+  await mkdir(options.stateDir, { recursive: true }).catch((error: Error) => {
+    throw new RuntimeStartError(`cannot create the state folder ${options.stateDir}: ${error.message}`, EXIT_CODES.workspace);
+  });
+
+  let shutdown: (reason?: string) => Promise<void> = async () => {};
+  const session: LinkSession<FromRuntimeMessage, ToRuntimeMessage> = new LinkSession({
+    inbound: ToRuntimeMessageSchema,
+    onMessage: (message) => host.handle(message),
+    ...options.link,
+  });
+  const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs });
+  const host = new RuntimeHost({
+    workspace,
+    agents: [shell],
+    send: (message) => session.send(message),
+    onShutdown: (reason) => {
+      options.onShutdownRequest?.(reason);
+      void shutdown(`shutdown requested: ${reason}`);
+    },
+    log,
+  });
+  session.onState((state, detail) => log(`link ${state}${detail ? `: ${detail}` : ''}`));
+
+  const server = createServer((request, response) => respond(request, response, options.runtimeId));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: session.maxFrameBytes, perMessageDeflate: false });
+  server.on('upgrade', (request, socket, head) => {
+    if (pathOf(request) !== '/link') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      acceptLink(ws, {
+        runtimeId: options.runtimeId,
+        verify: (hello) => hello.runtimeId === options.runtimeId && sameSecret(hello.token, options.token),
+        session: () => session,
+      })
+        .then(() => host.sendInfo())
+        .catch((error: unknown) => log(`link refused: ${error instanceof Error ? error.message : String(error)}`));
+    });
+  });
+
+  const bindHost = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, bindHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: Error) => {
+    throw new RuntimeStartError(`cannot listen on ${bindHost}:${options.port ?? 0}: ${error.message}`, EXIT_CODES.listen);
+  });
+  const { port } = server.address() as AddressInfo;
+  const runtimeFile = await writeRuntimeFile(options.stateDir, {
+    pid: process.pid,
+    port,
+    host: bindHost,
+    startedAt: new Date().toISOString(),
+    version: RUNTIME_VERSION,
+  });
+  log(`listening on ${bindHost}:${port}, workspace ${workspace}`);
+
+  let resolveClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let shuttingDown: Promise<void> | undefined;
+  shutdown = (reason = 'runtime shutting down') => {
+    shuttingDown ??= (async () => {
+      log(`shutting down: ${reason}`);
+      await Promise.race([host.cancelAll(), delay(SHUTDOWN_GRACE_MS)]);
+      session.detach(CLOSE_CODES.goingAway, 'runtime shutting down');
+      for (const client of wss.clients) client.close(CLOSE_CODES.goingAway, 'runtime shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      });
+      await removeRuntimeFile(options.stateDir, process.pid);
+      resolveClosed();
+    })();
+    return shuttingDown;
+  };
+
+  return { host: bindHost, port, runtimeFile, shutdown: (reason) => shutdown(reason), closed };
+}
+
+function respond(request: IncomingMessage, response: ServerResponse, runtimeId: string): void {
+  const send = (status: number, body: unknown): void => {
+    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    response.end(JSON.stringify(body));
+  };
+  if (pathOf(request) === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+    send(200, { ok: true, runtimeId, version: RUNTIME_VERSION });
+    return;
+  }
+  send(404, { error: { code: 'not_found', message: 'Only GET /healthz and the /link WebSocket are served here.' } });
+}
+
+function pathOf(request: IncomingMessage): string {
+  return new URL(request.url ?? '/', 'http://runtime').pathname;
+}
+
+/** Compares secrets in constant time; hashing first makes the lengths equal. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+async function usableFolder(folder: string, what: string): Promise<string> {
+  try {
+    const real = await realpath(folder);
+    if (!(await stat(real)).isDirectory()) throw new Error('not a folder');
+    return real;
+  } catch (error) {
+    throw new RuntimeStartError(`the ${what} ${folder} is not a usable folder: ${(error as Error).message}`, EXIT_CODES.workspace);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,212 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { OutputBuffer, type OutputStream } from './output-buffer.js';
+import { formatBytes } from './text-chunks.js';
+
+/** Environment variables a command must never see: the runtime's own credential. */
+const SECRET_ENV = ['REMOTE_CHAT_RUNTIME_TOKEN'];
+
+/**
+ * The environment commands run with: the runtime's own, minus its secrets, plus what makes tools
+ * print colour (the chat renders ANSI) and never wait for input nobody can give (stdin is closed).
+ */
+export function commandEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of SECRET_ENV) delete env[name];
+  return {
+    ...env,
+    TERM: 'xterm-256color',
+    COLORTERM: 'truecolor',
+    FORCE_COLOR: '1',
+    CLICOLOR_FORCE: '1',
+    PAGER: 'cat',
+    GIT_PAGER: 'cat',
+    GIT_TERMINAL_PROMPT: '0',
+    DEBIAN_FRONTEND: 'noninteractive',
+    NO_UPDATE_NOTIFIER: '1',
+    npm_config_update_notifier: 'false',
+  };
+}
+
+export interface RunCommandOptions {
+  /** A bash command line. */
+  command: string;
+  cwd: string;
+  /** @default commandEnv() */
+  env?: NodeJS.ProcessEnv;
+  /** Aborting stops the command: SIGTERM to its process group, SIGKILL after `killGraceMs`. */
+  signal?: AbortSignal;
+  /** Stops the command like a cancel after this long. @default no limit */
+  timeoutMs?: number;
+  /** @default 2_000 */
+  killGraceMs?: number;
+  /** Output past this many bytes is dropped and counted. @default 16 MiB */
+  maxOutputBytes?: number;
+  /** Coalesced output, in arrival order. */
+  onOutput: (stream: OutputStream, data: string) => void;
+}
+
+export interface CommandResult {
+  /** The exit code when the command exited by itself. */
+  exitCode: number | null;
+  /** The signal that ended it, such as `SIGTERM` after a cancel. */
+  signal: string | null;
+  durationMs: number;
+  /** Why it failed to run or was stopped: "cancelled", "timed out after 600 s", … */
+  error?: string;
+}
+
+/** How long pipes held open by a command's background children are waited for after it exits. */
+const STDIO_GRACE_MS = 300;
+/** How long the group's last members get to vanish after SIGKILL. */
+const REAP_WAIT_MS = 2_000;
+
+/**
+ * Runs `bash -c command` in its own process group with stdin closed and streams its output.
+ * Resolves when it ended (and, after a stop, when its whole process group is gone); never rejects.
+ */
+export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  if (options.signal?.aborted) return Promise.resolve({ exitCode: null, signal: null, durationMs: 0, error: 'cancelled' });
+
+  return new Promise<CommandResult>((resolve) => {
+    const output = new OutputBuffer(options.onOutput);
+    const maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
+    let outputBytes = 0;
+    let droppedBytes = 0;
+    let stopReason: string | undefined;
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let spawnError: string | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    let timeLimit: NodeJS.Timeout | undefined;
+    let stdioTimer: NodeJS.Timeout | undefined;
+
+    const child = spawn('bash', ['--noprofile', '--norc', '-c', options.command], {
+      cwd: options.cwd,
+      env: options.env ?? commandEnv(),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pid = child.pid;
+
+    const killGroup = (signal: NodeJS.Signals): void => {
+      if (pid === undefined) return;
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const stop = (reason: string): void => {
+      if (stopReason !== undefined || exit) return;
+      stopReason = reason;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 2_000);
+    };
+    const onAbort = (): void => stop('cancelled');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.timeoutMs !== undefined) {
+      const limit = options.timeoutMs;
+      timeLimit = setTimeout(() => stop(`timed out after ${formatSeconds(limit)}`), limit);
+    }
+
+    const onData = (stream: OutputStream) => (chunk: Buffer) => {
+      if (outputBytes + chunk.length > maxOutputBytes) {
+        droppedBytes += chunk.length;
+        return;
+      }
+      outputBytes += chunk.length;
+      output.write(stream, chunk);
+    };
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
+
+    child.on('error', (error) => {
+      // Only a failure to start lands here; bash reports everything else itself.
+      spawnError = `could not start bash in ${options.cwd}: ${error.message}`;
+    });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      // Background children may hold the pipes open; do not wait for them forever.
+      stdioTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, STDIO_GRACE_MS);
+    });
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      void finish(exit ?? { code, signal });
+    });
+
+    let finished = false;
+    const finish = async (ended: { code: number | null; signal: string | null }): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timeLimit);
+      clearTimeout(stdioTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (stopReason !== undefined && pid !== undefined) {
+        // A stop means the whole group: wait for stragglers that ignored SIGTERM to be killed too.
+        await waitForGroupGone(pid, (options.killGraceMs ?? 2_000) + REAP_WAIT_MS);
+        if (groupAlive(pid)) killGroup('SIGKILL');
+      }
+      clearTimeout(killTimer);
+      if (droppedBytes > 0) output.writeText('stderr', `\n[${formatBytes(droppedBytes)} of output not shown]\n`);
+      output.end();
+      const error = spawnError ?? stopReason;
+      resolve({
+        exitCode: spawnError === undefined ? ended.code : null,
+        signal: spawnError === undefined ? ended.signal : null,
+        durationMs: elapsed(),
+        ...(error !== undefined ? { error } : {}),
+      });
+    };
+  });
+}
+
+/** "600 s", "1.5 s". */
+export function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : Number(seconds.toFixed(1))} s`;
+}
+
+/**
+ * Whether any live process of the group `pgid` still exists. Zombies do not count: they are dead
+ * and only wait for their new parent (often PID 1, which may reap slowly) to collect them.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return livingMembers(pgid) !== 0;
+}
+
+/** Non-zombie members of a process group per /proc; -1 where there is no /proc (then assume alive). */
+function livingMembers(pgid: number): number {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return -1;
+  }
+  let living = 0;
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') living++;
+  }
+  return living;
+}
+
+async function waitForGroupGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+}
