@@ -36,6 +36,9 @@ export interface RemoteChatOptions {
   /** @default a pino logger at `info` on stderr, with secrets redacted */
   logger?: Logger;
   stream?: StreamLimits;
+  /** Idle shutdown of sandbox runtimes: the window, and how often to look. @default 1 hour, every minute */
+  idleTimeoutMs?: number;
+  idleCheckMs?: number;
 }
 
 export interface RemoteChat {
@@ -91,7 +94,16 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     new ProcessProvider({ dataDir: options.dataDir, ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }) }),
   ];
   const providers = new Map(providerList.map((p) => [p.id, p]));
-  const runtimes = new RuntimeManager({ store, journal, hub, providers, secret, logger });
+  const runtimes = new RuntimeManager({
+    store,
+    journal,
+    hub,
+    providers,
+    secret,
+    logger,
+    ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
+  });
   const auth = new Auth(store);
   const allowedOrigins = options.allowedOrigins ?? [];
   const streamPath = options.streamPath ?? '/api/stream';

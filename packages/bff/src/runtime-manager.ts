@@ -1,6 +1,7 @@
 import {
   CLOSE_CODES,
   FromRuntimeMessageSchema,
+  MachineSchema,
   type CreateRuntimeRequest,
   type FromRuntimeMessage,
   type LinkState,
@@ -13,6 +14,7 @@ import {
 } from '@remote-chat/protocol';
 import { LinkDialer, LinkSession } from '@remote-chat/runtime';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { RemoteChatError, notFound } from './errors.js';
 import type { Hub } from './hub.js';
 import type { Journal } from './journal.js';
@@ -34,10 +36,25 @@ interface LiveRuntime {
   link: LinkState;
   /** Threads known to belong to this runtime: a runtime may only write to its own. */
   threads: Set<string>;
+  /** When a message went in or an event came out, for the idle shutdown. */
+  lastActivity: number;
+  /** Threads whose agent is working (last status `thinking` or `running`). */
+  busy: Set<string>;
+  /** When the provider was last asked whether the runtime's process is gone. */
+  lastProbe: number;
+  /** Restarts after the runtime's process was found gone, for the restart budget. */
+  restarts: number[];
 }
 
 /** The frames `runtimes` subscribers get. */
 export type RuntimesMessage = { type: 'runtime'; runtime: Runtime } | { type: 'runtime-removed'; id: string };
+
+/** What the picker shows from a runtime's last `runtime.info`. */
+const ReportedInfoSchema = z.object({
+  project: z.string().nullable().optional(),
+  gitRemote: z.string().nullable().optional(),
+  machine: MachineSchema.nullable().optional(),
+});
 
 /** Statuses after which a runtime takes no more work. */
 const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
@@ -55,7 +72,19 @@ export interface RuntimeManagerOptions {
   logger: Logger;
   /** How long `ready` waits for the link to open. @default 15_000 */
   linkTimeoutMs?: number;
+  /**
+   * A sandbox runtime with no message in, no event out and no agent at work for this long is
+   * stopped and its resources released. Machine runtimes are never stopped. @default 3_600_000
+   */
+  idleTimeoutMs?: number;
+  /** How often idle runtimes are looked for. @default 60_000 */
+  idleCheckMs?: number;
 }
+
+/** At most this many automatic restarts of a runtime whose process died, per window. */
+const RESTART_BUDGET = { count: 3, windowMs: 10 * 60_000 } as const;
+/** How often an offline runtime's provider is asked whether its process is gone. */
+const PROBE_EVERY_MS = 2000;
 
 /**
  * Brings runtimes up through their providers, holds their links, relays messages to them and
@@ -64,13 +93,26 @@ export interface RuntimeManagerOptions {
 export class RuntimeManager {
   private readonly live = new Map<string, LiveRuntime>();
   private readonly starting = new Set<Promise<void>>();
+  /** Runtimes being restarted after their process died. */
+  private readonly restarting = new Set<string>();
+  private readonly idleTimer: NodeJS.Timeout;
 
-  constructor(private readonly options: RuntimeManagerOptions) {}
+  constructor(private readonly options: RuntimeManagerOptions) {
+    this.idleTimer = setInterval(() => void this.stopIdle(), options.idleCheckMs ?? 60_000);
+    this.idleTimer.unref();
+  }
 
   /** The public view of a stored runtime, with the live link state. */
   toPublic(record: RuntimeRecord): Runtime {
-    const { userId: _u, providerState: _p, info: _i, linkReceived: _l, ...runtime } = record;
-    return { ...runtime, link: this.live.get(record.id)?.link ?? 'offline' };
+    const { userId: _u, providerState: _p, info, linkReceived: _l, ...runtime } = record;
+    const reported = ReportedInfoSchema.safeParse(info ?? {});
+    return {
+      ...runtime,
+      project: reported.success ? (reported.data.project ?? null) : null,
+      gitRemote: reported.success ? (reported.data.gitRemote ?? null) : null,
+      machine: reported.success ? (reported.data.machine ?? null) : null,
+      link: this.live.get(record.id)?.link ?? 'offline',
+    };
   }
 
   async create(userId: string, request: CreateRuntimeRequest): Promise<Runtime> {
@@ -127,6 +169,7 @@ export class RuntimeManager {
   deliver(thread: ThreadRecord, event: Extract<ThreadEvent, { kind: 'message.user' }>): void {
     const live = this.requireLive(thread.runtimeId);
     live.threads.add(thread.id);
+    live.lastActivity = Date.now();
     live.session.send({
       type: 'message.send',
       threadId: thread.id,
@@ -194,6 +237,7 @@ export class RuntimeManager {
 
   /** Closes every link; runtimes keep running and are re-attached by the next start. */
   async close(): Promise<void> {
+    clearInterval(this.idleTimer);
     for (const live of this.live.values()) live.abort.abort();
     await Promise.allSettled([...this.starting]);
     await Promise.all(
@@ -289,6 +333,10 @@ export class RuntimeManager {
       abort: new AbortController(),
       link: 'offline',
       threads: new Set(),
+      lastActivity: Date.now(),
+      busy: new Set(),
+      lastProbe: 0,
+      restarts: [],
       session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage>({
         inbound: FromRuntimeMessageSchema,
         lastReceived: record.linkReceived,
@@ -337,6 +385,11 @@ export class RuntimeManager {
     if (incoming.type === 'thread.event' && incoming.event.kind !== 'message.user') {
       const thread = await this.ownThread(live, incoming.threadId);
       if (thread) {
+        live.lastActivity = Date.now();
+        if (incoming.event.kind === 'status') {
+          if (incoming.event.state === 'running' || incoming.event.state === 'thinking') live.busy.add(thread.id);
+          else live.busy.delete(thread.id);
+        }
         // The event and the link seq it came in are stored together: a resend is never stored twice.
         await journal.appendEvent(thread, incoming.event, { runtimeId: live.id, seq });
         return;
@@ -373,6 +426,64 @@ export class RuntimeManager {
     if (state === 'offline' && record.status === 'ready') await this.setStatus(live.id, 'offline', detail);
     else if (state === 'open' && record.status === 'offline') await this.setStatus(live.id, 'ready');
     else this.publishRuntime(record);
+    if (state === 'offline' && record.kind === 'sandbox' && record.status !== 'starting') await this.restartIfGone(live, record);
+  }
+
+  /**
+   * A sandbox link that keeps failing may mean the runtime's process died (a crash, an OOM kill,
+   * a host reboot). Ask the provider; if it is gone, start it again in its workspace, within a
+   * budget so a runtime that crashes at start does not restart forever.
+   */
+  private async restartIfGone(live: LiveRuntime, record: RuntimeRecord): Promise<void> {
+    const now = Date.now();
+    if (now - live.lastProbe < PROBE_EVERY_MS || this.restarting.has(live.id)) return;
+    live.lastProbe = now;
+    const provider = this.options.providers.get(record.provider);
+    if (!provider || (await provider.probe(record.providerState).catch(() => null)) || live.abort.signal.aborted) return;
+    live.restarts = live.restarts.filter((t) => now - t < RESTART_BUDGET.windowMs);
+    if (live.restarts.length >= RESTART_BUDGET.count) {
+      await this.fail(record, `The runtime process died ${RESTART_BUDGET.count} times in ${RESTART_BUDGET.windowMs / 60_000} minutes.`, 'Look at the step output above; delete this runtime and create a new one.');
+      return;
+    }
+    live.restarts.push(now);
+    this.restarting.add(live.id);
+    await live.dialer?.stop();
+    await this.options.journal.appendLog(record.id, {
+      kind: 'error',
+      message: 'The runtime process is gone.',
+      hint: 'Restarting it in its workspace; threads and files are kept.',
+    });
+    this.track(this.bringUp(record, provider, 'restart').finally(() => this.restarting.delete(live.id)));
+  }
+
+  /** Stops sandbox runtimes that have been idle for the configured window. */
+  private async stopIdle(): Promise<void> {
+    const limit = this.options.idleTimeoutMs ?? 3_600_000;
+    const now = Date.now();
+    for (const live of [...this.live.values()]) {
+      if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted) continue;
+      const record = await this.options.store.getRuntime(live.id);
+      if (!record || record.kind !== 'sandbox' || ENDED.has(record.status) || record.status === 'starting') continue;
+      await this.stop(record, `No activity for ${Math.round(limit / 60_000)} minutes; stopped to release its resources.`);
+    }
+  }
+
+  /** Stops a runtime's process and releases what the provider holds; its threads stay readable. */
+  private async stop(record: RuntimeRecord, why: string): Promise<void> {
+    const live = this.live.get(record.id);
+    live?.abort.abort();
+    await this.setStatus(record.id, 'stopping', why);
+    if (live) {
+      await live.dialer?.stop();
+      live.session.detach(CLOSE_CODES.goingAway, 'runtime stopped');
+      this.live.delete(record.id);
+    }
+    try {
+      await this.options.providers.get(record.provider)?.stop(record.providerState);
+    } catch (error) {
+      this.options.logger.warn({ runtimeId: record.id, err: message(error) }, 'provider could not stop the runtime');
+    }
+    await this.setStatus(record.id, 'stopped', why);
   }
 
   private async setStatus(id: string, status: RuntimeStatus, detail?: string): Promise<void> {

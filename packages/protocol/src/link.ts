@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentIdSchema, EventBodySchema } from './events.js';
 import { IdSchema, LIMITS, SeqSchema } from './common.js';
+import { MachineSchema } from './resources.js';
 
 /**
  * The runtime link: one WebSocket between the BFF and a runtime, whichever side dialled.
@@ -42,6 +43,8 @@ export const FromRuntimeMessageSchema = z.discriminatedUnion('type', [
     /** The workspace's folder name and git remote, shown in the picker. */
     project: z.string().max(200).nullable(),
     gitRemote: z.string().max(2048).nullable(),
+    /** Set by `remote-chat-runtime connect`: the computer this folder is on. */
+    machine: MachineSchema.nullable().optional(),
   }),
 ]);
 export type FromRuntimeMessage = z.infer<typeof FromRuntimeMessageSchema>;

@@ -32,6 +32,15 @@ export const BranchSchema = z
   .max(255)
   .regex(/^(?!-)[A-Za-z0-9._/-]+$/, 'not a branch name');
 
+/** A user's computer that dialled in; its folders are runtimes of kind `machine`. */
+export const MachineSchema = z.object({
+  /** Stable per computer (kept in the user's config folder), not derived from host name or network. */
+  id: IdSchema,
+  /** The host name, for people. */
+  name: z.string().max(200),
+});
+export type Machine = z.infer<typeof MachineSchema>;
+
 export const RuntimeSchema = z.object({
   id: IdSchema,
   name: z.string().max(200),
@@ -44,6 +53,11 @@ export const RuntimeSchema = z.object({
   branch: BranchSchema.nullable(),
   /** The agent a new thread uses unless the message names another. */
   agent: AgentIdSchema,
+  /** The workspace folder's name and git remote, as the runtime reported them. */
+  project: z.string().max(200).nullable(),
+  gitRemote: z.string().max(2048).nullable(),
+  /** The computer a `machine` runtime runs on; null for sandboxes. */
+  machine: MachineSchema.nullable(),
   /** The seq of the newest runtime-log entry. */
   logSeq: SeqSchema,
   createdAt: TimestampSchema,

@@ -9,6 +9,7 @@ export interface ServeFlags {
   dataDir: string;
   databaseUrl?: string;
   allowedOrigins?: string[];
+  idleTimeout: number;
   logLevel: string;
 }
 
@@ -20,6 +21,7 @@ export async function serve(flags: ServeFlags, print: (line: string) => void = c
     dataDir: resolveDataDir(flags.dataDir),
     ...(flags.databaseUrl && { databaseUrl: flags.databaseUrl }),
     allowedOrigins: flags.allowedOrigins ?? [],
+    idleTimeoutMs: flags.idleTimeout * 60_000,
     logger: createLogger(flags.logLevel),
   });
   print(`Remote Chat is running at ${running.url}`);
@@ -47,6 +49,16 @@ export function serveCommand(): Command {
       new Option('--allowed-origins <origins>', 'comma-separated origins whose pages may embed the chat')
         .env('REMOTE_CHAT_ALLOWED_ORIGINS')
         .argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    )
+    .addOption(
+      new Option('--idle-timeout <minutes>', 'stop a sandbox runtime after this long without activity')
+        .env('REMOTE_CHAT_IDLE_TIMEOUT')
+        .default(60)
+        .argParser((v) => {
+          const minutes = Number(v);
+          if (!(minutes > 0)) throw new InvalidArgumentError(`not a number of minutes: ${v}`);
+          return minutes;
+        }),
     )
     .addOption(new Option('--log-level <level>', 'log level').env('REMOTE_CHAT_LOG_LEVEL').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .action(async (flags: ServeFlags) => {

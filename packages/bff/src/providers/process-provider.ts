@@ -123,18 +123,23 @@ export class ProcessProvider implements Provider {
     return this.start(context, StateSchema.parse(raw));
   }
 
-  async destroy(raw: Record<string, unknown>): Promise<void> {
+  async stop(raw: Record<string, unknown>): Promise<void> {
     const state = StateSchema.safeParse(raw);
     if (!state.success) return;
     const { dir } = state.data;
     const running = await this.readRuntimeFile(dir);
     const pid = running?.pid ?? state.data.pid;
-    if (pid !== undefined && (await isRuntimeProcess(pid, dir))) {
-      process.kill(pid, 'SIGTERM');
-      for (let waited = 0; waited < 5000 && (await isRuntimeProcess(pid, dir)); waited += 50) await sleep(50);
-      if (await isRuntimeProcess(pid, dir)) process.kill(-pid, 'SIGKILL');
-    }
-    await rm(dir, { recursive: true, force: true });
+    if (pid === undefined || !(await isRuntimeProcess(pid, dir))) return;
+    // SIGTERM lets the runtime cancel its commands and flush its outbox.
+    process.kill(pid, 'SIGTERM');
+    for (let waited = 0; waited < 5000 && (await isRuntimeProcess(pid, dir)); waited += 50) await sleep(50);
+    if (await isRuntimeProcess(pid, dir)) process.kill(-pid, 'SIGKILL');
+  }
+
+  async destroy(raw: Record<string, unknown>): Promise<void> {
+    await this.stop(raw);
+    const state = StateSchema.safeParse(raw);
+    if (state.success) await rm(state.data.dir, { recursive: true, force: true });
   }
 
   private async start(context: ProvisionContext, state: State): Promise<RuntimeEndpoint> {

@@ -45,6 +45,11 @@ export interface Provider {
   probe(state: Record<string, unknown>): Promise<RuntimeEndpoint | null>;
   /** Starts a runtime whose process is gone but whose resources remain (the `start` step). */
   restart(context: ProvisionContext, state: Record<string, unknown>): Promise<RuntimeEndpoint>;
-  /** Stops the runtime and releases what it holds. Safe to call on a runtime that is gone. */
+  /**
+   * Stops the runtime's process or sandbox and releases its compute (idle shutdown). What is
+   * left, such as a workspace on disk, goes with `destroy`. Safe on a runtime that is gone.
+   */
+  stop(state: Record<string, unknown>): Promise<void>;
+  /** Stops the runtime and deletes everything it holds. Safe to call on a runtime that is gone. */
   destroy(state: Record<string, unknown>): Promise<void>;
 }

@@ -11,7 +11,7 @@ import type {
 } from '@remote-chat/protocol';
 
 /** A runtime as stored: the public fields plus what only the BFF sees. */
-export interface RuntimeRecord extends Runtime {
+export interface RuntimeRecord extends Omit<Runtime, 'project' | 'gitRemote' | 'machine'> {
   userId: string;
   /** Provider-private state (paths, ports, sandbox ids). */
   providerState: Record<string, unknown>;
