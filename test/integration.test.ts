@@ -140,8 +140,8 @@ describe('a process runtime through the BFF', () => {
     expect(write).toMatchObject({ path: 'notes.md', created: true });
     expect(write?.kind === 'file.write' && write.diff).toContain('+first line');
 
-    const before = stream.events(threadId).length;
     await stream.until(() => stream.events(threadId).some((e) => e.kind === 'status' && e.state === 'idle'));
+    const before = stream.events(threadId).length;
     await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: '/diff' } });
     await stream.until(() => stream.events(threadId).slice(before).some((e) => e.kind === 'tool.result'));
     // git colours its diff for the terminal block; compare the text.

@@ -1,26 +1,68 @@
+import { createHmac } from 'node:crypto';
 import { parse as parseCookie } from 'cookie';
-import type { User } from '@remote-chat/protocol';
-import { hashToken, randomToken } from './secrets.js';
+import { z } from 'zod';
+import type { ApiToken, CreateClientTokenRequest, CreatedApiToken, User } from '@remote-chat/protocol';
+import { RemoteChatError } from './errors.js';
+import { hashToken, newId, randomToken, safeEqual, type ServerSecret } from './secrets.js';
 import type { Store } from './store/store.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'rc_session';
 const SESSION_DAYS = 30;
 const SIGNIN_MINUTES = 60;
+const TICKET_SECONDS = 30;
+/** `last used` is written at most this often per token, not on every request. */
+const TOUCH_EVERY_MS = 60_000;
 
-/** Who is calling, as far as the BFF can tell from a request's headers. */
+/** Prefixes say what a bearer token is, so a leaked one is easy to recognise and to scan for. */
+const API_TOKEN_PREFIX = 'rc_';
+const CLIENT_TOKEN_PREFIX = 'rcc_';
+
+/** Who is calling, as far as the BFF can tell from a request. */
 export interface Caller {
   user: User;
-  /** How the caller proved it; cookie sessions need an Origin check on writes. */
-  via: 'session';
+  /**
+   * How the caller proved it. Cookie sessions need an Origin check on writes; client tokens are
+   * bound to one page origin; API tokens are for servers and machines.
+   */
+  via: 'session' | 'api-token' | 'client-token';
+  /** The API token used, or the one a client token was minted from. */
+  apiTokenId?: string;
 }
 
+/** What a request offers as proof. */
+export interface Credentials {
+  cookie?: string | undefined;
+  authorization?: string | undefined;
+  /** The `Origin` header, which a client token must match. */
+  origin?: string | undefined;
+}
+
+const ClientClaimsSchema = z.object({
+  /** The user. */
+  sub: z.string(),
+  /** The page origin the token is for. */
+  aud: z.string(),
+  /** The API token it was minted with: revoking that revokes this. */
+  tid: z.string(),
+  exp: z.number(),
+});
+
 /**
- * Sign-in and sessions. The owner signs in with a one-time link printed at start; opening it
- * trades the link's token for a session cookie. Only hashes of tokens are stored.
+ * Sign-in, sessions, API tokens, client tokens and stream tickets. Only hashes of tokens are
+ * stored; client tokens are signed with a key derived from the server secret, and checked in
+ * constant time.
  */
 export class Auth {
-  constructor(private readonly store: Store) {}
+  private readonly clientKey: string;
+
+  constructor(
+    private readonly store: Store,
+    secret: ServerSecret,
+    private readonly allowedOrigins: readonly string[],
+  ) {
+    this.clientKey = secret.derive('client-token', 'v1');
+  }
 
   /** Makes a fresh one-time sign-in token for the owner. */
   async createOwnerSignin(ownerName = 'Owner'): Promise<string> {
@@ -45,12 +87,111 @@ export class Auth {
     if (session) await this.store.deleteSession(hashToken(session));
   }
 
-  /** The caller of a request, or null. */
-  async authenticate(headers: { cookie?: string | undefined }): Promise<Caller | null> {
-    const session = this.sessionToken(headers.cookie);
+  /** The caller of a request, or null. A bearer token, when given, is the only proof looked at. */
+  async authenticate(credentials: Credentials): Promise<Caller | null> {
+    const bearer = /^Bearer (\S+)$/i.exec(credentials.authorization ?? '')?.[1];
+    if (bearer?.startsWith(CLIENT_TOKEN_PREFIX)) return this.fromClientToken(bearer, credentials.origin);
+    if (bearer?.startsWith(API_TOKEN_PREFIX)) return this.fromApiToken(bearer);
+    if (bearer !== undefined || credentials.authorization) return null;
+    const session = this.sessionToken(credentials.cookie);
     if (!session) return null;
     const user = await this.store.getSessionUser(hashToken(session), new Date());
     return user ? { user, via: 'session' } : null;
+  }
+
+  /** Checks an API token alone (the machine link's hello carries one). */
+  async fromApiToken(token: string): Promise<Caller | null> {
+    if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 200) return null;
+    const record = await this.store.findApiToken(hashToken(token));
+    const now = new Date();
+    if (!record || record.revokedAt !== null) return null;
+    if (record.expiresAt !== null && record.expiresAt <= now.toISOString()) return null;
+    const user = await this.store.getUser(record.userId);
+    if (!user) return null;
+    if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) > TOUCH_EVERY_MS) {
+      await this.store.touchApiToken(record.id, now);
+    }
+    return { user, via: 'api-token', apiTokenId: record.id };
+  }
+
+  async createApiToken(user: User, name: string, expiresInDays: number | undefined): Promise<CreatedApiToken> {
+    const token = `${API_TOKEN_PREFIX}${randomToken()}`;
+    const created = await this.store.createApiToken({
+      id: newId('tok'),
+      userId: user.id,
+      name,
+      tokenHash: hashToken(token),
+      expiresAt: expiresInDays === undefined ? null : new Date(Date.now() + expiresInDays * 86_400_000),
+    });
+    return { ...created, token };
+  }
+
+  listApiTokens(user: User): Promise<ApiToken[]> {
+    return this.store.listApiTokens(user.id);
+  }
+
+  revokeApiToken(user: User, id: string): Promise<boolean> {
+    return this.store.revokeApiToken(user.id, id, new Date());
+  }
+
+  /**
+   * Mints a client token for one of a host site's users. Only a caller holding an API token may,
+   * and only for a page origin on the allow-list.
+   */
+  async createClientToken(caller: Caller, request: CreateClientTokenRequest): Promise<{ token: string; expiresAt: string }> {
+    if (caller.via !== 'api-token' || !caller.apiTokenId) {
+      throw new RemoteChatError('forbidden', 'Client tokens are minted by a server with an API token.');
+    }
+    const origin = new URL(request.origin).origin;
+    if (!this.allowedOrigins.includes(origin)) {
+      throw new RemoteChatError('bad_request', `The origin ${origin} is not on this server's allowed origins.`);
+    }
+    const user = await this.store.ensureExternalUser(`${caller.user.id}:${request.userId}`, request.name ?? request.userId);
+    const exp = Math.floor(Date.now() / 1000) + (request.ttlSeconds ?? 600);
+    const payload = Buffer.from(JSON.stringify({ sub: user.id, aud: origin, tid: caller.apiTokenId, exp })).toString('base64url');
+    return {
+      token: `${CLIENT_TOKEN_PREFIX}${payload}.${this.sign(payload)}`,
+      expiresAt: new Date(exp * 1000).toISOString(),
+    };
+  }
+
+  /** A one-time ticket to open the stream with, bound to the caller and the page's origin. */
+  async createStreamTicket(caller: Caller, origin: string | undefined): Promise<{ ticket: string; expiresAt: string }> {
+    const ticket = randomToken();
+    const expiresAt = new Date(Date.now() + TICKET_SECONDS * 1000);
+    await this.store.createStreamTicket(hashToken(ticket), caller.user.id, origin ?? null, expiresAt);
+    return { ticket, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** The user of a stream ticket, once; it must be used from the origin it was issued to. */
+  async redeemStreamTicket(ticket: string, origin: string | undefined): Promise<User | null> {
+    if (ticket.length > 100) return null;
+    const redeemed = await this.store.consumeStreamTicket(hashToken(ticket), new Date());
+    if (!redeemed || (redeemed.origin !== null && redeemed.origin !== origin)) return null;
+    return this.store.getUser(redeemed.userId);
+  }
+
+  private async fromClientToken(token: string, origin: string | undefined): Promise<Caller | null> {
+    const [payload, signature] = token.slice(CLIENT_TOKEN_PREFIX.length).split('.');
+    if (!payload || !signature || token.length > 2000 || !safeEqual(signature, this.sign(payload))) return null;
+    let claims: z.infer<typeof ClientClaimsSchema>;
+    try {
+      claims = ClientClaimsSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    } catch {
+      return null;
+    }
+    if (claims.exp * 1000 <= Date.now()) return null;
+    // Bound to the page it was minted for: another site holding it cannot use it from a browser.
+    if (origin !== undefined && origin !== claims.aud) return null;
+    if (!this.allowedOrigins.includes(claims.aud)) return null;
+    const minter = await this.store.findApiTokenById(claims.tid);
+    if (!minter || minter.revokedAt !== null) return null;
+    const user = await this.store.getUser(claims.sub);
+    return user ? { user, via: 'client-token', apiTokenId: claims.tid } : null;
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.clientKey).update(payload).digest('base64url');
   }
 
   private sessionToken(cookieHeader: string | undefined): string | undefined {

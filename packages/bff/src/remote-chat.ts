@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES, type LogEntry, type ThreadEvent } from '@remote-chat/protocol';
-import type express from 'express';
+import { CLOSE_CODES, LIMITS, type LogEntry, type ThreadEvent, type User } from '@remote-chat/protocol';
+import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
+import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { isAllowedOrigin } from './http/origins.js';
+import { RateLimiter } from './http/rate-limit.js';
 import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { Journal } from './journal.js';
@@ -65,6 +67,8 @@ export const REDACTED_PATHS = [
   '*.token',
   'headers.authorization',
   'headers.cookie',
+  'ticket',
+  '*.ticket',
 ];
 
 export function createLogger(level = 'info'): Logger {
@@ -94,7 +98,10 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     new ProcessProvider({ dataDir: options.dataDir, ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }) }),
   ];
   const providers = new Map(providerList.map((p) => [p.id, p]));
+  const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
+  const auth = new Auth(store, secret, allowedOrigins);
   const runtimes = new RuntimeManager({
+    verifyMachineToken: async (token) => (await auth.fromApiToken(token))?.user.id ?? null,
     store,
     journal,
     hub,
@@ -104,35 +111,70 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
     ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
   });
-  const auth = new Auth(store);
-  const allowedOrigins = options.allowedOrigins ?? [];
   const streamPath = options.streamPath ?? '/api/stream';
+  const linkPath = streamPath.replace(/stream$/, 'link');
+  const failedAuthLimiter = new RateLimiter({ burst: 30, perMinute: 30 });
 
-  const router = createRoutes({ store, auth, journal, runtimes, providers, allowedOrigins });
+  const router = express.Router();
+  router.use(cors(allowedOrigins));
+  router.use(
+    createRoutes({
+      store,
+      auth,
+      journal,
+      runtimes,
+      providers,
+      allowedOrigins,
+      tokenLimiter: new RateLimiter({ burst: 20, perMinute: 10 }),
+      failedAuthLimiter,
+    }),
+  );
   router.use(errorHandler(logger));
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_PAYLOAD, perMessageDeflate: false });
+  const links = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxLinkFrameBytes, perMessageDeflate: false });
 
   function refuse(socket: Duplex, status: number, text: string): void {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
+  /** Who opens a browser stream: a one-time ticket (`?ticket=`), else the session cookie. */
+  async function streamUser(req: IncomingMessage, url: URL): Promise<User | null> {
+    const ticket = url.searchParams.get('ticket');
+    if (ticket !== null) return auth.redeemStreamTicket(ticket, req.headers.origin);
+    const caller = await auth.authenticate({ cookie: req.headers.cookie });
+    return caller?.via === 'session' ? caller.user : null;
+  }
+
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== streamPath) return false;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === linkPath) {
+      // Runtime links come from programs, never from web pages.
+      if (req.headers.origin !== undefined) {
+        refuse(socket, 403, 'Forbidden');
+        return true;
+      }
+      links.handleUpgrade(req, socket, head, (ws) => {
+        runtimes.acceptMachine(ws).catch((error: unknown) => logger.info({ err: String(error) }, 'machine link refused'));
+      });
+      return true;
+    }
+    if (url.pathname !== streamPath) return false;
     // Cross-site WebSocket hijacking: a page elsewhere could open this socket with our cookie.
     if (!isAllowedOrigin(req, allowedOrigins)) {
       refuse(socket, 403, 'Forbidden');
       return true;
     }
-    auth.authenticate({ cookie: req.headers.cookie }).then(
-      (caller) => {
-        if (!caller) {
-          refuse(socket, 401, 'Unauthorized');
+    const address = req.socket.remoteAddress ?? 'unknown';
+    streamUser(req, url).then(
+      (user) => {
+        if (!user) {
+          const wait = failedAuthLimiter.take(address);
+          refuse(socket, wait > 0 ? 429 : 401, wait > 0 ? 'Too Many Requests' : 'Unauthorized');
           return;
         }
         sockets.handleUpgrade(req, socket, head, (ws) => {
-          new StreamConnection(ws, caller.user, { store, hub, runtimes, ...(options.stream && { limits: options.stream }) });
+          new StreamConnection(ws, user, { store, hub, runtimes, ...(options.stream && { limits: options.stream }) });
         });
       },
       (error: unknown) => {
@@ -154,6 +196,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     async close() {
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
       sockets.close();
+      links.close();
       await runtimes.close();
       await journal.drain();
       await store.close();

@@ -12,7 +12,8 @@ import {
   type ThreadEvent,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
-import { LinkDialer, LinkSession } from '@remote-chat/runtime';
+import { LinkDialer, LinkSession, acceptLink } from '@remote-chat/runtime';
+import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { RemoteChatError, notFound } from './errors.js';
@@ -79,6 +80,8 @@ export interface RuntimeManagerOptions {
   idleTimeoutMs?: number;
   /** How often idle runtimes are looked for. @default 60_000 */
   idleCheckMs?: number;
+  /** Checks the API token a machine's `hello` carries; returns its user's id. */
+  verifyMachineToken: (token: string) => Promise<string | null>;
 }
 
 /** At most this many automatic restarts of a runtime whose process died, per window. */
@@ -201,6 +204,11 @@ export class RuntimeManager {
    */
   async resumeAll(): Promise<void> {
     const records = await this.options.store.listRuntimes(null);
+    // Machines dial in by themselves; until they do they are offline, and messages wait for them.
+    for (const record of records.filter((r) => r.kind === 'machine' && !ENDED.has(r.status))) {
+      this.ensureLive(record);
+      await this.setStatus(record.id, 'offline', 'Waiting for the machine to connect.');
+    }
     await Promise.all(
       records
         .filter((r) => r.kind === 'sandbox' && !ENDED.has(r.status))
@@ -233,6 +241,41 @@ export class RuntimeManager {
           }
         }),
     );
+  }
+
+  /**
+   * Takes a link a user's machine dialled (`remote-chat-runtime connect`). The hello's API token
+   * names the user; an unknown runtime id registers a new machine runtime for them. A runtime id
+   * that is someone else's, or not a machine's, is refused exactly like a bad token.
+   */
+  async acceptMachine(socket: WebSocket): Promise<void> {
+    const { store, journal } = this.options;
+    let live: LiveRuntime | undefined;
+    await acceptLink<ToRuntimeMessage, FromRuntimeMessage>(socket, {
+      verify: async ({ runtimeId, token }) => {
+        const userId = await this.options.verifyMachineToken(token);
+        if (!userId) return false;
+        let record = await store.getRuntime(runtimeId);
+        if (record && (record.userId !== userId || record.kind !== 'machine')) return false;
+        if (!record) {
+          record = await store.createRuntime({
+            id: runtimeId,
+            userId,
+            name: 'Machine',
+            kind: 'machine',
+            provider: 'machine',
+            repo: null,
+            branch: null,
+            agent: 'shell',
+          });
+          await journal.appendLog(runtimeId, { kind: 'status', status: 'starting', detail: 'A machine registered this folder.' });
+        }
+        live = this.ensureLive(record);
+        return true;
+      },
+      session: () => live!.session,
+    });
+    if (live) await this.setStatus(live.id, 'ready');
   }
 
   /** Closes every link; runtimes keep running and are re-attached by the next start. */
@@ -399,7 +442,9 @@ export class RuntimeManager {
       // Only people write user messages.
       logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
     } else {
-      const updated = await store.updateRuntime(live.id, { info: incoming });
+      const record = await store.getRuntime(live.id);
+      const named = record?.kind === 'machine' && incoming.project ? { name: incoming.project } : {};
+      const updated = await store.updateRuntime(live.id, { info: incoming, ...named });
       if (updated) this.publishRuntime(updated);
     }
     await store.setLinkReceived(live.id, seq);

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import { SESSION_COOKIE } from './auth.js';
+import { errorHandler } from './http/error-handler.js';
+import { RateLimiter } from './http/rate-limit.js';
 import { createRemoteChat, type RemoteChat, type RemoteChatOptions } from './remote-chat.js';
 
 export interface ServerOptions extends RemoteChatOptions {
@@ -61,7 +63,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use(securityHeaders);
   app.use('/api', chat.router);
 
-  app.get('/auth/signin', async (req, res, next) => {
+  // Sign-in links are long random tokens; the limit stops anyone trying their luck at scale.
+  app.get('/auth/signin', new RateLimiter({ burst: 10, perMinute: 10 }).middleware(), async (req, res, next) => {
     try {
       const token = typeof req.query.token === 'string' ? req.query.token : '';
       const session = token ? await chat.auth.signIn(token) : null;
@@ -103,6 +106,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.type('text/plain').send(`The portal is not built (${portalDir} is missing). Run \`npm run build\`.\n`);
     });
   }
+
+  app.use(errorHandler(chat.logger));
 
   const server = createServer(app);
   server.on('upgrade', (req, socket, head) => {

@@ -104,3 +104,21 @@ export type {
   ToRuntimeFrame,
   ToRuntimeMessage,
 } from './link.js';
+export {
+  ApiTokenListResponseSchema,
+  ApiTokenSchema,
+  ClientTokenResponseSchema,
+  CreateApiTokenRequestSchema,
+  CreateClientTokenRequestSchema,
+  CreatedApiTokenSchema,
+  StreamTicketResponseSchema,
+} from './tokens.js';
+export type {
+  ApiToken,
+  ApiTokenListResponse,
+  ClientTokenResponse,
+  CreateApiTokenRequest,
+  CreateClientTokenRequest,
+  CreatedApiToken,
+  StreamTicketResponse,
+} from './tokens.js';

@@ -1,13 +1,15 @@
 import { Command } from 'commander';
 import { Auth } from '../auth.js';
+import { ServerSecret } from '../secrets.js';
 import { openStore } from '../store/open-store.js';
 import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
 
 /** Makes a one-time sign-in token for the owner in the given store. */
 export async function createSigninToken(flags: { dataDir: string; databaseUrl?: string }): Promise<string> {
-  const store = await openStore({ dataDir: resolveDataDir(flags.dataDir), databaseUrl: flags.databaseUrl });
+  const dataDir = resolveDataDir(flags.dataDir);
+  const store = await openStore({ dataDir, databaseUrl: flags.databaseUrl });
   try {
-    return await new Auth(store).createOwnerSignin();
+    return await new Auth(store, ServerSecret.load(dataDir), []).createOwnerSignin();
   } finally {
     await store.close();
   }

@@ -1,5 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  CreateApiTokenRequestSchema,
+  CreateClientTokenRequestSchema,
   CreateRuntimeRequestSchema,
   CreateThreadRequestSchema,
   EventPageQuerySchema,
@@ -9,7 +11,10 @@ import {
   PROTOCOL_VERSION,
   SendMessageRequestSchema,
   UpdateThreadRequestSchema,
+  type ApiTokenListResponse,
+  type ClientTokenResponse,
   type ConfigResponse,
+  type StreamTicketResponse,
   type EventPageResponse,
   type LogPageResponse,
   type RuntimeListResponse,
@@ -25,6 +30,7 @@ import type { RuntimeManager } from '../runtime-manager.js';
 import { newId } from '../secrets.js';
 import type { Store, ThreadRecord } from '../store/store.js';
 import { isAllowedOrigin } from './origins.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface RoutesDeps {
   store: Store;
@@ -33,6 +39,10 @@ export interface RoutesDeps {
   runtimes: RuntimeManager;
   providers: ReadonlyMap<string, Provider>;
   allowedOrigins: readonly string[];
+  /** Limits token minting per address. */
+  tokenLimiter: RateLimiter;
+  /** Limits failed authentications per address. */
+  failedAuthLimiter: RateLimiter;
 }
 
 /** Parses with a protocol schema or answers 400 with the fields that failed. */
@@ -58,14 +68,30 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
 
+  const credentials = (req: Request) => ({
+    cookie: req.headers.cookie,
+    authorization: req.headers.authorization,
+    origin: req.headers.origin,
+  });
+
+  /** Runs a handler for an authenticated caller, optionally only for some kinds of proof. */
   const authed =
-    (handler: Handler) =>
+    (handler: Handler, only?: ReadonlyArray<Caller['via']>) =>
     async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
-        const caller = await auth.authenticate({ cookie: req.headers.cookie });
-        if (!caller) throw new RemoteChatError('unauthorized', 'Sign in first: open the sign-in link the server printed.');
+        const caller = await auth.authenticate(credentials(req));
+        if (!caller) {
+          // Guessing tokens costs: failures draw from the caller's rate-limit bucket.
+          const wait = deps.failedAuthLimiter.take(req.ip ?? 'unknown');
+          if (wait > 0) {
+            res.setHeader('Retry-After', String(wait));
+            throw new RemoteChatError('rate_limited', `Too many failed attempts; try again in ${wait} s.`);
+          }
+          throw new RemoteChatError('unauthorized', 'Sign in first: open the sign-in link the server printed, or send a valid token.');
+        }
+        if (only && !only.includes(caller.via)) throw new RemoteChatError('forbidden', 'This route needs another kind of sign-in.');
         // Cookies ride along on cross-site requests; writes must come from an allowed page.
-        if (req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req, deps.allowedOrigins)) {
+        if (caller.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req, deps.allowedOrigins)) {
           throw new RemoteChatError('forbidden', 'This origin may not change anything here.');
         }
         await handler(req, res, caller);
@@ -87,7 +113,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
 
   router.get('/config', async (req, res, next) => {
     try {
-      const caller = await auth.authenticate({ cookie: req.headers.cookie });
+      const caller = await auth.authenticate(credentials(req));
       const body: ConfigResponse = {
         protocol: PROTOCOL_VERSION,
         user: caller?.user ?? null,
@@ -226,6 +252,48 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       runtimes.cancel(thread);
       res.status(202).json({ ok: true });
+    }),
+  );
+
+  // API tokens are managed by a signed-in person, never by another token.
+  router.get(
+    '/tokens',
+    authed(async (_req, res, caller) => {
+      res.json({ tokens: await auth.listApiTokens(caller.user) } satisfies ApiTokenListResponse);
+    }, ['session']),
+  );
+
+  router.post(
+    '/tokens',
+    deps.tokenLimiter.middleware(),
+    authed(async (req, res, caller) => {
+      const body = parse(CreateApiTokenRequestSchema, req.body, 'token');
+      res.status(201).json(await auth.createApiToken(caller.user, body.name, body.expiresInDays));
+    }, ['session']),
+  );
+
+  router.delete(
+    '/tokens/:id',
+    authed(async (req, res, caller) => {
+      const { id } = parse(IdParamsSchema, req.params, 'token id');
+      if (!(await auth.revokeApiToken(caller.user, id))) throw notFound('token');
+      res.status(204).end();
+    }, ['session']),
+  );
+
+  router.post(
+    '/client-tokens',
+    deps.tokenLimiter.middleware(),
+    authed(async (req, res, caller) => {
+      const body = parse(CreateClientTokenRequestSchema, req.body, 'client token request');
+      res.status(201).json((await auth.createClientToken(caller, body)) satisfies ClientTokenResponse);
+    }, ['api-token']),
+  );
+
+  router.post(
+    '/stream-tickets',
+    authed(async (req, res, caller) => {
+      res.status(201).json((await auth.createStreamTicket(caller, req.headers.origin)) satisfies StreamTicketResponse);
     }),
   );
 

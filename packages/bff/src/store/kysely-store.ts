@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Migrator, type Kysely, type Selectable, type Transaction } from 'kysely';
 import {
   EventBodySchema,
   LogBodySchema,
+  type ApiToken,
   type EventBody,
   type LogBody,
   type LogEntry,
@@ -11,8 +13,9 @@ import {
   type User,
 } from '@remote-chat/protocol';
 import { migrationProvider } from './migrations.js';
-import type { Database, RuntimesTable, ThreadsTable } from './schema.js';
+import type { ApiTokensTable, Database, RuntimesTable, ThreadsTable } from './schema.js';
 import type {
+  ApiTokenRecord,
   AppendResult,
   LinkReceipt,
   NewRuntime,
@@ -25,6 +28,7 @@ import type {
 /** Postgres returns bigint columns as strings; SQLite as numbers. */
 const num = (value: number | string | bigint): number => Number(value);
 const now = () => new Date().toISOString();
+const newUserId = () => `u_${randomBytes(12).toString('base64url')}`;
 
 /** Runs the migrations that have not run yet; throws with the failing migration's error. */
 export async function migrate(db: Kysely<Database>): Promise<void> {
@@ -56,6 +60,16 @@ function toRuntime(row: Selectable<RuntimesTable>): RuntimeRecord {
     linkReceived: num(row.link_received),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function toApiToken(row: Selectable<ApiTokensTable>): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
   };
 }
 
@@ -117,6 +131,99 @@ export class KyselyStore implements Store {
   async getUser(id: string): Promise<User | null> {
     const row = await this.db.selectFrom('users').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
     return row ?? null;
+  }
+
+  async ensureExternalUser(externalKey: string, name: string): Promise<User> {
+    const existing = await this.db
+      .selectFrom('users')
+      .select(['id', 'name'])
+      .where('external_id', '=', externalKey)
+      .executeTakeFirst();
+    if (existing) return existing;
+    const user = { id: newUserId(), name };
+    await this.db
+      .insertInto('users')
+      .values({ ...user, role: 'external', external_id: externalKey, created_at: now() })
+      .onConflict((oc) => oc.column('external_id').doNothing())
+      .execute();
+    // A concurrent first use may have won the insert; read back whichever row exists.
+    return this.db
+      .selectFrom('users')
+      .select(['id', 'name'])
+      .where('external_id', '=', externalKey)
+      .executeTakeFirstOrThrow();
+  }
+
+  async createApiToken(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null }): Promise<ApiToken> {
+    const row = await this.db
+      .insertInto('api_tokens')
+      .values({
+        id: token.id,
+        user_id: token.userId,
+        name: token.name,
+        token_hash: token.tokenHash,
+        created_at: now(),
+        expires_at: token.expiresAt?.toISOString() ?? null,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toApiToken(row);
+  }
+
+  async listApiTokens(userId: string): Promise<ApiToken[]> {
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .execute();
+    return rows.map(toApiToken);
+  }
+
+  async revokeApiToken(userId: string, id: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at.toISOString() })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async findApiToken(tokenHash: string): Promise<ApiTokenRecord | null> {
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row ? { ...toApiToken(row), userId: row.user_id, revokedAt: row.revoked_at } : null;
+  }
+
+  async findApiTokenById(id: string): Promise<ApiTokenRecord | null> {
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? { ...toApiToken(row), userId: row.user_id, revokedAt: row.revoked_at } : null;
+  }
+
+  async touchApiToken(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('api_tokens').set({ last_used_at: at.toISOString() }).where('id', '=', id).execute();
+  }
+
+  async createStreamTicket(ticketHash: string, userId: string, origin: string | null, expiresAt: Date): Promise<void> {
+    await this.db
+      .insertInto('stream_tickets')
+      .values({ ticket_hash: ticketHash, user_id: userId, origin, expires_at: expiresAt.toISOString() })
+      .execute();
+  }
+
+  async consumeStreamTicket(ticketHash: string, at: Date): Promise<{ userId: string; origin: string | null } | null> {
+    const row = await this.db
+      .deleteFrom('stream_tickets')
+      .where('ticket_hash', '=', ticketHash)
+      .returning(['user_id', 'origin', 'expires_at'])
+      .executeTakeFirst();
+    if (!row || row.expires_at <= at.toISOString()) return null;
+    return { userId: row.user_id, origin: row.origin };
   }
 
   async createSignin(tokenHash: string, userId: string, expiresAt: Date): Promise<void> {

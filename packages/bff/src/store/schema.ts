@@ -9,6 +9,28 @@ export interface Database {
   runtime_log: RuntimeLogTable;
   threads: ThreadsTable;
   events: EventsTable;
+  api_tokens: ApiTokensTable;
+  stream_tickets: StreamTicketsTable;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the token; the token is shown once and never stored. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface StreamTicketsTable {
+  ticket_hash: string;
+  user_id: string;
+  /** The page origin the ticket was issued to; the WebSocket must come from it. */
+  origin: string | null;
+  expires_at: string;
 }
 
 export interface UsersTable {

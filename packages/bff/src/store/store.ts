@@ -1,4 +1,5 @@
 import type {
+  ApiToken,
   EventBody,
   LogBody,
   LogEntry,
@@ -19,6 +20,12 @@ export interface RuntimeRecord extends Omit<Runtime, 'project' | 'gitRemote' | '
   info: Record<string, unknown> | null;
   /** The highest link seq the BFF stored from this runtime. */
   linkReceived: number;
+}
+
+/** An API token as the store keeps it, for authentication. */
+export interface ApiTokenRecord extends ApiToken {
+  userId: string;
+  revokedAt: string | null;
 }
 
 export interface NewRuntime {
@@ -70,6 +77,25 @@ export interface Store {
   /** The owner (the first user), created on first use. */
   ensureOwner(name: string): Promise<User>;
   getUser(id: string): Promise<User | null>;
+
+  /**
+   * The user a host site brings, keyed by the host's owner and its own user id; created on first
+   * use. Users of different host sites never share an account.
+   */
+  ensureExternalUser(externalKey: string, name: string): Promise<User>;
+
+  createApiToken(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null }): Promise<ApiToken>;
+  /** A user's tokens that are not revoked, newest first. */
+  listApiTokens(userId: string): Promise<ApiToken[]>;
+  /** Revokes a user's token; false if the user has no such token. */
+  revokeApiToken(userId: string, id: string, at: Date): Promise<boolean>;
+  findApiToken(tokenHash: string): Promise<ApiTokenRecord | null>;
+  findApiTokenById(id: string): Promise<ApiTokenRecord | null>;
+  touchApiToken(id: string, at: Date): Promise<void>;
+
+  createStreamTicket(ticketHash: string, userId: string, origin: string | null, expiresAt: Date): Promise<void>;
+  /** Deletes the ticket and returns whom it was for if it was valid: a ticket works once. */
+  consumeStreamTicket(ticketHash: string, at: Date): Promise<{ userId: string; origin: string | null } | null>;
 
   createSignin(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
   /** Deletes the sign-in token and returns its user if it was valid: a link works once. */
