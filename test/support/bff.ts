@@ -70,12 +70,11 @@ export async function startTestBff(options: Partial<ServerOptions> = {}): Promis
   return bff;
 }
 
-/** Deletes every runtime of the owner, which stops their processes. */
+/** Deletes every runtime of every user, which stops their processes. */
 export async function cleanUpRuntimes(bff: TestBff): Promise<void> {
-  const response = await bff.api('/api/runtimes');
-  if (!response.ok) return;
-  const { runtimes } = (await response.json()) as { runtimes: Runtime[] };
-  await Promise.all(runtimes.map((r) => bff.api(`/api/runtimes/${r.id}`, { method: 'DELETE' })));
+  const { store, runtimes } = bff.server.chat;
+  const all = await store.listRuntimes(null);
+  await Promise.all(all.map((r) => runtimes.delete(r.userId, r.id).catch(() => undefined)));
 }
 
 /** A browser-stream client for tests: records every frame and waits for conditions. */
@@ -90,8 +89,11 @@ export class StreamClient {
     });
   }
 
-  static async open(url: string, cookie: string, headers: Record<string, string> = {}): Promise<StreamClient> {
-    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream`, { headers: { cookie, ...headers } });
+  /** Opens the stream with a cookie (or '' for none), extra headers and a query such as `?ticket=…`. */
+  static async open(url: string, cookie: string, headers: Record<string, string> = {}, query = ''): Promise<StreamClient> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream${query}`, {
+      headers: { ...(cookie && { cookie }), ...headers },
+    });
     const client = new StreamClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

@@ -61,6 +61,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(securityHeaders);
+  app.use(accessLog(chat.logger));
   app.use('/api', chat.router);
 
   // Sign-in links are long random tokens; the limit stops anyone trying their luck at scale.
@@ -135,6 +136,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await chat.close();
       await closed;
     },
+  };
+}
+
+/**
+ * One line per request: the path without its query (sign-in tokens and tickets travel there) and,
+ * at debug level, the headers, whose credentials the logger redacts.
+ */
+function accessLog(logger: RemoteChat['logger']): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const line = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      if (logger.isLevelEnabled('debug')) logger.debug({ ...line, req: { headers: req.headers } }, 'request');
+      else if (res.statusCode >= 500) logger.warn(line, 'request failed');
+    });
+    next();
   };
 }
 

@@ -42,7 +42,7 @@ export const CreateClientTokenRequestSchema = z.strictObject({
   /** The origin of the page that will use the token (its audience); must be on the allow-list. */
   origin: z.string().url().max(300),
   /** Lifetime in seconds. @default 600 */
-  ttlSeconds: z.number().int().min(30).max(3600).optional(),
+  ttlSeconds: z.number().int().min(1).max(3600).optional(),
 });
 export type CreateClientTokenRequest = z.infer<typeof CreateClientTokenRequestSchema>;
 
