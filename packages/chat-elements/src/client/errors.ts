@@ -1,0 +1,87 @@
+import type { ErrorCode } from '@remote-chat/protocol';
+
+/**
+ * An error the BFF answered with: the `{ error: { code, message } }` body of a REST response, or a
+ * status the BFF (or a proxy in front of it) returned without one.
+ */
+export class RemoteChatError extends Error {
+  override readonly name = 'RemoteChatError';
+  /** The wire error code, from the protocol's `ERROR_CODES`. */
+  readonly code: ErrorCode;
+  /** The HTTP status of the response. */
+  readonly status: number;
+  /** Details the BFF attached, such as the fields that failed validation. */
+  readonly data: unknown;
+
+  constructor(code: ErrorCode, message: string, status: number, data?: unknown) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.data = data;
+  }
+
+  /** Whether sending the same request again may succeed. */
+  get retryable(): boolean {
+    return this.status >= 500 || this.code === 'rate_limited';
+  }
+}
+
+/** Why a request never produced an answer from the BFF. Local: it never crosses the wire. */
+export const TRANSPORT_FAILURES = ['network', 'bad-response'] as const;
+export type TransportFailure = (typeof TRANSPORT_FAILURES)[number];
+
+/**
+ * A request that failed before or after the BFF could answer: the network failed (`network`), or
+ * the answer was not what the protocol says it should be (`bad-response`).
+ */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  readonly failure: TransportFailure;
+
+  constructor(failure: TransportFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.failure = failure;
+  }
+
+  /** A network failure may pass; a malformed answer will not. */
+  get retryable(): boolean {
+    return this.failure === 'network';
+  }
+}
+
+/** The wire code that best describes an HTTP status that came without an error body. */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return 'bad_request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'payload_too_large';
+    case 429:
+      return 'rate_limited';
+    case 502:
+    case 503:
+    case 504:
+      return 'runtime_unavailable';
+    default:
+      return status >= 500 ? 'internal' : 'bad_request';
+  }
+}
+
+/** Whether an error is worth retrying with the same request. */
+export function isRetryable(error: unknown): boolean {
+  return (error instanceof RemoteChatError || error instanceof TransportError) && error.retryable;
+}
+
+/** A sentence for a person, whatever was thrown. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClientFrame, ServerFrame, ThreadEvent } from '@remote-chat/protocol';
+import { RcConnectionChangeEvent } from './connection-status.js';
+import { RemoteChatClient } from './remote-chat-client.js';
+
+/** A stand-in for the browser's WebSocket that a test drives from the server side. */
+class FakeSocket extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  static opened: FakeSocket[] = [];
+  readyState = 0;
+  binaryType = 'blob';
+  readonly sent: ClientFrame[] = [];
+
+  constructor(readonly url: string) {
+    super();
+    FakeSocket.opened.push(this);
+    setTimeout(() => {
+      this.readyState = 1;
+      this.dispatchEvent(new Event('open'));
+    }, 0);
+  }
+
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as ClientFrame);
+  }
+
+  close(code = 1000): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.dispatchEvent(Object.assign(new Event('close'), { code, reason: '', wasClean: code === 1000 }));
+  }
+
+  /** A frame from the BFF. */
+  push(frame: ServerFrame): void {
+    this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(frame) }));
+  }
+}
+
+function event(seq: number): ServerFrame {
+  const e: ThreadEvent = { threadId: 't1', seq, at: new Date().toISOString(), kind: 'tool.output', callId: 'c', stream: 'stdout', data: `${seq}\n` };
+  return { type: 'event', topic: 'thread:t1', event: e };
+}
+
+async function until<T>(find: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const found = find();
+    if (found) return found;
+    if (Date.now() - started > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The n-th socket the client opened, once it has sent its first frame. */
+function socketNumber(n: number): Promise<FakeSocket> {
+  return until(() => {
+    const socket = FakeSocket.opened[n];
+    return socket && socket.sent.length > 0 ? socket : undefined;
+  });
+}
+
+let client: RemoteChatClient | undefined;
+
+function newClient(fetch?: typeof globalThis.fetch): RemoteChatClient {
+  FakeSocket.opened = [];
+  client = new RemoteChatClient({
+    bffUrl: 'http://bff.test',
+    WebSocket: FakeSocket as unknown as typeof WebSocket,
+    ...(fetch ? { fetch } : {}),
+  });
+  return client;
+}
+
+afterEach(() => client?.close());
+
+describe('RemoteChatClient stream', () => {
+  it('resumes a thread after a reconnect from the last seq it saw, with nothing twice', async () => {
+    const c = newClient();
+    const seen: number[] = [];
+    c.subscribe('thread:t1', 0, (frame) => frame.type === 'event' && seen.push(frame.event.seq));
+    const first = await socketNumber(0);
+    expect(first.url).toBe('ws://bff.test/api/stream');
+    expect(first.sent).toEqual([{ type: 'subscribe', topic: 'thread:t1', after: 0 }]);
+    first.push(event(1));
+    first.push(event(2));
+    first.close(1006);
+    expect(c.connectionStatus).toBe('reconnecting');
+
+    const second = await socketNumber(1);
+    expect(second.sent).toEqual([{ type: 'subscribe', topic: 'thread:t1', after: 2 }]);
+    expect(c.connectionStatus).toBe('open');
+    // A server that replays a little too much is harmless.
+    second.push(event(2));
+    second.push(event(3));
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('heals a gap by subscribing again from the last seq in order', async () => {
+    const c = newClient();
+    const seen: number[] = [];
+    c.subscribe('thread:t1', 0, (frame) => frame.type === 'event' && seen.push(frame.event.seq));
+    const socket = await socketNumber(0);
+    socket.push(event(1));
+    socket.push(event(3));
+    expect(seen).toEqual([1]);
+    expect(socket.sent.slice(1)).toEqual([
+      { type: 'unsubscribe', topic: 'thread:t1' },
+      { type: 'subscribe', topic: 'thread:t1', after: 1 },
+    ]);
+    socket.push(event(2));
+    socket.push(event(3));
+    socket.push({ type: 'caught-up', topic: 'thread:t1', seq: 3 });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('shares one subscription and gives a late listener the current snapshot', async () => {
+    const c = newClient();
+    const runtime = {
+      id: 'r1', name: 'one', kind: 'sandbox', provider: 'process', status: 'starting', link: 'connecting', repo: null,
+      branch: null, agent: 'shell', project: null, gitRemote: null, machine: null, logSeq: 0,
+      createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
+    } as const;
+    c.subscribe('runtimes', 0, () => {});
+    const socket = await socketNumber(0);
+    socket.push({ type: 'runtimes', topic: 'runtimes', runtimes: [runtime] });
+    socket.push({ type: 'runtime', topic: 'runtimes', runtime: { ...runtime, status: 'ready' } });
+    const late: ServerFrame[] = [];
+    c.subscribe('runtimes', 0, (frame) => late.push(frame));
+    await until(() => late[0]);
+    expect(late[0]).toMatchObject({ type: 'runtimes', runtimes: [{ id: 'r1', status: 'ready' }] });
+    expect(socket.sent).toEqual([{ type: 'subscribe', topic: 'runtimes' }]);
+  });
+
+  it('stops retrying when the BFF refuses the session', async () => {
+    const c = newClient();
+    const statuses: string[] = [];
+    c.addEventListener('rc-connection-change', (e) => e instanceof RcConnectionChangeEvent && statuses.push(e.detail.status));
+    c.subscribe('runtimes', 0, () => {});
+    const socket = await socketNumber(0);
+    socket.close(4401);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(FakeSocket.opened).toHaveLength(1);
+    expect(statuses).toEqual(['connecting', 'open', 'closed']);
+  });
+});
+
+describe('RemoteChatClient.sendMessage', () => {
+  it('retries a message after a 503 with the same client id', async () => {
+    const bodies: unknown[] = [];
+    let calls = 0;
+    const c = newClient(async (_input, init) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      calls++;
+      if (calls === 1) return new Response(JSON.stringify({ error: { code: 'runtime_unavailable', message: 'later' } }), { status: 503 });
+      const stored: ThreadEvent = { threadId: 't1', seq: 1, at: new Date().toISOString(), kind: 'message.user', clientId: 'x', text: 'ls', agent: 'shell' };
+      return new Response(JSON.stringify({ event: stored, created: true }), { status: 202 });
+    });
+    const answer = await c.sendMessage('t1', { text: 'ls' });
+    expect(answer.created).toBe(true);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]).toEqual(bodies[1]);
+    expect(bodies[0]).toMatchObject({ text: 'ls', clientId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
+  it('throws a RemoteChatError with the code, status and message of an error body', async () => {
+    const c = newClient(async () => new Response(JSON.stringify({ error: { code: 'not_found', message: 'No such thread.' } }), { status: 404 }));
+    await expect(c.getThreadEvents('nope')).rejects.toMatchObject({ name: 'RemoteChatError', code: 'not_found', status: 404, message: 'No such thread.' });
+  });
+});

@@ -1,0 +1,15 @@
+// <remote-chat> renders the other elements, so defining it defines them too.
+import '../chat/define.js';
+import '../repo-selector/define.js';
+import '../runtime-picker/define.js';
+import '../sandbox-log/define.js';
+import '../thread-list/define.js';
+import { RemoteChat } from './remote-chat.js';
+
+if (!customElements.get('remote-chat')) customElements.define('remote-chat', RemoteChat);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'remote-chat': RemoteChat;
+  }
+}

@@ -1,0 +1,354 @@
+import { provide } from '@lit/context';
+import { Task } from '@lit/task';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { classMap } from 'lit/directives/class-map.js';
+import type { ConfigResponse, Runtime, Thread } from '@remote-chat/protocol';
+import { CLOSE_CODES } from '@remote-chat/protocol';
+import { RcConnectionChangeEvent, type ConnectionStatus } from '../../client/connection-status.js';
+import { describeError } from '../../client/errors.js';
+import { RemoteChatClient } from '../../client/remote-chat-client.js';
+import { upsert } from '../../client/topic-frames.js';
+import { clientContext } from '../../context/client-context.js';
+import { configContext } from '../../context/config-context.js';
+import { runtimeContext } from '../../context/runtime-context.js';
+import { threadContext } from '../../context/thread-context.js';
+import { TopicController } from '../../controllers/topic-controller.js';
+import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
+import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
+import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
+import { sharedStyles, themeStyles } from '../../styles/theme.js';
+import type { RepoSource } from '../repo-selector/repo-source.js';
+import { remoteChatStyles } from './remote-chat.styles.js';
+import { loadSelection, saveSelection } from './selection-store.js';
+
+let nextId = 0;
+
+/**
+ * @summary The whole chat: pick or create a runtime, watch it start, open a thread and talk to
+ * its agent. Composes the other elements and gives them a client, the config, the selected
+ * runtime and thread through `@lit/context`.
+ *
+ * It remembers the selected runtime and thread for the tab, so a reload shows the same thread.
+ * When a runtime it created becomes ready with no thread yet, it opens a new one.
+ *
+ * @example
+ * ```html
+ * <script type="module" src="https://chat.example.com/remote-chat.js"></script>
+ * <remote-chat bff-url="https://chat.example.com"></remote-chat>
+ * ```
+ *
+ * @fires rc-runtime-select - Bubbles up from the runtime picker.
+ * @fires rc-thread-select - Bubbles up from the thread list.
+ *
+ * @csspart base - The grid of header, sidebar and main area.
+ * @csspart header - The header with the runtime picker and the repository selector.
+ * @csspart sidebar - The thread list and the sandbox log.
+ * @csspart main - The chat.
+ *
+ * @cssprop --rc-color-scheme - `light`, `dark` or `light dark` (the default); `theme` sets it.
+ * @cssprop --rc-color-bg - Background of the chat.
+ * @cssprop --rc-color-surface - Background of the header and sidebar.
+ * @cssprop --rc-color-text - Text colour.
+ * @cssprop --rc-color-accent - Buttons, selection and links.
+ * @cssprop --rc-font-family - Body font.
+ * @cssprop --rc-radius - Corner radius.
+ */
+export class RemoteChat extends LitElement {
+  static override styles = [themeStyles, sharedStyles, remoteChatStyles];
+
+  private readonly uid = `remote-chat-${nextId++}`;
+  private ownClient: RemoteChatClient | undefined;
+  private watchedClient: RemoteChatClient | undefined;
+  /** Runtimes a thread was opened for automatically, so that it happens once. */
+  private readonly autoThreaded = new Set<string>();
+  /** The selection as last saved, so that it is written only when it changes. */
+  private remembered = '';
+
+  private readonly configTask = new Task(this, {
+    task: async ([client], { signal }) => (client ? client.getConfig({ signal }) : undefined),
+    args: () => [this._client] as const,
+    onComplete: (config) => (this._config = config),
+  });
+
+  private readonly runtimesTopic = new TopicController<'runtimes'>(this, (frame) => {
+    if (frame.type === 'runtimes') {
+      this._runtimes = frame.runtimes;
+      this._runtimesLoaded = true;
+    } else if (frame.type === 'runtime') this._runtimes = upsert(this._runtimes, frame.runtime);
+    else if (frame.type === 'runtime-removed') this._runtimes = this._runtimes.filter((r) => r.id !== frame.id);
+  });
+
+  private readonly threadsTopic = new TopicController<`threads:${string}`>(this, (frame) => {
+    if (frame.type === 'threads') {
+      this._threads = frame.threads;
+      this._threadsFor = this._runtimeId;
+    } else if (frame.type === 'thread') this._threads = upsert(this._threads, frame.thread);
+  });
+
+  @state() private _runtimes: Runtime[] = [];
+  @state() private _runtimesLoaded = false;
+  @state() private _runtimeId = '';
+  @state() private _threads: Thread[] = [];
+  /** The runtime whose threads `_threads` holds, once its snapshot arrived. */
+  @state() private _threadsFor = '';
+  @state() private _threadId = '';
+  @state() private _repo: string | null = null;
+  @state() private _branch: string | null = null;
+  @state() private _connection: ConnectionStatus = 'closed';
+  @state() private _sidebarOpen = false;
+  @state() private _autoThreadError = '';
+
+  @provide({ context: clientContext })
+  @state()
+  private _client: RemoteChatClient | undefined;
+
+  @provide({ context: configContext })
+  @state()
+  private _config: ConfigResponse | undefined;
+
+  @provide({ context: runtimeContext })
+  @state()
+  private _runtime: Runtime | undefined;
+
+  @provide({ context: threadContext })
+  @state()
+  private _thread: Thread | undefined;
+
+  /** The BFF's origin (and path prefix). The page's origin when empty. */
+  @property({ attribute: 'bff-url' }) bffUrl = '';
+
+  /** Forces `light` or `dark`; follows the system when unset. */
+  @property({ reflect: true }) theme: 'light' | 'dark' | undefined;
+
+  /** A client to use instead of the one the element makes from `bff-url`. */
+  @property({ attribute: false }) client: RemoteChatClient | undefined;
+
+  /** Where the repository selector gets GitHub repositories from. */
+  @property({ attribute: false }) repoSource: RepoSource | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.useClient();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.watch(undefined);
+    this.ownClient?.close();
+    this.ownClient = undefined;
+    this._client = undefined;
+  }
+
+  override willUpdate(changed: PropertyValues): void {
+    if (changed.has('client') || changed.has('bffUrl')) this.useClient();
+    if (changed.has('_client')) {
+      this.restoreSelection();
+      this._runtimes = [];
+      this._runtimesLoaded = false;
+    }
+
+    const signedIn = Boolean(this._config?.user);
+    this.runtimesTopic.follow(this._client, signedIn ? 'runtimes' : undefined);
+    this.threadsTopic.follow(this._client, signedIn && this._runtimeId ? `threads:${this._runtimeId}` : undefined);
+
+    // A remembered runtime that no longer exists is forgotten.
+    if (this._runtimesLoaded && this._runtimeId && !this._runtimes.some((r) => r.id === this._runtimeId)) {
+      this.selectRuntime('');
+    }
+    const runtime = this._runtimes.find((r) => r.id === this._runtimeId);
+    if (runtime !== this._runtime) this._runtime = runtime;
+
+    const threadsLoaded = this._threadsFor === this._runtimeId && this._runtimeId !== '';
+    if (threadsLoaded && this._threadId && !this._threads.some((t) => t.id === this._threadId)) {
+      this._threadId = '';
+    }
+    if (threadsLoaded && !this._threadId) this.openNewestThread();
+    const thread = this._threads.find((t) => t.id === this._threadId);
+    if (thread !== this._thread) this._thread = thread;
+
+    const selection = { runtimeId: this._runtimeId, threadId: this._threadId };
+    const remembered = JSON.stringify(selection);
+    if (remembered !== this.remembered) {
+      this.remembered = remembered;
+      saveSelection(this.storageKey, selection);
+    }
+  }
+
+  private get storageKey(): string {
+    return `remote-chat:${this._client?.bffUrl ?? ''}:selection`;
+  }
+
+  private useClient(): void {
+    if (!this.isConnected) return;
+    let client = this.client;
+    if (!client) {
+      const bffUrl = this.bffUrl || undefined;
+      if (!this.ownClient || (bffUrl && this.ownClient.bffUrl !== bffUrl.replace(/\/+$/, ''))) {
+        this.ownClient?.close();
+        this.ownClient = bffUrl ? new RemoteChatClient({ bffUrl }) : new RemoteChatClient();
+      }
+      client = this.ownClient;
+    } else if (this.ownClient) {
+      this.ownClient.close();
+      this.ownClient = undefined;
+    }
+    if (client === this._client) return;
+    this._client = client;
+    this.watch(client);
+  }
+
+  private watch(client: RemoteChatClient | undefined): void {
+    this.watchedClient?.removeEventListener(RcConnectionChangeEvent.eventName, this.onConnectionChange);
+    this.watchedClient = client;
+    client?.addEventListener(RcConnectionChangeEvent.eventName, this.onConnectionChange);
+    this._connection = client?.connectionStatus ?? 'closed';
+  }
+
+  private readonly onConnectionChange = (event: Event): void => {
+    if (!(event instanceof RcConnectionChangeEvent)) return;
+    this._connection = event.detail.status;
+    // The session ended: ask the BFF who we are, which shows the signed-out state.
+    if (event.detail.closeCode === CLOSE_CODES.unauthorized) void this.configTask.run();
+  };
+
+  private restoreSelection(): void {
+    const remembered = loadSelection(this.storageKey);
+    this._runtimeId = remembered.runtimeId;
+    this._threadId = remembered.threadId;
+    this.remembered = JSON.stringify(remembered);
+    this._threads = [];
+    this._threadsFor = '';
+  }
+
+  private selectRuntime(runtimeId: string): void {
+    if (runtimeId === this._runtimeId) return;
+    this._runtimeId = runtimeId;
+    this._threadId = '';
+    this._threads = [];
+    this._threadsFor = '';
+    this._autoThreadError = '';
+  }
+
+  /**
+   * With no thread open: the newest thread of the runtime, or, once the runtime is ready and has
+   * none, a new one (once per runtime, so that a failure does not loop).
+   */
+  private openNewestThread(): void {
+    const newest = this._threads.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (newest) {
+      this._threadId = newest.id;
+      return;
+    }
+    const runtime = this._runtimes.find((r) => r.id === this._runtimeId);
+    const client = this._client;
+    if (!client || runtime?.status !== 'ready' || this.autoThreaded.has(runtime.id)) return;
+    this.autoThreaded.add(runtime.id);
+    void client.createThread(runtime.id).then(
+      (thread) => {
+        if (this._runtimeId !== thread.runtimeId) return;
+        this._threads = upsert(this._threads, thread);
+        if (!this._threadId) this._threadId = thread.id;
+      },
+      (error: unknown) => (this._autoThreadError = `Could not open a thread: ${describeError(error)}`),
+    );
+  }
+
+  private onRuntimeSelect(event: RcRuntimeSelectEvent): void {
+    const { runtime } = event.detail;
+    this._runtimes = upsert(this._runtimes, runtime);
+    this.selectRuntime(runtime.id);
+  }
+
+  private onThreadSelect(event: RcThreadSelectEvent): void {
+    const { thread } = event.detail;
+    if (thread.runtimeId === this._runtimeId) this._threads = upsert(this._threads, thread);
+    this._threadId = thread.id;
+    // On a narrow screen the sidebar covers the chat: fold it once a thread is picked.
+    this._sidebarOpen = false;
+  }
+
+  private onRepoChange(event: RcRepoChangeEvent): void {
+    this._repo = event.detail.repo;
+    this._branch = event.detail.branch;
+  }
+
+  private renderConnection() {
+    const text =
+      this._connection === 'reconnecting' ? 'Reconnecting…' : this._connection === 'connecting' ? 'Connecting…' : '';
+    return html`<span class="connection" role="status"
+      >${text ? html`<span class="spinner" aria-hidden="true"></span>${text}` : nothing}</span
+    >`;
+  }
+
+  private renderSignedOut(config: ConfigResponse) {
+    const origin = this._client?.bffUrl ?? '';
+    return html`
+      <div class="center" part="base">
+        <h2>You're signed out</h2>
+        <p>
+          Open the sign-in link that <code>npm start</code> printed in its terminal. It looks like
+          <code>${origin}/auth/signin?token=…</code> and brings you back here, signed in.
+        </p>
+        ${config.providers.length === 0 ? nothing : html`<p>Then pick a runtime, or create one, and start chatting.</p>`}
+        <div><button class="button" type="button" @click=${() => void this.configTask.run()}>Check again</button></div>
+      </div>
+    `;
+  }
+
+  private renderChat() {
+    const sidebarId = `${this.uid}-sidebar`;
+    const runtimes = this._runtimes;
+    return html`
+      <div class=${classMap({ base: true, 'sidebar-open': this._sidebarOpen })} part="base">
+        <div class="header" part="header">
+          <rc-runtime-picker
+            .repo=${this._repo}
+            .branch=${this._branch}
+            mode=${this._runtimesLoaded && runtimes.length === 0 ? 'new' : 'existing'}
+            @rc-runtime-select=${this.onRuntimeSelect}
+          ></rc-runtime-picker>
+          <rc-repo-selector
+            .source=${this.repoSource}
+            .repo=${this._repo}
+            .branch=${this._branch}
+            @rc-repo-change=${this.onRepoChange}
+          ></rc-repo-selector>
+          ${this.renderConnection()}
+        </div>
+        <button
+          class="button sidebar-toggle"
+          type="button"
+          aria-expanded=${this._sidebarOpen ? 'true' : 'false'}
+          aria-controls=${sidebarId}
+          @click=${() => (this._sidebarOpen = !this._sidebarOpen)}
+        >
+          <span>Threads and sandbox log</span><span class="chevron" aria-hidden="true"></span>
+        </button>
+        <aside id=${sidebarId} class="sidebar" part="sidebar" aria-label="Threads and sandbox log">
+          ${this._autoThreadError ? html`<p class="alert" role="alert">${this._autoThreadError}</p>` : nothing}
+          <rc-thread-list @rc-thread-select=${this.onThreadSelect}></rc-thread-list>
+          <rc-sandbox-log></rc-sandbox-log>
+        </aside>
+        <div class="main" part="main">
+          <rc-chat></rc-chat>
+        </div>
+      </div>
+    `;
+  }
+
+  override render() {
+    return this.configTask.render({
+      initial: () => nothing,
+      pending: () => html`<div class="center" role="status">
+        <span class="status"><span class="spinner" aria-hidden="true"></span> Connecting to the chat server…</span>
+      </div>`,
+      error: (error) => html`<div class="center">
+        <h2>Can't reach the chat server</h2>
+        <p role="alert">${describeError(error)}</p>
+        <div><button class="button" type="button" @click=${() => void this.configTask.run()}>Try again</button></div>
+      </div>`,
+      complete: (config) => (!config ? nothing : config.user ? this.renderChat() : this.renderSignedOut(config)),
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import type { Meta, StoryObj } from '@storybook/web-components-vite';
+import { html } from 'lit';
+import { fakeRepoSource } from '../../fixtures/repo-source.js';
+import type { RepoSource } from './repo-source.js';
+import './define.js';
+
+interface Args {
+  source: RepoSource | undefined;
+  repo: string | null;
+  branch: string | null;
+  disabled: boolean;
+  reason: string;
+  open: boolean;
+}
+
+const meta: Meta<Args> = {
+  title: 'Elements/Repo selector',
+  component: 'rc-repo-selector',
+  args: { source: fakeRepoSource(), repo: null, branch: null, disabled: false, reason: '', open: true },
+  render: (args) => html`
+    <div style="display: flex; justify-content: flex-end; align-items: flex-start; min-height: 24rem">
+      <rc-repo-selector
+        .source=${args.source}
+        .repo=${args.repo}
+        .branch=${args.branch}
+        ?disabled=${args.disabled}
+        reason=${args.reason}
+        ?open=${args.open}
+      ></rc-repo-selector>
+    </div>
+  `,
+};
+export default meta;
+
+type Story = StoryObj<Args>;
+
+/** No GitHub app on this BFF: unavailable, and it says why. */
+export const Unavailable: Story = {
+  args: { source: undefined, disabled: true, reason: "GitHub isn't set up on this server, so new runtimes start in an empty folder." },
+};
+
+export const SignedOut: Story = { args: { source: fakeRepoSource({ signedIn: false }) } };
+
+export const Loading: Story = { args: { source: fakeRepoSource({ delayMs: Number.POSITIVE_INFINITY }) } };
+
+/** The list with a search box. */
+export const Repositories: Story = {};
+
+export const Failed: Story = { args: { source: fakeRepoSource({ failWith: 'GitHub answered 502 Bad Gateway. Try again in a minute.' }) } };
+
+/** Closed, with a repository and branch chosen. */
+export const Chosen: Story = { args: { open: false, repo: 'octo/notes-app', branch: 'feature/search' } };

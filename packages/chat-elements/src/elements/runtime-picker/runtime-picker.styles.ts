@@ -1,0 +1,182 @@
+import { css } from 'lit';
+
+export const runtimePickerStyles = css`
+  :host {
+    display: block;
+  }
+
+  .base {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.5rem;
+    min-width: 0;
+  }
+
+  fieldset {
+    margin: 0;
+    padding: 0;
+    border: 0;
+    min-width: 0;
+  }
+
+  /* Native radios, drawn as a segmented control or as chips; the input stays focusable. */
+  .choices {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.25rem;
+  }
+  .mode {
+    display: inline-flex;
+    padding: 2px;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+  .choice {
+    position: relative;
+    display: inline-flex;
+  }
+  .choice input {
+    position: absolute;
+    inset: 0;
+    margin: 0;
+    opacity: 0;
+    cursor: pointer;
+  }
+  .choice span {
+    display: inline-flex;
+    align-items: center;
+    min-height: 2rem;
+    padding: 0.25rem 0.8rem;
+    border-radius: calc(var(--_radius) - 2px);
+    color: var(--_muted);
+    font-weight: 550;
+    white-space: nowrap;
+  }
+  .choice input:checked + span {
+    background: var(--_surface-raised);
+    color: var(--_text);
+    box-shadow: 0 0 0 1px var(--_border);
+  }
+  .choice input:focus-visible + span {
+    outline: 2px solid var(--_focus);
+    outline-offset: 1px;
+  }
+  .providers .choice span {
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+  }
+  .providers .choice input:checked + span {
+    border-color: var(--_accent);
+    background: var(--_accent-soft);
+    box-shadow: none;
+  }
+  .choice input:disabled + span {
+    opacity: 0.6;
+  }
+
+  /* The runtime drop-down: a select-only combobox with a listbox popup. */
+  .combo {
+    position: relative;
+    flex: 1 1 10rem;
+    min-width: 0;
+    max-width: 22rem;
+  }
+  .combo-button {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+    width: 100%;
+    min-height: 2.25rem;
+    padding: 0.3rem 0.6rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface-raised);
+    color: var(--_text);
+    font: inherit;
+    text-align: start;
+    cursor: pointer;
+  }
+  .combo-button:disabled {
+    cursor: not-allowed;
+    opacity: 0.6;
+  }
+  .combo-value {
+    flex: 1;
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .chevron {
+    flex: none;
+    width: 0.5rem;
+    height: 0.5rem;
+    margin-inline-start: auto;
+    border-right: 2px solid var(--_muted);
+    border-bottom: 2px solid var(--_muted);
+    transform: translateY(-2px) rotate(45deg);
+  }
+  .listbox {
+    position: absolute;
+    z-index: 10;
+    inset-inline-start: 0;
+    top: calc(100% + 4px);
+    width: max(100%, 20rem);
+    max-width: calc(100vw - 2rem);
+    max-height: 20rem;
+    overflow: auto;
+    margin: 0;
+    padding: 0.25rem;
+    list-style: none;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface-raised);
+    box-shadow: 0 8px 24px rgb(0 0 0 / 0.18);
+  }
+  .option {
+    display: grid;
+    grid-template-columns: auto 1fr auto;
+    align-items: center;
+    column-gap: 0.5rem;
+    padding: 0.45rem 0.55rem;
+    border-radius: calc(var(--_radius) - 2px);
+    cursor: pointer;
+  }
+  .option.active {
+    background: var(--_accent-soft);
+    outline: 1px solid var(--_accent);
+  }
+  .option[aria-selected='true'] .option-name::after {
+    content: ' ✓';
+    color: var(--_accent);
+  }
+  .option-name {
+    font-weight: 600;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .option-meta {
+    grid-column: 2 / 4;
+    color: var(--_muted);
+    font-size: 0.85em;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .option-status {
+    color: var(--_muted);
+    font-size: 0.85em;
+  }
+  .empty {
+    padding: 0.5rem;
+    color: var(--_muted);
+  }
+
+  .create-error {
+    flex-basis: 100%;
+    font-size: 0.9em;
+  }
+`;

@@ -1,0 +1,373 @@
+import { consume } from '@lit/context';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { classMap } from 'lit/directives/class-map.js';
+import type { ConfigResponse, CreateRuntimeRequest, Runtime } from '@remote-chat/protocol';
+import type { RemoteChatClient } from '../../client/remote-chat-client.js';
+import { describeError } from '../../client/errors.js';
+import { upsert } from '../../client/topic-frames.js';
+import { clientContext } from '../../context/client-context.js';
+import { configContext, type ConfigContextValue } from '../../context/config-context.js';
+import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-context.js';
+import { TopicController } from '../../controllers/topic-controller.js';
+import { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
+import { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
+import { sharedStyles, statusDotStyles, themeStyles } from '../../styles/theme.js';
+import { runtimeStatusLabel, statusDotClass } from '../../util/format.js';
+import { runtimePickerStyles } from './runtime-picker.styles.js';
+
+/** A provider as `GET /api/config` lists it. */
+export type ProviderInfo = ConfigResponse['providers'][number];
+
+/** Whether the picker lists existing runtimes or offers to make a new one. */
+export type RuntimePickerMode = 'existing' | 'new';
+
+let nextId = 0;
+
+/** Where a runtime runs and what it holds: "process · octo/app@main", "local · ada-laptop · git@…". */
+function runtimeDetails(runtime: Runtime): string {
+  if (runtime.kind === 'machine') {
+    const parts = ['local', runtime.machine?.name, runtime.gitRemote ?? runtime.project];
+    return parts.filter(Boolean).join(' · ');
+  }
+  const repo = runtime.repo ? `${runtime.repo}${runtime.branch ? `@${runtime.branch}` : ''}` : 'no repository';
+  return `${runtime.provider} · ${repo}`;
+}
+
+/**
+ * @summary Picks the runtime to chat with: an existing one from a drop-down, or a new one from a
+ * provider.
+ *
+ * Give it a `client` (or put it inside `<remote-chat>`) and it lists the user's runtimes live and
+ * creates new ones itself; or set `runtimes` and `providers` and handle the events.
+ *
+ * @fires rc-runtime-select - {@link RcRuntimeSelectEvent} `{ runtime }` when the user picks a
+ *   runtime, and after a runtime they asked for was created.
+ * @fires rc-runtime-create - {@link RcRuntimeCreateEvent} `{ request }` (cancelable) when the user
+ *   presses Create; cancel it to create the runtime yourself.
+ *
+ * @csspart base - The wrapper of all controls.
+ * @csspart mode - The Existing / New radio group.
+ * @csspart combobox - The button that opens the runtime list.
+ * @csspart listbox - The runtime list.
+ * @csspart providers - The provider radio group.
+ * @csspart create-button - The Create runtime button.
+ *
+ * @cssprop --rc-color-ok - Status dot of a ready runtime.
+ * @cssprop --rc-color-warn - Status dot of a starting or offline runtime.
+ * @cssprop --rc-color-idle - Status dot of a stopped runtime.
+ * @cssprop --rc-color-danger - Status dot of a failed runtime.
+ * @cssprop --rc-color-scheme - `light`, `dark` or `light dark` (the default).
+ */
+export class RcRuntimePicker extends LitElement {
+  static override styles = [themeStyles, sharedStyles, statusDotStyles, runtimePickerStyles];
+
+  private readonly uid = `rc-runtime-picker-${nextId++}`;
+
+  private readonly runtimesTopic = new TopicController<'runtimes'>(this, (frame) => {
+    if (frame.type === 'runtimes') this.runtimes = frame.runtimes;
+    else if (frame.type === 'runtime') this.runtimes = upsert(this.runtimes, frame.runtime);
+    else if (frame.type === 'runtime-removed') this.runtimes = this.runtimes.filter((r) => r.id !== frame.id);
+    else return;
+    this._loaded = true;
+  });
+
+  @state() private _open = false;
+  @state() private _active = 0;
+  @state() private _provider: string | undefined;
+  @state() private _creating = false;
+  @state() private _createError = '';
+  @state() private _loaded = false;
+
+  @consume({ context: configContext, subscribe: true })
+  @state()
+  private _config: ConfigContextValue;
+
+  @consume({ context: runtimeContext, subscribe: true })
+  @state()
+  private _selectedRuntime: RuntimeContextValue;
+
+  /** The client to list runtimes through and to create them with. Provided by `<remote-chat>`. */
+  @consume({ context: clientContext, subscribe: true })
+  @property({ attribute: false })
+  client: RemoteChatClient | undefined;
+
+  /** The runtimes to list. Kept up to date by the picker itself when it has a `client`. */
+  @property({ attribute: false }) runtimes: Runtime[] = [];
+
+  /** The providers New offers. Taken from the config when inside `<remote-chat>`. */
+  @property({ attribute: false }) providers: ProviderInfo[] = [];
+
+  /** The id of the selected runtime. */
+  @property({ reflect: true }) value = '';
+
+  /** Which list shows: `existing` runtimes or `new` (providers). */
+  @property({ reflect: true }) mode: RuntimePickerMode = 'existing';
+
+  /** The repository a new runtime clones, as `owner/name`. */
+  @property() repo: string | null = null;
+
+  /** The branch a new runtime checks out; the default branch when null. */
+  @property() branch: string | null = null;
+
+  /** The default agent of a new runtime's threads; the BFF's default when null. */
+  @property() agent: string | null = null;
+
+  /** Disables every control. */
+  @property({ type: Boolean, reflect: true }) disabled = false;
+
+  override willUpdate(changed: PropertyValues): void {
+    if (changed.has('_config') && this._config) this.providers = this._config.providers;
+    if (changed.has('_selectedRuntime')) this.value = this._selectedRuntime?.id ?? '';
+    if (changed.has('client')) {
+      this._loaded = false;
+      this.runtimesTopic.follow(this.client, this.client ? 'runtimes' : undefined);
+    }
+    if (changed.has('providers') && !this.providers.some((p) => p.id === this._provider)) {
+      this._provider = this.providers[0]?.id;
+    }
+  }
+
+  override updated(): void {
+    if (this._open) {
+      this.renderRoot.querySelector(`#${this.uid}-option-${this._active}`)?.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  private get sortedRuntimes(): Runtime[] {
+    return this.runtimes.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  private setMode(mode: RuntimePickerMode): void {
+    this.mode = mode;
+    this._open = false;
+    this._createError = '';
+  }
+
+  private openList(): void {
+    const list = this.sortedRuntimes;
+    const selected = list.findIndex((r) => r.id === this.value);
+    this._active = Math.max(0, selected);
+    this._open = true;
+  }
+
+  private choose(runtime: Runtime): void {
+    this._open = false;
+    if (runtime.id === this.value) return;
+    this.value = runtime.id;
+    this.dispatchEvent(new RcRuntimeSelectEvent({ runtime }));
+  }
+
+  private onComboKeyDown(event: KeyboardEvent): void {
+    const list = this.sortedRuntimes;
+    const last = list.length - 1;
+    switch (event.key) {
+      case 'ArrowDown':
+        if (!this._open) this.openList();
+        else this._active = Math.min(last, this._active + 1);
+        break;
+      case 'ArrowUp':
+        if (!this._open) this.openList();
+        else this._active = Math.max(0, this._active - 1);
+        break;
+      case 'Home':
+        if (!this._open) return;
+        this._active = 0;
+        break;
+      case 'End':
+        if (!this._open) return;
+        this._active = Math.max(0, last);
+        break;
+      case 'Enter':
+      case ' ': {
+        const runtime = list[this._active];
+        if (this._open && runtime) this.choose(runtime);
+        else if (!this._open) this.openList();
+        else this._open = false;
+        break;
+      }
+      case 'Escape':
+        if (!this._open) return;
+        this._open = false;
+        break;
+      case 'Tab':
+        this._open = false;
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+  }
+
+  private onComboFocusOut(event: FocusEvent): void {
+    const to = event.relatedTarget;
+    if (!(to instanceof Node) || !this.renderRoot.contains(to)) this._open = false;
+  }
+
+  private async create(): Promise<void> {
+    if (this._creating || !this._provider) return;
+    const request: CreateRuntimeRequest = { provider: this._provider };
+    if (this.repo) request.repo = this.repo;
+    if (this.repo && this.branch) request.branch = this.branch;
+    if (this.agent) request.agent = this.agent;
+    this._createError = '';
+    if (!this.dispatchEvent(new RcRuntimeCreateEvent({ request }))) return;
+    if (!this.client) return;
+    this._creating = true;
+    try {
+      const runtime = await this.client.createRuntime(request);
+      this.runtimes = upsert(this.runtimes, runtime);
+      this.value = runtime.id;
+      this.mode = 'existing';
+      this.dispatchEvent(new RcRuntimeSelectEvent({ runtime }));
+    } catch (error) {
+      this._createError = describeError(error);
+    } finally {
+      this._creating = false;
+    }
+  }
+
+  /** Opens the runtime list (Existing) or moves focus to the provider choice (New). */
+  override focus(options?: FocusOptions): void {
+    const target = this.renderRoot.querySelector<HTMLElement>(
+      this.mode === 'existing' ? '.combo-button' : '.providers input:checked, .create-button',
+    );
+    (target ?? this.renderRoot.querySelector<HTMLElement>('.mode input:checked'))?.focus(options);
+  }
+
+  private renderMode() {
+    return html`
+      <fieldset class="mode choices" part="mode" ?disabled=${this.disabled}>
+        <legend class="visually-hidden">How to run</legend>
+        ${(['existing', 'new'] as const).map(
+          (mode) => html`
+            <label class="choice">
+              <input
+                type="radio"
+                name="${this.uid}-mode"
+                value=${mode}
+                .checked=${this.mode === mode}
+                @change=${() => this.setMode(mode)}
+              />
+              <span>${mode === 'existing' ? 'Existing' : 'New'}</span>
+            </label>
+          `,
+        )}
+      </fieldset>
+    `;
+  }
+
+  private renderRuntimeSummary(runtime: Runtime) {
+    return html`
+      <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
+      <span class="combo-value">${runtime.name}</span>
+      <span class="visually-hidden">, ${runtimeStatusLabel(runtime.status)}</span>
+    `;
+  }
+
+  private renderExisting() {
+    const list = this.sortedRuntimes;
+    const selected = list.find((r) => r.id === this.value);
+    const listId = `${this.uid}-list`;
+    const loading = Boolean(this.client) && !this._loaded;
+    return html`
+      <div class="combo" @focusout=${this.onComboFocusOut}>
+        <button
+          class="combo-button"
+          part="combobox"
+          type="button"
+          role="combobox"
+          aria-label="Runtime"
+          aria-haspopup="listbox"
+          aria-controls=${listId}
+          aria-expanded=${this._open ? 'true' : 'false'}
+          aria-activedescendant=${this._open && list.length ? `${this.uid}-option-${this._active}` : nothing}
+          ?disabled=${this.disabled}
+          @click=${() => (this._open ? (this._open = false) : this.openList())}
+          @keydown=${this.onComboKeyDown}
+        >
+          ${selected
+            ? this.renderRuntimeSummary(selected)
+            : html`<span class="combo-value muted">
+                ${loading ? 'Loading runtimes…' : list.length ? 'Choose a runtime' : 'No runtimes yet'}
+              </span>`}
+          <span class="chevron" aria-hidden="true"></span>
+        </button>
+        <ul id=${listId} class="listbox" part="listbox" role="listbox" aria-label="Runtimes" ?hidden=${!this._open}>
+          ${list.length === 0
+            ? html`<li class="empty" role="presentation">
+                ${loading ? 'Loading runtimes…' : 'No runtimes yet. Choose New to create one.'}
+              </li>`
+            : list.map(
+                (runtime, index) => html`
+                  <li
+                    id="${this.uid}-option-${index}"
+                    class=${classMap({ option: true, active: index === this._active })}
+                    role="option"
+                    aria-selected=${runtime.id === this.value ? 'true' : 'false'}
+                    @mousedown=${(e: Event) => e.preventDefault()}
+                    @mousemove=${() => (this._active = index)}
+                    @click=${() => this.choose(runtime)}
+                  >
+                    <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
+                    <span class="option-name">${runtime.name}</span>
+                    <span class="option-status">${runtimeStatusLabel(runtime.status)}</span>
+                    <span class="option-meta">${runtimeDetails(runtime)}</span>
+                  </li>
+                `,
+              )}
+        </ul>
+      </div>
+    `;
+  }
+
+  private renderNew() {
+    const provider = this.providers.find((p) => p.id === this._provider);
+    const describedBy = `${this.uid}-provider-description`;
+    if (this.providers.length === 0) {
+      return html`<p class="muted">This server offers no way to make a runtime.</p>`;
+    }
+    return html`
+      <fieldset class="providers choices" part="providers" ?disabled=${this.disabled || this._creating}>
+        <legend class="visually-hidden">Provider</legend>
+        ${this.providers.map(
+          (p) => html`
+            <label class="choice" title=${p.description}>
+              <input
+                type="radio"
+                name="${this.uid}-provider"
+                value=${p.id}
+                aria-describedby=${p.id === this._provider ? describedBy : nothing}
+                .checked=${p.id === this._provider}
+                @change=${() => (this._provider = p.id)}
+              />
+              <span>${p.label}</span>
+            </label>
+          `,
+        )}
+      </fieldset>
+      <span id=${describedBy} class="visually-hidden">${provider?.description ?? ''}</span>
+      <button
+        class="button primary create-button"
+        part="create-button"
+        type="button"
+        aria-disabled=${this._creating || !provider ? 'true' : 'false'}
+        ?disabled=${this.disabled}
+        @click=${this.create}
+      >
+        ${this._creating ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Create runtime
+      </button>
+      ${this._createError
+        ? html`<p class="alert create-error" role="alert">Could not create the runtime: ${this._createError}</p>`
+        : nothing}
+    `;
+  }
+
+  override render() {
+    return html`
+      <div class="base" part="base" aria-busy=${this._creating ? 'true' : 'false'}>
+        ${this.renderMode()} ${this.mode === 'existing' ? this.renderExisting() : this.renderNew()}
+      </div>
+    `;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Meta, StoryObj } from '@storybook/web-components-vite';
+import { html } from 'lit';
+import type { LogEntry, Runtime } from '@remote-chat/protocol';
+import { FakeBff } from '../../fixtures/fake-bff.js';
+import { logFailed, logMidStart, logReady } from '../../fixtures/runtime-log.js';
+import { failedRuntime, readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
+import './define.js';
+
+interface Args {
+  entries: LogEntry[];
+  runtime: Runtime | undefined;
+  runtimeId: string;
+}
+
+const meta: Meta<Args> = {
+  title: 'Elements/Sandbox log',
+  component: 'rc-sandbox-log',
+  args: { entries: logMidStart, runtime: startingRuntime, runtimeId: startingRuntime.id },
+  render: (args) => html`
+    <div style="width: 20rem">
+      <rc-sandbox-log runtime-id=${args.runtimeId} .runtime=${args.runtime} .entries=${args.entries}></rc-sandbox-log>
+    </div>
+  `,
+};
+export default meta;
+
+type Story = StoryObj<Args>;
+
+/** Created and cloned; installing now, with a running clock. */
+export const MidStart: Story = {};
+
+/** Install failed: the output is open, the error says what to do. */
+export const Failed: Story = { args: { entries: logFailed, runtime: failedRuntime, runtimeId: failedRuntime.id } };
+
+export const Ready: Story = { args: { entries: logReady, runtime: readyRuntime, runtimeId: readyRuntime.id } };
+
+export const NoRuntime: Story = { args: { entries: [], runtime: undefined, runtimeId: '' } };
+
+/** Live: a fake BFF creates a runtime and streams its steps. */
+export const Live: Story = {
+  render: () => {
+    const bff = new FakeBff({ stepMs: 900 });
+    const client = bff.client();
+    const log = document.createElement('rc-sandbox-log');
+    log.client = client;
+    void client.createRuntime({ provider: 'process' }).then((runtime) => (log.runtimeId = runtime.id));
+    return html`<div style="width: 20rem">${log}</div>`;
+  },
+};

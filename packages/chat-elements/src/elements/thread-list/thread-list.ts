@@ -1,0 +1,244 @@
+import { consume } from '@lit/context';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { classMap } from 'lit/directives/class-map.js';
+import type { Thread } from '@remote-chat/protocol';
+import type { RemoteChatClient } from '../../client/remote-chat-client.js';
+import { describeError } from '../../client/errors.js';
+import { upsert } from '../../client/topic-frames.js';
+import { clientContext } from '../../context/client-context.js';
+import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-context.js';
+import { threadContext, type ThreadContextValue } from '../../context/thread-context.js';
+import { TopicController } from '../../controllers/topic-controller.js';
+import { RcThreadCreateEvent } from '../../events/thread-create-event.js';
+import { RcThreadSelectEvent } from '../../events/thread-select-event.js';
+import { sharedStyles, themeStyles } from '../../styles/theme.js';
+import { formatDateTime, formatRelativeTime } from '../../util/format.js';
+import { threadListStyles } from './thread-list.styles.js';
+
+let nextId = 0;
+
+/**
+ * @summary A runtime's threads, newest first, with a New thread button.
+ *
+ * A listbox: arrow keys, Home and End move through the threads, Enter or Space opens one. With a
+ * `client` and a `runtime-id` it lists the threads live and creates new ones itself; or set
+ * `threads` and handle the events.
+ *
+ * @fires rc-thread-select - {@link RcThreadSelectEvent} `{ thread }` when the user opens a thread,
+ *   and after a thread they asked for was created.
+ * @fires rc-thread-create - {@link RcThreadCreateEvent} `{ runtimeId }` (cancelable) when the
+ *   user presses New thread; cancel it to create the thread yourself.
+ *
+ * @csspart base - The wrapper.
+ * @csspart new-button - The New thread button.
+ * @csspart listbox - The list of threads.
+ * @csspart option - One thread.
+ *
+ * @cssprop --rc-color-accent-soft - Background of the open thread.
+ * @cssprop --rc-color-scheme - `light`, `dark` or `light dark` (the default).
+ */
+export class RcThreadList extends LitElement {
+  static override styles = [themeStyles, sharedStyles, threadListStyles];
+
+  private readonly uid = `rc-thread-list-${nextId++}`;
+  /** The keyboard moved the active option: bring it into view once. */
+  private revealActive = false;
+  private clock: ReturnType<typeof setInterval> | undefined;
+
+  private readonly threadsTopic = new TopicController<`threads:${string}`>(this, (frame) => {
+    if (frame.type === 'threads') this.threads = frame.threads;
+    else if (frame.type === 'thread') this.threads = upsert(this.threads, frame.thread);
+    else {
+      this._error = frame.message;
+      return;
+    }
+    this._loaded = true;
+    this._error = '';
+  });
+
+  @state() private _active = 0;
+  @state() private _creating = false;
+  @state() private _loaded = false;
+  @state() private _error = '';
+
+  @consume({ context: runtimeContext, subscribe: true })
+  @state()
+  private _runtime: RuntimeContextValue;
+
+  @consume({ context: threadContext, subscribe: true })
+  @state()
+  private _thread: ThreadContextValue;
+
+  /** The client to list threads through and to create them with. Provided by `<remote-chat>`. */
+  @consume({ context: clientContext, subscribe: true })
+  @property({ attribute: false })
+  client: RemoteChatClient | undefined;
+
+  /** The runtime whose threads are listed. */
+  @property({ attribute: 'runtime-id' }) runtimeId = '';
+
+  /** The threads to list. Kept up to date by the list itself when it has a `client`. */
+  @property({ attribute: false }) threads: Thread[] = [];
+
+  /** The id of the open thread. */
+  @property({ reflect: true }) value = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Keeps "3 minutes ago" true.
+    this.clock = setInterval(() => this.requestUpdate(), 60_000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.clock);
+  }
+
+  override willUpdate(changed: PropertyValues): void {
+    if (changed.has('_runtime')) this.runtimeId = this._runtime?.id ?? '';
+    if (changed.has('_thread')) this.value = this._thread?.id ?? '';
+    if (changed.has('client') || changed.has('runtimeId')) {
+      const following = Boolean(this.client && this.runtimeId);
+      if (following) {
+        this._loaded = false;
+        this._error = '';
+        this.threads = [];
+      }
+      this.threadsTopic.follow(this.client, following ? `threads:${this.runtimeId}` : undefined);
+    }
+  }
+
+  override updated(): void {
+    if (!this.revealActive) return;
+    this.revealActive = false;
+    this.renderRoot.querySelector(`#${this.uid}-option-${this._active}`)?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private get sortedThreads(): Thread[] {
+    return this.threads.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  private open(thread: Thread): void {
+    if (thread.id === this.value) return;
+    this.value = thread.id;
+    this.dispatchEvent(new RcThreadSelectEvent({ thread }));
+  }
+
+  private onFocus(): void {
+    const index = this.sortedThreads.findIndex((t) => t.id === this.value);
+    this._active = Math.max(0, index);
+  }
+
+  private onKeyDown(event: KeyboardEvent): void {
+    const list = this.sortedThreads;
+    const last = list.length - 1;
+    switch (event.key) {
+      case 'ArrowDown':
+        this._active = Math.min(last, this._active + 1);
+        break;
+      case 'ArrowUp':
+        this._active = Math.max(0, this._active - 1);
+        break;
+      case 'Home':
+        this._active = 0;
+        break;
+      case 'End':
+        this._active = Math.max(0, last);
+        break;
+      case 'Enter':
+      case ' ': {
+        const thread = list[this._active];
+        if (thread) this.open(thread);
+        break;
+      }
+      default:
+        return;
+    }
+    event.preventDefault();
+    this.revealActive = true;
+  }
+
+  private async create(): Promise<void> {
+    if (!this.runtimeId || this._creating) return;
+    this._error = '';
+    if (!this.dispatchEvent(new RcThreadCreateEvent({ runtimeId: this.runtimeId }))) return;
+    if (!this.client) return;
+    this._creating = true;
+    try {
+      const thread = await this.client.createThread(this.runtimeId);
+      this.threads = upsert(this.threads, thread);
+      this._active = 0;
+      this.open(thread);
+    } catch (error) {
+      this._error = `Could not create a thread: ${describeError(error)}`;
+    } finally {
+      this._creating = false;
+    }
+  }
+
+  private renderList() {
+    const list = this.sortedThreads;
+    if (!this.runtimeId) return html`<p class="notice">Pick a runtime to see its threads.</p>`;
+    if (this.client && !this._loaded && !this._error) {
+      return html`<p class="notice" role="status">Loading threads…</p>`;
+    }
+    if (list.length === 0) return html`<p class="notice">No threads yet.</p>`;
+    const now = Date.now();
+    return html`
+      <ul
+        class="listbox"
+        part="listbox"
+        role="listbox"
+        aria-label="Threads"
+        tabindex="0"
+        aria-activedescendant="${this.uid}-option-${Math.min(this._active, list.length - 1)}"
+        @focus=${this.onFocus}
+        @keydown=${this.onKeyDown}
+      >
+        ${list.map(
+          (thread, index) => html`
+            <li
+              id="${this.uid}-option-${index}"
+              class=${classMap({ option: true, active: index === this._active })}
+              part="option"
+              role="option"
+              aria-selected=${thread.id === this.value ? 'true' : 'false'}
+              @click=${() => {
+                this._active = index;
+                this.open(thread);
+              }}
+            >
+              <span class="title">${thread.title}</span>
+              <time class="time" datetime=${thread.updatedAt} title=${formatDateTime(thread.updatedAt)}>
+                ${formatRelativeTime(thread.updatedAt, now)}
+              </time>
+            </li>
+          `,
+        )}
+      </ul>
+    `;
+  }
+
+  override render() {
+    return html`
+      <div class="base" part="base">
+        <div class="header">
+          <h2 class="heading" id="${this.uid}-heading">Threads</h2>
+          <button
+            class="button new-button"
+            part="new-button"
+            type="button"
+            ?disabled=${!this.runtimeId}
+            aria-disabled=${this._creating ? 'true' : 'false'}
+            @click=${this.create}
+          >
+            ${this._creating ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span aria-hidden="true">+</span>`}
+            New thread
+          </button>
+        </div>
+        ${this._error ? html`<p class="alert" role="alert">${this._error}</p>` : nothing} ${this.renderList()}
+      </div>
+    `;
+  }
+}

@@ -1,0 +1,43 @@
+// The element classes, the headless client, the events and the contexts. Importing this module
+// defines no element: import `./define.js` (or each element's define) for that.
+export { RemoteChatClient } from './client/remote-chat-client.js';
+export type { OutgoingMessage, PageOptions, RemoteChatClientOptions, RequestOptions } from './client/remote-chat-client.js';
+export { RemoteChatError, TransportError, TRANSPORT_FAILURES } from './client/errors.js';
+export type { TransportFailure } from './client/errors.js';
+export { CONNECTION_STATUSES, RcConnectionChangeEvent } from './client/connection-status.js';
+export type { ConnectionChangeDetail, ConnectionStatus } from './client/connection-status.js';
+export type { TopicFrame } from './client/topic-frames.js';
+export { newClientId } from './client/client-id.js';
+
+export { clientContext } from './context/client-context.js';
+export type { ClientContextValue } from './context/client-context.js';
+export { configContext } from './context/config-context.js';
+export type { ConfigContextValue } from './context/config-context.js';
+export { runtimeContext } from './context/runtime-context.js';
+export type { RuntimeContextValue } from './context/runtime-context.js';
+export { threadContext } from './context/thread-context.js';
+export type { ThreadContextValue } from './context/thread-context.js';
+
+export { RcAgentStopEvent } from './events/agent-stop-event.js';
+export type { AgentStopDetail } from './events/agent-stop-event.js';
+export { RcMessageSendEvent } from './events/message-send-event.js';
+export type { MessageSendDetail } from './events/message-send-event.js';
+export { RcRepoChangeEvent } from './events/repo-change-event.js';
+export type { RepoChangeDetail } from './events/repo-change-event.js';
+export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
+export type { RuntimeCreateDetail } from './events/runtime-create-event.js';
+export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
+export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
+export { RcThreadCreateEvent } from './events/thread-create-event.js';
+export type { ThreadCreateDetail } from './events/thread-create-event.js';
+export { RcThreadSelectEvent } from './events/thread-select-event.js';
+export type { ThreadSelectDetail } from './events/thread-select-event.js';
+
+export { RcChat } from './elements/chat/chat.js';
+export { RemoteChat } from './elements/remote-chat/remote-chat.js';
+export { RcRepoSelector } from './elements/repo-selector/repo-selector.js';
+export type { RepoSource, RepoSummary } from './elements/repo-selector/repo-source.js';
+export { RcRuntimePicker } from './elements/runtime-picker/runtime-picker.js';
+export type { ProviderInfo, RuntimePickerMode } from './elements/runtime-picker/runtime-picker.js';
+export { RcSandboxLog } from './elements/sandbox-log/sandbox-log.js';
+export { RcThreadList } from './elements/thread-list/thread-list.js';
