@@ -1,7 +1,7 @@
 import type { EventBody, LogBody, LogEntry, Thread, ThreadEvent } from '@remote-chat/protocol';
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
-import type { AppendResult, LinkReceipt, Store, ThreadRecord } from './store/store.js';
+import type { AppendItem, AppendResult, LinkReceipt, Store, ThreadRecord } from './store/store.js';
 import { topics } from './topics.js';
 
 /** The title a thread gets from its first message. */
@@ -15,40 +15,75 @@ export function publicThread(record: ThreadRecord): Thread {
   return thread;
 }
 
+interface PendingBatch {
+  thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>;
+  items: Array<AppendItem & { resolve: (result: AppendResult) => void; reject: (error: unknown) => void }>;
+}
+
 /**
  * Appends thread events and runtime-log entries and publishes them. Append-then-publish is
  * serialised per topic, so subscribers see entries in seq order as they are committed.
  */
 export class Journal {
   private readonly queue = new KeyedQueue();
+  /** Events waiting for the next commit of their thread. */
+  private readonly pending = new Map<string, PendingBatch>();
 
   constructor(
     private readonly store: Store,
     private readonly hub: Hub<ThreadEvent | LogEntry>,
   ) {}
 
+  /**
+   * Stores an event and publishes it. Appends to one thread that arrive while a commit is in
+   * flight are stored together in the next transaction (a group commit), so a fast producer costs
+   * one fsync per batch rather than per event; each caller still resolves with its own result.
+   */
   appendEvent(
     thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
     body: EventBody,
     receipt?: LinkReceipt,
   ): Promise<AppendResult> {
-    const topic = topics.thread(thread.id);
-    return this.queue.run(topic, async () => {
-      const result = await this.store.appendEvent(thread.id, body, receipt);
-      if (!result.created) return result;
-      this.hub.publish(topic, result.event);
-      let updated: ThreadRecord | null = null;
-      if (body.kind === 'message.user' && !thread.titled && result.event.seq === 1) {
-        updated = await this.store.updateThread(thread.id, { title: titleFrom(body.text), titled: false });
+    return new Promise<AppendResult>((resolve, reject) => {
+      let batch = this.pending.get(thread.id);
+      if (!batch) {
+        batch = { thread, items: [] };
+        this.pending.set(thread.id, batch);
+        void this.queue.run(topics.thread(thread.id), () => this.commit(thread.id));
       }
-      // The thread list shows activity: tell it the thread moved, at most once per user message
-      // or agent turn, not for every output chunk.
-      if (updated || body.kind === 'message.user' || body.kind === 'status') {
-        updated ??= await this.store.getThread(thread.id);
-        if (updated) this.hub.notify(topics.threads(thread.runtimeId), publicThread(updated));
-      }
-      return result;
+      batch.items.push({ body, ...(receipt && { receipt }), resolve, reject });
     });
+  }
+
+  /** Commits a thread's pending batch; failures after the commit are only logged by the queue. */
+  private async commit(threadId: string): Promise<void> {
+    const batch = this.pending.get(threadId);
+    if (!batch) return;
+    this.pending.delete(threadId);
+    const { thread, items } = batch;
+    let results: AppendResult[];
+    try {
+      results = await this.store.appendEvents(threadId, items);
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    const topic = topics.thread(threadId);
+    for (const result of results) if (result.created) this.hub.publish(topic, result.event);
+    for (const [index, item] of items.entries()) item.resolve(results[index]!);
+
+    // The thread list shows activity once per user message or agent turn, not per output chunk;
+    // the first message names an untitled thread.
+    const created = items.filter((_, index) => results[index]!.created).map((item) => item.body);
+    const first = results[0]?.created && results[0].event.seq === 1 ? items[0]!.body : null;
+    let updated: ThreadRecord | null = null;
+    if (first?.kind === 'message.user' && !thread.titled) {
+      updated = await this.store.updateThread(threadId, { title: titleFrom(first.text), titled: false });
+    }
+    if (updated || created.some((body) => body.kind === 'message.user' || body.kind === 'status')) {
+      updated ??= await this.store.getThread(threadId);
+      if (updated) this.hub.notify(topics.threads(thread.runtimeId), publicThread(updated));
+    }
   }
 
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry> {

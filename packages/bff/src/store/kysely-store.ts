@@ -16,6 +16,7 @@ import { migrationProvider } from './migrations.js';
 import type { ApiTokensTable, Database, RuntimesTable, ThreadsTable } from './schema.js';
 import type {
   ApiTokenRecord,
+  AppendItem,
   AppendResult,
   LinkReceipt,
   NewRuntime,
@@ -28,6 +29,8 @@ import type {
 /** Postgres returns bigint columns as strings; SQLite as numbers. */
 const num = (value: number | string | bigint): number => Number(value);
 const now = () => new Date().toISOString();
+/** Rows per INSERT, well under SQLite's bound-parameter limit. */
+const INSERT_CHUNK = 200;
 const newUserId = () => `u_${randomBytes(12).toString('base64url')}`;
 
 /** Runs the migrations that have not run yet; throws with the failing migration's error. */
@@ -428,35 +431,64 @@ export class KyselyStore implements Store {
   }
 
   async appendEvent(threadId: string, body: EventBody, receipt?: LinkReceipt): Promise<AppendResult> {
-    const parsed = EventBodySchema.parse(body);
-    const clientId = parsed.kind === 'message.user' ? parsed.clientId : null;
+    const [result] = await this.appendEvents(threadId, [{ body, ...(receipt && { receipt }) }]);
+    return result!;
+  }
+
+  async appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]> {
+    const parsed = items.map((item) => EventBodySchema.parse(item.body));
     return this.db.transaction().execute(async (trx) => {
-      if (clientId !== null) {
-        const existing = await this.findByClientId(trx, threadId, clientId);
-        if (existing) return { event: existing, created: false };
+      const results: Array<AppendResult | null> = [];
+      const fresh: Array<{ index: number; body: EventBody; clientId: string | null }> = [];
+      const seenClientIds = new Map<string, number>();
+      for (const [index, body] of parsed.entries()) {
+        const clientId = body.kind === 'message.user' ? body.clientId : null;
+        if (clientId !== null) {
+          const existing = seenClientIds.has(clientId) ? null : await this.findByClientId(trx, threadId, clientId);
+          if (existing || seenClientIds.has(clientId)) {
+            results.push(existing ? { event: existing, created: false } : null);
+            continue;
+          }
+          seenClientIds.set(clientId, index);
+        }
+        results.push(null);
+        fresh.push({ index, body, clientId });
       }
-      const at = now();
-      const bumped = await trx
-        .updateTable('threads')
-        .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: at }))
-        .where('id', '=', threadId)
-        .returning('last_seq')
-        .executeTakeFirst();
-      if (!bumped) throw new Error(`thread ${threadId} does not exist`);
-      const seq = num(bumped.last_seq);
-      await trx
-        .insertInto('events')
-        .values({
+      if (fresh.length > 0) {
+        const at = now();
+        const bumped = await trx
+          .updateTable('threads')
+          .set((eb) => ({ last_seq: eb('last_seq', '+', fresh.length), updated_at: at }))
+          .where('id', '=', threadId)
+          .returning('last_seq')
+          .executeTakeFirst();
+        if (!bumped) throw new Error(`thread ${threadId} does not exist`);
+        const first = num(bumped.last_seq) - fresh.length + 1;
+        const rows = fresh.map((f, i) => ({
           thread_id: threadId,
-          seq,
-          kind: parsed.kind,
-          body: JSON.stringify(parsed),
-          client_id: clientId,
+          seq: first + i,
+          kind: f.body.kind,
+          body: JSON.stringify(f.body),
+          client_id: f.clientId,
           created_at: at,
-        })
-        .execute();
-      if (receipt) await this.recordReceipt(trx, receipt);
-      return { event: { ...parsed, threadId, seq, at }, created: true };
+        }));
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          await trx.insertInto('events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+        }
+        for (const [i, f] of fresh.entries()) {
+          results[f.index] = { event: { ...f.body, threadId, seq: first + i, at }, created: true };
+        }
+      }
+      // A client id repeated within the batch answers with the event its first use stored.
+      for (const [index, body] of parsed.entries()) {
+        if (results[index] === null && body.kind === 'message.user') {
+          results[index] = { event: results[seenClientIds.get(body.clientId)!]!.event, created: false };
+        }
+      }
+      const receipts = items.flatMap((item) => (item.receipt ? [item.receipt] : []));
+      const latest = receipts.reduce<LinkReceipt | null>((a, b) => (a && a.seq >= b.seq ? a : b), null);
+      if (latest) await this.recordReceipt(trx, latest);
+      return results as AppendResult[];
     });
   }
 

@@ -66,6 +66,23 @@ function storeSuite(name: string, location: () => string | Promise<string>, open
       await store.close();
     });
 
+    it('appends a batch in one go with consecutive seqs, once per client id, and records the receipt', async () => {
+      const store = await open(await location());
+      const { runtime, thread } = await fixture(store);
+      await store.appendEvent(thread.id, { kind: 'message.user', clientId: 'client-before', text: 'a', agent: 'shell' });
+      const results = await store.appendEvents(thread.id, [
+        { body: { kind: 'status', state: 'running' }, receipt: { runtimeId: runtime.id, seq: 7 } },
+        { body: { kind: 'message.user', clientId: 'client-before', text: 'again', agent: 'shell' } },
+        { body: { kind: 'message.user', clientId: 'client-new', text: 'b', agent: 'shell' } },
+        { body: { kind: 'message.user', clientId: 'client-new', text: 'b again', agent: 'shell' } },
+        { body: { kind: 'status', state: 'idle' }, receipt: { runtimeId: runtime.id, seq: 8 } },
+      ]);
+      expect(results.map((r) => [r.event.seq, r.created])).toEqual([[2, true], [1, false], [3, true], [3, false], [4, true]]);
+      expect((await store.listEvents(thread.id, 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      expect((await store.getRuntime(runtime.id))?.linkReceived).toBe(8);
+      await store.close();
+    });
+
     it('refuses an invalid event and keeps the seq unchanged', async () => {
       const store = await open(await location());
       const { thread } = await fixture(store);

@@ -58,6 +58,12 @@ export interface LinkReceipt {
   seq: number;
 }
 
+/** One event to append, with the link frame it came in if it came from a runtime. */
+export interface AppendItem {
+  body: EventBody;
+  receipt?: LinkReceipt;
+}
+
 export interface AppendResult {
   event: ThreadEvent;
   /** False when a `message.user` with the same client id was already stored. */
@@ -129,5 +135,10 @@ export interface Store {
    * the BFF neither loses nor stores twice an event the runtime resends.
    */
   appendEvent(threadId: string, body: EventBody, receipt?: LinkReceipt): Promise<AppendResult>;
+  /**
+   * Appends several events in one transaction (a group commit), in order, with consecutive seqs.
+   * The results are in the order of `items`.
+   */
+  appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]>;
   listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]>;
 }
