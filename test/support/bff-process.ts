@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
@@ -16,6 +18,20 @@ export interface BffProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Stops every process runtime whose folder is under `dataDir`. */
+export function killRuntimesIn(dataDir: string): void {
+  const root = join(dataDir, 'runtimes');
+  if (!existsSync(root)) return;
+  for (const id of readdirSync(root)) {
+    try {
+      const { pid } = JSON.parse(readFileSync(join(root, id, 'state', 'runtime.json'), 'utf8')) as { pid: number };
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Not running, or already gone.
+    }
+  }
+}
+
 /** Starts `remote-chat-bff` on a free port and waits for its sign-in line. */
 export async function spawnBff(args: string[], env: Record<string, string> = {}): Promise<BffProcess> {
   const child = spawn(process.execPath, [cli, '--port', '0', '--log-level', 'info', ...args], {
@@ -27,11 +43,14 @@ export async function spawnBff(args: string[], env: Record<string, string> = {})
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  const dataDir = args[args.indexOf('--data-dir') + 1] ?? env.REMOTE_CHAT_DATA_DIR;
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exited;
     }
+    // Process runtimes outlive their BFF by design; a test's must not outlive the test.
+    if (dataDir) killRuntimesIn(dataDir);
   });
   const lines = createInterface({ input: child.stdout! });
   let url = '';

@@ -1,0 +1,29 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject, onTestFinished } from 'vitest';
+
+let shared: Promise<Browser> | undefined;
+
+/** The run's one Chromium (started by the global setup), connected once per test file. */
+export function browser(): Promise<Browser> {
+  shared ??= chromium.connect(inject('browserWsEndpoint'));
+  return shared;
+}
+
+/** A fresh browser context (its own cookies and storage), closed when the test ends. */
+export async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const context = await (await browser()).newContext(options);
+  onTestFinished(() => context.close());
+  return context;
+}
+
+/** A page in a fresh context that fails the test on any uncaught page error. */
+export async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<{ page: Page; errors: string[] }> {
+  const context = await newContext(options);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return { page, errors };
+}
