@@ -278,6 +278,17 @@ export class RuntimeManager {
     if (live) await this.setStatus(live.id, 'ready');
   }
 
+  /**
+   * Cuts a runtime's link without stopping anything: it reconnects and each side resends what the
+   * other had not acknowledged. For operators (a stuck connection) and for fault-injection tests.
+   */
+  dropLink(userId: string, runtimeId: string): boolean {
+    const live = this.live.get(runtimeId);
+    if (!live || live.userId !== userId) return false;
+    live.session.detach(CLOSE_CODES.goingAway, 'link reset');
+    return true;
+  }
+
   /** Closes every link; runtimes keep running and are re-attached by the next start. */
   async close(): Promise<void> {
     clearInterval(this.idleTimer);
