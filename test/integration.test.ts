@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LogEntry, Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { clientId, readyRuntime, startTestBff, type StreamClient } from './support/bff.js';
+import { clientId, readyRuntime, startTestBff as startBff, type StreamClient } from './support/bff.js';
 
 function processAlive(pid: number): boolean {
   try {
@@ -22,7 +22,8 @@ const resultOf = (events: ThreadEvent[]) => events.find((e) => e.kind === 'tool.
 const output = (events: ThreadEvent[]) =>
   events.flatMap((e) => (e.kind === 'tool.output' ? [e.data] : [])).join('');
 
-describe('a process runtime through the BFF', () => {
+describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BFF on %s', (dialect) => {
+  const startTestBff = (options: Parameters<typeof startBff>[0] = {}) => startBff({ dialect, ...options });
   it('streams the start-up steps in order and reaches ready', async () => {
     const bff = await startTestBff();
     const stream = await bff.stream();
@@ -179,7 +180,7 @@ describe('a process runtime through the BFF', () => {
     await first.stop();
     expect(processAlive(runtimeFile.pid)).toBe(true);
 
-    const second = await startTestBff({ dataDir: first.dataDir });
+    const second = await startTestBff({ dataDir: first.dataDir, ...(first.databaseUrl && { databaseUrl: first.databaseUrl }) });
     const deadline = Date.now() + 15_000;
     let current: Runtime;
     do {

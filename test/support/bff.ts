@@ -7,12 +7,15 @@ import {
 import { startServer, createLogger, type RunningServer, type ServerOptions } from '@remote-chat/bff';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import { freshPostgresDatabase } from './databases.js';
 import { tempDir } from './temp-dir.js';
 
 export interface TestBff {
   server: RunningServer;
   url: string;
   dataDir: string;
+  /** The Postgres database, when the BFF runs on one. */
+  databaseUrl: string | undefined;
   /** The owner's session cookie header. */
   cookie: string;
   /** fetch against the BFF as the signed-in owner, with a JSON body when given. */
@@ -36,15 +39,26 @@ export async function signIn(link: string): Promise<string> {
  * Starts a BFF in this process on a free loopback port, quiet, with its own data directory, and
  * signs the owner in. Runtimes it made are deleted and the server stopped when the test ends.
  */
-export async function startTestBff(options: Partial<ServerOptions> = {}): Promise<TestBff> {
-  const dataDir = options.dataDir ?? tempDir('rc-bff-');
-  const server = await startServer({ port: 0, dataDir, logger: createLogger('silent'), ...options });
+export async function startTestBff(
+  options: Partial<ServerOptions> & { dialect?: 'sqlite' | 'postgres' } = {},
+): Promise<TestBff> {
+  const { dialect, ...rest } = options;
+  const dataDir = rest.dataDir ?? tempDir('rc-bff-');
+  const databaseUrl = rest.databaseUrl ?? (dialect === 'postgres' ? await freshPostgresDatabase() : undefined);
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    logger: createLogger('silent'),
+    ...rest,
+    ...(databaseUrl && { databaseUrl }),
+  });
   const cookie = await signIn(await server.signinLink());
   let stopped = false;
   const bff: TestBff = {
     server,
     url: server.url,
     dataDir,
+    databaseUrl,
     cookie,
     api: (path, init = {}) =>
       fetch(`${server.url}${path}`, {

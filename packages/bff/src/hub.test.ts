@@ -4,10 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp-dir.js';
 import { Hub } from './hub.js';
 import { Journal } from './journal.js';
+import { freshPostgresDatabase } from '../../../test/support/databases.js';
+import { openPostgresStore } from './store/postgres-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 
-async function setup() {
-  const store = await openSqliteStore({ file: join(tempDir(), 'hub.db') });
+type Dialect = 'sqlite' | 'postgres';
+
+async function setup(dialect: Dialect) {
+  const store =
+    dialect === 'sqlite'
+      ? await openSqliteStore({ file: join(tempDir(), 'hub.db') })
+      : await openPostgresStore({ connectionString: await freshPostgresDatabase(), poolSize: 4 });
   const owner = await store.ensureOwner('Owner');
   await store.createRuntime({ id: 'rt_1', userId: owner.id, name: 'r', kind: 'sandbox', provider: 'process', repo: null, branch: null, agent: 'shell' });
   const thread = await store.createThread({ id: 'th_1', runtimeId: 'rt_1', userId: owner.id, title: 't', titled: true });
@@ -36,9 +43,9 @@ const until = async (check: () => boolean, ms = 5000) => {
   }
 };
 
-describe('hub', () => {
+describe.each(['sqlite', 'postgres'] as const)('hub on %s', (dialect) => {
   it('replays every stored event after the asked seq, then delivers live ones', async () => {
-    const { hub, append, store } = await setup();
+    const { hub, append, store } = await setup(dialect);
     for (let i = 1; i <= 10; i++) await append(i);
     const { seqs, caughtUp } = collect(hub, 4);
     await until(() => caughtUp.length > 0);
@@ -51,7 +58,7 @@ describe('hub', () => {
   });
 
   it('replays a long thread across pages', async () => {
-    const { hub, store } = await setup();
+    const { hub, store } = await setup(dialect);
     for (let i = 0; i < 2500; i++) await store.appendEvent('th_1', { kind: 'status', state: 'idle' });
     const { seqs, caughtUp } = collect(hub, 0);
     await until(() => caughtUp.length > 0);
@@ -61,7 +68,7 @@ describe('hub', () => {
   });
 
   it('has no gap and no duplicate when subscribing while events are being appended', async () => {
-    const { hub, append, store } = await setup();
+    const { hub, append, store } = await setup(dialect);
     for (let i = 1; i <= 200; i++) await append(i);
     // Appends keep running while subscribers join at different points.
     const writing = (async () => {
@@ -82,7 +89,7 @@ describe('hub', () => {
   });
 
   it('stops delivering after close', async () => {
-    const { hub, append, store } = await setup();
+    const { hub, append, store } = await setup(dialect);
     const { seqs, caughtUp, subscription } = collect(hub, 0);
     await until(() => caughtUp.length > 0);
     await append(1);
@@ -96,7 +103,7 @@ describe('hub', () => {
   });
 
   it('heals a gap in live delivery from the store', async () => {
-    const { hub, store } = await setup();
+    const { hub, store } = await setup(dialect);
     const { seqs, caughtUp } = collect(hub, 0);
     await until(() => caughtUp.length > 0);
     // Two events stored, but only the second is published (as if publishes raced).
