@@ -45,10 +45,10 @@ describe('runtime lifecycle', () => {
   });
 
   it('keeps a runtime that is at work running past the idle window', async () => {
-    const bff = await startTestBff({ idleTimeoutMs: 400, idleCheckMs: 100 });
+    const bff = await startTestBff({ idleTimeoutMs: 1000, idleCheckMs: 100 });
     const { runtime, threadId } = await readyRuntime(bff);
-    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'sleep 1.5; echo done' } });
-    await new Promise((r) => setTimeout(r, 1000));
+    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'sleep 3; echo done' } });
+    await new Promise((r) => setTimeout(r, 2200));
     const during = (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
     expect(during.status).toBe('ready');
     const events = await waitFor(

@@ -168,6 +168,12 @@ export class RuntimeManager {
     this.options.hub.notify(topics.runtimes(record.userId), { type: 'runtime-removed', id } satisfies RuntimesMessage);
   }
 
+  /** Counts as use of the runtime for the idle shutdown (a thread opened, a page looking at it). */
+  touch(runtimeId: string): void {
+    const live = this.live.get(runtimeId);
+    if (live) live.lastActivity = Date.now();
+  }
+
   /** Queues a stored user message for the runtime's agent. */
   deliver(thread: ThreadRecord, event: Extract<ThreadEvent, { kind: 'message.user' }>): void {
     const live = this.requireLive(thread.runtimeId);
@@ -319,6 +325,8 @@ export class RuntimeManager {
         await this.connect(live, endpoint);
         return { detail: 'Link open; the agent is listening.' };
       });
+      // The idle window starts when the runtime can be used, not when it was asked for.
+      live.lastActivity = Date.now();
       await this.setStatus(record.id, 'ready');
     } catch (error) {
       if (live.abort.signal.aborted) return;

@@ -192,6 +192,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
         titled: body.title !== undefined,
       });
       journal.notifyThread(thread);
+      runtimes.touch(runtime.id);
       res.status(201).json(publicThread(thread));
     }),
   );
