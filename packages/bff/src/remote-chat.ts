@@ -25,6 +25,11 @@ export interface RemoteChatOptions {
   dataDir: string;
   /** `postgres://…` to use Postgres; SQLite in `dataDir` when unset. */
   databaseUrl?: string;
+  /**
+   * SQLite durability: `full` fsyncs each commit (an acknowledged event survives power loss);
+   * `normal` survives a process kill but may lose the last commits on power loss. @default 'full'
+   */
+  sqliteSynchronous?: 'full' | 'normal';
   /** A store to use instead of opening one (tests, custom deployments). */
   store?: Store;
   /** Providers offered under New. @default [the process provider] */
@@ -86,7 +91,9 @@ export function createLogger(level = 'info'): Logger {
  */
 export async function createRemoteChat(options: RemoteChatOptions): Promise<RemoteChat> {
   const logger = options.logger ?? createLogger();
-  const store = options.store ?? (await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
+  const store =
+    options.store ??
+    (await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, sqliteSynchronous: options.sqliteSynchronous }));
   const secret = ServerSecret.load(options.dataDir);
   const hub = new Hub<ThreadEvent | LogEntry>((topic, after, limit) => {
     const colon = topic.indexOf(':');

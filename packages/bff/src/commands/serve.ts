@@ -10,6 +10,7 @@ export interface ServeFlags {
   databaseUrl?: string;
   allowedOrigins?: string[];
   idleTimeout: number;
+  sqliteSynchronous: 'full' | 'normal';
   logLevel: string;
 }
 
@@ -22,6 +23,7 @@ export async function serve(flags: ServeFlags, print: (line: string) => void = c
     ...(flags.databaseUrl && { databaseUrl: flags.databaseUrl }),
     allowedOrigins: flags.allowedOrigins ?? [],
     idleTimeoutMs: flags.idleTimeout * 60_000,
+    sqliteSynchronous: flags.sqliteSynchronous,
     logger: createLogger(flags.logLevel),
   });
   print(`Remote Chat is running at ${running.url}`);
@@ -49,6 +51,12 @@ export function serveCommand(): Command {
       new Option('--allowed-origins <origins>', 'comma-separated origins whose pages may embed the chat')
         .env('REMOTE_CHAT_ALLOWED_ORIGINS')
         .argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    )
+    .addOption(
+      new Option('--sqlite-synchronous <mode>', 'full: an acknowledged event survives power loss; normal: a process kill only, faster')
+        .env('REMOTE_CHAT_SQLITE_SYNCHRONOUS')
+        .choices(['full', 'normal'])
+        .default('full'),
     )
     .addOption(
       new Option('--idle-timeout <minutes>', 'stop a sandbox runtime after this long without activity')
