@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { connectCommand } from './commands/connect.js';
 import { serveCommand } from './commands/serve.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { RUNTIME_VERSION } from './version.js';
@@ -11,6 +12,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(serveCommand().exitOverride());
+  program.addCommand(connectCommand().exitOverride());
   return program;
 }
 

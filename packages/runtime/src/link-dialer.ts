@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { LinkSession } from './link.js';
+import { LinkClosedError } from './link-errors.js';
 import { dialLink } from './link-handshake.js';
 
 export interface LinkDialerOptions<Out, In> {
@@ -18,6 +19,14 @@ export interface LinkDialerOptions<Out, In> {
   stableAfterMs?: number;
   /** Called with each failed attempt's error (a LinkHandshakeError or a URL error), e.g. to log it. */
   onError?: (error: unknown) => void;
+  /**
+   * Decides whether to dial again after a failed attempt (a LinkHandshakeError) or after an open
+   * link closed (a LinkClosedError); returning false stops the dialler, e.g. on 4401.
+   * @default always dial again
+   */
+  shouldRetry?: (error: unknown) => boolean;
+  /** Called when the next attempt is scheduled, with its delay, e.g. to tell a person. */
+  onRetry?: (delayMs: number) => void;
 }
 
 /**
@@ -33,6 +42,7 @@ export class LinkDialer<Out, In> {
   #retryTimer: NodeJS.Timeout | undefined;
   #stableTimer: NodeJS.Timeout | undefined;
   #inflight: Promise<void> | undefined;
+  #stopClose = { code: 1000, reason: 'dialler stopped' };
 
   constructor(options: LinkDialerOptions<Out, In>) {
     this.#options = options;
@@ -46,9 +56,15 @@ export class LinkDialer<Out, In> {
     this.#dial();
   }
 
-  /** Stops redialling and closes the current connection with 1000; resolves once it is closed. */
-  async stop(): Promise<void> {
+  /** Whether it is dialling or connected (not stopped, by `stop` or by `shouldRetry`). */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Stops redialling and closes the current connection (with 1000 unless told); resolves once it is closed. */
+  async stop(code = 1000, reason = 'dialler stopped'): Promise<void> {
     this.#running = false;
+    this.#stopClose = { code, reason };
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#stableTimer);
     await this.#inflight;
@@ -59,7 +75,7 @@ export class LinkDialer<Out, In> {
       if (socket.readyState === socket.CLOSED) resolve();
       else socket.once('close', () => resolve());
     });
-    this.#options.session.detach(1000, 'dialler stopped');
+    this.#options.session.detach(code, reason);
     await closed;
   }
 
@@ -79,31 +95,38 @@ export class LinkDialer<Out, In> {
         });
       } catch (error) {
         options.onError?.(error);
-        this.#scheduleRetry();
+        this.#scheduleRetry(error);
         return;
       }
       if (!this.#running) {
-        options.session.detach(1000, 'dialler stopped');
+        options.session.detach(this.#stopClose.code, this.#stopClose.reason);
         return;
       }
       this.#socket = socket;
       this.#stableTimer = setTimeout(() => (this.#attempt = 0), options.stableAfterMs ?? 10_000);
-      socket.once('close', () => {
+      socket.once('close', (code: number, reason: Buffer) => {
         clearTimeout(this.#stableTimer);
         if (this.#socket === socket) this.#socket = undefined;
-        this.#scheduleRetry();
+        this.#scheduleRetry(new LinkClosedError(code, reason.toString()));
       });
     })();
     void this.#inflight.finally(() => (this.#inflight = undefined));
   }
 
-  #scheduleRetry(): void {
+  #scheduleRetry(error: unknown): void {
     if (!this.#running) return;
+    if (this.#options.shouldRetry && !this.#options.shouldRetry(error)) {
+      this.#running = false;
+      clearTimeout(this.#stableTimer);
+      return;
+    }
     const min = this.#options.minDelayMs ?? 250;
     const max = this.#options.maxDelayMs ?? 30_000;
     const cap = Math.min(max, min * 2 ** Math.min(this.#attempt, 30));
     this.#attempt++;
     // Full jitter: a fleet of runtimes that lost the BFF at once does not come back at once.
-    this.#retryTimer = setTimeout(() => this.#dial(), Math.random() * cap);
+    const delay = Math.random() * cap;
+    this.#retryTimer = setTimeout(() => this.#dial(), delay);
+    this.#options.onRetry?.(delay);
   }
 }

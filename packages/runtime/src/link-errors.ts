@@ -3,8 +3,23 @@
 /** `LinkSession.send` refused a message because too many frames wait for an acknowledgement. */
 export class LinkOutboxFullError extends Error {
   override readonly name = 'LinkOutboxFullError';
-  constructor(readonly limit: number) {
-    super(`the link outbox holds ${limit} unacknowledged frames; refusing more until the peer catches up`);
+  constructor(
+    readonly limit: number,
+    /** What `limit` counts. */
+    readonly unit: 'frames' | 'bytes' = 'frames',
+  ) {
+    super(`the link outbox holds ${limit} ${unit === 'frames' ? 'unacknowledged frames' : 'bytes of unacknowledged frames'}; refusing more until the peer catches up`);
+  }
+}
+
+/** `LinkDialer` saw the link close after its handshake; `code` is the WebSocket close code. */
+export class LinkClosedError extends Error {
+  override readonly name = 'LinkClosedError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(`link closed (${code}${reason ? `: ${reason}` : ''})`);
   }
 }
 

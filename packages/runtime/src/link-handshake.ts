@@ -119,11 +119,17 @@ export interface HelloCredentials {
   token: string;
 }
 
+/** What `verify` returns to refuse a dialler with a particular close code, e.g. 4403 for a runtime id of another account. */
+export interface LinkRefusal {
+  code: number;
+  reason: string;
+}
+
 export interface AcceptLinkOptions<Out, In> {
   /** The id to answer with in `welcome`. @default the hello's runtimeId */
   runtimeId?: string;
-  /** Checks the dialler's credentials; return false to close with 4401. */
-  verify: (hello: HelloCredentials) => boolean | Promise<boolean>;
+  /** Checks the dialler's credentials: true accepts, false closes with 4401, a LinkRefusal closes with its code. */
+  verify: (hello: HelloCredentials) => boolean | LinkRefusal | Promise<boolean | LinkRefusal>;
   /** The session for this runtime; called once the dialler is verified. */
   session: (hello: { runtimeId: string }) => LinkSession<Out, In>;
   /** @default HANDSHAKE_TIMEOUT_MS */
@@ -132,7 +138,7 @@ export interface AcceptLinkOptions<Out, In> {
 
 /**
  * Listener side: wait for hello on an accepted socket (timeout 10 s), call verify(hello) (async;
- * return false to close with 4401), answer welcome, session.attach. Rejects with a
+ * return false to close with 4401, or a LinkRefusal), answer welcome, session.attach. Rejects with a
  * LinkHandshakeError (the socket is then already closed with its code).
  */
 export function acceptLink<Out, In>(socket: WebSocket, options: AcceptLinkOptions<Out, In>): Promise<LinkSession<Out, In>> {
@@ -177,7 +183,7 @@ export function acceptLink<Out, In>(socket: WebSocket, options: AcceptLinkOption
       void verifyThenWelcome(runtimeId, token, lastReceived);
     };
     const verifyThenWelcome = async (runtimeId: string, token: string, lastReceived: number): Promise<void> => {
-      let ok: boolean;
+      let ok: boolean | LinkRefusal;
       try {
         ok = await options.verify({ runtimeId, token });
       } catch {
@@ -189,8 +195,12 @@ export function acceptLink<Out, In>(socket: WebSocket, options: AcceptLinkOption
         onClose(closed?.code ?? ABNORMAL_CLOSURE, Buffer.from(closed?.reason ?? ''));
         return;
       }
-      if (!ok) {
+      if (ok === false) {
         fail(CLOSE_CODES.unauthorized, 'unauthorized');
+        return;
+      }
+      if (ok !== true) {
+        fail(ok.code, ok.reason);
         return;
       }
       let session: LinkSession<Out, In>;

@@ -344,7 +344,8 @@ describe('runtime link', () => {
     dialler.session.send({ n: 1 });
     await waitFor(() => listener.handled.length === 1, 'first handled');
     for (const socket of server.sockets) socket.terminate();
-    await waitFor(() => dialler.session.state !== 'open', 'dropped');
+    // Watch the transitions, not the state: full jitter can redial within one poll.
+    await waitFor(() => states.includes('offline'), 'dropped');
     dialler.session.send({ n: 2 });
     await waitFor(() => dialler.session.state === 'open' && listener.handled.length === 2, 'resumed');
     expect(states).toEqual(['connecting', 'open', 'offline', 'resuming', 'open']);
@@ -367,5 +368,58 @@ describe('runtime link', () => {
     await waitFor(() => errors.length >= 3, 'three failed attempts');
     expect(dialler.session.state).not.toBe('open');
     expect(errors.every((error) => error instanceof LinkHandshakeError && error.code === 1006)).toBe(true);
+  });
+
+  it('refuses with the close code verify chooses, such as 4403', async () => {
+    const server = await startLinkServer((socket) => {
+      acceptLink(socket, {
+        verify: () => ({ code: CLOSE_CODES.forbidden, reason: 'not yours' }),
+        session: () => recordingSession().session,
+      }).catch(() => {});
+    });
+    cleanups.push(() => server.close());
+    const error = await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: CLOSE_CODES.forbidden, reason: 'not yours' });
+  });
+
+  it('stops redialling when told an error is for good, and says when it will retry otherwise', async () => {
+    const server = await startLinkServer((socket) => {
+      acceptLink(socket, { verify: () => false, session: () => recordingSession().session }).catch(() => {});
+    });
+    cleanups.push(() => server.close());
+    const seen: unknown[] = [];
+    const retries: number[] = [];
+    const dialer = new LinkDialer({
+      url: server.url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: recordingSession().session,
+      minDelayMs: 10,
+      maxDelayMs: 20,
+      shouldRetry: (error) => {
+        seen.push(error);
+        return seen.length < 3;
+      },
+      onRetry: (delay) => retries.push(delay),
+    });
+    dialer.start();
+    await waitFor(() => !dialer.running, 'the dialler to give up');
+    await sleep(100);
+    expect(seen).toHaveLength(3);
+    expect(seen.every((error) => error instanceof LinkHandshakeError && error.code === CLOSE_CODES.unauthorized)).toBe(true);
+    expect(retries).toHaveLength(2);
+    expect(retries.every((delay) => delay >= 0 && delay <= 20)).toBe(true);
+  });
+
+  it('closes the link with the code it is stopped with', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+    const closed = new Promise<string | undefined>((resolve) => listener.session.onState((state, detail) => state === 'offline' && resolve(detail)));
+    const dialler = recordingSession();
+    const dialer = new LinkDialer({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    dialer.start();
+    await waitFor(() => listener.session.state === 'open', 'open');
+    await dialer.stop(CLOSE_CODES.goingAway, 'runtime shutting down');
+    expect(await closed).toContain(String(CLOSE_CODES.goingAway));
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FromRuntimeMessageSchema, type EventBody, type FromRuntimeMessage } from '@remote-chat/protocol';
 import { ShellAgent } from './agents/shell.js';
-import { RuntimeHost } from './runtime-host.js';
+import { TurnJournal } from './durable/turn-journal.js';
+import { INTERRUPTED_ERROR, RuntimeHost } from './runtime-host.js';
 import { tempDirs } from './test-support/temp.js';
 import { sleep, waitFor } from './test-support/wait.js';
 
@@ -113,5 +114,58 @@ describe('runtime host', () => {
   it('passes runtime.shutdown on', () => {
     host.handle({ type: 'runtime.shutdown', reason: 'deleted by the user' });
     expect(shutdownReason).toBe('deleted by the user');
+  });
+
+  it('reports the machine it runs on when it has one', async () => {
+    const machine = { id: 'mc_abcdefghijklmnop', name: 'laptop' };
+    const onMachine = new RuntimeHost({ workspace, agents: [], send: () => {}, machine, log: () => {} });
+    expect((await onMachine.info()).machine).toEqual(machine);
+    expect(await host.info()).not.toHaveProperty('machine');
+  });
+});
+
+describe('runtime host with a turn journal', () => {
+  it('records each handled message before running it, and ends a turn a killed runtime left running', async () => {
+    const stateDir = await temp.make('rc-host-state-');
+    const journal = TurnJournal.open({ dir: stateDir, log: () => {} });
+    const first = new RuntimeHost({ workspace, agents: [new ShellAgent({ workspace })], send: (m) => sent.push(m), journal, log: () => {} });
+    await first.handle({ type: 'message.send', threadId: 'th_k', seq: 3, clientId: 'c3', text: 'echo started; sleep 30', agent: 'shell' }, 41);
+    await first.handle({ type: 'message.send', threadId: 'th_k', seq: 4, clientId: 'c4', text: 'echo queued', agent: 'shell' }, 42);
+    expect(journal.lastReceived).toBe(42);
+    await waitFor(() => outputOf('th_k').includes('started'), 'the command to start');
+
+    // What the next process finds on disk while this one is still "running" (as after a SIGKILL).
+    const afterKill = TurnJournal.open({ dir: stateDir, log: () => {} });
+    expect(afterKill.lastReceived).toBe(42);
+    const recovered: FromRuntimeMessage[] = [];
+    const second = new RuntimeHost({ workspace, agents: [], send: (m) => recovered.push(FromRuntimeMessageSchema.parse(m)), journal: afterKill, log: () => {} });
+    expect(second.recoverInterrupted()).toBe(1);
+    const events = recovered.flatMap((m) => (m.type === 'thread.event' ? [m.event] : []));
+    expect(events).toEqual([
+      { kind: 'tool.result', callId: 'call-3', ok: false, durationMs: expect.any(Number), error: INTERRUPTED_ERROR },
+      { kind: 'status', state: 'error', message: 'The runtime restarted while this was running, so it did not finish. 1 queued message was not run.' },
+      { kind: 'status', state: 'idle' },
+    ]);
+    expect(afterKill.unfinished()).toEqual([]);
+    // Recovered once: a third start finds nothing to end.
+    const third = TurnJournal.open({ dir: stateDir, log: () => {} });
+    expect(new RuntimeHost({ workspace, agents: [], send: () => {}, journal: third, log: () => {} }).recoverInterrupted()).toBe(0);
+
+    await first.cancelAll();
+    await Promise.all([journal.close(), afterKill.close(), third.close()]);
+  });
+
+  it('leaves nothing unfinished after a graceful stop', async () => {
+    const stateDir = await temp.make('rc-host-state-');
+    const journal = TurnJournal.open({ dir: stateDir, log: () => {} });
+    const graceful = new RuntimeHost({ workspace, agents: [new ShellAgent({ workspace })], send: (m) => sent.push(m), journal, log: () => {} });
+    await graceful.handle({ type: 'message.send', threadId: 'th_g', seq: 1, clientId: 'c1', text: 'echo started; sleep 30', agent: 'shell' }, 1);
+    await graceful.handle({ type: 'message.send', threadId: 'th_g', seq: 2, clientId: 'c2', text: 'echo queued', agent: 'shell' }, 2);
+    await waitFor(() => outputOf('th_g').includes('started'), 'the command to start');
+    await graceful.cancelAll();
+    await journal.close();
+    const reopened = TurnJournal.open({ dir: stateDir, log: () => {} });
+    expect(reopened.unfinished()).toEqual([]);
+    await reopened.close();
   });
 });

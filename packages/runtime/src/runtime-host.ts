@@ -1,5 +1,13 @@
-import { EventBodySchema, FromRuntimeMessageSchema, type EventBody, type FromRuntimeMessage, type ToRuntimeMessage } from '@remote-chat/protocol';
+import {
+  EventBodySchema,
+  FromRuntimeMessageSchema,
+  type EventBody,
+  type FromRuntimeMessage,
+  type Machine,
+  type ToRuntimeMessage,
+} from '@remote-chat/protocol';
 import type { Agent } from './agents/agent.js';
+import type { TurnJournal } from './durable/turn-journal.js';
 import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';
@@ -16,7 +24,17 @@ export interface RuntimeHostOptions {
   onShutdown?: (reason: string) => void;
   /** Where problems that cannot go over the link are reported. @default console.error */
   log?: (line: string) => void;
+  /** Records what was handled and which turns are running, for a restart. @default none: nothing survives a restart */
+  journal?: TurnJournal;
+  /** The computer this runtime runs on, reported in `runtime.info` (set by `connect`). @default none */
+  machine?: Machine;
 }
+
+/** The `runtime.info` message. */
+export type RuntimeInfoMessage = Extract<FromRuntimeMessage, { type: 'runtime.info' }>;
+
+/** The error of a tool call that was open when the runtime process died. */
+export const INTERRUPTED_ERROR = 'interrupted: the runtime restarted';
 
 /**
  * The agent host behind a link: takes the BFF's messages, runs each thread's messages through its
@@ -28,35 +46,53 @@ export class RuntimeHost {
   readonly #agents: Map<string, Agent>;
   readonly #queue: ThreadQueue;
   readonly #log: (line: string) => void;
+  readonly #journal: TurnJournal | undefined;
   #dropped = 0;
 
   constructor(options: RuntimeHostOptions) {
     this.#options = options;
     this.#agents = new Map(options.agents.map((agent) => [agent.id, agent]));
     this.#log = options.log ?? ((line) => console.error(line));
+    this.#journal = options.journal;
     this.#queue = new ThreadQueue((threadId, error) => {
       this.#log(`agent failed in thread ${threadId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       this.#emit(threadId, { kind: 'status', state: 'error', message: 'The agent failed unexpectedly; see the runtime log.' });
     });
   }
 
-  /** Handles one message from the BFF; returns at once (agents work in the background). */
-  handle(message: ToRuntimeMessage): void {
+  /**
+   * Handles one message from the BFF (link seq `linkSeq`). Resolves once it is accepted (and, with
+   * a journal, recorded on disk); agents work in the background.
+   */
+  async handle(message: ToRuntimeMessage, linkSeq = 0): Promise<void> {
+    const journal = this.#journal;
     switch (message.type) {
       case 'message.send': {
         const { type: _type, ...agentMessage } = message;
+        const { threadId, seq: turn } = message;
         const agent = this.#agents.get(message.agent);
         if (!agent) {
           const known = [...this.#agents.keys()].join(', ');
-          this.#emit(message.threadId, {
+          this.#emit(threadId, {
             kind: 'status',
             state: 'error',
             message: `This runtime has no agent "${message.agent}"; it has ${known}.`,
           });
+          journal?.received(linkSeq);
           return;
         }
-        this.#queue.enqueue(message.threadId, (signal) =>
-          agent.handle({ message: agentMessage, signal, emit: (event) => this.#emit(message.threadId, event) }),
+        // On disk before it can start: a restarted runtime never runs it again, and ends it if it was cut short.
+        if (journal) await journal.accepted(linkSeq, threadId, turn);
+        this.#queue.enqueue(
+          threadId,
+          async (signal) => {
+            try {
+              await agent.handle({ message: agentMessage, signal, emit: (event) => this.#emit(threadId, event) });
+            } finally {
+              this.#record(() => journal?.ended(threadId, turn));
+            }
+          },
+          () => this.#record(() => journal?.ended(threadId, turn)),
         );
         return;
       }
@@ -64,16 +100,52 @@ export class RuntimeHost {
         const { running } = this.#queue.cancel(message.threadId);
         // Nothing was running: confirm idle so a Stop button never stays stuck.
         if (!running) this.#emit(message.threadId, { kind: 'status', state: 'idle' });
+        journal?.received(linkSeq);
         return;
       }
       case 'runtime.shutdown':
+        journal?.received(linkSeq);
         this.#options.onShutdown?.(message.reason);
         return;
     }
   }
 
+  /**
+   * After a restart: ends every turn the previous process left unfinished (it was killed), so no
+   * chat stays "running": each open tool call gets a failed result, then the thread gets an
+   * `error` status and `idle`. Call before the link opens. Returns the threads ended.
+   */
+  recoverInterrupted(): number {
+    const journal = this.#journal;
+    if (!journal) return 0;
+    const threads = journal.unfinished();
+    for (const { threadId, turns, calls } of threads) {
+      for (const call of calls) {
+        this.#emit(threadId, {
+          kind: 'tool.result',
+          callId: call.callId,
+          ok: false,
+          durationMs: Math.max(0, Date.now() - call.at),
+          error: INTERRUPTED_ERROR,
+        });
+      }
+      const skipped = turns.length - 1;
+      this.#emit(threadId, {
+        kind: 'status',
+        state: 'error',
+        message: `The runtime restarted while this was running, so it did not finish.${
+          skipped > 0 ? ` ${skipped} queued message${skipped === 1 ? ' was' : 's were'} not run.` : ''
+        }`,
+      });
+      this.#emit(threadId, { kind: 'status', state: 'idle' });
+      for (const turn of turns) journal.ended(threadId, turn);
+    }
+    if (threads.length > 0) this.#log(`ended ${threads.length} thread(s) whose work the previous process left unfinished`);
+    return threads.length;
+  }
+
   /** The `runtime.info` message sent after every handshake. */
-  async info(): Promise<Extract<FromRuntimeMessage, { type: 'runtime.info' }>> {
+  async info(): Promise<RuntimeInfoMessage> {
     const { project, gitRemote } = await projectInfo(this.#options.workspace);
     return {
       type: 'runtime.info',
@@ -81,14 +153,20 @@ export class RuntimeHost {
       agents: this.#options.agents.map((agent) => ({ id: agent.id, label: agent.label })),
       project,
       gitRemote,
+      ...(this.#options.machine ? { machine: this.#options.machine } : {}),
     };
   }
 
-  /** Sends `runtime.info`. */
-  async sendInfo(): Promise<void> {
-    const info = FromRuntimeMessageSchema.safeParse(await this.info());
-    if (info.success) this.#send(info.data);
-    else this.#log(`runtime.info is invalid: ${info.error.message}`);
+  /** Sends `runtime.info`; returns what it sent (undefined if it was invalid). */
+  async sendInfo(): Promise<RuntimeInfoMessage | undefined> {
+    const info = await this.info();
+    const checked = FromRuntimeMessageSchema.safeParse(info);
+    if (!checked.success) {
+      this.#log(`runtime.info is invalid: ${checked.error.message}`);
+      return undefined;
+    }
+    this.#send(checked.data);
+    return info;
   }
 
   /** Cancels every thread's work and resolves when all of it has stopped. */
@@ -108,7 +186,20 @@ export class RuntimeHost {
       });
       return;
     }
-    this.#send({ type: 'thread.event', threadId, event: checked.data });
+    // Recorded before it is queued: after a crash, an open call in the outbox is an open call in the journal.
+    const valid = checked.data;
+    if (valid.kind === 'tool.call') this.#record(() => this.#journal?.callOpened(threadId, valid.callId));
+    else if (valid.kind === 'tool.result') this.#record(() => this.#journal?.callClosed(threadId, valid.callId));
+    this.#send({ type: 'thread.event', threadId, event: valid });
+  }
+
+  /** A journal write on the agents' path: a failure (disk full) is logged, the work goes on. */
+  #record(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.#log(`cannot write the turn journal: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   #send(message: FromRuntimeMessage): void {

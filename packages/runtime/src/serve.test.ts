@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,10 @@ import {
 import { LinkSession } from './link.js';
 import { LinkHandshakeError } from './link-errors.js';
 import { dialLink } from './link-handshake.js';
-import { readRuntimeFile, type RuntimeFile } from './runtime-file.js';
 import { groupAlive } from './tools/terminal.js';
 import { RUNTIME_VERSION } from './version.js';
 import { ensureBundle } from './test-support/bundle.js';
+import { killAll, startServe, type ServeProcess } from './test-support/serve-process.js';
 import { tempDirs } from './test-support/temp.js';
 import { waitFor } from './test-support/wait.js';
 
@@ -23,50 +23,25 @@ const RUNTIME_ID = 'rt_serve_test';
 const TOKEN = 'serve-test-token-0123456789';
 const temp = tempDirs();
 let bundle: string;
-const children: ChildProcess[] = [];
 
 beforeAll(() => {
   bundle = ensureBundle();
 });
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  }
+  await killAll();
   await temp.cleanup();
 });
 
-interface Started {
-  child: ChildProcess;
-  stateDir: string;
-  workspace: string;
-  info: RuntimeFile;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+type Started = ServeProcess & { stateDir: string; workspace: string };
 
 async function startRuntime(extraArgs: string[] = []): Promise<Started> {
   const workspace = await temp.make('rc-serve-ws-');
   const stateDir = path.join(await temp.make('rc-serve-state-'), 'state');
   spawnSync('git', ['init', '-q'], { cwd: workspace });
   spawnSync('git', ['remote', 'add', 'origin', 'https://token-user:secret@example.com/acme/app.git'], { cwd: workspace });
-  const child = spawn(process.execPath, [bundle, 'serve', '--workspace', workspace, '--state-dir', stateDir, ...extraArgs], {
-    env: { ...process.env, REMOTE_CHAT_RUNTIME_ID: RUNTIME_ID, REMOTE_CHAT_RUNTIME_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Found the way the BFF finds it: by polling runtime.json.
-  const info = await waitFor(() => readRuntimeFile(stateDir), () => `runtime.json (stderr: ${stderr})`, 10_000);
-  return { child, stateDir, workspace, info, stdout: () => stdout, stderr: () => stderr, exited };
+  const started = await startServe({ bundle, workspace, stateDir, runtimeId: RUNTIME_ID, token: TOKEN, args: extraArgs });
+  return { ...started, stateDir, workspace };
 }
 
 function bffSession() {
@@ -181,6 +156,9 @@ describe('remote-chat-runtime serve', () => {
     const usage = run(credentials, ['--workspace', workspace]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('--state-dir');
+    const badPort = run(credentials, ['--workspace', workspace, '--state-dir', state, '--port', 'abc']);
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toContain('not a port: abc');
   });
 
   it('documents every flag and environment variable in --help', () => {

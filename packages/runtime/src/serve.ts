@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { mkdir, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -10,6 +10,7 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import { ShellAgent } from './agents/shell.js';
+import { openRuntimeState } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
 import { LinkSession, type LinkSessionOptions } from './link.js';
 import { acceptLink } from './link-handshake.js';
@@ -21,7 +22,7 @@ import { RUNTIME_VERSION } from './version.js';
 export interface ServeOptions {
   /** The folder agents work in; must exist. */
   workspace: string;
-  /** Where runtime.json goes; created if missing. */
+  /** Where runtime.json, the outbox and the turn journal go; created if missing. */
   stateDir: string;
   /** @default '127.0.0.1' */
   host?: string;
@@ -64,14 +65,15 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
   const log = options.log ?? ((line: string) => console.error(line));
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const workspace = await usableFolder(options.workspace, 'workspace');
-  await mkdir(options.stateDir, { recursive: true }).catch((error: Error) => {
-    throw new RuntimeStartError(`cannot create the state folder ${options.stateDir}: ${error.message}`, EXIT_CODES.workspace);
-  });
+  // What a previous process left: unacknowledged frames, the seq numbering, what it handled.
+  const state = await openRuntimeState(options.stateDir, { log });
 
   let shutdown: (reason?: string) => Promise<void> = async () => {};
   const session: LinkSession<FromRuntimeMessage, ToRuntimeMessage> = new LinkSession({
     inbound: ToRuntimeMessageSchema,
-    onMessage: (message) => host.handle(message),
+    onMessage: (message, seq) => host.handle(message, seq),
+    outbox: state.outbox,
+    lastReceived: state.journal.lastReceived,
     ...options.link,
   });
   const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs });
@@ -84,7 +86,9 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
       void shutdown(`shutdown requested: ${reason}`);
     },
     log,
+    journal: state.journal,
   });
+  host.recoverInterrupted();
   session.onState((state, detail) => log(`link ${state}${detail ? `: ${detail}` : ''}`));
 
   const server = createServer((request, response) => respond(request, response, options.runtimeId));
@@ -112,7 +116,8 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
       server.off('error', reject);
       resolve();
     });
-  }).catch((error: Error) => {
+  }).catch(async (error: Error) => {
+    await state.close();
     throw new RuntimeStartError(`cannot listen on ${bindHost}:${options.port ?? 0}: ${error.message}`, EXIT_CODES.listen);
   });
   const { port } = server.address() as AddressInfo;
@@ -140,6 +145,8 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 1_000).unref();
       });
+      // Frames the BFF has not acknowledged stay on disk for the next start.
+      await state.close();
       await removeRuntimeFile(options.stateDir, process.pid);
       resolveClosed();
     })();

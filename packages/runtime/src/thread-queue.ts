@@ -1,9 +1,15 @@
 /** One unit of work for a thread; it should stop soon after `signal` aborts. */
 export type ThreadJob = (signal: AbortSignal) => Promise<void>;
 
+interface QueuedJob {
+  job: ThreadJob;
+  /** Called instead of the job when a cancel drops it. */
+  onDrop: (() => void) | undefined;
+}
+
 interface ThreadLane {
   running: { controller: AbortController; done: Promise<void> } | undefined;
-  queued: ThreadJob[];
+  queued: QueuedJob[];
 }
 
 /**
@@ -19,10 +25,11 @@ export class ThreadQueue {
     this.#onError = onError;
   }
 
-  enqueue(threadId: string, job: ThreadJob): void {
+  /** Queues `job` behind the thread's others; `onDrop` hears if a cancel drops it before it ran. */
+  enqueue(threadId: string, job: ThreadJob, onDrop?: () => void): void {
     const lane = this.#lanes.get(threadId) ?? { running: undefined, queued: [] };
     this.#lanes.set(threadId, lane);
-    lane.queued.push(job);
+    lane.queued.push({ job, onDrop });
     if (!lane.running) this.#next(threadId, lane);
   }
 
@@ -35,10 +42,17 @@ export class ThreadQueue {
   cancel(threadId: string): { running: boolean; dropped: number } {
     const lane = this.#lanes.get(threadId);
     if (!lane) return { running: false, dropped: 0 };
-    const dropped = lane.queued.length;
+    const dropped = lane.queued;
     lane.queued = [];
     lane.running?.controller.abort();
-    return { running: lane.running !== undefined, dropped };
+    for (const { onDrop } of dropped) {
+      try {
+        onDrop?.();
+      } catch (error) {
+        this.#onError(threadId, error);
+      }
+    }
+    return { running: lane.running !== undefined, dropped: dropped.length };
   }
 
   /** Cancels every thread and resolves once every running job has ended. */
@@ -53,7 +67,7 @@ export class ThreadQueue {
   }
 
   #next(threadId: string, lane: ThreadLane): void {
-    const job = lane.queued.shift();
+    const job = lane.queued.shift()?.job;
     if (!job) {
       lane.running = undefined;
       this.#lanes.delete(threadId);

@@ -70,10 +70,15 @@ describe('shell agent: commands', () => {
     expect(output).toBe(`${line}\n`.repeat(5000));
   });
 
-  it('gives commands colour-friendly settings and never the runtime token', async () => {
-    const agent = shell({ env: commandEnv({ ...process.env, REMOTE_CHAT_RUNTIME_TOKEN: 'super-secret-token-value' }) });
-    const events = await runTurn(agent, 'echo "token=${REMOTE_CHAT_RUNTIME_TOKEN:-none} term=$TERM color=$FORCE_COLOR"; test -t 0 || echo "no stdin"');
-    expect(outputOf(events)).toBe('token=none term=xterm-256color color=1\nno stdin\n');
+  it('gives commands colour-friendly settings and never the runtime token or the API token', async () => {
+    const agent = shell({
+      env: commandEnv({ ...process.env, REMOTE_CHAT_RUNTIME_TOKEN: 'super-secret-token-value', REMOTE_CHAT_TOKEN: 'api-token-value-0123456789' }),
+    });
+    const events = await runTurn(
+      agent,
+      'echo "token=${REMOTE_CHAT_RUNTIME_TOKEN:-none} api=${REMOTE_CHAT_TOKEN:-none} term=$TERM color=$FORCE_COLOR"; test -t 0 || echo "no stdin"',
+    );
+    expect(outputOf(events)).toBe('token=none api=none term=xterm-256color color=1\nno stdin\n');
   });
 
   it('stops `sleep 60` within moments of a cancel, and its whole process group is gone', async () => {

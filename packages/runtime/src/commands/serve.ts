@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { IdSchema } from '@remote-chat/protocol';
 import { EXIT_CODES, RuntimeStartError } from '../exit-codes.js';
 import { serve, type RunningRuntime } from '../serve.js';
@@ -26,16 +26,22 @@ prints one line {"listening":PORT,"pid":PID} to stdout; diagnostics go to stderr
 SIGTERM, SIGINT or a runtime.shutdown message cancel running commands, close the link and
 remove runtime.json; the process then exits 0.
 
+The state folder also keeps, across restarts: outbox.jsonl (the events the BFF has not
+acknowledged yet, resent after the next handshake, and the link's seq numbering) and turns.jsonl
+(the BFF's messages already handled, so none runs twice, and the turns in progress: after a
+SIGKILL the next start ends them with an "interrupted" error so no chat stays running). A lock
+file keeps two runtimes from sharing one state folder.
+
 Settings file (JSON, optional): { "agent": "shell", "commandTimeoutMs": 600000 }
 
-Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 credentials, 4 workspace or state folder,
-5 settings, 6 cannot listen.`;
+Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 credentials, 4 workspace or state folder
+(missing, unusable, or in use by another runtime), 5 settings, 6 cannot listen.`;
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Serve agents to a BFF that dials in: GET /healthz and the runtime link at /link.')
     .requiredOption('--workspace <dir>', 'the folder agents work in (must exist)')
-    .requiredOption('--state-dir <dir>', 'where runtime.json is written (created if missing)')
+    .requiredOption('--state-dir <dir>', 'where runtime.json, the outbox and the turn journal are kept (created if missing)')
     .option('--host <address>', 'the address to listen on', '127.0.0.1')
     .addOption(new Option('--port <port>', 'the port to listen on; 0 picks a free one').default(0).argParser(parsePort))
     .option('--settings <file>', 'a JSON settings file')
@@ -98,6 +104,6 @@ export function credentialsFrom(env: NodeJS.ProcessEnv): { runtimeId: string; to
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${value}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`not a port: ${value}`);
   return port;
 }

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { OutputBuffer, type OutputStream } from './output-buffer.js';
 import { formatBytes } from './text-chunks.js';
 
-/** Environment variables a command must never see: the runtime's own credential. */
-const SECRET_ENV = ['REMOTE_CHAT_RUNTIME_TOKEN'];
+/** Environment variables a command must never see: the runtime's credential, the user's API token. */
+const SECRET_ENV = ['REMOTE_CHAT_RUNTIME_TOKEN', 'REMOTE_CHAT_TOKEN'];
 
 /**
  * The environment commands run with: the runtime's own, minus its secrets, plus what makes tools
