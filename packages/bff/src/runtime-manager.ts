@@ -45,6 +45,10 @@ interface LiveRuntime {
   lastProbe: number;
   /** Restarts after the runtime's process was found gone, for the restart budget. */
   restarts: number[];
+  /** The highest link seq whose event is committed: frames at or below it are resends. */
+  storedReceived: number;
+  /** Chains the ownership checks of incoming events, so appends keep link order. */
+  ordering: Promise<void>;
 }
 
 /** The frames `runtimes` subscribers get. */
@@ -399,9 +403,12 @@ export class RuntimeManager {
       busy: new Set(),
       lastProbe: 0,
       restarts: [],
+      storedReceived: record.linkReceived,
+      ordering: Promise.resolve(),
       session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage>({
         inbound: FromRuntimeMessageSchema,
         lastReceived: record.linkReceived,
+        pipelined: true,
         onMessage: (incoming, seq) => this.receive(live, incoming, seq),
       }),
     };
@@ -442,18 +449,35 @@ export class RuntimeManager {
     await opened;
   }
 
+  /**
+   * Handles a message from a runtime. The link is pipelined: this is called for the next frame
+   * before the previous one's commit finished, so appends to a thread batch into group commits.
+   * Appends are still issued in link order (the ownership lookups are chained), and a frame whose
+   * seq is already stored (a resend after a failure) is skipped.
+   */
   private async receive(live: LiveRuntime, incoming: FromRuntimeMessage, seq: number): Promise<void> {
     const { store, journal, logger } = this.options;
+    if (seq <= live.storedReceived) return;
     if (incoming.type === 'thread.event' && incoming.event.kind !== 'message.user') {
-      const thread = await this.ownThread(live, incoming.threadId);
-      if (thread) {
-        live.lastActivity = Date.now();
-        if (incoming.event.kind === 'status') {
-          if (incoming.event.state === 'running' || incoming.event.state === 'thinking') live.busy.add(thread.id);
-          else live.busy.delete(thread.id);
-        }
+      const event = incoming.event;
+      const step = live.ordering.then(async () => {
+        const thread = await this.ownThread(live, incoming.threadId);
         // The event and the link seq it came in are stored together: a resend is never stored twice.
-        await journal.appendEvent(thread, incoming.event, { runtimeId: live.id, seq });
+        return thread ? { stored: journal.appendEvent(thread, event, { runtimeId: live.id, seq }) } : null;
+      });
+      live.ordering = step.then(
+        () => undefined,
+        () => undefined,
+      );
+      const appending = await step;
+      if (appending) {
+        await appending.stored;
+        live.storedReceived = Math.max(live.storedReceived, seq);
+        live.lastActivity = Date.now();
+        if (event.kind === 'status') {
+          if (event.state === 'running' || event.state === 'thinking') live.busy.add(incoming.threadId);
+          else live.busy.delete(incoming.threadId);
+        }
         return;
       }
       logger.warn({ runtimeId: live.id, threadId: incoming.threadId }, 'runtime wrote to a thread that is not its own; dropped');

@@ -322,6 +322,35 @@ describe('runtime link', () => {
     expect(handled).toEqual([1, 2, 3, 4]);
   });
 
+  it('starts handling the next message before the previous one settles when pipelined, and acknowledges in order', async () => {
+    const started: number[] = [];
+    const release: Array<() => void> = [];
+    const listener = new LinkSession<NumberMessage, NumberMessage>({
+      inbound: NumberMessage,
+      pipelined: true,
+      onMessage: (message) => {
+        started.push(message.n);
+        return new Promise<void>((resolve) => release.push(resolve));
+      },
+    });
+    const dialler = recordingSession();
+    const server = await listen(listener);
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    for (let n = 1; n <= 3; n++) dialler.session.send({ n });
+    // All three are under way although none has finished: a batching handler sees them together.
+    await waitFor(() => started.length === 3, 'three handlers started');
+    expect(started).toEqual([1, 2, 3]);
+    expect(listener.lastReceived).toBe(0);
+    // The third finishing first acknowledges nothing: acks follow seq order.
+    release[2]!();
+    await sleep(50);
+    expect(listener.lastReceived).toBe(0);
+    release[0]!();
+    release[1]!();
+    await waitFor(() => listener.lastReceived === 3 && dialler.session.pending === 0, 'all acknowledged');
+    dialler.session.detach();
+  });
+
   it('refuses to queue past the outbox limit or an oversized frame', () => {
     const { session } = recordingSession({ maxOutbox: 2, maxFrameBytes: 100 });
     session.send({ n: 1 });

@@ -35,6 +35,14 @@ export interface LinkSessionOptions<In> {
   maxFrameBytes?: number;
   /** How long acknowledgements are held to be batched. @default 20 */
   ackDelayMs?: number;
+  /**
+   * Start handling a message before the previous one's promise settles. Messages are still
+   * started, and acknowledged, in seq order; this lets a handler that batches (the BFF's group
+   * commit) see many at once. On a failure, messages after the failed one may already have taken
+   * effect and will be resent: the handler must recognise them (the BFF checks the link seq it
+   * stored with each event). @default false
+   */
+  pipelined?: boolean;
 }
 
 /** Where a session keeps its unacknowledged outgoing frames. */
@@ -88,9 +96,11 @@ export class LinkSession<Out, In> {
   #queue: Promise<void> = Promise.resolve();
   #ackDue = false;
   #ackTimer: NodeJS.Timeout | undefined;
+  readonly #pipelined: boolean;
 
   constructor(options: LinkSessionOptions<In> & LinkSessionStorage<Out>) {
     this.#onMessage = options.onMessage;
+    this.#pipelined = options.pipelined ?? false;
     this.#parse = frameParser(options.inbound);
     this.#outbox = options.outbox ?? new MemoryOutbox<Out>();
     this.#maxOutbox = options.maxOutbox ?? 10_000;
@@ -258,13 +268,28 @@ export class LinkSession<Out, In> {
     }
     this.#queuedUpTo = seq;
     const epoch = this.#epoch;
-    this.#queue = this.#queue.then(() => this.#handle(epoch, seq, message));
+    const started = this.#pipelined ? this.#start(message, seq) : undefined;
+    this.#queue = this.#queue.then(() => this.#handle(epoch, seq, message, started));
   }
 
-  async #handle(epoch: number, seq: number, message: In): Promise<void> {
-    if (epoch !== this.#epoch) return;
+  /** Calls the handler, turning a synchronous throw into a rejection. */
+  #start(message: In, seq: number): Promise<void> {
     try {
-      await this.#onMessage(message, seq);
+      return Promise.resolve(this.#onMessage(message, seq));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Waits for a message's handling (starting it unless pipelined), then acknowledges it. */
+  async #handle(epoch: number, seq: number, message: In, started: Promise<void> | undefined): Promise<void> {
+    if (epoch !== this.#epoch) {
+      // Abandoned after an earlier failure; a pipelined start must still not go unobserved.
+      started?.catch(() => undefined);
+      return;
+    }
+    try {
+      await (started ?? this.#start(message, seq));
     } catch (error) {
       // Abandon everything queued after it; the peer resends from our last acknowledgement.
       this.#epoch++;
