@@ -40,6 +40,10 @@ describe('remote-chat-bff', () => {
     const portal = await fetch(`${bff.url}/`);
     expect(portal.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await portal.text()).toContain('<remote-chat');
+    // A machine fetches the one-file runtime from the server it will connect to.
+    const bundle = await fetch(`${bff.url}/remote-chat-runtime.js`);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect(await bundle.text()).toMatch(/^#!\/usr\/bin\/env node/);
     // The token is printed for the person at the terminal, never logged.
     const token = new URL(bff.signinLink).searchParams.get('token')!;
     expect(bff.output().split('\n').filter((l) => l.includes(token) && !l.startsWith('Sign in'))).toEqual([]);

@@ -99,6 +99,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   });
 
+  // The one-file runtime, so a machine with Node can fetch it and `connect` with nothing else.
+  app.get('/remote-chat-runtime.js', (_req, res) => {
+    res.type('text/javascript').sendFile(fileURLToPath(import.meta.resolve('@remote-chat/runtime/bundle')));
+  });
+
   const portalDir = options.portalDir ?? defaultPortalDir;
   if (existsSync(portalDir)) {
     app.use(express.static(portalDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
