@@ -40,6 +40,11 @@ describe('remote-chat-bff', () => {
     const portal = await fetch(`${bff.url}/`);
     expect(portal.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await portal.text()).toContain('<remote-chat');
+    // Any site loads the elements from the BFF as a cross-origin module script.
+    const elements = await fetch(`${bff.url}/remote-chat.js`, { headers: { origin: 'http://somewhere.example' } });
+    expect(elements.status).toBe(200);
+    expect(elements.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await elements.text()).toContain('customElements');
     // A machine fetches the one-file runtime from the server it will connect to.
     const bundle = await fetch(`${bff.url}/remote-chat-runtime.js`);
     expect(bundle.headers.get('content-type')).toContain('javascript');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import { SESSION_COOKIE } from './auth.js';
@@ -97,6 +98,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } catch (error) {
       next(error);
     }
+  });
+
+  // The embeddable elements, for `<script type="module" src=".../remote-chat.js">` on any site: a
+  // module script from another origin needs CORS, and the file holds nothing private.
+  const elementsDir = dirname(fileURLToPath(import.meta.resolve('@remote-chat/elements/remote-chat.js')));
+  app.get(['/remote-chat.js', '/remote-chat.js.map'], (req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.sendFile(join(elementsDir, req.path.slice(1)), { maxAge: '5m' });
   });
 
   // The one-file runtime, so a machine with Node can fetch it and `connect` with nothing else.
