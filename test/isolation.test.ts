@@ -155,6 +155,62 @@ describe('isolation between users', () => {
   });
 });
 
+describe('machine tokens for a host site\'s users', () => {
+  /** Opens the machine link with a token and a runtime id; resolves with the close code, or 0 on welcome. */
+  function hello(bff: TestBff, token: string, runtimeId: string): Promise<{ code: number; socket: WebSocket }> {
+    return new Promise((resolve) => {
+      const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/link`);
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 })));
+      socket.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'welcome') resolve({ code: 0, socket });
+      });
+      socket.on('close', (code) => resolve({ code, socket }));
+    });
+  }
+
+  it('lets a host user connect their own machine, seen by them alone, with a token that does nothing else', async () => {
+    const bff = await startTestBff({ allowedOrigins: [HOST] });
+    const { token } = await apiToken(bff);
+    const minted = await fetch(`${bff.url}/api/machine-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'alice', name: 'Alice\'s laptop' }),
+    });
+    expect(minted.status).toBe(201);
+    const machine = (await minted.json()) as CreatedApiToken;
+
+    const linked = await hello(bff, machine.token, 'rt_alicelaptop1');
+    expect(linked.code).toBe(0);
+    const alice = asClient(await clientToken(bff, token, 'alice'));
+    const bob = asClient(await clientToken(bff, token, 'bob'));
+    const list = async (client: Client) => ((await (await call(bff, client, '/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes;
+    expect((await list(alice)).map((r) => [r.id, r.kind])).toEqual([['rt_alicelaptop1', 'machine']]);
+    expect(await list(bob)).toEqual([]);
+    expect(((await (await bff.api('/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes).toEqual([]);
+
+    // The machine token opens links, nothing else.
+    const asMachine = { headers: { authorization: `Bearer ${machine.token}` } };
+    expect((await call(bff, asMachine, '/api/runtimes')).status).toBe(403);
+    expect((await call(bff, asMachine, '/api/client-tokens', { body: { userId: 'x', origin: HOST } })).status).toBe(403);
+    expect((await call(bff, asMachine, '/api/machine-tokens', { body: { userId: 'x', name: 'y' } })).status).toBe(403);
+    // Bob's machine token cannot take over Alice's runtime id.
+    const bobs = (await (
+      await fetch(`${bff.url}/api/machine-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'bob', name: 'Bob\'s laptop' }),
+      })
+    ).json()) as CreatedApiToken;
+    expect((await hello(bff, bobs.token, 'rt_alicelaptop1')).code).toBe(4401);
+
+    // The host site revokes it; the machine can no longer connect.
+    linked.socket.close();
+    const revoke = await fetch(`${bff.url}/api/machine-tokens/${machine.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(revoke.status).toBe(204);
+    expect((await hello(bff, machine.token, 'rt_alicelaptop1')).code).toBe(4401);
+  });
+});
+
 describe('origins', () => {
   it('answers CORS for an allowed origin and refuses a disallowed one', async () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
-import type { ApiToken, CreateClientTokenRequest, CreatedApiToken, User } from '@remote-chat/protocol';
+import type { ApiToken, CreateClientTokenRequest, CreateMachineTokenRequest, CreatedApiToken, User } from '@remote-chat/protocol';
 import { RemoteChatError } from './errors.js';
 import { hashToken, newId, randomToken, safeEqual, type ServerSecret } from './secrets.js';
-import type { Store } from './store/store.js';
+import type { ApiTokenScope, Store } from './store/store.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'rc_session';
@@ -28,6 +28,8 @@ export interface Caller {
   via: 'session' | 'api-token' | 'client-token';
   /** The API token used, or the one a client token was minted from. */
   apiTokenId?: string;
+  /** An API token's scope: `machine` tokens open runtime links and nothing else. */
+  scope?: ApiTokenScope;
 }
 
 /** What a request offers as proof. */
@@ -111,7 +113,39 @@ export class Auth {
     if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) > TOUCH_EVERY_MS) {
       await this.store.touchApiToken(record.id, now);
     }
-    return { user, via: 'api-token', apiTokenId: record.id };
+    return { user, via: 'api-token', apiTokenId: record.id, scope: record.scope };
+  }
+
+  /**
+   * Mints a machine token for one of a host site's users, so that they can connect their own
+   * computer: it belongs to that user and opens runtime links only.
+   */
+  async createMachineToken(caller: Caller, request: CreateMachineTokenRequest): Promise<CreatedApiToken> {
+    this.requireFullApiToken(caller);
+    const user = await this.store.ensureExternalUser(`${caller.user.id}:${request.userId}`, request.userName ?? request.userId);
+    const token = `${API_TOKEN_PREFIX}${randomToken()}`;
+    const created = await this.store.createApiToken({
+      id: newId('tok'),
+      userId: user.id,
+      name: request.name,
+      tokenHash: hashToken(token),
+      expiresAt: request.expiresInDays === undefined ? null : new Date(Date.now() + request.expiresInDays * 86_400_000),
+      scope: 'machine',
+      issuerId: caller.user.id,
+    });
+    return { ...created, token };
+  }
+
+  /** Revokes a machine token the caller's server minted. */
+  revokeIssuedToken(caller: Caller, id: string): Promise<boolean> {
+    this.requireFullApiToken(caller);
+    return this.store.revokeIssuedToken(caller.user.id, id, new Date());
+  }
+
+  private requireFullApiToken(caller: Caller): void {
+    if (caller.via !== 'api-token' || caller.scope !== 'full' || !caller.apiTokenId) {
+      throw new RemoteChatError('forbidden', 'Only a server with a full API token may do this.');
+    }
   }
 
   async createApiToken(user: User, name: string, expiresInDays: number | undefined): Promise<CreatedApiToken> {
@@ -139,9 +173,7 @@ export class Auth {
    * and only for a page origin on the allow-list.
    */
   async createClientToken(caller: Caller, request: CreateClientTokenRequest): Promise<{ token: string; expiresAt: string }> {
-    if (caller.via !== 'api-token' || !caller.apiTokenId) {
-      throw new RemoteChatError('forbidden', 'Client tokens are minted by a server with an API token.');
-    }
+    this.requireFullApiToken(caller);
     const origin = new URL(request.origin).origin;
     if (!this.allowedOrigins.includes(origin)) {
       throw new RemoteChatError('bad_request', `The origin ${origin} is not on this server's allowed origins.`);
@@ -185,7 +217,7 @@ export class Auth {
     if (origin !== undefined && origin !== claims.aud) return null;
     if (!this.allowedOrigins.includes(claims.aud)) return null;
     const minter = await this.store.findApiTokenById(claims.tid);
-    if (!minter || minter.revokedAt !== null) return null;
+    if (!minter || minter.revokedAt !== null || minter.scope !== 'full') return null;
     const user = await this.store.getUser(claims.sub);
     return user ? { user, via: 'client-token', apiTokenId: claims.tid } : null;
   }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { IdSchema, LIMITS, SeqSchema, TimestampSchema } from './common.js';
+import { AGENT_STATES } from './constants.js';
+
+export { AGENT_STATES } from './constants.js';
 
 /** Agent ids: `shell`, `llm`, or the id an external agent registered with. */
 export const AgentIdSchema = z
@@ -15,7 +18,6 @@ const LocalIdSchema = z.string().min(1).max(128);
 const PathSchema = z.string().min(1).max(4096);
 
 /** What the agent is doing now; the chat shows it and the Stop button follows it. */
-export const AGENT_STATES = ['thinking', 'running', 'idle', 'error'] as const;
 export const AgentStateSchema = z.enum(AGENT_STATES);
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

@@ -110,6 +110,7 @@ export {
   ClientTokenResponseSchema,
   CreateApiTokenRequestSchema,
   CreateClientTokenRequestSchema,
+  CreateMachineTokenRequestSchema,
   CreatedApiTokenSchema,
   StreamTicketResponseSchema,
 } from './tokens.js';
@@ -119,6 +120,7 @@ export type {
   ClientTokenResponse,
   CreateApiTokenRequest,
   CreateClientTokenRequest,
+  CreateMachineTokenRequest,
   CreatedApiToken,
   StreamTicketResponse,
 } from './tokens.js';

@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { AgentIdSchema } from './events.js';
 import { IdSchema, SeqSchema, TimestampSchema } from './common.js';
+import { LINK_STATES, RUNTIME_KINDS, RUNTIME_STATUSES, RUNTIME_STEPS, STEP_STATES } from './constants.js';
 
-export const RUNTIME_KINDS = ['sandbox', 'machine'] as const;
+export { LINK_STATES, RUNTIME_KINDS, RUNTIME_STATUSES, RUNTIME_STEPS, STEP_STATES } from './constants.js';
+
 /** `sandbox`: a provider made it. `machine`: a user's computer that dialled in. */
 export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
 export type RuntimeKind = z.infer<typeof RuntimeKindSchema>;
 
-export const RUNTIME_STATUSES = ['starting', 'ready', 'offline', 'stopping', 'stopped', 'failed'] as const;
 export const RuntimeStatusSchema = z.enum(RUNTIME_STATUSES);
 export type RuntimeStatus = z.infer<typeof RuntimeStatusSchema>;
 
 /** The state of the runtime link as the BFF sees it. */
-export const LINK_STATES = ['connecting', 'open', 'resuming', 'offline'] as const;
 export const LinkStateSchema = z.enum(LINK_STATES);
 export type LinkState = z.infer<typeof LinkStateSchema>;
 
@@ -65,11 +65,9 @@ export const RuntimeSchema = z.object({
 });
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
-export const RUNTIME_STEPS = ['create', 'clone', 'install', 'settings', 'start', 'ready'] as const;
 export const RuntimeStepSchema = z.enum(RUNTIME_STEPS);
 export type RuntimeStep = z.infer<typeof RuntimeStepSchema>;
 
-export const STEP_STATES = ['started', 'ok', 'failed', 'skipped'] as const;
 export const StepStateSchema = z.enum(STEP_STATES);
 export type StepState = z.infer<typeof StepStateSchema>;
 

@@ -21,19 +21,7 @@ export type Topic = z.infer<typeof TopicSchema>;
 /** Topics whose entries carry a seq and can be resumed after one. */
 export type SeqTopic = `runtime-log:${string}` | `thread:${string}`;
 
-/** Splits a topic into its family and id. */
-export function parseTopic(
-  topic: Topic,
-):
-  | { family: 'runtimes' }
-  | { family: 'threads' | 'runtime-log' | 'thread'; id: string } {
-  if (topic === 'runtimes') return { family: 'runtimes' };
-  const colon = topic.indexOf(':');
-  return {
-    family: topic.slice(0, colon) as 'threads' | 'runtime-log' | 'thread',
-    id: topic.slice(colon + 1),
-  };
-}
+export { parseTopic } from './constants.js';
 
 /** Browser → BFF frames on `WS /api/stream`. */
 export const ClientFrameSchema = z.discriminatedUnion('type', [

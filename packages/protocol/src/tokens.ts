@@ -59,3 +59,19 @@ export const StreamTicketResponseSchema = z.object({
   expiresAt: TimestampSchema,
 });
 export type StreamTicketResponse = z.infer<typeof StreamTicketResponseSchema>;
+
+/**
+ * `POST /api/machine-tokens`, called by a host site's server with its API token: a token with
+ * which one of its users connects their own machine (`remote-chat-runtime connect`). It opens
+ * runtime links for that user and nothing else.
+ */
+export const CreateMachineTokenRequestSchema = z.strictObject({
+  /** The host site's own id for its user. */
+  userId: z.string().min(1).max(200),
+  /** Shown in the chat. @default userId */
+  userName: z.string().trim().min(1).max(200).optional(),
+  /** What the token is for, e.g. the machine's name. */
+  name: z.string().trim().min(1).max(100),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+export type CreateMachineTokenRequest = z.infer<typeof CreateMachineTokenRequestSchema>;

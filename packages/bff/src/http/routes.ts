@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import {
   CreateApiTokenRequestSchema,
   CreateClientTokenRequestSchema,
+  CreateMachineTokenRequestSchema,
   CreateRuntimeRequestSchema,
   CreateThreadRequestSchema,
   EventPageQuerySchema,
@@ -90,6 +91,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
           throw new RemoteChatError('unauthorized', 'Sign in first: open the sign-in link the server printed, or send a valid token.');
         }
         if (only && !only.includes(caller.via)) throw new RemoteChatError('forbidden', 'This route needs another kind of sign-in.');
+        if (caller.scope === 'machine') throw new RemoteChatError('forbidden', 'A machine token only connects machines.');
         // Cookies ride along on cross-site requests; writes must come from an allowed page.
         if (caller.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req, deps.allowedOrigins)) {
           throw new RemoteChatError('forbidden', 'This origin may not change anything here.');
@@ -288,6 +290,24 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const body = parse(CreateClientTokenRequestSchema, req.body, 'client token request');
       res.status(201).json((await auth.createClientToken(caller, body)) satisfies ClientTokenResponse);
+    }, ['api-token']),
+  );
+
+  router.post(
+    '/machine-tokens',
+    deps.tokenLimiter.middleware(),
+    authed(async (req, res, caller) => {
+      const body = parse(CreateMachineTokenRequestSchema, req.body, 'machine token request');
+      res.status(201).json(await auth.createMachineToken(caller, body));
+    }, ['api-token']),
+  );
+
+  router.delete(
+    '/machine-tokens/:id',
+    authed(async (req, res, caller) => {
+      const { id } = parse(IdParamsSchema, req.params, 'token id');
+      if (!(await auth.revokeIssuedToken(caller, id))) throw notFound('token');
+      res.status(204).end();
     }, ['api-token']),
   );
 

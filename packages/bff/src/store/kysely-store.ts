@@ -16,6 +16,7 @@ import { migrationProvider } from './migrations.js';
 import type { ApiTokensTable, Database, RuntimesTable, ThreadsTable } from './schema.js';
 import type {
   ApiTokenRecord,
+  ApiTokenScope,
   AppendItem,
   AppendResult,
   LinkReceipt,
@@ -73,6 +74,16 @@ function toApiToken(row: Selectable<ApiTokensTable>): ApiToken {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
+  };
+}
+
+function toApiTokenRecord(row: Selectable<ApiTokensTable>): ApiTokenRecord {
+  return {
+    ...toApiToken(row),
+    userId: row.user_id,
+    revokedAt: row.revoked_at,
+    scope: row.scope === 'machine' ? 'machine' : 'full',
+    issuerId: row.issuer_id,
   };
 }
 
@@ -158,7 +169,15 @@ export class KyselyStore implements Store {
       .executeTakeFirstOrThrow();
   }
 
-  async createApiToken(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null }): Promise<ApiToken> {
+  async createApiToken(token: {
+    id: string;
+    userId: string;
+    name: string;
+    tokenHash: string;
+    expiresAt: Date | null;
+    scope?: ApiTokenScope;
+    issuerId?: string | null;
+  }): Promise<ApiToken> {
     const row = await this.db
       .insertInto('api_tokens')
       .values({
@@ -170,6 +189,8 @@ export class KyselyStore implements Store {
         expires_at: token.expiresAt?.toISOString() ?? null,
         last_used_at: null,
         revoked_at: null,
+        scope: token.scope ?? 'full',
+        issuer_id: token.issuerId ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -199,14 +220,25 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async revokeIssuedToken(issuerId: string, id: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at.toISOString() })
+      .where('id', '=', id)
+      .where('issuer_id', '=', issuerId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async findApiToken(tokenHash: string): Promise<ApiTokenRecord | null> {
     const row = await this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    return row ? { ...toApiToken(row), userId: row.user_id, revokedAt: row.revoked_at } : null;
+    return row ? toApiTokenRecord(row) : null;
   }
 
   async findApiTokenById(id: string): Promise<ApiTokenRecord | null> {
     const row = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { ...toApiToken(row), userId: row.user_id, revokedAt: row.revoked_at } : null;
+    return row ? toApiTokenRecord(row) : null;
   }
 
   async touchApiToken(id: string, at: Date): Promise<void> {

@@ -120,6 +120,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_token_scopes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('api_tokens').addColumn('scope', 'text', (c) => c.notNull().defaultTo('full')).execute();
+      await db.schema.alterTable('api_tokens').addColumn('issuer_id', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -23,6 +23,10 @@ export interface ApiTokensTable {
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** `full`: the API; `machine`: runtime links only. */
+  scope: Generated<string>;
+  /** The user whose API token minted this one (a host site's server), if not the owner itself. */
+  issuer_id: string | null;
 }
 
 export interface StreamTicketsTable {

@@ -26,7 +26,12 @@ export interface RuntimeRecord extends Omit<Runtime, 'project' | 'gitRemote' | '
 export interface ApiTokenRecord extends ApiToken {
   userId: string;
   revokedAt: string | null;
+  scope: ApiTokenScope;
+  issuerId: string | null;
 }
+
+/** `full`: the API and runtime links; `machine`: runtime links only. */
+export type ApiTokenScope = 'full' | 'machine';
 
 export interface NewRuntime {
   id: string;
@@ -90,7 +95,17 @@ export interface Store {
    */
   ensureExternalUser(externalKey: string, name: string): Promise<User>;
 
-  createApiToken(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null }): Promise<ApiToken>;
+  createApiToken(token: {
+    id: string;
+    userId: string;
+    name: string;
+    tokenHash: string;
+    expiresAt: Date | null;
+    scope?: ApiTokenScope;
+    issuerId?: string | null;
+  }): Promise<ApiToken>;
+  /** Revokes a token the given user minted for someone else; false if there is no such token. */
+  revokeIssuedToken(issuerId: string, id: string, at: Date): Promise<boolean>;
   /** A user's tokens that are not revoked, newest first. */
   listApiTokens(userId: string): Promise<ApiToken[]>;
   /** Revokes a user's token; false if the user has no such token. */

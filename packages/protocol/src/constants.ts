@@ -1,0 +1,96 @@
+// The values of the protocol that are not schemas: versions, limits, codes and the lists that
+// enums are made of. No zod here, so that a browser bundle can import them (and `lite.ts`)
+// without pulling zod in; the schema modules build their enums from these lists.
+
+/** The version of every wire format in this package. Handshakes carry it; peers refuse others. */
+export const PROTOCOL_VERSION = 1;
+
+/** Size limits shared by both ends of every boundary. */
+export const LIMITS = {
+  /** Largest JSON body the BFF accepts on a REST route. */
+  maxBodyBytes: 256 * 1024,
+  /** Largest user message text. */
+  maxMessageChars: 64 * 1024,
+  /** Largest frame on the browser stream. */
+  maxStreamFrameBytes: 64 * 1024,
+  /** Largest frame on the runtime link (output chunks are split well below it). */
+  maxLinkFrameBytes: 1024 * 1024,
+  /** Largest data field of one `tool.output` event. */
+  maxOutputChunkChars: 32 * 1024,
+  /** Most events one `GET /threads/:id/events` page returns. */
+  maxEventsPage: 1000,
+} as const;
+
+/** Error codes that cross the wire, in REST error bodies and stream `error` frames. */
+export const ERROR_CODES = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'runtime_unavailable',
+  'internal',
+] as const;
+/**
+ * WebSocket close codes used by both the browser stream and the runtime link.
+ * 4000–4999 are ours; the meaning mirrors the HTTP status where one fits.
+ */
+export const CLOSE_CODES = {
+  /** The peer sent something that is not a valid frame too many times. */
+  badFrames: 4400,
+  unauthorized: 4401,
+  forbidden: 4403,
+  /** The peer speaks another protocol version. */
+  protocolMismatch: 4406,
+  /** No heartbeat arrived in time. */
+  timeout: 4408,
+  /** A newer connection for the same runtime replaced this one. */
+  replaced: 4409,
+  tooLarge: 4413,
+  /** The peer sent frames faster than allowed. */
+  rateLimited: 4429,
+  /** The reader could not keep up; resume from the last seq. */
+  slowConsumer: 4430,
+  /** The server is shutting down; reconnect later. */
+  goingAway: 4503,
+} as const;
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/** What the agent is doing now; the chat shows it and the Stop button follows it. */
+export const AGENT_STATES = ['thinking', 'running', 'idle', 'error'] as const;
+
+/** The kinds of thread event, in the order of `EventBodySchema`'s options. */
+export const EVENT_KIND_LIST = [
+  'message.user',
+  'message.delta',
+  'message.agent',
+  'tool.call',
+  'tool.output',
+  'tool.result',
+  'file.write',
+  'status',
+] as const;
+
+export const RUNTIME_KINDS = ['sandbox', 'machine'] as const;
+export const RUNTIME_STATUSES = ['starting', 'ready', 'offline', 'stopping', 'stopped', 'failed'] as const;
+/** The state of the runtime link as the BFF sees it. */
+export const LINK_STATES = ['connecting', 'open', 'resuming', 'offline'] as const;
+export const RUNTIME_STEPS = ['create', 'clone', 'install', 'settings', 'start', 'ready'] as const;
+export const STEP_STATES = ['started', 'ok', 'failed', 'skipped'] as const;
+export const LOG_KINDS = ['step', 'link', 'status', 'error'] as const;
+
+/** Splits a stream topic (`runtimes`, `threads:ID`, `runtime-log:ID`, `thread:ID`) into its family and id. */
+export function parseTopic(
+  topic: string,
+):
+  | { family: 'runtimes' }
+  | { family: 'threads' | 'runtime-log' | 'thread'; id: string } {
+  if (topic === 'runtimes') return { family: 'runtimes' };
+  const colon = topic.indexOf(':');
+  return {
+    family: topic.slice(0, colon) as 'threads' | 'runtime-log' | 'thread',
+    id: topic.slice(colon + 1),
+  };
+}

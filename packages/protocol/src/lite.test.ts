@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import * as full from './index.js';
+import * as lite from './lite.js';
+
+const at = '2025-11-20T09:00:00.000Z';
+const runtime: full.Runtime = {
+  id: 'rt_1',
+  name: 'notes',
+  kind: 'sandbox',
+  provider: 'process',
+  status: 'ready',
+  link: 'open',
+  repo: 'octo/notes',
+  branch: null,
+  agent: 'shell',
+  project: null,
+  gitRemote: null,
+  machine: null,
+  logSeq: 3,
+  createdAt: at,
+  updatedAt: at,
+};
+const thread: full.Thread = { id: 'th_1', runtimeId: 'rt_1', title: 'ls', lastSeq: 2, createdAt: at, updatedAt: at };
+const events: full.ThreadEvent[] = [
+  { threadId: 'th_1', seq: 1, at, kind: 'message.user', clientId: 'c12345678', text: 'ls', agent: 'shell' },
+  { threadId: 'th_1', seq: 2, at, kind: 'tool.call', callId: 'c1', tool: 'terminal', title: 'ls' },
+  { threadId: 'th_1', seq: 3, at, kind: 'tool.output', callId: 'c1', stream: 'stdout', data: 'a\n' },
+  { threadId: 'th_1', seq: 4, at, kind: 'tool.result', callId: 'c1', ok: true, exitCode: 0, durationMs: 3 },
+  { threadId: 'th_1', seq: 5, at, kind: 'file.write', path: 'a.txt', diff: '', created: true, bytes: 1 },
+  { threadId: 'th_1', seq: 6, at, kind: 'message.delta', messageId: 'm1', text: 'Hi' },
+  { threadId: 'th_1', seq: 7, at, kind: 'message.agent', messageId: 'm1', text: 'Hi!', agent: 'llm' },
+  { threadId: 'th_1', seq: 8, at, kind: 'status', state: 'idle' },
+];
+const frames: full.ServerFrame[] = [
+  { type: 'welcome', protocol: 1, user: { id: 'u_1', name: 'Ada' } },
+  ...events.map((event): full.ServerFrame => ({ type: 'event', topic: 'thread:th_1', event })),
+  { type: 'log', topic: 'runtime-log:rt_1', entry: { runtimeId: 'rt_1', seq: 1, at, kind: 'step', step: 'create', state: 'ok', durationMs: 4 } },
+  { type: 'log', topic: 'runtime-log:rt_1', entry: { runtimeId: 'rt_1', seq: 2, at, kind: 'error', message: 'no', hint: 'retry' } },
+  { type: 'caught-up', topic: 'thread:th_1', seq: 8 },
+  { type: 'runtimes', topic: 'runtimes', runtimes: [runtime] },
+  { type: 'runtime', topic: 'runtimes', runtime },
+  { type: 'runtime-removed', topic: 'runtimes', id: 'rt_1' },
+  { type: 'threads', topic: 'threads:rt_1', threads: [thread] },
+  { type: 'thread', topic: 'threads:rt_1', thread },
+  { type: 'error', code: 'not_found', message: 'gone', topic: 'thread:th_1' },
+  { type: 'pong', id: 3 },
+];
+
+describe('the browser protocol entry (no zod)', () => {
+  it('accepts every frame the full schema accepts', () => {
+    for (const frame of frames) {
+      expect(full.ServerFrameSchema.safeParse(frame).success).toBe(true);
+      expect(lite.ServerFrameSchema.safeParse(frame)).toEqual({ success: true, data: frame });
+    }
+  });
+
+  it('drops frames whose type, topic, seq or kind are wrong, as the full schema does', () => {
+    const bad: unknown[] = [
+      null,
+      'welcome',
+      [],
+      { type: 'surprise', topic: 'runtimes' },
+      { type: 'event', topic: 'thread:th_1', event: { ...events[0], seq: -1 } },
+      { type: 'event', topic: 'thread:th_1', event: { ...events[0], kind: 'message.evil' } },
+      { type: 'event', topic: 'thread:../../x', event: events[0] },
+      { type: 'event', topic: 'thread:th_1', event: { ...events[2], data: 42 } },
+      { type: 'runtime', topic: 'runtimes', runtime: { ...runtime, status: 'exploded' } },
+      { type: 'caught-up', topic: 'thread:th_1', seq: 1.5 },
+      { type: 'log', topic: 'runtime-log:rt_1', entry: { runtimeId: 'rt_1', seq: 1, at, kind: 'step', step: 'hack', state: 'ok' } },
+      { type: 'error', code: 'teapot', message: 'x' },
+      { type: '__proto__', topic: 'runtimes' },
+    ];
+    for (const frame of bad) {
+      expect(full.ServerFrameSchema.safeParse(frame).success).toBe(false);
+      const result = lite.ServerFrameSchema.safeParse(frame);
+      expect(result.success).toBe(false);
+      if (!result.success) expect(result.error.message).toMatch(/does not match the protocol/);
+    }
+  });
+
+  it('checks REST answers for the shape the client reads', () => {
+    const answers: Array<[keyof typeof lite & keyof typeof full, unknown]> = [
+      ['RuntimeListResponseSchema', { runtimes: [runtime] }],
+      ['ThreadListResponseSchema', { threads: [thread] }],
+      ['EventPageResponseSchema', { events, lastSeq: 8 }],
+      ['SendMessageResponseSchema', { event: events[0], created: true }],
+      ['ErrorBodySchema', { error: { code: 'bad_request', message: 'no' } }],
+      [
+        'ConfigResponseSchema',
+        {
+          protocol: 1,
+          user: null,
+          providers: [{ id: 'process', label: 'Process', kind: 'sandbox', description: '' }],
+          agents: [{ id: 'shell', label: 'Shell', description: '' }],
+          github: { enabled: false },
+          limits: { maxMessageChars: 10, maxBodyBytes: 10 },
+        },
+      ],
+    ];
+    for (const [name, value] of answers) {
+      const fullSchema = full[name] as { safeParse(v: unknown): { success: boolean } };
+      const liteSchema = lite[name] as { safeParse(v: unknown): { success: boolean } };
+      expect(fullSchema.safeParse(value).success, name).toBe(true);
+      expect(liteSchema.safeParse(value).success, name).toBe(true);
+      expect(liteSchema.safeParse({}).success, `${name} of {}`).toBe(false);
+    }
+  });
+
+  it('has the same constants as the main entry', () => {
+    expect(lite.EVENT_KINDS).toEqual(full.EVENT_KINDS);
+    expect(lite.CLOSE_CODES).toBe(full.CLOSE_CODES);
+    expect(lite.RUNTIME_STEPS).toBe(full.RUNTIME_STEPS);
+    expect(lite.parseTopic('thread:th_1')).toEqual({ family: 'thread', id: 'th_1' });
+  });
+});
