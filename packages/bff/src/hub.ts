@@ -15,6 +15,11 @@ export interface SubscribeOptions<E extends SeqEntry> {
   onCaughtUp?: (seq: number) => void;
   /** Called if reading the store fails; the subscription is closed. */
   onError?: (error: unknown) => void;
+  /**
+   * Awaited before each page of a replay, so a long replay goes at the reader's pace instead of
+   * piling up in memory (a stream waits for its socket to drain).
+   */
+  beforePage?: () => Promise<void>;
 }
 
 export interface Subscription {
@@ -74,6 +79,8 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
     this.catchingUp = true;
     try {
       for (;;) {
+        await this.options.beforePage?.();
+        if (this.closed) return;
         this.missed = false;
         const page = await this.source(this.topic, this.seq, PAGE);
         if (this.closed) return;

@@ -181,7 +181,13 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
           return;
         }
         sockets.handleUpgrade(req, socket, head, (ws) => {
-          new StreamConnection(ws, user, { store, hub, runtimes, ...(options.stream && { limits: options.stream }) });
+          new StreamConnection(ws, user, {
+            store,
+            hub,
+            runtimes,
+            transport: socket,
+            ...(options.stream && { limits: options.stream }),
+          });
         });
       },
       (error: unknown) => {

@@ -26,11 +26,37 @@ export interface StreamLimits {
   maxBadFrames?: number;
 }
 
+/** A replay reads its next page only once the socket's queue is below this. */
+const REPLAY_HIGH_WATER = 512 * 1024;
+
+/** The raw socket under a WebSocket, corked so a tick's frames leave in one write. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Entry JSON by entry object. The hub hands every subscriber of a topic the same object, so an
+ * event fanned out to a hundred browsers is serialised once.
+ */
+const serialized = new WeakMap<object, string>();
+
+function entryFrame(type: 'event' | 'log', topic: Topic, entry: ThreadEvent | LogEntry): string {
+  let json = serialized.get(entry);
+  if (json === undefined) {
+    json = `{"type":"${type}","topic":${JSON.stringify(topic)},"${type === 'event' ? 'event' : 'entry'}":${JSON.stringify(entry)}}`;
+    serialized.set(entry, json);
+  }
+  return json;
+}
+
 interface Deps {
   store: Store;
   hub: Hub<ThreadEvent | LogEntry>;
   runtimes: RuntimeManager;
   limits?: StreamLimits;
+  /** The socket under the WebSocket; without it every frame is its own write. */
+  transport?: Corkable;
 }
 
 /**
@@ -44,6 +70,7 @@ export class StreamConnection {
   private tokens: number;
   private lastRefill = Date.now();
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -134,7 +161,8 @@ export class StreamConnection {
       }
       const subscription = hub.subscribe(topics.runtimeLog(parsed.id), {
         after,
-        onEntry: (entry) => this.send({ type: 'log', topic, entry: entry as LogEntry }),
+        onEntry: (entry) => this.sendRaw(entryFrame('log', topic, entry as LogEntry)),
+        beforePage: () => this.drained(),
         onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
         onError: () => this.send({ type: 'error', code: 'internal', message: 'Reading the log failed; resubscribe.', topic }),
       });
@@ -147,7 +175,8 @@ export class StreamConnection {
     if (!thread || thread.userId !== userId) return notFound();
     const subscription = hub.subscribe(topics.thread(parsed.id), {
       after,
-      onEntry: (event) => this.send({ type: 'event', topic, event: event as ThreadEvent }),
+      onEntry: (event) => this.sendRaw(entryFrame('event', topic, event as ThreadEvent)),
+      beforePage: () => this.drained(),
       onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
       onError: () => this.send({ type: 'error', code: 'internal', message: 'Reading the thread failed; resubscribe.', topic }),
     });
@@ -180,6 +209,17 @@ export class StreamConnection {
   }
 
   private send(frame: ServerFrame): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  /** Resolves once the socket has sent most of what is queued (or closed). */
+  private async drained(): Promise<void> {
+    while (!this.closed && this.socket.bufferedAmount > REPLAY_HIGH_WATER) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  private sendRaw(json: string): void {
     if (this.closed) return;
     const limit = this.deps.limits?.maxBufferedBytes ?? 4 * 1024 * 1024;
     if (this.socket.bufferedAmount > limit) {
@@ -187,7 +227,17 @@ export class StreamConnection {
       this.close(CLOSE_CODES.slowConsumer, 'too far behind; reconnect and resume');
       return;
     }
-    this.socket.send(JSON.stringify(frame));
+    const transport = this.deps.transport;
+    if (transport && !this.corked) {
+      // Everything sent in this tick (a replay page, a group commit's events) leaves in one write.
+      this.corked = true;
+      transport.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        transport.uncork();
+      });
+    }
+    this.socket.send(json);
   }
 
   private reject(message: string): void {
@@ -208,6 +258,9 @@ export class StreamConnection {
   private close(code: number, reason: string): void {
     this.dispose();
     this.socket.close(code, reason);
+    // A peer that does not read never answers the close frame; do not hold its buffers for the
+    // ws default of 30 s.
+    setTimeout(() => this.socket.terminate(), 1000).unref();
   }
 
   private dispose(): void {

@@ -406,6 +406,7 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('runtime_id', '=', runtimeId)
       .where('seq', '>', after)
+      .where('seq', '<=', after + limit)
       .orderBy('seq')
       .limit(limit)
       .execute();
@@ -531,6 +532,9 @@ export class KyselyStore implements Store {
       .select(['thread_id', 'seq', 'body', 'created_at'])
       .where('thread_id', '=', threadId)
       .where('seq', '>', after)
+      // Seqs have no gaps, so the page is also a range: the work stays bounded whatever plan
+      // the database picks (Postgres with stale statistics otherwise sorts the whole tail).
+      .where('seq', '<=', after + limit)
       .orderBy('seq')
       .limit(limit)
       .execute();
