@@ -1,5 +1,5 @@
 // The runtime link (used by the runtime and by the BFF).
-export { LinkSession, MAX_BAD_FRAMES } from './link.js';
+export { DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, LinkSession, MAX_BAD_FRAMES } from './link.js';
 export type { LinkSessionOptions, LinkSessionStorage } from './link.js';
 export { HANDSHAKE_TIMEOUT_MS, acceptLink, dialLink } from './link-handshake.js';
 export type { AcceptLinkOptions, DialLinkOptions, HelloCredentials, LinkRefusal } from './link-handshake.js';
@@ -27,6 +27,8 @@ export type { ThreadJob } from './thread-queue.js';
 export { ShellAgent } from './agents/shell.js';
 export type { ShellAgentOptions } from './agents/shell.js';
 export type { Agent, AgentMessage, AgentTurn } from './agents/agent.js';
+export { NO_BACKPRESSURE, backpressureOf } from './backpressure.js';
+export type { Backpressure, PressureSource } from './backpressure.js';
 
 // Serving, and what a supervisor needs to start and find a runtime.
 export { serve } from './serve.js';

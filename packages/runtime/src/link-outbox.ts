@@ -15,6 +15,10 @@ export interface LinkOutbox<Out> {
   readonly lastSeq: number;
   /** The highest seq the peer acknowledged; frames up to it are gone. */
   readonly ackedUpTo: number;
+  /** Bytes of the kept frames, for an outbox bounded in bytes (the session's back-pressure watches it). */
+  readonly bytes?: number;
+  /** The most bytes kept: past it `append` throws LinkOutboxFullError. Undefined: bounded in frames only. */
+  readonly maxBytes?: number;
   /** Keeps a message under the next seq and returns that seq. */
   append(message: Out): number;
   /** Drops every frame up to `upTo` (cumulative acknowledgement). */

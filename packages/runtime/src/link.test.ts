@@ -1,10 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CLOSE_CODES, PROTOCOL_VERSION, type LinkState } from '@remote-chat/protocol';
-import { LinkSession, MAX_BAD_FRAMES, type LinkSessionOptions } from './link.js';
+import { LinkSession, MAX_BAD_FRAMES, type LinkSessionOptions, type LinkSessionStorage } from './link.js';
 import { LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './link-errors.js';
 import { acceptLink, dialLink } from './link-handshake.js';
 import { LinkDialer } from './link-dialer.js';
+import { FileOutbox } from './durable/file-outbox.js';
 import { RawPeer, startLinkServer, type TestLinkServer } from './test-support/link-server.js';
 import { sleep, waitFor } from './test-support/wait.js';
 
@@ -14,7 +18,7 @@ const NumberMessage = z.object({ n: z.number() });
 type NumberMessage = z.infer<typeof NumberMessage>;
 
 /** A session that records what it handled. */
-function recordingSession(options: Partial<LinkSessionOptions<NumberMessage>> = {}) {
+function recordingSession(options: Partial<LinkSessionOptions<NumberMessage> & LinkSessionStorage<NumberMessage>> = {}) {
   const handled: number[] = [];
   const seqs: number[] = [];
   const session = new LinkSession<NumberMessage, NumberMessage>({
@@ -450,5 +454,108 @@ describe('runtime link', () => {
     await waitFor(() => listener.session.state === 'open', 'open');
     await dialer.stop(CLOSE_CODES.goingAway, 'runtime shutting down');
     expect(await closed).toContain(String(CLOSE_CODES.goingAway));
+  });
+});
+
+describe('runtime link back-pressure', () => {
+  /** Accepts `session` and connects a hand-driven peer that acknowledges only when told. */
+  async function stalledPeer(session: LinkSession<NumberMessage, NumberMessage>, lastReceived = 0): Promise<RawPeer> {
+    const server = await listen(session);
+    const peer = await RawPeer.connect(server.url);
+    peer.send(hello(lastReceived));
+    await waitFor(() => peer.ofType('welcome').length > 0 && session.state === 'open', 'welcome');
+    return peer;
+  }
+  const dataOf = (peer: RawPeer) => peer.ofType('data').map((frame) => [frame.seq, (frame.message as NumberMessage).n]);
+
+  it('turns pressure on at the high-water mark and off only at the low-water mark', async () => {
+    const { session } = recordingSession({ maxOutbox: 10 });
+    const changes: boolean[] = [];
+    session.onPressure((pressure) => changes.push(pressure));
+    const peer = await stalledPeer(session);
+    for (let n = 1; n <= 7; n++) session.send({ n });
+    expect(session.pressure).toBe(false);
+    session.send({ n: 8 }); // 80 %
+    expect(session.pressure).toBe(true);
+    session.send({ n: 9 });
+    peer.send({ type: 'ack', upTo: 3 });
+    await waitFor(() => session.pending === 6, 'ack 3');
+    expect(session.pressure).toBe(true); // 60 %: above the low-water mark
+    peer.send({ type: 'ack', upTo: 4 });
+    await waitFor(() => session.pending === 5, 'ack 4');
+    expect(session.pressure).toBe(false); // 50 %
+    expect(changes).toEqual([true, false]);
+  });
+
+  it('counts bytes too when the outbox is bounded in bytes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'rc-link-pressure-'));
+    const outbox = FileOutbox.open({ dir, schema: NumberMessage, maxBytes: 1_000, log: () => {} });
+    cleanups.push(async () => {
+      await outbox.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const { session } = recordingSession({ outbox });
+    let n = 0;
+    while (!session.pressure) session.send({ n: ++n });
+    expect(outbox.bytes).toBeGreaterThanOrEqual(800);
+    expect(outbox.bytes).toBeLessThan(1_000);
+    expect(session.pending).toBe(n); // far below the 10 000 frames
+    const peer = await stalledPeer(session);
+    peer.send({ type: 'ack', upTo: n });
+    await waitFor(() => !session.pressure, 'the pressure to ease');
+    expect(outbox.bytes).toBe(0);
+  });
+
+  it('sendOrHold holds messages past the limit in memory and releases them in order as acknowledgements make room', async () => {
+    const logs: string[] = [];
+    const { session } = recordingSession({ maxOutbox: 4, log: (line) => logs.push(line) });
+    const peer = await stalledPeer(session);
+    const seqs = [1, 2, 3, 4, 5, 6, 7].map((n) => session.sendOrHold({ n }));
+    expect(seqs).toEqual([1, 2, 3, 4, undefined, undefined, undefined]);
+    expect(session).toMatchObject({ pending: 4, held: 3, pressure: true });
+    // Nothing may overtake what is held.
+    expect(() => session.send({ n: 99 })).toThrow(LinkOutboxFullError);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toContain('holding messages in memory');
+
+    peer.send({ type: 'ack', upTo: 2 });
+    await waitFor(() => session.held === 1, 'two released');
+    expect(session).toMatchObject({ pending: 4, pressure: true });
+    peer.send({ type: 'ack', upTo: 6 });
+    await waitFor(() => session.held === 0 && session.pending === 1, 'all released');
+    expect(session.pressure).toBe(false);
+    expect(logs).toHaveLength(2);
+    expect(logs[1]).toContain('room again');
+    await waitFor(() => peer.ofType('data').length === 7, 'seven frames');
+    expect(dataOf(peer)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => [n, n]));
+    expect(session.send({ n: 8 })).toBe(8);
+  });
+
+  it('releases held messages on a reconnect that acknowledges, before resending, in order', async () => {
+    const { session } = recordingSession({ maxOutbox: 2, log: () => {} });
+    for (let n = 1; n <= 5; n++) session.sendOrHold({ n });
+    expect(session).toMatchObject({ pending: 2, held: 3 });
+    // Offline all along; the peer had received 1 and 2 on an earlier connection.
+    const peer = await stalledPeer(session, 2);
+    await waitFor(() => peer.ofType('data').length === 2, 'the released frames');
+    expect(dataOf(peer)).toEqual([[3, 3], [4, 4]]);
+    expect(session.held).toBe(1);
+    peer.send({ type: 'ack', upTo: 4 });
+    await waitFor(() => peer.ofType('data').length === 3, 'the last one');
+    expect(dataOf(peer).at(-1)).toEqual([5, 5]);
+  });
+
+  it('refuses an oversized frame from sendOrHold instead of holding it', () => {
+    const { session } = recordingSession({ maxOutbox: 1, maxFrameBytes: 100, log: () => {} });
+    session.sendOrHold({ n: 1 });
+    session.sendOrHold({ n: 2 });
+    expect(session.held).toBe(1);
+    expect(() => session.sendOrHold({ n: 3, pad: 'x'.repeat(200) } as NumberMessage)).toThrow(LinkFrameTooLargeError);
+    expect(session.held).toBe(1);
+  });
+
+  it('rejects water marks that make no sense', () => {
+    expect(() => recordingSession({ highWater: 0.5, lowWater: 0.6 })).toThrow(RangeError);
+    expect(() => recordingSession({ highWater: 1.5 })).toThrow(RangeError);
   });
 });

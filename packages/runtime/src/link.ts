@@ -14,6 +14,11 @@ const CLOSE_GRACE_MS = 1_000;
 /** The close code for "the message handler failed"; the peer resends from the last ack. */
 const HANDLER_FAILED = 1011;
 
+/** Default fill of the outbox (of its frame or byte limit, whichever is fuller) at which `pressure` turns on. */
+export const DEFAULT_HIGH_WATER = 0.8;
+/** Default fill at or below which `pressure` turns off again. */
+export const DEFAULT_LOW_WATER = 0.5;
+
 export interface LinkSessionOptions<In> {
   /** Validates incoming data messages (ToRuntimeMessageSchema on the runtime side, FromRuntimeMessageSchema in the BFF). */
   inbound: z.ZodType<In>;
@@ -23,8 +28,18 @@ export interface LinkSessionOptions<In> {
    * closed with 1011 and the peer resends the frame after reconnecting.
    */
   onMessage: (message: In, seq: number) => Promise<void> | void;
-  /** Most unacknowledged outgoing frames kept; past it `send` throws LinkOutboxFullError. @default 10_000 */
+  /** Most unacknowledged outgoing frames kept; past it `send` throws LinkOutboxFullError and `sendOrHold` holds. @default 10_000 */
   maxOutbox?: number;
+  /**
+   * `pressure` turns on once the outbox is this full: a fraction of `maxOutbox` frames or of the
+   * outbox's byte bound (`LinkOutbox.maxBytes`), whichever is fuller. What lies above it is
+   * headroom for the events producers still emit after they paused. @default 0.8
+   */
+  highWater?: number;
+  /** `pressure` turns off again once acknowledgements bring the fill down to this fraction. @default 0.5 */
+  lowWater?: number;
+  /** Where `sendOrHold` reports holding messages in memory. @default console.error */
+  log?: (line: string) => void;
   /** How often a ping goes out. @default 15_000 */
   heartbeatMs?: number;
   /** Close the socket when nothing arrived for this long. @default 45_000 */
@@ -52,6 +67,7 @@ export interface LinkSessionStorage<Out> {
 }
 
 type StateListener = (state: LinkState, detail?: string) => void;
+type PressureListener = (pressure: boolean) => void;
 
 /**
  * One side of the runtime link: numbers outgoing messages, keeps them until the peer
@@ -78,6 +94,10 @@ export class LinkSession<Out, In> {
   readonly #deadAfterMs: number;
   readonly #ackDelayMs: number;
   readonly #listeners = new Set<StateListener>();
+  readonly #pressureListeners = new Set<PressureListener>();
+  readonly #highWater: number;
+  readonly #lowWater: number;
+  readonly #log: (line: string) => void;
 
   #state: LinkState = 'offline';
   #socket: WebSocket | undefined;
@@ -98,6 +118,10 @@ export class LinkSession<Out, In> {
   #ackTimer: NodeJS.Timeout | undefined;
   readonly #pipelined: boolean;
 
+  /** Messages `sendOrHold` took while the outbox was at its limit, oldest first; not yet numbered. */
+  #held: Out[] = [];
+  #pressure = false;
+
   constructor(options: LinkSessionOptions<In> & LinkSessionStorage<Out>) {
     this.#onMessage = options.onMessage;
     this.#pipelined = options.pipelined ?? false;
@@ -110,6 +134,14 @@ export class LinkSession<Out, In> {
     this.maxFrameBytes = options.maxFrameBytes ?? LIMITS.maxLinkFrameBytes;
     this.#lastReceived = options.lastReceived ?? 0;
     this.#queuedUpTo = this.#lastReceived;
+    this.#highWater = options.highWater ?? DEFAULT_HIGH_WATER;
+    this.#lowWater = options.lowWater ?? (this.#highWater > DEFAULT_LOW_WATER ? DEFAULT_LOW_WATER : this.#highWater / 2);
+    if (!(this.#lowWater >= 0 && this.#lowWater < this.#highWater && this.#highWater <= 1)) {
+      throw new RangeError(`LinkSession needs 0 <= lowWater < highWater <= 1; got lowWater ${this.#lowWater}, highWater ${this.#highWater}`);
+    }
+    this.#log = options.log ?? ((line) => console.error(line));
+    // An outbox read back from disk may start out full.
+    this.#pressure = this.#fill() >= this.#highWater;
   }
 
   /** 'connecting' | 'open' | 'resuming' | 'offline'. */
@@ -127,17 +159,125 @@ export class LinkSession<Out, In> {
     return this.#outbox.size;
   }
 
-  /** Queue a message: assigns the next seq, keeps it until acked, sends now if attached. Returns the seq. */
+  /** Messages `sendOrHold` keeps in memory because the outbox was at its limit; they join it as acknowledgements make room. */
+  get held(): number {
+    return this.#held.length;
+  }
+
+  /**
+   * Back-pressure: true once the outbox is `highWater` full (of its frame or byte limit) or
+   * messages are held, until acknowledgements bring it down to `lowWater`. Producers should stop
+   * taking in more (the shell agent stops reading its commands' output) while it is on.
+   */
+  get pressure(): boolean {
+    return this.#pressure;
+  }
+
+  /** Hears every change of `pressure`; returns an unsubscribe function. */
+  onPressure(listener: (pressure: boolean) => void): () => void {
+    this.#pressureListeners.add(listener);
+    return () => this.#pressureListeners.delete(listener);
+  }
+
+  /**
+   * Queue a message: assigns the next seq, keeps it until acked, sends now if attached. Returns the
+   * seq. Throws LinkOutboxFullError when the outbox is at its limit (or `sendOrHold` holds messages,
+   * which must go first) and LinkFrameTooLargeError for a frame over `maxFrameBytes`.
+   */
   send(message: Out): number {
+    if (this.#held.length > 0) throw new LinkOutboxFullError(this.#maxOutbox);
+    const seq = this.#append(message);
+    this.#updatePressure();
+    return seq;
+  }
+
+  /**
+   * Like `send`, but a full outbox does not refuse the message: it is held in memory, in order
+   * behind any held before it, and joins the outbox (numbered then) as acknowledgements make room.
+   * Returns the seq, or undefined while held. Meant for producers that watch `pressure`, so that
+   * what is held stays small; the first message held in an episode is logged. Still throws
+   * LinkFrameTooLargeError.
+   */
+  sendOrHold(message: Out): number | undefined {
+    if (this.#held.length === 0) {
+      try {
+        return this.send(message);
+      } catch (error) {
+        if (!(error instanceof LinkOutboxFullError)) throw error;
+        this.#log(`the link outbox is full (${error.limit} ${error.unit}); holding messages in memory until the peer acknowledges more`);
+      }
+    } else {
+      // The seq it will get is at least this one; check the size now, not when it is released.
+      this.#checkSize(message, this.#outbox.lastSeq + this.#held.length + 1);
+    }
+    this.#held.push(message);
+    this.#updatePressure();
+    return undefined;
+  }
+
+  /** Numbers a message into the outbox and writes it if attached; throws like `send`. */
+  #append(message: Out): number {
     if (this.#outbox.size >= this.#maxOutbox) throw new LinkOutboxFullError(this.#maxOutbox);
     const seq = this.#outbox.lastSeq + 1;
-    const text = encodeFrame<Out>({ type: 'data', seq, message });
-    const bytes = Buffer.byteLength(text);
-    if (bytes > this.maxFrameBytes) throw new LinkFrameTooLargeError(bytes, this.maxFrameBytes);
+    const text = this.#checkSize(message, seq);
     const assigned = this.#outbox.append(message);
     if (assigned === seq) this.#write(text);
     else this.#write(encodeFrame<Out>({ type: 'data', seq: assigned, message }));
     return assigned;
+  }
+
+  /** The frame of `message` under `seq`; throws LinkFrameTooLargeError if it is too large. */
+  #checkSize(message: Out, seq: number): string {
+    const text = encodeFrame<Out>({ type: 'data', seq, message });
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.maxFrameBytes) throw new LinkFrameTooLargeError(bytes, this.maxFrameBytes);
+    return text;
+  }
+
+  /** Moves held messages into the outbox, in order, while it has room. */
+  #releaseHeld(): void {
+    if (this.#held.length === 0) return;
+    let released = 0;
+    while (this.#held.length > 0) {
+      try {
+        this.#append(this.#held[0]!);
+      } catch (error) {
+        if (error instanceof LinkOutboxFullError) break;
+        // Checked when it was held; only a failing outbox (a disk error) gets here. Keep the order: drop this one.
+        this.#log(`cannot queue a held message: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.#held.shift();
+      released++;
+    }
+    if (this.#held.length === 0) this.#log(`the link outbox has room again; ${released} held message(s) queued`);
+  }
+
+  /** How full the outbox is: the fuller of its frame and byte limits, 0 to 1 (more with held messages). */
+  #fill(): number {
+    const frames = this.#outbox.size / this.#maxOutbox;
+    const { bytes, maxBytes } = this.#outbox;
+    const fill = bytes !== undefined && maxBytes ? Math.max(frames, bytes / maxBytes) : frames;
+    return this.#held.length > 0 ? Math.max(fill, 1 + this.#held.length) : fill;
+  }
+
+  #updatePressure(): void {
+    const fill = this.#fill();
+    const pressure = this.#pressure ? fill > this.#lowWater : fill >= this.#highWater;
+    if (pressure === this.#pressure) return;
+    this.#pressure = pressure;
+    for (const listener of [...this.#pressureListeners]) {
+      try {
+        listener(pressure);
+      } catch {
+        // A listener's failure is its own; the link goes on.
+      }
+    }
+  }
+
+  /** After acknowledgements: held messages go into the outbox, and the pressure may ease. */
+  #acknowledged(): void {
+    this.#releaseHeld();
+    this.#updatePressure();
   }
 
   /**
@@ -158,6 +298,8 @@ export class LinkSession<Out, In> {
     const outbox = this.#outbox;
     if (peerLastReceived > outbox.lastSeq || peerLastReceived < outbox.ackedUpTo) outbox.rebase(peerLastReceived + 1);
     else outbox.ack(peerLastReceived);
+    // Before the socket is set: what is released now goes out with the resend below.
+    this.#acknowledged();
 
     this.#socket = socket;
     this.#everOpen = true;
@@ -243,6 +385,7 @@ export class LinkSession<Out, In> {
         return;
       case 'ack':
         this.#outbox.ack(frame.upTo);
+        this.#acknowledged();
         return;
       case 'ping':
         this.#write(encodeFrame<Out>({ type: 'pong', t: frame.t }));

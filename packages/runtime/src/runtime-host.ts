@@ -7,6 +7,7 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import type { Agent } from './agents/agent.js';
+import { backpressureOf, type Backpressure, type PressureSource } from './backpressure.js';
 import type { TurnJournal } from './durable/turn-journal.js';
 import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
@@ -18,8 +19,17 @@ export interface RuntimeHostOptions {
   workspace: string;
   /** The agents this runtime offers; the first is the default. */
   agents: Agent[];
-  /** Sends a message to the BFF (usually `session.send`). A throw (outbox full) drops that message. */
+  /**
+   * Sends a message to the BFF. It must not refuse a message because the BFF is behind: pass
+   * `(message) => session.sendOrHold(message)`, which holds it in memory past the outbox's limit.
+   * A throw (a bug, a disk error) is logged, and that message is lost.
+   */
   send: (message: FromRuntimeMessage) => void;
+  /**
+   * Back-pressure from the link (usually the LinkSession): while it is on, agents hold back (the
+   * shell agent pauses its commands' output). @default none: agents are never paused
+   */
+  backpressure?: PressureSource;
   /** A `runtime.shutdown` arrived. */
   onShutdown?: (reason: string) => void;
   /** Where problems that cannot go over the link are reported. @default console.error */
@@ -47,13 +57,15 @@ export class RuntimeHost {
   readonly #queue: ThreadQueue;
   readonly #log: (line: string) => void;
   readonly #journal: TurnJournal | undefined;
-  #dropped = 0;
+  readonly #backpressure: Backpressure;
+  #lost = 0;
 
   constructor(options: RuntimeHostOptions) {
     this.#options = options;
     this.#agents = new Map(options.agents.map((agent) => [agent.id, agent]));
     this.#log = options.log ?? ((line) => console.error(line));
     this.#journal = options.journal;
+    this.#backpressure = backpressureOf(options.backpressure);
     this.#queue = new ThreadQueue((threadId, error) => {
       this.#log(`agent failed in thread ${threadId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       this.#emit(threadId, { kind: 'status', state: 'error', message: 'The agent failed unexpectedly; see the runtime log.' });
@@ -87,7 +99,12 @@ export class RuntimeHost {
           threadId,
           async (signal) => {
             try {
-              await agent.handle({ message: agentMessage, signal, emit: (event) => this.#emit(threadId, event) });
+              await agent.handle({
+                message: agentMessage,
+                signal,
+                emit: (event) => this.#emit(threadId, event),
+                backpressure: this.#backpressure,
+              });
             } finally {
               this.#record(() => journal?.ended(threadId, turn));
             }
@@ -169,6 +186,11 @@ export class RuntimeHost {
     return info;
   }
 
+  /** The back-pressure agents see: on while the link is behind. */
+  get backpressure(): Backpressure {
+    return this.#backpressure;
+  }
+
   /** Cancels every thread's work and resolves when all of it has stopped. */
   cancelAll(): Promise<void> {
     return this.#queue.cancelAll();
@@ -206,13 +228,13 @@ export class RuntimeHost {
     try {
       this.#options.send(message);
     } catch (error) {
-      // Log the first drop of a run only: a chatty command behind a full outbox would flood the log.
-      if (this.#dropped++ === 0) this.#log(`dropping messages: ${error instanceof Error ? error.message : String(error)}`);
+      // Not the BFF being behind (the sender holds those): a bug or a failing disk. Log the first of a run only.
+      if (this.#lost++ === 0) this.#log(`cannot send messages, losing them: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    if (this.#dropped > 0) {
-      this.#log(`sending again after dropping ${this.#dropped} message(s)`);
-      this.#dropped = 0;
+    if (this.#lost > 0) {
+      this.#log(`sending again after losing ${this.#lost} message(s)`);
+      this.#lost = 0;
     }
   }
 }

@@ -10,7 +10,7 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import { ShellAgent } from './agents/shell.js';
-import { openRuntimeState } from './durable/runtime-state.js';
+import { openRuntimeState, type RuntimeStateOptions } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
 import { LinkSession, type LinkSessionOptions } from './link.js';
 import { acceptLink } from './link-handshake.js';
@@ -34,8 +34,10 @@ export interface ServeOptions {
   token: string;
   /** @default DEFAULT_SETTINGS */
   settings?: RuntimeSettings;
-  /** Link timings, for tests. */
-  link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs'>;
+  /** Link timings and outbox limits (with `outbox`), for tests and tuning. */
+  link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs' | 'maxOutbox' | 'highWater' | 'lowWater'>;
+  /** The outbox's byte bound and compaction, for tests and tuning. */
+  outbox?: RuntimeStateOptions['outbox'];
   /** A `runtime.shutdown` message arrived; the runtime has already begun shutting down. */
   onShutdownRequest?: (reason: string) => void;
   /** Diagnostics for the runtime's log. @default console.error */
@@ -66,7 +68,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const workspace = await usableFolder(options.workspace, 'workspace');
   // What a previous process left: unacknowledged frames, the seq numbering, what it handled.
-  const state = await openRuntimeState(options.stateDir, { log });
+  const state = await openRuntimeState(options.stateDir, { log, ...(options.outbox ? { outbox: options.outbox } : {}) });
 
   let shutdown: (reason?: string) => Promise<void> = async () => {};
   const session: LinkSession<FromRuntimeMessage, ToRuntimeMessage> = new LinkSession({
@@ -74,13 +76,15 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     onMessage: (message, seq) => host.handle(message, seq),
     outbox: state.outbox,
     lastReceived: state.journal.lastReceived,
+    log,
     ...options.link,
   });
   const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs });
   const host = new RuntimeHost({
     workspace,
     agents: [shell],
-    send: (message) => session.send(message),
+    send: (message) => session.sendOrHold(message),
+    backpressure: session,
     onShutdown: (reason) => {
       options.onShutdownRequest?.(reason);
       void shutdown(`shutdown requested: ${reason}`);

@@ -1,4 +1,7 @@
 import type { EventBody, ToRuntimeMessage } from '@remote-chat/protocol';
+import type { Backpressure } from '../backpressure.js';
+
+export type { Backpressure } from '../backpressure.js';
 
 /** A user message as it reaches an agent. */
 export type AgentMessage = Omit<Extract<ToRuntimeMessage, { type: 'message.send' }>, 'type'>;
@@ -8,8 +11,17 @@ export interface AgentTurn {
   message: AgentMessage;
   /** Aborted when the user cancels the thread's work or the runtime shuts down. */
   signal: AbortSignal;
-  /** Publishes one thread event; it must match EventBodySchema. */
+  /**
+   * Publishes one thread event; it must match EventBodySchema. Never refuses and never loses an
+   * event, even while `backpressure` is on.
+   */
   emit: (event: EventBody) => void;
+  /**
+   * The link's back-pressure (shared by every turn of the runtime): while `paused`, the BFF is
+   * behind, and an agent should stop producing what it can hold back (the shell agent stops
+   * reading its command's output) until it clears; `ready()` waits for that.
+   */
+  backpressure: Backpressure;
 }
 
 /**

@@ -9,7 +9,7 @@ import { resolveInWorkspace } from '../tools/workspace-path.js';
 export interface ShellAgentOptions {
   /** The folder commands run in and paths resolve against. */
   workspace: string;
-  /** A command is stopped after this long. @default 600_000 (10 minutes) */
+  /** A command is stopped after this long, including time it spent paused by back-pressure. @default 600_000 (10 minutes) */
   commandTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL when a command is stopped. @default 2_000 */
   killGraceMs?: number;
@@ -95,6 +95,8 @@ export class ShellAgent implements Agent {
       timeoutMs: this.#options.commandTimeoutMs ?? 600_000,
       ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
       onOutput: (stream, data) => turn.emit({ kind: 'tool.output', callId, stream, data }),
+      // A BFF that falls behind pauses the command (it blocks writing its output) instead of losing output.
+      backpressure: turn.backpressure,
     });
     turn.emit({
       kind: 'tool.result',

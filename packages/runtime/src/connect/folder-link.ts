@@ -83,12 +83,14 @@ export class FolderLink {
       onMessage: (message, seq) => this.#host.handle(message, seq),
       outbox: state.outbox,
       lastReceived: state.journal.lastReceived,
+      log: (line) => options.err(line),
       ...options.link,
     });
     this.#host = new RuntimeHost({
       workspace: options.folder,
       agents: [new ShellAgent({ workspace: options.folder, commandTimeoutMs: settings.commandTimeoutMs })],
-      send: (message) => this.#session.send(message),
+      send: (message) => this.#session.sendOrHold(message),
+      backpressure: this.#session,
       journal: state.journal,
       machine: options.machine,
       onShutdown: (reason) => options.onShutdownRequest(reason),

@@ -137,6 +137,16 @@ export class FileOutbox<Out> implements LinkOutbox<Out> {
     return this.#liveBytes;
   }
 
+  /** The same as `keptBytes`; what LinkSession's back-pressure watches. */
+  get bytes(): number {
+    return this.#liveBytes;
+  }
+
+  /** The byte bound: `append` throws LinkOutboxFullError past it. */
+  get maxBytes(): number {
+    return this.#maxBytes;
+  }
+
   /** The log file's size in bytes. */
   get fileBytes(): number {
     return this.#log.size;

@@ -1,5 +1,6 @@
 import { EventBodySchema, type EventBody } from '@remote-chat/protocol';
 import type { Agent } from '../agents/agent.js';
+import { NO_BACKPRESSURE, type Backpressure } from '../backpressure.js';
 
 /** An event as a test saw it, with the time it arrived. */
 export type SeenEvent = EventBody & { at: number };
@@ -13,13 +14,14 @@ let nextSeq = 1;
 export async function runTurn(
   agent: Agent,
   text: string,
-  options: { signal?: AbortSignal; onEvent?: (event: SeenEvent) => void; seq?: number } = {},
+  options: { signal?: AbortSignal; onEvent?: (event: SeenEvent) => void; seq?: number; backpressure?: Backpressure } = {},
 ): Promise<SeenEvent[]> {
   const events: SeenEvent[] = [];
   const seq = options.seq ?? nextSeq++;
   await agent.handle({
     message: { threadId: 'th_1', seq, clientId: `client-${seq}`, text, agent: agent.id },
     signal: options.signal ?? new AbortController().signal,
+    backpressure: options.backpressure ?? NO_BACKPRESSURE,
     emit: (event) => {
       const parsed = EventBodySchema.parse(event);
       const seen = { ...parsed, at: Date.now() };

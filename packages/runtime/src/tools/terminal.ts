@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Backpressure } from '../backpressure.js';
 import { OutputBuffer, type OutputStream } from './output-buffer.js';
 import { formatBytes } from './text-chunks.js';
 
@@ -36,7 +37,10 @@ export interface RunCommandOptions {
   env?: NodeJS.ProcessEnv;
   /** Aborting stops the command: SIGTERM to its process group, SIGKILL after `killGraceMs`. */
   signal?: AbortSignal;
-  /** Stops the command like a cancel after this long. @default no limit */
+  /**
+   * Stops the command like a cancel after this long. Time spent paused by `backpressure` counts:
+   * a link that stays stalled cannot hold a command forever. @default no limit
+   */
   timeoutMs?: number;
   /** @default 2_000 */
   killGraceMs?: number;
@@ -44,6 +48,14 @@ export interface RunCommandOptions {
   maxOutputBytes?: number;
   /** Coalesced output, in arrival order. */
   onOutput: (stream: OutputStream, data: string) => void;
+  /**
+   * While `paused`, the command's output is not read: the OS pipe fills and the command blocks on
+   * its next write, as in a terminal whose output nobody reads; reading resumes when it turns
+   * false. Output already read still goes to `onOutput` (at most one coalescing buffer). After a
+   * stop (cancel, time limit), what the stopped command left in the pipes is read regardless.
+   * @default never paused
+   */
+  backpressure?: Pick<Backpressure, 'paused' | 'onChange'>;
 }
 
 export interface CommandResult {
@@ -81,6 +93,11 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
     let killTimer: NodeJS.Timeout | undefined;
     let timeLimit: NodeJS.Timeout | undefined;
     let stdioTimer: NodeJS.Timeout | undefined;
+    /** Output is not being read because of back-pressure. */
+    let held = false;
+    /** Read what is left whatever the back-pressure: the command was stopped, or it exited and was then cancelled. */
+    let draining = false;
+    let finished = false;
 
     const child = spawn('bash', ['--noprofile', '--norc', '-c', options.command], {
       cwd: options.cwd,
@@ -98,8 +115,40 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
         // ESRCH: the group is already gone.
       }
     };
+    /** Background children may hold the pipes open after bash exited; do not wait for them forever. */
+    const armStdioGrace = (): void => {
+      clearTimeout(stdioTimer);
+      stdioTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, STDIO_GRACE_MS);
+    };
+    /** Pauses or resumes reading to follow the back-pressure. */
+    const applyFlow = (): void => {
+      if (finished) return;
+      const hold = !draining && (options.backpressure?.paused ?? false);
+      if (hold === held) return;
+      held = hold;
+      for (const stream of [child.stdout, child.stderr]) {
+        if (hold) stream.pause();
+        else stream.resume();
+      }
+      // Output held after bash exited is not a background child keeping the pipes open: the grace runs only while reading.
+      if (exit) {
+        if (hold) clearTimeout(stdioTimer);
+        else armStdioGrace();
+      }
+    };
     const stop = (reason: string): void => {
-      if (stopReason !== undefined || exit) return;
+      if (stopReason !== undefined || finished) return;
+      if (exit) {
+        // bash has exited (its exit code stands) but its output is held: stop waiting for room and read the rest.
+        if (held && !draining) {
+          draining = true;
+          applyFlow();
+        }
+        return;
+      }
       stopReason = reason;
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 2_000);
@@ -121,29 +170,46 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
+    for (const stream of [child.stdout, child.stderr]) {
+      // Node resumes a child's pipes when it exits (to flush them); held output stays held.
+      stream.on('resume', () => {
+        if (held) stream.pause();
+      });
+    }
+    const unsubscribe = options.backpressure?.onChange(() => applyFlow());
+    applyFlow();
 
     child.on('error', (error) => {
       // Only a failure to start lands here; bash reports everything else itself.
       spawnError = `could not start bash in ${options.cwd}: ${error.message}`;
+      // Nothing will write to the pipes; let them close whatever the back-pressure.
+      draining = true;
+      applyFlow();
     });
     child.on('exit', (code, signal) => {
       exit = { code, signal };
-      // Background children may hold the pipes open; do not wait for them forever.
-      stdioTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-      }, STDIO_GRACE_MS);
+      if (!held) {
+        armStdioGrace();
+      } else if (stopReason !== undefined && pid !== undefined) {
+        // Stopped while its output was held: once the group is gone nothing writes any more, so what
+        // is left is at most what the pipes hold. Read it now rather than wait for room.
+        void waitForGroupGone(pid, (options.killGraceMs ?? 2_000) + REAP_WAIT_MS).then(() => {
+          draining = true;
+          applyFlow();
+        });
+      }
+      // Otherwise the grace starts once reading resumes (applyFlow).
     });
     child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       void finish(exit ?? { code, signal });
     });
 
-    let finished = false;
     const finish = async (ended: { code: number | null; signal: string | null }): Promise<void> => {
       if (finished) return;
       finished = true;
       clearTimeout(timeLimit);
       clearTimeout(stdioTimer);
+      unsubscribe?.();
       options.signal?.removeEventListener('abort', onAbort);
       if (stopReason !== undefined && pid !== undefined) {
         // A stop means the whole group: wait for stragglers that ignored SIGTERM to be killed too.
