@@ -1,6 +1,7 @@
 import {
   CLOSE_CODES,
   FromRuntimeMessageSchema,
+  LIMITS,
   MachineSchema,
   type CreateRuntimeRequest,
   type FromRuntimeMessage,
@@ -191,6 +192,26 @@ export class RuntimeManager {
       text: event.text,
       agent: event.agent,
     });
+  }
+
+  /**
+   * Sends an uploaded file to the runtime in pieces, ahead of any message sent after it (the link
+   * keeps order), so the agent finds it whole when it reads the message that names it.
+   */
+  upload(thread: ThreadRecord, path: string, bytes: Buffer): void {
+    const live = this.requireLive(thread.runtimeId);
+    live.lastActivity = Date.now();
+    const chunk = LIMITS.uploadChunkBytes;
+    for (let offset = 0; offset === 0 || offset < bytes.length; offset += chunk) {
+      live.session.send({
+        type: 'file.upload',
+        threadId: thread.id,
+        path,
+        offset,
+        data: bytes.subarray(offset, offset + chunk).toString('base64'),
+        final: offset + chunk >= bytes.length,
+      });
+    }
   }
 
   cancel(thread: ThreadRecord): void {

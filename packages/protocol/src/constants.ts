@@ -19,6 +19,10 @@ export const LIMITS = {
   maxOutputChunkChars: 32 * 1024,
   /** Most events one `GET /threads/:id/events` page returns. */
   maxEventsPage: 1000,
+  /** Largest file a browser may upload into a runtime's workspace. */
+  maxUploadBytes: 10 * 1024 * 1024,
+  /** Bytes of an upload per link frame (base64 makes the frame a third larger). */
+  uploadChunkBytes: 256 * 1024,
 } as const;
 
 /** Error codes that cross the wire, in REST error bodies and stream `error` frames. */

@@ -68,6 +68,7 @@ export {
   SendMessageResponseSchema,
   ThreadListResponseSchema,
   UpdateThreadRequestSchema,
+  UploadedFileSchema,
 } from './rest.js';
 export type {
   ConfigResponse,
@@ -80,6 +81,7 @@ export type {
   SendMessageResponse,
   ThreadListResponse,
   UpdateThreadRequest,
+  UploadedFile,
 } from './rest.js';
 export { ClientFrameSchema, ServerFrameSchema, TopicSchema, parseTopic } from './stream.js';
 export type { ClientFrame, SeqTopic, ServerFrame, ServerFrameOf, Topic } from './stream.js';

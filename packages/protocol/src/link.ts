@@ -26,6 +26,20 @@ export const ToRuntimeMessageSchema = z.discriminatedUnion('type', [
     agent: AgentIdSchema,
   }),
   z.object({ type: z.literal('thread.cancel'), threadId: IdSchema }),
+  /**
+   * A piece of a file a person uploaded, in order: `offset` 0 starts the file, `final` ends it.
+   * The runtime writes it at `path` (relative to the workspace, under `uploads/`); it is complete
+   * before any message sent after the upload is handled, since the link keeps order.
+   */
+  z.object({
+    type: z.literal('file.upload'),
+    threadId: IdSchema,
+    path: z.string().regex(/^uploads\/[A-Za-z0-9._-]{1,160}$/),
+    offset: z.number().int().nonnegative().max(LIMITS.maxUploadBytes),
+    /** Base64 bytes. */
+    data: z.string().max(Math.ceil((LIMITS.uploadChunkBytes * 4) / 3) + 4),
+    final: z.boolean(),
+  }),
   /** The runtime should stop its work and exit. */
   z.object({ type: z.literal('runtime.shutdown'), reason: z.string().max(200) }),
 ]);

@@ -103,3 +103,11 @@ export type SendMessageResponse = z.infer<typeof SendMessageResponseSchema>;
 
 /** Route parameters. */
 export const IdParamsSchema = z.object({ id: IdSchema });
+
+/** `POST /api/threads/:id/uploads?name=FILE` (the body is the file): where it was put. */
+export const UploadedFileSchema = z.object({
+  /** Relative to the workspace, e.g. `uploads/20261123-081500-screenshot.png`. */
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+export type UploadedFile = z.infer<typeof UploadedFileSchema>;

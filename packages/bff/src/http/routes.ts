@@ -21,6 +21,7 @@ import {
   type RuntimeListResponse,
   type SendMessageResponse,
   type ThreadListResponse,
+  type UploadedFile,
 } from '@remote-chat/protocol';
 import type { z } from 'zod';
 import type { Auth, Caller } from '../auth.js';
@@ -46,6 +47,17 @@ export interface RoutesDeps {
   failedAuthLimiter: RateLimiter;
 }
 
+/**
+ * The name an upload gets in the workspace: a UTC timestamp, so uploads never overwrite each
+ * other, then the file's own name reduced to characters that are safe everywhere.
+ */
+export function uploadName(original: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const base = original.split(/[\\/]/).pop() ?? '';
+  const safe = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(-100) || 'file';
+  return `${stamp}-${safe}`;
+}
+
 /** Parses with a protocol schema or answers 400 with the fields that failed. */
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
@@ -67,7 +79,9 @@ type Handler = (req: Request, res: Response, caller: Caller) => Promise<void>;
 export function createRoutes(deps: RoutesDeps): express.Router {
   const { store, auth, journal, runtimes, providers } = deps;
   const router = express.Router();
-  router.use(express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
+  const json = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
+  // Uploads carry the file itself as the body, whatever its type.
+  router.use((req, res, next) => (req.path.endsWith('/uploads') ? next() : json(req, res, next)));
 
   const credentials = (req: Request) => ({
     cookie: req.headers.cookie,
@@ -246,6 +260,21 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       // A retry of a stored message is not delivered again: the agent saw it the first time.
       if (created) runtimes.deliver(thread, event);
       res.status(created ? 202 : 200).json({ event, created } satisfies SendMessageResponse);
+    }),
+  );
+
+  router.post(
+    '/threads/:id/uploads',
+    express.raw({ type: () => true, limit: LIMITS.maxUploadBytes }),
+    authed(async (req, res, caller) => {
+      const name = typeof req.query.name === 'string' ? req.query.name : '';
+      const thread = await ownThread(caller, req.params.id);
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      runtimes.assertAvailable(runtime);
+      const path = `uploads/${uploadName(name, new Date())}`;
+      runtimes.upload(thread, path, bytes);
+      res.status(201).json({ path, bytes: bytes.length } satisfies UploadedFile);
     }),
   );
 
