@@ -1,16 +1,60 @@
 // Browser builds, one `vite build` for both:
-// - `client`: the portal (demo/index.html) into demo/dist, which the BFF serves at `/`;
+// - `client`: the portal (demo/index.html, and demo/account/index.html at `/account/`) into
+//   demo/dist, which the BFF serves at `/`;
 // - `elements`: packages/chat-elements/dist/remote-chat.js, one self-contained ES module that
 //   defines every element, for a plain `<script type="module">` on any site.
 // `vite` (dev) serves the portal and proxies the BFF (REMOTE_CHAT_BFF, default 127.0.0.1:8787).
+// The elements build swaps the protocol's zod schemas for `@remote-chat/protocol/lite` (the same
+// names, structural checks, no zod) and squeezes the whitespace out of Lit's css`` literals: the
+// one-file bundle has to stay under 50 KB gzip.
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const bff = process.env['REMOTE_CHAT_BFF'] ?? 'http://127.0.0.1:8787';
+const protocolEntry = here('packages/protocol/src/index.ts');
+
+/** In the one-file elements bundle, the protocol's browser entry stands in for the main one. */
+export function protocolLite(): Plugin {
+  return {
+    name: 'remote-chat:protocol-lite',
+    enforce: 'pre',
+    applyToEnvironment: (environment) => environment.name === 'elements',
+    async resolveId(source, importer, options) {
+      if (source !== '@remote-chat/protocol' && source !== protocolEntry) return null;
+      return this.resolve(here('packages/protocol/src/lite.ts'), importer, { ...options, skipSelf: true });
+    },
+  };
+}
+
+/** Collapses runs of whitespace and drops comments inside css`…` template literals. */
+export function minifyCssLiterals(): Plugin {
+  return {
+    name: 'remote-chat:minify-css-literals',
+    applyToEnvironment: (environment) => environment.name === 'elements',
+    transform: {
+      filter: { id: /chat-elements\/src\/.*\.ts$/ },
+      handler(code) {
+        if (!code.includes('css`')) return null;
+        const out = code.replace(/\bcss`([^`]*)`/g, (_match, body: string) => {
+          const min = body
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\s+/g, ' ')
+            .replace(/ ?([{};,>]) ?/g, '$1')
+            .replace(/: /g, ':')
+            .replace(/;}/g, '}')
+            .trim();
+          return `css\`${min}\``;
+        });
+        return { code: out, map: null };
+      },
+    },
+  };
+}
 
 export default defineConfig({
   root: here('demo'),
+  plugins: [protocolLite(), minifyCssLiterals()],
   appType: 'mpa',
   logLevel: 'info',
   resolve: {
@@ -41,7 +85,7 @@ export default defineConfig({
         emptyOutDir: true,
         target: 'es2023',
         sourcemap: true,
-        rolldownOptions: { input: here('demo/index.html') },
+        rolldownOptions: { input: { main: here('demo/index.html'), account: here('demo/account/index.html') } },
       },
     },
     elements: {

@@ -2,8 +2,9 @@
 // defines no element: import `./define.js` (or each element's define) for that.
 export { RemoteChatClient } from './client/remote-chat-client.js';
 export type { OutgoingMessage, PageOptions, RemoteChatClientOptions, RequestOptions } from './client/remote-chat-client.js';
-export { RemoteChatError, TransportError, TRANSPORT_FAILURES } from './client/errors.js';
-export type { TransportFailure } from './client/errors.js';
+export { RemoteChatError, TokenError, TOKEN_FAILURES, TransportError, TRANSPORT_FAILURES } from './client/errors.js';
+export type { TokenFailure, TransportFailure } from './client/errors.js';
+export type { IssuedToken, TokenProvider, TokenSource } from './client/bearer-token.js';
 export { CONNECTION_STATUSES, RcConnectionChangeEvent } from './client/connection-status.js';
 export type { ConnectionChangeDetail, ConnectionStatus } from './client/connection-status.js';
 export type { TopicFrame } from './client/topic-frames.js';
@@ -32,6 +33,8 @@ export { RcThreadCreateEvent } from './events/thread-create-event.js';
 export type { ThreadCreateDetail } from './events/thread-create-event.js';
 export { RcThreadSelectEvent } from './events/thread-select-event.js';
 export type { ThreadSelectDetail } from './events/thread-select-event.js';
+export { RcTokenExpiredEvent } from './events/token-expired-event.js';
+export type { TokenExpiredDetail } from './events/token-expired-event.js';
 
 export { RcChat } from './elements/chat/chat.js';
 export { RemoteChat } from './elements/remote-chat/remote-chat.js';

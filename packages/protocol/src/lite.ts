@@ -39,6 +39,7 @@ import type {
   StreamTicketResponse,
   Thread,
   ThreadListResponse,
+  UploadedFile,
 } from './index.js';
 
 export {
@@ -196,6 +197,7 @@ export const ConfigResponseSchema = schema<ConfigResponse>(
     limits: object({ maxMessageChars: num, maxBodyBytes: num }),
   }),
 );
+export const UploadedFileSchema = schema<UploadedFile>(object({ path: str, bytes: num }));
 export const ClientTokenResponseSchema = schema<ClientTokenResponse>(object({ token: str, expiresAt: str }));
 const apiToken = object({ id: str, name: str, createdAt: str, expiresAt: nullable(str), lastUsedAt: nullable(str) });
 export const ApiTokenSchema = schema<ApiToken>(apiToken);

@@ -49,6 +49,25 @@ export class TransportError extends Error {
   }
 }
 
+/**
+ * Why the client has no token the BFF accepts. Local: it never crosses the wire.
+ * - `refresh-failed`: the host page's token provider threw, or returned no token.
+ * - `refused`: the BFF refused the token, even a freshly refreshed one (or a fixed one).
+ */
+export const TOKEN_FAILURES = ['refresh-failed', 'refused'] as const;
+export type TokenFailure = (typeof TOKEN_FAILURES)[number];
+
+/** The host page's token provider failed; the request was not sent. */
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+  readonly failure: TokenFailure;
+
+  constructor(failure: TokenFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.failure = failure;
+  }
+}
+
 /** The wire code that best describes an HTTP status that came without an error body. */
 export function codeForStatus(status: number): ErrorCode {
   switch (status) {

@@ -1,14 +1,21 @@
 import {
+  ApiTokenListResponseSchema,
   ConfigResponseSchema,
+  CreatedApiTokenSchema,
   ErrorBodySchema,
   EventPageResponseSchema,
   LogPageResponseSchema,
   RuntimeListResponseSchema,
   RuntimeSchema,
   SendMessageResponseSchema,
+  StreamTicketResponseSchema,
   ThreadListResponseSchema,
   ThreadSchema,
+  UploadedFileSchema,
+  type ApiToken,
   type ConfigResponse,
+  type CreateApiTokenRequest,
+  type CreatedApiToken,
   type CreateRuntimeRequest,
   type CreateThreadRequest,
   type EventPageResponse,
@@ -16,13 +23,17 @@ import {
   type Runtime,
   type SendMessageRequest,
   type SendMessageResponse,
+  type StreamTicketResponse,
   type Thread,
   type Topic,
+  type UploadedFile,
 } from '@remote-chat/protocol';
 import { newClientId } from './client-id.js';
 import { RcConnectionChangeEvent, type ConnectionStatus } from './connection-status.js';
-import { RemoteChatError, TransportError, codeForStatus, isRetryable } from './errors.js';
+import { RemoteChatError, TokenError, TransportError, codeForStatus, describeError, isRetryable, type TokenFailure } from './errors.js';
+import { BearerToken, type TokenSource } from './bearer-token.js';
 import { StreamConnection } from './stream-connection.js';
+import { RcTokenExpiredEvent } from '../events/token-expired-event.js';
 import type { TopicFrame } from './topic-frames.js';
 
 export interface RemoteChatClientOptions {
@@ -36,6 +47,20 @@ export interface RemoteChatClientOptions {
    * @default "/api"
    */
   apiPath?: string;
+  /**
+   * How the client proves who it is when the page is on another origin than the BFF: a client
+   * token (`rcc_…`) that the host site's backend got from the BFF's `POST /api/client-tokens`,
+   * or, better, a function that gets a fresh one (see {@link TokenProvider}). It is sent as
+   * `Authorization: Bearer` on every REST call, with no cookies; it is refreshed shortly before
+   * its `expiresAt`, and once after the BFF refuses it; and every attempt to open the stream
+   * first fetches a one-time ticket with it (`POST /api/stream-tickets`), so no long-lived secret
+   * is ever put in a URL.
+   *
+   * Without it the client relies on the BFF's session cookie, which only a page of the BFF's
+   * own origin (or a proxy of it) has.
+   * @default undefined
+   */
+  token?: TokenSource;
   /**
    * The WebSocket class for the stream, for runtimes without a global one (Node 20: `ws`).
    * @default globalThis.WebSocket
@@ -91,6 +116,8 @@ const SEND_RETRY = { attempts: 4, baseDelayMs: 400 } as const;
  * protocol, plus one shared, self-healing WebSocket for live topics. Works without any element.
  *
  * @fires rc-connection-change - {@link RcConnectionChangeEvent} when `connectionStatus` changes.
+ * @fires rc-token-expired - {@link RcTokenExpiredEvent} when there is no token the BFF accepts any
+ * more (token mode only): once per lapse, until a request succeeds again.
  *
  * @example
  * ```ts
@@ -101,6 +128,14 @@ const SEND_RETRY = { attempts: 4, baseDelayMs: 400 } as const;
  * });
  * await client.sendMessage(thread.id, { text: 'ls -la' });
  * ```
+ *
+ * @example On a page of another origin, with a token from the host site's own backend:
+ * ```ts
+ * const client = new RemoteChatClient({
+ *   bffUrl: 'https://chat.example.com',
+ *   token: async () => (await fetch('/session/chat-token', { method: 'POST' })).json(),
+ * });
+ * ```
  */
 export class RemoteChatClient extends EventTarget {
   /** The BFF origin (and prefix) this client talks to, without a trailing slash. */
@@ -108,6 +143,9 @@ export class RemoteChatClient extends EventTarget {
   private readonly apiBase: string;
   private readonly fetchFn: typeof fetch;
   private readonly stream: StreamConnection;
+  private bearer: BearerToken | undefined;
+  /** `rc-token-expired` was fired and no request has succeeded with a token since. */
+  private tokenLapsed = false;
 
   constructor(options: RemoteChatClientOptions = {}) {
     super();
@@ -117,8 +155,9 @@ export class RemoteChatClient extends EventTarget {
     this.apiBase = this.bffUrl + '/' + (options.apiPath ?? '/api').replace(/^\/+|\/+$/g, '');
     const fetchFn = options.fetch ?? globalThis.fetch;
     this.fetchFn = (input, init) => fetchFn(input, init);
+    if (options.token) this.bearer = new BearerToken(options.token);
     this.stream = new StreamConnection({
-      url: () => this.apiBase.replace(/^http/, 'ws') + '/stream',
+      url: () => this.streamUrl(),
       WebSocket: options.WebSocket,
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
@@ -131,9 +170,40 @@ export class RemoteChatClient extends EventTarget {
     return this.stream.status;
   }
 
-  /** `GET /api/config`: what this BFF offers, and who is signed in (`user` is null if nobody). */
-  getConfig(options?: RequestOptions): Promise<ConfigResponse> {
-    return this.request('GET', '/config', ConfigResponseSchema, options);
+  /** The token or token provider requests are sent with (the `token` option or `setToken`); undefined: the session cookie. */
+  get token(): TokenSource | undefined {
+    return this.bearer?.source;
+  }
+
+  /**
+   * Replaces the token (see the `token` option); undefined goes back to the session cookie.
+   * Requests from now on use it; an open stream stays open, and a stream that stopped because
+   * the token lapsed connects again.
+   */
+  setToken(token: TokenSource | undefined): void {
+    if (token === this.bearer?.source) return;
+    this.bearer = token ? new BearerToken(token) : undefined;
+    const lapsed = this.tokenLapsed;
+    this.tokenLapsed = false;
+    if (lapsed) this.stream.reconnect();
+  }
+
+  /**
+   * `GET /api/config`: what this BFF offers, and who is signed in (`user` is null if nobody).
+   * The BFF answers this route even to a token it does not accept, with `user: null`; in token
+   * mode that counts as a refusal, so the token is refreshed once and the call repeated.
+   */
+  async getConfig(options?: RequestOptions): Promise<ConfigResponse> {
+    const bearer = this.bearer;
+    const sent = bearer ? await this.currentToken(bearer) : undefined;
+    const config = await this.request('GET', '/config', ConfigResponseSchema, options);
+    if (config.user && bearer) this.tokenLapsed = false;
+    if (config.user || !bearer || sent === undefined) return config;
+    const fresh = await this.renewToken(bearer, sent);
+    const again = fresh === undefined ? config : await this.request('GET', '/config', ConfigResponseSchema, options);
+    if (again.user) this.tokenLapsed = false;
+    else this.tokenLapse('refused', 'The chat server did not accept the sign-in token this page gave it.', again);
+    return again;
   }
 
   /** `GET /api/runtimes` */
@@ -209,6 +279,39 @@ export class RemoteChatClient extends EventTarget {
   }
 
   /**
+   * `POST /api/threads/:id/uploads?name=…`: puts a file (a pasted screenshot, say) into the
+   * workspace of the thread's runtime; answers the workspace-relative path it was saved at.
+   */
+  uploadFile(threadId: string, file: Blob & { name?: string }, options?: RequestOptions): Promise<UploadedFile> {
+    const name = encodeURIComponent(file.name || 'pasted-file');
+    return this.request('POST', `/threads/${enc(threadId)}/uploads?name=${name}`, UploadedFileSchema, { ...options, body: file });
+  }
+
+  /** `GET /api/tokens`: the signed-in person's API tokens (session cookie only; never the secrets). */
+  async listApiTokens(options?: RequestOptions): Promise<ApiToken[]> {
+    return (await this.request('GET', '/tokens', ApiTokenListResponseSchema, options)).tokens;
+  }
+
+  /** `POST /api/tokens`: a new API token. The answer's `token` is the secret, shown this once. */
+  createApiToken(body: CreateApiTokenRequest, options?: RequestOptions): Promise<CreatedApiToken> {
+    return this.request('POST', '/tokens', CreatedApiTokenSchema, { ...options, body });
+  }
+
+  /** `DELETE /api/tokens/:id`: revokes an API token, and every client token minted with it. */
+  async revokeApiToken(tokenId: string, options?: RequestOptions): Promise<void> {
+    await this.request('DELETE', `/tokens/${enc(tokenId)}`, null, options);
+  }
+
+  /**
+   * `POST /api/stream-tickets`: a one-time ticket, valid for seconds, that opens
+   * `WS /api/stream?ticket=…` from this page's origin. The stream fetches its own; this is for
+   * clients that open a socket themselves.
+   */
+  createStreamTicket(options?: RequestOptions): Promise<StreamTicketResponse> {
+    return this.request('POST', '/stream-tickets', StreamTicketResponseSchema, { ...options, body: {} });
+  }
+
+  /**
    * Listens to a topic of the stream; returns the function that stops listening.
    *
    * Seq topics (`thread:ID`, `runtime-log:ID`) deliver every entry with a seq above `after` once,
@@ -221,8 +324,12 @@ export class RemoteChatClient extends EventTarget {
     return this.stream.subscribe(topic, after, listener as (frame: unknown) => void);
   }
 
-  /** Reconnects the stream now, for example after the user signed in again. */
+  /**
+   * Reconnects the stream now, for example after the user signed in again. A fresh start: a
+   * token that still does not work is reported by `rc-token-expired` again.
+   */
   reconnect(): void {
+    this.tokenLapsed = false;
     this.stream.reconnect();
   }
 
@@ -249,20 +356,24 @@ export class RemoteChatClient extends EventTarget {
     schema: Schema<unknown> | null,
     options: RequestOptions & { body?: unknown } = {},
   ): Promise<unknown> {
-    const init: RequestInit = {
-      method,
-      credentials: 'include',
-      headers: options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-    };
-    if (options.body !== undefined) init.body = JSON.stringify(options.body);
-    if (options.signal) init.signal = options.signal;
-    let response: Response;
-    try {
-      response = await this.fetchFn(this.apiBase + path, init);
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      throw new TransportError('network', `Could not reach the chat server (${method} ${path}).`, { cause: error });
+    const bearer = this.bearer;
+    let token = bearer ? await this.currentToken(bearer) : undefined;
+    let response = await this.send(method, path, options, token);
+    if (response.status === 401 && bearer && token !== undefined) {
+      // Expired or revoked: one fresh token, one retry. Retrying a write is safe here, because
+      // the BFF refuses a request before it does anything with it.
+      const fresh = await this.renewToken(bearer, token);
+      if (fresh !== undefined) {
+        await response.body?.cancel();
+        token = fresh;
+        response = await this.send(method, path, options, token);
+      }
+      if (response.status === 401) {
+        this.tokenLapse('refused', 'The chat server refused the sign-in token this page gave it.', response.status);
+      }
     }
+    // `/config` answers even a refused token; `getConfig` judges that one.
+    if (response.ok && token !== undefined && bearer === this.bearer && path !== '/config') this.tokenLapsed = false;
     const text = await response.text();
     let json: unknown;
     if (text) {
@@ -286,6 +397,64 @@ export class RemoteChatClient extends EventTarget {
       });
     }
     return parsed.data;
+  }
+
+  private async send(method: string, path: string, options: RequestOptions & { body?: unknown }, token: string | undefined): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const blob = options.body instanceof Blob ? options.body : undefined;
+    if (options.body !== undefined) headers['content-type'] = blob ? blob.type || 'application/octet-stream' : 'application/json';
+    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    // A token is the only credential that crosses origins: the BFF allows no cookies there.
+    const init: RequestInit = { method, credentials: token === undefined ? 'include' : 'omit', headers };
+    if (options.body !== undefined) init.body = blob ?? JSON.stringify(options.body);
+    if (options.signal) init.signal = options.signal;
+    try {
+      return await this.fetchFn(this.apiBase + path, init);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new TransportError('network', `Could not reach the chat server (${method} ${path}).`, { cause: error });
+    }
+  }
+
+  /** The token to send; a provider that fails is a lapse. */
+  private async currentToken(bearer: BearerToken): Promise<string> {
+    try {
+      return await bearer.get();
+    } catch (error) {
+      throw this.refreshFailed(bearer, error);
+    }
+  }
+
+  /** A new token after `stale` was refused; undefined when a fixed token cannot be replaced. */
+  private async renewToken(bearer: BearerToken, stale: string): Promise<string | undefined> {
+    try {
+      return await bearer.renew(stale);
+    } catch (error) {
+      throw this.refreshFailed(bearer, error);
+    }
+  }
+
+  private refreshFailed(bearer: BearerToken, error: unknown): TokenError {
+    const failure = new TokenError('refresh-failed', `This page could not get a sign-in token for the chat: ${describeError(error)}`, {
+      cause: error,
+    });
+    if (bearer === this.bearer) this.tokenLapse('refresh-failed', failure.message, error);
+    return failure;
+  }
+
+  /** Fires `rc-token-expired`, once until a request succeeds again. */
+  private tokenLapse(reason: TokenFailure, message: string, error: unknown): void {
+    if (this.tokenLapsed) return;
+    this.tokenLapsed = true;
+    this.dispatchEvent(new RcTokenExpiredEvent({ reason, message, error }));
+  }
+
+  /** The stream's URL for one attempt: with a token, a fresh one-time ticket in the query. */
+  private async streamUrl(): Promise<string> {
+    const url = this.apiBase.replace(/^http/, 'ws') + '/stream';
+    if (!this.bearer) return url;
+    const { ticket } = await this.createStreamTicket();
+    return `${url}?ticket=${encodeURIComponent(ticket)}`;
   }
 }
 

@@ -1,43 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClientFrame, ServerFrame, ThreadEvent } from '@remote-chat/protocol';
+import type { ServerFrame, ThreadEvent } from '@remote-chat/protocol';
+import { FakeSocket } from '../fixtures/fake-socket.js';
 import { RcConnectionChangeEvent } from './connection-status.js';
 import { RemoteChatClient } from './remote-chat-client.js';
-
-/** A stand-in for the browser's WebSocket that a test drives from the server side. */
-class FakeSocket extends EventTarget {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  static opened: FakeSocket[] = [];
-  readyState = 0;
-  binaryType = 'blob';
-  readonly sent: ClientFrame[] = [];
-
-  constructor(readonly url: string) {
-    super();
-    FakeSocket.opened.push(this);
-    setTimeout(() => {
-      this.readyState = 1;
-      this.dispatchEvent(new Event('open'));
-    }, 0);
-  }
-
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as ClientFrame);
-  }
-
-  close(code = 1000): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    this.dispatchEvent(Object.assign(new Event('close'), { code, reason: '', wasClean: code === 1000 }));
-  }
-
-  /** A frame from the BFF. */
-  push(frame: ServerFrame): void {
-    this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(frame) }));
-  }
-}
 
 function event(seq: number): ServerFrame {
   const e: ThreadEvent = { threadId: 't1', seq, at: new Date().toISOString(), kind: 'tool.output', callId: 'c', stream: 'stdout', data: `${seq}\n` };

@@ -8,11 +8,17 @@ import {
   type Topic,
 } from '@remote-chat/protocol';
 import type { ConnectionChangeDetail, ConnectionStatus } from './connection-status.js';
+import { RemoteChatError, TokenError, isRetryable } from './errors.js';
 import { applyToSnapshot, familyOf, frameFits, isSeqFamily, seqOf, type TopicFamily } from './topic-frames.js';
 
 export interface StreamConnectionOptions {
-  /** The `ws:` or `wss:` URL of `/api/stream`, resolved before each attempt. */
-  url: () => string;
+  /**
+   * The `ws:` or `wss:` URL of `/api/stream`, resolved before each attempt (a one-time ticket in
+   * it is good for one attempt only). A rejection that retrying may cure (a network failure, a
+   * 5xx) is retried with backoff; any other (no token the BFF accepts) closes the stream with
+   * `unauthorized`.
+   */
+  url: () => string | Promise<string>;
   /** The WebSocket class; the global one when undefined. */
   WebSocket: typeof WebSocket | undefined;
   pingIntervalMs: number;
@@ -50,6 +56,9 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 const BACKOFF = { minMs: 500, maxMs: 15_000, factor: 1.8 } as const;
+
+/** Resolved for an attempt that was called off; the library opens nothing once closed. */
+const ABANDONED_URL = 'ws://invalid./';
 
 /**
  * The one socket to `/api/stream` that every subscription of a client shares.
@@ -137,14 +146,36 @@ export class StreamConnection {
     this.setStatus({ status: 'connecting' });
   }
 
-  /** Adds jitter on top of the library's exponential delay, so that clients don't retry in step. */
+  /**
+   * Adds jitter on top of the library's exponential delay, so that clients don't retry in step,
+   * then resolves the URL. It never rejects: the library would stop reconnecting for good.
+   */
   private async nextUrl(socket: ReconnectingWebSocket): Promise<string> {
-    const attempt = socket.retryCount;
-    if (attempt > 1) {
-      const base = Math.min(BACKOFF.maxMs, BACKOFF.minMs * BACKOFF.factor ** (attempt - 1));
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * base));
+    let attempt = socket.retryCount;
+    for (;;) {
+      if (attempt > 1) {
+        const base = Math.min(BACKOFF.maxMs, BACKOFF.minMs * BACKOFF.factor ** (attempt - 1));
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * base));
+      }
+      if (this.socket !== socket) return ABANDONED_URL;
+      try {
+        return await this.options.url();
+      } catch (error) {
+        if (this.socket !== socket) return ABANDONED_URL;
+        if (!isRetryable(error)) {
+          if (!(error instanceof TokenError || error instanceof RemoteChatError)) {
+            console.warn('remote-chat: could not open the stream', error);
+          }
+          // Closing first makes the library drop this attempt once the URL resolves.
+          this.dropSocket();
+          const forbidden = error instanceof RemoteChatError && error.status === 403;
+          this.setStatus({ status: 'closed', closeCode: forbidden ? CLOSE_CODES.forbidden : CLOSE_CODES.unauthorized });
+          return ABANDONED_URL;
+        }
+        this.setStatus({ status: 'reconnecting' });
+        attempt = Math.max(attempt, 1) + 1;
+      }
     }
-    return this.options.url();
   }
 
   private dropSocket(): void {

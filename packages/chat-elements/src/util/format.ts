@@ -59,3 +59,16 @@ export function runtimeStatusLabel(status: RuntimeStatus): string {
 export function statusDotClass(status: RuntimeStatus): string {
   return status === 'stopping' ? 'stopped' : status;
 }
+
+/** "812 B", "4.2 KB", "12 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

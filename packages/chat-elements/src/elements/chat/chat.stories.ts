@@ -2,9 +2,12 @@ import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import type { Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
-import { readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
-import { conversation, conversationFailed, conversationRunning } from '../../fixtures/thread-events.js';
+import { hostileBodies } from '../../fixtures/hostile-outputs.js';
+import { longThread } from '../../fixtures/long-thread.js';
+import { readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
+import { conversation, conversationBodies, conversationFailed, conversationRunning, threadEvents } from '../../fixtures/thread-events.js';
 import { threads } from '../../fixtures/threads.js';
+import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
 
 interface Args {
@@ -71,3 +74,92 @@ export const Live: Story = {
     `;
   },
 };
+
+/** Mid-conversation in the dark scheme. */
+export const MidConversationDark: Story = { ...dark };
+
+/** Mid-conversation on a phone. */
+export const MidConversationPhone: Story = { ...phone };
+
+export const FailedDarkPhone: Story = { ...darkPhone, args: { events: conversationFailed } };
+
+/** The agent is thinking: Stop shows before any output. */
+export const Thinking: Story = {
+  args: { events: threadEvents('th_tests', [...conversationBodies, { kind: 'message.user', clientId: 'g1a2b3c4d5e6f7a8', text: 'Why is the sync test slow?', agent: 'llm' }, { kind: 'status', state: 'thinking' }]) },
+};
+
+/** An answer still streaming in, with a code block. */
+export const Streaming: Story = {
+  args: {
+    events: threadEvents('th_tests', [
+      ...conversationBodies,
+      { kind: 'message.user', clientId: 'h1a2b3c4d5e6f7a8', text: 'How do I run one test file?', agent: 'llm' },
+      { kind: 'status', state: 'thinking' },
+      { kind: 'message.delta', messageId: 'm-9', text: 'Pass the file to **vitest**:\n\n```sh\nnpx vitest run src/sync.test.ts\n```\n\nAdd `--watch` to re-run it on every' },
+    ]),
+  },
+};
+
+/** Two agents to choose from: the picker sits under the message box. */
+export const AgentPicker: Story = {
+  render: (args) => html`
+    <div style="height: calc(100vh - 2rem)">
+      <rc-chat thread-id="th_tests" .runtime=${args.runtime} .events=${args.events} .agents=${signedInConfig.agents}></rc-chat>
+    </div>
+  `,
+};
+
+/** A thread of 10,000 events: it opens at the end and scrolls smoothly; a few dozen rows are in the DOM. */
+export const LongThread: Story = { args: { events: longThread('th_tests', 10_000) } };
+
+/** Scripts, event handlers, javascript: links, SVG, CSS and terminal escapes: all shown as text. */
+export const HostileOutput: Story = { args: { events: threadEvents('th_tests', hostileBodies()) } };
+
+/** Offline: the message waits and is sent once the connection returns. */
+export const Offline: Story = {
+  render: () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [{ ...threads[0]!, lastSeq: conversation.length }], events: { th_tests: conversation } } });
+    const chat = document.createElement('rc-chat');
+    chat.threadId = 'th_tests';
+    chat.runtime = readyRuntime;
+    chat.client = bff.client();
+    setTimeout(() => {
+      bff.goOffline();
+      setTimeout(async () => {
+        if (!chat.isConnected) return;
+        chat.insertText('npm run build');
+        await chat.updateComplete;
+        chat.shadowRoot?.querySelector('form')?.requestSubmit();
+      }, 400);
+    }, 600);
+    return html`<div style="height: calc(100vh - 2rem)">${chat}</div>`;
+  },
+};
+
+/** A pasted file over the size limit: the composer says why it was not uploaded. */
+export const UploadRefused: Story = {
+  render: (args) => html`
+    <div style="height: calc(100vh - 2rem)">
+      <rc-chat thread-id="th_tests" max-upload-bytes="1024" .runtime=${args.runtime} .events=${args.events}></rc-chat>
+    </div>
+  `,
+  play: async ({ canvasElement }) => {
+    const chat = canvasElement.querySelector('rc-chat');
+    await chat?.updateComplete;
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(5 * 1024 * 1024)], 'screen-recording.mov', { type: 'video/quicktime' }));
+    chat?.shadowRoot?.querySelector('textarea')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  },
+};
+
+/** A file dragged over the chat: drop it to upload it into the workspace. */
+export const DropZone: Story = {
+  play: async ({ canvasElement }) => {
+    const chat = canvasElement.querySelector('rc-chat');
+    await chat?.updateComplete;
+    const data = new DataTransfer();
+    data.items.add(new File(['x'], 'screenshot.png', { type: 'image/png' }));
+    chat?.shadowRoot?.querySelector('.base')?.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+  },
+};
+

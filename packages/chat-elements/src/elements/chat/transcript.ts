@@ -1,6 +1,6 @@
 import type { AgentState, ThreadEvent, ThreadEventOf } from '@remote-chat/protocol';
 
-/** Output kept per tool call; older output is dropped with a note (virtualisation comes later). */
+/** Output kept per tool call; older output is dropped with a note. */
 export const MAX_OUTPUT_CHARS = 200_000;
 
 export interface UserItem {
@@ -10,6 +10,7 @@ export interface UserItem {
   at: string;
   text: string;
   clientId: string;
+  agent: string;
 }
 
 export interface AgentItem {
@@ -62,6 +63,12 @@ export interface ErrorItem {
 
 export type TranscriptItem = UserItem | AgentItem | ToolItem | FileItem | ErrorItem;
 
+/** Something a screen reader should hear as it happens. */
+export interface Announcement {
+  key: string;
+  text: string;
+}
+
 /**
  * A thread's events folded into what the chat shows: messages, tool cards (call, output, result),
  * file writes, errors, and the agent's state. Items are replaced, never changed in place, so that
@@ -72,17 +79,28 @@ export class Transcript {
   state: AgentState = 'idle';
   stateMessage = '';
   lastSeq = 0;
+  /** The keys of the tool and file cards, in order (the newest is shown open). */
+  lastCardKey = '';
   private readonly index = new Map<string, number>();
+  /** Items made during the current `apply`: no one has seen them, so they may change in place. */
+  private fresh = new Set<string>();
 
-  /** Applies events in seq order; ignores any at or below the last one applied. */
-  apply(events: readonly ThreadEvent[]): void {
+  /**
+   * Applies events in seq order; ignores any at or below the last one applied. Returns what a
+   * screen reader should announce: finished agent messages, finished commands, errors.
+   */
+  apply(events: readonly ThreadEvent[]): Announcement[] {
     const items = this.items.slice();
+    const said: Announcement[] = [];
+    this.fresh = new Set();
     for (const event of events) {
       if (event.seq <= this.lastSeq) continue;
       this.lastSeq = event.seq;
-      this.applyOne(items, event);
+      this.applyOne(items, event, said);
     }
+    this.fresh.clear();
     this.items = items;
+    return said;
   }
 
   /** The user message sent with this client id, if the thread has it. */
@@ -90,7 +108,7 @@ export class Transcript {
     return this.index.has(`user:${clientId}`);
   }
 
-  private applyOne(items: TranscriptItem[], event: ThreadEvent): void {
+  private applyOne(items: TranscriptItem[], event: ThreadEvent, said: Announcement[]): void {
     const base = { seq: event.seq, at: event.at };
     switch (event.kind) {
       case 'message.user':
@@ -100,12 +118,13 @@ export class Transcript {
           ...base,
           text: event.text,
           clientId: event.clientId,
+          agent: event.agent,
         });
         break;
       case 'message.delta': {
         const key = `agent:${event.messageId}`;
         const current = this.get<AgentItem>(items, key);
-        if (current) this.replace(items, { ...current, text: current.text + event.text });
+        if (current) this.update(items, current, { text: current.text + event.text });
         else {
           this.add(items, { type: 'agent', key, ...base, messageId: event.messageId, text: event.text, streaming: true });
         }
@@ -114,10 +133,11 @@ export class Transcript {
       case 'message.agent': {
         const key = `agent:${event.messageId}`;
         const current = this.get<AgentItem>(items, key);
-        if (current) this.replace(items, { ...current, text: event.text, streaming: false });
+        if (current) this.update(items, current, { text: event.text, streaming: false });
         else {
           this.add(items, { type: 'agent', key, ...base, messageId: event.messageId, text: event.text, streaming: false });
         }
+        said.push({ key, text: `Agent: ${event.text}` });
         break;
       }
       case 'tool.call':
@@ -134,30 +154,33 @@ export class Transcript {
           droppedChars: 0,
           result: undefined,
         });
+        this.lastCardKey = `tool:${event.callId}`;
         break;
       case 'tool.output': {
         const current = this.get<ToolItem>(items, `tool:${event.callId}`);
-        if (current) this.replace(items, appendOutput(current, { stream: event.stream, data: event.data }));
+        if (current) this.update(items, current, appendOutput(current, { stream: event.stream, data: event.data }, this.fresh.has(current.key)));
         break;
       }
       case 'tool.result': {
         const current = this.get<ToolItem>(items, `tool:${event.callId}`);
-        if (current) this.replace(items, { ...current, result: event });
+        if (current) {
+          this.update(items, current, { result: event });
+          const how = event.signal ? `stopped by ${event.signal}` : event.exitCode != null ? `exit code ${event.exitCode}` : event.ok ? 'done' : 'failed';
+          said.push({ key: current.key, text: `${current.title}: ${how}` });
+        }
         break;
       }
       case 'file.write':
         this.add(items, { type: 'file', key: `file:${event.seq}`, ...base, event });
+        this.lastCardKey = `file:${event.seq}`;
         break;
       case 'status':
         this.state = event.state;
         this.stateMessage = event.message ?? '';
         if (event.state === 'error') {
-          this.add(items, {
-            type: 'error',
-            key: `error:${event.seq}`,
-            ...base,
-            message: event.message || 'The agent stopped with an error.',
-          });
+          const message = event.message || 'The agent stopped with an error.';
+          this.add(items, { type: 'error', key: `error:${event.seq}`, ...base, message });
+          said.push({ key: `error:${event.seq}`, text: message });
         }
         break;
     }
@@ -172,7 +195,14 @@ export class Transcript {
     // A key seen before (a replayed call id, say) replaces the old item rather than duplicating it.
     if (this.index.has(item.key)) return this.replace(items, item);
     this.index.set(item.key, items.length);
+    this.fresh.add(item.key);
     items.push(item);
+  }
+
+  /** Changes an item: in place if it was made in this `apply`, else as a new object. */
+  private update<T extends TranscriptItem>(items: TranscriptItem[], current: T, patch: Partial<T>): void {
+    if (this.fresh.has(current.key)) Object.assign(current, patch);
+    else this.replace(items, { ...current, ...patch });
   }
 
   private replace(items: TranscriptItem[], item: TranscriptItem): void {
@@ -181,8 +211,8 @@ export class Transcript {
   }
 }
 
-function appendOutput(item: ToolItem, chunk: OutputChunk): ToolItem {
-  const output = item.output.slice();
+function appendOutput(item: ToolItem, chunk: OutputChunk, inPlace: boolean): Pick<ToolItem, 'output' | 'outputChars' | 'droppedChars'> {
+  const output = inPlace ? item.output : item.output.slice();
   const last = output[output.length - 1];
   if (last && last.stream === chunk.stream) output[output.length - 1] = { ...last, data: last.data + chunk.data };
   else output.push(chunk);
@@ -201,5 +231,5 @@ function appendOutput(item: ToolItem, chunk: OutputChunk): ToolItem {
       droppedChars += excess;
     }
   }
-  return { ...item, output, outputChars, droppedChars };
+  return { output, outputChars, droppedChars };
 }

@@ -5,8 +5,9 @@ import { FakeBff, type FakeBffOptions } from '../../fixtures/fake-bff.js';
 import { fakeRepoSource } from '../../fixtures/repo-source.js';
 import { logReady } from '../../fixtures/runtime-log.js';
 import { readyRuntime, signedInConfig, signedOutConfig } from '../../fixtures/runtimes.js';
-import { conversation } from '../../fixtures/thread-events.js';
+import { conversation, conversationRunning } from '../../fixtures/thread-events.js';
 import { threads } from '../../fixtures/threads.js';
+import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
 
 interface Args {
@@ -91,5 +92,37 @@ export const CreatingRuntime: Story = {
     const picker = await until(() => root.querySelector('rc-runtime-picker')?.shadowRoot);
     const create = await until(() => picker.querySelector<HTMLButtonElement>('.create-button'));
     create.click();
+  },
+};
+
+/** Back mid-conversation: a test run is still streaming. */
+export const MidConversation: Story = {
+  args: {
+    rememberedRuntime: readyRuntime.id,
+    bff: {
+      state: {
+        ...Returning.args!.bff!.state,
+        threads: threads.map((t, i) => (i === 0 ? { ...t, lastSeq: conversationRunning.length } : t)),
+        events: { th_tests: conversationRunning },
+      },
+    },
+  },
+};
+
+export const MidConversationDark: Story = { ...dark, args: MidConversation.args };
+
+/** On a phone: one column; the threads and the sandbox log are in a drawer. */
+export const MidConversationPhone: Story = { ...phone, args: MidConversation.args };
+
+export const MidConversationDarkPhone: Story = { ...darkPhone, args: MidConversation.args };
+
+/** On a phone with the drawer open. */
+export const PhoneDrawerOpen: Story = {
+  ...phone,
+  args: MidConversation.args,
+  play: async ({ canvasElement }) => {
+    const root = await until(() => canvasElement.querySelector('remote-chat')?.shadowRoot);
+    const toggle = await until(() => root.querySelector<HTMLButtonElement>('.sidebar-toggle'));
+    toggle.click();
   },
 };

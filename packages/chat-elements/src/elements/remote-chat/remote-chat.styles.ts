@@ -59,6 +59,10 @@ export const remoteChatStyles = css`
   .sidebar-toggle {
     display: none;
   }
+  .header rc-repo-selector {
+    flex: none;
+    max-width: 100%;
+  }
 
   .sidebar {
     grid-area: sidebar;
@@ -119,49 +123,91 @@ export const remoteChatStyles = css`
     gap: 0.5rem;
   }
 
-  /* Narrow: one column; the sidebar folds away behind a toggle. */
+  .scrim {
+    display: none;
+  }
+
+  /* Narrow (a phone): one column; the sidebar is a drawer that slides over the chat. */
   @container rc-root (max-width: 720px) {
     .base {
+      position: relative;
       grid-template-columns: minmax(0, 1fr);
-      grid-template-rows: auto auto auto minmax(0, 1fr);
+      grid-template-rows: auto minmax(0, 1fr);
       grid-template-areas:
         'header'
-        'toggle'
-        'sidebar'
         'main';
     }
+    .header {
+      gap: 0.4rem;
+      padding: 0.45rem 0.5rem;
+    }
+    .header rc-runtime-picker {
+      flex: 1 1 0;
+    }
     .sidebar-toggle {
-      grid-area: toggle;
-      display: flex;
-      justify-content: space-between;
-      width: 100%;
+      display: inline-flex;
+      flex: none;
+      min-width: 2.5rem;
       min-height: 2.5rem;
-      border: 0;
-      border-bottom: 1px solid var(--_border);
-      border-radius: 0;
-      background: var(--_surface);
+      padding: 0;
     }
-    .sidebar-toggle .chevron {
-      width: 0.5rem;
-      height: 0.5rem;
-      border-right: 2px solid var(--_muted);
-      border-bottom: 2px solid var(--_muted);
-      transform: rotate(45deg);
+    .burger,
+    .burger::before,
+    .burger::after {
+      display: block;
+      width: 1.1rem;
+      height: 2px;
+      border-radius: 1px;
+      background: var(--_text);
     }
-    .sidebar-toggle[aria-expanded='true'] .chevron {
-      transform: rotate(-135deg);
+    .burger {
+      position: relative;
+    }
+    .burger::before,
+    .burger::after {
+      content: '';
+      position: absolute;
+      left: 0;
+    }
+    .burger::before {
+      top: -6px;
+    }
+    .burger::after {
+      top: 6px;
     }
     .sidebar {
-      max-height: 50vh;
-      border-inline-end: 0;
-      border-bottom: 1px solid var(--_border);
+      position: absolute;
+      inset: 0 auto 0 0;
+      z-index: 3;
+      width: min(20rem, 86%);
+      border-inline-end: 1px solid var(--_border);
+      box-shadow: 8px 0 24px rgb(0 0 0 / 0.2);
+      transform: translateX(-105%);
+      visibility: hidden;
+      transition:
+        transform 0.2s ease,
+        visibility 0s linear 0.2s;
     }
-    .base:not(.sidebar-open) .sidebar {
-      display: none;
+    .sidebar-open .sidebar {
+      transform: none;
+      visibility: visible;
+      transition: transform 0.2s ease;
+    }
+    .sidebar-open .scrim {
+      display: block;
+      position: absolute;
+      inset: 0;
+      z-index: 2;
+      background: rgb(0 0 0 / 0.35);
     }
     .sidebar rc-thread-list {
       flex: none;
       max-height: none;
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .sidebar {
+      transition: none !important;
     }
   }
 `;

@@ -5,6 +5,7 @@ import { property, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
 import type { ConfigResponse, Runtime, Thread } from '@remote-chat/protocol';
 import { CLOSE_CODES } from '@remote-chat/protocol';
+import type { TokenProvider, TokenSource } from '../../client/bearer-token.js';
 import { RcConnectionChangeEvent, type ConnectionStatus } from '../../client/connection-status.js';
 import { describeError } from '../../client/errors.js';
 import { RemoteChatClient } from '../../client/remote-chat-client.js';
@@ -17,6 +18,7 @@ import { TopicController } from '../../controllers/topic-controller.js';
 import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
+import { RcTokenExpiredEvent } from '../../events/token-expired-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import type { RepoSource } from '../repo-selector/repo-source.js';
 import { remoteChatStyles } from './remote-chat.styles.js';
@@ -38,8 +40,24 @@ let nextId = 0;
  * <remote-chat bff-url="https://chat.example.com"></remote-chat>
  * ```
  *
+ * On a page of another origin than the BFF, the chat signs in with a client token that the host
+ * site's backend gets for its user from the BFF's `POST /api/client-tokens`; the element waits
+ * for one before it calls the BFF. Give it a `tokenProvider` that asks your backend, and the
+ * element refreshes the token through it before it expires:
+ *
+ * ```js
+ * document.querySelector('remote-chat').tokenProvider = async () => {
+ *   const response = await fetch('/session/chat-token', { method: 'POST' });
+ *   if (!response.ok) throw new Error(`chat token: ${response.status}`);
+ *   return response.json(); // { token: 'rcc_…', expiresAt: '…' }
+ * };
+ * ```
+ *
  * @fires rc-runtime-select - Bubbles up from the runtime picker.
  * @fires rc-thread-select - Bubbles up from the thread list.
+ * @fires rc-token-expired - {@link RcTokenExpiredEvent} when the token lapsed: the provider failed,
+ * or the BFF refused even a fresh token. The element shows why, with a Try again button; setting
+ * `token` or `tokenProvider` again also retries.
  *
  * @csspart base - The grid of header, sidebar and main area.
  * @csspart header - The header with the runtime picker and the repository selector.
@@ -98,6 +116,8 @@ export class RemoteChat extends LitElement {
   @state() private _connection: ConnectionStatus = 'closed';
   @state() private _sidebarOpen = false;
   @state() private _autoThreadError = '';
+  /** Why the token lapsed (`rc-token-expired`); empty while it works. */
+  @state() private _tokenLapse = '';
 
   @provide({ context: clientContext })
   @state()
@@ -121,6 +141,20 @@ export class RemoteChat extends LitElement {
   /** Forces `light` or `dark`; follows the system when unset. */
   @property({ reflect: true }) theme: 'light' | 'dark' | undefined;
 
+  /**
+   * A client token (`rcc_…`) from the host site's backend, for a page on another origin than the
+   * BFF. It cannot be refreshed: prefer `tokenProvider`, or set a new one before it expires.
+   */
+  @property() token = '';
+
+  /**
+   * Gets a fresh client token from the host site's backend: `() => Promise<string>`, or
+   * `() => Promise<{ token, expiresAt }>` (the BFF's answer passed through) so that it is
+   * refreshed shortly before it expires. Called when the element needs a token, and once after
+   * the BFF refused one. Takes precedence over `token`.
+   */
+  @property({ attribute: false }) tokenProvider: TokenProvider | undefined;
+
   /** A client to use instead of the one the element makes from `bff-url`. */
   @property({ attribute: false }) client: RemoteChatClient | undefined;
 
@@ -141,7 +175,7 @@ export class RemoteChat extends LitElement {
   }
 
   override willUpdate(changed: PropertyValues): void {
-    if (changed.has('client') || changed.has('bffUrl')) this.useClient();
+    if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider')) this.useClient();
     if (changed.has('_client')) {
       this.restoreSelection();
       this._runtimes = [];
@@ -184,9 +218,18 @@ export class RemoteChat extends LitElement {
     let client = this.client;
     if (!client) {
       const bffUrl = this.bffUrl || undefined;
-      if (!this.ownClient || (bffUrl && this.ownClient.bffUrl !== bffUrl.replace(/\/+$/, ''))) {
+      const token = this.tokenSource();
+      if (!token && isCrossOrigin(bffUrl)) {
+        // The BFF shares no cookies with other origins: wait for the host page's token.
         this.ownClient?.close();
-        this.ownClient = bffUrl ? new RemoteChatClient({ bffUrl }) : new RemoteChatClient();
+        this.ownClient = undefined;
+      } else if (!this.ownClient || (bffUrl && this.ownClient.bffUrl !== bffUrl.replace(/\/+$/, ''))) {
+        this.ownClient?.close();
+        this.ownClient = new RemoteChatClient({ ...(bffUrl && { bffUrl }), ...(token && { token }) });
+      } else if (token !== this.ownClient.token) {
+        this.ownClient.setToken(token);
+        // A new token is the host's answer to a lapse: try with it at once.
+        if (this._tokenLapse || !this._config?.user) this.retryAfterLapse();
       }
       client = this.ownClient;
     } else if (this.ownClient) {
@@ -200,9 +243,29 @@ export class RemoteChat extends LitElement {
 
   private watch(client: RemoteChatClient | undefined): void {
     this.watchedClient?.removeEventListener(RcConnectionChangeEvent.eventName, this.onConnectionChange);
+    this.watchedClient?.removeEventListener(RcTokenExpiredEvent.eventName, this.onTokenExpired);
     this.watchedClient = client;
     client?.addEventListener(RcConnectionChangeEvent.eventName, this.onConnectionChange);
+    client?.addEventListener(RcTokenExpiredEvent.eventName, this.onTokenExpired);
     this._connection = client?.connectionStatus ?? 'closed';
+    this._tokenLapse = '';
+  }
+
+  private tokenSource(): TokenSource | undefined {
+    return this.tokenProvider ?? (this.token || undefined);
+  }
+
+  private readonly onTokenExpired = (event: Event): void => {
+    if (!(event instanceof RcTokenExpiredEvent)) return;
+    this._tokenLapse = event.detail.message;
+    this.dispatchEvent(new RcTokenExpiredEvent(event.detail));
+  };
+
+  /** After a lapse: reconnects the stream and asks the BFF who we are again. */
+  private retryAfterLapse(): void {
+    this._tokenLapse = '';
+    this._client?.reconnect();
+    void this.configTask.run();
   }
 
   private readonly onConnectionChange = (event: Event): void => {
@@ -281,6 +344,17 @@ export class RemoteChat extends LitElement {
     >`;
   }
 
+  private renderTokenLapse() {
+    return html`
+      <div class="center" part="base">
+        <h2>Your chat session has ended</h2>
+        <p role="alert">${this._tokenLapse}</p>
+        <p>This site signs you in to the chat. Sign in to the site again if you were signed out, then try again.</p>
+        <div><button class="button" type="button" @click=${() => this.retryAfterLapse()}>Try again</button></div>
+      </div>
+    `;
+  }
+
   private renderSignedOut(config: ConfigResponse) {
     const origin = this._client?.bffUrl ?? '';
     return html`
@@ -296,12 +370,34 @@ export class RemoteChat extends LitElement {
     `;
   }
 
+  private toggleDrawer(open = !this._sidebarOpen): void {
+    this._sidebarOpen = open;
+    void this.updateComplete.then(() => {
+      const target = open ? '.sidebar rc-thread-list' : '.sidebar-toggle';
+      this.renderRoot.querySelector<HTMLElement>(target)?.focus();
+    });
+  }
+
   private renderChat() {
     const sidebarId = `${this.uid}-sidebar`;
     const runtimes = this._runtimes;
     return html`
-      <div class=${classMap({ base: true, 'sidebar-open': this._sidebarOpen })} part="base">
+      <div
+        class=${classMap({ base: true, 'sidebar-open': this._sidebarOpen })}
+        part="base"
+        @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this._sidebarOpen && this.toggleDrawer(false)}
+      >
         <div class="header" part="header">
+          <button
+            class="button quiet sidebar-toggle"
+            type="button"
+            aria-expanded=${this._sidebarOpen ? 'true' : 'false'}
+            aria-controls=${sidebarId}
+            aria-label="Threads and sandbox log"
+            @click=${() => this.toggleDrawer()}
+          >
+            <span class="burger" aria-hidden="true"></span>
+          </button>
           <rc-runtime-picker
             .repo=${this._repo}
             .branch=${this._branch}
@@ -316,16 +412,8 @@ export class RemoteChat extends LitElement {
           ></rc-repo-selector>
           ${this.renderConnection()}
         </div>
-        <button
-          class="button sidebar-toggle"
-          type="button"
-          aria-expanded=${this._sidebarOpen ? 'true' : 'false'}
-          aria-controls=${sidebarId}
-          @click=${() => (this._sidebarOpen = !this._sidebarOpen)}
-        >
-          <span>Threads and sandbox log</span><span class="chevron" aria-hidden="true"></span>
-        </button>
-        <aside id=${sidebarId} class="sidebar" part="sidebar" aria-label="Threads and sandbox log">
+        <div class="scrim" aria-hidden="true" @click=${() => this.toggleDrawer(false)}></div>
+        <aside id=${sidebarId} class="sidebar" part="sidebar" aria-label="Threads and sandbox log" tabindex="0">
           ${this._autoThreadError ? html`<p class="alert" role="alert">${this._autoThreadError}</p>` : nothing}
           <rc-thread-list @rc-thread-select=${this.onThreadSelect}></rc-thread-list>
           <rc-sandbox-log></rc-sandbox-log>
@@ -338,6 +426,12 @@ export class RemoteChat extends LitElement {
   }
 
   override render() {
+    if (this._tokenLapse) return this.renderTokenLapse();
+    if (!this._client && this.isConnected && isCrossOrigin(this.bffUrl || undefined)) {
+      return html`<div class="center" role="status">
+        <span class="status"><span class="spinner" aria-hidden="true"></span> Waiting for this site to sign you in…</span>
+      </div>`;
+    }
     return this.configTask.render({
       initial: () => nothing,
       pending: () => html`<div class="center" role="status">
@@ -350,5 +444,15 @@ export class RemoteChat extends LitElement {
       </div>`,
       complete: (config) => (!config ? nothing : config.user ? this.renderChat() : this.renderSignedOut(config)),
     });
+  }
+}
+
+/** Whether the BFF is on another origin than the page, where only a token can sign in. */
+function isCrossOrigin(bffUrl: string | undefined): boolean {
+  if (!bffUrl || !globalThis.location) return false;
+  try {
+    return new URL(bffUrl, location.href).origin !== location.origin;
+  } catch {
+    return false;
   }
 }

@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import { fakeRepoSource } from '../../fixtures/repo-source.js';
 import type { RepoSource } from './repo-source.js';
+import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
 
 interface Args {
@@ -50,3 +51,24 @@ export const Failed: Story = { args: { source: fakeRepoSource({ failWith: 'GitHu
 
 /** Closed, with a repository and branch chosen. */
 export const Chosen: Story = { args: { open: false, repo: 'octo/notes-app', branch: 'feature/search' } };
+
+/** A repository picked: choose its branch. */
+export const BranchPick: Story = {
+  play: async ({ canvasElement }) => {
+    const selector = canvasElement.querySelector('rc-repo-selector');
+    for (let i = 0; i < 40; i++) {
+      const repo = selector?.shadowRoot?.querySelector<HTMLButtonElement>('button.repo');
+      if (repo) {
+        repo.click();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  },
+};
+
+export const RepositoriesDark: Story = { ...dark };
+
+export const RepositoriesPhone: Story = { ...phone };
+
+export const SignedOutDarkPhone: Story = { ...darkPhone, args: SignedOut.args };

@@ -128,4 +128,20 @@ export const repoSelectorStyles = css`
   .explain {
     color: var(--_muted);
   }
+
+  /* A phone: the icon alone, the label still read out. */
+  @media (max-width: 30rem) {
+    .trigger-label {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
+    .trigger {
+      min-width: 2.25rem;
+      padding-inline: 0.5rem;
+    }
+  }
 `;

@@ -168,9 +168,11 @@ export class RcRepoSelector extends LitElement {
     this.open = !this.open;
     if (this.open) {
       this._pendingRepo = null;
-      void this.updateComplete.then(() =>
-        this.renderRoot.querySelector<HTMLElement>('.panel input, .panel button:not([disabled])')?.focus(),
-      );
+      // Into the panel: its first control, or the panel itself while it is still loading.
+      void this.updateComplete.then(() => {
+        const root = this.renderRoot;
+        (root.querySelector<HTMLElement>('.panel input, .panel button:not([disabled])') ?? root.querySelector<HTMLElement>('.panel'))?.focus();
+      });
     }
   }
 
@@ -295,7 +297,7 @@ export class RcRepoSelector extends LitElement {
         <span class="trigger-label">${label}</span>
       </button>
       ${reason ? html`<span id="${this.uid}-hint" hidden>${reason}</span>` : nothing}
-      <div id="${this.uid}-panel" class="panel" part="panel" ?hidden=${!this.open}>
+      <div id="${this.uid}-panel" class="panel" part="panel" tabindex="-1" ?hidden=${!this.open}>
         ${this.open ? this.renderPanelContent() : nothing}
       </div>
       </div>

@@ -3,6 +3,8 @@ import { html } from 'lit';
 import type { Runtime } from '@remote-chat/protocol';
 import { providers, readyRuntime, runtimes } from '../../fixtures/runtimes.js';
 import type { ProviderInfo, RuntimePickerMode } from './runtime-picker.js';
+import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
+import { FakeBff } from '../../fixtures/fake-bff.js';
 import './define.js';
 
 interface Args {
@@ -53,3 +55,14 @@ export const New: Story = { args: { mode: 'new' } };
 export const NoProviders: Story = { args: { mode: 'new', providers: [] } };
 
 export const Disabled: Story = { args: { disabled: true } };
+
+export const ExistingOpenDark: Story = { ...dark, play: ExistingOpen.play };
+
+export const ExistingOpenPhone: Story = { ...phone, play: ExistingOpen.play };
+
+export const NewDarkPhone: Story = { ...darkPhone, args: { mode: 'new' } };
+
+/** With a client whose BFF has not answered yet. */
+export const Loading: Story = {
+  render: () => html`<rc-runtime-picker .client=${new FakeBff({ latencyMs: Number.POSITIVE_INFINITY }).client()}></rc-runtime-picker>`,
+};

@@ -166,6 +166,18 @@ export const runtimePickerStyles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
+  .kind {
+    display: inline-block;
+    margin-inline-end: 0.35rem;
+    padding: 0 0.35rem;
+    border-radius: 4px;
+    border: 1px solid var(--_border);
+    font-size: 0.9em;
+  }
+  .kind.machine {
+    border-color: var(--_accent);
+    color: var(--_accent);
+  }
   .option-status {
     color: var(--_muted);
     font-size: 0.85em;
@@ -178,5 +190,22 @@ export const runtimePickerStyles = css`
   .create-error {
     flex-basis: 100%;
     font-size: 0.9em;
+  }
+
+  /* A phone: the two controls share one row. */
+  @media (max-width: 30rem) {
+    :host([mode='existing']) .base {
+      flex-wrap: nowrap;
+      gap: 0.35rem;
+    }
+    .mode .choice span {
+      min-height: 2.1rem;
+      padding-inline: 0.5rem;
+      font-size: 0.9em;
+    }
+    .combo {
+      flex: 1 1 auto;
+      min-width: 0;
+    }
   }
 `;

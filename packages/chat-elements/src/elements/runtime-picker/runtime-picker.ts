@@ -24,10 +24,10 @@ export type RuntimePickerMode = 'existing' | 'new';
 
 let nextId = 0;
 
-/** Where a runtime runs and what it holds: "process · octo/app@main", "local · ada-laptop · git@…". */
+/** Where a runtime runs and what it holds: "process · octo/app@main", "ada-laptop · git@…". */
 function runtimeDetails(runtime: Runtime): string {
   if (runtime.kind === 'machine') {
-    const parts = ['local', runtime.machine?.name, runtime.gitRemote ?? runtime.project];
+    const parts = [runtime.machine?.name, runtime.gitRemote ?? runtime.project];
     return parts.filter(Boolean).join(' · ');
   }
   const repo = runtime.repo ? `${runtime.repo}${runtime.branch ? `@${runtime.branch}` : ''}` : 'no repository';
@@ -37,6 +37,10 @@ function runtimeDetails(runtime: Runtime): string {
 /**
  * @summary Picks the runtime to chat with: an existing one from a drop-down, or a new one from a
  * provider.
+ *
+ * Existing lists the live runtimes, newest first, each with its name, its bound repository (or
+ * its machine and git remote), its kind (a sandbox, or the user's own machine) and a status dot:
+ * green ready, amber starting or offline, grey stopped, red failed. New lists the providers.
  *
  * Give it a `client` (or put it inside `<remote-chat>`) and it lists the user's runtimes live and
  * creates new ones itself; or set `runtimes` and `providers` and handle the events.
@@ -312,7 +316,10 @@ export class RcRuntimePicker extends LitElement {
                     <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
                     <span class="option-name">${runtime.name}</span>
                     <span class="option-status">${runtimeStatusLabel(runtime.status)}</span>
-                    <span class="option-meta">${runtimeDetails(runtime)}</span>
+                    <span class="option-meta"
+                      ><span class="kind ${runtime.kind}">${runtime.kind === 'machine' ? 'Local machine' : 'Sandbox'}</span>
+                      ${runtimeDetails(runtime)}</span
+                    >
                   </li>
                 `,
               )}

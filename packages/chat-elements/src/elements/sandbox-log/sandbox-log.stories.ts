@@ -4,6 +4,7 @@ import type { LogEntry, Runtime } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { logFailed, logMidStart, logReady } from '../../fixtures/runtime-log.js';
 import { failedRuntime, readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
+import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
 
 interface Args {
@@ -46,4 +47,19 @@ export const Live: Story = {
     void client.createRuntime({ provider: 'process' }).then((runtime) => (log.runtimeId = runtime.id));
     return html`<div style="width: 20rem">${log}</div>`;
   },
+};
+
+export const MidStartDark: Story = { ...dark };
+
+export const FailedDarkPhone: Story = { ...darkPhone, args: Failed.args };
+
+export const ReadyPhone: Story = { ...phone, args: Ready.args };
+
+/** With a client whose BFF has not answered yet. */
+export const Loading: Story = {
+  render: () => html`
+    <div style="width: 20rem">
+      <rc-sandbox-log runtime-id="rt_ready" .client=${new FakeBff({ latencyMs: Number.POSITIVE_INFINITY }).client()}></rc-sandbox-log>
+    </div>
+  `,
 };

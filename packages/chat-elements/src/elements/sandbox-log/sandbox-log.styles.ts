@@ -35,6 +35,37 @@ export const sandboxLogStyles = css`
     color: var(--_muted);
   }
 
+  .progress {
+    display: grid;
+    gap: 0.3rem;
+    font-size: 0.85em;
+  }
+  .bar {
+    height: 0.35rem;
+    border-radius: 999px;
+    background: var(--_border);
+    overflow: hidden;
+  }
+  .fill {
+    display: block;
+    height: 100%;
+    border-radius: inherit;
+    background: var(--_accent);
+    transition: width 0.3s ease;
+  }
+  .progress.done .fill {
+    background: var(--_ok);
+  }
+  .progress.failed .fill {
+    background: var(--_danger);
+  }
+  .progress.failed .progress-text {
+    color: var(--_danger);
+  }
+  .progress-text {
+    color: var(--_muted);
+  }
+
   .steps {
     margin: 0;
     padding: 0;

@@ -1,6 +1,7 @@
 import { consume } from '@lit/context';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { cssProps } from '../../util/css-props.js';
 import type { LogEntry, Runtime } from '@remote-chat/protocol';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { describeError } from '../../client/errors.js';
@@ -32,6 +33,7 @@ const NOTE_LIMIT = 30;
  * With a `client` and a `runtime-id` it reads the log and follows it; or set `entries`.
  *
  * @csspart base - The wrapper.
+ * @csspart progress - The start-up progress bar and its summary.
  * @csspart steps - The list of steps.
  * @csspart step - One step.
  * @csspart error - One error.
@@ -141,6 +143,39 @@ export class RcSandboxLog extends LitElement {
     `;
   }
 
+  /** The start-up at a glance: how far it got, what it is doing, or how long it took. */
+  private renderProgress(view: LogView) {
+    const total = view.steps.length;
+    const done = view.steps.filter((s) => s.state === 'ok' || s.state === 'skipped').length;
+    const failed = view.steps.find((s) => s.state === 'failed');
+    const running = view.running;
+    let text: string;
+    if (failed) text = `${STEP_LABELS[failed.step]} failed`;
+    else if (done === total) {
+      const ms = view.steps.reduce((sum, s) => sum + (s.durationMs ?? 0), 0);
+      text = `Started in ${formatDuration(ms)}`;
+    } else if (running) text = `${STEP_LABELS[running.step]}… (step ${done + 1} of ${total})`;
+    else if (done === 0) text = 'Waiting to start';
+    else text = `${done} of ${total} steps done`;
+    const state = failed ? 'failed' : done === total ? 'done' : 'running';
+    return html`
+      <div class="progress ${state}" part="progress">
+        <div
+          class="bar"
+          role="progressbar"
+          aria-label="Start-up"
+          aria-valuemin="0"
+          aria-valuemax=${total}
+          aria-valuenow=${done}
+          aria-valuetext=${text}
+        >
+          <span class="fill" style=${cssProps({ width: `${(100 * done) / total}%` })}></span>
+        </div>
+        <span class="progress-text">${text}</span>
+      </div>
+    `;
+  }
+
   private renderNote(note: NoteEntry) {
     const time = new Date(note.at).toLocaleTimeString();
     const text =
@@ -177,6 +212,7 @@ export class RcSandboxLog extends LitElement {
               ${status === 'loading' && this.entries.length === 0
                 ? html`<p class="notice muted">Reading the log…</p>`
                 : nothing}
+              ${this.entries.length ? this.renderProgress(view) : nothing}
               <ol class="steps" part="steps" aria-label="Steps">
                 ${view.steps.map((step) => this.renderStep(step))}
               </ol>
@@ -184,7 +220,9 @@ export class RcSandboxLog extends LitElement {
                 (error) => html`
                   <div class="alert error" part="error">
                     <span class="error-message">${error.message}</span>
-                    ${error.hint ? html`<span class="error-hint">${error.hint}</span>` : nothing}
+                    <span class="error-hint">
+                      ${error.hint ?? 'Open the failed step above for its output, then create a new runtime to try again.'}
+                    </span>
                   </div>
                 `,
               )}

@@ -3,6 +3,8 @@ import { html } from 'lit';
 import type { Thread } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { threads } from '../../fixtures/threads.js';
+import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
+import { signedInConfig } from '../../fixtures/runtimes.js';
 import './define.js';
 
 interface Args {
@@ -39,4 +41,31 @@ export const Loading: Story = {
       <rc-thread-list runtime-id="rt_ready" .client=${new FakeBff({ latencyMs: Number.POSITIVE_INFINITY }).client()}></rc-thread-list>
     </div>
   `,
+};
+
+export const ThreadsDark: Story = { ...dark };
+
+export const ThreadsPhone: Story = { ...phone };
+
+/** Renaming the open thread (F2, a double click or Rename). */
+export const Renaming: Story = {
+  play: async ({ canvasElement }) => {
+    const list = canvasElement.querySelector('rc-thread-list');
+    await list?.updateComplete;
+    list?.shadowRoot?.querySelector<HTMLButtonElement>('.rename-button')?.click();
+  },
+};
+
+export const RenamingDarkPhone: Story = { ...darkPhone, play: Renaming.play };
+
+/** The BFF refused to list the threads. */
+export const Failed: Story = {
+  render: () => {
+    const bff = new FakeBff({ state: { config: { ...signedInConfig, user: null } } });
+    return html`
+      <div style="width: 18rem; height: 24rem">
+        <rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>
+      </div>
+    `;
+  },
 };

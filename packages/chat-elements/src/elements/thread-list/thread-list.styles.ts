@@ -16,9 +16,10 @@ export const threadListStyles = css`
 
   .header {
     display: flex;
+    flex-wrap: wrap;
     align-items: center;
     justify-content: space-between;
-    gap: 0.5rem;
+    gap: 0.35rem;
   }
   .heading {
     margin: 0;
@@ -28,9 +29,36 @@ export const threadListStyles = css`
     text-transform: uppercase;
     color: var(--_muted);
   }
-  .new-button {
+  .heading {
+    flex: 1;
+  }
+  .new-button,
+  .rename-button {
     min-height: 2rem;
-    padding-block: 0.2rem;
+    padding: 0.2rem 0.6rem;
+    font-size: 0.9em;
+  }
+  .rename-form {
+    display: flex;
+    flex-direction: column;
+    gap: 0.4rem;
+    padding: 0.5rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface-raised);
+  }
+  .rename-form input {
+    min-height: 2.25rem;
+    padding: 0.3rem 0.5rem;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) - 2px);
+    background: var(--_bg);
+    color: var(--_text);
+    font: inherit;
+  }
+  .rename-actions {
+    display: flex;
+    gap: 0.4rem;
   }
 
   .listbox {

@@ -11,6 +11,7 @@ import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-
 import { threadContext, type ThreadContextValue } from '../../context/thread-context.js';
 import { TopicController } from '../../controllers/topic-controller.js';
 import { RcThreadCreateEvent } from '../../events/thread-create-event.js';
+import { RcThreadRenameEvent } from '../../events/thread-rename-event.js';
 import { RcThreadSelectEvent } from '../../events/thread-select-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { formatDateTime, formatRelativeTime } from '../../util/format.js';
@@ -19,19 +20,24 @@ import { threadListStyles } from './thread-list.styles.js';
 let nextId = 0;
 
 /**
- * @summary A runtime's threads, newest first, with a New thread button.
+ * @summary A runtime's threads, newest first, with New thread and Rename.
  *
- * A listbox: arrow keys, Home and End move through the threads, Enter or Space opens one. With a
- * `client` and a `runtime-id` it lists the threads live and creates new ones itself; or set
- * `threads` and handle the events.
+ * A listbox: arrow keys, Home and End move through the threads, Enter or Space opens one, F2 (or
+ * a double click, or the Rename button) renames the one under the cursor. Each thread is titled
+ * from its first message until renamed. With a `client` and a `runtime-id` it lists the threads
+ * live and creates and renames them itself; or set `threads` and handle the events.
  *
  * @fires rc-thread-select - {@link RcThreadSelectEvent} `{ thread }` when the user opens a thread,
  *   and after a thread they asked for was created.
  * @fires rc-thread-create - {@link RcThreadCreateEvent} `{ runtimeId }` (cancelable) when the
  *   user presses New thread; cancel it to create the thread yourself.
+ * @fires rc-thread-rename - {@link RcThreadRenameEvent} `{ thread, title }` (cancelable) when the
+ *   user renames a thread; cancel it to rename the thread yourself.
  *
  * @csspart base - The wrapper.
  * @csspart new-button - The New thread button.
+ * @csspart rename-button - The Rename button.
+ * @csspart rename-form - The form that renames a thread.
  * @csspart listbox - The list of threads.
  * @csspart option - One thread.
  *
@@ -61,6 +67,10 @@ export class RcThreadList extends LitElement {
   @state() private _creating = false;
   @state() private _loaded = false;
   @state() private _error = '';
+  /** The thread being renamed, and the title typed so far. */
+  @state() private _renaming: Thread | null = null;
+  @state() private _renameText = '';
+  @state() private _renameBusy = false;
 
   @consume({ context: runtimeContext, subscribe: true })
   @state()
@@ -152,6 +162,11 @@ export class RcThreadList extends LitElement {
         if (thread) this.open(thread);
         break;
       }
+      case 'F2': {
+        const thread = list[this._active];
+        if (thread) this.startRename(thread);
+        break;
+      }
       default:
         return;
     }
@@ -175,6 +190,67 @@ export class RcThreadList extends LitElement {
     } finally {
       this._creating = false;
     }
+  }
+
+  private startRename(thread: Thread): void {
+    this._renaming = thread;
+    this._renameText = thread.title;
+    this._error = '';
+    void this.updateComplete.then(() => {
+      const input = this.renderRoot.querySelector<HTMLInputElement>('.rename-form input');
+      input?.focus();
+      input?.select();
+    });
+  }
+
+  private endRename(): void {
+    this._renaming = null;
+    this._renameBusy = false;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.listbox')?.focus());
+  }
+
+  private async rename(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const thread = this._renaming;
+    const title = this._renameText.trim().slice(0, 200);
+    if (!thread || this._renameBusy) return;
+    if (!title || title === thread.title) return this.endRename();
+    if (!this.dispatchEvent(new RcThreadRenameEvent({ thread, title })) || !this.client) {
+      this.threads = upsert(this.threads, { ...thread, title });
+      return this.endRename();
+    }
+    this._renameBusy = true;
+    try {
+      this.threads = upsert(this.threads, await this.client.renameThread(thread.id, title));
+      this.endRename();
+    } catch (error) {
+      this._renameBusy = false;
+      this._error = `Could not rename the thread: ${describeError(error)}`;
+    }
+  }
+
+  /** Moves focus to the thread list (or to New thread when there is none). */
+  override focus(options?: FocusOptions): void {
+    this.renderRoot.querySelector<HTMLElement>('.listbox, .new-button')?.focus(options);
+  }
+
+  private renderRename(thread: Thread) {
+    return html`
+      <form class="rename-form" part="rename-form" @submit=${this.rename} @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.endRename()}>
+        <label class="visually-hidden" for="${this.uid}-rename">New title for “${thread.title}”</label>
+        <input
+          id="${this.uid}-rename"
+          maxlength="200"
+          .value=${this._renameText}
+          @input=${(e: InputEvent) => (this._renameText = (e.target as HTMLInputElement).value)}
+          ?disabled=${this._renameBusy}
+        />
+        <div class="rename-actions">
+          <button class="button primary" type="submit" aria-disabled=${this._renameBusy ? 'true' : 'false'}>Save</button>
+          <button class="button quiet" type="button" @click=${this.endRename}>Cancel</button>
+        </div>
+      </form>
+    `;
   }
 
   private renderList() {
@@ -208,6 +284,7 @@ export class RcThreadList extends LitElement {
                 this._active = index;
                 this.open(thread);
               }}
+              @dblclick=${() => this.startRename(thread)}
             >
               <span class="title">${thread.title}</span>
               <time class="time" datetime=${thread.updatedAt} title=${formatDateTime(thread.updatedAt)}>
@@ -226,6 +303,20 @@ export class RcThreadList extends LitElement {
         <div class="header">
           <h2 class="heading" id="${this.uid}-heading">Threads</h2>
           <button
+            class="button quiet rename-button"
+            part="rename-button"
+            type="button"
+            title="Rename the thread (F2)"
+            ?disabled=${!this.sortedThreads.length}
+            @click=${() => {
+              const list = this.sortedThreads;
+              const thread = list.find((t) => t.id === this.value) ?? list[this._active];
+              if (thread) this.startRename(thread);
+            }}
+          >
+            Rename
+          </button>
+          <button
             class="button new-button"
             part="new-button"
             type="button"
@@ -234,10 +325,11 @@ export class RcThreadList extends LitElement {
             @click=${this.create}
           >
             ${this._creating ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span aria-hidden="true">+</span>`}
-            New thread
+            New<span class="visually-hidden"> thread</span>
           </button>
         </div>
-        ${this._error ? html`<p class="alert" role="alert">${this._error}</p>` : nothing} ${this.renderList()}
+        ${this._error ? html`<p class="alert" role="alert">${this._error}</p>` : nothing}
+        ${this._renaming ? this.renderRename(this._renaming) : nothing} ${this.renderList()}
       </div>
     `;
   }

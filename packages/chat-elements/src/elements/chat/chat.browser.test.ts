@@ -1,0 +1,283 @@
+import { html } from 'lit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import type { ThreadEvent } from '@remote-chat/protocol';
+import type { RcAgentStopEvent } from '../../events/agent-stop-event.js';
+import type { RcMessageSendEvent } from '../../events/message-send-event.js';
+import { FakeBff } from '../../fixtures/fake-bff.js';
+import { cleanUp, deepQueryAll, fixture, part, recordEvents, settle, visibleText, waitFor } from '../../fixtures/harness.js';
+import { readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
+import { conversation, conversationFailed, conversationRunning, threadEvents } from '../../fixtures/thread-events.js';
+import { threads } from '../../fixtures/threads.js';
+import { longThread } from '../../fixtures/long-thread.js';
+import { keep } from '../../util/storage.js';
+import type { RcChat } from './chat.js';
+import './define.js';
+
+afterEach(cleanUp);
+
+const q = <T extends Element = HTMLElement>(chat: RcChat, selector: string) => chat.shadowRoot!.querySelector<T>(selector);
+const qa = <T extends Element = HTMLElement>(chat: RcChat, selector: string) => [...chat.shadowRoot!.querySelectorAll<T>(selector)];
+
+function mount(events: ThreadEvent[], extra: Partial<RcChat> = {}) {
+  return fixture<RcChat>(html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .events=${events} .agents=${extra.agents ?? []}></rc-chat>`);
+}
+
+describe('<rc-chat> shows a conversation', () => {
+  it('shows the user message, the command card with its exit code and duration, the diff and the agent answer', async () => {
+    const chat = await mount(conversation);
+    const text = visibleText(chat);
+    expect(text).toContain('ls -la');
+    expect(text).toContain('Exit 0');
+    expect(text).toContain('38 ms');
+    const answer = q(chat, '.message.agent .markdown')!;
+    expect(answer.querySelector('strong')?.textContent).toBe('two typos');
+    expect(answer.querySelector('a')?.getAttribute('href')).toBe('https://example.com/docs');
+    expect(answer.querySelector('a')?.getAttribute('target')).toBe('_blank');
+    // The newest card (the README edit) is open; the diff marks lines and hides the file headers.
+    const diff = q(chat, '.card.file .diff')!;
+    expect(diff.querySelectorAll('.line.add')).toHaveLength(2);
+    expect(diff.querySelectorAll('.line.del')).toHaveLength(2);
+    expect(diff.textContent).not.toContain('+++');
+    expect(diff.textContent).not.toContain('---');
+    expect(q(chat, '.line.add')!.dataset['new']).toBe('3');
+  });
+
+  it('colours terminal output from its ANSI codes and shows no escape characters', async () => {
+    const chat = await mount(conversationRunning);
+    const terminal = q(chat, '.card.running .terminal')!;
+    expect(terminal.textContent).not.toContain('\u001b');
+    const green = terminal.querySelector('.ansi-green-fg');
+    expect(green?.textContent).toBe('✓');
+    expect(getComputedStyle(green!).color).not.toBe(getComputedStyle(terminal).color);
+    expect(terminal.querySelector('.stderr')?.textContent).toContain('ExperimentalWarning');
+  });
+
+  it('folds a command card on click, keeps it folded, and unfolds it again', async () => {
+    const chat = await mount(conversation);
+    const first = q<HTMLDetailsElement>(chat, '.card.tool')!;
+    expect(first.open).toBe(true);
+    first.querySelector('summary')!.click();
+    await settle(chat);
+    expect(first.open).toBe(false);
+    expect(first.querySelector('.terminal')).toBeNull();
+    chat.requestUpdate();
+    await settle(chat);
+    expect(first.open).toBe(false);
+    first.querySelector('summary')!.click();
+    await settle(chat);
+    expect(first.open).toBe(true);
+    expect(first.querySelector('.terminal')?.textContent).toContain('README.md');
+  });
+
+  it('says Running and offers Stop while a command runs, and fires a cancelable rc-agent-stop', async () => {
+    const chat = await mount(conversationRunning);
+    expect(part(chat, 'status').textContent).toContain('Running…');
+    const stops = recordEvents<RcAgentStopEvent>(chat, 'rc-agent-stop');
+    part(chat, 'stop-button').click();
+    expect(stops).toHaveLength(1);
+    expect(stops[0]!.detail.threadId).toBe('th_tests');
+    expect(stops[0]!.cancelable).toBe(true);
+  });
+
+  it('shows a failed command and the agent error', async () => {
+    const chat = await mount(conversationFailed);
+    expect(visibleText(chat)).toContain('Exit 1');
+    expect(q(chat, '.error-item')?.textContent).toContain('lost its connection');
+    expect(part(chat, 'status').textContent).toContain('Stopped with an error');
+  });
+
+  it('explains why the composer is disabled while the runtime starts', async () => {
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_1" .runtime=${startingRuntime}></rc-chat>`);
+    expect(part<HTMLTextAreaElement>(chat, 'textarea').disabled).toBe(true);
+    expect(visibleText(chat)).toContain('The runtime is starting');
+  });
+
+  it('shows how to start in an empty thread, and a note when no thread is open', async () => {
+    const empty = await mount([]);
+    expect(visibleText(empty)).toContain('Start the conversation');
+    const none = await fixture<RcChat>(html`<rc-chat></rc-chat>`);
+    expect(visibleText(none)).toContain('No thread is open');
+  });
+
+  it('copies a code block with its Copy button', async () => {
+    const events = threadEvents('th_tests', [
+      { kind: 'message.agent', messageId: 'm1', agent: 'llm', text: 'Run:\n\n```sh\nnpm test -- --watch\n```\n' },
+    ]);
+    const chat = await mount(events);
+    const copy = q<HTMLButtonElement>(chat, '.code-block button.copy')!;
+    expect(q(chat, '.code-lang')!.textContent).toBe('sh');
+    let copied = '';
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (t: string) => void (copied = t) } });
+    copy.click();
+    await waitFor(() => copy.textContent === 'Copied', { what: 'Copied' });
+    expect(copied).toBe('npm test -- --watch');
+  });
+});
+
+describe('<rc-chat> composer', () => {
+  it('sends on Enter and starts a new line on Shift+Enter, firing rc-message-send with a client id', async () => {
+    const chat = await mount(conversation);
+    const sends = recordEvents<RcMessageSendEvent>(chat, 'rc-message-send');
+    const box = part<HTMLTextAreaElement>(chat, 'textarea');
+    box.focus();
+    await userEvent.keyboard('echo one');
+    await userEvent.keyboard('{Shift>}{Enter}{/Shift}');
+    await userEvent.keyboard('echo two');
+    expect(sends).toHaveLength(0);
+    await userEvent.keyboard('{Enter}');
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.detail).toMatchObject({ threadId: 'th_tests', text: 'echo one\necho two' });
+    expect(sends[0]!.detail.clientId).toMatch(/^[A-Za-z0-9_-]{8,}$/);
+    await settle(chat);
+    expect(box.value).toBe('');
+  });
+
+  it('offers the agents to answer the next message and fires rc-agent-change', async () => {
+    const agents = [
+      { id: 'shell', label: 'Shell', description: '' },
+      { id: 'llm', label: 'Assistant', description: '' },
+    ];
+    const chat = await mount(conversation, { agents });
+    const picker = part<HTMLSelectElement>(chat, 'agent-picker');
+    expect(picker.value).toBe('shell');
+    const changes = recordEvents(chat, 'rc-agent-change');
+    picker.value = 'llm';
+    picker.dispatchEvent(new Event('change'));
+    expect(changes).toHaveLength(1);
+    expect(chat.agent).toBe('llm');
+  });
+
+  it('keeps the draft of each thread across a reload', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
+    const client = bff.client();
+    const first = await fixture<RcChat>(html`<rc-chat thread-id="th_readme" .runtime=${readyRuntime} .client=${client}></rc-chat>`);
+    part<HTMLTextAreaElement>(first, 'textarea').focus();
+    await userEvent.keyboard('half-written command');
+    cleanUp(); // the tab goes away: the draft is written as the element leaves the page
+
+    const again = await fixture<RcChat>(html`<rc-chat thread-id="th_readme" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
+    await waitFor(() => part<HTMLTextAreaElement>(again, 'textarea').value === 'half-written command', { what: 'the draft' });
+    const other = await fixture<RcChat>(html`<rc-chat thread-id="th_deps" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
+    await settle(other);
+    expect(part<HTMLTextAreaElement>(other, 'textarea').value).toBe('');
+  });
+
+  it('queues a message sent while offline and sends it once when the connection returns', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
+    const client = bff.client();
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${client}></rc-chat>`);
+    await waitFor(() => client.connectionStatus === 'open', { what: 'the stream' });
+    bff.goOffline();
+    await waitFor(() => client.connectionStatus === 'reconnecting', { what: 'the drop' });
+
+    part<HTMLTextAreaElement>(chat, 'textarea').focus();
+    await userEvent.keyboard('echo queued{Enter}');
+    await waitFor(() => visibleText(chat).includes('Waiting for the connection'), { what: 'the queued note' });
+    expect(visibleText(chat)).toContain('your message will be sent when the connection returns');
+    expect(bff.messagePosts).toHaveLength(0);
+
+    bff.goOnline();
+    await waitFor(() => q(chat, '.row .message.user')?.textContent?.includes('echo queued'), { timeout: 10_000, what: 'the message in the thread' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stored = bff.state.events['th_first']!.filter((e) => e.kind === 'message.user');
+    expect(stored).toHaveLength(1);
+    expect(new Set(bff.messagePosts).size).toBe(1);
+    expect(qa(chat, '.pending')).toHaveLength(0);
+  });
+
+  it('uploads a pasted screenshot into the workspace and puts its path in the message', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
+    const box = part<HTMLTextAreaElement>(chat, 'textarea');
+    box.focus();
+    await userEvent.keyboard('look at');
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'screenshot.png', { type: 'image/png' }));
+    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    await waitFor(() => box.value.includes('uploads/screenshot.png'), { what: 'the path' });
+    expect(box.value).toBe('look at uploads/screenshot.png');
+    expect(bff.uploads.get('uploads/screenshot.png')?.size).toBe(4);
+  });
+
+  it('says so plainly when the chat server has no upload route', async () => {
+    // A BFF from before uploads: the route is not there.
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5, uploads: false });
+    const client = bff.client();
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${client}></rc-chat>`);
+    const data = new DataTransfer();
+    data.items.add(new File(['x'], 'note.txt', { type: 'text/plain' }));
+    part(chat, 'base').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    await waitFor(() => visibleText(chat).includes('does not take files'), { what: 'the explanation' });
+  });
+
+  it('refuses a dropped file over the size limit, saying why', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" max-upload-bytes="1024" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(4096)], 'big.bin'));
+    part(chat, 'base').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    await waitFor(() => visibleText(chat).includes('over the 1.0 KB limit'), { what: 'the refusal' });
+    expect(bff.uploads.size).toBe(0);
+  });
+});
+
+describe('<rc-chat> follows a thread live', () => {
+  it('streams agent text in place, announces the finished message, and keeps to the bottom', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: conversation } }, latencyMs: 5 });
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`, { width: '700px', height: '420px' });
+    await waitFor(() => q(chat, '.message.agent'), { what: 'the history' });
+    await waitFor(() => (chat as unknown as { feed: { status: string } }).feed.status === 'live', { what: 'live' });
+    bff.publishEvent('th_tests', { kind: 'message.delta', messageId: 'm-2', text: 'Working on **it' });
+    await waitFor(() => qa(chat, '.message.agent').length === 2, { what: 'the streamed message' });
+    const streamed = qa(chat, '.message.agent')[1]!;
+    const root = streamed.querySelector('.markdown')!;
+    bff.publishEvent('th_tests', { kind: 'message.delta', messageId: 'm-2', text: '** now.' });
+    await waitFor(() => root.querySelector('strong')?.textContent === 'it', { what: 'the bold text' });
+    // The same DOM grew: nothing was torn down and rebuilt.
+    expect(qa(chat, '.message.agent')[1]!.querySelector('.markdown')).toBe(root);
+    bff.publishEvent('th_tests', { kind: 'message.agent', messageId: 'm-2', agent: 'llm', text: 'Working on **it** now.' });
+    await waitFor(() => chat.shadowRoot!.querySelector('[role="status"][aria-live="polite"]')?.textContent?.includes('Agent: Working on'), {
+      what: 'the announcement',
+    });
+    const scroller = part(chat, 'transcript');
+    expect(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(48);
+  });
+
+  it('stops following when the user scrolls up and offers Jump to latest', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: longThread('th_tests', 300) } }, latencyMs: 5 });
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`, { width: '700px', height: '420px' });
+    await waitFor(() => (chat as unknown as { feed: { status: string } }).feed.status === 'live', { what: 'live' });
+    await settle(chat);
+    const scroller = part(chat, 'transcript');
+    scroller.scrollTop = 200;
+    scroller.dispatchEvent(new Event('scroll'));
+    await settle(chat);
+    const top = scroller.scrollTop;
+    bff.publishEvent('th_tests', { kind: 'message.agent', messageId: 'late', agent: 'llm', text: 'A late answer.' });
+    const jump = await waitFor(() => chat.shadowRoot!.querySelector<HTMLButtonElement>('[part="jump-button"].unseen'), { what: 'New messages' });
+    expect(Math.abs(scroller.scrollTop - top)).toBeLessThan(2);
+    jump.click();
+    await settle(chat);
+    await settle(chat);
+    expect(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(48);
+    expect(visibleText(chat)).toContain('A late answer.');
+  });
+
+  it('keeps a 10,000-event thread to a few hundred DOM nodes', async () => {
+    const chat = await mount(longThread('th_tests', 10_000));
+    await settle(chat);
+    const nodes = deepQueryAll(chat, '*').length;
+    expect(nodes).toBeLessThan(400);
+    expect(visibleText(chat)).toContain('step 10000');
+  });
+});
+
+// A draft saved by an earlier page of the same origin is read back.
+describe('<rc-chat> storage', () => {
+  it('reads a draft written before the element existed', async () => {
+    await keep('draft:local:th_saved', 'from before');
+    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_saved" .runtime=${readyRuntime}></rc-chat>`);
+    await waitFor(() => part<HTMLTextAreaElement>(chat, 'textarea').value === 'from before', { what: 'the draft' });
+  });
+});

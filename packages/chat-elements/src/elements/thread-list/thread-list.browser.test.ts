@@ -1,0 +1,99 @@
+import { html } from 'lit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import type { RcThreadCreateEvent } from '../../events/thread-create-event.js';
+import type { RcThreadRenameEvent } from '../../events/thread-rename-event.js';
+import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
+import { FakeBff } from '../../fixtures/fake-bff.js';
+import { cleanUp, fixture, part, recordEvents, settle, visibleText, waitFor } from '../../fixtures/harness.js';
+import { readyRuntime } from '../../fixtures/runtimes.js';
+import { threads } from '../../fixtures/threads.js';
+import type { RcThreadList } from './thread-list.js';
+import './define.js';
+
+afterEach(cleanUp);
+
+const mount = (value = threads[0]!.id) =>
+  fixture<RcThreadList>(html`<rc-thread-list runtime-id="rt_ready" .threads=${threads} .value=${value}></rc-thread-list>`, {
+    width: '300px',
+    height: '400px',
+  });
+
+const titles = (list: RcThreadList) => [...list.shadowRoot!.querySelectorAll('.option .title')].map((t) => t.textContent);
+
+describe('<rc-thread-list>', () => {
+  it('lists the threads newest first and marks the open one', async () => {
+    const list = await mount(threads[1]!.id);
+    expect(titles(list)).toEqual(['Run the test suite', 'Fix the README typos', 'Which dependencies are outdated?', 'New thread']);
+    const selected = list.shadowRoot!.querySelector('[aria-selected="true"] .title');
+    expect(selected?.textContent).toBe('Fix the README typos');
+    expect(visibleText(list)).toMatch(/minutes? ago|hours? ago/);
+  });
+
+  it('moves with the arrow keys, Home and End, and opens a thread with Enter', async () => {
+    const list = await mount();
+    const selects = recordEvents<RcThreadSelectEvent>(list, 'rc-thread-select');
+    const listbox = part(list, 'listbox');
+    listbox.focus();
+    await userEvent.keyboard('{ArrowDown}{ArrowDown}');
+    await settle(list);
+    expect(listbox.getAttribute('aria-activedescendant')).toMatch(/option-2$/);
+    await userEvent.keyboard('{End}');
+    await userEvent.keyboard('{Home}{ArrowDown}{Enter}');
+    expect(selects).toHaveLength(1);
+    expect(selects[0]!.detail.thread.id).toBe('th_readme');
+    expect(list.value).toBe('th_readme');
+  });
+
+  it('renames a thread with F2, firing a cancelable rc-thread-rename', async () => {
+    const list = await mount();
+    const renames = recordEvents<RcThreadRenameEvent>(list, 'rc-thread-rename');
+    part(list, 'listbox').focus();
+    await userEvent.keyboard('{F2}');
+    await settle(list);
+    const input = part(list, 'rename-form').querySelector('input')!;
+    expect(list.shadowRoot!.activeElement).toBe(input);
+    expect(input.value).toBe('Run the test suite');
+    await userEvent.keyboard('{Control>}a{/Control}Flaky sync test{Enter}');
+    await settle(list);
+    expect(renames).toHaveLength(1);
+    expect(renames[0]!.detail).toMatchObject({ title: 'Flaky sync test' });
+    expect(renames[0]!.cancelable).toBe(true);
+    expect(titles(list)[0]).toBe('Flaky sync test');
+  });
+
+  it('leaves the title alone when renaming is cancelled with Escape', async () => {
+    const list = await mount();
+    part(list, 'rename-button').click();
+    await settle(list);
+    part(list, 'rename-form').querySelector('input')!.focus();
+    await userEvent.keyboard('something else{Escape}');
+    await settle(list);
+    expect(list.shadowRoot!.querySelector('[part="rename-form"]')).toBeNull();
+    expect(titles(list)[0]).toBe('Run the test suite');
+  });
+
+  it('creates, lists live and renames through a client', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
+    const list = await fixture<RcThreadList>(html`<rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>`);
+    await waitFor(() => titles(list).length === 4, { what: 'the threads' });
+    const creates = recordEvents<RcThreadCreateEvent>(list, 'rc-thread-create');
+    const selects = recordEvents<RcThreadSelectEvent>(list, 'rc-thread-select');
+    part(list, 'new-button').click();
+    await waitFor(() => selects.length === 1, { what: 'the new thread' });
+    expect(creates[0]!.detail.runtimeId).toBe('rt_ready');
+    expect(titles(list)[0]).toBe('New thread');
+    // Another tab titles it from its first message: the list follows.
+    const created = selects[0]!.detail.thread;
+    bff.publishEvent(created.id, { kind: 'message.user', clientId: 'x1234567890', text: 'ls', agent: 'shell' });
+    (bff as unknown as { saveThread(t: object): void }).saveThread({ ...created, title: 'ls' });
+    await waitFor(() => titles(list)[0] === 'ls', { what: 'the live title' });
+  });
+
+  it('says what to do when there is no runtime, no thread, or an error', async () => {
+    const none = await fixture<RcThreadList>(html`<rc-thread-list></rc-thread-list>`);
+    expect(visibleText(none)).toContain('Pick a runtime');
+    const empty = await fixture<RcThreadList>(html`<rc-thread-list runtime-id="rt_ready"></rc-thread-list>`);
+    expect(visibleText(empty)).toContain('No threads yet');
+  });
+});

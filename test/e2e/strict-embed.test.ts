@@ -1,0 +1,157 @@
+// `remote-chat.js` as a third-party script: one file, under 50 KB gzip, that runs under a strict
+// Content-Security-Policy (no inline script or style of any kind, no eval), defines its elements
+// without clobbering the page's own, and leaks no CSS into the page.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { newPage } from '../support/browser.js';
+
+const bundlePath = fileURLToPath(new URL('../../packages/chat-elements/dist/remote-chat.js', import.meta.url));
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Strict host</title>
+    <link rel="stylesheet" href="/site.css" />
+    <script src="/before.js"></script>
+    <script type="module" src="/remote-chat.js"></script>
+    <script type="module" src="/page.js"></script>
+  </head>
+  <body>
+    <h1>A page with a strict policy</h1>
+    <rc-sandbox-log>the page's own element</rc-sandbox-log>
+    <div class="frame"><rc-chat thread-id="th_1"></rc-chat></div>
+  </body>
+</html>`;
+
+// Runs before the bundle: the page already has its own <rc-sandbox-log>, and records violations.
+const BEFORE = `
+window.keysBefore = Object.keys(window);
+window.violations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));
+customElements.define('rc-sandbox-log', class extends HTMLElement { get mine() { return true; } });
+`;
+
+const at = '2025-11-20T09:00:00.000Z';
+const PAGE_JS = `
+const events = ${JSON.stringify([
+  { kind: 'message.user', clientId: 'c1234567890', text: 'show me', agent: 'shell' },
+  { kind: 'tool.call', callId: 'c1', tool: 'terminal', title: 'npm test' },
+  { kind: 'tool.output', callId: 'c1', stream: 'stdout', data: '\u001b[32m✓\u001b[39m all \u001b[38;5;208mgood\u001b[0m\n' },
+  { kind: 'tool.result', callId: 'c1', ok: true, exitCode: 0, durationMs: 12 },
+  { kind: 'file.write', path: 'a.txt', diff: '--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-old\n+new\n', created: false, bytes: 4 },
+  { kind: 'message.agent', messageId: 'm1', agent: 'llm', text: 'Done. **Bold**, a [link](https://example.com) and\n\n```js\nconsole.log(1)\n```\n' },
+].map((body, i) => ({ threadId: 'th_1', seq: i + 1, at, ...body })))};
+const chat = document.querySelector('rc-chat');
+chat.runtime = { status: 'ready', agent: 'shell' };
+chat.events = events;
+await chat.updateComplete;
+window.rendered = true;
+`;
+
+function serve(files: Record<string, [type: string, body: string | Buffer]>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const file = files[req.url ?? ''];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[0], 'content-security-policy': CSP, 'cache-control': 'no-store' });
+    res.end(file[1]);
+  });
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe('remote-chat.js on another site', () => {
+  it('is one file under 50 KB gzip', () => {
+    const bundle = readFileSync(bundlePath);
+    const gzip = gzipSync(bundle, { level: 9 }).length;
+    console.info(`[measure] remote-chat.js: ${(bundle.length / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzip`);
+    expect(gzip).toBeLessThan(50 * 1024);
+    // Self-contained: no import of another file.
+    expect(bundle.toString()).not.toMatch(/\bimport\s*\(|from\s*["']\.{0,2}\//);
+  });
+
+  it('renders under a CSP without unsafe-inline or unsafe-eval and keeps the page’s own elements and styles', async () => {
+    const server = await serve({
+      '/': ['text/html', PAGE],
+      '/site.css': ['text/css', 'body { font-family: Georgia, serif; color: rgb(10, 20, 30) } .frame { height: 480px; width: 720px }'],
+      '/before.js': ['text/javascript', BEFORE],
+      '/remote-chat.js': ['text/javascript', readFileSync(bundlePath)],
+      '/page.js': ['text/javascript', PAGE_JS],
+      '/favicon.ico': ['image/x-icon', ''],
+    });
+    const { page, errors } = await newPage({ viewport: { width: 1000, height: 700 } });
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const conversation = page.getByRole('log', { name: 'Conversation' });
+    await conversation.getByText('Exit 0').waitFor();
+    expect(await conversation.locator('strong').innerText()).toBe('Bold');
+    expect(await conversation.locator('.ansi-green-fg').innerText()).toBe('✓');
+    expect(await conversation.locator('.line.add').innerText()).toContain('new');
+
+    const state = await page.evaluate(() => ({
+      violations: (window as unknown as { violations: string[] }).violations,
+      ownElementKept: (document.querySelector('rc-sandbox-log') as unknown as { mine?: boolean }).mine === true,
+      defined: ['remote-chat', 'rc-chat', 'rc-thread-list', 'rc-runtime-picker', 'rc-repo-selector'].every((n) => customElements.get(n)),
+      bodyFont: getComputedStyle(document.body).fontFamily,
+      bodyColor: getComputedStyle(document.body).color,
+      pageSheets: document.styleSheets.length,
+      adopted: document.adoptedStyleSheets.length,
+      globals: Object.keys(window).filter((k) => !(window as unknown as { keysBefore: string[] }).keysBefore.includes(k)),
+    }));
+    expect(state).toEqual({
+      violations: [],
+      ownElementKept: true,
+      defined: true,
+      bodyFont: 'Georgia, serif',
+      bodyColor: 'rgb(10, 20, 30)',
+      pageSheets: 1,
+      adopted: 0,
+      globals: expect.any(Array),
+    });
+    // Lit's version markers and decorator metadata are the only globals the bundle adds (the rest are this page's).
+    expect(state.globals.filter((k) => !['keysBefore', 'violations', 'rendered'].includes(k)).sort()).toEqual(['litElementVersions', 'litHtmlVersions', 'litPropertyMetadata', 'reactiveElementVersions']);
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps a half-typed message across a reload of the page', async () => {
+    const server = await serve({
+      '/': ['text/html', PAGE],
+      '/site.css': ['text/css', '.frame { height: 480px; width: 720px }'],
+      '/before.js': ['text/javascript', BEFORE],
+      '/remote-chat.js': ['text/javascript', readFileSync(bundlePath)],
+      '/page.js': ['text/javascript', PAGE_JS],
+      '/favicon.ico': ['image/x-icon', ''],
+    });
+    const { page, errors } = await newPage({ viewport: { width: 1000, height: 700 } });
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.fill('npm run deploy -- --dry');
+    // The draft is written a moment after typing stops.
+    await page.waitForTimeout(600);
+    await page.reload();
+    await expect.poll(() => composer.inputValue(), { timeout: 5000 }).toBe('npm run deploy -- --dry');
+    await composer.press('Enter');
+    // Sending deletes the draft; IndexedDB commits that a moment later.
+    await page.waitForTimeout(300);
+    await page.reload();
+    await page.getByRole('log', { name: 'Conversation' }).getByText('Exit 0').waitFor();
+    expect(await composer.inputValue()).toBe('');
+    expect(errors).toEqual([]);
+  });
+});
