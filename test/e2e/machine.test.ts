@@ -84,7 +84,7 @@ describe('your own machine', () => {
     writeFileSync(config, JSON.stringify({ url: bff.url, folders: [alpha] }));
     const connect = startConnect([], { HOME: home, REMOTE_CHAT_TOKEN: token });
 
-    const [first] = await until(machines, (list) => list.some((r) => r.status === 'ready'));
+    const [first] = await until(machines, (list) => list.some((r) => r.status === 'ready' && r.project === 'alpha'));
     expect(first).toMatchObject({
       kind: 'machine',
       project: 'alpha',

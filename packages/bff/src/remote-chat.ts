@@ -93,7 +93,12 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   const logger = options.logger ?? createLogger();
   const store =
     options.store ??
-    (await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, sqliteSynchronous: options.sqliteSynchronous }));
+    (await openStore({
+      databaseUrl: options.databaseUrl,
+      dataDir: options.dataDir,
+      sqliteSynchronous: options.sqliteSynchronous,
+      onIdleError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
+    }));
   const secret = ServerSecret.load(options.dataDir);
   const hub = new Hub<ThreadEvent | LogEntry>((topic, after, limit) => {
     const colon = topic.indexOf(':');
