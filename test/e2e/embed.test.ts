@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { spawnBff, type BffProcess } from '../support/bff-process.js';
 import { signIn } from '../support/bff.js';
-import { newPage } from '../support/browser.js';
+import { composerReady, newPage } from '../support/browser.js';
 import { freePort, hostChatToken, spawnHostSite, type HostSite } from '../support/host-site.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -100,27 +100,6 @@ async function signInToHost(page: Page, name: string): Promise<void> {
   await page.getByText(`Signed in as ${name}`).waitFor();
 }
 
-/** Waits until the composer is enabled, wherever it is in the shadow roots. */
-async function composerReady(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const find = (root: Document | ShadowRoot): HTMLTextAreaElement | null => {
-        for (const el of root.querySelectorAll('*')) {
-          if (el instanceof HTMLTextAreaElement) return el;
-          if (el.shadowRoot) {
-            const found = find(el.shadowRoot);
-            if (found) return found;
-          }
-        }
-        return null;
-      };
-      const textarea = find(document);
-      return textarea !== null && !textarea.disabled;
-    },
-    undefined,
-    { timeout: TIMEOUT },
-  );
-}
 
 /** The chat's API as the host site's user, with the client token its backend hands out. */
 async function asHostUser(embedding: Embedding, userId: string) {

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { spawnBff } from '../support/bff-process.js';
-import { newPage } from '../support/browser.js';
+import { composerReady, newPage } from '../support/browser.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const TIMEOUT = 20_000;
@@ -43,24 +43,7 @@ describe('the portal in Chromium', () => {
       expect(await log.locator(`[data-step="${step}"][data-state="${state}"]`).count()).toBe(1);
     }
     const composer = page.getByRole('textbox', { name: 'Message' });
-    await page.waitForFunction(
-      () => {
-        const find = (root: Document | ShadowRoot): HTMLTextAreaElement | null => {
-          for (const el of root.querySelectorAll('*')) {
-            if (el instanceof HTMLTextAreaElement) return el;
-            if (el.shadowRoot) {
-              const found = find(el.shadowRoot);
-              if (found) return found;
-            }
-          }
-          return null;
-        };
-        const textarea = find(document);
-        return textarea !== null && !textarea.disabled;
-      },
-      undefined,
-      { timeout: TIMEOUT },
-    );
+    await composerReady(page);
 
     await run(page, 'echo hello && sleep 1 && echo world');
     const command = page.getByRole('region', { name: 'Command: echo hello && sleep 1 && echo world' });

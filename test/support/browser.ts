@@ -27,3 +27,25 @@ export async function newPage(options: Parameters<Browser['newContext']>[0] = {}
   });
   return { page, errors };
 }
+
+/** Waits until the composer is enabled, wherever it is in the shadow roots. */
+export async function composerReady(page: Page, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const find = (root: Document | ShadowRoot): HTMLTextAreaElement | null => {
+        for (const el of root.querySelectorAll('*')) {
+          if (el instanceof HTMLTextAreaElement) return el;
+          if (el.shadowRoot) {
+            const found = find(el.shadowRoot);
+            if (found) return found;
+          }
+        }
+        return null;
+      };
+      const textarea = find(document);
+      return textarea !== null && !textarea.disabled;
+    },
+    undefined,
+    { timeout },
+  );
+}
