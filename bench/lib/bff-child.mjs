@@ -10,6 +10,7 @@ const server = await startServer({
   host: '127.0.0.1',
   dataDir: config.dataDir,
   ...(config.databaseUrl && { databaseUrl: config.databaseUrl }),
+  ...(config.sqliteSynchronous && { sqliteSynchronous: config.sqliteSynchronous }),
   logger: createLogger(config.logLevel ?? 'silent'),
 });
 const { store } = server.chat;

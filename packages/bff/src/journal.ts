@@ -49,7 +49,12 @@ export class Journal {
       if (!batch) {
         batch = { thread, items: [] };
         this.pending.set(thread.id, batch);
-        void this.queue.run(topics.thread(thread.id), () => this.commit(thread.id));
+        // Commit after the frames that arrived in this turn of the event loop have joined the
+        // batch: a synchronous store (SQLite) would otherwise commit each event on its own.
+        void this.queue.run(topics.thread(thread.id), async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          await this.commit(thread.id);
+        });
       }
       batch.items.push({ body, ...(receipt && { receipt }), resolve, reject });
     });

@@ -12,6 +12,7 @@ import {
   type ThreadEvent,
   type User,
 } from '@remote-chat/protocol';
+import { AppendBatch } from './append-batch.js';
 import { migrationProvider } from './migrations.js';
 import type { ApiTokensTable, Database, RuntimesTable, ThreadsTable } from './schema.js';
 import type {
@@ -28,8 +29,8 @@ import type {
 } from './store.js';
 
 /** Postgres returns bigint columns as strings; SQLite as numbers. */
-const num = (value: number | string | bigint): number => Number(value);
-const now = () => new Date().toISOString();
+export const num = (value: number | string | bigint): number => Number(value);
+export const now = (): string => new Date().toISOString();
 /** Rows per INSERT, well under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 200;
 const newUserId = () => `u_${randomBytes(12).toString('base64url')}`;
@@ -100,7 +101,7 @@ function toThread(row: Selectable<ThreadsTable>): ThreadRecord {
   };
 }
 
-function toEvent(row: { thread_id: string; seq: number | string; body: string; created_at: string }): ThreadEvent {
+export function toEvent(row: { thread_id: string; seq: number | string; body: string; created_at: string }): ThreadEvent {
   // Bodies were validated by EventBodySchema in the transaction that stored them; reading them
   // back is the hot path of every replay, so they are not validated again.
   const body = JSON.parse(row.body) as EventBody;
@@ -470,59 +471,36 @@ export class KyselyStore implements Store {
   }
 
   async appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]> {
-    const parsed = items.map((item) => EventBodySchema.parse(item.body));
+    const batch = new AppendBatch(threadId, items);
     return this.db.transaction().execute(async (trx) => {
-      const results: Array<AppendResult | null> = [];
-      const fresh: Array<{ index: number; body: EventBody; clientId: string | null }> = [];
-      const seenClientIds = new Map<string, number>();
-      for (const [index, body] of parsed.entries()) {
-        const clientId = body.kind === 'message.user' ? body.clientId : null;
-        if (clientId !== null) {
-          const existing = seenClientIds.has(clientId) ? null : await this.findByClientId(trx, threadId, clientId);
-          if (existing || seenClientIds.has(clientId)) {
-            results.push(existing ? { event: existing, created: false } : null);
-            continue;
-          }
-          seenClientIds.set(clientId, index);
-        }
-        results.push(null);
-        fresh.push({ index, body, clientId });
+      const clientIds = batch.clientIds();
+      const existing =
+        clientIds.length === 0
+          ? []
+          : await trx
+              .selectFrom('events')
+              .select(['thread_id', 'seq', 'body', 'created_at', 'client_id'])
+              .where('thread_id', '=', threadId)
+              .where('client_id', 'in', clientIds)
+              .execute();
+      const fresh = batch.plan(new Map(existing.map((row) => [row.client_id!, toEvent(row)])));
+      if (fresh === 0) return batch.results(0, now());
+      const at = now();
+      const bumped = await trx
+        .updateTable('threads')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', fresh), updated_at: at }))
+        .where('id', '=', threadId)
+        .returning('last_seq')
+        .executeTakeFirst();
+      if (!bumped) throw new Error(`thread ${threadId} does not exist`);
+      const first = num(bumped.last_seq) - fresh + 1;
+      const rows = batch.rows(first, at);
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx.insertInto('events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
       }
-      if (fresh.length > 0) {
-        const at = now();
-        const bumped = await trx
-          .updateTable('threads')
-          .set((eb) => ({ last_seq: eb('last_seq', '+', fresh.length), updated_at: at }))
-          .where('id', '=', threadId)
-          .returning('last_seq')
-          .executeTakeFirst();
-        if (!bumped) throw new Error(`thread ${threadId} does not exist`);
-        const first = num(bumped.last_seq) - fresh.length + 1;
-        const rows = fresh.map((f, i) => ({
-          thread_id: threadId,
-          seq: first + i,
-          kind: f.body.kind,
-          body: JSON.stringify(f.body),
-          client_id: f.clientId,
-          created_at: at,
-        }));
-        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-          await trx.insertInto('events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-        }
-        for (const [i, f] of fresh.entries()) {
-          results[f.index] = { event: { ...f.body, threadId, seq: first + i, at }, created: true };
-        }
-      }
-      // A client id repeated within the batch answers with the event its first use stored.
-      for (const [index, body] of parsed.entries()) {
-        if (results[index] === null && body.kind === 'message.user') {
-          results[index] = { event: results[seenClientIds.get(body.clientId)!]!.event, created: false };
-        }
-      }
-      const receipts = items.flatMap((item) => (item.receipt ? [item.receipt] : []));
-      const latest = receipts.reduce<LinkReceipt | null>((a, b) => (a && a.seq >= b.seq ? a : b), null);
-      if (latest) await this.recordReceipt(trx, latest);
-      return results as AppendResult[];
+      const receipt = batch.latestReceipt();
+      if (receipt) await this.recordReceipt(trx, receipt);
+      return batch.results(first, at);
     });
   }
 
@@ -541,17 +519,5 @@ export class KyselyStore implements Store {
     return rows.map(toEvent);
   }
 
-  private async findByClientId(
-    trx: Transaction<Database>,
-    threadId: string,
-    clientId: string,
-  ): Promise<ThreadEvent | null> {
-    const row = await trx
-      .selectFrom('events')
-      .select(['thread_id', 'seq', 'body', 'created_at'])
-      .where('thread_id', '=', threadId)
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
-    return row ? toEvent(row) : null;
-  }
+
 }

@@ -2,8 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { KyselyStore, migrate } from './kysely-store.js';
+import type { ThreadEvent } from '@remote-chat/protocol';
+import { AppendBatch } from './append-batch.js';
+import { KyselyStore, migrate, now, toEvent } from './kysely-store.js';
 import type { Database } from './schema.js';
+import type { AppendItem, AppendResult } from './store.js';
 
 export interface SqliteStoreOptions {
   /** The database file; `:memory:` for a throwaway store. */
@@ -16,8 +19,80 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
 }
 
+interface StoredRow {
+  thread_id: string;
+  seq: number;
+  body: string;
+  created_at: string;
+}
+
+/**
+ * The SQLite store: Kysely for everything, and prepared statements for the two hot paths, the
+ * append of events and the read of a page of them. better-sqlite3 is synchronous, so an append
+ * runs as one synchronous transaction that nothing can interleave with.
+ */
+export class SqliteStore extends KyselyStore {
+  private readonly statements;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly database: Sqlite.Database,
+  ) {
+    super(db, 'sqlite');
+    this.statements = {
+      byClientId: database.prepare<[string, string], StoredRow>(
+        'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND client_id = ?',
+      ),
+      bump: database.prepare<[number, string, string], { last_seq: number }>(
+        'UPDATE threads SET last_seq = last_seq + ?, updated_at = ? WHERE id = ? RETURNING last_seq',
+      ),
+      insert: database.prepare<[string, number, string, string, string | null, string]>(
+        'INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      receipt: database.prepare<[number, string, number]>(
+        'UPDATE runtimes SET link_received = ? WHERE id = ? AND link_received < ?',
+      ),
+      page: database.prepare<[string, number, number, number], StoredRow>(
+        'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+      ),
+    };
+  }
+
+  override async appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]> {
+    // Kysely's transactions share this connection; while one is open, take its path instead.
+    if (this.database.inTransaction) return super.appendEvents(threadId, items);
+    const batch = new AppendBatch(threadId, items);
+    return this.database.transaction(() => this.append(batch))();
+  }
+
+  override async listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]> {
+    return this.statements.page.all(threadId, after, after + limit, limit).map(toEvent);
+  }
+
+  private append(batch: AppendBatch): AppendResult[] {
+    const { byClientId, bump, insert, receipt } = this.statements;
+    const stored = new Map<string, ThreadEvent>();
+    for (const clientId of batch.clientIds()) {
+      const row = byClientId.get(batch.threadId, clientId);
+      if (row) stored.set(clientId, toEvent(row));
+    }
+    const fresh = batch.plan(stored);
+    const at = now();
+    if (fresh === 0) return batch.results(0, at);
+    const bumped = bump.get(fresh, at, batch.threadId);
+    if (!bumped) throw new Error(`thread ${batch.threadId} does not exist`);
+    const first = bumped.last_seq - fresh + 1;
+    for (const row of batch.rows(first, at)) {
+      insert.run(row.thread_id, row.seq, row.kind, row.body, row.client_id, row.created_at);
+    }
+    const latest = batch.latestReceipt();
+    if (latest) receipt.run(latest.seq, latest.runtimeId, latest.seq);
+    return batch.results(first, at);
+  }
+}
+
 /** Opens (and migrates) the SQLite store: WAL journal, foreign keys on, a busy timeout. */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<KyselyStore> {
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
   const database = new Sqlite(options.file);
   database.pragma('journal_mode = WAL');
@@ -26,5 +101,5 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrate(db);
-  return new KyselyStore(db, 'sqlite');
+  return new SqliteStore(db, database);
 }

@@ -1,0 +1,88 @@
+import { EventBodySchema, type EventBody, type ThreadEvent } from '@remote-chat/protocol';
+import type { AppendItem, AppendResult, LinkReceipt } from './store.js';
+
+/** A row of the events table as a batch writes it. */
+export interface EventRow {
+  thread_id: string;
+  seq: number;
+  kind: string;
+  body: string;
+  client_id: string | null;
+  created_at: string;
+}
+
+/**
+ * The store-independent part of appending a batch of events to a thread: validating the bodies,
+ * working out which user messages repeat a client id (already stored, or earlier in the batch),
+ * numbering the new ones, and answering each item in order. Each store runs it in its own
+ * transaction with its own queries.
+ */
+export class AppendBatch {
+  private readonly bodies: EventBody[];
+  /** Per item: the stored event it repeats, the index of the item it repeats, or 'new'. */
+  private outcome: Array<ThreadEvent | number | 'new'> = [];
+
+  constructor(
+    readonly threadId: string,
+    private readonly items: readonly AppendItem[],
+  ) {
+    this.bodies = items.map((item) => EventBodySchema.parse(item.body));
+  }
+
+  /** The client ids of the batch's user messages, to look up among the stored events. */
+  clientIds(): string[] {
+    return [...new Set(this.bodies.flatMap((b) => (b.kind === 'message.user' ? [b.clientId] : [])))];
+  }
+
+  /** Decides each item given the stored events with those client ids; returns how many are new. */
+  plan(stored: ReadonlyMap<string, ThreadEvent>): number {
+    const firstUse = new Map<string, number>();
+    this.outcome = this.bodies.map((body, index) => {
+      if (body.kind !== 'message.user') return 'new';
+      const existing = stored.get(body.clientId);
+      if (existing) return existing;
+      const earlier = firstUse.get(body.clientId);
+      if (earlier !== undefined) return earlier;
+      firstUse.set(body.clientId, index);
+      return 'new';
+    });
+    return this.outcome.filter((o) => o === 'new').length;
+  }
+
+  /** The rows of the new events, numbered from `first`. */
+  rows(first: number, at: string): EventRow[] {
+    let seq = first;
+    return this.bodies.flatMap((body, index) =>
+      this.outcome[index] === 'new'
+        ? [{
+            thread_id: this.threadId,
+            seq: seq++,
+            kind: body.kind,
+            body: JSON.stringify(body),
+            client_id: body.kind === 'message.user' ? body.clientId : null,
+            created_at: at,
+          }]
+        : [],
+    );
+  }
+
+  /** The newest link receipt among the items, stored with the batch. */
+  latestReceipt(): LinkReceipt | null {
+    let latest: LinkReceipt | null = null;
+    for (const item of this.items) if (item.receipt && (!latest || item.receipt.seq > latest.seq)) latest = item.receipt;
+    return latest;
+  }
+
+  /** One answer per item, in order, once the new events were stored from seq `first`. */
+  results(first: number, at: string): AppendResult[] {
+    let seq = first;
+    const results: AppendResult[] = [];
+    for (const [index, body] of this.bodies.entries()) {
+      const outcome = this.outcome[index]!;
+      if (outcome === 'new') results.push({ event: { ...body, threadId: this.threadId, seq: seq++, at }, created: true });
+      else if (typeof outcome === 'number') results.push({ event: results[outcome]!.event, created: false });
+      else results.push({ event: outcome, created: false });
+    }
+    return results;
+  }
+}
