@@ -11,6 +11,7 @@ const server = await startServer({
   dataDir: config.dataDir,
   ...(config.databaseUrl && { databaseUrl: config.databaseUrl }),
   ...(config.sqliteSynchronous && { sqliteSynchronous: config.sqliteSynchronous }),
+  ...(config.stream && { stream: config.stream }),
   logger: createLogger(config.logLevel ?? 'silent'),
 });
 const { store } = server.chat;
