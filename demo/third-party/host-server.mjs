@@ -99,10 +99,11 @@ export function createHostApp({ chatUrl, apiToken, siteOrigin }) {
     res.redirect(303, '/');
   });
 
-  // The one route the chat needs from a host backend: a client token for the signed-in user,
-  // minted by the BFF for this user and this site's origin, with the API token that never leaves
-  // this server.
-  app.post('/session/chat-token', sameOrigin, async (req, res) => {
+  /**
+   * A route that asks the chat server for something on behalf of the signed-in user, with the API
+   * token that never leaves this server, and answers with what `answer` picks from the reply.
+   */
+  const onBehalfOfUser = (path, requestFor, answer) => async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const user = userOf(req);
     if (!user) {
@@ -110,10 +111,10 @@ export function createHostApp({ chatUrl, apiToken, siteOrigin }) {
       return;
     }
     try {
-      const response = await fetch(`${chatUrl}/api/client-tokens`, {
+      const response = await fetch(`${chatUrl}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: user.id, name: user.name, origin: siteOrigin, ttlSeconds: CHAT_TOKEN_TTL_SECONDS }),
+        body: JSON.stringify(requestFor(user)),
       });
       const body = await response.json().catch(() => undefined);
       if (!response.ok) {
@@ -121,44 +122,41 @@ export function createHostApp({ chatUrl, apiToken, siteOrigin }) {
           response.status === 401
             ? "this site's API token was not accepted (revoked or expired?)"
             : (body?.error?.message ?? `it answered ${response.status}`);
-        console.error(`acme: the chat server refused a client token for ${user.id}: ${reason}`);
+        console.error(`acme: the chat server refused ${path} for ${user.id}: ${reason}`);
         res.status(502).json({ error: { message: `The chat server refused: ${reason}` } });
         return;
       }
-      // `{ token, expiresAt }`: the element refreshes shortly before expiresAt.
-      res.json({ token: body.token, expiresAt: body.expiresAt });
+      res.json(answer(body));
     } catch (error) {
       console.error(`acme: could not reach the chat server: ${error instanceof Error ? error.message : String(error)}`);
       res.status(502).json({ error: { message: 'Could not reach the chat server.' } });
     }
-  });
+  };
+
+  // The one route the chat needs from a host backend: a client token for the signed-in user,
+  // minted by the BFF for this user and this site's origin. The element refreshes it shortly
+  // before `expiresAt`.
+  app.post(
+    '/session/chat-token',
+    sameOrigin,
+    onBehalfOfUser(
+      '/api/client-tokens',
+      (user) => ({ userId: user.id, name: user.name, origin: siteOrigin, ttlSeconds: CHAT_TOKEN_TTL_SECONDS }),
+      (body) => ({ token: body.token, expiresAt: body.expiresAt }),
+    ),
+  );
 
   // For users who want the agent on their own computer: a machine token for them alone, which
   // `remote-chat-runtime connect` uses to register their folders. It opens runtime links only.
-  app.post('/session/machine-token', sameOrigin, async (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    const user = userOf(req);
-    if (!user) {
-      res.status(401).json({ error: { message: 'You are signed out of Acme Notes. Sign in again.' } });
-      return;
-    }
-    try {
-      const response = await fetch(`${chatUrl}/api/machine-tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: user.id, userName: user.name, name: `${user.name}'s computer`, expiresInDays: 90 }),
-      });
-      const body = await response.json().catch(() => undefined);
-      if (!response.ok) {
-        res.status(502).json({ error: { message: `The chat server refused: ${body?.error?.message ?? response.status}` } });
-        return;
-      }
-      res.json({ token: body.token, chatUrl });
-    } catch (error) {
-      console.error(`acme: could not reach the chat server: ${error instanceof Error ? error.message : String(error)}`);
-      res.status(502).json({ error: { message: 'Could not reach the chat server.' } });
-    }
-  });
+  app.post(
+    '/session/machine-token',
+    sameOrigin,
+    onBehalfOfUser(
+      '/api/machine-tokens',
+      (user) => ({ userId: user.id, userName: user.name, name: `${user.name}'s computer`, expiresInDays: 90 }),
+      (body) => ({ token: body.token, chatUrl }),
+    ),
+  );
 
   app.use(express.static(PUBLIC_DIR, { index: false }));
   return app;
