@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Migrator, type Kysely, type Selectable, type Transaction } from 'kysely';
 import {
-  EventBodySchema,
   LogBodySchema,
   type ApiToken,
   type EventBody,
