@@ -198,6 +198,11 @@ export const runtimePickerStyles = css`
       flex-wrap: nowrap;
       gap: 0.35rem;
     }
+    /* The Existing / New switch stays one row; the runtime list takes what is left. */
+    .mode {
+      flex: none;
+      flex-wrap: nowrap;
+    }
     .mode .choice span {
       min-height: 2.1rem;
       padding-inline: 0.5rem;
