@@ -203,6 +203,20 @@ describe('machine tokens for a host site\'s users', () => {
     ).json()) as CreatedApiToken;
     expect((await hello(bff, bobs.token, 'rt_alicelaptop1')).code).toBe(4401);
 
+    // Deleting the runtime tells the machine to stop serving that folder.
+    const told = new Promise<unknown>((resolve) =>
+      linked.socket.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { type: string; seq?: number; message?: { type: string } };
+        if (frame.type === 'data' && frame.message?.type === 'runtime.shutdown') {
+          linked.socket.send(JSON.stringify({ type: 'ack', upTo: frame.seq }));
+          resolve(frame.message);
+        }
+      }),
+    );
+    expect((await call(bff, alice, '/api/runtimes/rt_alicelaptop1', { method: 'DELETE' })).status).toBe(204);
+    expect(await told).toMatchObject({ type: 'runtime.shutdown', reason: expect.stringContaining('deleted') });
+    expect(await list(alice)).toEqual([]);
+
     // The host site revokes it; the machine can no longer connect.
     linked.socket.close();
     const revoke = await fetch(`${bff.url}/api/machine-tokens/${machine.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });

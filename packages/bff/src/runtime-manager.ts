@@ -158,6 +158,9 @@ export class RuntimeManager {
     live?.abort.abort();
     await this.setStatus(record.id, 'stopping', 'Stopping on request.');
     if (live) {
+      // A machine is told to stop serving this folder; otherwise it would dial in and register
+      // the folder again. (A sandbox is destroyed by its provider below.)
+      if (record.kind === 'machine' && live.link === 'open') await this.tellToShutDown(live, 'deleted in the portal');
       await live.dialer?.stop();
       live.session.detach(CLOSE_CODES.goingAway, 'runtime deleted');
       this.live.delete(id);
@@ -171,6 +174,14 @@ export class RuntimeManager {
     await this.options.journal.drain();
     await this.options.store.deleteRuntime(id);
     this.options.hub.notify(topics.runtimes(record.userId), { type: 'runtime-removed', id } satisfies RuntimesMessage);
+  }
+
+  /** Sends `runtime.shutdown` and waits (up to 2 s) for the runtime to acknowledge it. */
+  private async tellToShutDown(live: LiveRuntime, reason: string): Promise<void> {
+    live.session.send({ type: 'runtime.shutdown', reason });
+    for (let waited = 0; live.session.pending > 0 && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Counts as use of the runtime for the idle shutdown (a thread opened, a page looking at it). */
