@@ -359,11 +359,12 @@ export class RuntimeManager {
         mode === 'provision' ? await provider.provision(context) : await provider.restart(context, record.providerState);
       await context.step('ready', async () => {
         await this.connect(live, endpoint);
+        // The idle window starts when the runtime can be used, not when it was asked for.
+        live.lastActivity = Date.now();
+        // Ready in the store before the log says so: whoever sees the step end finds it ready.
+        await this.setStatus(record.id, 'ready');
         return { detail: 'Link open; the agent is listening.' };
       });
-      // The idle window starts when the runtime can be used, not when it was asked for.
-      live.lastActivity = Date.now();
-      await this.setStatus(record.id, 'ready');
     } catch (error) {
       if (live.abort.signal.aborted) return;
       await this.fail(record, message(error), 'Check the step output above, then delete this runtime and create a new one.');
