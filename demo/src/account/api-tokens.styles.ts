@@ -1,29 +1,16 @@
 import { css } from 'lit';
 
-// The portal's colours follow the page's color-scheme (the theme choice sets it on the root),
-// with the same palette as the elements.
+// The elements' design tokens (themeStyles, composed first) give the palette; this page keeps
+// only its own few and follows the page's color-scheme, which the portal's theme choice sets.
 export const apiTokensStyles = css`
   :host {
     display: block;
     container-type: inline-size;
-    --_bg: light-dark(#ffffff, #14161b);
-    --_surface: light-dark(#f5f6f8, #1b1e25);
-    --_text: light-dark(#1c2026, #e6e8ed);
-    --_muted: light-dark(#566170, #a2abb9);
-    --_border: light-dark(#d4d8df, #343a47);
-    --_accent: light-dark(#1f56d0, #86a8ff);
-    --_on-accent: light-dark(#ffffff, #0b1432);
-    --_focus: light-dark(#1f56d0, #a6c0ff);
+    color-scheme: inherit;
+    /* Darker than the elements' warning colour: it sits on the pale warning panel. */
     --_warn: light-dark(#7a5200, #e0b03a);
     --_warn-soft: light-dark(#fff4d6, #33290f);
-    --_danger: light-dark(#c8202c, #ff8079);
-    --_danger-soft: light-dark(#fdeced, #3a1c20);
     --_on-danger: light-dark(#ffffff, #2a0a0c);
-    --_radius: 8px;
-    --_mono: ui-monospace, 'SF Mono', 'Cascadia Mono', Menlo, Consolas, monospace;
-    color: var(--_text);
-    font-size: 0.9375rem;
-    line-height: 1.45;
   }
 
   *,

@@ -2,7 +2,7 @@ import { Task } from '@lit/task';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ApiToken, CreatedApiToken } from '@remote-chat/protocol';
-import { RemoteChatClient, RemoteChatError } from '@remote-chat/elements';
+import { RemoteChatClient, RemoteChatError, themeStyles } from '@remote-chat/elements';
 import { apiTokensStyles } from './api-tokens.styles.js';
 
 /** The expiry choices of the create form, in days; empty for a token that does not expire. */
@@ -27,7 +27,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
  * users with one, and `remote-chat-runtime connect` connects a machine with one.
  */
 export class PortalApiTokens extends LitElement {
-  static override styles = apiTokensStyles;
+  static override styles = [themeStyles, apiTokensStyles];
 
   private readonly listTask = new Task(this, {
     task: async ([client], { signal }) => client.listApiTokens({ signal }),
