@@ -219,7 +219,7 @@ function chatPage(user, chatUrl) {
       <details class="own-computer">
         <summary>Use your own computer</summary>
         <p>Run the agent on your computer, in your project folders. You need Node 20 or newer.</p>
-        <button type="button" id="machine-token">Create a connection command</button>
+        <button type="button" id="machine-token" disabled>Create a connection command</button>
         <pre id="machine-command" hidden></pre>
         <p id="machine-problem" class="problem" role="alert" hidden></p>
       </details>

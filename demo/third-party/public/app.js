@@ -17,7 +17,10 @@ chat.addEventListener('rc-token-expired', (event) => {
 });
 
 // "Use your own computer": a machine token for this user, shown as the command to run.
-document.querySelector('#machine-token')?.addEventListener('click', async () => {
+const machineButton = document.querySelector('#machine-token');
+// Enabled only once it does something: a click before this script ran would be lost.
+if (machineButton) machineButton.disabled = false;
+machineButton?.addEventListener('click', async () => {
   const command = document.querySelector('#machine-command');
   const problem = document.querySelector('#machine-problem');
   problem.hidden = true;
