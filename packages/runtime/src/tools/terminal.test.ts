@@ -63,13 +63,17 @@ describe('runCommand under back-pressure', () => {
   });
 
   it('pauses and resumes mid-stream, over and over, and keeps every byte in order', async () => {
-    const pressure = valve(false);
+    const pressure = valve(true);
     const run = start('seq 1 400000', { backpressure: pressure });
     let flips = 0;
-    while (!run.settled && flips < 200) {
-      await sleep(5);
-      pressure.set(!pressure.paused);
-      flips++;
+    // Mostly paused, with reading allowed for one turn of the event loop at a time, so the
+    // command cannot finish within a few flips however fast or loaded the machine is.
+    while (!run.settled && flips < 2000) {
+      pressure.set(false);
+      await new Promise((resolve) => setImmediate(resolve));
+      pressure.set(true);
+      await sleep(2);
+      flips += 2;
     }
     pressure.set(false);
     await run.done;
