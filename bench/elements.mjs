@@ -14,11 +14,19 @@ import { gzipSync } from 'node:zlib';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundlePath = `${root}packages/chat-elements/dist/remote-chat.js`;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 const kb = (bytes) => Math.round((bytes / 1024) * 10) / 10;
 const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
-const percentile = (values, p) => values.toSorted((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+const percentile = (values, p) =>
+  values.toSorted((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Builds dist/remote-chat.js with the project's Vite config if it is not there. */
@@ -152,21 +160,49 @@ async function browserRows({ quick }) {
     res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     await page.waitForFunction(() => customElements.get('rc-chat') !== undefined);
-    const result = await page.evaluate(measureInPage, { events: 10_000, runs: quick ? 2 : 7, scrollFrames: quick ? 60 : 240 });
+    const result = await page.evaluate(measureInPage, {
+      events: 10_000,
+      runs: quick ? 2 : 7,
+      scrollFrames: quick ? 60 : 240,
+    });
     if (!result.shown) throw new Error('the 10,000-event thread did not show its last message');
     // The first open also pays for compiling the element code: report the warm median and the first apart.
     const warm = result.opens.length > 1 ? result.opens.slice(1) : result.opens;
     return [
-      { name: 'rc-chat: open a 10,000-event thread → last screen painted (median)', value: round(median(warm)), unit: 'ms', target: '< 150' },
+      {
+        name: 'rc-chat: open a 10,000-event thread → last screen painted (median)',
+        value: round(median(warm)),
+        unit: 'ms',
+        target: '< 150',
+      },
       { name: 'rc-chat: the same, first open in the page', value: round(result.opens[0]), unit: 'ms', target: '< 150' },
-      { name: 'rc-chat: DOM nodes kept for 10,000 events', value: Math.max(result.nodes, result.nodesAfterScroll), unit: 'nodes', target: '< 400' },
-      { name: 'rc-chat: frame time while scrolling (mean)', value: round(result.intervals.reduce((a, b) => a + b, 0) / result.intervals.length), unit: 'ms', target: '≤ 16.7' },
-      { name: 'rc-chat: frame time while scrolling (p95)', value: round(percentile(result.intervals, 0.95)), unit: 'ms', target: '≤ 20' },
+      {
+        name: 'rc-chat: DOM nodes kept for 10,000 events',
+        value: Math.max(result.nodes, result.nodesAfterScroll),
+        unit: 'nodes',
+        target: '< 400',
+      },
+      {
+        name: 'rc-chat: frame time while scrolling (mean)',
+        value: round(result.intervals.reduce((a, b) => a + b, 0) / result.intervals.length),
+        unit: 'ms',
+        target: '≤ 16.7',
+      },
+      {
+        name: 'rc-chat: frame time while scrolling (p95)',
+        value: round(percentile(result.intervals, 0.95)),
+        unit: 'ms',
+        target: '≤ 20',
+      },
       { name: 'rc-chat: long tasks (> 50 ms) while scrolling', value: result.longTasks, unit: 'tasks', target: '0' },
     ];
   } finally {
@@ -182,8 +218,22 @@ export async function runElementsBench({ quick = false } = {}) {
   const gzip = gzipSync(bundle, { level: 9 }).length;
   const lit = await litBaseline();
   const rows = [
-    { name: 'remote-chat.js size, minified', value: kb(bundle.length), unit: 'KB', target: '—', baseline: kb(lit.min), ratio: round(bundle.length / lit.min, 2) },
-    { name: 'remote-chat.js size, gzip (baseline: a minimal Lit element)', value: kb(gzip), unit: 'KB', target: '< 50', baseline: kb(lit.gzip), ratio: round(gzip / lit.gzip, 2) },
+    {
+      name: 'remote-chat.js size, minified',
+      value: kb(bundle.length),
+      unit: 'KB',
+      target: '—',
+      baseline: kb(lit.min),
+      ratio: round(bundle.length / lit.min, 2),
+    },
+    {
+      name: 'remote-chat.js size, gzip (baseline: a minimal Lit element)',
+      value: kb(gzip),
+      unit: 'KB',
+      target: '< 50',
+      baseline: kb(lit.gzip),
+      ratio: round(gzip / lit.gzip, 2),
+    },
   ];
   rows.push(...(await browserRows({ quick })));
   return rows;
@@ -194,6 +244,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = await runElementsBench({ quick });
   console.log('| measurement | value | target | baseline | ratio |\n| --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.value} ${r.unit} | ${r.target} | ${r.baseline === undefined ? '' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? ''} |`);
+    console.log(
+      `| ${r.name} | ${r.value} ${r.unit} | ${r.target} | ${r.baseline === undefined ? '' : `${r.baseline} ${r.unit}`} | ${r.ratio ?? ''} |`,
+    );
   }
 }

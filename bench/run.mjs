@@ -19,7 +19,13 @@ async function elements({ quick }) {
   const rows = (await runElementsBench({ quick })).map((row, i) => {
     const limit = /^(<|≤)\s*([\d.,]+)/.exec(String(row.target ?? ''));
     const bound = limit && Number(limit[2].replace(/,/g, ''));
-    const pass = limit ? (limit[1] === '<' ? row.value < bound : row.value <= bound) : row.target === '0' ? row.value === 0 : undefined;
+    const pass = limit
+      ? limit[1] === '<'
+        ? row.value < bound
+        : row.value <= bound
+      : row.target === '0'
+        ? row.value === 0
+        : undefined;
     return { id: `elements.${i}`, ...row, ...(pass !== undefined && row.pass === undefined && { pass }) };
   });
   return { rows, detail: null };
@@ -27,7 +33,9 @@ async function elements({ quick }) {
 
 const scenarios = { latency, throughput, replay, recovery, memory, storm };
 if (existsSync(fileURLToPath(new URL('./elements.mjs', import.meta.url)))) scenarios.elements = elements;
-const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = process.env.BENCH_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const quick = h.QUICK;
 const started = Date.now();
 const log = (line) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
@@ -58,7 +66,15 @@ for (const [name, run] of Object.entries(scenarios)) {
     // A crash or a broken invariant is a finding: report it in the table, keep going.
     log(`${name} FAILED: ${error.stack ?? error}`);
     failures.push({ scenario: name, error: String(error.stack ?? error) });
-    rows.push({ id: `${name}.error`, name: `${name}: did not complete`, value: null, unit: '', target: '', pass: false, note: String(error.message ?? error).split('\n')[0] });
+    rows.push({
+      id: `${name}.error`,
+      name: `${name}: did not complete`,
+      value: null,
+      unit: '',
+      target: '',
+      pass: false,
+      note: String(error.message ?? error).split('\n')[0],
+    });
   }
   log(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   h.killChildren();
@@ -84,7 +100,9 @@ const lines = [
       r.ratio === undefined ? '' : `${fmt(r.ratio)}×`,
       r.pass === undefined ? '' : r.pass ? 'pass' : '**miss**',
       '',
-    ].join(' | ').trim(),
+    ]
+      .join(' | ')
+      .trim(),
   ),
 ];
 const environment = {
@@ -99,7 +117,10 @@ const environment = {
 };
 const heading = `Remote Chat benchmarks${quick ? ' (BENCH_QUICK)' : ''}: Node ${process.version}, ${environment.cpus} × ${environment.cpu ?? 'cpu'}, load ${environment.loadavg.map((l) => l.toFixed(1)).join(' ')}, ${environment.seconds.toFixed(0)} s`;
 process.stdout.write(`${heading}\n\n${lines.join('\n')}\n`);
-if (failures.length) process.stdout.write(`\n${failures.length} scenario(s) failed: ${failures.map((f) => f.scenario).join(', ')} (see stderr and bench/results.json)\n`);
+if (failures.length)
+  process.stdout.write(
+    `\n${failures.length} scenario(s) failed: ${failures.map((f) => f.scenario).join(', ')} (see stderr and bench/results.json)\n`,
+  );
 
 const out = fileURLToPath(new URL('./results.json', import.meta.url));
 writeFileSync(out, `${JSON.stringify({ environment, rows, details, failures }, null, 2)}\n`);

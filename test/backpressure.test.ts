@@ -5,7 +5,9 @@ import { StreamClient, clientId, readyRuntime, startTestBff } from './support/bf
 const BYTES = 8 * 1024 * 1024;
 
 describe('back-pressure', () => {
-  it('drops a browser that stops reading instead of buffering without bound, and it resumes from its seq', { timeout: 90_000 }, async () => {
+  it('drops a browser that stops reading instead of buffering without bound, and it resumes from its seq', {
+    timeout: 90_000,
+  }, async () => {
     const bff = await startTestBff();
     const { threadId } = await readyRuntime(bff);
     const slow = await bff.stream();
@@ -20,7 +22,9 @@ describe('back-pressure', () => {
     });
     // The agent finishes while the browser is stuck; the BFF has let go of it meanwhile.
     for (let i = 0; i < 600; i++) {
-      const page = (await (await bff.api(`/api/threads/${threadId}/events?after=0&limit=1000`)).json()) as { events: ThreadEvent[] };
+      const page = (await (await bff.api(`/api/threads/${threadId}/events?after=0&limit=1000`)).json()) as {
+        events: ThreadEvent[];
+      };
       if (page.events.some((e) => e.kind === 'status' && e.state === 'idle')) break;
       await new Promise((r) => setTimeout(r, 100));
     }

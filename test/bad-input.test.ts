@@ -7,8 +7,23 @@ import { StreamClient, clientId, startTestBff, type TestBff } from './support/bf
 async function storedThread(bff: TestBff): Promise<string> {
   const store = bff.server.chat.store;
   const owner = await store.ensureOwner('Owner');
-  await store.createRuntime({ id: 'rt_fixture', userId: owner.id, name: 'fixture', kind: 'sandbox', provider: 'process', repo: null, branch: null, agent: 'shell' });
-  const thread = await store.createThread({ id: 'th_fixture', runtimeId: 'rt_fixture', userId: owner.id, title: 't', titled: true });
+  await store.createRuntime({
+    id: 'rt_fixture',
+    userId: owner.id,
+    name: 'fixture',
+    kind: 'sandbox',
+    provider: 'process',
+    repo: null,
+    branch: null,
+    agent: 'shell',
+  });
+  const thread = await store.createThread({
+    id: 'th_fixture',
+    runtimeId: 'rt_fixture',
+    userId: owner.id,
+    title: 't',
+    titled: true,
+  });
   await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
   return thread.id;
 }
@@ -36,7 +51,12 @@ describe('bad input', () => {
     const bff = await startTestBff();
     const threadId = await storedThread(bff);
     const before = await storedEvents(bff, threadId);
-    for (const body of [{ text: 'ls' }, { clientId: clientId(), text: 42 }, [], { clientId: clientId(), text: 'ls', extra: 1 }]) {
+    for (const body of [
+      { text: 'ls' },
+      { clientId: clientId(), text: 42 },
+      [],
+      { clientId: clientId(), text: 'ls', extra: 1 },
+    ]) {
       const response = await bff.api(`/api/threads/${threadId}/messages`, { body });
       expect(response.status).toBe(400);
       expect((await errorOf(response)).code).toBe('bad_request');
@@ -78,7 +98,10 @@ describe('bad input', () => {
     const anonymous = await fetch(`${bff.url}/api/runtimes`);
     expect(anonymous.status).toBe(401);
     expect((await errorOf(anonymous)).code).toBe('unauthorized');
-    const config = (await (await fetch(`${bff.url}/api/config`)).json()) as { user: unknown; providers: { id: string }[] };
+    const config = (await (await fetch(`${bff.url}/api/config`)).json()) as {
+      user: unknown;
+      providers: { id: string }[];
+    };
     expect(config.user).toBeNull();
     expect(config.providers.map((p) => p.id)).toContain('process');
     const status = await new Promise<number>((resolve) => {
@@ -117,7 +140,12 @@ describe('bad input', () => {
     stream.send({ type: 'subscribe', topic: `thread:${threadId}`, after: 'zero' });
     stream.send({ type: 'subscribe', topic: 'thread:th_other' });
     await stream.until(() => errors().length === 4);
-    expect(errors().map((f) => f.type === 'error' && f.code)).toEqual(['bad_request', 'bad_request', 'bad_request', 'not_found']);
+    expect(errors().map((f) => f.type === 'error' && f.code)).toEqual([
+      'bad_request',
+      'bad_request',
+      'bad_request',
+      'not_found',
+    ]);
 
     stream.send({ type: 'subscribe', topic: `thread:${threadId}` });
     await stream.until(() => stream.events(threadId).length === 1);

@@ -51,13 +51,19 @@ describe('nothing lost', () => {
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
     const runtime = (await (await api(bff.url, '/api/runtimes', { provider: 'process' })).json()) as Runtime;
-    await poll(async () => (await (await api(bff.url, `/api/runtimes/${runtime.id}`)).json()) as Runtime, (r) => r.status === 'ready');
+    await poll(
+      async () => (await (await api(bff.url, `/api/runtimes/${runtime.id}`)).json()) as Runtime,
+      (r) => r.status === 'ready',
+    );
     const thread = (await (await api(bff.url, `/api/runtimes/${runtime.id}/threads`, {})).json()) as Thread;
     const events = async (url: string) =>
       ((await (await api(url, `/api/threads/${thread.id}/events`)).json()) as { events: ThreadEvent[] }).events;
 
     await api(bff.url, `/api/threads/${thread.id}/messages`, { clientId: clientId(), text: COMMAND });
-    await poll(() => events(bff.url), (e) => lines(e).length >= 5);
+    await poll(
+      () => events(bff.url),
+      (e) => lines(e).length >= 5,
+    );
     bff.child.kill('SIGKILL');
     await bff.exited;
     // The command goes on while nobody listens.
@@ -80,7 +86,8 @@ describe('nothing lost', () => {
     }
     await stream.until(() => finished(stream.events(threadId)), 30_000);
     expectExactlyOnce(stream.events(threadId));
-    const stored = ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }).events;
+    const stored = ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] })
+      .events;
     expect(stored).toEqual(stream.events(threadId));
   });
 
@@ -102,7 +109,10 @@ describe('nothing lost', () => {
     await connect();
     await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: COMMAND } });
     for (const after of [5, 25, 45]) {
-      await poll(async () => lines(seen).length, (n) => n >= after);
+      await poll(
+        async () => lines(seen).length,
+        (n) => n >= after,
+      );
       expect(proxy.dropAll()).toBeGreaterThan(0);
       await connect();
     }

@@ -13,7 +13,15 @@ const runtimeCli = fileURLToPath(new URL('../packages/runtime/dist/remote-chat-r
 describe('remote-chat-bff', () => {
   it('documents its flags and their environment variables in --help', async () => {
     const { stdout } = await run(process.execPath, [bffCli, 'serve', '--help']);
-    for (const flag of ['--port', '--host', '--data-dir', '--database-url', '--allowed-origins', 'REMOTE_CHAT_PORT', 'DATABASE_URL']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--data-dir',
+      '--database-url',
+      '--allowed-origins',
+      'REMOTE_CHAT_PORT',
+      'DATABASE_URL',
+    ]) {
       expect(stdout).toContain(flag);
     }
     const top = await run(process.execPath, [bffCli, '--help']);
@@ -21,7 +29,9 @@ describe('remote-chat-bff', () => {
   });
 
   it('refuses a bad flag with a usage error and exit code 2', async () => {
-    const error = await run(process.execPath, [bffCli, '--port', 'eighty']).catch((e: { code: number; stderr: string }) => e);
+    const error = await run(process.execPath, [bffCli, '--port', 'eighty']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toContain('not a port');
   });
@@ -35,7 +45,9 @@ describe('remote-chat-bff', () => {
     expect(cookie).toMatch(/^rc_session=/);
     const reused = await fetch(bff.signinLink, { redirect: 'manual' });
     expect(reused.status).toBe(400);
-    const config = (await (await fetch(`${bff.url}/api/config`, { headers: { cookie } })).json()) as { user: { id: string } };
+    const config = (await (await fetch(`${bff.url}/api/config`, { headers: { cookie } })).json()) as {
+      user: { id: string };
+    };
     expect(config.user.id).toBe('owner');
     const portal = await fetch(`${bff.url}/`);
     expect(portal.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -51,7 +63,12 @@ describe('remote-chat-bff', () => {
     expect(await bundle.text()).toMatch(/^#!\/usr\/bin\/env node/);
     // The token is printed for the person at the terminal, never logged.
     const token = new URL(bff.signinLink).searchParams.get('token')!;
-    expect(bff.output().split('\n').filter((l) => l.includes(token) && !l.startsWith('Sign in'))).toEqual([]);
+    expect(
+      bff
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(token) && !l.startsWith('Sign in')),
+    ).toEqual([]);
   });
 
   it('takes its port and data directory from the environment', async () => {
@@ -74,6 +91,7 @@ describe('remote-chat-bff', () => {
 describe('remote-chat-runtime', () => {
   it('documents serve and its environment variables in --help', async () => {
     const { stdout } = await run(process.execPath, [runtimeCli, 'serve', '--help']);
-    for (const text of ['--workspace', '--state-dir', '--port', 'REMOTE_CHAT_RUNTIME_TOKEN']) expect(stdout).toContain(text);
+    for (const text of ['--workspace', '--state-dir', '--port', 'REMOTE_CHAT_RUNTIME_TOKEN'])
+      expect(stdout).toContain(text);
   });
 });

@@ -23,16 +23,35 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 /** Values of every JSON type, and some that break naive code. */
 function junk(r: ReturnType<typeof random>, depth = 0): unknown {
   switch (r.int(depth > 2 ? 6 : 9)) {
-    case 0: return null;
-    case 1: return r.pick([0, -1, 1.5, 2 ** 53, -(2 ** 31), Number.MAX_SAFE_INTEGER]);
-    case 2: return r.pick(['', 'x', '../../etc/passwd', '\u0000', '\u{1F600}', '<script>alert(1)</script>', 'a'.repeat(r.int(5000))]);
-    case 3: return r.next() < 0.5;
-    case 4: return r.pick(['thread:', 'runtimes', 'thread:th_x', 'runtime-log:../x', '__proto__']);
-    case 5: return 'x'.repeat(100_000 + r.int(100_000));
-    case 6: return Array.from({ length: r.int(4) }, () => junk(r, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return r.pick([0, -1, 1.5, 2 ** 53, -(2 ** 31), Number.MAX_SAFE_INTEGER]);
+    case 2:
+      return r.pick([
+        '',
+        'x',
+        '../../etc/passwd',
+        '\u0000',
+        '\u{1F600}',
+        '<script>alert(1)</script>',
+        'a'.repeat(r.int(5000)),
+      ]);
+    case 3:
+      return r.next() < 0.5;
+    case 4:
+      return r.pick(['thread:', 'runtimes', 'thread:th_x', 'runtime-log:../x', '__proto__']);
+    case 5:
+      return 'x'.repeat(100_000 + r.int(100_000));
+    case 6:
+      return Array.from({ length: r.int(4) }, () => junk(r, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = r.int(5); i > 0; i--) o[r.pick(['type', 'topic', 'after', 'seq', 'message', 'kind', 'id', '__proto__', 'constructor'])] = junk(r, depth + 1);
+      for (let i = r.int(5); i > 0; i--)
+        o[r.pick(['type', 'topic', 'after', 'seq', 'message', 'kind', 'id', '__proto__', 'constructor'])] = junk(
+          r,
+          depth + 1,
+        );
       return o;
     }
   }
@@ -43,15 +62,24 @@ function mutate(r: ReturnType<typeof random>, valid: Record<string, unknown>): s
   const frame: Record<string, unknown> = structuredClone(valid);
   const keys = Object.keys(frame);
   switch (r.int(6)) {
-    case 0: delete frame[r.pick(keys)]; break;
-    case 1: frame[r.pick(keys)] = junk(r); break;
-    case 2: frame[r.pick(['extra', 'type', '__proto__'])] = junk(r); break;
-    case 3: frame.type = r.pick(['subscribe ', 'SUBSCRIBE', 'data', 'hello', 'ack', 'event', '']); break;
+    case 0:
+      delete frame[r.pick(keys)];
+      break;
+    case 1:
+      frame[r.pick(keys)] = junk(r);
+      break;
+    case 2:
+      frame[r.pick(['extra', 'type', '__proto__'])] = junk(r);
+      break;
+    case 3:
+      frame.type = r.pick(['subscribe ', 'SUBSCRIBE', 'data', 'hello', 'ack', 'event', '']);
+      break;
     case 4: {
       const text = JSON.stringify(frame);
       return text.slice(0, r.int(text.length));
     }
-    default: return JSON.stringify(junk(r));
+    default:
+      return JSON.stringify(junk(r));
   }
   return JSON.stringify(frame);
 }
@@ -63,7 +91,16 @@ async function snapshot(bff: TestBff, threadId: string): Promise<ThreadEvent[]> 
 /** A thread with a few stored events, made directly in the store. */
 async function storedThread(bff: TestBff): Promise<string> {
   const store = bff.server.chat.store;
-  await store.createRuntime({ id: 'rt_fuzz', userId: 'owner', name: 'fuzz', kind: 'sandbox', provider: 'process', repo: null, branch: null, agent: 'shell' });
+  await store.createRuntime({
+    id: 'rt_fuzz',
+    userId: 'owner',
+    name: 'fuzz',
+    kind: 'sandbox',
+    provider: 'process',
+    repo: null,
+    branch: null,
+    agent: 'shell',
+  });
   await store.createThread({ id: 'th_fuzz', runtimeId: 'rt_fuzz', userId: 'owner', title: 'fuzz', titled: true });
   for (const state of ['running', 'idle'] as const) await store.appendEvent('th_fuzz', { kind: 'status', state });
   return 'th_fuzz';
@@ -112,7 +149,8 @@ describe('fuzzing', () => {
 
   it('survives thousands of random, mutated and replayed runtime-link frames without losing or duplicating an event', async () => {
     const bff = await startTestBff();
-    const token = ((await (await bff.api('/api/tokens', { body: { name: 'fuzz' } })).json()) as { token: string }).token;
+    const token = ((await (await bff.api('/api/tokens', { body: { name: 'fuzz' } })).json()) as { token: string })
+      .token;
     const r = random(SEED + 1);
     const runtimeId = 'rt_fuzzmachine';
     const url = `${bff.url.replace('http', 'ws')}/api/link`;
@@ -133,8 +171,14 @@ describe('fuzzing', () => {
     };
 
     let { socket, lastReceived } = await handshake();
-    const threadId = ((await (await bff.api(`/api/runtimes/${runtimeId}/threads`, { body: {} })).json()) as { id: string }).id;
-    const event = (n: number) => ({ type: 'thread.event', threadId, event: { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `valid-${n}\n` } });
+    const threadId = (
+      (await (await bff.api(`/api/runtimes/${runtimeId}/threads`, { body: {} })).json()) as { id: string }
+    ).id;
+    const event = (n: number) => ({
+      type: 'thread.event',
+      threadId,
+      event: { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `valid-${n}\n` },
+    });
     // A few valid frames the BFF must store exactly once each.
     const validFrames: Array<Record<string, unknown>> = [];
     for (let n = 1; n <= 5; n++) {
@@ -143,12 +187,25 @@ describe('fuzzing', () => {
       socket.send(JSON.stringify(frame));
     }
     const stored = () => bff.server.chat.store.listEvents(threadId, 0, 10_000);
-    for (let waited = 0; (await stored()).length < 5 && waited < 5000; waited += 20) await new Promise((res) => setTimeout(res, 20));
+    for (let waited = 0; (await stored()).length < 5 && waited < 5000; waited += 20)
+      await new Promise((res) => setTimeout(res, 20));
 
     const hostile = [
       ...validFrames,
-      { type: 'data', seq: 99, message: { type: 'thread.event', threadId: 'th_someone_else', event: { kind: 'status', state: 'idle' } } },
-      { type: 'data', seq: 6, message: { type: 'thread.event', threadId, event: { kind: 'message.user', clientId: 'forged-123', text: 'rm -rf /', agent: 'shell' } } },
+      {
+        type: 'data',
+        seq: 99,
+        message: { type: 'thread.event', threadId: 'th_someone_else', event: { kind: 'status', state: 'idle' } },
+      },
+      {
+        type: 'data',
+        seq: 6,
+        message: {
+          type: 'thread.event',
+          threadId,
+          event: { kind: 'message.user', clientId: 'forged-123', text: 'rm -rf /', agent: 'shell' },
+        },
+      },
       { type: 'data', seq: 6, message: { type: 'runtime.explode' } },
       { type: 'ack', upTo: 1e9 },
       { type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 },

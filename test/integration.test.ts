@@ -19,8 +19,7 @@ async function watchThread(stream: StreamClient, threadId: string, after = 0) {
 }
 
 const resultOf = (events: ThreadEvent[]) => events.find((e) => e.kind === 'tool.result');
-const output = (events: ThreadEvent[]) =>
-  events.flatMap((e) => (e.kind === 'tool.output' ? [e.data] : [])).join('');
+const output = (events: ThreadEvent[]) => events.flatMap((e) => (e.kind === 'tool.output' ? [e.data] : [])).join('');
 
 describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BFF on %s', (dialect) => {
   const startTestBff = (options: Parameters<typeof startBff>[0] = {}) => startBff({ dialect, ...options });
@@ -40,15 +39,22 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
 
     const steps = log().filter((e) => e.kind === 'step');
     expect(steps.map((e) => (e.kind === 'step' ? `${e.step}:${e.state}` : ''))).toEqual([
-      'create:started', 'create:ok',
-      'clone:started', 'clone:skipped',
-      'install:started', 'install:ok',
-      'settings:started', 'settings:ok',
-      'start:started', 'start:ok',
-      'ready:started', 'ready:ok',
+      'create:started',
+      'create:ok',
+      'clone:started',
+      'clone:skipped',
+      'install:started',
+      'install:ok',
+      'settings:started',
+      'settings:ok',
+      'start:started',
+      'start:ok',
+      'ready:started',
+      'ready:ok',
     ]);
     expect(log().map((e) => e.seq)).toEqual(log().map((_, i) => i + 1));
-    for (const step of steps) if (step.kind === 'step' && step.state !== 'started') expect(step.durationMs).toBeGreaterThanOrEqual(0);
+    for (const step of steps)
+      if (step.kind === 'step' && step.state !== 'started') expect(step.durationMs).toBeGreaterThanOrEqual(0);
     const current = (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
     expect(current).toMatchObject({ status: 'ready', link: 'open' });
     console.info(`[measure] New → ready: ${readyAfterMs.toFixed(0)} ms`);
@@ -74,7 +80,11 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     });
     const events = stream.events(threadId);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events[0]).toMatchObject({ kind: 'message.user', text: 'echo hello && sleep 1 && echo world', agent: 'shell' });
+    expect(events[0]).toMatchObject({
+      kind: 'message.user',
+      text: 'echo hello && sleep 1 && echo world',
+      agent: 'shell',
+    });
     const kinds = events.map((e) => e.kind);
     expect(kinds.indexOf('tool.call')).toBeLessThan(kinds.indexOf('tool.output'));
     expect(kinds.indexOf('tool.output')).toBeLessThan(kinds.indexOf('tool.result'));
@@ -94,7 +104,9 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     const { threadId } = await readyRuntime(bff);
     const stream = await bff.stream();
     await watchThread(stream, threadId);
-    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'echo oops >&2; exit 3' } });
+    await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo oops >&2; exit 3' },
+    });
     await stream.until(() => resultOf(stream.events(threadId)) !== undefined);
     const events = stream.events(threadId);
     expect(events.find((e) => e.kind === 'tool.output')).toMatchObject({ stream: 'stderr', data: 'oops\n' });
@@ -106,7 +118,9 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     const { threadId } = await readyRuntime(bff);
     const stream = await bff.stream();
     await watchThread(stream, threadId);
-    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'echo $$ > sleeper.pid; exec sleep 60' } });
+    await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo $$ > sleeper.pid; exec sleep 60' },
+    });
     await stream.until(() => stream.events(threadId).some((e) => e.kind === 'tool.call'));
     // Wait until the shell wrote its pid, so we can check the process itself is gone afterwards.
     const runtime = ((await (await bff.api('/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes[0]!;
@@ -135,7 +149,9 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     const { threadId } = await readyRuntime(bff);
     const stream = await bff.stream();
     await watchThread(stream, threadId);
-    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: '/write notes.md\n# Notes\nfirst line\n' } });
+    await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: '/write notes.md\n# Notes\nfirst line\n' },
+    });
     await stream.until(() => stream.events(threadId).some((e) => e.kind === 'file.write'));
     const write = stream.events(threadId).find((e) => e.kind === 'file.write');
     expect(write).toMatchObject({ path: 'notes.md', created: true });
@@ -144,7 +160,12 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     await stream.until(() => stream.events(threadId).some((e) => e.kind === 'status' && e.state === 'idle'));
     const before = stream.events(threadId).length;
     await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: '/diff' } });
-    await stream.until(() => stream.events(threadId).slice(before).some((e) => e.kind === 'tool.result'));
+    await stream.until(() =>
+      stream
+        .events(threadId)
+        .slice(before)
+        .some((e) => e.kind === 'tool.result'),
+    );
     // git colours its diff for the terminal block; compare the text.
     const plain = output(stream.events(threadId).slice(before)).replace(/\u001b\[[0-9;]*m/g, '');
     expect(plain).toContain('+first line');
@@ -176,11 +197,16 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     await first.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'echo before' } });
     await stream.until(() => stream.events(threadId).some((e) => e.kind === 'status' && e.state === 'idle'));
     const eventsBefore = stream.events(threadId);
-    const runtimeFile = JSON.parse(readFileSync(`${first.dataDir}/runtimes/${runtime.id}/state/runtime.json`, 'utf8')) as { pid: number };
+    const runtimeFile = JSON.parse(
+      readFileSync(`${first.dataDir}/runtimes/${runtime.id}/state/runtime.json`, 'utf8'),
+    ) as { pid: number };
     await first.stop();
     expect(processAlive(runtimeFile.pid)).toBe(true);
 
-    const second = await startTestBff({ dataDir: first.dataDir, ...(first.databaseUrl && { databaseUrl: first.databaseUrl }) });
+    const second = await startTestBff({
+      dataDir: first.dataDir,
+      ...(first.databaseUrl && { databaseUrl: first.databaseUrl }),
+    });
     const deadline = Date.now() + 15_000;
     let current: Runtime;
     do {
@@ -190,10 +216,14 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     } while (Date.now() < deadline);
     expect(current).toMatchObject({ status: 'ready', link: 'open' });
     // Re-attached, not restarted: the same process.
-    const after = JSON.parse(readFileSync(`${first.dataDir}/runtimes/${runtime.id}/state/runtime.json`, 'utf8')) as { pid: number };
+    const after = JSON.parse(readFileSync(`${first.dataDir}/runtimes/${runtime.id}/state/runtime.json`, 'utf8')) as {
+      pid: number;
+    };
     expect(after.pid).toBe(runtimeFile.pid);
 
-    const threads = (await (await second.api(`/api/runtimes/${runtime.id}/threads`)).json()) as { threads: { id: string; title: string }[] };
+    const threads = (await (await second.api(`/api/runtimes/${runtime.id}/threads`)).json()) as {
+      threads: { id: string; title: string }[];
+    };
     expect(threads.threads.map((t) => t.id)).toEqual([threadId]);
     expect(threads.threads[0]?.title).toBe('echo before');
 

@@ -40,8 +40,12 @@ const asClient = (token: string, origin = HOST): Client => ({ headers: { authori
 
 /** A user's runtime with a thread and a message, made through the API as that user. */
 async function workspaceOf(bff: TestBff, client: Client) {
-  const runtime = (await (await call(bff, client, '/api/runtimes', { body: { provider: 'process' } })).json()) as Runtime;
-  const thread = (await (await call(bff, client, `/api/runtimes/${runtime.id}/threads`, { body: { title: 'mine' } })).json()) as Thread;
+  const runtime = (await (
+    await call(bff, client, '/api/runtimes', { body: { provider: 'process' } })
+  ).json()) as Runtime;
+  const thread = (await (
+    await call(bff, client, `/api/runtimes/${runtime.id}/threads`, { body: { title: 'mine' } })
+  ).json()) as Thread;
   return { runtime, thread };
 }
 
@@ -62,7 +66,7 @@ function routesFor(ids: { runtime: string; thread: string }) {
 }
 
 describe('isolation between users', () => {
-  it('refuses every route with another user\'s ids exactly as with ids that do not exist', async () => {
+  it("refuses every route with another user's ids exactly as with ids that do not exist", async () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });
     const { token } = await apiToken(bff);
     const alice = asClient(await clientToken(bff, token, 'alice'));
@@ -71,7 +75,12 @@ describe('isolation between users', () => {
 
     for (const route of routesFor({ runtime: alices.runtime.id, thread: alices.thread.id })) {
       const stolen = await call(bff, bob, route.path, route);
-      const missing = await call(bff, bob, route.path.replace(alices.runtime.id, 'rt_nonesuch').replace(alices.thread.id, 'th_nonesuch'), route);
+      const missing = await call(
+        bff,
+        bob,
+        route.path.replace(alices.runtime.id, 'rt_nonesuch').replace(alices.thread.id, 'th_nonesuch'),
+        route,
+      );
       expect({ route: route.path, method: route.method, status: stolen.status }).toMatchObject({ status: 404 });
       expect(await stolen.json()).toEqual(await missing.json());
     }
@@ -82,21 +91,27 @@ describe('isolation between users', () => {
     expect((await call(bff, alice, `/api/runtimes/${alices.runtime.id}`)).status).toBe(200);
   });
 
-  it('refuses another user\'s topics on the stream exactly as topics that do not exist', async () => {
+  it("refuses another user's topics on the stream exactly as topics that do not exist", async () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });
     const { token } = await apiToken(bff);
     const alice = asClient(await clientToken(bff, token, 'alice'));
     const bobToken = await clientToken(bff, token, 'bob');
     const alices = await workspaceOf(bff, alice);
 
-    const ticket = (await (await call(bff, asClient(bobToken), '/api/stream-tickets', { body: {} })).json()) as { ticket: string };
+    const ticket = (await (await call(bff, asClient(bobToken), '/api/stream-tickets', { body: {} })).json()) as {
+      ticket: string;
+    };
     const bob = await StreamClient.open(`${bff.url}`, '', { origin: HOST }, `?ticket=${ticket.ticket}`);
     const topics = [`thread:${alices.thread.id}`, `runtime-log:${alices.runtime.id}`, `threads:${alices.runtime.id}`];
     for (const topic of topics) bob.send({ type: 'subscribe', topic });
     for (const topic of topics) bob.send({ type: 'subscribe', topic: topic.replace(/:.*/, ':nonesuch') });
     bob.send({ type: 'subscribe', topic: 'runtimes' });
-    await bob.until(() => bob.frames.filter((f) => f.type === 'error').length === 6 && bob.frames.some((f) => f.type === 'runtimes'));
-    const errors = bob.frames.flatMap((f) => (f.type === 'error' ? [{ code: f.code, message: f.message.replace(/: .*/, '') }] : []));
+    await bob.until(
+      () => bob.frames.filter((f) => f.type === 'error').length === 6 && bob.frames.some((f) => f.type === 'runtimes'),
+    );
+    const errors = bob.frames.flatMap((f) =>
+      f.type === 'error' ? [{ code: f.code, message: f.message.replace(/: .*/, '') }] : [],
+    );
     expect(new Set(errors.map((e) => JSON.stringify(e))).size).toBe(1);
     expect(errors[0]?.code).toBe('not_found');
     expect(bob.frames.find((f) => f.type === 'runtimes')).toMatchObject({ runtimes: [] });
@@ -108,7 +123,9 @@ describe('isolation between users', () => {
     const created = await apiToken(bff);
     const client = await clientToken(bff, created.token, 'carol');
     expect((await call(bff, asClient(client), '/api/runtimes')).status).toBe(200);
-    const listed = (await (await bff.api('/api/tokens')).json()) as { tokens: { id: string; lastUsedAt: string | null }[] };
+    const listed = (await (await bff.api('/api/tokens')).json()) as {
+      tokens: { id: string; lastUsedAt: string | null }[];
+    };
     expect(listed.tokens.map((t) => t.id)).toEqual([created.id]);
     expect(listed.tokens[0]?.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(listed)).not.toContain(created.token);
@@ -140,7 +157,9 @@ describe('isolation between users', () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });
     const { token } = await apiToken(bff);
     const client = await clientToken(bff, token, 'erin');
-    const byClient = await call(bff, asClient(client), '/api/client-tokens', { body: { userId: 'mallory', origin: HOST } });
+    const byClient = await call(bff, asClient(client), '/api/client-tokens', {
+      body: { userId: 'mallory', origin: HOST },
+    });
     expect(byClient.status).toBe(403);
     const bySession = await bff.api('/api/client-tokens', { body: { userId: 'mallory', origin: HOST } });
     expect(bySession.status).toBe(403);
@@ -155,12 +174,14 @@ describe('isolation between users', () => {
   });
 });
 
-describe('machine tokens for a host site\'s users', () => {
+describe("machine tokens for a host site's users", () => {
   /** Opens the machine link with a token and a runtime id; resolves with the close code, or 0 on welcome. */
   function hello(bff: TestBff, token: string, runtimeId: string): Promise<{ code: number; socket: WebSocket }> {
     return new Promise((resolve) => {
       const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/link`);
-      socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 })));
+      socket.on('open', () =>
+        socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 })),
+      );
       socket.on('message', (data) => {
         if ((JSON.parse(String(data)) as { type: string }).type === 'welcome') resolve({ code: 0, socket });
       });
@@ -174,7 +195,7 @@ describe('machine tokens for a host site\'s users', () => {
     const minted = await fetch(`${bff.url}/api/machine-tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: 'alice', name: 'Alice\'s laptop' }),
+      body: JSON.stringify({ userId: 'alice', name: "Alice's laptop" }),
     });
     expect(minted.status).toBe(201);
     const machine = (await minted.json()) as CreatedApiToken;
@@ -183,7 +204,8 @@ describe('machine tokens for a host site\'s users', () => {
     expect(linked.code).toBe(0);
     const alice = asClient(await clientToken(bff, token, 'alice'));
     const bob = asClient(await clientToken(bff, token, 'bob'));
-    const list = async (client: Client) => ((await (await call(bff, client, '/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes;
+    const list = async (client: Client) =>
+      ((await (await call(bff, client, '/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes;
     expect((await list(alice)).map((r) => [r.id, r.kind])).toEqual([['rt_alicelaptop1', 'machine']]);
     expect(await list(bob)).toEqual([]);
     expect(((await (await bff.api('/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes).toEqual([]);
@@ -191,14 +213,16 @@ describe('machine tokens for a host site\'s users', () => {
     // The machine token opens links, nothing else.
     const asMachine = { headers: { authorization: `Bearer ${machine.token}` } };
     expect((await call(bff, asMachine, '/api/runtimes')).status).toBe(403);
-    expect((await call(bff, asMachine, '/api/client-tokens', { body: { userId: 'x', origin: HOST } })).status).toBe(403);
+    expect((await call(bff, asMachine, '/api/client-tokens', { body: { userId: 'x', origin: HOST } })).status).toBe(
+      403,
+    );
     expect((await call(bff, asMachine, '/api/machine-tokens', { body: { userId: 'x', name: 'y' } })).status).toBe(403);
     // Bob's machine token cannot take over Alice's runtime id.
     const bobs = (await (
       await fetch(`${bff.url}/api/machine-tokens`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: 'bob', name: 'Bob\'s laptop' }),
+        body: JSON.stringify({ userId: 'bob', name: "Bob's laptop" }),
       })
     ).json()) as CreatedApiToken;
     expect((await hello(bff, bobs.token, 'rt_alicelaptop1')).code).toBe(4401);
@@ -219,7 +243,10 @@ describe('machine tokens for a host site\'s users', () => {
 
     // The host site revokes it; the machine can no longer connect.
     linked.socket.close();
-    const revoke = await fetch(`${bff.url}/api/machine-tokens/${machine.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const revoke = await fetch(`${bff.url}/api/machine-tokens/${machine.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(revoke.status).toBe(204);
     expect((await hello(bff, machine.token, 'rt_alicelaptop1')).code).toBe(4401);
   });
@@ -231,7 +258,11 @@ describe('origins', () => {
     const preflight = (origin: string) =>
       fetch(`${bff.url}/api/runtimes`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       });
     const allowed = await preflight(HOST);
     expect(allowed.status).toBe(204);
@@ -249,7 +280,8 @@ describe('origins', () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });
     const { token } = await apiToken(bff);
     const client = asClient(await clientToken(bff, token, 'frank'));
-    const ticket = async () => ((await (await call(bff, client, '/api/stream-tickets', { body: {} })).json()) as { ticket: string }).ticket;
+    const ticket = async () =>
+      ((await (await call(bff, client, '/api/stream-tickets', { body: {} })).json()) as { ticket: string }).ticket;
     const status = (query: string, origin: string) =>
       new Promise<number>((resolve) => {
         const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/stream${query}`, { headers: { origin } });
@@ -265,7 +297,9 @@ describe('origins', () => {
     expect(await status(`?ticket=${await ticket()}`, 'http://evil.example')).toBe(403);
     // A page cannot open the stream with the owner's cookie from another origin (cross-site hijacking).
     const hijack = await new Promise<number>((resolve) => {
-      const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/stream`, { headers: { origin: 'http://evil.example', cookie: bff.cookie } });
+      const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/stream`, {
+        headers: { origin: 'http://evil.example', cookie: bff.cookie },
+      });
       socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       socket.on('open', () => resolve(101));
     });

@@ -13,7 +13,11 @@ describe('logs', () => {
     const cookie = await signIn(bff.signinLink);
     const json = { 'content-type': 'application/json' };
     const created = (await (
-      await fetch(`${bff.url}/api/tokens`, { method: 'POST', headers: { cookie, ...json }, body: JSON.stringify({ name: 'ci' }) })
+      await fetch(`${bff.url}/api/tokens`, {
+        method: 'POST',
+        headers: { cookie, ...json },
+        body: JSON.stringify({ name: 'ci' }),
+      })
     ).json()) as { token: string };
     const client = (await (
       await fetch(`${bff.url}/api/client-tokens`, {
@@ -29,7 +33,9 @@ describe('logs', () => {
       await fetch(`${bff.url}/api/stream-tickets`, { method: 'POST', headers: { ...asClient, ...json }, body: '{}' })
     ).json()) as { ticket: string };
     await new Promise<void>((resolve) => {
-      const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/stream?ticket=${ticket}`, { headers: { origin: HOST } });
+      const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/stream?ticket=${ticket}`, {
+        headers: { origin: HOST },
+      });
       socket.on('open', () => socket.close());
       socket.on('close', () => resolve());
       socket.on('error', () => resolve());
@@ -38,7 +44,15 @@ describe('logs', () => {
     await new Promise<void>((resolve) => {
       const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/link`);
       socket.on('open', () =>
-        socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId: 'rt_someone', token: created.token, lastReceived: 0 })),
+        socket.send(
+          JSON.stringify({
+            type: 'hello',
+            protocol: 1,
+            runtimeId: 'rt_someone',
+            token: created.token,
+            lastReceived: 0,
+          }),
+        ),
       );
       socket.on('message', () => socket.close());
       socket.on('close', () => resolve());
@@ -47,9 +61,19 @@ describe('logs', () => {
     bff.child.kill('SIGTERM');
     await bff.exited;
 
-    const logs = bff.output().split('\n').filter((line) => !line.startsWith('Sign in'));
+    const logs = bff
+      .output()
+      .split('\n')
+      .filter((line) => !line.startsWith('Sign in'));
     expect(logs.some((line) => line.includes('"request"'))).toBe(true);
-    const secrets = [signinToken, cookie.split('=')[1]!, created.token, client.token, ticket, 'rc_wrong-token-that-fails'];
+    const secrets = [
+      signinToken,
+      cookie.split('=')[1]!,
+      created.token,
+      client.token,
+      ticket,
+      'rc_wrong-token-that-fails',
+    ];
     for (const secret of secrets) expect(logs.filter((line) => line.includes(secret))).toEqual([]);
     expect(logs.join('\n')).toContain('[redacted]');
   });

@@ -35,12 +35,22 @@ describe('runtime lifecycle', () => {
       (r) => r.status === 'stopped',
     );
     expect(stopped.status).toBe('stopped');
-    await waitFor(async () => alive(pid), (a) => !a, 5000);
+    await waitFor(
+      async () => alive(pid),
+      (a) => !a,
+      5000,
+    );
     const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
-    expect(log.entries.some((e) => e.kind === 'status' && e.status === 'stopped' && /No activity/.test(e.detail ?? ''))).toBe(true);
+    expect(
+      log.entries.some((e) => e.kind === 'status' && e.status === 'stopped' && /No activity/.test(e.detail ?? '')),
+    ).toBe(true);
     // Its threads stay readable, but it takes no more work.
-    const threads = (await (await bff.api(`/api/runtimes/${runtime.id}/threads`)).json()) as { threads: { id: string }[] };
-    const send = await bff.api(`/api/threads/${threads.threads[0]!.id}/messages`, { body: { clientId: clientId(), text: 'ls' } });
+    const threads = (await (await bff.api(`/api/runtimes/${runtime.id}/threads`)).json()) as {
+      threads: { id: string }[];
+    };
+    const send = await bff.api(`/api/threads/${threads.threads[0]!.id}/messages`, {
+      body: { clientId: clientId(), text: 'ls' },
+    });
     expect(send.status).toBe(503);
   });
 
@@ -52,7 +62,10 @@ describe('runtime lifecycle', () => {
     const during = (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
     expect(during.status).toBe('ready');
     const events = await waitFor(
-      async () => (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: { kind: string; ok?: boolean }[] },
+      async () =>
+        (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as {
+          events: { kind: string; ok?: boolean }[];
+        },
       (page) => page.events.some((e) => e.kind === 'tool.result'),
     );
     expect(events.events.find((e) => e.kind === 'tool.result')?.ok).toBe(true);
@@ -61,7 +74,9 @@ describe('runtime lifecycle', () => {
   it('restarts a runtime whose process died, in the same workspace, and the thread goes on', async () => {
     const bff = await startTestBff();
     const { runtime, threadId } = await readyRuntime(bff);
-    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'echo kept > kept.txt' } });
+    await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo kept > kept.txt' },
+    });
     await waitFor(
       async () => (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: { kind: string }[] },
       (page) => page.events.some((e) => e.kind === 'tool.result'),
@@ -90,9 +105,16 @@ describe('runtime lifecycle', () => {
     await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'cat kept.txt' } });
     const page = await waitFor(
       async () =>
-        (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: { kind: string; data?: string }[] },
+        (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as {
+          events: { kind: string; data?: string }[];
+        },
       (p) => p.events.filter((e) => e.kind === 'tool.result').length === 2,
     );
-    expect(page.events.filter((e) => e.kind === 'tool.output').map((e) => e.data).join('')).toContain('kept');
+    expect(
+      page.events
+        .filter((e) => e.kind === 'tool.output')
+        .map((e) => e.data)
+        .join(''),
+    ).toContain('kept');
   });
 });

@@ -15,7 +15,9 @@ async function outputOf(bff: TestBff, threadId: string, command: string): Promis
   const before = ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { lastSeq: number }).lastSeq;
   await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: command } });
   for (;;) {
-    const { events } = (await (await bff.api(`/api/threads/${threadId}/events?after=${before}`)).json()) as { events: ThreadEvent[] };
+    const { events } = (await (await bff.api(`/api/threads/${threadId}/events?after=${before}`)).json()) as {
+      events: ThreadEvent[];
+    };
     if (events.some((e) => e.kind === 'tool.result')) {
       return events.flatMap((e) => (e.kind === 'tool.output' ? [e.data] : [])).join('');
     }

@@ -40,7 +40,10 @@ async function seed({ threadId, n, batch, body }) {
       await store.appendEvent(threadId, make(++i));
     }
   }
-  return { ms: performance.now() - started, via: batched ? `store.appendEvents (batches of ${batch})` : 'store.appendEvent' };
+  return {
+    ms: performance.now() - started,
+    via: batched ? `store.appendEvents (batches of ${batch})` : 'store.appendEvent',
+  };
 }
 
 /** Times `n` sequential single-event appends (one transaction each), as the link handles them. */
@@ -82,4 +85,10 @@ process.on('message', async (message) => {
     process.send({ id, error: error instanceof Error ? error.stack : String(error) });
   }
 });
-process.send({ ready: true, url: server.url, signin: await server.signinLink(), dialect: store.dialect, pid: process.pid });
+process.send({
+  ready: true,
+  url: server.url,
+  signin: await server.signinLink(),
+  dialect: store.dialect,
+  pid: process.pid,
+});

@@ -44,7 +44,10 @@ process.on('exit', killChildren);
 export async function spawnChild(script, envName, config, { timeoutMs = 30_000 } = {}) {
   const child = fork(join(here, script), [], {
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of every child (BFF, relay) into DIR on exit.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    execArgv: [
+      '--expose-gc',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     env: { ...process.env, [envName]: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -81,7 +84,8 @@ export async function spawnChild(script, envName, config, { timeoutMs = 30_000 }
     else p.resolve(m.result);
   });
   void exited.then(({ code, signal }) => {
-    for (const p of pending.values()) p.reject(new Error(`${script} exited (${code ?? signal}):\n${output.slice(-2000)}`));
+    for (const p of pending.values())
+      p.reject(new Error(`${script} exited (${code ?? signal}):\n${output.slice(-2000)}`));
     pending.clear();
   });
   const info = await readyPromise;
@@ -103,7 +107,12 @@ export async function spawnChild(script, envName, config, { timeoutMs = 30_000 }
     },
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      await Promise.race([this.call('close').catch(() => {}).then(() => exited), sleep(10_000)]);
+      await Promise.race([
+        this.call('close')
+          .catch(() => {})
+          .then(() => exited),
+        sleep(10_000),
+      ]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
@@ -152,7 +161,12 @@ export async function startPostgres() {
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   run('pg_ctl', [
-    '-D', data, '-l', join(dir, 'pg.log'), '-w', '-o',
+    '-D',
+    data,
+    '-l',
+    join(dir, 'pg.log'),
+    '-w',
+    '-o',
     `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=on -c max_connections=200`,
     'start',
   ]);
@@ -205,7 +219,8 @@ export async function api(url, cookie, path, body, method) {
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${method ?? (body === undefined ? 'GET' : 'POST')} ${path} answered ${response.status}: ${text}`);
+  if (!response.ok)
+    throw new Error(`${method ?? (body === undefined ? 'GET' : 'POST')} ${path} answered ${response.status}: ${text}`);
   return text ? JSON.parse(text) : null;
 }
 
@@ -229,7 +244,14 @@ export function counterOf(event) {
   return m ? Number(m[1]) : NaN;
 }
 
-const INFO = { type: 'runtime.info', version: 'bench', agents: [{ id: 'shell', label: 'Shell' }], project: 'bench', gitRemote: null, machine: null };
+const INFO = {
+  type: 'runtime.info',
+  version: 'bench',
+  agents: [{ id: 'shell', label: 'Shell' }],
+  project: 'bench',
+  gitRemote: null,
+  machine: null,
+};
 
 /**
  * A machine runtime as `remote-chat-runtime connect` is one: a LinkSession dialled to
@@ -266,7 +288,13 @@ export class MachineRuntime {
     const opened = new Promise((resolve) => {
       const off = this.session.onState((s) => s === 'open' && (off(), resolve()));
     });
-    this.dialer = new LinkDialer({ url: this.url, runtimeId: this.runtimeId, token: this.token, session: this.session, ...this.dialerOptions });
+    this.dialer = new LinkDialer({
+      url: this.url,
+      runtimeId: this.runtimeId,
+      token: this.token,
+      session: this.session,
+      ...this.dialerOptions,
+    });
     this.dialer.start();
     await opened;
   }
@@ -464,7 +492,10 @@ export function summary(values) {
   };
 }
 export function median(values) {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** This process's soft limit on open files (children inherit it); Infinity if unknown. */
@@ -481,7 +512,8 @@ export function openFileLimit() {
 export function socketBudget(wanted, log) {
   const limit = openFileLimit();
   const n = Math.max(10, Math.min(wanted, limit - 300));
-  if (n < wanted) log?.(`ulimit -n is ${limit}: using ${n} sockets instead of ${wanted} (raise it with ulimit -n 65536)`);
+  if (n < wanted)
+    log?.(`ulimit -n is ${limit}: using ${n} sockets instead of ${wanted} (raise it with ulimit -n 65536)`);
   return n;
 }
 

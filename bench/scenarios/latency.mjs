@@ -9,7 +9,9 @@ function within(promise, what, ms = 10_000) {
   let timer;
   return Promise.race([
     promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not arrive within ${ms} ms`)), ms))),
+    new Promise(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not arrive within ${ms} ms`)), ms)),
+    ),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -98,12 +100,17 @@ async function measure({ quick, log }, synchronous) {
 
     // What one append costs on its own (one transaction per event, as the link stores them).
     const appendThread = await h.newThread(bff, auth, runtime.runtimeId);
-    const appends = h.summary(await bff.call('timeAppends', { threadId: appendThread, n: quick ? 200 : 500, body: h.outputEvent('{i}') }));
+    const appends = h.summary(
+      await bff.call('timeAppends', { threadId: appendThread, n: quick ? 200 : 500, body: h.outputEvent('{i}') }),
+    );
 
     const b = h.summary(bffTimes);
     const r = h.summary(relayTimes);
-    log(`latency (${synchronous}): bff p50 ${b.p50.toFixed(3)} p99 ${b.p99.toFixed(3)}; relay p50 ${r.p50.toFixed(3)} p99 ${r.p99.toFixed(3)}; append p50 ${appends.p50.toFixed(3)}`);
-    if (sub.gaps || sub.duplicates) throw new Error(`latency subscriber saw ${sub.gaps} gaps, ${sub.duplicates} duplicates`);
+    log(
+      `latency (${synchronous}): bff p50 ${b.p50.toFixed(3)} p99 ${b.p99.toFixed(3)}; relay p50 ${r.p50.toFixed(3)} p99 ${r.p99.toFixed(3)}; append p50 ${appends.p50.toFixed(3)}`,
+    );
+    if (sub.gaps || sub.duplicates)
+      throw new Error(`latency subscriber saw ${sub.gaps} gaps, ${sub.duplicates} duplicates`);
     sender.close();
     receiver.close();
     sub.close();

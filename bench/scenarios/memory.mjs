@@ -36,7 +36,10 @@ export async function memory({ quick, log }) {
       for (const s of subs) s.subscribe(threadId, 0);
       await h.until(() => subs.every((s) => s.caughtUp && s.lastSeq === 10), 30_000, 'every subscriber caught up');
       const closed = subs.filter((s) => s.closes.length);
-      if (closed.length) throw new Error(`${closed.length} idle stream sockets were closed by the BFF: ${JSON.stringify(closed[0].closes)}`);
+      if (closed.length)
+        throw new Error(
+          `${closed.length} idle stream sockets were closed by the BFF: ${JSON.stringify(closed[0].closes)}`,
+        );
       return {
         async close() {
           for (const s of subs) s.close();
@@ -76,7 +79,9 @@ export async function memory({ quick, log }) {
     const bffPer = per(bffMem, used);
     const relayPer = per(relayMem, used);
     const bffLeak = (used(bffMem.after) - used(bffMem.before)) / n;
-    log(`memory: BFF ${(bffPer / 1024).toFixed(1)} KB/conn (rss ${(per(bffMem, (m) => m.vmRss) / 1024).toFixed(1)}), relay ${(relayPer / 1024).toFixed(1)} KB/conn, left after close ${(bffLeak / 1024).toFixed(2)} KB/conn`);
+    log(
+      `memory: BFF ${(bffPer / 1024).toFixed(1)} KB/conn (rss ${(per(bffMem, (m) => m.vmRss) / 1024).toFixed(1)}), relay ${(relayPer / 1024).toFixed(1)} KB/conn, left after close ${(bffLeak / 1024).toFixed(2)} KB/conn`,
+    );
     return {
       rows: [
         {

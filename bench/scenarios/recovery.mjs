@@ -25,7 +25,8 @@ function resumingSubscriber(url, cookie, threadId) {
         if (seq > w.seqAbove) w.firstNew ??= h.now();
       }
       const c = h.counterOf(event);
-      if (c !== state.expected && state.wrong.length < 10) state.wrong.push({ got: c, expected: state.expected, seq: event.seq });
+      if (c !== state.expected && state.wrong.length < 10)
+        state.wrong.push({ got: c, expected: state.expected, seq: event.seq });
       state.expected = c + 1;
     },
   });
@@ -85,7 +86,10 @@ async function relayBaseline(restarts) {
   }
   const sender = keep('/send', () => {});
   keep('/recv', () => (lastMessageAt = h.now()));
-  const ticker = setInterval(() => sender.ws?.readyState === WebSocket.OPEN && sender.ws.send('{"type":"event"}'), SEND_EVERY_MS);
+  const ticker = setInterval(
+    () => sender.ws?.readyState === WebSocket.OPEN && sender.ws.send('{"type":"event"}'),
+    SEND_EVERY_MS,
+  );
   try {
     await h.until(() => lastMessageAt > 0, 10_000, 'the relay baseline flowing');
     for (let r = 0; r < restarts; r++) {
@@ -163,14 +167,21 @@ export async function recovery({ quick, log }) {
         sentBeforeKill: sentAtKill,
       };
       times.push(t);
-      log(`recovery ${r + 1}: after the kill, listening ${t.readyMs.toFixed(0)} ms, link open ${t.linkMs.toFixed(0)} ms, first event sent after the kill at the subscriber ${t.firstSentAfterKillMs.toFixed(0)} ms (first replayed event ${t.firstMs.toFixed(0)} ms)`);
+      log(
+        `recovery ${r + 1}: after the kill, listening ${t.readyMs.toFixed(0)} ms, link open ${t.linkMs.toFixed(0)} ms, first event sent after the kill at the subscriber ${t.firstSentAfterKillMs.toFixed(0)} ms (first replayed event ${t.firstMs.toFixed(0)} ms)`,
+      );
     }
   } finally {
     sending = false;
     await sender;
   }
   // Everything sent must arrive, once, in order.
-  await h.until(() => subscriber.sub.lastSeq >= sent, 30_000, `all ${sent} events at the subscriber (has ${subscriber.sub.lastSeq})`, 5);
+  await h.until(
+    () => subscriber.sub.lastSeq >= sent,
+    30_000,
+    `all ${sent} events at the subscriber (has ${subscriber.sub.lastSeq})`,
+    5,
+  );
   await h.sleep(300);
   const { sub, state } = subscriber;
   const thread = await bff.call('thread', { threadId });

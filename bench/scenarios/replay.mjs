@@ -15,7 +15,12 @@ async function replayBff(bff, cookie, threadId, count) {
   };
   sub.subscribe(threadId, 0);
   try {
-    await h.until(() => (lastAt !== null && sub.caughtUp) || sub.closes.length > 0, 60_000, `replay of ${count} events`, 2);
+    await h.until(
+      () => (lastAt !== null && sub.caughtUp) || sub.closes.length > 0,
+      60_000,
+      `replay of ${count} events`,
+      2,
+    );
   } catch (error) {
     throw new Error(`${error.message}; got ${sub.lastSeq}`);
   }
@@ -27,13 +32,17 @@ async function replayBff(bff, cookie, threadId, count) {
   }
   sub.close();
   if (sub.gaps || sub.duplicates || sub.received !== count) {
-    throw new Error(`replay: ${sub.received} events, ${sub.gaps} gaps, ${sub.duplicates} duplicates (expected ${count})`);
+    throw new Error(
+      `replay: ${sub.received} events, ${sub.gaps} gaps, ${sub.duplicates} duplicates (expected ${count})`,
+    );
   }
   return { connectMs, firstMs: sub.firstEventAt - sub.subscribedAt, allMs: lastAt - sub.subscribedAt };
 }
 
 async function replayRelay(relay, count, size) {
-  const ws = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/recv?replay=${count}&size=${size}`, { perMessageDeflate: false });
+  const ws = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/recv?replay=${count}&size=${size}`, {
+    perMessageDeflate: false,
+  });
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
   let first = null;
   let last = null;
@@ -84,7 +93,14 @@ async function pgAnalyze(databaseUrl) {
 export async function replay({ quick, pg, log }) {
   const count = quick ? 20_000 : 100_000;
   const stores = [{ name: 'SQLite', target: 1000, runs: quick ? 1 : 3, config: () => ({ dataDir: h.tempDir() }) }];
-  if (pg) stores.push({ name: 'Postgres', target: 2000, runs: quick ? 1 : 2, postgres: true, config: async () => ({ dataDir: h.tempDir(), databaseUrl: await pg.database() }) });
+  if (pg)
+    stores.push({
+      name: 'Postgres',
+      target: 2000,
+      runs: quick ? 1 : 2,
+      postgres: true,
+      config: async () => ({ dataDir: h.tempDir(), databaseUrl: await pg.database() }),
+    });
 
   const rows = [];
   const detail = { count };
@@ -112,12 +128,23 @@ export async function replay({ quick, pg, log }) {
     const baseFirst = med(relayRuns, 'firstMs');
     const baseAll = med(relayRuns, 'allMs');
     if (failure) {
-      rows.push({ id: `replay.${label}.all`, name: `Replay ${count.toLocaleString('en-US')} events, ${label}: did not complete`, value: null, unit: 'ms', target: `< ${target} ms`, baseline: baseAll, pass: false, note: failure.message });
+      rows.push({
+        id: `replay.${label}.all`,
+        name: `Replay ${count.toLocaleString('en-US')} events, ${label}: did not complete`,
+        value: null,
+        unit: 'ms',
+        target: `< ${target} ms`,
+        baseline: baseAll,
+        pass: false,
+        note: failure.message,
+      });
       return;
     }
     const first = med(bffRuns, 'firstMs');
     const all = med(bffRuns, 'allMs');
-    log(`replay ${label}: first ${first.toFixed(1)} ms, all ${all.toFixed(0)} ms; baseline ${baseFirst.toFixed(1)} / ${baseAll.toFixed(0)} ms`);
+    log(
+      `replay ${label}: first ${first.toFixed(1)} ms, all ${all.toFixed(0)} ms; baseline ${baseFirst.toFixed(1)} / ${baseAll.toFixed(0)} ms`,
+    );
     rows.push(
       {
         id: `replay.${label}.first`,

@@ -55,13 +55,17 @@ async function relayStorm(relay, n) {
     }
   };
   const sockets = [];
-  for (let i = 0; i < n; i += 200) sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, connect))));
+  for (let i = 0; i < n; i += 200)
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, connect))));
   // The same flow as in the BFF's storm, fanned out to every receiver.
   const sender = new WebSocket(`${base}/send`, { perMessageDeflate: false });
   await new Promise((r, j) => (sender.once('open', r), sender.once('error', j)));
   let seq = 0;
   const pad = 'x'.repeat(180);
-  const ticker = setInterval(() => sender.send(`{"type":"event","topic":"thread:bench","event":{"data":"${pad}","seq":${++seq}}}`), 1000 / EVENTS_PER_SECOND);
+  const ticker = setInterval(
+    () => sender.send(`{"type":"event","topic":"thread:bench","event":{"data":"${pad}","seq":${++seq}}}`),
+    1000 / EVENTS_PER_SECOND,
+  );
   await h.sleep(1500);
   const started = h.now();
   for (const ws of sockets) ws.terminate();
@@ -111,7 +115,12 @@ export async function storm({ quick, log }) {
     let done = false;
     try {
       if (allIn) {
-        await h.until(() => subs.every((s) => s.caughtUp && s.lastSeq >= target), Math.max(1, GIVE_UP_MS - (h.now() - dropAt)), 'every subscriber caught up after the storm', 2);
+        await h.until(
+          () => subs.every((s) => s.caughtUp && s.lastSeq >= target),
+          Math.max(1, GIVE_UP_MS - (h.now() - dropAt)),
+          'every subscriber caught up after the storm',
+          2,
+        );
         done = true;
       }
     } catch {
@@ -124,7 +133,9 @@ export async function storm({ quick, log }) {
     await sender;
     // After the flow stops every client must end with every event.
     if (!allIn) await Promise.race([reopened, h.sleep(GIVE_UP_MS)]);
-    await h.until(() => subs.every((s) => s.lastSeq >= sent), 30_000, 'every subscriber has every event', 5).catch(() => {});
+    await h
+      .until(() => subs.every((s) => s.lastSeq >= sent), 30_000, 'every subscriber has every event', 5)
+      .catch(() => {});
     const final = {
       n,
       target,
@@ -165,9 +176,10 @@ export async function storm({ quick, log }) {
           pass: final.caughtUpMs !== null && final.caughtUpMs < 5000,
           baseline: base.ms,
           ratio: final.caughtUpMs / base.ms,
-          note: final.caughtUpMs === null
-            ? `not settled after ${GIVE_UP_MS / 1000} s: ${final.notReconnected} not reconnected, ${final.notCaughtUp} not caught up; BFF event loop ${(final.bffBeforeDrop.eventLoopUtilization * 100).toFixed(0)}% busy before the drop`
-            : `all reconnected in ${final.connectMs.toFixed(0)} ms, per client p50 ${final.caughtUpMsPerClient.p50.toFixed(0)} ms; BFF event loop ${(final.bffBeforeDrop.eventLoopUtilization * 100).toFixed(0)}% busy before the drop; baseline = bare relay, same flow, reconnect + one answer`,
+          note:
+            final.caughtUpMs === null
+              ? `not settled after ${GIVE_UP_MS / 1000} s: ${final.notReconnected} not reconnected, ${final.notCaughtUp} not caught up; BFF event loop ${(final.bffBeforeDrop.eventLoopUtilization * 100).toFixed(0)}% busy before the drop`
+              : `all reconnected in ${final.connectMs.toFixed(0)} ms, per client p50 ${final.caughtUpMsPerClient.p50.toFixed(0)} ms; BFF event loop ${(final.bffBeforeDrop.eventLoopUtilization * 100).toFixed(0)}% busy before the drop; baseline = bare relay, same flow, reconnect + one answer`,
         },
         {
           id: 'storm.integrity',

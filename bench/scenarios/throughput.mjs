@@ -43,7 +43,8 @@ async function runBff(bff, auth, runtime, fanout, count) {
         `(slowest at ${result.minReceived}; ${closed.length} closed by the server: ${JSON.stringify(result.closedByServer.slice(0, 3))})`,
     );
   }
-  if (result.gaps || result.duplicates) throw new Error(`throughput: ${result.gaps} gaps, ${result.duplicates} duplicates with ${fanout} subscribers`);
+  if (result.gaps || result.duplicates)
+    throw new Error(`throughput: ${result.gaps} gaps, ${result.duplicates} duplicates with ${fanout} subscribers`);
   return result;
 }
 
@@ -97,7 +98,12 @@ export async function throughput({ quick, pg, log }) {
   const seconds = quick ? 1 : 2;
   const frameBytes = 250; // a stream `event` frame of outputEvent(i), as measured in latency
   const stores = [{ name: 'SQLite', reps: quick ? 1 : 3, config: () => ({ dataDir: h.tempDir() }) }];
-  if (pg) stores.push({ name: 'Postgres', reps: quick ? 1 : 2, config: async () => ({ dataDir: h.tempDir(), databaseUrl: await pg.database() }) });
+  if (pg)
+    stores.push({
+      name: 'Postgres',
+      reps: quick ? 1 : 2,
+      config: async () => ({ dataDir: h.tempDir(), databaseUrl: await pg.database() }),
+    });
 
   const rows = [];
   const detail = { note: 'each fan-out runs `reps` times, alternating with the relay baseline; medians reported' };
@@ -136,13 +142,22 @@ export async function throughput({ quick, pg, log }) {
           } catch (error) {
             log(`throughput ${store.name} ×${fanout} FAILED: ${error.message}`);
             results[fanout] = { error: error.message, runs, baseline: baseRuns };
-            rows.push({ id: `throughput.${store.name}.${fanout}`, name, value: null, unit: 'events/s', ...(target && { target: '≥ 20,000 events/s', pass: false }), note: error.message });
+            rows.push({
+              id: `throughput.${store.name}.${fanout}`,
+              name,
+              value: null,
+              unit: 'events/s',
+              ...(target && { target: '≥ 20,000 events/s', pass: false }),
+              note: error.message,
+            });
             continue;
           }
           results[fanout] = { runs, baseline: baseRuns };
           const value = h.median(runs.map(rate));
           const baseRate = h.median(baseRuns.map(rate));
-          log(`throughput ${store.name} ×${fanout}: ${runs.map((r) => rate(r).toFixed(0)).join(', ')} /s; relay ${baseRuns.map((r) => rate(r).toFixed(0)).join(', ')} /s`);
+          log(
+            `throughput ${store.name} ×${fanout}: ${runs.map((r) => rate(r).toFixed(0)).join(', ')} /s; relay ${baseRuns.map((r) => rate(r).toFixed(0)).join(', ')} /s`,
+          );
           rows.push({
             id: `throughput.${store.name}.${fanout}`,
             name,

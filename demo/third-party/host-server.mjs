@@ -187,7 +187,8 @@ export async function startHostServer({ chatUrl, apiToken, port = 8788, host = '
 
 function signInPage(problem = '') {
   const options = USERS.map(
-    (u, i) => `<label class="choice"><input type="radio" name="user" value="${escape(u.id)}"${i === 0 ? ' checked' : ''}> ${escape(u.name)}</label>`,
+    (u, i) =>
+      `<label class="choice"><input type="radio" name="user" value="${escape(u.id)}"${i === 0 ? ' checked' : ''}> ${escape(u.name)}</label>`,
   ).join('\n          ');
   return page(
     'Sign in',
@@ -264,7 +265,9 @@ async function main() {
   const chatUrl = process.env.REMOTE_CHAT_URL;
   const apiToken = process.env.REMOTE_CHAT_API_TOKEN;
   if (!chatUrl || !apiToken) {
-    console.error('acme: set REMOTE_CHAT_URL (the BFF) and REMOTE_CHAT_API_TOKEN (an API token from its Account page).');
+    console.error(
+      'acme: set REMOTE_CHAT_URL (the BFF) and REMOTE_CHAT_API_TOKEN (an API token from its Account page).',
+    );
     process.exit(2);
   }
   const port = process.env.PORT === undefined ? 8788 : Number(process.env.PORT);

@@ -14,7 +14,15 @@ async function accessibilityProblems(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
   await page.evaluate(await axeSource);
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(options: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            options: object,
+          ): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }>;
+        };
+      }
+    ).axe;
     const { violations } = await axe.run({ resultTypes: ['violations'] });
     return violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -29,7 +37,10 @@ async function tokenWorks(bffUrl: string, token: string): Promise<number> {
 describe('Account → API tokens in Chromium', () => {
   it('creates a token shown once with a copy button, lists it, and revokes it after a confirmation', async () => {
     const bff = await spawnBff(['--data-dir', tempDir()]);
-    const { page, errors } = await newPage({ viewport: { width: 1280, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const { page, errors } = await newPage({
+      viewport: { width: 1280, height: 900 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
 
     await page.goto(`${bff.url}/account/`);
     await page.getByRole('heading', { name: "You're signed out" }).waitFor({ timeout: TIMEOUT });
@@ -50,7 +61,9 @@ describe('Account → API tokens in Chromium', () => {
     // Shown once, with a warning, focused so that a screen reader reads it first.
     const created = page.getByRole('region', { name: 'Copy your new token now' });
     await created.waitFor({ timeout: TIMEOUT });
-    await expect.poll(() => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.textContent)).toBe('Copy your new token now');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.textContent))
+      .toBe('Copy your new token now');
     expect(await created.innerText()).toContain('This is the only time it is shown');
     const secret = await created.getByRole('textbox', { name: 'The token “acme backend”' }).inputValue();
     expect(secret).toMatch(/^rc_/);
@@ -72,9 +85,15 @@ describe('Account → API tokens in Chromium', () => {
     expect(text).toMatch(/Created/);
     expect(text).toMatch(/Last used\s+\S/);
     expect(text).not.toMatch(/Last used\s+Never/);
-    const expires = new Date(Date.now() + 30 * 86_400_000).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric' });
+    const expires = new Date(Date.now() + 30 * 86_400_000).toLocaleDateString('en-US', {
+      month: 'short',
+      day: 'numeric',
+      year: 'numeric',
+    });
     expect(text).toContain(expires);
-    expect(await page.locator('portal-api-tokens').evaluate((el) => el.shadowRoot!.innerHTML.includes('rc_'))).toBe(false);
+    expect(await page.locator('portal-api-tokens').evaluate((el) => el.shadowRoot!.innerHTML.includes('rc_'))).toBe(
+      false,
+    );
 
     // Revoking asks first; Cancel (or Escape) changes nothing.
     await item.getByRole('button', { name: 'Revoke “acme backend”' }).click();
@@ -108,7 +127,9 @@ describe('Account → API tokens in Chromium', () => {
     expect(await page.getByRole('link', { name: 'Account' }).isVisible()).toBe(true);
 
     const background = () =>
-      page.locator('portal-api-tokens').evaluate((el) => getComputedStyle(el.shadowRoot!.querySelector('.list')!).backgroundColor);
+      page
+        .locator('portal-api-tokens')
+        .evaluate((el) => getComputedStyle(el.shadowRoot!.querySelector('.list')!).backgroundColor);
     expect(await background()).toBe('rgb(255, 255, 255)');
     await page.getByRole('combobox', { name: 'Theme' }).selectOption({ label: 'Dark' });
     expect(await background()).toBe('rgb(20, 22, 27)');

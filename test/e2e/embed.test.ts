@@ -100,7 +100,6 @@ async function signInToHost(page: Page, name: string): Promise<void> {
   await page.getByText(`Signed in as ${name}`).waitFor();
 }
 
-
 /** The chat's API as the host site's user, with the client token its backend hands out. */
 async function asHostUser(embedding: Embedding, userId: string) {
   const token = await hostChatToken(embedding.site, userId);
@@ -138,7 +137,9 @@ describe('the third-party page', () => {
       expect(await alice.user()).toMatchObject({ name: 'Alice Archer' });
       const alices = await alice.runtimes();
       expect(alices).toHaveLength(1);
-      const owners = (await (await fetch(`${bff.url}/api/runtimes`, { headers: { cookie: ownerCookie } })).json()) as { runtimes: Runtime[] };
+      const owners = (await (await fetch(`${bff.url}/api/runtimes`, { headers: { cookie: ownerCookie } })).json()) as {
+        runtimes: Runtime[];
+      };
       expect(owners.runtimes.map((r) => r.id)).not.toContain(alices[0]!.id);
       const bob = await asHostUser(embedding, 'bob');
       expect(await bob.runtimes()).toEqual([]);
@@ -178,12 +179,17 @@ describe('the third-party page', () => {
 
     // The owner revokes the host site's API token: the chat's token is refused, and the host's
     // backend can get no other. The chat says so instead of failing silently.
-    const revoked = await fetch(`${bff.url}/api/tokens/${embedding.apiTokenId}`, { method: 'DELETE', headers: { cookie: embedding.ownerCookie } });
+    const revoked = await fetch(`${bff.url}/api/tokens/${embedding.apiTokenId}`, {
+      method: 'DELETE',
+      headers: { cookie: embedding.ownerCookie },
+    });
     expect(revoked.status).toBe(204);
     const lapse = page.evaluate(
       () =>
         new Promise<string>((resolve) =>
-          document.querySelector('remote-chat')!.addEventListener('rc-token-expired', (e) => resolve((e as CustomEvent).detail.reason), { once: true }),
+          document
+            .querySelector('remote-chat')!
+            .addEventListener('rc-token-expired', (e) => resolve((e as CustomEvent).detail.reason), { once: true }),
         ),
     );
     await page.getByRole('radio', { name: 'New' }).click();

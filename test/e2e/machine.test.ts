@@ -66,7 +66,8 @@ describe('your own machine', () => {
         })
       ).json()) as T;
     const { token } = await api<{ token: string }>('/api/tokens', { name: 'laptop' });
-    const machines = async () => (await api<{ runtimes: Runtime[] }>('/api/runtimes')).runtimes.filter((r) => r.kind === 'machine');
+    const machines = async () =>
+      (await api<{ runtimes: Runtime[] }>('/api/runtimes')).runtimes.filter((r) => r.kind === 'machine');
     const until = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
       const deadline = Date.now() + TIMEOUT;
       for (;;) {
@@ -99,13 +100,18 @@ describe('your own machine', () => {
     bff.child.kill('SIGKILL');
     await bff.exited;
     bff = await spawnBff(['--data-dir', dataDir, '--port', String(port)]);
-    const back = await until(machines, (list) => list.some((r) => r.id === first!.id && r.status === 'ready' && r.link === 'open'));
+    const back = await until(machines, (list) =>
+      list.some((r) => r.id === first!.id && r.status === 'ready' && r.link === 'open'),
+    );
     expect(back.map((r) => r.id)).toEqual([first!.id]);
 
     // The user switches project: the config now lists beta, which appears with an id of its own.
     writeFileSync(config, JSON.stringify({ url: bff.url, folders: [beta] }));
-    const switched = await until(machines, (list) =>
-      list.some((r) => r.project === 'beta' && r.status === 'ready') && list.some((r) => r.id === first!.id && r.status === 'offline'),
+    const switched = await until(
+      machines,
+      (list) =>
+        list.some((r) => r.project === 'beta' && r.status === 'ready') &&
+        list.some((r) => r.id === first!.id && r.status === 'offline'),
     );
     const betaRuntime = switched.find((r) => r.project === 'beta')!;
     expect(betaRuntime.id).not.toBe(first!.id);
@@ -118,7 +124,10 @@ describe('your own machine', () => {
     await page.getByRole('option', { name: /beta/ }).click();
     const composer = page.getByRole('textbox', { name: 'Message' });
     await composer.waitFor({ timeout: TIMEOUT });
-    await until(async () => composer.isEnabled(), (enabled) => enabled);
+    await until(
+      async () => composer.isEnabled(),
+      (enabled) => enabled,
+    );
     await composer.fill('pwd && git remote get-url origin');
     await composer.press('Enter');
     const card = page.getByRole('region', { name: 'Command: pwd && git remote get-url origin' });
@@ -133,5 +142,7 @@ describe('your own machine', () => {
 /** A fresh one-time sign-in link from the running server's data directory. */
 async function newSigninLink(dataDir: string, url: string): Promise<string> {
   const bffCli = fileURLToPath(new URL('../../packages/bff/dist/cli.js', import.meta.url));
-  return execFileSync(process.execPath, [bffCli, 'signin-link', '--url', url, '--data-dir', dataDir], { encoding: 'utf8' }).trim();
+  return execFileSync(process.execPath, [bffCli, 'signin-link', '--url', url, '--data-dir', dataDir], {
+    encoding: 'utf8',
+  }).trim();
 }

@@ -24,7 +24,9 @@ describe('a file pasted into the portal', () => {
       data.items.add(new File([bytes], 'Screenshot 2026-11-23 at 08.15.png', { type: 'image/png' }));
       box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
     });
-    await expect.poll(() => composer.inputValue(), { timeout: TIMEOUT }).toMatch(/^wc -c uploads\/\d{8}-\d{6}-Screenshot-2026-11-23-at-08\.15\.png$/);
+    await expect
+      .poll(() => composer.inputValue(), { timeout: TIMEOUT })
+      .toMatch(/^wc -c uploads\/\d{8}-\d{6}-Screenshot-2026-11-23-at-08\.15\.png$/);
     await composer.press('Enter');
 
     const conversation = page.getByRole('log', { name: 'Conversation' });

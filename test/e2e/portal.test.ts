@@ -39,7 +39,13 @@ describe('the portal in Chromium', () => {
     // Every step reaches its end state in the sandbox log, then the composer opens.
     const log = page.getByRole('log', { name: 'Sandbox log' });
     await log.locator('[data-step="ready"][data-state="ok"]').waitFor({ timeout: TIMEOUT });
-    for (const [step, state] of [['create', 'ok'], ['clone', 'skipped'], ['install', 'ok'], ['settings', 'ok'], ['start', 'ok']]) {
+    for (const [step, state] of [
+      ['create', 'ok'],
+      ['clone', 'skipped'],
+      ['install', 'ok'],
+      ['settings', 'ok'],
+      ['start', 'ok'],
+    ]) {
       expect(await log.locator(`[data-step="${step}"][data-state="${state}"]`).count()).toBe(1);
     }
     const composer = page.getByRole('textbox', { name: 'Message' });
@@ -62,7 +68,11 @@ describe('the portal in Chromium', () => {
     const stop = page.getByRole('button', { name: 'Stop' });
     await stop.waitFor({ timeout: TIMEOUT });
     await stop.click();
-    await page.getByRole('region', { name: 'Command: sleep 60' }).getByText(/SIGTERM|cancel/i).first().waitFor({ timeout: TIMEOUT });
+    await page
+      .getByRole('region', { name: 'Command: sleep 60' })
+      .getByText(/SIGTERM|cancel/i)
+      .first()
+      .waitFor({ timeout: TIMEOUT });
 
     const before = await conversationWith(page, 'world');
     await page.reload();

@@ -48,14 +48,32 @@ customElements.define('rc-sandbox-log', class extends HTMLElement { get mine() {
 
 const at = '2025-11-20T09:00:00.000Z';
 const PAGE_JS = `
-const events = ${JSON.stringify([
-  { kind: 'message.user', clientId: 'c1234567890', text: 'show me', agent: 'shell' },
-  { kind: 'tool.call', callId: 'c1', tool: 'terminal', title: 'npm test' },
-  { kind: 'tool.output', callId: 'c1', stream: 'stdout', data: '\u001b[32m✓\u001b[39m all \u001b[38;5;208mgood\u001b[0m\n' },
-  { kind: 'tool.result', callId: 'c1', ok: true, exitCode: 0, durationMs: 12 },
-  { kind: 'file.write', path: 'a.txt', diff: '--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-old\n+new\n', created: false, bytes: 4 },
-  { kind: 'message.agent', messageId: 'm1', agent: 'llm', text: 'Done. **Bold**, a [link](https://example.com) and\n\n```js\nconsole.log(1)\n```\n' },
-].map((body, i) => ({ threadId: 'th_1', seq: i + 1, at, ...body })))};
+const events = ${JSON.stringify(
+  [
+    { kind: 'message.user', clientId: 'c1234567890', text: 'show me', agent: 'shell' },
+    { kind: 'tool.call', callId: 'c1', tool: 'terminal', title: 'npm test' },
+    {
+      kind: 'tool.output',
+      callId: 'c1',
+      stream: 'stdout',
+      data: '\u001b[32m✓\u001b[39m all \u001b[38;5;208mgood\u001b[0m\n',
+    },
+    { kind: 'tool.result', callId: 'c1', ok: true, exitCode: 0, durationMs: 12 },
+    {
+      kind: 'file.write',
+      path: 'a.txt',
+      diff: '--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-old\n+new\n',
+      created: false,
+      bytes: 4,
+    },
+    {
+      kind: 'message.agent',
+      messageId: 'm1',
+      agent: 'llm',
+      text: 'Done. **Bold**, a [link](https://example.com) and\n\n```js\nconsole.log(1)\n```\n',
+    },
+  ].map((body, i) => ({ threadId: 'th_1', seq: i + 1, at, ...body })),
+)};
 const chat = document.querySelector('rc-chat');
 chat.runtime = { status: 'ready', agent: 'shell' };
 chat.events = events;
@@ -81,7 +99,9 @@ describe('remote-chat.js on another site', () => {
   it('is one file under 50 KB gzip', () => {
     const bundle = readFileSync(bundlePath);
     const gzip = gzipSync(bundle, { level: 9 }).length;
-    console.info(`[measure] remote-chat.js: ${(bundle.length / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzip`);
+    console.info(
+      `[measure] remote-chat.js: ${(bundle.length / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzip`,
+    );
     expect(gzip).toBeLessThan(50 * 1024);
     // Self-contained: no import of another file.
     expect(bundle.toString()).not.toMatch(/\bimport\s*\(|from\s*["']\.{0,2}\//);
@@ -90,7 +110,10 @@ describe('remote-chat.js on another site', () => {
   it('renders under a CSP without unsafe-inline or unsafe-eval and keeps the page’s own elements and styles', async () => {
     const server = await serve({
       '/': ['text/html', PAGE],
-      '/site.css': ['text/css', 'body { font-family: Georgia, serif; color: rgb(10, 20, 30) } .frame { height: 480px; width: 720px }'],
+      '/site.css': [
+        'text/css',
+        'body { font-family: Georgia, serif; color: rgb(10, 20, 30) } .frame { height: 480px; width: 720px }',
+      ],
       '/before.js': ['text/javascript', BEFORE],
       '/remote-chat.js': ['text/javascript', readFileSync(bundlePath)],
       '/page.js': ['text/javascript', PAGE_JS],
@@ -107,12 +130,16 @@ describe('remote-chat.js on another site', () => {
     const state = await page.evaluate(() => ({
       violations: (window as unknown as { violations: string[] }).violations,
       ownElementKept: (document.querySelector('rc-sandbox-log') as unknown as { mine?: boolean }).mine === true,
-      defined: ['remote-chat', 'rc-chat', 'rc-thread-list', 'rc-runtime-picker', 'rc-repo-selector'].every((n) => customElements.get(n)),
+      defined: ['remote-chat', 'rc-chat', 'rc-thread-list', 'rc-runtime-picker', 'rc-repo-selector'].every((n) =>
+        customElements.get(n),
+      ),
       bodyFont: getComputedStyle(document.body).fontFamily,
       bodyColor: getComputedStyle(document.body).color,
       pageSheets: document.styleSheets.length,
       adopted: document.adoptedStyleSheets.length,
-      globals: Object.keys(window).filter((k) => !(window as unknown as { keysBefore: string[] }).keysBefore.includes(k)),
+      globals: Object.keys(window).filter(
+        (k) => !(window as unknown as { keysBefore: string[] }).keysBefore.includes(k),
+      ),
     }));
     expect(state).toEqual({
       violations: [],
@@ -125,7 +152,12 @@ describe('remote-chat.js on another site', () => {
       globals: expect.any(Array),
     });
     // Lit's version markers and decorator metadata are the only globals the bundle adds (the rest are this page's).
-    expect(state.globals.filter((k) => !['keysBefore', 'violations', 'rendered'].includes(k)).sort()).toEqual(['litElementVersions', 'litHtmlVersions', 'litPropertyMetadata', 'reactiveElementVersions']);
+    expect(state.globals.filter((k) => !['keysBefore', 'violations', 'rendered'].includes(k)).sort()).toEqual([
+      'litElementVersions',
+      'litHtmlVersions',
+      'litPropertyMetadata',
+      'reactiveElementVersions',
+    ]);
     expect(errors).toEqual([]);
   });
 

@@ -1,9 +1,4 @@
-import {
-  ServerFrameSchema,
-  type Runtime,
-  type ServerFrame,
-  type ThreadEvent,
-} from '@remote-chat/protocol';
+import { ServerFrameSchema, type Runtime, type ServerFrame, type ThreadEvent } from '@remote-chat/protocol';
 import { startServer, createLogger, type RunningServer, type ServerOptions } from '@remote-chat/bff';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
@@ -104,7 +99,12 @@ export class StreamClient {
   }
 
   /** Opens the stream with a cookie (or '' for none), extra headers and a query such as `?ticket=…`. */
-  static async open(url: string, cookie: string, headers: Record<string, string> = {}, query = ''): Promise<StreamClient> {
+  static async open(
+    url: string,
+    cookie: string,
+    headers: Record<string, string> = {},
+    query = '',
+  ): Promise<StreamClient> {
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/stream${query}`, {
       headers: { ...(cookie && { cookie }), ...headers },
     });
@@ -131,7 +131,10 @@ export class StreamClient {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; last frames: ${JSON.stringify(this.frames.slice(-5)).slice(0, 2000)}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; last frames: ${JSON.stringify(this.frames.slice(-5)).slice(0, 2000)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {

@@ -17,7 +17,9 @@ export async function newContext(options: Parameters<Browser['newContext']>[0] =
 }
 
 /** A page in a fresh context that fails the test on any uncaught page error. */
-export async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<{ page: Page; errors: string[] }> {
+export async function newPage(
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<{ page: Page; errors: string[] }> {
   const context = await newContext(options);
   const page = await context.newPage();
   const errors: string[] = [];

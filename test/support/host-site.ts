@@ -74,6 +74,7 @@ export async function hostChatToken(site: HostSite, userId: string): Promise<str
   const cookie = signIn.headers.get('set-cookie')?.split(';')[0];
   if (signIn.status !== 303 || !cookie) throw new Error(`the host site's sign-in answered ${signIn.status}`);
   const response = await fetch(`${site.url}/session/chat-token`, { method: 'POST', headers: { ...headers, cookie } });
-  if (!response.ok) throw new Error(`the host site's chat-token route answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`the host site's chat-token route answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { token: string }).token;
 }

@@ -178,7 +178,8 @@ export class PortalApiTokens extends LitElement {
             <label for="expiry">Expires after</label>
             <select id="expiry" name="expiry">
               ${EXPIRY_CHOICES.map(
-                (choice) => html`<option value=${choice.days} ?selected=${choice.days === DEFAULT_EXPIRY_DAYS}>${choice.label}</option>`,
+                (choice) =>
+                  html`<option value=${choice.days} ?selected=${choice.days === DEFAULT_EXPIRY_DAYS}>${choice.label}</option>`,
               )}
             </select>
           </div>
@@ -215,11 +216,13 @@ export class PortalApiTokens extends LitElement {
           <button class="button" type="button" @click=${this.onCopy}>Copy</button>
         </div>
         <p class="copy-status" role="status">
-          ${this._copy === 'copied'
-            ? 'Copied to the clipboard.'
-            : this._copy === 'failed'
-              ? 'Could not copy; the token is selected: copy it with your keyboard.'
-              : ''}
+          ${
+            this._copy === 'copied'
+              ? 'Copied to the clipboard.'
+              : this._copy === 'failed'
+                ? 'Could not copy; the token is selected: copy it with your keyboard.'
+                : ''
+          }
         </p>
         <button class="button" type="button" @click=${this.onCreatedDone}>I have stored it</button>
       </section>
@@ -242,11 +245,13 @@ export class PortalApiTokens extends LitElement {
             <div>
               <dt>Expires</dt>
               <dd class=${expired ? 'expired' : ''}>
-                ${token.expiresAt === null
-                  ? html`<span class="muted">Never</span>`
-                  : expired
-                    ? html`Expired ${time(token.expiresAt, dateFormat)}`
-                    : time(token.expiresAt, dateFormat)}
+                ${
+                  token.expiresAt === null
+                    ? html`<span class="muted">Never</span>`
+                    : expired
+                      ? html`Expired ${time(token.expiresAt, dateFormat)}`
+                      : time(token.expiresAt, dateFormat)
+                }
               </dd>
             </div>
           </dl>
@@ -262,11 +267,13 @@ export class PortalApiTokens extends LitElement {
     return html`
       <section class="list" aria-labelledby="list-title">
         <h3 id="list-title" tabindex="-1">Your tokens</h3>
-        ${this._tokens.length === 0
-          ? html`<p class="empty">No API tokens yet. Create one above for a server that embeds the chat, or for a machine you connect.</p>`
-          : html`<ul class="tokens" role="list">
+        ${
+          this._tokens.length === 0
+            ? html`<p class="empty">No API tokens yet. Create one above for a server that embeds the chat, or for a machine you connect.</p>`
+            : html`<ul class="tokens" role="list">
               ${this._tokens.map((token) => this.renderToken(token))}
-            </ul>`}
+            </ul>`
+        }
       </section>
     `;
   }

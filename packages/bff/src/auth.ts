@@ -1,7 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
-import type { ApiToken, CreateClientTokenRequest, CreateMachineTokenRequest, CreatedApiToken, User } from '@remote-chat/protocol';
+import type {
+  ApiToken,
+  CreateClientTokenRequest,
+  CreateMachineTokenRequest,
+  CreatedApiToken,
+  User,
+} from '@remote-chat/protocol';
 import { RemoteChatError } from './errors.js';
 import { hashToken, newId, randomToken, safeEqual, type ServerSecret } from './secrets.js';
 import type { ApiTokenScope, Store } from './store/store.js';
@@ -122,7 +128,10 @@ export class Auth {
    */
   async createMachineToken(caller: Caller, request: CreateMachineTokenRequest): Promise<CreatedApiToken> {
     this.requireFullApiToken(caller);
-    const user = await this.store.ensureExternalUser(`${caller.user.id}:${request.userId}`, request.userName ?? request.userId);
+    const user = await this.store.ensureExternalUser(
+      `${caller.user.id}:${request.userId}`,
+      request.userName ?? request.userId,
+    );
     const token = `${API_TOKEN_PREFIX}${randomToken()}`;
     const created = await this.store.createApiToken({
       id: newId('tok'),
@@ -172,15 +181,23 @@ export class Auth {
    * Mints a client token for one of a host site's users. Only a caller holding an API token may,
    * and only for a page origin on the allow-list.
    */
-  async createClientToken(caller: Caller, request: CreateClientTokenRequest): Promise<{ token: string; expiresAt: string }> {
+  async createClientToken(
+    caller: Caller,
+    request: CreateClientTokenRequest,
+  ): Promise<{ token: string; expiresAt: string }> {
     this.requireFullApiToken(caller);
     const origin = new URL(request.origin).origin;
     if (!this.allowedOrigins.includes(origin)) {
       throw new RemoteChatError('bad_request', `The origin ${origin} is not on this server's allowed origins.`);
     }
-    const user = await this.store.ensureExternalUser(`${caller.user.id}:${request.userId}`, request.name ?? request.userId);
+    const user = await this.store.ensureExternalUser(
+      `${caller.user.id}:${request.userId}`,
+      request.name ?? request.userId,
+    );
     const exp = Math.floor(Date.now() / 1000) + (request.ttlSeconds ?? 600);
-    const payload = Buffer.from(JSON.stringify({ sub: user.id, aud: origin, tid: caller.apiTokenId, exp })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: user.id, aud: origin, tid: caller.apiTokenId, exp })).toString(
+      'base64url',
+    );
     return {
       token: `${CLIENT_TOKEN_PREFIX}${payload}.${this.sign(payload)}`,
       expiresAt: new Date(exp * 1000).toISOString(),

@@ -16,11 +16,29 @@ async function setup(dialect: Dialect) {
       ? await openSqliteStore({ file: join(tempDir(), 'hub.db') })
       : await openPostgresStore({ connectionString: await freshPostgresDatabase(), poolSize: 4 });
   const owner = await store.ensureOwner('Owner');
-  await store.createRuntime({ id: 'rt_1', userId: owner.id, name: 'r', kind: 'sandbox', provider: 'process', repo: null, branch: null, agent: 'shell' });
-  const thread = await store.createThread({ id: 'th_1', runtimeId: 'rt_1', userId: owner.id, title: 't', titled: true });
-  const hub = new Hub<ThreadEvent>((topic, after, limit) => store.listEvents(topic.slice('thread:'.length), after, limit));
+  await store.createRuntime({
+    id: 'rt_1',
+    userId: owner.id,
+    name: 'r',
+    kind: 'sandbox',
+    provider: 'process',
+    repo: null,
+    branch: null,
+    agent: 'shell',
+  });
+  const thread = await store.createThread({
+    id: 'th_1',
+    runtimeId: 'rt_1',
+    userId: owner.id,
+    title: 't',
+    titled: true,
+  });
+  const hub = new Hub<ThreadEvent>((topic, after, limit) =>
+    store.listEvents(topic.slice('thread:'.length), after, limit),
+  );
   const journal = new Journal(store, hub as never);
-  const append = (i: number) => journal.appendEvent(thread, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${i}\n` });
+  const append = (i: number) =>
+    journal.appendEvent(thread, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${i}\n` });
   return { store, hub, journal, append };
 }
 

@@ -86,7 +86,8 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
         if (this.closed) return;
         for (const entry of page) {
           if (entry.seq === this.seq + 1) this.deliver(entry);
-          else if (entry.seq > this.seq + 1) throw new Error(`${this.topic}: store skipped from ${this.seq} to ${entry.seq}`);
+          else if (entry.seq > this.seq + 1)
+            throw new Error(`${this.topic}: store skipped from ${this.seq} to ${entry.seq}`);
           if (this.closed) return;
         }
         if (page.length === PAGE || this.missed) continue;

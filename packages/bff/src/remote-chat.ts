@@ -97,7 +97,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       databaseUrl: options.databaseUrl,
       dataDir: options.dataDir,
       sqliteSynchronous: options.sqliteSynchronous,
-      onIdleError: (error) => logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
+      onIdleError: (error) =>
+        logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     }));
   const secret = ServerSecret.load(options.dataDir);
   const hub = new Hub<ThreadEvent | LogEntry>((topic, after, limit) => {
@@ -167,7 +168,9 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
         return true;
       }
       links.handleUpgrade(req, socket, head, (ws) => {
-        runtimes.acceptMachine(ws).catch((error: unknown) => logger.info({ err: String(error) }, 'machine link refused'));
+        runtimes
+          .acceptMachine(ws)
+          .catch((error: unknown) => logger.info({ err: String(error) }, 'machine link refused'));
       });
       return true;
     }

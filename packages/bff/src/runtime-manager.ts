@@ -263,7 +263,11 @@ export class RuntimeManager {
           const endpoint = await provider.probe(record.providerState).catch(() => null);
           if (endpoint) {
             const live = this.ensureLive(record);
-            await this.options.journal.appendLog(record.id, { kind: 'link', state: 'resuming', detail: 'BFF restarted; re-attaching.' });
+            await this.options.journal.appendLog(record.id, {
+              kind: 'link',
+              state: 'resuming',
+              detail: 'BFF restarted; re-attaching.',
+            });
             this.track(
               this.connect(live, endpoint).then(
                 () => this.setStatus(record.id, 'ready'),
@@ -271,7 +275,11 @@ export class RuntimeManager {
               ),
             );
           } else if (record.status === 'starting') {
-            await this.fail(record, 'The server stopped while this runtime was starting.', 'Delete it and create a new one.');
+            await this.fail(
+              record,
+              'The server stopped while this runtime was starting.',
+              'Delete it and create a new one.',
+            );
           } else {
             await this.options.journal.appendLog(record.id, {
               kind: 'error',
@@ -310,7 +318,11 @@ export class RuntimeManager {
             branch: null,
             agent: 'shell',
           });
-          await journal.appendLog(runtimeId, { kind: 'status', status: 'starting', detail: 'A machine registered this folder.' });
+          await journal.appendLog(runtimeId, {
+            kind: 'status',
+            status: 'starting',
+            detail: 'A machine registered this folder.',
+          });
         }
         live = this.ensureLive(record);
         return true;
@@ -356,7 +368,9 @@ export class RuntimeManager {
     const context = this.context(record, live);
     try {
       const endpoint =
-        mode === 'provision' ? await provider.provision(context) : await provider.restart(context, record.providerState);
+        mode === 'provision'
+          ? await provider.provision(context)
+          : await provider.restart(context, record.providerState);
       await context.step('ready', async () => {
         await this.connect(live, endpoint);
         // The idle window starts when the runtime can be used, not when it was asked for.
@@ -367,7 +381,11 @@ export class RuntimeManager {
       });
     } catch (error) {
       if (live.abort.signal.aborted) return;
-      await this.fail(record, message(error), 'Check the step output above, then delete this runtime and create a new one.');
+      await this.fail(
+        record,
+        message(error),
+        'Check the step output above, then delete this runtime and create a new one.',
+      );
     }
   }
 
@@ -392,7 +410,13 @@ export class RuntimeManager {
           const outcome = await work();
           const durationMs = Math.round(performance.now() - started);
           if (outcome && 'skipped' in outcome) {
-            await journal.appendLog(record.id, { kind: 'step', step, state: 'skipped', durationMs, detail: outcome.skipped });
+            await journal.appendLog(record.id, {
+              kind: 'step',
+              step,
+              state: 'skipped',
+              durationMs,
+              detail: outcome.skipped,
+            });
           } else {
             await journal.appendLog(record.id, {
               kind: 'step',
@@ -453,13 +477,10 @@ export class RuntimeManager {
   private async connect(live: LiveRuntime, endpoint: RuntimeEndpoint): Promise<void> {
     await live.dialer?.stop();
     const opened = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          stop();
-          reject(new Error('the runtime did not answer on its link in time'));
-        },
-        this.options.linkTimeoutMs ?? 15_000,
-      );
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error('the runtime did not answer on its link in time'));
+      }, this.options.linkTimeoutMs ?? 15_000);
       const stop = live.session.onState((state) => {
         if (state !== 'open') return;
         clearTimeout(timer);
@@ -513,7 +534,10 @@ export class RuntimeManager {
         }
         return;
       }
-      logger.warn({ runtimeId: live.id, threadId: incoming.threadId }, 'runtime wrote to a thread that is not its own; dropped');
+      logger.warn(
+        { runtimeId: live.id, threadId: incoming.threadId },
+        'runtime wrote to a thread that is not its own; dropped',
+      );
     } else if (incoming.type === 'thread.event') {
       // Only people write user messages.
       logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
@@ -526,7 +550,10 @@ export class RuntimeManager {
     await store.setLinkReceived(live.id, seq);
   }
 
-  private async ownThread(live: LiveRuntime, threadId: string): Promise<Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'> | null> {
+  private async ownThread(
+    live: LiveRuntime,
+    threadId: string,
+  ): Promise<Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'> | null> {
     if (live.threads.has(threadId)) return { id: threadId, runtimeId: live.id, titled: true };
     const thread = await this.options.store.getThread(threadId);
     if (!thread || thread.runtimeId !== live.id) return null;
@@ -547,7 +574,8 @@ export class RuntimeManager {
     if (state === 'offline' && record.status === 'ready') await this.setStatus(live.id, 'offline', detail);
     else if (state === 'open' && record.status === 'offline') await this.setStatus(live.id, 'ready');
     else this.publishRuntime(record);
-    if (state === 'offline' && record.kind === 'sandbox' && record.status !== 'starting') await this.restartIfGone(live, record);
+    if (state === 'offline' && record.kind === 'sandbox' && record.status !== 'starting')
+      await this.restartIfGone(live, record);
   }
 
   /**
@@ -560,10 +588,15 @@ export class RuntimeManager {
     if (now - live.lastProbe < PROBE_EVERY_MS || this.restarting.has(live.id)) return;
     live.lastProbe = now;
     const provider = this.options.providers.get(record.provider);
-    if (!provider || (await provider.probe(record.providerState).catch(() => null)) || live.abort.signal.aborted) return;
+    if (!provider || (await provider.probe(record.providerState).catch(() => null)) || live.abort.signal.aborted)
+      return;
     live.restarts = live.restarts.filter((t) => now - t < RESTART_BUDGET.windowMs);
     if (live.restarts.length >= RESTART_BUDGET.count) {
-      await this.fail(record, `The runtime process died ${RESTART_BUDGET.count} times in ${RESTART_BUDGET.windowMs / 60_000} minutes.`, 'Look at the step output above; delete this runtime and create a new one.');
+      await this.fail(
+        record,
+        `The runtime process died ${RESTART_BUDGET.count} times in ${RESTART_BUDGET.windowMs / 60_000} minutes.`,
+        'Look at the step output above; delete this runtime and create a new one.',
+      );
       return;
     }
     live.restarts.push(now);
@@ -585,7 +618,10 @@ export class RuntimeManager {
       if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted) continue;
       const record = await this.options.store.getRuntime(live.id);
       if (!record || record.kind !== 'sandbox' || ENDED.has(record.status) || record.status === 'starting') continue;
-      await this.stop(record, `No activity for ${Math.round(limit / 60_000)} minutes; stopped to release its resources.`);
+      await this.stop(
+        record,
+        `No activity for ${Math.round(limit / 60_000)} minutes; stopped to release its resources.`,
+      );
     }
   }
 

@@ -74,7 +74,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         res
           .status(400)
           .type('text/plain')
-          .send('This sign-in link was already used or has expired.\nRun `remote-chat-bff signin-link` (or restart the server) for a new one.\n');
+          .send(
+            'This sign-in link was already used or has expired.\nRun `remote-chat-bff signin-link` (or restart the server) for a new one.\n',
+          );
         return;
       }
       res.cookie(SESSION_COOKIE, session.session, {
@@ -162,7 +164,12 @@ function accessLog(logger: RemoteChat['logger']): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
-      const line = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      const line = {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      };
       if (logger.isLevelEnabled('debug')) logger.debug({ ...line, req: { headers: req.headers } }, 'request');
       else if (res.statusCode >= 500) logger.warn(line, 'request failed');
     });

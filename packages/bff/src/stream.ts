@@ -125,8 +125,7 @@ export class StreamConnection {
     const { store, hub, runtimes } = this.deps;
     const parsed = parseTopic(topic);
     const userId = this.user.id;
-    const notFound = () =>
-      this.send({ type: 'error', code: 'not_found', message: `No such topic: ${topic}.`, topic });
+    const notFound = () => this.send({ type: 'error', code: 'not_found', message: `No such topic: ${topic}.`, topic });
 
     if (parsed.family === 'runtimes') {
       await this.snapshotThenLive(
@@ -164,7 +163,8 @@ export class StreamConnection {
         onEntry: (entry) => this.sendRaw(entryFrame('log', topic, entry as LogEntry)),
         beforePage: () => this.drained(),
         onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
-        onError: () => this.send({ type: 'error', code: 'internal', message: 'Reading the log failed; resubscribe.', topic }),
+        onError: () =>
+          this.send({ type: 'error', code: 'internal', message: 'Reading the log failed; resubscribe.', topic }),
       });
       this.subscriptions.set(topic, () => subscription.close());
       return;
@@ -178,7 +178,8 @@ export class StreamConnection {
       onEntry: (event) => this.sendRaw(entryFrame('event', topic, event as ThreadEvent)),
       beforePage: () => this.drained(),
       onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
-      onError: () => this.send({ type: 'error', code: 'internal', message: 'Reading the thread failed; resubscribe.', topic }),
+      onError: () =>
+        this.send({ type: 'error', code: 'internal', message: 'Reading the thread failed; resubscribe.', topic }),
     });
     this.subscriptions.set(topic, () => subscription.close());
   }
@@ -243,7 +244,8 @@ export class StreamConnection {
   private reject(message: string): void {
     this.badFrames += 1;
     this.send({ type: 'error', code: 'bad_request', message });
-    if (this.badFrames >= (this.deps.limits?.maxBadFrames ?? 20)) this.close(CLOSE_CODES.badFrames, 'too many invalid frames');
+    if (this.badFrames >= (this.deps.limits?.maxBadFrames ?? 20))
+      this.close(CLOSE_CODES.badFrames, 'too many invalid frames');
   }
 
   private takeToken(): boolean {

@@ -88,9 +88,7 @@ export const LOG_KINDS = ['step', 'link', 'status', 'error'] as const;
 /** Splits a stream topic (`runtimes`, `threads:ID`, `runtime-log:ID`, `thread:ID`) into its family and id. */
 export function parseTopic(
   topic: string,
-):
-  | { family: 'runtimes' }
-  | { family: 'threads' | 'runtime-log' | 'thread'; id: string } {
+): { family: 'runtimes' } | { family: 'threads' | 'runtime-log' | 'thread'; id: string } {
   if (topic === 'runtimes') return { family: 'runtimes' };
   const colon = topic.indexOf(':');
   return {

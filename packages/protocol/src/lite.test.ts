@@ -34,8 +34,16 @@ const events: full.ThreadEvent[] = [
 const frames: full.ServerFrame[] = [
   { type: 'welcome', protocol: 1, user: { id: 'u_1', name: 'Ada' } },
   ...events.map((event): full.ServerFrame => ({ type: 'event', topic: 'thread:th_1', event })),
-  { type: 'log', topic: 'runtime-log:rt_1', entry: { runtimeId: 'rt_1', seq: 1, at, kind: 'step', step: 'create', state: 'ok', durationMs: 4 } },
-  { type: 'log', topic: 'runtime-log:rt_1', entry: { runtimeId: 'rt_1', seq: 2, at, kind: 'error', message: 'no', hint: 'retry' } },
+  {
+    type: 'log',
+    topic: 'runtime-log:rt_1',
+    entry: { runtimeId: 'rt_1', seq: 1, at, kind: 'step', step: 'create', state: 'ok', durationMs: 4 },
+  },
+  {
+    type: 'log',
+    topic: 'runtime-log:rt_1',
+    entry: { runtimeId: 'rt_1', seq: 2, at, kind: 'error', message: 'no', hint: 'retry' },
+  },
   { type: 'caught-up', topic: 'thread:th_1', seq: 8 },
   { type: 'runtimes', topic: 'runtimes', runtimes: [runtime] },
   { type: 'runtime', topic: 'runtimes', runtime },
@@ -66,7 +74,11 @@ describe('the browser protocol entry (no zod)', () => {
       { type: 'event', topic: 'thread:th_1', event: { ...events[2], data: 42 } },
       { type: 'runtime', topic: 'runtimes', runtime: { ...runtime, status: 'exploded' } },
       { type: 'caught-up', topic: 'thread:th_1', seq: 1.5 },
-      { type: 'log', topic: 'runtime-log:rt_1', entry: { runtimeId: 'rt_1', seq: 1, at, kind: 'step', step: 'hack', state: 'ok' } },
+      {
+        type: 'log',
+        topic: 'runtime-log:rt_1',
+        entry: { runtimeId: 'rt_1', seq: 1, at, kind: 'step', step: 'hack', state: 'ok' },
+      },
       { type: 'error', code: 'teapot', message: 'x' },
       { type: '__proto__', topic: 'runtimes' },
     ];

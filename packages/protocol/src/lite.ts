@@ -172,7 +172,15 @@ const event = tagged('kind', {
   status: { threadId: str, seq, at: str, state: oneOf(AGENT_STATES), message: optional(str) },
 });
 const logEntry = tagged('kind', {
-  step: { runtimeId: str, seq, at: str, step: oneOf(RUNTIME_STEPS), state: oneOf(STEP_STATES), durationMs: optional(num), detail: optional(str) },
+  step: {
+    runtimeId: str,
+    seq,
+    at: str,
+    step: oneOf(RUNTIME_STEPS),
+    state: oneOf(STEP_STATES),
+    durationMs: optional(num),
+    detail: optional(str),
+  },
   link: { runtimeId: str, seq, at: str, state: oneOf(LINK_STATES), detail: optional(str) },
   status: { runtimeId: str, seq, at: str, status: oneOf(RUNTIME_STATUSES), detail: optional(str) },
   error: { runtimeId: str, seq, at: str, message: str, hint: optional(str) },
@@ -205,7 +213,8 @@ export const ApiTokenListResponseSchema = schema<ApiTokenListResponse>(object({ 
 export const CreatedApiTokenSchema = schema<CreatedApiToken>((v, p) => apiToken(v, p) || object({ token: str })(v, p));
 export const StreamTicketResponseSchema = schema<StreamTicketResponse>(object({ ticket: str, expiresAt: str }));
 
-const topic: Check = (v, p) => (typeof v === 'string' && /^(runtimes|(threads|runtime-log|thread):[A-Za-z0-9_-]{1,64})$/.test(v) ? '' : p);
+const topic: Check = (v, p) =>
+  typeof v === 'string' && /^(runtimes|(threads|runtime-log|thread):[A-Za-z0-9_-]{1,64})$/.test(v) ? '' : p;
 const runtimesTopic = oneOf(['runtimes']);
 
 export const ServerFrameSchema = schema<ServerFrame>(

@@ -24,21 +24,35 @@ describe('events', () => {
     { kind: 'message.agent', messageId: 'm1', text: 'Hello', agent: 'shell' },
     { kind: 'tool.call', callId: 't1', tool: 'terminal', title: 'ls -la', input: { command: 'ls -la' } },
     { kind: 'tool.output', callId: 't1', stream: 'stdout', data: '\u001b[31mred\u001b[0m\n' },
-    { kind: 'tool.result', callId: 't1', ok: false, exitCode: null, signal: 'SIGTERM', durationMs: 12, error: 'cancelled' },
+    {
+      kind: 'tool.result',
+      callId: 't1',
+      ok: false,
+      exitCode: null,
+      signal: 'SIGTERM',
+      durationMs: 12,
+      error: 'cancelled',
+    },
     { kind: 'file.write', path: 'notes.md', diff: '--- a/notes.md\n+++ b/notes.md\n', created: true, bytes: 5 },
     { kind: 'status', state: 'running' },
   ];
 
   it.each(valid)('accepts a well-formed $kind event', (body) => {
     expect(EventBodySchema.parse(body)).toEqual(body);
-    expect(ThreadEventSchema.parse({ ...body, threadId: 'th_1', seq: 3, at })).toMatchObject({ seq: 3, kind: body.kind });
+    expect(ThreadEventSchema.parse({ ...body, threadId: 'th_1', seq: 3, at })).toMatchObject({
+      seq: 3,
+      kind: body.kind,
+    });
   });
 
   it.each([
     ['an unknown kind', { kind: 'message.system', text: 'x' }],
     ['a missing field', { kind: 'tool.result', callId: 't1', durationMs: 1 }],
     ['a wrong type', { kind: 'status', state: 'sleeping' }],
-    ['an oversized output chunk', { kind: 'tool.output', callId: 't', stream: 'stdout', data: 'x'.repeat(LIMITS.maxOutputChunkChars + 1) }],
+    [
+      'an oversized output chunk',
+      { kind: 'tool.output', callId: 't', stream: 'stdout', data: 'x'.repeat(LIMITS.maxOutputChunkChars + 1) },
+    ],
     ['a bad stream name', { kind: 'tool.output', callId: 't', stream: 'stdin', data: '' }],
     ['a negative duration', { kind: 'tool.result', callId: 't', ok: true, durationMs: -1 }],
   ])('refuses an event with %s', (_name, body) => {
@@ -93,7 +107,8 @@ describe('REST bodies', () => {
     expect(SendMessageRequestSchema.safeParse({ clientId: 'short', text: 'ls' }).success).toBe(false);
     expect(SendMessageRequestSchema.safeParse({ clientId: 'abcdefgh12', text: '' }).success).toBe(false);
     expect(
-      SendMessageRequestSchema.safeParse({ clientId: 'abcdefgh12', text: 'x'.repeat(LIMITS.maxMessageChars + 1) }).success,
+      SendMessageRequestSchema.safeParse({ clientId: 'abcdefgh12', text: 'x'.repeat(LIMITS.maxMessageChars + 1) })
+        .success,
     ).toBe(false);
   });
 
@@ -130,9 +145,9 @@ describe('browser stream frames', () => {
     const event = { kind: 'status', state: 'idle', threadId: 'th_1', seq: 1, at };
     expect(ServerFrameSchema.parse({ type: 'event', topic: 'thread:th_1', event }).type).toBe('event');
     expect(ServerFrameSchema.parse({ type: 'caught-up', topic: 'thread:th_1', seq: 1 }).type).toBe('caught-up');
-    expect(ServerFrameSchema.safeParse({ type: 'event', topic: 'thread:th_1', event: { ...event, seq: 'one' } }).success).toBe(
-      false,
-    );
+    expect(
+      ServerFrameSchema.safeParse({ type: 'event', topic: 'thread:th_1', event: { ...event, seq: 'one' } }).success,
+    ).toBe(false);
   });
 });
 

@@ -17,7 +17,11 @@ export const LinkStateSchema = z.enum(LINK_STATES);
 export type LinkState = z.infer<typeof LinkStateSchema>;
 
 /** Provider ids; `process` is the default and needs nothing installed. */
-export const ProviderIdSchema = z.string().min(1).max(32).regex(/^[a-z0-9-]+$/);
+export const ProviderIdSchema = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z0-9-]+$/);
 
 /** A GitHub repository as `owner/name`. */
 export const RepoSchema = z
@@ -80,7 +84,10 @@ export const LogBodySchema = z.discriminatedUnion('kind', [
     /** Set when the step ended. */
     durationMs: z.number().nonnegative().optional(),
     /** What the step printed, or why it failed or was skipped. */
-    detail: z.string().max(16 * 1024).optional(),
+    detail: z
+      .string()
+      .max(16 * 1024)
+      .optional(),
   }),
   z.object({
     kind: z.literal('link'),

@@ -87,7 +87,11 @@ export type EventPageResponse = z.infer<typeof EventPageResponseSchema>;
 /** `POST /api/threads/:id/messages` */
 export const SendMessageRequestSchema = z.strictObject({
   /** Chosen by the client; sending the same id again stores the message once. */
-  clientId: z.string().min(8).max(128).regex(/^[A-Za-z0-9_-]+$/),
+  clientId: z
+    .string()
+    .min(8)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/),
   text: z.string().min(1).max(LIMITS.maxMessageChars),
   /** Which agent answers; defaults to the runtime's agent. */
   agent: AgentIdSchema.optional(),

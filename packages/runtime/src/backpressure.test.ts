@@ -32,7 +32,9 @@ afterEach(async () => {
 
 type RuntimeLinkOptions = Partial<Pick<LinkSessionOptions<ToRuntimeMessage>, 'maxOutbox' | 'highWater' | 'lowWater'>>;
 
-async function rig(options: { link?: RuntimeLinkOptions; outbox?: (dir: string) => LinkOutbox<FromRuntimeMessage> } = {}) {
+async function rig(
+  options: { link?: RuntimeLinkOptions; outbox?: (dir: string) => LinkOutbox<FromRuntimeMessage> } = {},
+) {
   const workspace = await temp.make('rc-bp-ws-');
   const logs: string[] = [];
   /** Everything the host produced, in order, and the outbox's high marks while it did. */
@@ -106,18 +108,23 @@ async function rig(options: { link?: RuntimeLinkOptions; outbox?: (dir: string) 
     },
     /** The events the BFF stored for a thread, in order. */
     events(threadId: string): EventBody[] {
-      return received.flatMap(({ message }) => (message.type === 'thread.event' && message.threadId === threadId ? [message.event] : []));
+      return received.flatMap(({ message }) =>
+        message.type === 'thread.event' && message.threadId === threadId ? [message.event] : [],
+      );
     },
     /** The events the host produced for a thread (whether or not they reached the BFF yet). */
     producedEvents(threadId: string): EventBody[] {
-      return produced.flatMap((message) => (message.type === 'thread.event' && message.threadId === threadId ? [message.event] : []));
+      return produced.flatMap((message) =>
+        message.type === 'thread.event' && message.threadId === threadId ? [message.event] : [],
+      );
     },
   };
 }
 
 type Rig = Awaited<ReturnType<typeof rig>>;
 
-const output = (events: EventBody[]): string => events.map((event) => (event.kind === 'tool.output' ? event.data : '')).join('');
+const output = (events: EventBody[]): string =>
+  events.map((event) => (event.kind === 'tool.output' ? event.data : '')).join('');
 const shape = (events: EventBody[]): string[] =>
   events
     .map((event) => (event.kind === 'status' ? `status:${event.state}` : event.kind))
@@ -229,7 +236,10 @@ describe('back-pressure from a stalled BFF', () => {
     expect(bench.runtime.pending).toBe(8);
     // Another thread's turn starts meanwhile: its status and tool call cannot be refused.
     bench.say('th_2', 'echo hello');
-    await waitFor(() => bench.producedEvents('th_2').some((event) => event.kind === 'tool.call'), 'the other turn to start');
+    await waitFor(
+      () => bench.producedEvents('th_2').some((event) => event.kind === 'tool.call'),
+      'the other turn to start',
+    );
     await sleep(1_000);
     expect(bench.runtime.held).toBeGreaterThanOrEqual(2);
     // Both commands are paused, so what is held stays small.
@@ -245,7 +255,13 @@ describe('back-pressure from a stalled BFF', () => {
       20_000,
     );
     for (const threadId of ['th_1', 'th_2']) {
-      expect(shape(bench.events(threadId))).toEqual(['status:running', 'tool.call', 'tool.output', 'tool.result', 'status:idle']);
+      expect(shape(bench.events(threadId))).toEqual([
+        'status:running',
+        'tool.call',
+        'tool.output',
+        'tool.result',
+        'status:idle',
+      ]);
     }
     expect(output(bench.events('th_1'))).toBe('line\n'.repeat(LINES));
     expect(output(bench.events('th_2'))).toBe('hello\n');
@@ -260,7 +276,10 @@ describe('back-pressure from a stalled BFF', () => {
     bench.say('th_1', 'yes line');
     await waitFor(() => bench.runtime.pressure, 'back-pressure');
     bench.say('th_2', 'echo hello');
-    await waitFor(() => bench.producedEvents('th_2').some((event) => event.kind === 'tool.call'), 'the other turn to start');
+    await waitFor(
+      () => bench.producedEvents('th_2').some((event) => event.kind === 'tool.call'),
+      'the other turn to start',
+    );
     await sleep(500);
     // Its output waits with everyone else's until the BFF catches up (the pressure is the link's, not a thread's).
     expect(shape(bench.producedEvents('th_2'))).toEqual(['status:running', 'tool.call']);

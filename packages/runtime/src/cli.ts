@@ -22,7 +22,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      const quiet = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      const quiet =
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help';
       return quiet ? EXIT_CODES.ok : EXIT_CODES.usage;
     }
     if (error instanceof InvalidArgumentError) return EXIT_CODES.usage;

@@ -61,7 +61,11 @@ describe('remote-chat-runtime connect (the command)', () => {
   it('comes online from the current folder, runs commands, and on Ctrl-C stops them, closes with 4503 and exits 0', async () => {
     const app = await projectFolder();
     const connect = runConnect(app, { REMOTE_CHAT_URL: bff.url, REMOTE_CHAT_TOKEN: TOKEN });
-    await waitFor(() => connect.stdout().includes('[app] online'), () => `online (output: ${connect.output()})`, 10_000);
+    await waitFor(
+      () => connect.stdout().includes('[app] online'),
+      () => `online (output: ${connect.output()})`,
+      10_000,
+    );
     expect(connect.stdout()).toContain('[app] connecting…');
     const [runtimeId, runtime] = [...bff.runtimes.entries()][0]!;
     expect(connect.stdout()).toContain(`[app] ${app} is runtime ${runtimeId}`);
@@ -72,14 +76,30 @@ describe('remote-chat-runtime connect (the command)', () => {
     expect(JSON.parse(await readFile(machineFile, 'utf8'))).toEqual(runtime.infos()[0]!.machine);
     expect((await stat(machineFile)).mode & 0o777).toBe(0o600);
 
-    runtime.session.send({ type: 'message.send', threadId: 'th_1', seq: 1, clientId: 'c1', text: 'echo $$; echo "token=${REMOTE_CHAT_TOKEN:-none}"; sleep 60', agent: 'shell' });
-    const started = await waitFor(() => runtime.events('th_1').find((event) => event.kind === 'tool.output'), 'the command to start');
+    runtime.session.send({
+      type: 'message.send',
+      threadId: 'th_1',
+      seq: 1,
+      clientId: 'c1',
+      text: 'echo $$; echo "token=${REMOTE_CHAT_TOKEN:-none}"; sleep 60',
+      agent: 'shell',
+    });
+    const started = await waitFor(
+      () => runtime.events('th_1').find((event) => event.kind === 'tool.output'),
+      'the command to start',
+    );
     const pgid = Number.parseInt(started.kind === 'tool.output' ? started.data : '', 10);
-    await waitFor(() => runtime.events('th_1').some((event) => event.kind === 'tool.output' && event.data.includes('token=none')), 'no token');
+    await waitFor(
+      () => runtime.events('th_1').some((event) => event.kind === 'tool.output' && event.data.includes('token=none')),
+      'no token',
+    );
 
     connect.child.kill('SIGINT');
     expect(await connect.exited).toBe(EXIT_CODES.ok);
-    expect(runtime.events('th_1').find((event) => event.kind === 'tool.result')).toMatchObject({ ok: false, error: 'cancelled' });
+    expect(runtime.events('th_1').find((event) => event.kind === 'tool.result')).toMatchObject({
+      ok: false,
+      error: 'cancelled',
+    });
     expect(groupAlive(pgid)).toBe(false);
     await waitFor(() => runtime.session.state === 'offline', 'the link to close');
     expect(runtime.states.at(-1)?.[1]).toContain(String(CLOSE_CODES.goingAway));
@@ -103,7 +123,11 @@ describe('remote-chat-runtime connect (the command)', () => {
     const url = bff.url;
     await bff.close();
     const connect = runConnect(app, { REMOTE_CHAT_URL: url, REMOTE_CHAT_TOKEN: TOKEN });
-    await waitFor(() => /\[app\] offline: connect ECONNREFUSED .*; retrying in \d/.test(connect.stdout()), () => `a retry line (output: ${connect.output()})`, 10_000);
+    await waitFor(
+      () => /\[app\] offline: connect ECONNREFUSED .*; retrying in \d/.test(connect.stdout()),
+      () => `a retry line (output: ${connect.output()})`,
+      10_000,
+    );
     connect.child.kill('SIGTERM');
     expect(await connect.exited).toBe(EXIT_CODES.ok);
     expect(connect.output()).not.toContain(TOKEN);
@@ -113,15 +137,25 @@ describe('remote-chat-runtime connect (the command)', () => {
   it('exits with distinct codes for a missing URL, a missing token, a missing folder and a folder already connected', async () => {
     const app = await projectFolder();
     const run = (env: NodeJS.ProcessEnv, args: string[] = []) =>
-      spawnSync(process.execPath, [bundle, 'connect', ...args], { cwd: app, env: { PATH: process.env.PATH, HOME: home, ...env }, encoding: 'utf8' });
+      spawnSync(process.execPath, [bundle, 'connect', ...args], {
+        cwd: app,
+        env: { PATH: process.env.PATH, HOME: home, ...env },
+        encoding: 'utf8',
+      });
     expect(run({ REMOTE_CHAT_TOKEN: TOKEN }).status).toBe(EXIT_CODES.usage);
     const noToken = run({ REMOTE_CHAT_URL: bff.url });
     expect(noToken.status).toBe(EXIT_CODES.credentials);
     expect(noToken.stderr).toContain('REMOTE_CHAT_TOKEN');
-    expect(run({ REMOTE_CHAT_URL: bff.url, REMOTE_CHAT_TOKEN: TOKEN }, [path.join(app, 'missing')]).status).toBe(EXIT_CODES.workspace);
+    expect(run({ REMOTE_CHAT_URL: bff.url, REMOTE_CHAT_TOKEN: TOKEN }, [path.join(app, 'missing')]).status).toBe(
+      EXIT_CODES.workspace,
+    );
 
     const first = runConnect(app, { REMOTE_CHAT_URL: bff.url, REMOTE_CHAT_TOKEN: TOKEN });
-    await waitFor(() => first.stdout().includes('[app] online'), () => `online (output: ${first.output()})`, 10_000);
+    await waitFor(
+      () => first.stdout().includes('[app] online'),
+      () => `online (output: ${first.output()})`,
+      10_000,
+    );
     const second = run({ REMOTE_CHAT_URL: bff.url, REMOTE_CHAT_TOKEN: TOKEN });
     expect(second.status).toBe(EXIT_CODES.workspace);
     expect(second.stderr).toContain(`process ${first.child.pid} is already using`);
@@ -132,7 +166,16 @@ describe('remote-chat-runtime connect (the command)', () => {
   it('says in --help which setting wins and what every exit code means', () => {
     const help = spawnSync(process.execPath, [bundle, 'connect', '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
-    for (const text of ['--url', '--token', '--config', 'REMOTE_CHAT_URL', 'REMOTE_CHAT_TOKEN', 'XDG_CONFIG_HOME', 'first that has one wins', '7 the server refused the token']) {
+    for (const text of [
+      '--url',
+      '--token',
+      '--config',
+      'REMOTE_CHAT_URL',
+      'REMOTE_CHAT_TOKEN',
+      'XDG_CONFIG_HOME',
+      'first that has one wins',
+      '7 the server refused the token',
+    ]) {
       expect(help.stdout).toContain(text);
     }
     const top = spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' });

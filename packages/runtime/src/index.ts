@@ -43,11 +43,23 @@ export { connect } from './connect/connector.js';
 export type { ConnectOptions, Connection } from './connect/connector.js';
 export { FolderLink } from './connect/folder-link.js';
 export type { ConnectExit, FolderLinkOptions } from './connect/folder-link.js';
-export { CONFIG_FILE_NAME, ConnectConfigSchema, configDir, readConnectConfig, resolveConnectSettings } from './connect/config.js';
+export {
+  CONFIG_FILE_NAME,
+  ConnectConfigSchema,
+  configDir,
+  readConnectConfig,
+  resolveConnectSettings,
+} from './connect/config.js';
 export type { ConnectConfig, ConnectFlags, ConnectSettings, SettingSource } from './connect/config.js';
 export { LINK_PATH, bffKey, linkUrlFor, parseBffUrl } from './connect/link-url.js';
 export { MACHINE_FILE_NAME, loadMachine, newMachineId } from './connect/machine.js';
-export { FOLDER_DATA_DIR, RUNTIME_IDS_FILE_NAME, folderRuntimeId, folderStateDir, newRuntimeId } from './connect/runtime-ids.js';
+export {
+  FOLDER_DATA_DIR,
+  RUNTIME_IDS_FILE_NAME,
+  folderRuntimeId,
+  folderStateDir,
+  newRuntimeId,
+} from './connect/runtime-ids.js';
 
 export { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
 export type { ExitCode } from './exit-codes.js';

@@ -8,7 +8,9 @@ export class LinkOutboxFullError extends Error {
     /** What `limit` counts. */
     readonly unit: 'frames' | 'bytes' = 'frames',
   ) {
-    super(`the link outbox holds ${limit} ${unit === 'frames' ? 'unacknowledged frames' : 'bytes of unacknowledged frames'}; refusing more until the peer catches up`);
+    super(
+      `the link outbox holds ${limit} ${unit === 'frames' ? 'unacknowledged frames' : 'bytes of unacknowledged frames'}; refusing more until the peer catches up`,
+    );
   }
 }
 

@@ -82,7 +82,11 @@ export function dialLink<Out, In>(options: DialLinkOptions<Out, In>): Promise<We
     const onMessage = (data: RawData): void => {
       const json = parseJson(rawDataText(data));
       if (isObject(json) && json.type === 'welcome' && json.protocol !== PROTOCOL_VERSION) {
-        fail(CLOSE_CODES.protocolMismatch, `listener speaks protocol ${String(json.protocol)}, not ${PROTOCOL_VERSION}`, true);
+        fail(
+          CLOSE_CODES.protocolMismatch,
+          `listener speaks protocol ${String(json.protocol)}, not ${PROTOCOL_VERSION}`,
+          true,
+        );
         return;
       }
       const welcome = WelcomeFrameSchema.safeParse(json);
@@ -141,7 +145,10 @@ export interface AcceptLinkOptions<Out, In> {
  * return false to close with 4401, or a LinkRefusal), answer welcome, session.attach. Rejects with a
  * LinkHandshakeError (the socket is then already closed with its code).
  */
-export function acceptLink<Out, In>(socket: WebSocket, options: AcceptLinkOptions<Out, In>): Promise<LinkSession<Out, In>> {
+export function acceptLink<Out, In>(
+  socket: WebSocket,
+  options: AcceptLinkOptions<Out, In>,
+): Promise<LinkSession<Out, In>> {
   const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS;
   return new Promise<LinkSession<Out, In>>((resolve, reject) => {
     let settled = false;
@@ -171,7 +178,10 @@ export function acceptLink<Out, In>(socket: WebSocket, options: AcceptLinkOption
       socket.off('message', onMessage);
       const json = parseJson(rawDataText(data));
       if (isObject(json) && json.type === 'hello' && json.protocol !== PROTOCOL_VERSION) {
-        fail(CLOSE_CODES.protocolMismatch, `this side speaks protocol ${PROTOCOL_VERSION}, not ${String(json.protocol)}`);
+        fail(
+          CLOSE_CODES.protocolMismatch,
+          `this side speaks protocol ${PROTOCOL_VERSION}, not ${String(json.protocol)}`,
+        );
         return;
       }
       const hello = HelloFrameSchema.safeParse(json);

@@ -18,7 +18,9 @@ const NumberMessage = z.object({ n: z.number() });
 type NumberMessage = z.infer<typeof NumberMessage>;
 
 /** A session that records what it handled. */
-function recordingSession(options: Partial<LinkSessionOptions<NumberMessage> & LinkSessionStorage<NumberMessage>> = {}) {
+function recordingSession(
+  options: Partial<LinkSessionOptions<NumberMessage> & LinkSessionStorage<NumberMessage>> = {},
+) {
   const handled: number[] = [];
   const seqs: number[] = [];
   const session = new LinkSession<NumberMessage, NumberMessage>({
@@ -38,7 +40,9 @@ afterEach(async () => {
 });
 
 /** A listener that accepts with acceptLink into `session`, checking TOKEN. */
-async function listen(session: LinkSession<NumberMessage, NumberMessage>): Promise<TestLinkServer & { accepted: Promise<unknown>[] }> {
+async function listen(
+  session: LinkSession<NumberMessage, NumberMessage>,
+): Promise<TestLinkServer & { accepted: Promise<unknown>[] }> {
   const accepted: Promise<unknown>[] = [];
   const server = await startLinkServer((socket) => {
     const result = acceptLink(socket, { verify: (hello) => hello.token === TOKEN, session: () => session });
@@ -75,9 +79,12 @@ describe('runtime link', () => {
   it('refuses a wrong token with close code 4401', async () => {
     const server = await listen(recordingSession().session);
     const dialler = recordingSession();
-    const error = await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: 'wrong-token-wrong-token', session: dialler.session }).catch(
-      (e: unknown) => e,
-    );
+    const error = await dialLink({
+      url: server.url,
+      runtimeId: RUNTIME_ID,
+      token: 'wrong-token-wrong-token',
+      session: dialler.session,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LinkHandshakeError);
     expect((error as LinkHandshakeError).code).toBe(CLOSE_CODES.unauthorized);
     expect(dialler.session.state).toBe('offline');
@@ -94,13 +101,18 @@ describe('runtime link', () => {
   it('refuses a listener that speaks another protocol version with 4406', async () => {
     const server = await startLinkServer((socket) => {
       socket.once('message', () =>
-        socket.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION + 1, runtimeId: RUNTIME_ID, lastReceived: 0 })),
+        socket.send(
+          JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION + 1, runtimeId: RUNTIME_ID, lastReceived: 0 }),
+        ),
       );
     });
     cleanups.push(() => server.close());
-    const error = await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch(
-      (e: unknown) => e,
-    );
+    const error = await dialLink({
+      url: server.url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: recordingSession().session,
+    }).catch((e: unknown) => e);
     expect((error as LinkHandshakeError).code).toBe(CLOSE_CODES.protocolMismatch);
   });
 
@@ -108,7 +120,12 @@ describe('runtime link', () => {
     const server = await startLinkServer(() => {});
     const url = server.url;
     await server.close();
-    const error = await dialLink({ url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch((e: unknown) => e);
+    const error = await dialLink({
+      url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: recordingSession().session,
+    }).catch((e: unknown) => e);
     expect((error as LinkHandshakeError).code).toBe(1006);
   });
 
@@ -227,7 +244,9 @@ describe('runtime link', () => {
     const server = await startLinkServer((socket) => {
       silent = new RawPeer(socket);
       socket.once('message', () =>
-        socket.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, runtimeId: RUNTIME_ID, lastReceived: 0 })),
+        socket.send(
+          JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, runtimeId: RUNTIME_ID, lastReceived: 0 }),
+        ),
       );
     });
     cleanups.push(() => server.close());
@@ -318,7 +337,13 @@ describe('runtime link', () => {
     });
     const server = await listen(listenerSession);
     const dialler = recordingSession();
-    const dialer = new LinkDialer({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session, minDelayMs: 10 });
+    const dialer = new LinkDialer({
+      url: server.url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: dialler.session,
+      minDelayMs: 10,
+    });
     dialer.start();
     cleanups.push(() => dialer.stop());
     for (let n = 1; n <= 4; n++) dialler.session.send({ n });
@@ -371,7 +396,12 @@ describe('runtime link', () => {
     const dialler = recordingSession();
     const states: LinkState[] = [];
     dialler.session.onState((state) => states.push(state));
-    const dialer = new LinkDialer({ url: () => server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    const dialer = new LinkDialer({
+      url: () => server.url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: dialler.session,
+    });
     dialer.start();
     await waitFor(() => dialler.session.state === 'open', 'open');
     dialler.session.send({ n: 1 });
@@ -395,7 +425,15 @@ describe('runtime link', () => {
     await probe.close();
     const errors: unknown[] = [];
     const dialler = recordingSession();
-    const dialer = new LinkDialer({ url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session, minDelayMs: 20, maxDelayMs: 50, onError: (e) => errors.push(e) });
+    const dialer = new LinkDialer({
+      url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: dialler.session,
+      minDelayMs: 20,
+      maxDelayMs: 50,
+      onError: (e) => errors.push(e),
+    });
     dialer.start();
     cleanups.push(() => dialer.stop());
     await waitFor(() => errors.length >= 3, 'three failed attempts');
@@ -411,7 +449,12 @@ describe('runtime link', () => {
       }).catch(() => {});
     });
     cleanups.push(() => server.close());
-    const error = await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch((e: unknown) => e);
+    const error = await dialLink({
+      url: server.url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: recordingSession().session,
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: CLOSE_CODES.forbidden, reason: 'not yours' });
   });
 
@@ -439,7 +482,9 @@ describe('runtime link', () => {
     await waitFor(() => !dialer.running, 'the dialler to give up');
     await sleep(100);
     expect(seen).toHaveLength(3);
-    expect(seen.every((error) => error instanceof LinkHandshakeError && error.code === CLOSE_CODES.unauthorized)).toBe(true);
+    expect(seen.every((error) => error instanceof LinkHandshakeError && error.code === CLOSE_CODES.unauthorized)).toBe(
+      true,
+    );
     expect(retries).toHaveLength(2);
     expect(retries.every((delay) => delay >= 0 && delay <= 20)).toBe(true);
   });
@@ -447,7 +492,9 @@ describe('runtime link', () => {
   it('closes the link with the code it is stopped with', async () => {
     const listener = recordingSession();
     const server = await listen(listener.session);
-    const closed = new Promise<string | undefined>((resolve) => listener.session.onState((state, detail) => state === 'offline' && resolve(detail)));
+    const closed = new Promise<string | undefined>((resolve) =>
+      listener.session.onState((state, detail) => state === 'offline' && resolve(detail)),
+    );
     const dialler = recordingSession();
     const dialer = new LinkDialer({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
     dialer.start();
@@ -538,7 +585,10 @@ describe('runtime link back-pressure', () => {
     // Offline all along; the peer had received 1 and 2 on an earlier connection.
     const peer = await stalledPeer(session, 2);
     await waitFor(() => peer.ofType('data').length === 2, 'the released frames');
-    expect(dataOf(peer)).toEqual([[3, 3], [4, 4]]);
+    expect(dataOf(peer)).toEqual([
+      [3, 3],
+      [4, 4],
+    ]);
     expect(session.held).toBe(1);
     peer.send({ type: 'ack', upTo: 4 });
     await waitFor(() => peer.ofType('data').length === 3, 'the last one');

@@ -135,9 +135,12 @@ export class LinkSession<Out, In> {
     this.#lastReceived = options.lastReceived ?? 0;
     this.#queuedUpTo = this.#lastReceived;
     this.#highWater = options.highWater ?? DEFAULT_HIGH_WATER;
-    this.#lowWater = options.lowWater ?? (this.#highWater > DEFAULT_LOW_WATER ? DEFAULT_LOW_WATER : this.#highWater / 2);
+    this.#lowWater =
+      options.lowWater ?? (this.#highWater > DEFAULT_LOW_WATER ? DEFAULT_LOW_WATER : this.#highWater / 2);
     if (!(this.#lowWater >= 0 && this.#lowWater < this.#highWater && this.#highWater <= 1)) {
-      throw new RangeError(`LinkSession needs 0 <= lowWater < highWater <= 1; got lowWater ${this.#lowWater}, highWater ${this.#highWater}`);
+      throw new RangeError(
+        `LinkSession needs 0 <= lowWater < highWater <= 1; got lowWater ${this.#lowWater}, highWater ${this.#highWater}`,
+      );
     }
     this.#log = options.log ?? ((line) => console.error(line));
     // An outbox read back from disk may start out full.
@@ -204,7 +207,9 @@ export class LinkSession<Out, In> {
         return this.send(message);
       } catch (error) {
         if (!(error instanceof LinkOutboxFullError)) throw error;
-        this.#log(`the link outbox is full (${error.limit} ${error.unit}); holding messages in memory until the peer acknowledges more`);
+        this.#log(
+          `the link outbox is full (${error.limit} ${error.unit}); holding messages in memory until the peer acknowledges more`,
+        );
       }
     } else {
       // The seq it will get is at least this one; check the size now, not when it is released.
@@ -320,7 +325,10 @@ export class LinkSession<Out, In> {
       socket.off('message', onMessage);
       socket.off('close', onClose);
     };
-    this.#heartbeat = setInterval(() => this.#write(encodeFrame<Out>({ type: 'ping', t: Date.now() })), this.#heartbeatMs);
+    this.#heartbeat = setInterval(
+      () => this.#write(encodeFrame<Out>({ type: 'ping', t: Date.now() })),
+      this.#heartbeatMs,
+    );
     this.#heartbeat.unref();
     this.#deadTimer = setTimeout(() => {
       this.#release(socket, CLOSE_CODES.timeout, `nothing arrived for ${this.#deadAfterMs} ms`);

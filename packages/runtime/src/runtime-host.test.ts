@@ -36,7 +36,9 @@ function say(threadId: string, text: string, agent = 'shell'): void {
 }
 
 function eventsOf(threadId: string): EventBody[] {
-  return sent.flatMap((message) => (message.type === 'thread.event' && message.threadId === threadId ? [message.event] : []));
+  return sent.flatMap((message) =>
+    message.type === 'thread.event' && message.threadId === threadId ? [message.event] : [],
+  );
 }
 
 function outputOf(threadId: string): string {
@@ -56,13 +58,23 @@ describe('runtime host', () => {
     say('th_b', 'echo b1');
     await waitFor(() => resultsOf('th_a').length === 2, 'both th_a commands');
     expect(outputOf('th_a')).toBe('a1\na2\n');
-    const order = sent.flatMap((m) => (m.type === 'thread.event' && m.event.kind === 'tool.output' ? [m.event.data.trim()] : []));
+    const order = sent.flatMap((m) =>
+      m.type === 'thread.event' && m.event.kind === 'tool.output' ? [m.event.data.trim()] : [],
+    );
     expect(order).toEqual(['b1', 'a1', 'a2']);
     // Each message is fully answered before the next starts.
     const kinds = eventsOf('th_a').map((event) => (event.kind === 'status' ? `status:${event.state}` : event.kind));
     expect(kinds).toEqual([
-      'status:running', 'tool.call', 'tool.output', 'tool.result', 'status:idle',
-      'status:running', 'tool.call', 'tool.output', 'tool.result', 'status:idle',
+      'status:running',
+      'tool.call',
+      'tool.output',
+      'tool.result',
+      'status:idle',
+      'status:running',
+      'tool.call',
+      'tool.output',
+      'tool.result',
+      'status:idle',
     ]);
   });
 
@@ -91,13 +103,17 @@ describe('runtime host', () => {
 
   it('says which agents it has when a message names another', () => {
     say('th_a', 'hello', 'llm');
-    expect(eventsOf('th_a')).toEqual([{ kind: 'status', state: 'error', message: 'This runtime has no agent "llm"; it has shell.' }]);
+    expect(eventsOf('th_a')).toEqual([
+      { kind: 'status', state: 'error', message: 'This runtime has no agent "llm"; it has shell.' },
+    ]);
   });
 
   it('describes itself: version, agents, project folder and a git remote without credentials', async () => {
     const { execFileSync } = await import('node:child_process');
     execFileSync('git', ['init', '-q'], { cwd: workspace });
-    execFileSync('git', ['remote', 'add', 'origin', 'https://x-access-token:ghp_secret@github.com/acme/app.git'], { cwd: workspace });
+    execFileSync('git', ['remote', 'add', 'origin', 'https://x-access-token:ghp_secret@github.com/acme/app.git'], {
+      cwd: workspace,
+    });
     const info = await host.info();
     expect(info).toMatchObject({
       type: 'runtime.info',
@@ -128,9 +144,28 @@ describe('runtime host with a turn journal', () => {
   it('records each handled message before running it, and ends a turn a killed runtime left running', async () => {
     const stateDir = await temp.make('rc-host-state-');
     const journal = TurnJournal.open({ dir: stateDir, log: () => {} });
-    const first = new RuntimeHost({ workspace, agents: [new ShellAgent({ workspace })], send: (m) => sent.push(m), journal, log: () => {} });
-    await first.handle({ type: 'message.send', threadId: 'th_k', seq: 3, clientId: 'c3', text: 'echo started; sleep 30', agent: 'shell' }, 41);
-    await first.handle({ type: 'message.send', threadId: 'th_k', seq: 4, clientId: 'c4', text: 'echo queued', agent: 'shell' }, 42);
+    const first = new RuntimeHost({
+      workspace,
+      agents: [new ShellAgent({ workspace })],
+      send: (m) => sent.push(m),
+      journal,
+      log: () => {},
+    });
+    await first.handle(
+      {
+        type: 'message.send',
+        threadId: 'th_k',
+        seq: 3,
+        clientId: 'c3',
+        text: 'echo started; sleep 30',
+        agent: 'shell',
+      },
+      41,
+    );
+    await first.handle(
+      { type: 'message.send', threadId: 'th_k', seq: 4, clientId: 'c4', text: 'echo queued', agent: 'shell' },
+      42,
+    );
     expect(journal.lastReceived).toBe(42);
     await waitFor(() => outputOf('th_k').includes('started'), 'the command to start');
 
@@ -138,18 +173,30 @@ describe('runtime host with a turn journal', () => {
     const afterKill = TurnJournal.open({ dir: stateDir, log: () => {} });
     expect(afterKill.lastReceived).toBe(42);
     const recovered: FromRuntimeMessage[] = [];
-    const second = new RuntimeHost({ workspace, agents: [], send: (m) => recovered.push(FromRuntimeMessageSchema.parse(m)), journal: afterKill, log: () => {} });
+    const second = new RuntimeHost({
+      workspace,
+      agents: [],
+      send: (m) => recovered.push(FromRuntimeMessageSchema.parse(m)),
+      journal: afterKill,
+      log: () => {},
+    });
     expect(second.recoverInterrupted()).toBe(1);
     const events = recovered.flatMap((m) => (m.type === 'thread.event' ? [m.event] : []));
     expect(events).toEqual([
       { kind: 'tool.result', callId: 'call-3', ok: false, durationMs: expect.any(Number), error: INTERRUPTED_ERROR },
-      { kind: 'status', state: 'error', message: 'The runtime restarted while this was running, so it did not finish. 1 queued message was not run.' },
+      {
+        kind: 'status',
+        state: 'error',
+        message: 'The runtime restarted while this was running, so it did not finish. 1 queued message was not run.',
+      },
       { kind: 'status', state: 'idle' },
     ]);
     expect(afterKill.unfinished()).toEqual([]);
     // Recovered once: a third start finds nothing to end.
     const third = TurnJournal.open({ dir: stateDir, log: () => {} });
-    expect(new RuntimeHost({ workspace, agents: [], send: () => {}, journal: third, log: () => {} }).recoverInterrupted()).toBe(0);
+    expect(
+      new RuntimeHost({ workspace, agents: [], send: () => {}, journal: third, log: () => {} }).recoverInterrupted(),
+    ).toBe(0);
 
     await first.cancelAll();
     await Promise.all([journal.close(), afterKill.close(), third.close()]);
@@ -158,9 +205,28 @@ describe('runtime host with a turn journal', () => {
   it('leaves nothing unfinished after a graceful stop', async () => {
     const stateDir = await temp.make('rc-host-state-');
     const journal = TurnJournal.open({ dir: stateDir, log: () => {} });
-    const graceful = new RuntimeHost({ workspace, agents: [new ShellAgent({ workspace })], send: (m) => sent.push(m), journal, log: () => {} });
-    await graceful.handle({ type: 'message.send', threadId: 'th_g', seq: 1, clientId: 'c1', text: 'echo started; sleep 30', agent: 'shell' }, 1);
-    await graceful.handle({ type: 'message.send', threadId: 'th_g', seq: 2, clientId: 'c2', text: 'echo queued', agent: 'shell' }, 2);
+    const graceful = new RuntimeHost({
+      workspace,
+      agents: [new ShellAgent({ workspace })],
+      send: (m) => sent.push(m),
+      journal,
+      log: () => {},
+    });
+    await graceful.handle(
+      {
+        type: 'message.send',
+        threadId: 'th_g',
+        seq: 1,
+        clientId: 'c1',
+        text: 'echo started; sleep 30',
+        agent: 'shell',
+      },
+      1,
+    );
+    await graceful.handle(
+      { type: 'message.send', threadId: 'th_g', seq: 2, clientId: 'c2', text: 'echo queued', agent: 'shell' },
+      2,
+    );
     await waitFor(() => outputOf('th_g').includes('started'), 'the command to start');
     await graceful.cancelAll();
     await journal.close();

@@ -70,8 +70,14 @@ export class RuntimeHost {
     this.#journal = options.journal;
     this.#backpressure = backpressureOf(options.backpressure);
     this.#queue = new ThreadQueue((threadId, error) => {
-      this.#log(`agent failed in thread ${threadId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      this.#emit(threadId, { kind: 'status', state: 'error', message: 'The agent failed unexpectedly; see the runtime log.' });
+      this.#log(
+        `agent failed in thread ${threadId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      this.#emit(threadId, {
+        kind: 'status',
+        state: 'error',
+        message: 'The agent failed unexpectedly; see the runtime log.',
+      });
     });
   }
 
@@ -143,14 +149,25 @@ export class RuntimeHost {
       const target = await resolveInWorkspace(this.#options.workspace, message.path);
       const part = `${target.absolute}.part`;
       await mkdir(path.dirname(target.absolute), { recursive: true });
-      const size = message.offset === 0 ? 0 : await stat(part).then((s) => s.size, () => -1);
-      if (size !== message.offset) throw new Error(`piece at ${message.offset} does not follow the ${size} bytes received`);
+      const size =
+        message.offset === 0
+          ? 0
+          : await stat(part).then(
+              (s) => s.size,
+              () => -1,
+            );
+      if (size !== message.offset)
+        throw new Error(`piece at ${message.offset} does not follow the ${size} bytes received`);
       await writeFile(part, Buffer.from(message.data, 'base64'), { flag: message.offset === 0 ? 'w' : 'a' });
       if (message.final) await rename(part, target.absolute);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       this.#log(`upload of ${message.path} failed: ${text}`);
-      this.#emit(message.threadId, { kind: 'status', state: 'error', message: truncateText(`The upload of ${message.path} failed: ${text}`, 4096) });
+      this.#emit(message.threadId, {
+        kind: 'status',
+        state: 'error',
+        message: truncateText(`The upload of ${message.path} failed: ${text}`, 4096),
+      });
     }
   }
 
@@ -184,7 +201,8 @@ export class RuntimeHost {
       this.#emit(threadId, { kind: 'status', state: 'idle' });
       for (const turn of turns) journal.ended(threadId, turn);
     }
-    if (threads.length > 0) this.#log(`ended ${threads.length} thread(s) whose work the previous process left unfinished`);
+    if (threads.length > 0)
+      this.#log(`ended ${threads.length} thread(s) whose work the previous process left unfinished`);
     return threads.length;
   }
 
@@ -231,7 +249,11 @@ export class RuntimeHost {
       this.#send({
         type: 'thread.event',
         threadId,
-        event: { kind: 'status', state: 'error', message: truncateText(`The agent produced an invalid ${event.kind} event.`, 4096) },
+        event: {
+          kind: 'status',
+          state: 'error',
+          message: truncateText(`The agent produced an invalid ${event.kind} event.`, 4096),
+        },
       });
       return;
     }
@@ -256,7 +278,8 @@ export class RuntimeHost {
       this.#options.send(message);
     } catch (error) {
       // Not the BFF being behind (the sender holds those): a bug or a failing disk. Log the first of a run only.
-      if (this.#lost++ === 0) this.#log(`cannot send messages, losing them: ${error instanceof Error ? error.message : String(error)}`);
+      if (this.#lost++ === 0)
+        this.#log(`cannot send messages, losing them: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     if (this.#lost > 0) {

@@ -49,7 +49,9 @@ function bff() {
     },
   });
   const events = (threadId: string): EventBody[] =>
-    handled.flatMap(({ message }) => (message.type === 'thread.event' && message.threadId === threadId ? [message.event] : []));
+    handled.flatMap(({ message }) =>
+      message.type === 'thread.event' && message.threadId === threadId ? [message.event] : [],
+    );
   const lines = (threadId: string): string[] =>
     events(threadId)
       .flatMap((event) => (event.kind === 'tool.output' ? [event.data] : []))
@@ -104,7 +106,10 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
       return last?.kind === 'status' && last.state === 'idle';
     };
     await waitFor(ended, 'the interrupted turn to end', 10_000);
-    await waitFor(() => link.handled.filter((h) => h.message.type === 'runtime.info').length >= 2, 'runtime.info after the restart');
+    await waitFor(
+      () => link.handled.filter((h) => h.message.type === 'runtime.info').length >= 2,
+      'runtime.info after the restart',
+    );
 
     // No gap and nothing twice: the link seqs run 1, 2, 3… and cover everything the runtime produced.
     const seqs = link.handled.map((h) => h.seq);
@@ -118,7 +123,10 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
 
     const events = link.events('th_1');
     expect(events.filter((e) => e.kind === 'tool.call')).toHaveLength(1);
-    expect(events.slice(0, 2)).toEqual([{ kind: 'status', state: 'running' }, expect.objectContaining({ kind: 'tool.call', callId: 'call-1' })]);
+    expect(events.slice(0, 2)).toEqual([
+      { kind: 'status', state: 'running' },
+      expect.objectContaining({ kind: 'tool.call', callId: 'call-1' }),
+    ]);
     expect(events.slice(-3)).toEqual([
       { kind: 'tool.result', callId: 'call-1', ok: false, durationMs: expect.any(Number), error: INTERRUPTED_ERROR },
       { kind: 'status', state: 'error', message: expect.stringContaining('restarted') },
@@ -137,8 +145,20 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
     const { workspace, stateDir } = await folders();
     const first = await startServe({ bundle, workspace, stateDir, runtimeId: RUNTIME_ID, token: TOKEN });
     const link = bff();
-    await dialLink({ url: `ws://127.0.0.1:${first.info.port}/link`, runtimeId: RUNTIME_ID, token: TOKEN, session: link.session });
-    const message = { type: 'message.send', threadId: 'th_1', seq: 1, clientId: 'c1', text: 'echo ran >> runs.txt', agent: 'shell' } as const;
+    await dialLink({
+      url: `ws://127.0.0.1:${first.info.port}/link`,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: link.session,
+    });
+    const message = {
+      type: 'message.send',
+      threadId: 'th_1',
+      seq: 1,
+      clientId: 'c1',
+      text: 'echo ran >> runs.txt',
+      agent: 'shell',
+    } as const;
     link.session.send(message);
     await waitFor(() => link.events('th_1').some((e) => e.kind === 'status' && e.state === 'idle'), 'the command');
     first.child.kill('SIGKILL');
@@ -147,14 +167,22 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
     // A BFF whose acknowledgement never arrived resends seq 1 (and remembers the runtime's events).
     const second = await startServe({ bundle, workspace, stateDir, runtimeId: RUNTIME_ID, token: TOKEN });
     const peer = await RawPeer.connect(`ws://127.0.0.1:${second.info.port}/link`);
-    peer.send({ type: 'hello', protocol: PROTOCOL_VERSION, runtimeId: RUNTIME_ID, token: TOKEN, lastReceived: link.session.lastReceived });
+    peer.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      lastReceived: link.session.lastReceived,
+    });
     const welcome = await waitFor(() => peer.ofType('welcome')[0], 'welcome');
     expect(welcome.lastReceived).toBe(1);
     peer.send({ type: 'data', seq: 1, message });
     await waitFor(() => peer.ofType('ack').some((ack) => ack.upTo === 1), 'the runtime to acknowledge the resend');
     await sleep(300);
     expect(await readFile(path.join(workspace, 'runs.txt'), 'utf8')).toBe('ran\n');
-    expect(peer.ofType('data').filter((frame) => (frame.message as FromRuntimeMessage).type === 'thread.event')).toEqual([]);
+    expect(
+      peer.ofType('data').filter((frame) => (frame.message as FromRuntimeMessage).type === 'thread.event'),
+    ).toEqual([]);
     // The numbering went on from where the first process stopped.
     const info = peer.ofType('data').find((frame) => (frame.message as FromRuntimeMessage).type === 'runtime.info');
     expect(info?.seq).toBe(link.session.lastReceived + 1);

@@ -39,8 +39,17 @@ async function startRuntime(extraArgs: string[] = []): Promise<Started> {
   const workspace = await temp.make('rc-serve-ws-');
   const stateDir = path.join(await temp.make('rc-serve-state-'), 'state');
   spawnSync('git', ['init', '-q'], { cwd: workspace });
-  spawnSync('git', ['remote', 'add', 'origin', 'https://token-user:secret@example.com/acme/app.git'], { cwd: workspace });
-  const started = await startServe({ bundle, workspace, stateDir, runtimeId: RUNTIME_ID, token: TOKEN, args: extraArgs });
+  spawnSync('git', ['remote', 'add', 'origin', 'https://token-user:secret@example.com/acme/app.git'], {
+    cwd: workspace,
+  });
+  const started = await startServe({
+    bundle,
+    workspace,
+    stateDir,
+    runtimeId: RUNTIME_ID,
+    token: TOKEN,
+    args: extraArgs,
+  });
   return { ...started, stateDir, workspace };
 }
 
@@ -54,7 +63,9 @@ function bffSession() {
   });
   const events = (threadId: string) =>
     received.flatMap(({ message, at }) =>
-      message.type === 'thread.event' && message.threadId === threadId ? [{ ...message.event, at } as EventBody & { at: number }] : [],
+      message.type === 'thread.event' && message.threadId === threadId
+        ? [{ ...message.event, at } as EventBody & { at: number }]
+        : [],
     );
   return { session, received, events };
 }
@@ -70,8 +81,16 @@ describe('remote-chat-runtime serve', () => {
     expect(health).toEqual({ ok: true, runtimeId: RUNTIME_ID, version: RUNTIME_VERSION });
 
     const bff = bffSession();
-    await dialLink({ url: `ws://127.0.0.1:${runtime.info.port}/link`, runtimeId: RUNTIME_ID, token: TOKEN, session: bff.session });
-    const info = await waitFor(() => bff.received.find((r) => r.message.type === 'runtime.info')?.message, 'runtime.info');
+    await dialLink({
+      url: `ws://127.0.0.1:${runtime.info.port}/link`,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: bff.session,
+    });
+    const info = await waitFor(
+      () => bff.received.find((r) => r.message.type === 'runtime.info')?.message,
+      'runtime.info',
+    );
     expect(info).toEqual({
       type: 'runtime.info',
       version: RUNTIME_VERSION,
@@ -80,8 +99,19 @@ describe('remote-chat-runtime serve', () => {
       gitRemote: 'https://example.com/acme/app.git',
     });
 
-    bff.session.send({ type: 'message.send', threadId: 'th_1', seq: 1, clientId: 'c1', text: 'echo hello && sleep 1 && echo world', agent: 'shell' });
-    await waitFor(() => bff.events('th_1').some((e) => e.kind === 'status' && e.state === 'idle'), 'the command to finish', 10_000);
+    bff.session.send({
+      type: 'message.send',
+      threadId: 'th_1',
+      seq: 1,
+      clientId: 'c1',
+      text: 'echo hello && sleep 1 && echo world',
+      agent: 'shell',
+    });
+    await waitFor(
+      () => bff.events('th_1').some((e) => e.kind === 'status' && e.state === 'idle'),
+      'the command to finish',
+      10_000,
+    );
     const outputs = bff.events('th_1').filter((e) => e.kind === 'tool.output');
     const hello = outputs.find((e) => e.kind === 'tool.output' && e.data.includes('hello'));
     const world = outputs.find((e) => e.kind === 'tool.output' && e.data.includes('world'));
@@ -91,7 +121,9 @@ describe('remote-chat-runtime serve', () => {
     // The runtime acknowledged the message, so the BFF keeps nothing.
     await waitFor(() => bff.session.pending === 0, 'the ack');
 
-    const closedBy = new Promise<string | undefined>((resolve) => bff.session.onState((state, detail) => state === 'offline' && resolve(detail)));
+    const closedBy = new Promise<string | undefined>((resolve) =>
+      bff.session.onState((state, detail) => state === 'offline' && resolve(detail)),
+    );
     runtime.child.kill('SIGTERM');
     expect(await runtime.exited).toBe(0);
     expect(await closedBy).toContain(String(CLOSE_CODES.goingAway));
@@ -118,9 +150,24 @@ describe('remote-chat-runtime serve', () => {
     await writeFile(settings, JSON.stringify({ agent: 'shell', commandTimeoutMs: 60_000 }));
     const runtime = await startRuntime(['--settings', settings]);
     const bff = bffSession();
-    await dialLink({ url: `ws://127.0.0.1:${runtime.info.port}/link`, runtimeId: RUNTIME_ID, token: TOKEN, session: bff.session });
-    bff.session.send({ type: 'message.send', threadId: 'th_1', seq: 1, clientId: 'c1', text: 'echo $$; sleep 60', agent: 'shell' });
-    const started = await waitFor(() => bff.events('th_1').find((e) => e.kind === 'tool.output'), 'the command to start');
+    await dialLink({
+      url: `ws://127.0.0.1:${runtime.info.port}/link`,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: bff.session,
+    });
+    bff.session.send({
+      type: 'message.send',
+      threadId: 'th_1',
+      seq: 1,
+      clientId: 'c1',
+      text: 'echo $$; sleep 60',
+      agent: 'shell',
+    });
+    const started = await waitFor(
+      () => bff.events('th_1').find((e) => e.kind === 'tool.output'),
+      'the command to start',
+    );
     const pgid = Number(started.kind === 'tool.output' ? started.data.trim() : NaN);
 
     const began = Date.now();
@@ -137,7 +184,10 @@ describe('remote-chat-runtime serve', () => {
     const state = await temp.make('rc-state-');
     const workspace = await temp.make('rc-ws-');
     const run = (env: NodeJS.ProcessEnv, args: string[]) =>
-      spawnSync(process.execPath, [bundle, 'serve', ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+      spawnSync(process.execPath, [bundle, 'serve', ...args], {
+        env: { PATH: process.env.PATH, ...env },
+        encoding: 'utf8',
+      });
 
     const noToken = run({ REMOTE_CHAT_RUNTIME_ID: RUNTIME_ID }, ['--workspace', workspace, '--state-dir', state]);
     expect(noToken.status).toBe(3);
@@ -164,7 +214,15 @@ describe('remote-chat-runtime serve', () => {
   it('documents every flag and environment variable in --help', () => {
     const help = spawnSync(process.execPath, [bundle, 'serve', '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
-    for (const text of ['--workspace', '--state-dir', '--host', '--port', '--settings', 'REMOTE_CHAT_RUNTIME_ID', 'REMOTE_CHAT_RUNTIME_TOKEN']) {
+    for (const text of [
+      '--workspace',
+      '--state-dir',
+      '--host',
+      '--port',
+      '--settings',
+      'REMOTE_CHAT_RUNTIME_ID',
+      'REMOTE_CHAT_RUNTIME_TOKEN',
+    ]) {
       expect(help.stdout).toContain(text);
     }
     const top = spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' });

@@ -35,7 +35,10 @@ export interface ServeOptions {
   /** @default DEFAULT_SETTINGS */
   settings?: RuntimeSettings;
   /** Link timings and outbox limits (with `outbox`), for tests and tuning. */
-  link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs' | 'maxOutbox' | 'highWater' | 'lowWater'>;
+  link?: Pick<
+    LinkSessionOptions<ToRuntimeMessage>,
+    'heartbeatMs' | 'deadAfterMs' | 'maxOutbox' | 'highWater' | 'lowWater'
+  >;
   /** The outbox's byte bound and compaction, for tests and tuning. */
   outbox?: RuntimeStateOptions['outbox'];
   /** A `runtime.shutdown` message arrived; the runtime has already begun shutting down. */
@@ -68,7 +71,10 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const workspace = await usableFolder(options.workspace, 'workspace');
   // What a previous process left: unacknowledged frames, the seq numbering, what it handled.
-  const state = await openRuntimeState(options.stateDir, { log, ...(options.outbox ? { outbox: options.outbox } : {}) });
+  const state = await openRuntimeState(options.stateDir, {
+    log,
+    ...(options.outbox ? { outbox: options.outbox } : {}),
+  });
 
   let shutdown: (reason?: string) => Promise<void> = async () => {};
   const session: LinkSession<FromRuntimeMessage, ToRuntimeMessage> = new LinkSession({
@@ -122,7 +128,10 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     });
   }).catch(async (error: Error) => {
     await state.close();
-    throw new RuntimeStartError(`cannot listen on ${bindHost}:${options.port ?? 0}: ${error.message}`, EXIT_CODES.listen);
+    throw new RuntimeStartError(
+      `cannot listen on ${bindHost}:${options.port ?? 0}: ${error.message}`,
+      EXIT_CODES.listen,
+    );
   });
   const { port } = server.address() as AddressInfo;
   const runtimeFile = await writeRuntimeFile(options.stateDir, {
@@ -188,7 +197,10 @@ async function usableFolder(folder: string, what: string): Promise<string> {
     if (!(await stat(real)).isDirectory()) throw new Error('not a folder');
     return real;
   } catch (error) {
-    throw new RuntimeStartError(`the ${what} ${folder} is not a usable folder: ${(error as Error).message}`, EXIT_CODES.workspace);
+    throw new RuntimeStartError(
+      `the ${what} ${folder} is not a usable folder: ${(error as Error).message}`,
+      EXIT_CODES.workspace,
+    );
   }
 }
 

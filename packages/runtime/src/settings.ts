@@ -27,17 +27,25 @@ export async function loadSettings(file: string | undefined): Promise<RuntimeSet
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new RuntimeStartError(`cannot read the settings file ${file}: ${(error as Error).message}`, EXIT_CODES.settings);
+    throw new RuntimeStartError(
+      `cannot read the settings file ${file}: ${(error as Error).message}`,
+      EXIT_CODES.settings,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new RuntimeStartError(`the settings file ${file} is not JSON: ${(error as Error).message}`, EXIT_CODES.settings);
+    throw new RuntimeStartError(
+      `the settings file ${file} is not JSON: ${(error as Error).message}`,
+      EXIT_CODES.settings,
+    );
   }
   const parsed = RuntimeSettingsSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
     throw new RuntimeStartError(`the settings file ${file} is invalid: ${problems}`, EXIT_CODES.settings);
   }
   return parsed.data;

@@ -21,7 +21,9 @@ const config: StorybookConfig = {
       ...config,
       resolve: {
         ...config.resolve,
-        alias: Array.isArray(existing) ? [...alias, ...existing] : [...alias, ...Object.entries(existing ?? {}).map(([find, replacement]) => ({ find, replacement }))],
+        alias: Array.isArray(existing)
+          ? [...alias, ...existing]
+          : [...alias, ...Object.entries(existing ?? {}).map(([find, replacement]) => ({ find, replacement }))],
       },
     };
   },

@@ -44,16 +44,28 @@ export function serveCommand(): Command {
           return port;
         }),
     )
-    .addOption(new Option('--host <address>', 'address to bind; 0.0.0.0 to accept other machines').env('REMOTE_CHAT_HOST').default('127.0.0.1'))
+    .addOption(
+      new Option('--host <address>', 'address to bind; 0.0.0.0 to accept other machines')
+        .env('REMOTE_CHAT_HOST')
+        .default('127.0.0.1'),
+    )
     .addOption(dataDirOption())
     .addOption(databaseUrlOption())
     .addOption(
       new Option('--allowed-origins <origins>', 'comma-separated origins whose pages may embed the chat')
         .env('REMOTE_CHAT_ALLOWED_ORIGINS')
-        .argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+        .argParser((v) =>
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
     )
     .addOption(
-      new Option('--sqlite-synchronous <mode>', 'full: an acknowledged event survives power loss; normal: a process kill only, faster')
+      new Option(
+        '--sqlite-synchronous <mode>',
+        'full: an acknowledged event survives power loss; normal: a process kill only, faster',
+      )
         .env('REMOTE_CHAT_SQLITE_SYNCHRONOUS')
         .choices(['full', 'normal'])
         .default('full'),
@@ -68,7 +80,12 @@ export function serveCommand(): Command {
           return minutes;
         }),
     )
-    .addOption(new Option('--log-level <level>', 'log level').env('REMOTE_CHAT_LOG_LEVEL').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .env('REMOTE_CHAT_LOG_LEVEL')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
     .action(async (flags: ServeFlags) => {
       const running = await serve(flags);
       let stopping = false;

@@ -18,7 +18,7 @@ export async function createSigninToken(flags: { dataDir: string; databaseUrl?: 
 export function signinLinkCommand(): Command {
   return new Command('signin-link')
     .description('print a fresh one-time sign-in link for the owner of a running server')
-    .option('--url <url>', 'the server\'s address', 'http://127.0.0.1:8787')
+    .option('--url <url>', "the server's address", 'http://127.0.0.1:8787')
     .addOption(dataDirOption())
     .addOption(databaseUrlOption())
     .action(async (flags: { url: string; dataDir: string; databaseUrl?: string }) => {

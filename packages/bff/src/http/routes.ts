@@ -54,7 +54,11 @@ export interface RoutesDeps {
 export function uploadName(original: string, at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const base = original.split(/[\\/]/).pop() ?? '';
-  const safe = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(-100) || 'file';
+  const safe =
+    base
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(-100) || 'file';
   return `${stamp}-${safe}`;
 }
 
@@ -102,12 +106,22 @@ export function createRoutes(deps: RoutesDeps): express.Router {
             res.setHeader('Retry-After', String(wait));
             throw new RemoteChatError('rate_limited', `Too many failed attempts; try again in ${wait} s.`);
           }
-          throw new RemoteChatError('unauthorized', 'Sign in first: open the sign-in link the server printed, or send a valid token.');
+          throw new RemoteChatError(
+            'unauthorized',
+            'Sign in first: open the sign-in link the server printed, or send a valid token.',
+          );
         }
-        if (only && !only.includes(caller.via)) throw new RemoteChatError('forbidden', 'This route needs another kind of sign-in.');
-        if (caller.scope === 'machine') throw new RemoteChatError('forbidden', 'A machine token only connects machines.');
+        if (only && !only.includes(caller.via))
+          throw new RemoteChatError('forbidden', 'This route needs another kind of sign-in.');
+        if (caller.scope === 'machine')
+          throw new RemoteChatError('forbidden', 'A machine token only connects machines.');
         // Cookies ride along on cross-site requests; writes must come from an allowed page.
-        if (caller.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD' && !isAllowedOrigin(req, deps.allowedOrigins)) {
+        if (
+          caller.via === 'session' &&
+          req.method !== 'GET' &&
+          req.method !== 'HEAD' &&
+          !isAllowedOrigin(req, deps.allowedOrigins)
+        ) {
           throw new RemoteChatError('forbidden', 'This origin may not change anything here.');
         }
         await handler(req, res, caller);
@@ -133,8 +147,15 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const body: ConfigResponse = {
         protocol: PROTOCOL_VERSION,
         user: caller?.user ?? null,
-        providers: [...providers.values()].map((p) => ({ id: p.id, label: p.label, kind: p.kind, description: p.description })),
-        agents: [{ id: 'shell', label: 'Shell', description: 'Runs each message as a bash command line in the workspace.' }],
+        providers: [...providers.values()].map((p) => ({
+          id: p.id,
+          label: p.label,
+          kind: p.kind,
+          description: p.description,
+        })),
+        agents: [
+          { id: 'shell', label: 'Shell', description: 'Runs each message as a bash command line in the workspace.' },
+        ],
         github: { enabled: false },
         limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
       };
@@ -290,54 +311,72 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   // API tokens are managed by a signed-in person, never by another token.
   router.get(
     '/tokens',
-    authed(async (_req, res, caller) => {
-      res.json({ tokens: await auth.listApiTokens(caller.user) } satisfies ApiTokenListResponse);
-    }, ['session']),
+    authed(
+      async (_req, res, caller) => {
+        res.json({ tokens: await auth.listApiTokens(caller.user) } satisfies ApiTokenListResponse);
+      },
+      ['session'],
+    ),
   );
 
   router.post(
     '/tokens',
     deps.tokenLimiter.middleware(),
-    authed(async (req, res, caller) => {
-      const body = parse(CreateApiTokenRequestSchema, req.body, 'token');
-      res.status(201).json(await auth.createApiToken(caller.user, body.name, body.expiresInDays));
-    }, ['session']),
+    authed(
+      async (req, res, caller) => {
+        const body = parse(CreateApiTokenRequestSchema, req.body, 'token');
+        res.status(201).json(await auth.createApiToken(caller.user, body.name, body.expiresInDays));
+      },
+      ['session'],
+    ),
   );
 
   router.delete(
     '/tokens/:id',
-    authed(async (req, res, caller) => {
-      const { id } = parse(IdParamsSchema, req.params, 'token id');
-      if (!(await auth.revokeApiToken(caller.user, id))) throw notFound('token');
-      res.status(204).end();
-    }, ['session']),
+    authed(
+      async (req, res, caller) => {
+        const { id } = parse(IdParamsSchema, req.params, 'token id');
+        if (!(await auth.revokeApiToken(caller.user, id))) throw notFound('token');
+        res.status(204).end();
+      },
+      ['session'],
+    ),
   );
 
   router.post(
     '/client-tokens',
     deps.tokenLimiter.middleware(),
-    authed(async (req, res, caller) => {
-      const body = parse(CreateClientTokenRequestSchema, req.body, 'client token request');
-      res.status(201).json((await auth.createClientToken(caller, body)) satisfies ClientTokenResponse);
-    }, ['api-token']),
+    authed(
+      async (req, res, caller) => {
+        const body = parse(CreateClientTokenRequestSchema, req.body, 'client token request');
+        res.status(201).json((await auth.createClientToken(caller, body)) satisfies ClientTokenResponse);
+      },
+      ['api-token'],
+    ),
   );
 
   router.post(
     '/machine-tokens',
     deps.tokenLimiter.middleware(),
-    authed(async (req, res, caller) => {
-      const body = parse(CreateMachineTokenRequestSchema, req.body, 'machine token request');
-      res.status(201).json(await auth.createMachineToken(caller, body));
-    }, ['api-token']),
+    authed(
+      async (req, res, caller) => {
+        const body = parse(CreateMachineTokenRequestSchema, req.body, 'machine token request');
+        res.status(201).json(await auth.createMachineToken(caller, body));
+      },
+      ['api-token'],
+    ),
   );
 
   router.delete(
     '/machine-tokens/:id',
-    authed(async (req, res, caller) => {
-      const { id } = parse(IdParamsSchema, req.params, 'token id');
-      if (!(await auth.revokeIssuedToken(caller, id))) throw notFound('token');
-      res.status(204).end();
-    }, ['api-token']),
+    authed(
+      async (req, res, caller) => {
+        const { id } = parse(IdParamsSchema, req.params, 'token id');
+        if (!(await auth.revokeIssuedToken(caller, id))) throw notFound('token');
+        res.status(204).end();
+      },
+      ['api-token'],
+    ),
   );
 
   router.post(

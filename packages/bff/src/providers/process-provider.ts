@@ -207,7 +207,9 @@ export class ProcessProvider implements Provider {
 
   private async readRuntimeFile(dir: string) {
     try {
-      const parsed = RuntimeFileSchema.safeParse(JSON.parse(await readFile(join(dir, 'state', 'runtime.json'), 'utf8')));
+      const parsed = RuntimeFileSchema.safeParse(
+        JSON.parse(await readFile(join(dir, 'state', 'runtime.json'), 'utf8')),
+      );
       return parsed.success ? parsed.data : null;
     } catch {
       return null;

@@ -54,14 +54,16 @@ export class AppendBatch {
     let seq = first;
     return this.bodies.flatMap((body, index) =>
       this.outcome[index] === 'new'
-        ? [{
-            thread_id: this.threadId,
-            seq: seq++,
-            kind: body.kind,
-            body: JSON.stringify(body),
-            client_id: body.kind === 'message.user' ? body.clientId : null,
-            created_at: at,
-          }]
+        ? [
+            {
+              thread_id: this.threadId,
+              seq: seq++,
+              kind: body.kind,
+              body: JSON.stringify(body),
+              client_id: body.kind === 'message.user' ? body.clientId : null,
+              created_at: at,
+            },
+          ]
         : [],
     );
   }
@@ -69,7 +71,8 @@ export class AppendBatch {
   /** The newest link receipt among the items, stored with the batch. */
   latestReceipt(): LinkReceipt | null {
     let latest: LinkReceipt | null = null;
-    for (const item of this.items) if (item.receipt && (!latest || item.receipt.seq > latest.seq)) latest = item.receipt;
+    for (const item of this.items)
+      if (item.receipt && (!latest || item.receipt.seq > latest.seq)) latest = item.receipt;
     return latest;
   }
 
@@ -79,7 +82,8 @@ export class AppendBatch {
     const results: AppendResult[] = [];
     for (const [index, body] of this.bodies.entries()) {
       const outcome = this.outcome[index]!;
-      if (outcome === 'new') results.push({ event: { ...body, threadId: this.threadId, seq: seq++, at }, created: true });
+      if (outcome === 'new')
+        results.push({ event: { ...body, threadId: this.threadId, seq: seq++, at }, created: true });
       else if (typeof outcome === 'number') results.push({ event: results[outcome]!.event, created: false });
       else results.push({ event: outcome, created: false });
     }

@@ -100,7 +100,12 @@ function toThread(row: Selectable<ThreadsTable>): ThreadRecord {
   };
 }
 
-export function toEvent(row: { thread_id: string; seq: number | string; body: string; created_at: string }): ThreadEvent {
+export function toEvent(row: {
+  thread_id: string;
+  seq: number | string;
+  body: string;
+  created_at: string;
+}): ThreadEvent {
   // Bodies were validated by EventBodySchema in the transaction that stored them; reading them
   // back is the hot path of every replay, so they are not validated again.
   const body = JSON.parse(row.body) as EventBody;
@@ -232,7 +237,11 @@ export class KyselyStore implements Store {
   }
 
   async findApiToken(tokenHash: string): Promise<ApiTokenRecord | null> {
-    const row = await this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
     return row ? toApiTokenRecord(row) : null;
   }
 
@@ -495,7 +504,10 @@ export class KyselyStore implements Store {
       const first = num(bumped.last_seq) - fresh + 1;
       const rows = batch.rows(first, at);
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx.insertInto('events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+        await trx
+          .insertInto('events')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
       }
       const receipt = batch.latestReceipt();
       if (receipt) await this.recordReceipt(trx, receipt);
@@ -517,6 +529,4 @@ export class KyselyStore implements Store {
       .execute();
     return rows.map(toEvent);
   }
-
-
 }

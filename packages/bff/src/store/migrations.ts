@@ -15,12 +15,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('external_id', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema
-        .createIndex('users_external_id')
-        .on('users')
-        .column('external_id')
-        .unique()
-        .execute();
+      await db.schema.createIndex('users_external_id').on('users').column('external_id').unique().execute();
 
       await db.schema
         .createTable('sessions')
@@ -122,7 +117,10 @@ const migrations: Record<string, Migration> = {
   },
   '0003_token_scopes': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('api_tokens').addColumn('scope', 'text', (c) => c.notNull().defaultTo('full')).execute();
+      await db.schema
+        .alterTable('api_tokens')
+        .addColumn('scope', 'text', (c) => c.notNull().defaultTo('full'))
+        .execute();
       await db.schema.alterTable('api_tokens').addColumn('issuer_id', 'text').execute();
     },
   },

@@ -14,7 +14,11 @@ export async function openStore(options: {
 }): Promise<Store> {
   const url = options.databaseUrl;
   const synchronous = options.sqliteSynchronous ?? 'full';
-  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgresStore({ connectionString: url, ...(options.onIdleError && { onIdleError: options.onIdleError }) });
+  if (url && /^postgres(ql)?:\/\//.test(url))
+    return openPostgresStore({
+      connectionString: url,
+      ...(options.onIdleError && { onIdleError: options.onIdleError }),
+    });
   if (url && url.startsWith('sqlite:')) return openSqliteStore({ file: url.slice('sqlite:'.length), synchronous });
   if (url) throw new Error(`DATABASE_URL must start with postgres:// or sqlite: (got "${url.split(':')[0]}:…")`);
   return openSqliteStore({ file: join(options.dataDir, 'remote-chat.db'), synchronous });

@@ -10,7 +10,11 @@ import type { Store } from './store.js';
  * The suite every store implementation passes. `open` returns a store over the same database each
  * time it is called with the same location, so restarts can be tested.
  */
-function storeSuite(name: string, location: () => string | Promise<string>, open: (location: string) => Promise<Store>) {
+function storeSuite(
+  name: string,
+  location: () => string | Promise<string>,
+  open: (location: string) => Promise<Store>,
+) {
   describe(`${name} store`, () => {
     async function fixture(store: Store) {
       const owner = await store.ensureOwner('Owner');
@@ -24,11 +28,17 @@ function storeSuite(name: string, location: () => string | Promise<string>, open
         branch: null,
         agent: 'shell',
       });
-      const thread = await store.createThread({ id: `th_${Math.random().toString(36).slice(2)}`, runtimeId: runtime.id, userId: owner.id, title: 'New thread', titled: false });
+      const thread = await store.createThread({
+        id: `th_${Math.random().toString(36).slice(2)}`,
+        runtimeId: runtime.id,
+        userId: owner.id,
+        title: 'New thread',
+        titled: false,
+      });
       return { owner, runtime, thread };
     }
 
-    it('numbers a thread\'s events 1, 2, 3 and lists them after a seq', async () => {
+    it("numbers a thread's events 1, 2, 3 and lists them after a seq", async () => {
       const store = await open(await location());
       const { thread } = await fixture(store);
       for (let i = 0; i < 5; i++) {
@@ -49,7 +59,9 @@ function storeSuite(name: string, location: () => string | Promise<string>, open
           store.appendEvent(thread.id, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: String(i) }),
         ),
       );
-      expect(results.map((r) => r.event.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(results.map((r) => r.event.seq).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
       await store.close();
     });
 
@@ -69,7 +81,12 @@ function storeSuite(name: string, location: () => string | Promise<string>, open
     it('appends a batch in one go with consecutive seqs, once per client id, and records the receipt', async () => {
       const store = await open(await location());
       const { runtime, thread } = await fixture(store);
-      await store.appendEvent(thread.id, { kind: 'message.user', clientId: 'client-before', text: 'a', agent: 'shell' });
+      await store.appendEvent(thread.id, {
+        kind: 'message.user',
+        clientId: 'client-before',
+        text: 'a',
+        agent: 'shell',
+      });
       const results = await store.appendEvents(thread.id, [
         { body: { kind: 'status', state: 'running' }, receipt: { runtimeId: runtime.id, seq: 7 } },
         { body: { kind: 'message.user', clientId: 'client-before', text: 'again', agent: 'shell' } },
@@ -77,7 +94,13 @@ function storeSuite(name: string, location: () => string | Promise<string>, open
         { body: { kind: 'message.user', clientId: 'client-new', text: 'b again', agent: 'shell' } },
         { body: { kind: 'status', state: 'idle' }, receipt: { runtimeId: runtime.id, seq: 8 } },
       ]);
-      expect(results.map((r) => [r.event.seq, r.created])).toEqual([[2, true], [1, false], [3, true], [3, false], [4, true]]);
+      expect(results.map((r) => [r.event.seq, r.created])).toEqual([
+        [2, true],
+        [1, false],
+        [3, true],
+        [3, false],
+        [4, true],
+      ]);
       expect((await store.listEvents(thread.id, 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
       expect((await store.getRuntime(runtime.id))?.linkReceived).toBe(8);
       await store.close();
@@ -109,19 +132,28 @@ function storeSuite(name: string, location: () => string | Promise<string>, open
       const first = await open(where);
       const { runtime, thread } = await fixture(first);
       await first.appendLog(runtime.id, { kind: 'status', status: 'ready' });
-      await first.appendEvent(thread.id, { kind: 'message.user', clientId: 'client-abcdefg', text: 'echo hi', agent: 'shell' });
+      await first.appendEvent(thread.id, {
+        kind: 'message.user',
+        clientId: 'client-abcdefg',
+        text: 'echo hi',
+        agent: 'shell',
+      });
       await first.close();
 
       const second = await open(where);
       expect((await second.getRuntime(runtime.id))?.name).toBe('test');
       expect(await second.listLog(runtime.id, 0, 10)).toHaveLength(1);
-      expect((await second.listEvents(thread.id, 0, 10))[0]).toMatchObject({ kind: 'message.user', text: 'echo hi', seq: 1 });
+      expect((await second.listEvents(thread.id, 0, 10))[0]).toMatchObject({
+        kind: 'message.user',
+        text: 'echo hi',
+        seq: 1,
+      });
       const { event } = await second.appendEvent(thread.id, { kind: 'status', state: 'idle' });
       expect(event.seq).toBe(2);
       await second.close();
     });
 
-    it('signs in once per token and finds the session\'s user', async () => {
+    it("signs in once per token and finds the session's user", async () => {
       const store = await open(await location());
       const owner = await store.ensureOwner('Owner');
       expect((await store.ensureOwner('Someone else')).id).toBe(owner.id);
@@ -158,4 +190,6 @@ storeSuite(
   (file) => openSqliteStore({ file }),
 );
 
-storeSuite('Postgres', freshPostgresDatabase, (connectionString) => openPostgresStore({ connectionString, poolSize: 4 }));
+storeSuite('Postgres', freshPostgresDatabase, (connectionString) =>
+  openPostgresStore({ connectionString, poolSize: 4 }),
+);

@@ -137,7 +137,13 @@ export interface Store {
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry>;
   listLog(runtimeId: string, after: number, limit: number): Promise<LogEntry[]>;
 
-  createThread(thread: { id: string; runtimeId: string; userId: string; title: string; titled: boolean }): Promise<ThreadRecord>;
+  createThread(thread: {
+    id: string;
+    runtimeId: string;
+    userId: string;
+    title: string;
+    titled: boolean;
+  }): Promise<ThreadRecord>;
   getThread(id: string): Promise<ThreadRecord | null>;
   /** A runtime's threads, most recently active first. */
   listThreads(runtimeId: string): Promise<ThreadRecord[]>;

@@ -54,7 +54,8 @@ export class BearerToken {
   /** The token to send now; refreshes first if there is none yet or it is about to expire. */
   get(): Promise<string> {
     const current = this.current;
-    if (current && (current.refreshAt === undefined || this.now() < current.refreshAt)) return Promise.resolve(current.token);
+    if (current && (current.refreshAt === undefined || this.now() < current.refreshAt))
+      return Promise.resolve(current.token);
     return this.refresh();
   }
 

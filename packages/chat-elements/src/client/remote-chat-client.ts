@@ -30,7 +30,15 @@ import {
 } from '@remote-chat/protocol';
 import { newClientId } from './client-id.js';
 import { RcConnectionChangeEvent, type ConnectionStatus } from './connection-status.js';
-import { RemoteChatError, TokenError, TransportError, codeForStatus, describeError, isRetryable, type TokenFailure } from './errors.js';
+import {
+  RemoteChatError,
+  TokenError,
+  TransportError,
+  codeForStatus,
+  describeError,
+  isRetryable,
+  type TokenFailure,
+} from './errors.js';
 import { BearerToken, type TokenSource } from './bearer-token.js';
 import { StreamConnection } from './stream-connection.js';
 import { RcTokenExpiredEvent } from '../events/token-expired-event.js';
@@ -258,7 +266,11 @@ export class RemoteChatClient extends EventTarget {
    * so the request is retried with backoff after a network failure or a 5xx without any risk of
    * storing the message twice.
    */
-  async sendMessage(threadId: string, message: OutgoingMessage, options?: RequestOptions): Promise<SendMessageResponse> {
+  async sendMessage(
+    threadId: string,
+    message: OutgoingMessage,
+    options?: RequestOptions,
+  ): Promise<SendMessageResponse> {
     const body: SendMessageRequest = { clientId: message.clientId ?? newClientId(), text: message.text };
     if (message.agent) body.agent = message.agent;
     const path = `/threads/${enc(threadId)}/messages`;
@@ -284,7 +296,10 @@ export class RemoteChatClient extends EventTarget {
    */
   uploadFile(threadId: string, file: Blob & { name?: string }, options?: RequestOptions): Promise<UploadedFile> {
     const name = encodeURIComponent(file.name || 'pasted-file');
-    return this.request('POST', `/threads/${enc(threadId)}/uploads?name=${name}`, UploadedFileSchema, { ...options, body: file });
+    return this.request('POST', `/threads/${enc(threadId)}/uploads?name=${name}`, UploadedFileSchema, {
+      ...options,
+      body: file,
+    });
   }
 
   /** `GET /api/tokens`: the signed-in person's API tokens (session cookie only; never the secrets). */
@@ -385,9 +400,14 @@ export class RemoteChatClient extends EventTarget {
     }
     if (!response.ok) {
       const body = ErrorBodySchema.safeParse(json);
-      if (body.success) throw new RemoteChatError(body.data.error.code, body.data.error.message, response.status, body.data.error.data);
+      if (body.success)
+        throw new RemoteChatError(body.data.error.code, body.data.error.message, response.status, body.data.error.data);
       const statusText = response.statusText ? ` ${response.statusText}` : '';
-      throw new RemoteChatError(codeForStatus(response.status), `The chat server answered ${response.status}${statusText}.`, response.status);
+      throw new RemoteChatError(
+        codeForStatus(response.status),
+        `The chat server answered ${response.status}${statusText}.`,
+        response.status,
+      );
     }
     if (!schema) return undefined;
     const parsed = schema.safeParse(json);
@@ -399,10 +419,16 @@ export class RemoteChatClient extends EventTarget {
     return parsed.data;
   }
 
-  private async send(method: string, path: string, options: RequestOptions & { body?: unknown }, token: string | undefined): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    options: RequestOptions & { body?: unknown },
+    token: string | undefined,
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const blob = options.body instanceof Blob ? options.body : undefined;
-    if (options.body !== undefined) headers['content-type'] = blob ? blob.type || 'application/octet-stream' : 'application/json';
+    if (options.body !== undefined)
+      headers['content-type'] = blob ? blob.type || 'application/octet-stream' : 'application/json';
     if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
     // A token is the only credential that crosses origins: the BFF allows no cookies there.
     const init: RequestInit = { method, credentials: token === undefined ? 'include' : 'omit', headers };
@@ -435,9 +461,13 @@ export class RemoteChatClient extends EventTarget {
   }
 
   private refreshFailed(bearer: BearerToken, error: unknown): TokenError {
-    const failure = new TokenError('refresh-failed', `This page could not get a sign-in token for the chat: ${describeError(error)}`, {
-      cause: error,
-    });
+    const failure = new TokenError(
+      'refresh-failed',
+      `This page could not get a sign-in token for the chat: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
     if (bearer === this.bearer) this.tokenLapse('refresh-failed', failure.message, error);
     return failure;
   }
@@ -488,4 +518,3 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     );
   });
 }
-

@@ -5,7 +5,15 @@ import { RcConnectionChangeEvent } from './connection-status.js';
 import { RemoteChatClient } from './remote-chat-client.js';
 
 function event(seq: number): ServerFrame {
-  const e: ThreadEvent = { threadId: 't1', seq, at: new Date().toISOString(), kind: 'tool.output', callId: 'c', stream: 'stdout', data: `${seq}\n` };
+  const e: ThreadEvent = {
+    threadId: 't1',
+    seq,
+    at: new Date().toISOString(),
+    kind: 'tool.output',
+    callId: 'c',
+    stream: 'stdout',
+    data: `${seq}\n`,
+  };
   return { type: 'event', topic: 'thread:t1', event: e };
 }
 
@@ -84,9 +92,21 @@ describe('RemoteChatClient stream', () => {
   it('shares one subscription and gives a late listener the current snapshot', async () => {
     const c = newClient();
     const runtime = {
-      id: 'r1', name: 'one', kind: 'sandbox', provider: 'process', status: 'starting', link: 'connecting', repo: null,
-      branch: null, agent: 'shell', project: null, gitRemote: null, machine: null, logSeq: 0,
-      createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
+      id: 'r1',
+      name: 'one',
+      kind: 'sandbox',
+      provider: 'process',
+      status: 'starting',
+      link: 'connecting',
+      repo: null,
+      branch: null,
+      agent: 'shell',
+      project: null,
+      gitRemote: null,
+      machine: null,
+      logSeq: 0,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
     } as const;
     c.subscribe('runtimes', 0, () => {});
     const socket = await socketNumber(0);
@@ -102,7 +122,10 @@ describe('RemoteChatClient stream', () => {
   it('stops retrying when the BFF refuses the session', async () => {
     const c = newClient();
     const statuses: string[] = [];
-    c.addEventListener('rc-connection-change', (e) => e instanceof RcConnectionChangeEvent && statuses.push(e.detail.status));
+    c.addEventListener(
+      'rc-connection-change',
+      (e) => e instanceof RcConnectionChangeEvent && statuses.push(e.detail.status),
+    );
     c.subscribe('runtimes', 0, () => {});
     const socket = await socketNumber(0);
     socket.close(4401);
@@ -119,8 +142,19 @@ describe('RemoteChatClient.sendMessage', () => {
     const c = newClient(async (_input, init) => {
       bodies.push(JSON.parse(String(init?.body)));
       calls++;
-      if (calls === 1) return new Response(JSON.stringify({ error: { code: 'runtime_unavailable', message: 'later' } }), { status: 503 });
-      const stored: ThreadEvent = { threadId: 't1', seq: 1, at: new Date().toISOString(), kind: 'message.user', clientId: 'x', text: 'ls', agent: 'shell' };
+      if (calls === 1)
+        return new Response(JSON.stringify({ error: { code: 'runtime_unavailable', message: 'later' } }), {
+          status: 503,
+        });
+      const stored: ThreadEvent = {
+        threadId: 't1',
+        seq: 1,
+        at: new Date().toISOString(),
+        kind: 'message.user',
+        clientId: 'x',
+        text: 'ls',
+        agent: 'shell',
+      };
       return new Response(JSON.stringify({ event: stored, created: true }), { status: 202 });
     });
     const answer = await c.sendMessage('t1', { text: 'ls' });
@@ -131,7 +165,15 @@ describe('RemoteChatClient.sendMessage', () => {
   });
 
   it('throws a RemoteChatError with the code, status and message of an error body', async () => {
-    const c = newClient(async () => new Response(JSON.stringify({ error: { code: 'not_found', message: 'No such thread.' } }), { status: 404 }));
-    await expect(c.getThreadEvents('nope')).rejects.toMatchObject({ name: 'RemoteChatError', code: 'not_found', status: 404, message: 'No such thread.' });
+    const c = newClient(
+      async () =>
+        new Response(JSON.stringify({ error: { code: 'not_found', message: 'No such thread.' } }), { status: 404 }),
+    );
+    await expect(c.getThreadEvents('nope')).rejects.toMatchObject({
+      name: 'RemoteChatError',
+      code: 'not_found',
+      status: 404,
+      message: 'No such thread.',
+    });
   });
 });

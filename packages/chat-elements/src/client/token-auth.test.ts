@@ -24,7 +24,8 @@ const config = (user: ConfigResponse['user']): ConfigResponse => ({
   limits: { maxMessageChars: 1000, maxBodyBytes: 10000 },
 });
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const unauthorized = () => json(401, { error: { code: 'unauthorized', message: 'Sign in first.' } });
 
 /**
@@ -140,7 +141,13 @@ describe('RemoteChatClient with a token', () => {
     vi.spyOn(Date, 'now').mockReturnValue(now + 9.5 * 60_000);
     await c.listRuntimes();
     expect(provider).toHaveBeenCalledTimes(2);
-    expect(bff.seen.map((s) => s.authorization)).toEqual(['Bearer t1', 'Bearer t1', 'Bearer t1', 'Bearer t1', 'Bearer t2']);
+    expect(bff.seen.map((s) => s.authorization)).toEqual([
+      'Bearer t1',
+      'Bearer t1',
+      'Bearer t1',
+      'Bearer t1',
+      'Bearer t2',
+    ]);
   });
 
   it('refreshes once after a 401 and retries, with one refresh for requests refused together', async () => {
@@ -187,7 +194,9 @@ describe('RemoteChatClient with a token', () => {
     const expired = expiredEvents(c);
     await expect(c.listRuntimes()).rejects.toMatchObject({ name: 'TokenError', failure: 'refresh-failed' });
     expect(bff.seen).toEqual([]);
-    expect(expired).toEqual([expect.objectContaining({ reason: 'refresh-failed', message: expect.stringContaining('the host session ended') })]);
+    expect(expired).toEqual([
+      expect.objectContaining({ reason: 'refresh-failed', message: expect.stringContaining('the host session ended') }),
+    ]);
   });
 
   it('does not retry a fixed token the BFF refuses', async () => {
@@ -296,7 +305,10 @@ describe('BearerToken', () => {
     let now = 1_000_000;
     for (const expiresAt of [new Date(now + 100_000).toISOString(), new Date(now + 100_000), now + 100_000]) {
       let calls = 0;
-      const token = new BearerToken(async () => ({ token: `t${++calls}`, expiresAt }), () => now);
+      const token = new BearerToken(
+        async () => ({ token: `t${++calls}`, expiresAt }),
+        () => now,
+      );
       await token.get();
       now += 79_000;
       await token.get();

@@ -74,7 +74,9 @@ export class OutboxController implements ReactiveController {
       const known = new Set(this.messages.map((m) => m.clientId));
       const restored = kept
         .filter((m) => typeof m?.clientId === 'string' && typeof m.text === 'string' && !known.has(m.clientId))
-        .map((m): OutboxMessage => ({ clientId: m.clientId, text: m.text, agent: m.agent, state: 'queued', error: '' }));
+        .map(
+          (m): OutboxMessage => ({ clientId: m.clientId, text: m.text, agent: m.agent, state: 'queued', error: '' }),
+        );
       this.messages = [...restored, ...this.messages];
       this.changed();
       void this.flush();
@@ -143,7 +145,12 @@ export class OutboxController implements ReactiveController {
     this.update(next.clientId, { state: 'sending', error: '' });
     let sent = false;
     try {
-      await client.sendMessage(threadId, next.agent ? { text: next.text, clientId: next.clientId, agent: next.agent } : { text: next.text, clientId: next.clientId });
+      await client.sendMessage(
+        threadId,
+        next.agent
+          ? { text: next.text, clientId: next.clientId, agent: next.agent }
+          : { text: next.text, clientId: next.clientId },
+      );
       sent = true;
     } catch (error) {
       if (threadId === this.threadId) {
@@ -175,7 +182,9 @@ export class OutboxController implements ReactiveController {
 
   private changed(): void {
     if (this.storageKey) {
-      const unsent = this.messages.filter((m) => m.state !== 'sent').map(({ clientId, text, agent }) => ({ clientId, text, agent }));
+      const unsent = this.messages
+        .filter((m) => m.state !== 'sent')
+        .map(({ clientId, text, agent }) => ({ clientId, text, agent }));
       void keep(this.storageKey, unsent.length ? unsent : undefined);
     }
     this.host.requestUpdate();

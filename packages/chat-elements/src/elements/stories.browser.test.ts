@@ -51,7 +51,13 @@ for (const [path, module] of Object.entries(modules)) {
         const result = await axe.run(container, { resultTypes: ['violations'] });
         const serious = result.violations
           .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`);
+          .map(
+            (v) =>
+              `${v.id}: ${v.help} (${v.nodes
+                .map((n) => n.target.join(' '))
+                .slice(0, 3)
+                .join(' | ')})`,
+          );
         expect(serious).toEqual([]);
       });
     }

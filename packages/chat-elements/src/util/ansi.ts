@@ -14,7 +14,8 @@ export interface AnsiSegment {
 // screen clears, OSC titles and OSC 8 hyperlinks (whose URL could be anything) cannot reach the
 // page, and a lone `\r` (a progress bar redrawing its line) keeps only what the line shows last.
 // eslint-disable-next-line no-control-regex
-const NOT_SGR = /\x1b\[[0-?]*[ -/]*[@-ln-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x1b(?!\[)/g;
+const NOT_SGR =
+  /\x1b\[[0-?]*[ -/]*[@-ln-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x1b(?!\[)/g;
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]/g;
 

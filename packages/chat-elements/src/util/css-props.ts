@@ -13,7 +13,8 @@ class CssPropsDirective extends Directive {
 
   constructor(part: PartInfo) {
     super(part);
-    if (part.type !== PartType.ATTRIBUTE || part.name !== 'style') throw new Error('cssProps() goes in a style attribute');
+    if (part.type !== PartType.ATTRIBUTE || part.name !== 'style')
+      throw new Error('cssProps() goes in a style attribute');
   }
 
   render(_props: Readonly<Record<string, string | undefined>>): typeof noChange {

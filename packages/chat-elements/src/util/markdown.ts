@@ -122,7 +122,8 @@ function addToken(data: RenderState, type: number): void {
   } else if (type === TABLE_ROW) {
     // The first row is the head; streaming-markdown's own renderer does the same.
     const section = parent.children.length === 0 ? 'thead' : 'tbody';
-    parent = (parent.children.length > 1 ? parent.children[1] : null) ?? parent.appendChild(document.createElement(section));
+    parent =
+      (parent.children.length > 1 ? parent.children[1] : null) ?? parent.appendChild(document.createElement(section));
     slot = document.createElement('tr');
   } else if (type === TABLE_CELL) {
     slot = document.createElement(parent.parentElement?.tagName === 'THEAD' ? 'th' : 'td');

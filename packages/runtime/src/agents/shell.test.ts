@@ -32,7 +32,12 @@ describe('shell agent: commands', () => {
   it('streams a command’s output as it happens, in order, and reports the exit code', async () => {
     const events = await runTurn(shell(), 'for i in 1 2 3; do echo "line $i"; sleep 0.1; done; echo oops >&2; exit 3');
     expect(events[0]).toMatchObject({ kind: 'status', state: 'running' });
-    expect(events[1]).toMatchObject({ kind: 'tool.call', tool: 'terminal', title: expect.stringContaining('for i in'), input: { command: expect.any(String) } });
+    expect(events[1]).toMatchObject({
+      kind: 'tool.call',
+      tool: 'terminal',
+      title: expect.stringContaining('for i in'),
+      input: { command: expect.any(String) },
+    });
     expect(events.at(-1)).toMatchObject({ kind: 'status', state: 'idle' });
     expect(outputOf(events)).toBe('line 1\nline 2\nline 3\n');
     expect(outputOf(events, 'stderr')).toBe('oops\n');
@@ -72,7 +77,11 @@ describe('shell agent: commands', () => {
 
   it('gives commands colour-friendly settings and never the runtime token or the API token', async () => {
     const agent = shell({
-      env: commandEnv({ ...process.env, REMOTE_CHAT_RUNTIME_TOKEN: 'super-secret-token-value', REMOTE_CHAT_TOKEN: 'api-token-value-0123456789' }),
+      env: commandEnv({
+        ...process.env,
+        REMOTE_CHAT_RUNTIME_TOKEN: 'super-secret-token-value',
+        REMOTE_CHAT_TOKEN: 'api-token-value-0123456789',
+      }),
     });
     const events = await runTurn(
       agent,

@@ -86,7 +86,13 @@ export class ShellAgent implements Agent {
   /** Runs a command line as a `terminal` tool call. */
   async #terminal(turn: AgentTurn, command: string, title: string): Promise<void> {
     const callId = callIdOf(turn);
-    turn.emit({ kind: 'tool.call', callId, tool: 'terminal', title: truncateText(title, 4096), input: { command: title } });
+    turn.emit({
+      kind: 'tool.call',
+      callId,
+      tool: 'terminal',
+      title: truncateText(title, 4096),
+      input: { command: title },
+    });
     const result: CommandResult = await runCommand({
       command,
       cwd: this.#options.workspace,
@@ -126,7 +132,8 @@ export class ShellAgent implements Agent {
     await this.#fileTool(turn, 'read', `read ${requested}`, { path: requested }, async (out, note) => {
       const target = await resolveInWorkspace(this.#options.workspace, requested);
       const result = await readTextFile(target.absolute, maxBytes);
-      if (result.kind === 'binary') throw new Error(`${target.relative} is a binary file (${formatBytes(result.size)}); not shown`);
+      if (result.kind === 'binary')
+        throw new Error(`${target.relative} is a binary file (${formatBytes(result.size)}); not shown`);
       out(result.text);
       if (result.truncated) note(`\n[showing the first ${formatBytes(maxBytes)} of ${formatBytes(result.size)}]\n`);
     });
@@ -174,7 +181,8 @@ export class ShellAgent implements Agent {
     const started = performance.now();
     turn.emit({ kind: 'tool.call', callId, tool, title: truncateText(title, 4096), input });
     const output = (stream: 'stdout' | 'stderr') => (text: string) => {
-      for (const data of splitText(text, LIMITS.maxOutputChunkChars)) turn.emit({ kind: 'tool.output', callId, stream, data });
+      for (const data of splitText(text, LIMITS.maxOutputChunkChars))
+        turn.emit({ kind: 'tool.output', callId, stream, data });
     };
     let error: string | undefined;
     try {
@@ -195,7 +203,9 @@ export class ShellAgent implements Agent {
   #say(turn: AgentTurn, text: string): void {
     const messageId = `msg-${turn.message.seq}`;
     const events: EventBody[] = [
-      ...splitText(text, LIMITS.maxOutputChunkChars).map((piece): EventBody => ({ kind: 'message.delta', messageId, text: piece })),
+      ...splitText(text, LIMITS.maxOutputChunkChars).map(
+        (piece): EventBody => ({ kind: 'message.delta', messageId, text: piece }),
+      ),
       { kind: 'message.agent', messageId, text, agent: this.id },
     ];
     for (const event of events) turn.emit(event);

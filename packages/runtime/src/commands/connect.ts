@@ -40,13 +40,20 @@ protocol version. Other connection failures are retried with backoff, never fata
 
 export function connectCommand(): Command {
   return new Command('connect')
-    .description('Connect folders on this computer to a Remote Chat server, so you can chat with agents that work in them.')
+    .description(
+      'Connect folders on this computer to a Remote Chat server, so you can chat with agents that work in them.',
+    )
     .argument('[folders...]', 'the folders to connect (default: the config file\'s "folders", else the current folder)')
     .option('--url <url>', 'the server (BFF) address, e.g. https://chat.example.com (env REMOTE_CHAT_URL)')
     .option('--token <token>', 'an API token from the portal, Account → API tokens (env REMOTE_CHAT_TOKEN)')
-    .option('--config <file>', 'the config file (default: $XDG_CONFIG_HOME/remote-chat/config.json or ~/.config/remote-chat/config.json)')
+    .option(
+      '--config <file>',
+      'the config file (default: $XDG_CONFIG_HOME/remote-chat/config.json or ~/.config/remote-chat/config.json)',
+    )
     .addOption(
-      new Option('--poll-interval <ms>', 'how often folders, git remotes and the config file are checked').default(5_000).argParser(parseInterval),
+      new Option('--poll-interval <ms>', 'how often folders, git remotes and the config file are checked')
+        .default(5_000)
+        .argParser(parseInterval),
     )
     .addHelpText('after', HELP)
     .action(async (folders: string[], flags: ConnectFlags) => {
@@ -76,7 +83,9 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
       token: settings.token,
       machine,
       folders: settings.folders.list,
-      ...(settings.folders.from === 'config file' ? { reloadFolders: () => readConfigFolders(settings.configFile, env) } : {}),
+      ...(settings.folders.from === 'config file'
+        ? { reloadFolders: () => readConfigFolders(settings.configFile, env) }
+        : {}),
       ...(flags.pollInterval !== undefined ? { pollMs: flags.pollInterval } : {}),
       out,
       err,
@@ -104,7 +113,8 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
 
 function parseInterval(value: string): number {
   const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 10 || ms > 3_600_000) throw new InvalidArgumentError(`not an interval in milliseconds (10-3600000): ${value}`);
+  if (!Number.isInteger(ms) || ms < 10 || ms > 3_600_000)
+    throw new InvalidArgumentError(`not an interval in milliseconds (10-3600000): ${value}`);
   return ms;
 }
 

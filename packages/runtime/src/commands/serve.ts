@@ -41,7 +41,10 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('Serve agents to a BFF that dials in: GET /healthz and the runtime link at /link.')
     .requiredOption('--workspace <dir>', 'the folder agents work in (must exist)')
-    .requiredOption('--state-dir <dir>', 'where runtime.json, the outbox and the turn journal are kept (created if missing)')
+    .requiredOption(
+      '--state-dir <dir>',
+      'where runtime.json, the outbox and the turn journal are kept (created if missing)',
+    )
     .option('--host <address>', 'the address to listen on', '127.0.0.1')
     .addOption(new Option('--port <port>', 'the port to listen on; 0 picks a free one').default(0).argParser(parsePort))
     .option('--settings <file>', 'a JSON settings file')
@@ -97,7 +100,10 @@ export function credentialsFrom(env: NodeJS.ProcessEnv): { runtimeId: string; to
     );
   }
   if (token.length < 16 || token.length > 512) {
-    throw new RuntimeStartError('REMOTE_CHAT_RUNTIME_TOKEN must be set to the runtime credential (16-512 characters)', EXIT_CODES.credentials);
+    throw new RuntimeStartError(
+      'REMOTE_CHAT_RUNTIME_TOKEN must be set to the runtime credential (16-512 characters)',
+      EXIT_CODES.credentials,
+    );
   }
   return { runtimeId, token };
 }

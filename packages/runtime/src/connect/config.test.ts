@@ -19,7 +19,10 @@ beforeEach(async () => {
 });
 afterEach(() => temp.cleanup());
 
-async function writeConfig(config: unknown, file = path.join(home, '.config/remote-chat/config.json')): Promise<string> {
+async function writeConfig(
+  config: unknown,
+  file = path.join(home, '.config/remote-chat/config.json'),
+): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(config), { mode: 0o600 });
   return file;
@@ -62,11 +65,19 @@ describe('connect settings', () => {
   it('finds the config file through XDG_CONFIG_HOME, or --config', async () => {
     const xdg = await temp.make('rc-xdg-');
     expect(configDir({ HOME: home, XDG_CONFIG_HOME: xdg })).toBe(path.join(xdg, 'remote-chat'));
-    expect(configDir({ HOME: home, XDG_CONFIG_HOME: 'relative/is/ignored' })).toBe(path.join(home, '.config/remote-chat'));
-    await writeConfig({ url: 'https://xdg.example.com', token: 'token-in-the-xdg-config' }, path.join(xdg, 'remote-chat/config.json'));
+    expect(configDir({ HOME: home, XDG_CONFIG_HOME: 'relative/is/ignored' })).toBe(
+      path.join(home, '.config/remote-chat'),
+    );
+    await writeConfig(
+      { url: 'https://xdg.example.com', token: 'token-in-the-xdg-config' },
+      path.join(xdg, 'remote-chat/config.json'),
+    );
     expect((await resolve({}, { XDG_CONFIG_HOME: xdg })).bff.host).toBe('xdg.example.com');
 
-    const explicit = await writeConfig({ url: 'https://explicit.example.com', token: 'token-in-the-explicit-file' }, path.join(cwd, 'my.json'));
+    const explicit = await writeConfig(
+      { url: 'https://explicit.example.com', token: 'token-in-the-explicit-file' },
+      path.join(cwd, 'my.json'),
+    );
     expect((await resolve({ config: 'my.json' }, { XDG_CONFIG_HOME: xdg })).bff.host).toBe('explicit.example.com');
     expect(explicit).toBe(path.join(cwd, 'my.json'));
     // Asked for by name, a missing file is an error; the default one may be missing.
@@ -74,8 +85,15 @@ describe('connect settings', () => {
   });
 
   it('connects the arguments, else the config file’s folders, else the current folder', async () => {
-    const file = await writeConfig({ url: 'https://x.example.com', token: 'token-0123456789abcdef', folders: ['~/src/app', '../rel', '/abs/path'] });
-    expect((await resolve({}, {}, ['a', '/b'])).folders).toEqual({ from: 'arguments', list: [path.join(cwd, 'a'), '/b'] });
+    const file = await writeConfig({
+      url: 'https://x.example.com',
+      token: 'token-0123456789abcdef',
+      folders: ['~/src/app', '../rel', '/abs/path'],
+    });
+    expect((await resolve({}, {}, ['a', '/b'])).folders).toEqual({
+      from: 'arguments',
+      list: [path.join(cwd, 'a'), '/b'],
+    });
     expect((await resolve({})).folders).toEqual({
       from: 'config file',
       list: [path.join(home, 'src/app'), path.resolve(path.dirname(file), '../rel'), '/abs/path'],
@@ -86,14 +104,18 @@ describe('connect settings', () => {
 
   it('says what is missing or wrong with distinct exit codes, never echoing the token', async () => {
     expect((await failure(resolve({ token: 'token-0123456789abcdef' }))).exitCode).toBe(EXIT_CODES.usage);
-    expect((await failure(resolve({ url: 'ftp://x.example.com', token: 'token-0123456789abcdef' }))).exitCode).toBe(EXIT_CODES.usage);
+    expect((await failure(resolve({ url: 'ftp://x.example.com', token: 'token-0123456789abcdef' }))).exitCode).toBe(
+      EXIT_CODES.usage,
+    );
     const noToken = await failure(resolve({ url: 'https://x.example.com' }));
     expect(noToken.exitCode).toBe(EXIT_CODES.credentials);
     expect(noToken.message).toContain('REMOTE_CHAT_TOKEN');
     const short = await failure(resolve({ url: 'https://x.example.com', token: 'shorty' }));
     expect(short.exitCode).toBe(EXIT_CODES.credentials);
     expect(short.message).not.toContain('shorty');
-    const pasted = await failure(resolve({ url: 'secret-token-pasted-in-the-wrong-place', token: 'token-0123456789abcdef' }));
+    const pasted = await failure(
+      resolve({ url: 'secret-token-pasted-in-the-wrong-place', token: 'token-0123456789abcdef' }),
+    );
     expect(pasted.message).not.toContain('pasted-in-the-wrong-place');
     await writeConfig({ url: 42 });
     expect((await failure(resolve({}))).exitCode).toBe(EXIT_CODES.settings);
@@ -111,7 +133,9 @@ describe('the link URL', () => {
   it('turns http into ws and https into wss, keeping a path prefix', () => {
     expect(linkUrlFor(parseBffUrl('http://localhost:8787'))).toBe('ws://localhost:8787/api/link');
     expect(linkUrlFor(parseBffUrl('https://chat.example.com/'))).toBe('wss://chat.example.com/api/link');
-    expect(linkUrlFor(parseBffUrl('https://example.com/remote-chat/?x=1#y'))).toBe('wss://example.com/remote-chat/api/link');
+    expect(linkUrlFor(parseBffUrl('https://example.com/remote-chat/?x=1#y'))).toBe(
+      'wss://example.com/remote-chat/api/link',
+    );
     expect(linkUrlFor(parseBffUrl('wss://example.com/rc'))).toBe('wss://example.com/rc/api/link');
     expect(bffKey(parseBffUrl('https://example.com/remote-chat/'))).toBe('https://example.com/remote-chat');
     expect(bffKey(parseBffUrl('https://chat.example.com'))).toBe('https://chat.example.com');

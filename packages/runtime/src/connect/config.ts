@@ -72,7 +72,10 @@ export async function resolveConnectSettings(input: {
 
   const url = pick(flags.url, env.REMOTE_CHAT_URL, config?.url);
   if (!url) {
-    throw new RuntimeStartError(`no BFF URL: pass --url, set REMOTE_CHAT_URL, or put "url" in ${configFile}`, EXIT_CODES.usage);
+    throw new RuntimeStartError(
+      `no BFF URL: pass --url, set REMOTE_CHAT_URL, or put "url" in ${configFile}`,
+      EXIT_CODES.usage,
+    );
   }
   let bff: URL;
   try {
@@ -90,14 +93,18 @@ export async function resolveConnectSettings(input: {
   }
   const tokenValue = token.value.trim();
   if (tokenValue.length < 16 || tokenValue.length > 512 || /\s/.test(tokenValue)) {
-    throw new RuntimeStartError(`the API token from the ${token.source} does not look like one (16-512 characters, no spaces)`, EXIT_CODES.credentials);
+    throw new RuntimeStartError(
+      `the API token from the ${token.source} does not look like one (16-512 characters, no spaces)`,
+      EXIT_CODES.credentials,
+    );
   }
   if (token.source === 'config file' && (await readableByOthers(configFile))) {
     warnings.push(`${configFile} holds your API token and other users can read it; run: chmod 600 ${configFile}`);
   }
 
   let folders: ConnectSettings['folders'];
-  if (input.folders.length > 0) folders = { from: 'arguments', list: input.folders.map((folder) => path.resolve(input.cwd, folder)) };
+  if (input.folders.length > 0)
+    folders = { from: 'arguments', list: input.folders.map((folder) => path.resolve(input.cwd, folder)) };
   else if (config?.folders) folders = { from: 'config file', list: configFolders(config, configFile, env) };
   else folders = { from: 'current folder', list: [path.resolve(input.cwd)] };
 
@@ -122,17 +129,25 @@ export async function readConnectConfig(file: string, required: boolean): Promis
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return undefined;
-    throw new RuntimeStartError(`cannot read the config file ${file}: ${(error as Error).message}`, EXIT_CODES.settings);
+    throw new RuntimeStartError(
+      `cannot read the config file ${file}: ${(error as Error).message}`,
+      EXIT_CODES.settings,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new RuntimeStartError(`the config file ${file} is not JSON: ${(error as Error).message}`, EXIT_CODES.settings);
+    throw new RuntimeStartError(
+      `the config file ${file} is not JSON: ${(error as Error).message}`,
+      EXIT_CODES.settings,
+    );
   }
   const parsed = ConnectConfigSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
     throw new RuntimeStartError(`the config file ${file} is invalid: ${problems}`, EXIT_CODES.settings);
   }
   return parsed.data;
@@ -157,7 +172,11 @@ function configFolders(config: ConnectConfig, file: string, env: NodeJS.ProcessE
   });
 }
 
-function pick(flag: string | undefined, fromEnv: string | undefined, fromConfig: string | undefined): { value: string; source: SettingSource } | undefined {
+function pick(
+  flag: string | undefined,
+  fromEnv: string | undefined,
+  fromConfig: string | undefined,
+): { value: string; source: SettingSource } | undefined {
   if (flag) return { value: flag, source: 'flag' };
   if (fromEnv) return { value: fromEnv, source: 'environment' };
   if (fromConfig) return { value: fromConfig, source: 'config file' };

@@ -65,7 +65,8 @@ function runtimeIdOf(connection: Connection, folder: string): string {
   return found.runtimeId;
 }
 
-const info = (runtimeId: string) => waitFor(() => bff.runtimes.get(runtimeId)?.infos().at(-1), `runtime.info from ${runtimeId}`);
+const info = (runtimeId: string) =>
+  waitFor(() => bff.runtimes.get(runtimeId)?.infos().at(-1), `runtime.info from ${runtimeId}`);
 
 describe('remote-chat-runtime connect', () => {
   it('registers each folder as its own runtime, with the same id on every start', async () => {
@@ -86,13 +87,18 @@ describe('remote-chat-runtime connect', () => {
       machine: MACHINE,
     });
     expect(await info(notesId)).toMatchObject({ project: 'notes', gitRemote: null, machine: MACHINE });
-    await waitFor(() => output.includes('[app] online') && output.includes('[notes] online'), () => `online in ${output.join('\n')}`);
+    await waitFor(
+      () => output.includes('[app] online') && output.includes('[notes] online'),
+      () => `online in ${output.join('\n')}`,
+    );
 
     // Kept in the folder, keyed by the BFF, never committed.
     const ids = JSON.parse(await readFile(path.join(app, FOLDER_DATA_DIR, RUNTIME_IDS_FILE_NAME), 'utf8')) as unknown;
     expect(ids).toEqual({ [bff.url]: appId });
     expect(await readFile(path.join(app, FOLDER_DATA_DIR, '.gitignore'), 'utf8')).toBe('*\n');
-    expect(execFileSync('git', ['status', '--porcelain', '--ignored'], { cwd: app, encoding: 'utf8' })).not.toContain('runtime-ids');
+    expect(execFileSync('git', ['status', '--porcelain', '--ignored'], { cwd: app, encoding: 'utf8' })).not.toContain(
+      'runtime-ids',
+    );
 
     await first.stop();
     const second = await start([app]);
@@ -104,7 +110,14 @@ describe('remote-chat-runtime connect', () => {
     const app = await project('app');
     const connection = await start([app]);
     const runtime = await waitFor(() => bff.runtimes.get(runtimeIdOf(connection, app)), 'the link');
-    runtime.session.send({ type: 'message.send', threadId: 'th_1', seq: 1, clientId: 'c1', text: 'pwd', agent: 'shell' });
+    runtime.session.send({
+      type: 'message.send',
+      threadId: 'th_1',
+      seq: 1,
+      clientId: 'c1',
+      text: 'pwd',
+      agent: 'shell',
+    });
     await waitFor(() => runtime.events('th_1').some((event) => event.kind === 'tool.result'), 'the command');
     const printed = runtime.events('th_1').flatMap((event) => (event.kind === 'tool.output' ? [event.data] : []));
     expect(printed.join('').trim()).toBe(app);
@@ -117,7 +130,11 @@ describe('remote-chat-runtime connect', () => {
     await info(appId);
     execFileSync('git', ['remote', 'set-url', 'origin', 'git@github.com:acme/renamed.git'], { cwd: app });
     const changed = await waitFor(
-      () => bff.runtimes.get(appId)!.infos().find((reported) => reported.gitRemote === 'git@github.com:acme/renamed.git'),
+      () =>
+        bff.runtimes
+          .get(appId)!
+          .infos()
+          .find((reported) => reported.gitRemote === 'git@github.com:acme/renamed.git'),
       'a runtime.info with the new remote',
       2_000,
     );

@@ -132,7 +132,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     const reloaded = await options.reloadFolders?.();
     if (reloaded) {
       const next = unique(reloaded);
-      if (next.join('\n') !== wanted.join('\n')) out(`folders changed: ${next.length === 0 ? 'none' : next.join(', ')}`);
+      if (next.join('\n') !== wanted.join('\n'))
+        out(`folders changed: ${next.length === 0 ? 'none' : next.join(', ')}`);
       wanted = next;
       for (const folder of [...parked, ...waiting]) {
         if (!wanted.includes(folder)) {
@@ -160,7 +161,9 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     }, pollMs);
   };
 
-  out(`connecting ${wanted.length} folder${wanted.length === 1 ? '' : 's'} to ${bffKey(options.bff)} as machine "${options.machine.name}" (${options.machine.id})`);
+  out(
+    `connecting ${wanted.length} folder${wanted.length === 1 ? '' : 's'} to ${bffKey(options.bff)} as machine "${options.machine.name}" (${options.machine.id})`,
+  );
   for (const folder of wanted) await startLink(folder);
   if (links.size === 0 && firstFailure) throw firstFailure;
   schedule();

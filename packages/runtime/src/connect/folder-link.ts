@@ -106,7 +106,8 @@ export class FolderLink {
       maxDelayMs: 30_000,
       ...options.dialer,
       shouldRetry: (error) => this.#shouldRetry(error),
-      onRetry: (delayMs) => options.out(`offline${this.#problem ? `: ${this.#problem}` : ''}; retrying in ${formatDelay(delayMs)}`),
+      onRetry: (delayMs) =>
+        options.out(`offline${this.#problem ? `: ${this.#problem}` : ''}; retrying in ${formatDelay(delayMs)}`),
     });
     this.#session.onState((state) => this.#stateChanged(state));
   }
@@ -212,7 +213,8 @@ export class FolderLink {
       case CLOSE_CODES.protocolMismatch:
         return {
           code: EXIT_CODES.protocol,
-          message: 'the server speaks another version of the runtime protocol (4406); update remote-chat-runtime to match it.',
+          message:
+            'the server speaks another version of the runtime protocol (4406); update remote-chat-runtime to match it.',
         };
       default:
         return undefined;
@@ -222,8 +224,10 @@ export class FolderLink {
 
 /** A failed attempt or a closed link, for a person: "connect ECONNREFUSED 127.0.0.1:8787", "the link closed (4503: …)". */
 function describeFailure(error: unknown): string {
-  if (error instanceof LinkClosedError) return `the link closed (${error.code}${error.reason ? `: ${error.reason}` : ''})`;
-  if (error instanceof LinkHandshakeError) return error.reason ? `${error.reason} (${error.code})` : `closed during the handshake (${error.code})`;
+  if (error instanceof LinkClosedError)
+    return `the link closed (${error.code}${error.reason ? `: ${error.reason}` : ''})`;
+  if (error instanceof LinkHandshakeError)
+    return error.reason ? `${error.reason} (${error.code})` : `closed during the handshake (${error.code})`;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -16,7 +16,9 @@ export function parseBffUrl(text: string): URL {
     throw new Error(`the BFF URL must start with https:// or http://, not ${url.protocol}//`);
   }
   if (url.username || url.password) {
-    throw new Error('the BFF URL must not contain a user name or password; pass the API token with --token or REMOTE_CHAT_TOKEN');
+    throw new Error(
+      'the BFF URL must not contain a user name or password; pass the API token with --token or REMOTE_CHAT_TOKEN',
+    );
   }
   return url;
 }

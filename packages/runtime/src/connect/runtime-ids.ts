@@ -71,7 +71,10 @@ async function readIds(file: string): Promise<Record<string, string>> {
   const parsed = RuntimeIdsSchema.safeParse(json);
   if (!parsed.success) {
     // Never replaced silently: new ids would show this folder as new runtimes.
-    throw new RuntimeStartError(`${file} is damaged; fix it, or delete it to register this folder as a new runtime`, EXIT_CODES.workspace);
+    throw new RuntimeStartError(
+      `${file} is damaged; fix it, or delete it to register this folder as a new runtime`,
+      EXIT_CODES.workspace,
+    );
   }
   return parsed.data;
 }

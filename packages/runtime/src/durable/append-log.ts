@@ -1,4 +1,14 @@
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { parseJson } from '../link-frames.js';
 
@@ -65,7 +75,11 @@ export class AppendLog {
    * Reads `file` line by line through `accept`, cuts off what follows the last accepted line, and
    * opens it for appending. A missing file is created empty.
    */
-  static open(file: string, accept: AcceptRecord, options: AppendLogOptions = {}): { log: AppendLog; recovery: AppendLogRecovery } {
+  static open(
+    file: string,
+    accept: AcceptRecord,
+    options: AppendLogOptions = {},
+  ): { log: AppendLog; recovery: AppendLogRecovery } {
     let content: Buffer | undefined;
     try {
       content = readFileSync(file);
@@ -164,7 +178,9 @@ export class AppendLog {
     const fd = this.#fd;
     const run: Promise<void> = previous
       .catch(() => {})
-      .then(() => new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))));
+      .then(
+        () => new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
+      );
     this.#syncing = run;
     void run.then(
       () => this.#settled(run),

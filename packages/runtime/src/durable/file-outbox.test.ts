@@ -29,7 +29,10 @@ function openOutbox(options: Partial<FileOutboxOptions<Message>> = {}): FileOutb
   return outbox;
 }
 
-async function reopen(outbox: FileOutbox<Message>, options: Partial<FileOutboxOptions<Message>> = {}): Promise<FileOutbox<Message>> {
+async function reopen(
+  outbox: FileOutbox<Message>,
+  options: Partial<FileOutboxOptions<Message>> = {},
+): Promise<FileOutbox<Message>> {
   await outbox.close();
   return openOutbox(options);
 }

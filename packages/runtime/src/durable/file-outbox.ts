@@ -169,14 +169,17 @@ export class FileOutbox<Out> implements LinkOutbox<Out> {
     if (bounded <= this.#ackedUpTo) return;
     this.#ackedUpTo = bounded;
     let drop = 0;
-    while (drop < this.#entries.length && this.#entries[drop]!.seq <= bounded) this.#liveBytes -= this.#entries[drop++]!.bytes;
+    while (drop < this.#entries.length && this.#entries[drop]!.seq <= bounded)
+      this.#liveBytes -= this.#entries[drop++]!.bytes;
     if (drop > 0) this.#entries.splice(0, drop);
     this.#log.append({ ack: bounded });
     this.#compactIfWorthIt();
   }
 
   after(seq: number): OutboxEntry<Out>[] {
-    return this.#entries.filter((entry) => entry.seq > seq).map(({ seq: entrySeq, message }) => ({ seq: entrySeq, message }));
+    return this.#entries
+      .filter((entry) => entry.seq > seq)
+      .map(({ seq: entrySeq, message }) => ({ seq: entrySeq, message }));
   }
 
   rebase(firstSeq: number): void {

@@ -33,7 +33,8 @@ export async function openRuntimeState(dir: string, options: RuntimeStateOptions
   try {
     release = acquireStateLock(dir);
   } catch (error) {
-    const reason = error instanceof StateLockedError ? error.message : `cannot lock ${dir}: ${(error as Error).message}`;
+    const reason =
+      error instanceof StateLockedError ? error.message : `cannot lock ${dir}: ${(error as Error).message}`;
     throw new RuntimeStartError(reason, EXIT_CODES.workspace);
   }
   let outbox: FileOutbox<FromRuntimeMessage> | undefined;
@@ -54,6 +55,9 @@ export async function openRuntimeState(dir: string, options: RuntimeStateOptions
   } catch (error) {
     await outbox?.close();
     release();
-    throw new RuntimeStartError(`cannot open the runtime state in ${dir}: ${(error as Error).message}`, EXIT_CODES.workspace);
+    throw new RuntimeStartError(
+      `cannot open the runtime state in ${dir}: ${(error as Error).message}`,
+      EXIT_CODES.workspace,
+    );
   }
 }

@@ -35,7 +35,9 @@ describe('turn journal', () => {
     // Read back without closing the first: what a killed process leaves.
     const after = openJournal();
     expect(after.lastReceived).toBe(4);
-    expect(after.unfinished()).toEqual([{ threadId: 'th_a', turns: [7, 8], calls: [{ callId: 'call-7', at: expect.any(Number) }] }]);
+    expect(after.unfinished()).toEqual([
+      { threadId: 'th_a', turns: [7, 8], calls: [{ callId: 'call-7', at: expect.any(Number) }] },
+    ]);
 
     journal.callClosed('th_a', 'call-7');
     journal.ended('th_a', 7);

@@ -27,7 +27,12 @@ const ThreadSchema = z.object({
 /** One line of the journal. The first is always a `journal` snapshot. */
 const RecordSchema = z.discriminatedUnion('type', [
   /** Everything at the time of writing; a compaction rewrites the file as this one line. */
-  z.object({ type: z.literal('journal'), version: z.literal(1), lastReceived: SeqSchema, threads: z.array(ThreadSchema) }),
+  z.object({
+    type: z.literal('journal'),
+    version: z.literal(1),
+    lastReceived: SeqSchema,
+    threads: z.array(ThreadSchema),
+  }),
   /** A link message other than `message.send` was handled. */
   z.object({ type: z.literal('received'), seq: SeqSchema }),
   /** A `message.send` (link seq `seq`) was accepted into its thread's queue. */
@@ -108,7 +113,11 @@ export class TurnJournal {
 
   /** Threads with accepted turns that have not ended. */
   unfinished(): UnfinishedThread[] {
-    return [...this.#state.threads.values()].map((thread) => ({ ...thread, turns: [...thread.turns], calls: [...thread.calls] }));
+    return [...this.#state.threads.values()].map((thread) => ({
+      ...thread,
+      turns: [...thread.turns],
+      calls: [...thread.calls],
+    }));
   }
 
   /** A link message that starts no turn was handled. */

@@ -10,7 +10,10 @@ export interface TestLinkServer {
   close(): Promise<void>;
 }
 
-export async function startLinkServer(onSocket: (socket: WebSocket) => void, maxPayload = 1024 * 1024): Promise<TestLinkServer> {
+export async function startLinkServer(
+  onSocket: (socket: WebSocket) => void,
+  maxPayload = 1024 * 1024,
+): Promise<TestLinkServer> {
   const server: Server = createServer();
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
   const sockets: WebSocket[] = [];
@@ -71,7 +74,8 @@ export class RawPeer {
   /** Frames of one type, in arrival order. */
   ofType(type: string): Record<string, unknown>[] {
     return this.frames.filter(
-      (frame): frame is Record<string, unknown> => typeof frame === 'object' && frame !== null && (frame as { type?: unknown }).type === type,
+      (frame): frame is Record<string, unknown> =>
+        typeof frame === 'object' && frame !== null && (frame as { type?: unknown }).type === type,
     );
   }
 }

@@ -25,10 +25,14 @@ export async function startServe(options: {
   const { bundle, workspace, stateDir } = options;
   // A runtime.json left by a killed process names a dead pid; wait for this one's.
   const previous = await readRuntimeFile(stateDir);
-  const child = spawn(process.execPath, [bundle, 'serve', '--workspace', workspace, '--state-dir', stateDir, ...(options.args ?? [])], {
-    env: { ...process.env, REMOTE_CHAT_RUNTIME_ID: options.runtimeId, REMOTE_CHAT_RUNTIME_TOKEN: options.token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bundle, 'serve', '--workspace', workspace, '--state-dir', stateDir, ...(options.args ?? [])],
+    {
+      env: { ...process.env, REMOTE_CHAT_RUNTIME_ID: options.runtimeId, REMOTE_CHAT_RUNTIME_TOKEN: options.token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let stdout = '';
   let stderr = '';

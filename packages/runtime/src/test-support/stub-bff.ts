@@ -36,7 +36,11 @@ export interface StubBff {
  * acceptLink, accepts `token`, refuses runtime ids in `foreign` with 4403, and keeps a BFF-side
  * session per runtime id across reconnects.
  */
-export async function startStubBff(options: { token: string; prefix?: string; foreign?: Set<string> }): Promise<StubBff> {
+export async function startStubBff(options: {
+  token: string;
+  prefix?: string;
+  foreign?: Set<string>;
+}): Promise<StubBff> {
   const prefix = options.prefix ?? '/prefix';
   const runtimes = new Map<string, StubRuntime>();
   const hellos: { runtimeId: string }[] = [];
@@ -54,7 +58,8 @@ export async function startStubBff(options: { token: string; prefix?: string; fo
         verify: (hello) => {
           hellos.push({ runtimeId: hello.runtimeId });
           if (hello.token !== options.token) return false;
-          if (options.foreign?.has(hello.runtimeId)) return { code: CLOSE_CODES.forbidden, reason: 'runtime belongs to another user' };
+          if (options.foreign?.has(hello.runtimeId))
+            return { code: CLOSE_CODES.forbidden, reason: 'runtime belongs to another user' };
           return true;
         },
         session: ({ runtimeId }) => runtimeFor(runtimes, runtimeId).session,
@@ -93,9 +98,14 @@ function runtimeFor(runtimes: Map<string, StubRuntime>, runtimeId: string): Stub
     session,
     handled,
     states,
-    infos: () => handled.filter((message): message is Extract<FromRuntimeMessage, { type: 'runtime.info' }> => message.type === 'runtime.info'),
+    infos: () =>
+      handled.filter(
+        (message): message is Extract<FromRuntimeMessage, { type: 'runtime.info' }> => message.type === 'runtime.info',
+      ),
     events: (threadId) =>
-      handled.flatMap((message) => (message.type === 'thread.event' && message.threadId === threadId ? [message.event] : [])),
+      handled.flatMap((message) =>
+        message.type === 'thread.event' && message.threadId === threadId ? [message.event] : [],
+      ),
   };
   runtimes.set(runtimeId, runtime);
   return runtime;

@@ -14,7 +14,12 @@ let nextSeq = 1;
 export async function runTurn(
   agent: Agent,
   text: string,
-  options: { signal?: AbortSignal; onEvent?: (event: SeenEvent) => void; seq?: number; backpressure?: Backpressure } = {},
+  options: {
+    signal?: AbortSignal;
+    onEvent?: (event: SeenEvent) => void;
+    seq?: number;
+    backpressure?: Backpressure;
+  } = {},
 ): Promise<SeenEvent[]> {
   const events: SeenEvent[] = [];
   const seq = options.seq ?? nextSeq++;

@@ -42,7 +42,9 @@ export async function listDirectory(absolute: string): Promise<string> {
       const target = await readlink(full).catch(() => '?');
       lines.push({ sortKey: `1${entry.name}`, line: `${entry.name} -> ${target}` });
     } else {
-      const size = await stat(full).then((s) => formatBytes(s.size)).catch(() => '?');
+      const size = await stat(full)
+        .then((s) => formatBytes(s.size))
+        .catch(() => '?');
       lines.push({ sortKey: `1${entry.name}`, line: `${entry.name}  ${size}` });
     }
   }
@@ -80,4 +82,3 @@ function unifiedDiff(displayPath: string, before: Buffer | undefined, after: str
   if (before && old === after) return '';
   return createTwoFilesPatch(`a/${posixPath}`, `b/${posixPath}`, old, after, undefined, undefined, { context: 3 });
 }
-

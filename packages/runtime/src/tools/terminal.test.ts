@@ -35,7 +35,12 @@ function valve(paused: boolean) {
 /** Runs a command, collecting its output; `settled` says whether it has resolved yet. */
 function start(command: string, options: Partial<RunCommandOptions> = {}) {
   const chunks: string[] = [];
-  const run = { output: () => chunks.join(''), settled: false, result: undefined as CommandResult | undefined, done: undefined as unknown as Promise<CommandResult> };
+  const run = {
+    output: () => chunks.join(''),
+    settled: false,
+    result: undefined as CommandResult | undefined,
+    done: undefined as unknown as Promise<CommandResult>,
+  };
   run.done = runCommand({ command, cwd, onOutput: (_stream, data) => chunks.push(data), ...options }).then((result) => {
     run.settled = true;
     run.result = result;
@@ -96,8 +101,13 @@ describe('runCommand under back-pressure', () => {
   it('still stops waiting for a background child that holds the pipes, once reading resumes', async () => {
     const pressure = valve(true);
     const pidFile = path.join(cwd, 'pid');
-    const run = start(`echo $$ > ${pidFile}; yes background & echo done`, { backpressure: pressure, maxOutputBytes: 256 * 1024 });
-    const pgid = Number(await waitFor(async () => (await readFile(pidFile, 'utf8').catch(() => '')).trim(), 'the pid file'));
+    const run = start(`echo $$ > ${pidFile}; yes background & echo done`, {
+      backpressure: pressure,
+      maxOutputBytes: 256 * 1024,
+    });
+    const pgid = Number(
+      await waitFor(async () => (await readFile(pidFile, 'utf8').catch(() => '')).trim(), 'the pid file'),
+    );
     await sleep(600);
     expect(run.settled).toBe(false);
     const resumed = Date.now();
@@ -114,8 +124,14 @@ describe('runCommand under back-pressure', () => {
     const pressure = valve(true);
     const controller = new AbortController();
     const pidFile = path.join(cwd, 'pid');
-    const run = start(`echo $$ > ${pidFile}; yes line`, { backpressure: pressure, signal: controller.signal, killGraceMs: 500 });
-    const pid = Number(await waitFor(async () => (await readFile(pidFile, 'utf8').catch(() => '')).trim(), 'the pid file'));
+    const run = start(`echo $$ > ${pidFile}; yes line`, {
+      backpressure: pressure,
+      signal: controller.signal,
+      killGraceMs: 500,
+    });
+    const pid = Number(
+      await waitFor(async () => (await readFile(pidFile, 'utf8').catch(() => '')).trim(), 'the pid file'),
+    );
     await sleep(300);
     expect(groupAlive(pid)).toBe(true);
     const stopped = Date.now();
@@ -129,7 +145,12 @@ describe('runCommand under back-pressure', () => {
     const output = run.output();
     // What the pipe held, whole lines up to where yes was cut off.
     expect(output.length).toBeGreaterThan(0);
-    expect(output.split('\n').slice(0, -1).every((line) => line === 'line')).toBe(true);
+    expect(
+      output
+        .split('\n')
+        .slice(0, -1)
+        .every((line) => line === 'line'),
+    ).toBe(true);
   });
 
   it('a cancel after the command exited with its output held reads the rest and keeps the exit code', async () => {

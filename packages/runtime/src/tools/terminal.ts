@@ -80,7 +80,8 @@ const REAP_WAIT_MS = 2_000;
 export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  if (options.signal?.aborted) return Promise.resolve({ exitCode: null, signal: null, durationMs: 0, error: 'cancelled' });
+  if (options.signal?.aborted)
+    return Promise.resolve({ exitCode: null, signal: null, durationMs: 0, error: 'cancelled' });
 
   return new Promise<CommandResult>((resolve) => {
     const output = new OutputBuffer(options.onOutput);

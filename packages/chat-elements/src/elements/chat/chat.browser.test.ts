@@ -5,7 +5,16 @@ import type { ThreadEvent } from '@remote-chat/protocol';
 import type { RcAgentStopEvent } from '../../events/agent-stop-event.js';
 import type { RcMessageSendEvent } from '../../events/message-send-event.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
-import { cleanUp, deepQueryAll, fixture, part, recordEvents, settle, visibleText, waitFor } from '../../fixtures/harness.js';
+import {
+  cleanUp,
+  deepQueryAll,
+  fixture,
+  part,
+  recordEvents,
+  settle,
+  visibleText,
+  waitFor,
+} from '../../fixtures/harness.js';
 import { readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
 import { conversation, conversationFailed, conversationRunning, threadEvents } from '../../fixtures/thread-events.js';
 import { threads } from '../../fixtures/threads.js';
@@ -16,11 +25,16 @@ import './define.js';
 
 afterEach(cleanUp);
 
-const q = <T extends Element = HTMLElement>(chat: RcChat, selector: string) => chat.shadowRoot!.querySelector<T>(selector);
-const qa = <T extends Element = HTMLElement>(chat: RcChat, selector: string) => [...chat.shadowRoot!.querySelectorAll<T>(selector)];
+const q = <T extends Element = HTMLElement>(chat: RcChat, selector: string) =>
+  chat.shadowRoot!.querySelector<T>(selector);
+const qa = <T extends Element = HTMLElement>(chat: RcChat, selector: string) => [
+  ...chat.shadowRoot!.querySelectorAll<T>(selector),
+];
 
 function mount(events: ThreadEvent[], extra: Partial<RcChat> = {}) {
-  return fixture<RcChat>(html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .events=${events} .agents=${extra.agents ?? []}></rc-chat>`);
+  return fixture<RcChat>(
+    html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .events=${events} .agents=${extra.agents ?? []}></rc-chat>`,
+  );
 }
 
 describe('<rc-chat> shows a conversation', () => {
@@ -108,7 +122,10 @@ describe('<rc-chat> shows a conversation', () => {
     const copy = q<HTMLButtonElement>(chat, '.code-block button.copy')!;
     expect(q(chat, '.code-lang')!.textContent).toBe('sh');
     let copied = '';
-    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (t: string) => void (copied = t) } });
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText: async (t: string) => void (copied = t) },
+    });
     copy.click();
     await waitFor(() => copy.textContent === 'Copied', { what: 'Copied' });
     expect(copied).toBe('npm test -- --watch');
@@ -151,14 +168,22 @@ describe('<rc-chat> composer', () => {
   it('keeps the draft of each thread across a reload', async () => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
     const client = bff.client();
-    const first = await fixture<RcChat>(html`<rc-chat thread-id="th_readme" .runtime=${readyRuntime} .client=${client}></rc-chat>`);
+    const first = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_readme" .runtime=${readyRuntime} .client=${client}></rc-chat>`,
+    );
     part<HTMLTextAreaElement>(first, 'textarea').focus();
     await userEvent.keyboard('half-written command');
     cleanUp(); // the tab goes away: the draft is written as the element leaves the page
 
-    const again = await fixture<RcChat>(html`<rc-chat thread-id="th_readme" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
-    await waitFor(() => part<HTMLTextAreaElement>(again, 'textarea').value === 'half-written command', { what: 'the draft' });
-    const other = await fixture<RcChat>(html`<rc-chat thread-id="th_deps" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
+    const again = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_readme" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
+    );
+    await waitFor(() => part<HTMLTextAreaElement>(again, 'textarea').value === 'half-written command', {
+      what: 'the draft',
+    });
+    const other = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_deps" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
+    );
     await settle(other);
     expect(part<HTMLTextAreaElement>(other, 'textarea').value).toBe('');
   });
@@ -166,7 +191,9 @@ describe('<rc-chat> composer', () => {
   it('queues a message sent while offline and sends it once when the connection returns', async () => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
     const client = bff.client();
-    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${client}></rc-chat>`);
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${client}></rc-chat>`,
+    );
     await waitFor(() => client.connectionStatus === 'open', { what: 'the stream' });
     bff.goOffline();
     await waitFor(() => client.connectionStatus === 'reconnecting', { what: 'the drop' });
@@ -178,7 +205,10 @@ describe('<rc-chat> composer', () => {
     expect(bff.messagePosts).toHaveLength(0);
 
     bff.goOnline();
-    await waitFor(() => q(chat, '.row .message.user')?.textContent?.includes('echo queued'), { timeout: 10_000, what: 'the message in the thread' });
+    await waitFor(() => q(chat, '.row .message.user')?.textContent?.includes('echo queued'), {
+      timeout: 10_000,
+      what: 'the message in the thread',
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stored = bff.state.events['th_first']!.filter((e) => e.kind === 'message.user');
     expect(stored).toHaveLength(1);
@@ -188,7 +218,9 @@ describe('<rc-chat> composer', () => {
 
   it('uploads a pasted screenshot into the workspace and puts its path in the message', async () => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
-    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
+    );
     const box = part<HTMLTextAreaElement>(chat, 'textarea');
     box.focus();
     await userEvent.keyboard('look at');
@@ -204,7 +236,9 @@ describe('<rc-chat> composer', () => {
     // A BFF from before uploads: the route is not there.
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5, uploads: false });
     const client = bff.client();
-    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${client}></rc-chat>`);
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${client}></rc-chat>`,
+    );
     const data = new DataTransfer();
     data.items.add(new File(['x'], 'note.txt', { type: 'text/plain' }));
     part(chat, 'base').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
@@ -213,7 +247,9 @@ describe('<rc-chat> composer', () => {
 
   it('refuses a dropped file over the size limit, saying why', async () => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
-    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_first" max-upload-bytes="1024" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`);
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_first" max-upload-bytes="1024" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
+    );
     const data = new DataTransfer();
     data.items.add(new File([new Uint8Array(4096)], 'big.bin'));
     part(chat, 'base').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
@@ -224,8 +260,14 @@ describe('<rc-chat> composer', () => {
 
 describe('<rc-chat> follows a thread live', () => {
   it('streams agent text in place, announces the finished message, and keeps to the bottom', async () => {
-    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: conversation } }, latencyMs: 5 });
-    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`, { width: '700px', height: '420px' });
+    const bff = new FakeBff({
+      state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: conversation } },
+      latencyMs: 5,
+    });
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
+      { width: '700px', height: '420px' },
+    );
     await waitFor(() => q(chat, '.message.agent'), { what: 'the history' });
     await waitFor(() => (chat as unknown as { feed: { status: string } }).feed.status === 'live', { what: 'live' });
     bff.publishEvent('th_tests', { kind: 'message.delta', messageId: 'm-2', text: 'Working on **it' });
@@ -236,17 +278,34 @@ describe('<rc-chat> follows a thread live', () => {
     await waitFor(() => root.querySelector('strong')?.textContent === 'it', { what: 'the bold text' });
     // The same DOM grew: nothing was torn down and rebuilt.
     expect(qa(chat, '.message.agent')[1]!.querySelector('.markdown')).toBe(root);
-    bff.publishEvent('th_tests', { kind: 'message.agent', messageId: 'm-2', agent: 'llm', text: 'Working on **it** now.' });
-    await waitFor(() => chat.shadowRoot!.querySelector('[role="status"][aria-live="polite"]')?.textContent?.includes('Agent: Working on'), {
-      what: 'the announcement',
+    bff.publishEvent('th_tests', {
+      kind: 'message.agent',
+      messageId: 'm-2',
+      agent: 'llm',
+      text: 'Working on **it** now.',
     });
+    await waitFor(
+      () =>
+        chat
+          .shadowRoot!.querySelector('[role="status"][aria-live="polite"]')
+          ?.textContent?.includes('Agent: Working on'),
+      {
+        what: 'the announcement',
+      },
+    );
     const scroller = part(chat, 'transcript');
     expect(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(48);
   });
 
   it('stops following when the user scrolls up and offers Jump to latest', async () => {
-    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: longThread('th_tests', 300) } }, latencyMs: 5 });
-    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`, { width: '700px', height: '420px' });
+    const bff = new FakeBff({
+      state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: longThread('th_tests', 300) } },
+      latencyMs: 5,
+    });
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
+      { width: '700px', height: '420px' },
+    );
     await waitFor(() => (chat as unknown as { feed: { status: string } }).feed.status === 'live', { what: 'live' });
     await settle(chat);
     const scroller = part(chat, 'transcript');
@@ -255,7 +314,9 @@ describe('<rc-chat> follows a thread live', () => {
     await settle(chat);
     const top = scroller.scrollTop;
     bff.publishEvent('th_tests', { kind: 'message.agent', messageId: 'late', agent: 'llm', text: 'A late answer.' });
-    const jump = await waitFor(() => chat.shadowRoot!.querySelector<HTMLButtonElement>('[part="jump-button"].unseen'), { what: 'New messages' });
+    const jump = await waitFor(() => chat.shadowRoot!.querySelector<HTMLButtonElement>('[part="jump-button"].unseen'), {
+      what: 'New messages',
+    });
     expect(Math.abs(scroller.scrollTop - top)).toBeLessThan(2);
     jump.click();
     await settle(chat);

@@ -5,7 +5,13 @@ import { FakeBff } from '../../fixtures/fake-bff.js';
 import { hostileBodies } from '../../fixtures/hostile-outputs.js';
 import { longThread } from '../../fixtures/long-thread.js';
 import { readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
-import { conversation, conversationBodies, conversationFailed, conversationRunning, threadEvents } from '../../fixtures/thread-events.js';
+import {
+  conversation,
+  conversationBodies,
+  conversationFailed,
+  conversationRunning,
+  threadEvents,
+} from '../../fixtures/thread-events.js';
 import { threads } from '../../fixtures/threads.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
@@ -65,7 +71,11 @@ export const Loading: Story = {
 export const Live: Story = {
   render: () => {
     const bff = new FakeBff({
-      state: { runtimes: [readyRuntime], threads: [{ ...threads[0]!, lastSeq: conversation.length }], events: { th_tests: conversation } },
+      state: {
+        runtimes: [readyRuntime],
+        threads: [{ ...threads[0]!, lastSeq: conversation.length }],
+        events: { th_tests: conversation },
+      },
     });
     return html`
       <div style="height: calc(100vh - 2rem)">
@@ -85,7 +95,13 @@ export const FailedDarkPhone: Story = { ...darkPhone, args: { events: conversati
 
 /** The agent is thinking: Stop shows before any output. */
 export const Thinking: Story = {
-  args: { events: threadEvents('th_tests', [...conversationBodies, { kind: 'message.user', clientId: 'g1a2b3c4d5e6f7a8', text: 'Why is the sync test slow?', agent: 'llm' }, { kind: 'status', state: 'thinking' }]) },
+  args: {
+    events: threadEvents('th_tests', [
+      ...conversationBodies,
+      { kind: 'message.user', clientId: 'g1a2b3c4d5e6f7a8', text: 'Why is the sync test slow?', agent: 'llm' },
+      { kind: 'status', state: 'thinking' },
+    ]),
+  },
 };
 
 /** An answer still streaming in, with a code block. */
@@ -95,7 +111,11 @@ export const Streaming: Story = {
       ...conversationBodies,
       { kind: 'message.user', clientId: 'h1a2b3c4d5e6f7a8', text: 'How do I run one test file?', agent: 'llm' },
       { kind: 'status', state: 'thinking' },
-      { kind: 'message.delta', messageId: 'm-9', text: 'Pass the file to **vitest**:\n\n```sh\nnpx vitest run src/sync.test.ts\n```\n\nAdd `--watch` to re-run it on every' },
+      {
+        kind: 'message.delta',
+        messageId: 'm-9',
+        text: 'Pass the file to **vitest**:\n\n```sh\nnpx vitest run src/sync.test.ts\n```\n\nAdd `--watch` to re-run it on every',
+      },
     ]),
   },
 };
@@ -118,7 +138,13 @@ export const HostileOutput: Story = { args: { events: threadEvents('th_tests', h
 /** Offline: the message waits and is sent once the connection returns. */
 export const Offline: Story = {
   render: () => {
-    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [{ ...threads[0]!, lastSeq: conversation.length }], events: { th_tests: conversation } } });
+    const bff = new FakeBff({
+      state: {
+        runtimes: [readyRuntime],
+        threads: [{ ...threads[0]!, lastSeq: conversation.length }],
+        events: { th_tests: conversation },
+      },
+    });
     const chat = document.createElement('rc-chat');
     chat.threadId = 'th_tests';
     chat.runtime = readyRuntime;
@@ -148,7 +174,9 @@ export const UploadRefused: Story = {
     await chat?.updateComplete;
     const data = new DataTransfer();
     data.items.add(new File([new Uint8Array(5 * 1024 * 1024)], 'screen-recording.mov', { type: 'video/quicktime' }));
-    chat?.shadowRoot?.querySelector('textarea')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    chat?.shadowRoot
+      ?.querySelector('textarea')
+      ?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
   },
 };
 
@@ -159,7 +187,8 @@ export const DropZone: Story = {
     await chat?.updateComplete;
     const data = new DataTransfer();
     data.items.add(new File(['x'], 'screenshot.png', { type: 'image/png' }));
-    chat?.shadowRoot?.querySelector('.base')?.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    chat?.shadowRoot
+      ?.querySelector('.base')
+      ?.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
   },
 };
-

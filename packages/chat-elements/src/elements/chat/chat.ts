@@ -58,7 +58,11 @@ let nextId = 0;
 /** A BFF from before uploads: the route is missing (404 "No such route.", or a bare 404/405). */
 function noUploadRoute(error: unknown): boolean {
   if (!(error instanceof RemoteChatError)) return false;
-  return error.status === 405 || (error.status === 404 && (error.message === 'No such route.' || error.message.startsWith('The chat server answered')));
+  return (
+    error.status === 405 ||
+    (error.status === 404 &&
+      (error.message === 'No such route.' || error.message.startsWith('The chat server answered')))
+  );
 }
 
 /**
@@ -123,7 +127,9 @@ export class RcChat extends LitElement {
   // A size change after rendering is measured in the next frame: measuring (and re-rendering)
   // inside the observer's callback would make the browser report a ResizeObserver loop.
   private readonly resizes =
-    typeof ResizeObserver === 'undefined' ? undefined : new ResizeObserver(() => requestAnimationFrame(() => this.measureRows()));
+    typeof ResizeObserver === 'undefined'
+      ? undefined
+      : new ResizeObserver(() => requestAnimationFrame(() => this.measureRows()));
   private draftTimer: ReturnType<typeof setTimeout> | undefined;
   /** The draft key whose stored draft was read; typing before it arrives wins. */
   private draftKey = '';
@@ -351,7 +357,8 @@ export class RcChat extends LitElement {
           break;
       }
     }
-    if (!this.threadId) return runtime ? 'Open a thread or create one to send a message.' : 'Pick or create a runtime to start chatting.';
+    if (!this.threadId)
+      return runtime ? 'Open a thread or create one to send a message.' : 'Pick or create a runtime to start chatting.';
     return '';
   }
 
@@ -401,7 +408,12 @@ export class RcChat extends LitElement {
     if (stuck && this._unseen) this._unseen = false;
     const next = stuck ? this.rows.rangeAtEnd(el.clientHeight) : this.rows.range(el.scrollTop, el.clientHeight);
     // Re-render only when the window has to move: the overscan covers small scrolls.
-    if (next.start < this.range.start || next.end > this.range.end || next.start > this.range.start + 8 || next.end < this.range.end - 8) {
+    if (
+      next.start < this.range.start ||
+      next.end > this.range.end ||
+      next.start > this.range.start + 8 ||
+      next.end < this.range.end - 8
+    ) {
       this.requestUpdate();
     }
   }
@@ -544,7 +556,11 @@ export class RcChat extends LitElement {
       this._uploads = this._uploads.filter((u) => u.id !== id);
       if (threadId === this.threadId) this.insertText(uploaded.path);
     } catch (error) {
-      fail(noUploadRoute(error) ? 'this chat server does not take files yet (it has no POST /api/threads/:id/uploads).' : describeError(error));
+      fail(
+        noUploadRoute(error)
+          ? 'this chat server does not take files yet (it has no POST /api/threads/:id/uploads).'
+          : describeError(error),
+      );
     }
   }
 
@@ -606,7 +622,8 @@ export class RcChat extends LitElement {
 
   private renderOutcome(item: ToolItem) {
     const result = item.result;
-    if (!result) return html`<span class="result running"><span class="spinner" aria-hidden="true"></span> Running</span>`;
+    if (!result)
+      return html`<span class="result running"><span class="spinner" aria-hidden="true"></span> Running</span>`;
     const ended =
       result.signal != null
         ? `Stopped (${result.signal})`
@@ -633,9 +650,11 @@ export class RcChat extends LitElement {
       shown.unshift(data === chunk.data ? chunk : { ...chunk, data });
     }
     const hidden = item.droppedChars + item.outputChars - (SHOWN_OUTPUT_CHARS - Math.max(0, budget));
-    return html`${hidden > 0
-      ? html`<span class="dropped">… ${hidden.toLocaleString()} earlier characters not shown</span>`
-      : nothing}${shown.map((chunk) => {
+    return html`${
+      hidden > 0
+        ? html`<span class="dropped">… ${hidden.toLocaleString()} earlier characters not shown</span>`
+        : nothing
+    }${shown.map((chunk) => {
       const segments = ansiSegments(chunk.data).map((s) =>
         s.classes || s.color || s.background
           ? html`<span class=${s.classes} style=${cssProps({ color: s.color, 'background-color': s.background })}>${s.text}</span>`
@@ -658,8 +677,9 @@ export class RcChat extends LitElement {
           ${this.renderOutcome(item)}
         </summary>
         ${result?.error ? html`<p class="result-error">${result.error}</p>` : nothing}
-        ${open
-          ? html`<pre
+        ${
+          open
+            ? html`<pre
               class="terminal"
               role="group"
               aria-label="Output"
@@ -667,7 +687,8 @@ export class RcChat extends LitElement {
               ?data-running=${!result}
               @scroll=${this.onTerminalScroll}
             >${this.renderOutput(item)}</pre>`
-          : nothing}
+            : nothing
+        }
       </details>
       </section>
     `;
@@ -692,10 +713,11 @@ export class RcChat extends LitElement {
             <span class="duration">${formatBytes(bytes)}</span>
           </span>
         </summary>
-        ${!open
-          ? nothing
-          : diff
-            ? html`<div class="diff" role="group" aria-label="Changes" tabindex="0">
+        ${
+          !open
+            ? nothing
+            : diff
+              ? html`<div class="diff" role="group" aria-label="Changes" tabindex="0">
                 ${shown.map((line, index) =>
                   line.kind === 'hunk'
                     ? // Between hunks, a separator (with the enclosing function, if git named one).
@@ -708,12 +730,15 @@ export class RcChat extends LitElement {
                         >${line.text || ' '}</div>`,
                 )}
               </div>
-              ${shown.length < lines.length
-                ? html`<button class="button quiet show-all" type="button" @click=${() => (this._fullDiffs = new Set(this._fullDiffs).add(item.key))}>
+              ${
+                shown.length < lines.length
+                  ? html`<button class="button quiet show-all" type="button" @click=${() => (this._fullDiffs = new Set(this._fullDiffs).add(item.key))}>
                     Show all ${lines.length.toLocaleString()} lines
                   </button>`
-                : nothing}`
-            : html`<p class="result-error muted">No changes.</p>`}
+                  : nothing
+              }`
+              : html`<p class="result-error muted">No changes.</p>`
+        }
       </details>
       </section>
     `;
@@ -738,10 +763,12 @@ export class RcChat extends LitElement {
     return html`<div class="empty">
       <p class="empty-title">Start the conversation</p>
       <p>
-        ${agent === 'shell'
-          ? html`Each message is a command line, run with bash in the workspace. Try <code>ls -la</code>, or
+        ${
+          agent === 'shell'
+            ? html`Each message is a command line, run with bash in the workspace. Try <code>ls -la</code>, or
               <code>/help</code> for the built-in commands.`
-          : 'Ask the agent to read, change or run something in the workspace.'}
+            : 'Ask the agent to read, change or run something in the workspace.'
+        }
       </p>
     </div>`;
   }
@@ -760,12 +787,15 @@ export class RcChat extends LitElement {
           ${working ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span class="state-dot" aria-hidden="true"></span>`}
           ${text}
         </span>
-        ${this.outbox.waiting
-          ? html`<span class="state offline" role="status">Offline: your message will be sent when the connection returns.</span>`
-          : nothing}
+        ${
+          this.outbox.waiting
+            ? html`<span class="state offline" role="status">Offline: your message will be sent when the connection returns.</span>`
+            : nothing
+        }
         ${this._stopError ? html`<span class="state error" role="alert">${this._stopError}</span>` : nothing}
-        ${working
-          ? html`<button
+        ${
+          working
+            ? html`<button
               class="button danger stop"
               part="stop-button"
               type="button"
@@ -774,7 +804,8 @@ export class RcChat extends LitElement {
             >
               <span class="stop-icon" aria-hidden="true"></span> ${this._stopping ? 'Stopping…' : 'Stop'}
             </button>`
-          : nothing}
+            : nothing
+        }
       </div>
     `;
   }
@@ -796,20 +827,24 @@ export class RcChat extends LitElement {
     const reason = this.blockedReason;
     const noteId = `${this.uid}-note`;
     return html`
-      ${this._uploads.length
-        ? html`<ul class="uploads" aria-label="Files">
+      ${
+        this._uploads.length
+          ? html`<ul class="uploads" aria-label="Files">
             ${this._uploads.map(
               (u) => html`<li class="upload ${u.state}">
                 ${u.state === 'uploading' ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span aria-hidden="true">✕</span>`}
                 <span class="upload-name">${u.name}</span>
-                ${u.state === 'uploading'
-                  ? html`<span class="muted">Uploading ${formatBytes(u.bytes)}…</span>`
-                  : html`<span role="alert">Not uploaded: ${u.error}</span>
-                      <button class="button quiet" type="button" aria-label="Dismiss ${u.name}" @click=${() => this.dismissUpload(u.id)}>Dismiss</button>`}
+                ${
+                  u.state === 'uploading'
+                    ? html`<span class="muted">Uploading ${formatBytes(u.bytes)}…</span>`
+                    : html`<span role="alert">Not uploaded: ${u.error}</span>
+                      <button class="button quiet" type="button" aria-label="Dismiss ${u.name}" @click=${() => this.dismissUpload(u.id)}>Dismiss</button>`
+                }
               </li>`,
             )}
           </ul>`
-        : nothing}
+          : nothing
+      }
       <form class="composer" part="composer" @submit=${this.onSubmit}>
         <textarea
           part="textarea"
@@ -916,8 +951,9 @@ export class RcChat extends LitElement {
                 (item) => item.key,
                 (item) => {
                   const open = this.isOpen(item);
-                  return html`<div class="row" data-key=${item.key}>${guard([item, open, this._fullDiffs.has(item.key)], () =>
-                    this.renderItem(item, open),
+                  return html`<div class="row" data-key=${item.key}>${guard(
+                    [item, open, this._fullDiffs.has(item.key)],
+                    () => this.renderItem(item, open),
                   )}</div>`;
                 },
               )}
@@ -925,11 +961,13 @@ export class RcChat extends LitElement {
               ${this.outbox.messages.map((m) => this.renderPending(m))} ${this.renderEmpty()}
             </div>
           </div>
-          ${showJump
-            ? html`<button class="button jump ${this._unseen ? 'unseen' : ''}" part="jump-button" type="button" @click=${this.jumpToLatest}>
+          ${
+            showJump
+              ? html`<button class="button jump ${this._unseen ? 'unseen' : ''}" part="jump-button" type="button" @click=${this.jumpToLatest}>
                 <span aria-hidden="true">↓</span> ${this._unseen ? 'New messages' : 'Jump to latest'}
               </button>`
-            : nothing}
+              : nothing
+          }
         </div>
         <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announcement}</div>
         <div class="footer">${this.renderStatus()} ${this.renderComposer()}</div>

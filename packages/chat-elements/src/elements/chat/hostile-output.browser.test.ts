@@ -14,7 +14,8 @@ declare global {
 }
 
 /** Elements an agent's text must never produce. */
-const FORBIDDEN = 'script, style, iframe, object, embed, svg, math, img, form, link, meta, base, template, noscript, body, details, textarea, select, video, audio, source';
+const FORBIDDEN =
+  'script, style, iframe, object, embed, svg, math, img, form, link, meta, base, template, noscript, body, details, textarea, select, video, audio, source';
 
 let dialogs = 0;
 const originals = { alert: window.alert, confirm: window.confirm, prompt: window.prompt };
@@ -46,7 +47,8 @@ async function renderAll(): Promise<{ chat: RcChat; transcript: HTMLElement }> {
     { width: '900px', height: '40000px' },
   );
   // Open every card so that command output and the diff are rendered too.
-  for (const card of chat.shadowRoot!.querySelectorAll<HTMLDetailsElement>('details.card')) if (!card.open) card.querySelector('summary')!.click();
+  for (const card of chat.shadowRoot!.querySelectorAll<HTMLDetailsElement>('details.card'))
+    if (!card.open) card.querySelector('summary')!.click();
   await settle(chat);
   // Give anything that was scheduled (an onerror, a meta refresh, a timer) a chance to run.
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -75,7 +77,9 @@ describe('hostile agent output', () => {
   it('renders the dangerous markup as text, with no forbidden elements, no handlers and no styles', async () => {
     const { transcript } = await renderAll();
     // Inside what came from the agent (the cards around it are the element's own).
-    const content = [...transcript.querySelectorAll('.markdown, .terminal, .diff, .card-title, .message.user, .error-item')];
+    const content = [
+      ...transcript.querySelectorAll('.markdown, .terminal, .diff, .card-title, .message.user, .error-item'),
+    ];
     expect(content.length).toBeGreaterThan(hostileMarkdown.length);
     for (const block of content) expect([...block.querySelectorAll(FORBIDDEN)].map((e) => e.localName)).toEqual([]);
     for (const el of transcript.querySelectorAll('*')) {

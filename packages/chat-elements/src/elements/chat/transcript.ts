@@ -126,7 +126,14 @@ export class Transcript {
         const current = this.get<AgentItem>(items, key);
         if (current) this.update(items, current, { text: current.text + event.text });
         else {
-          this.add(items, { type: 'agent', key, ...base, messageId: event.messageId, text: event.text, streaming: true });
+          this.add(items, {
+            type: 'agent',
+            key,
+            ...base,
+            messageId: event.messageId,
+            text: event.text,
+            streaming: true,
+          });
         }
         break;
       }
@@ -135,7 +142,14 @@ export class Transcript {
         const current = this.get<AgentItem>(items, key);
         if (current) this.update(items, current, { text: event.text, streaming: false });
         else {
-          this.add(items, { type: 'agent', key, ...base, messageId: event.messageId, text: event.text, streaming: false });
+          this.add(items, {
+            type: 'agent',
+            key,
+            ...base,
+            messageId: event.messageId,
+            text: event.text,
+            streaming: false,
+          });
         }
         said.push({ key, text: `Agent: ${event.text}` });
         break;
@@ -158,14 +172,25 @@ export class Transcript {
         break;
       case 'tool.output': {
         const current = this.get<ToolItem>(items, `tool:${event.callId}`);
-        if (current) this.update(items, current, appendOutput(current, { stream: event.stream, data: event.data }, this.fresh.has(current.key)));
+        if (current)
+          this.update(
+            items,
+            current,
+            appendOutput(current, { stream: event.stream, data: event.data }, this.fresh.has(current.key)),
+          );
         break;
       }
       case 'tool.result': {
         const current = this.get<ToolItem>(items, `tool:${event.callId}`);
         if (current) {
           this.update(items, current, { result: event });
-          const how = event.signal ? `stopped by ${event.signal}` : event.exitCode != null ? `exit code ${event.exitCode}` : event.ok ? 'done' : 'failed';
+          const how = event.signal
+            ? `stopped by ${event.signal}`
+            : event.exitCode != null
+              ? `exit code ${event.exitCode}`
+              : event.ok
+                ? 'done'
+                : 'failed';
           said.push({ key: current.key, text: `${current.title}: ${how}` });
         }
         break;
@@ -211,7 +236,11 @@ export class Transcript {
   }
 }
 
-function appendOutput(item: ToolItem, chunk: OutputChunk, inPlace: boolean): Pick<ToolItem, 'output' | 'outputChars' | 'droppedChars'> {
+function appendOutput(
+  item: ToolItem,
+  chunk: OutputChunk,
+  inPlace: boolean,
+): Pick<ToolItem, 'output' | 'outputChars' | 'droppedChars'> {
   const output = inPlace ? item.output : item.output.slice();
   const last = output[output.length - 1];
   if (last && last.stream === chunk.stream) output[output.length - 1] = { ...last, data: last.data + chunk.data };

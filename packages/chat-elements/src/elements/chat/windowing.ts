@@ -51,7 +51,8 @@ export class ListWindow {
     if (!this.dirty) return this.offsets;
     const n = this.keys.length;
     const offsets = new Float64Array(n + 1);
-    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + (this.measured.get(this.keys[i]!) ?? this.estimates[i] ?? 80);
+    for (let i = 0; i < n; i++)
+      offsets[i + 1] = offsets[i]! + (this.measured.get(this.keys[i]!) ?? this.estimates[i] ?? 80);
     this.offsets = offsets;
     this.dirty = false;
     return offsets;

@@ -16,7 +16,10 @@ afterEach(() => {
 });
 
 function returningBff() {
-  sessionStorage.setItem('remote-chat:https://fake-bff.test:selection', JSON.stringify({ runtimeId: readyRuntime.id, threadId: '' }));
+  sessionStorage.setItem(
+    'remote-chat:https://fake-bff.test:selection',
+    JSON.stringify({ runtimeId: readyRuntime.id, threadId: '' }),
+  );
   return new FakeBff({
     latencyMs: 5,
     state: {
@@ -30,13 +33,19 @@ function returningBff() {
 
 async function mount(width: string, theme = '') {
   const bff = returningBff();
-  const chat = await fixture<RemoteChat>(html`<remote-chat theme=${theme} .client=${bff.client()}></remote-chat>`, { width, height: '700px' });
+  const chat = await fixture<RemoteChat>(html`<remote-chat theme=${theme} .client=${bff.client()}></remote-chat>`, {
+    width,
+    height: '700px',
+  });
   await waitFor(() => deepQuery(chat, '.message.agent'), { what: 'the conversation' });
   await settle(chat);
   return chat;
 }
 
-const visible = (el: Element) => getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).display !== 'none' && el.getBoundingClientRect().width > 0;
+const visible = (el: Element) =>
+  getComputedStyle(el).visibility !== 'hidden' &&
+  getComputedStyle(el).display !== 'none' &&
+  el.getBoundingClientRect().width > 0;
 
 describe('<remote-chat>', () => {
   it('composes the elements on a desktop: the picked runtime, its threads and log beside the open thread', async () => {
@@ -95,8 +104,13 @@ describe('<remote-chat>', () => {
   it('goes dark with theme="dark", for every element inside', async () => {
     const light = await mount('900px', 'light');
     const dark = await mount('900px', 'dark');
-    const bg = (el: RemoteChat) => getComputedStyle(el.shadowRoot!.querySelector('rc-chat')!.shadowRoot!.querySelector('.base')!).backgroundColor;
-    const luminance = (rgb: string) => rgb.match(/\d+/g)!.slice(0, 3).reduce((sum, v) => sum + Number(v), 0);
+    const bg = (el: RemoteChat) =>
+      getComputedStyle(el.shadowRoot!.querySelector('rc-chat')!.shadowRoot!.querySelector('.base')!).backgroundColor;
+    const luminance = (rgb: string) =>
+      rgb
+        .match(/\d+/g)!
+        .slice(0, 3)
+        .reduce((sum, v) => sum + Number(v), 0);
     expect(luminance(bg(light))).toBeGreaterThan(600);
     expect(luminance(bg(dark))).toBeLessThan(150);
   });

@@ -31,7 +31,10 @@ const meta: Meta<Args> = {
     }
     const bff = new FakeBff({
       ...args.bff,
-      state: { ...args.bff.state, config: { ...(args.bff.state?.config ?? signedInConfig), github: { enabled: args.github } } },
+      state: {
+        ...args.bff.state,
+        config: { ...(args.bff.state?.config ?? signedInConfig), github: { enabled: args.github } },
+      },
     });
     return html`
       <div style="height: calc(100vh - 2rem)">

@@ -175,7 +175,8 @@ export class RemoteChat extends LitElement {
   }
 
   override willUpdate(changed: PropertyValues): void {
-    if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider')) this.useClient();
+    if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider'))
+      this.useClient();
     if (changed.has('_client')) {
       this.restoreSelection();
       this._runtimes = [];

@@ -37,7 +37,11 @@ type Story = StoryObj<Args>;
 
 /** No GitHub app on this BFF: unavailable, and it says why. */
 export const Unavailable: Story = {
-  args: { source: undefined, disabled: true, reason: "GitHub isn't set up on this server, so new runtimes start in an empty folder." },
+  args: {
+    source: undefined,
+    disabled: true,
+    reason: "GitHub isn't set up on this server, so new runtimes start in an empty folder.",
+  },
 };
 
 export const SignedOut: Story = { args: { source: fakeRepoSource({ signedIn: false }) } };
@@ -47,7 +51,9 @@ export const Loading: Story = { args: { source: fakeRepoSource({ delayMs: Number
 /** The list with a search box. */
 export const Repositories: Story = {};
 
-export const Failed: Story = { args: { source: fakeRepoSource({ failWith: 'GitHub answered 502 Bad Gateway. Try again in a minute.' }) } };
+export const Failed: Story = {
+  args: { source: fakeRepoSource({ failWith: 'GitHub answered 502 Bad Gateway. Try again in a minute.' }) },
+};
 
 /** Closed, with a repository and branch chosen. */
 export const Chosen: Story = { args: { open: false, repo: 'octo/notes-app', branch: 'feature/search' } };

@@ -38,7 +38,8 @@ export class RcRepoSelector extends LitElement {
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly signedInTask = new Task(this, {
-    task: async ([source, open], { signal }): Promise<boolean> => (open && source ? source.isSignedIn({ signal }) : false),
+    task: async ([source, open], { signal }): Promise<boolean> =>
+      open && source ? source.isSignedIn({ signal }) : false,
     args: () => [this.source, this.open && !this.unavailable] as const,
   });
 
@@ -49,7 +50,8 @@ export class RcRepoSelector extends LitElement {
   });
 
   private readonly branchesTask = new Task(this, {
-    task: async ([source, repo], { signal }): Promise<string[]> => (source && repo ? source.listBranches(repo, { signal }) : []),
+    task: async ([source, repo], { signal }): Promise<string[]> =>
+      source && repo ? source.listBranches(repo, { signal }) : [],
     args: () => [this.source, this._pendingRepo?.fullName] as const,
   });
 
@@ -171,7 +173,10 @@ export class RcRepoSelector extends LitElement {
       // Into the panel: its first control, or the panel itself while it is still loading.
       void this.updateComplete.then(() => {
         const root = this.renderRoot;
-        (root.querySelector<HTMLElement>('.panel input, .panel button:not([disabled])') ?? root.querySelector<HTMLElement>('.panel'))?.focus();
+        (
+          root.querySelector<HTMLElement>('.panel input, .panel button:not([disabled])') ??
+          root.querySelector<HTMLElement>('.panel')
+        )?.focus();
       });
     }
   }
@@ -181,7 +186,8 @@ export class RcRepoSelector extends LitElement {
     if (reason) return html`<p class="explain" id="${this.uid}-reason">${reason}</p>`;
     if (this._pendingRepo) return this.renderBranches(this._pendingRepo);
     return this.signedInTask.render({
-      pending: () => html`<p class="status" role="status"><span class="spinner" aria-hidden="true"></span> Checking GitHub…</p>`,
+      pending: () =>
+        html`<p class="status" role="status"><span class="spinner" aria-hidden="true"></span> Checking GitHub…</p>`,
       error: (error) => this.renderError(error, () => void this.signedInTask.run()),
       complete: (signedIn) => (signedIn ? this.renderRepos() : this.renderSignIn()),
     });
@@ -213,7 +219,8 @@ export class RcRepoSelector extends LitElement {
         @input=${this.onSearchInput}
       />
       ${this.reposTask.render({
-        pending: () => html`<p class="status" role="status"><span class="spinner" aria-hidden="true"></span> Loading repositories…</p>`,
+        pending: () =>
+          html`<p class="status" role="status"><span class="spinner" aria-hidden="true"></span> Loading repositories…</p>`,
         error: (error) => this.renderError(error, () => void this.reposTask.run()),
         complete: (repos) =>
           repos.length === 0
@@ -238,9 +245,11 @@ export class RcRepoSelector extends LitElement {
                 </ul>
               `,
       })}
-      ${this.repo
-        ? html`<div class="actions"><button class="button quiet" type="button" @click=${this.clear}>Use no repository</button></div>`
-        : nothing}
+      ${
+        this.repo
+          ? html`<div class="actions"><button class="button quiet" type="button" @click=${this.clear}>Use no repository</button></div>`
+          : nothing
+      }
     `;
   }
 
@@ -248,7 +257,8 @@ export class RcRepoSelector extends LitElement {
     return html`
       <h2>${repo.fullName}</h2>
       ${this.branchesTask.render({
-        pending: () => html`<p class="status" role="status"><span class="spinner" aria-hidden="true"></span> Loading branches…</p>`,
+        pending: () =>
+          html`<p class="status" role="status"><span class="spinner" aria-hidden="true"></span> Loading branches…</p>`,
         error: (error) => this.renderError(error, () => void this.branchesTask.run()),
         complete: (branches) => html`
           <label class="field">

@@ -12,7 +12,9 @@ import './define.js';
 afterEach(cleanUp);
 
 const mount = () =>
-  fixture<RcRuntimePicker>(html`<rc-runtime-picker .runtimes=${runtimes} .providers=${providers} value=${readyRuntime.id}></rc-runtime-picker>`);
+  fixture<RcRuntimePicker>(
+    html`<rc-runtime-picker .runtimes=${runtimes} .providers=${providers} value=${readyRuntime.id}></rc-runtime-picker>`,
+  );
 
 describe('<rc-runtime-picker>', () => {
   it('lists each runtime with its name, repository, kind and a status dot', async () => {
@@ -24,7 +26,8 @@ describe('<rc-runtime-picker>', () => {
     const text = options.map((o) => o.textContent!.replace(/\s+/g, ' ').trim());
     expect(text.find((t) => t.includes('notes-app'))).toMatch(/Ready.*Sandbox.*process · octo\/notes-app@main/);
     expect(text.find((t) => t.startsWith('notes '))).toMatch(/Offline.*Local machine.*ada-laptop/);
-    const dot = (name: string) => options.find((o) => o.textContent!.includes(name))!.querySelector<HTMLElement>('.status-dot')!;
+    const dot = (name: string) =>
+      options.find((o) => o.textContent!.includes(name))!.querySelector<HTMLElement>('.status-dot')!;
     const colour = (name: string) => getComputedStyle(dot(name)).backgroundColor;
     // Green, amber and grey are three different colours.
     expect(new Set([colour('notes-app'), colour('quick experiment'), colour('old spike')]).size).toBe(3);
@@ -48,7 +51,9 @@ describe('<rc-runtime-picker>', () => {
   });
 
   it('lists the providers under New and fires a cancelable rc-runtime-create', async () => {
-    const picker = await fixture<RcRuntimePicker>(html`<rc-runtime-picker mode="new" .providers=${providers} repo="octo/api"></rc-runtime-picker>`);
+    const picker = await fixture<RcRuntimePicker>(
+      html`<rc-runtime-picker mode="new" .providers=${providers} repo="octo/api"></rc-runtime-picker>`,
+    );
     expect(visibleText(part(picker, 'providers'))).toContain('Local process');
     const creates = recordEvents<RcRuntimeCreateEvent>(picker, 'rc-runtime-create');
     picker.addEventListener('rc-runtime-create', (e) => e.preventDefault(), { once: true });
@@ -59,11 +64,15 @@ describe('<rc-runtime-picker>', () => {
 
   it('creates a runtime through a client and follows its status live', async () => {
     const bff = new FakeBff({ latencyMs: 5, stepMs: 20 });
-    const picker = await fixture<RcRuntimePicker>(html`<rc-runtime-picker mode="new" .providers=${providers} .client=${bff.client()}></rc-runtime-picker>`);
+    const picker = await fixture<RcRuntimePicker>(
+      html`<rc-runtime-picker mode="new" .providers=${providers} .client=${bff.client()}></rc-runtime-picker>`,
+    );
     const selects = recordEvents<RcRuntimeSelectEvent>(picker, 'rc-runtime-select');
     part(picker, 'create-button').click();
     await waitFor(() => selects.length === 1, { what: 'the created runtime' });
     expect(picker.mode).toBe('existing');
-    await waitFor(() => visibleText(part(picker, 'combobox')).length > 0 && picker.runtimes[0]?.status === 'ready', { what: 'ready' });
+    await waitFor(() => visibleText(part(picker, 'combobox')).length > 0 && picker.runtimes[0]?.status === 'ready', {
+      what: 'ready',
+    });
   });
 });

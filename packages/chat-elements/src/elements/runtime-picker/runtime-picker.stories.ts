@@ -64,5 +64,6 @@ export const NewDarkPhone: Story = { ...darkPhone, args: { mode: 'new' } };
 
 /** With a client whose BFF has not answered yet. */
 export const Loading: Story = {
-  render: () => html`<rc-runtime-picker .client=${new FakeBff({ latencyMs: Number.POSITIVE_INFINITY }).client()}></rc-runtime-picker>`,
+  render: () =>
+    html`<rc-runtime-picker .client=${new FakeBff({ latencyMs: Number.POSITIVE_INFINITY }).client()}></rc-runtime-picker>`,
 };

@@ -290,20 +290,23 @@ export class RcRuntimePicker extends LitElement {
           @click=${() => (this._open ? (this._open = false) : this.openList())}
           @keydown=${this.onComboKeyDown}
         >
-          ${selected
-            ? this.renderRuntimeSummary(selected)
-            : html`<span class="combo-value muted">
+          ${
+            selected
+              ? this.renderRuntimeSummary(selected)
+              : html`<span class="combo-value muted">
                 ${loading ? 'Loading runtimes…' : list.length ? 'Choose a runtime' : 'No runtimes yet'}
-              </span>`}
+              </span>`
+          }
           <span class="chevron" aria-hidden="true"></span>
         </button>
         <ul id=${listId} class="listbox" part="listbox" role="listbox" aria-label="Runtimes" ?hidden=${!this._open}>
-          ${list.length === 0
-            ? html`<li class="empty" role="presentation">
+          ${
+            list.length === 0
+              ? html`<li class="empty" role="presentation">
                 ${loading ? 'Loading runtimes…' : 'No runtimes yet. Choose New to create one.'}
               </li>`
-            : list.map(
-                (runtime, index) => html`
+              : list.map(
+                  (runtime, index) => html`
                   <li
                     id="${this.uid}-option-${index}"
                     class=${classMap({ option: true, active: index === this._active })}
@@ -322,7 +325,8 @@ export class RcRuntimePicker extends LitElement {
                     >
                   </li>
                 `,
-              )}
+                )
+          }
         </ul>
       </div>
     `;
@@ -364,9 +368,11 @@ export class RcRuntimePicker extends LitElement {
       >
         ${this._creating ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Create runtime
       </button>
-      ${this._createError
-        ? html`<p class="alert create-error" role="alert">Could not create the runtime: ${this._createError}</p>`
-        : nothing}
+      ${
+        this._createError
+          ? html`<p class="alert create-error" role="alert">Could not create the runtime: ${this._createError}</p>`
+          : nothing
+      }
     `;
   }
 

@@ -11,18 +11,31 @@ afterEach(cleanUp);
 
 describe('<rc-sandbox-log>', () => {
   it('shows the first start at a glance: how far it got and which step runs', async () => {
-    const log = await fixture<RcSandboxLog>(html`<rc-sandbox-log runtime-id="rt_starting" .runtime=${startingRuntime} .entries=${logMidStart}></rc-sandbox-log>`);
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id="rt_starting" .runtime=${startingRuntime} .entries=${logMidStart}></rc-sandbox-log>`,
+    );
     const bar = part(log, 'progress').querySelector('[role="progressbar"]')!;
     expect(bar.getAttribute('aria-valuenow')).toBe('2');
     expect(bar.getAttribute('aria-valuetext')).toBe('Install runtime… (step 3 of 6)');
-    const steps = [...log.shadowRoot!.querySelectorAll<HTMLElement>('[part="step"]')].map((s) => `${s.dataset['step']}:${s.dataset['state']}`);
-    expect(steps).toEqual(['create:ok', 'clone:ok', 'install:started', 'settings:pending', 'start:pending', 'ready:pending']);
+    const steps = [...log.shadowRoot!.querySelectorAll<HTMLElement>('[part="step"]')].map(
+      (s) => `${s.dataset['step']}:${s.dataset['state']}`,
+    );
+    expect(steps).toEqual([
+      'create:ok',
+      'clone:ok',
+      'install:started',
+      'settings:pending',
+      'start:pending',
+      'ready:pending',
+    ]);
     expect(log.shadowRoot!.querySelector('[data-step="install"] .spinner')).not.toBeNull();
     expect(visibleText(log)).toContain('2.4 s');
   });
 
   it('shows a failed step with its output open, the error and what to do next', async () => {
-    const log = await fixture<RcSandboxLog>(html`<rc-sandbox-log runtime-id="rt_failed" .runtime=${failedRuntime} .entries=${logFailed}></rc-sandbox-log>`);
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id="rt_failed" .runtime=${failedRuntime} .entries=${logFailed}></rc-sandbox-log>`,
+    );
     expect(part(log, 'progress').textContent).toContain('Install runtime failed');
     const failed = log.shadowRoot!.querySelector<HTMLDetailsElement>('details[data-state="failed"]')!;
     expect(failed.open).toBe(true);
@@ -32,7 +45,9 @@ describe('<rc-sandbox-log>', () => {
   });
 
   it('says how long a finished start took, and expands a step’s output on click', async () => {
-    const log = await fixture<RcSandboxLog>(html`<rc-sandbox-log runtime-id="rt_ready" .runtime=${readyRuntime} .entries=${logReady}></rc-sandbox-log>`);
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id="rt_ready" .runtime=${readyRuntime} .entries=${logReady}></rc-sandbox-log>`,
+    );
     expect(part(log, 'progress').textContent).toContain('Started in 247 ms');
     const start = log.shadowRoot!.querySelector<HTMLDetailsElement>('[data-step="start"] details')!;
     expect(start.open).toBe(false);
@@ -45,7 +60,9 @@ describe('<rc-sandbox-log>', () => {
     const bff = new FakeBff({ latencyMs: 5, stepMs: 15 });
     const client = bff.client();
     const runtime = await client.createRuntime({ provider: 'process' });
-    const log = await fixture<RcSandboxLog>(html`<rc-sandbox-log runtime-id=${runtime.id} .client=${client}></rc-sandbox-log>`);
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id=${runtime.id} .client=${client}></rc-sandbox-log>`,
+    );
     await waitFor(() => part(log, 'progress').textContent?.includes('Started in'), { what: 'the end of the start' });
     expect(log.shadowRoot!.querySelector('[data-step="clone"]')!.getAttribute('data-state')).toBe('skipped');
   });

@@ -118,27 +118,31 @@ export class RcSandboxLog extends LitElement {
     }
     const row = html`
       <span class="mark ${view.state}" aria-hidden="true">
-        ${view.state === 'started'
-          ? html`<span class="spinner"></span>`
-          : view.state === 'ok'
-            ? '✓'
-            : view.state === 'failed'
-              ? '✕'
-              : view.state === 'skipped'
-                ? '–'
-                : ''}
+        ${
+          view.state === 'started'
+            ? html`<span class="spinner"></span>`
+            : view.state === 'ok'
+              ? '✓'
+              : view.state === 'failed'
+                ? '✕'
+                : view.state === 'skipped'
+                  ? '–'
+                  : ''
+        }
       </span>
       <span class="name">${label}<span class="visually-hidden">: ${STATE_WORDS[view.state]}</span></span>
       <span class="duration">${duration}</span>
     `;
     return html`
       <li class="step" part="step" data-step=${view.step} data-state=${view.state}>
-        ${view.detail
-          ? html`<details class="step" data-state=${view.state} ?open=${view.state === 'failed'}>
+        ${
+          view.detail
+            ? html`<details class="step" data-state=${view.state} ?open=${view.state === 'failed'}>
               <summary>${row}</summary>
               <pre>${view.detail}</pre>
             </details>`
-          : html`<div class="row">${row}</div>`}
+            : html`<div class="row">${row}</div>`
+        }
       </li>
     `;
   }
@@ -193,25 +197,32 @@ export class RcSandboxLog extends LitElement {
       <section class="base" part="base" role="log" aria-label="Sandbox log" aria-busy=${status === 'loading' ? 'true' : 'false'}>
         <div class="header">
           <h2 class="heading">Sandbox log</h2>
-          ${runtime
-            ? html`<span class="runtime-status">
+          ${
+            runtime
+              ? html`<span class="runtime-status">
                 <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
                 ${runtimeStatusLabel(runtime.status)}
               </span>`
-            : nothing}
+              : nothing
+          }
         </div>
-        ${!this.runtimeId && this.entries.length === 0
-          ? html`<p class="notice muted">Create or pick a runtime to see how it starts.</p>`
-          : html`
-              ${status === 'error'
-                ? html`<div class="alert" role="alert">
+        ${
+          !this.runtimeId && this.entries.length === 0
+            ? html`<p class="notice muted">Create or pick a runtime to see how it starts.</p>`
+            : html`
+              ${
+                status === 'error'
+                  ? html`<div class="alert" role="alert">
                     Could not read the log: ${describeError(this.feed.error)}
                     <button class="button" type="button" @click=${() => this.feed.retry()}>Try again</button>
                   </div>`
-                : nothing}
-              ${status === 'loading' && this.entries.length === 0
-                ? html`<p class="notice muted">Reading the log…</p>`
-                : nothing}
+                  : nothing
+              }
+              ${
+                status === 'loading' && this.entries.length === 0
+                  ? html`<p class="notice muted">Reading the log…</p>`
+                  : nothing
+              }
               ${this.entries.length ? this.renderProgress(view) : nothing}
               <ol class="steps" part="steps" aria-label="Steps">
                 ${view.steps.map((step) => this.renderStep(step))}
@@ -226,12 +237,15 @@ export class RcSandboxLog extends LitElement {
                   </div>
                 `,
               )}
-              ${view.notes.length
-                ? html`<ul class="notes" aria-label="Connection">
+              ${
+                view.notes.length
+                  ? html`<ul class="notes" aria-label="Connection">
                     ${view.notes.slice(-NOTE_LIMIT).map((note) => this.renderNote(note))}
                   </ul>`
-                : nothing}
-            `}
+                  : nothing
+              }
+            `
+        }
       </section>
     `;
   }

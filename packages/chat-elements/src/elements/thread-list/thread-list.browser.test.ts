@@ -14,17 +14,26 @@ import './define.js';
 afterEach(cleanUp);
 
 const mount = (value = threads[0]!.id) =>
-  fixture<RcThreadList>(html`<rc-thread-list runtime-id="rt_ready" .threads=${threads} .value=${value}></rc-thread-list>`, {
-    width: '300px',
-    height: '400px',
-  });
+  fixture<RcThreadList>(
+    html`<rc-thread-list runtime-id="rt_ready" .threads=${threads} .value=${value}></rc-thread-list>`,
+    {
+      width: '300px',
+      height: '400px',
+    },
+  );
 
-const titles = (list: RcThreadList) => [...list.shadowRoot!.querySelectorAll('.option .title')].map((t) => t.textContent);
+const titles = (list: RcThreadList) =>
+  [...list.shadowRoot!.querySelectorAll('.option .title')].map((t) => t.textContent);
 
 describe('<rc-thread-list>', () => {
   it('lists the threads newest first and marks the open one', async () => {
     const list = await mount(threads[1]!.id);
-    expect(titles(list)).toEqual(['Run the test suite', 'Fix the README typos', 'Which dependencies are outdated?', 'New thread']);
+    expect(titles(list)).toEqual([
+      'Run the test suite',
+      'Fix the README typos',
+      'Which dependencies are outdated?',
+      'New thread',
+    ]);
     const selected = list.shadowRoot!.querySelector('[aria-selected="true"] .title');
     expect(selected?.textContent).toBe('Fix the README typos');
     expect(visibleText(list)).toMatch(/minutes? ago|hours? ago/);
@@ -75,7 +84,9 @@ describe('<rc-thread-list>', () => {
 
   it('creates, lists live and renames through a client', async () => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
-    const list = await fixture<RcThreadList>(html`<rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>`);
+    const list = await fixture<RcThreadList>(
+      html`<rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>`,
+    );
     await waitFor(() => titles(list).length === 4, { what: 'the threads' });
     const creates = recordEvents<RcThreadCreateEvent>(list, 'rc-thread-create');
     const selects = recordEvents<RcThreadSelectEvent>(list, 'rc-thread-select');
