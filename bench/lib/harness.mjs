@@ -286,7 +286,11 @@ export class MachineRuntime {
   /** Dials and keeps redialling after every close. Resolves when first open. */
   async keepConnected() {
     const opened = new Promise((resolve) => {
-      const off = this.session.onState((s) => s === 'open' && (off(), resolve()));
+      const off = this.session.onState((s) => {
+        if (s !== 'open') return;
+        off();
+        resolve();
+      });
     });
     this.dialer = new LinkDialer({
       url: this.url,

@@ -66,7 +66,15 @@ async function measure({ quick, log }, synchronous) {
     await viaBff(); // learn the size of a stream frame
     const sender = new WebSocket(relay.url.replace(/^http/, 'ws') + '/send', { perMessageDeflate: false });
     const receiver = new WebSocket(relay.url.replace(/^http/, 'ws') + '/recv', { perMessageDeflate: false });
-    await Promise.all([sender, receiver].map((ws) => new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))));
+    await Promise.all(
+      [sender, receiver].map(
+        (ws) =>
+          new Promise((r, j) => {
+            ws.once('open', r);
+            ws.once('error', j);
+          }),
+      ),
+    );
     let relayWaiting = null;
     receiver.on('message', (data) => {
       const frame = JSON.parse(data.toString());

@@ -43,7 +43,10 @@ async function replayRelay(relay, count, size) {
   const ws = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/recv?replay=${count}&size=${size}`, {
     perMessageDeflate: false,
   });
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
   let first = null;
   let last = null;
   let seen = 0;
@@ -124,7 +127,7 @@ export async function replay({ quick, pg, log }) {
     }
     if (relayRuns.length === 0) relayRuns.push(await replayRelay(relay, count, frameBytes));
     const med = (list, key) => h.median(list.map((r) => r[key]));
-    detail[label] = { bff: bffRuns, baseline: relayRuns, failure: failure && failure.message };
+    detail[label] = { bff: bffRuns, baseline: relayRuns, failure: failure?.message };
     const baseFirst = med(relayRuns, 'firstMs');
     const baseAll = med(relayRuns, 'allMs');
     if (failure) {

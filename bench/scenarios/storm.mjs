@@ -59,7 +59,10 @@ async function relayStorm(relay, n) {
     sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, connect))));
   // The same flow as in the BFF's storm, fanned out to every receiver.
   const sender = new WebSocket(`${base}/send`, { perMessageDeflate: false });
-  await new Promise((r, j) => (sender.once('open', r), sender.once('error', j)));
+  await new Promise((r, j) => {
+    sender.once('open', r);
+    sender.once('error', j);
+  });
   let seq = 0;
   const pad = 'x'.repeat(180);
   const ticker = setInterval(

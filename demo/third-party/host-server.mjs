@@ -188,14 +188,14 @@ export async function startHostServer({ chatUrl, apiToken, port = 8788, host = '
 function signInPage(problem = '') {
   const options = USERS.map(
     (u, i) =>
-      `<label class="choice"><input type="radio" name="user" value="${escape(u.id)}"${i === 0 ? ' checked' : ''}> ${escape(u.name)}</label>`,
+      `<label class="choice"><input type="radio" name="user" value="${escapeHtml(u.id)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(u.name)}</label>`,
   ).join('\n          ');
   return page(
     'Sign in',
     `<main class="sign-in">
       <h1>Acme Notes</h1>
       <p>This is a pretend site with its own users. Sign in as one of them; the chat on the next page belongs to that user alone.</p>
-      ${problem ? `<p class="problem" role="alert">${escape(problem)}</p>` : ''}
+      ${problem ? `<p class="problem" role="alert">${escapeHtml(problem)}</p>` : ''}
       <form method="post" action="/session/login">
         <fieldset>
           <legend>Sign in as</legend>
@@ -212,11 +212,11 @@ function chatPage(user, chatUrl) {
     'Notes',
     `<header class="site-header">
       <strong class="site-name">Acme Notes</strong>
-      <span class="who">Signed in as <strong>${escape(user.name)}</strong></span>
+      <span class="who">Signed in as <strong>${escapeHtml(user.name)}</strong></span>
       <form method="post" action="/session/logout"><button type="submit">Sign out</button></form>
     </header>
     <main class="with-chat">
-      <remote-chat bff-url="${escape(chatUrl)}"></remote-chat>
+      <remote-chat bff-url="${escapeHtml(chatUrl)}"></remote-chat>
       <details class="own-computer">
         <summary>Use your own computer</summary>
         <p>Run the agent on your computer, in your project folders. You need Node 20 or newer.</p>
@@ -237,10 +237,10 @@ function page(title, body, scripts = []) {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="color-scheme" content="light dark">
-    <title>${escape(title)} · Acme Notes</title>
+    <title>${escapeHtml(title)} · Acme Notes</title>
     <link rel="icon" href="/favicon.svg" type="image/svg+xml">
     <link rel="stylesheet" href="/site.css">
-    ${scripts.map((src) => `<script type="module" src="${escape(src)}"></script>`).join('\n    ')}
+    ${scripts.map((src) => `<script type="module" src="${escapeHtml(src)}"></script>`).join('\n    ')}
   </head>
   <body>
     ${body}
@@ -249,7 +249,7 @@ function page(title, body, scripts = []) {
 `;
 }
 
-function escape(text) {
+function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -617,7 +617,7 @@ export class RuntimeManager {
     for (const live of [...this.live.values()]) {
       if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted) continue;
       const record = await this.options.store.getRuntime(live.id);
-      if (!record || record.kind !== 'sandbox' || ENDED.has(record.status) || record.status === 'starting') continue;
+      if (record?.kind !== 'sandbox' || ENDED.has(record.status) || record.status === 'starting') continue;
       await this.stop(
         record,
         `No activity for ${Math.round(limit / 60_000)} minutes; stopped to release its resources.`,

@@ -1,5 +1,5 @@
 import type { RawData } from 'ws';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HelloFrameSchema, WelcomeFrameSchema, linkFrameSchema, type LinkFrame } from '@remote-chat/protocol';
 
 export { HelloFrameSchema, WelcomeFrameSchema };

@@ -1,7 +1,7 @@
 import type { RuntimeKind, RuntimeStep } from '@remote-chat/protocol';
 
 /** What a step's work reports back: a line of detail, or that the step did not apply. */
-export type StepOutcome = { detail?: string } | { skipped: string } | void;
+export type StepOutcome = { detail?: string } | { skipped: string } | undefined;
 
 /** What the BFF gives a provider while it makes or restarts a runtime. */
 export interface ProvisionContext {

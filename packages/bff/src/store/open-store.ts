@@ -19,7 +19,7 @@ export async function openStore(options: {
       connectionString: url,
       ...(options.onIdleError && { onIdleError: options.onIdleError }),
     });
-  if (url && url.startsWith('sqlite:')) return openSqliteStore({ file: url.slice('sqlite:'.length), synchronous });
+  if (url?.startsWith('sqlite:')) return openSqliteStore({ file: url.slice('sqlite:'.length), synchronous });
   if (url) throw new Error(`DATABASE_URL must start with postgres:// or sqlite: (got "${url.split(':')[0]}:…")`);
   return openSqliteStore({ file: join(options.dataDir, 'remote-chat.db'), synchronous });
 }

@@ -5,7 +5,7 @@
  * throw-away copy of the index, so the user's real index, and what they staged, stay untouched.
  * Run it with `runCommand` in the workspace.
  */
-export const GIT_DIFF_SCRIPT = String.raw`
+export const GIT_DIFF_SCRIPT = `
 if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   echo "The workspace is not a git repository, so there is nothing to diff against." >&2
   exit 128

@@ -871,7 +871,7 @@ export class RcChat extends LitElement {
   }
 
   private renderPending(m: OutboxMessage) {
-    let status;
+    let status: unknown;
     switch (m.state) {
       case 'failed':
         status = html`

@@ -218,7 +218,10 @@ export class Transcript {
 
   private add(items: TranscriptItem[], item: TranscriptItem): void {
     // A key seen before (a replayed call id, say) replaces the old item rather than duplicating it.
-    if (this.index.has(item.key)) return this.replace(items, item);
+    if (this.index.has(item.key)) {
+      this.replace(items, item);
+      return;
+    }
     this.index.set(item.key, items.length);
     this.fresh.add(item.key);
     items.push(item);
