@@ -7,7 +7,7 @@ async function upload(bff: TestBff, threadId: string, name: string, body: Buffer
   return fetch(`${bff.url}/api/threads/${threadId}/uploads?name=${encodeURIComponent(name)}`, {
     method: 'POST',
     headers: { cookie: bff.cookie, 'content-type': 'image/png' },
-    body,
+    body: new Blob([new Uint8Array(body)]),
   });
 }
 

@@ -110,8 +110,8 @@ describe('the browser protocol entry (no zod)', () => {
       ],
     ];
     for (const [name, value] of answers) {
-      const fullSchema = full[name] as { safeParse(v: unknown): { success: boolean } };
-      const liteSchema = lite[name] as { safeParse(v: unknown): { success: boolean } };
+      const fullSchema = (full as Record<string, unknown>)[name] as { safeParse(v: unknown): { success: boolean } };
+      const liteSchema = (lite as Record<string, unknown>)[name] as { safeParse(v: unknown): { success: boolean } };
       expect(fullSchema.safeParse(value).success, name).toBe(true);
       expect(liteSchema.safeParse(value).success, name).toBe(true);
       expect(liteSchema.safeParse({}).success, `${name} of {}`).toBe(false);

@@ -228,10 +228,10 @@ describe('the stream with a token', () => {
     const bff = fakeBff(new Set(['t1']));
     const c = newClient(bff.fetch, numberedTokens());
     c.subscribe('runtimes', 0, () => {});
-    const first = await until(() => FakeSocket.opened[0]?.sent.length && FakeSocket.opened[0]);
+    const first = await until(() => (FakeSocket.opened[0]?.sent.length ? FakeSocket.opened[0] : undefined));
     expect(first.url).toBe('ws://bff.test/api/stream?ticket=ticket-1');
     first.close(1006);
-    const second = await until(() => FakeSocket.opened[1]?.sent.length && FakeSocket.opened[1]);
+    const second = await until(() => (FakeSocket.opened[1]?.sent.length ? FakeSocket.opened[1] : undefined));
     expect(second.url).toBe('ws://bff.test/api/stream?ticket=ticket-2');
     expect(second.sent).toEqual([{ type: 'subscribe', topic: 'runtimes' }]);
     const tickets = bff.seen.filter((s) => s.path === '/stream-tickets');
@@ -256,7 +256,7 @@ describe('the stream with a token', () => {
     const c = newClient(bff.fetch, numberedTokens());
     const changes = statuses(c);
     c.subscribe('runtimes', 0, () => {});
-    const socket = await until(() => FakeSocket.opened[0]?.sent.length && FakeSocket.opened[0]);
+    const socket = await until(() => (FakeSocket.opened[0]?.sent.length ? FakeSocket.opened[0] : undefined));
     expect(socket.url).toBe('ws://bff.test/api/stream?ticket=ticket-1');
     expect(changes.map((s) => s.status)).toEqual(['connecting', 'reconnecting', 'open']);
   });
@@ -276,7 +276,7 @@ describe('the stream with a token', () => {
     // The host page signed its user in again and hands over a token that works.
     valid.add('rcc_new');
     c.setToken('rcc_new');
-    const socket = await until(() => FakeSocket.opened[0]?.sent.length && FakeSocket.opened[0]);
+    const socket = await until(() => (FakeSocket.opened[0]?.sent.length ? FakeSocket.opened[0] : undefined));
     expect(socket.url).toBe('ws://bff.test/api/stream?ticket=ticket-1');
     expect(c.connectionStatus).toBe('open');
   });
