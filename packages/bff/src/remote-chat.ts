@@ -40,6 +40,12 @@ export interface RemoteChatOptions {
   streamPath?: string;
   /** Where the process provider clones `owner/name` from. @default 'https://github.com' */
   gitBaseUrl?: string;
+  /**
+   * The one-file runtime (`remote-chat-runtime.js`) that the process provider copies into each
+   * runtime's folder and the standalone server serves. The BFF never imports runtime code.
+   * @default the built bundle of the installed `@remote-chat/runtime` (`@remote-chat/runtime/bundle`)
+   */
+  runtimeFile?: string;
   /** @default a pino logger at `info` on stderr, with secrets redacted */
   logger?: Logger;
   stream?: StreamLimits;
@@ -108,7 +114,11 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   });
   const journal = new Journal(store, hub);
   const providerList = options.providers ?? [
-    new ProcessProvider({ dataDir: options.dataDir, ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }) }),
+    new ProcessProvider({
+      dataDir: options.dataDir,
+      ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }),
+      ...(options.runtimeFile && { runtimeFile: options.runtimeFile }),
+    }),
   ];
   const providers = new Map(providerList.map((p) => [p.id, p]));
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);

@@ -13,7 +13,7 @@ import {
   type ThreadEvent,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
-import { LinkDialer, LinkSession, acceptLink } from '@remote-chat/runtime';
+import { LinkDialer, LinkSession, acceptLink } from '@remote-chat/link';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { z } from 'zod';
