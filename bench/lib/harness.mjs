@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ToRuntimeMessageSchema } from '@remote-chat/protocol';
-import { LinkDialer, LinkOutboxFullError, LinkSession, dialLink } from '@remote-chat/runtime';
+import { LinkDialer, LinkOutboxFullError, LinkSession, dialLink } from '@remote-chat/link';
 import WebSocket from 'ws';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

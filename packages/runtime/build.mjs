@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Bundles the runtime CLI and everything it imports (ws, commander, diff, zod, the protocol) into
+// Bundles the runtime CLI and everything it imports (ws, commander, diff, zod, the link, the protocol) into
 // one file, dist/remote-chat-runtime.js, so installing the runtime in a sandbox is one copy.
-// `tsc -b` must have built @remote-chat/protocol first (scripts/build.mjs does).
+// `tsc -b` must have built @remote-chat/protocol and @remote-chat/link first (scripts/build.mjs does).
 import { build } from 'esbuild';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';

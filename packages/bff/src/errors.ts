@@ -35,3 +35,8 @@ export class RemoteChatError extends Error {
 export function notFound(what: string): RemoteChatError {
   return new RemoteChatError('not_found', `No such ${what}.`);
 }
+
+/** A caught value's message, for logs and log entries. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -3,7 +3,7 @@ import type { ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp-dir.js';
 import { Hub } from './hub.js';
-import { Journal } from './journal.js';
+import { EntryWriter } from './entry-writer.js';
 import { freshPostgresDatabase } from '../../../test/support/databases.js';
 import { openPostgresStore } from './store/postgres-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
@@ -36,10 +36,10 @@ async function setup(dialect: Dialect) {
   const hub = new Hub<ThreadEvent>((topic, after, limit) =>
     store.listEvents(topic.slice('thread:'.length), after, limit),
   );
-  const journal = new Journal(store, hub as never);
+  const writer = new EntryWriter(store, hub as never);
   const append = (i: number) =>
-    journal.appendEvent(thread, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${i}\n` });
-  return { store, hub, journal, append };
+    writer.appendEvent(thread, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${i}\n` });
+  return { store, hub, writer, append };
 }
 
 function collect(hub: Hub<ThreadEvent>, after: number) {

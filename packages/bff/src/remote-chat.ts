@@ -11,10 +11,10 @@ import { isAllowedOrigin } from './http/origins.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
-import { Journal } from './journal.js';
+import { EntryWriter } from './entry-writer.js';
 import { ProcessProvider } from './providers/process-provider.js';
 import type { Provider } from './providers/provider.js';
-import { RuntimeManager } from './runtime-manager.js';
+import { Runtimes } from './runtimes/runtimes.js';
 import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -40,6 +40,12 @@ export interface RemoteChatOptions {
   streamPath?: string;
   /** Where the process provider clones `owner/name` from. @default 'https://github.com' */
   gitBaseUrl?: string;
+  /**
+   * The one-file runtime (`remote-chat-runtime.js`) that the process provider copies into each
+   * runtime's folder and the standalone server serves. The BFF never imports runtime code.
+   * @default the built bundle of the installed `@remote-chat/runtime` (`@remote-chat/runtime/bundle`)
+   */
+  runtimeFile?: string;
   /** @default a pino logger at `info` on stderr, with secrets redacted */
   logger?: Logger;
   stream?: StreamLimits;
@@ -55,7 +61,7 @@ export interface RemoteChat {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   auth: Auth;
   store: Store;
-  runtimes: RuntimeManager;
+  runtimes: Runtimes;
   logger: Logger;
   /** Re-attaches the runtimes that were up before a restart. */
   resume(): Promise<void>;
@@ -106,17 +112,21 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     const id = topic.slice(colon + 1);
     return topic.startsWith('thread:') ? store.listEvents(id, after, limit) : store.listLog(id, after, limit);
   });
-  const journal = new Journal(store, hub);
+  const writer = new EntryWriter(store, hub);
   const providerList = options.providers ?? [
-    new ProcessProvider({ dataDir: options.dataDir, ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }) }),
+    new ProcessProvider({
+      dataDir: options.dataDir,
+      ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }),
+      ...(options.runtimeFile && { runtimeFile: options.runtimeFile }),
+    }),
   ];
   const providers = new Map(providerList.map((p) => [p.id, p]));
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
   const auth = new Auth(store, secret, allowedOrigins);
-  const runtimes = new RuntimeManager({
+  const runtimes = new Runtimes({
     verifyMachineToken: async (token) => (await auth.fromApiToken(token))?.user.id ?? null,
     store,
-    journal,
+    writer,
     hub,
     providers,
     secret,
@@ -134,7 +144,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     createRoutes({
       store,
       auth,
-      journal,
+      writer,
       runtimes,
       providers,
       allowedOrigins,
@@ -219,7 +229,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       sockets.close();
       links.close();
       await runtimes.close();
-      await journal.drain();
+      await writer.drain();
       await store.close();
     },
   };

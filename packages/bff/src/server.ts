@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import express, { type RequestHandler } from 'express';
 import { SESSION_COOKIE } from './auth.js';
+import { defaultElementsFile, defaultPortalDir, defaultRuntimeFile } from './built-files.js';
 import { errorHandler } from './http/error-handler.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createRemoteChat, type RemoteChat, type RemoteChatOptions } from './remote-chat.js';
@@ -14,8 +14,16 @@ export interface ServerOptions extends RemoteChatOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
-  /** The built portal to serve at `/`. @default the monorepo's `demo/dist` */
+  /**
+   * The built portal to serve at `/`.
+   * @default the `dist` folder of the `@remote-chat/demo` workspace, found through node_modules
+   */
   portalDir?: string;
+  /**
+   * The embeddable elements, served at `/remote-chat.js` (and its `.map`, beside it) to any origin.
+   * @default `remote-chat.js` of the installed `@remote-chat/elements`
+   */
+  elementsFile?: string;
 }
 
 export interface RunningServer {
@@ -27,8 +35,6 @@ export interface RunningServer {
   signinLink(): Promise<string>;
   close(): Promise<void>;
 }
-
-const defaultPortalDir = fileURLToPath(new URL('../../../demo/dist', import.meta.url));
 
 /** Headers for every response of the standalone server: a strict CSP and no sniffing or framing. */
 const securityHeaders: RequestHandler = (_req, res, next) => {
@@ -104,24 +110,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // The embeddable elements, for `<script type="module" src=".../remote-chat.js">` on any site: a
   // module script from another origin needs CORS, and the file holds nothing private.
-  const elementsDir = dirname(fileURLToPath(import.meta.resolve('@remote-chat/elements/remote-chat.js')));
   app.get(['/remote-chat.js', '/remote-chat.js.map'], (req, res) => {
+    const file = resolve(options.elementsFile ?? defaultElementsFile());
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.sendFile(join(elementsDir, req.path.slice(1)), { maxAge: '5m' });
+    res.sendFile(req.path.endsWith('.map') ? `${file}.map` : file, { maxAge: '5m' });
   });
 
   // The one-file runtime, so a machine with Node can fetch it and `connect` with nothing else.
   app.get('/remote-chat-runtime.js', (_req, res) => {
-    res.type('text/javascript').sendFile(fileURLToPath(import.meta.resolve('@remote-chat/runtime/bundle')));
+    res.type('text/javascript').sendFile(resolve(options.runtimeFile ?? defaultRuntimeFile()));
   });
 
-  const portalDir = options.portalDir ?? defaultPortalDir;
-  if (existsSync(portalDir)) {
+  const portalDir = options.portalDir ?? defaultPortalDir();
+  if (portalDir && existsSync(portalDir)) {
     app.use(express.static(portalDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
   } else {
     app.get('/', (_req, res) => {
-      res.type('text/plain').send(`The portal is not built (${portalDir} is missing). Run \`npm run build\`.\n`);
+      res
+        .type('text/plain')
+        .send(
+          portalDir
+            ? `The portal is not built (${portalDir} is missing). Run \`npm run build\`.\n`
+            : 'No portal is installed here; pass `portalDir` to serve one.\n',
+        );
     });
   }
 

@@ -11,9 +11,10 @@ import {
   type User,
 } from '@remote-chat/protocol';
 import type { WebSocket } from 'ws';
-import { publicThread } from './journal.js';
+import { publicThread } from './entry-writer.js';
 import type { Hub } from './hub.js';
-import type { RuntimeManager, RuntimesMessage } from './runtime-manager.js';
+import type { Runtimes } from './runtimes/runtimes.js';
+import type { RuntimesMessage } from './runtimes/public-view.js';
 import type { Store, ThreadRecord } from './store/store.js';
 import { topics } from './topics.js';
 
@@ -53,7 +54,7 @@ function entryFrame(type: 'event' | 'log', topic: Topic, entry: ThreadEvent | Lo
 interface Deps {
   store: Store;
   hub: Hub<ThreadEvent | LogEntry>;
-  runtimes: RuntimeManager;
+  runtimes: Runtimes;
   limits?: StreamLimits;
   /** The socket under the WebSocket; without it every frame is its own write. */
   transport?: Corkable;

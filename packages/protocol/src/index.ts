@@ -103,6 +103,7 @@ export type {
   HelloFrame,
   WelcomeFrame,
   LinkFrame,
+  LinkMessageSchema,
   ToRuntimeFrame,
   ToRuntimeMessage,
 } from './link.js';

@@ -88,6 +88,9 @@ export const AckFrameSchema = z.strictObject({ type: z.literal('ack'), upTo: Seq
 export const PingFrameSchema = z.strictObject({ type: z.literal('ping'), t: z.number() });
 export const PongFrameSchema = z.strictObject({ type: z.literal('pong'), t: z.number() });
 
+/** The schema of one direction's `data` messages (ToRuntimeMessageSchema or FromRuntimeMessageSchema). */
+export type LinkMessageSchema<M> = z.ZodType<M>;
+
 /** Both link directions share every frame but the payload of `data`, which differs by direction. */
 export function linkFrameSchema<T extends z.ZodType>(message: T) {
   return z.discriminatedUnion('type', [
@@ -108,11 +111,5 @@ export type ToRuntimeFrame = z.infer<typeof ToRuntimeFrameSchema>;
 export const FromRuntimeFrameSchema = linkFrameSchema(FromRuntimeMessageSchema);
 export type FromRuntimeFrame = z.infer<typeof FromRuntimeFrameSchema>;
 
-/** A link frame without its payload type, for code that handles either direction. */
-export type LinkFrame<M> =
-  | { type: 'hello'; protocol: number; runtimeId: string; token: string; lastReceived: number }
-  | { type: 'welcome'; protocol: number; runtimeId: string; lastReceived: number }
-  | { type: 'data'; seq: number; message: M }
-  | { type: 'ack'; upTo: number }
-  | { type: 'ping'; t: number }
-  | { type: 'pong'; t: number };
+/** A link frame whose `data` carries messages of type M, for code that handles either direction. */
+export type LinkFrame<M> = z.infer<ReturnType<typeof linkFrameSchema<LinkMessageSchema<M>>>>;

@@ -8,16 +8,14 @@ import {
   type FromRuntimeMessage,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
+import { type LinkOutbox, LinkSession, type LinkSessionOptions, acceptLink, dialLink } from '@remote-chat/link';
 import { ShellAgent } from './agents/shell.js';
 import { FileOutbox } from './durable/file-outbox.js';
-import { LinkSession, type LinkSessionOptions } from './link.js';
-import { acceptLink, dialLink } from './link-handshake.js';
-import type { LinkOutbox } from './link-outbox.js';
 import { RuntimeHost } from './runtime-host.js';
 import { groupAlive } from './tools/terminal.js';
-import { startLinkServer } from './test-support/link-server.js';
+import { startLinkServer } from '../../../test/support/link-server.js';
 import { tempDirs } from './test-support/temp.js';
-import { sleep, waitFor } from './test-support/wait.js';
+import { sleep, waitFor } from '../../../test/support/wait.js';
 
 // A runtime (RuntimeHost + shell agent + LinkSession, as `serve` wires them) behind a real socket,
 // and a BFF stand-in whose handling can be stalled: while stalled it neither stores nor

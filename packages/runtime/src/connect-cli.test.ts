@@ -8,7 +8,7 @@ import { groupAlive } from './tools/terminal.js';
 import { ensureBundle } from './test-support/bundle.js';
 import { startStubBff, type StubBff } from './test-support/stub-bff.js';
 import { tempDirs } from './test-support/temp.js';
-import { waitFor } from './test-support/wait.js';
+import { waitFor } from '../../../test/support/wait.js';
 
 const TOKEN = 'cli-api-token-SECRET-0123456789';
 const temp = tempDirs();

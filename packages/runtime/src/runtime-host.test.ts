@@ -4,7 +4,7 @@ import { ShellAgent } from './agents/shell.js';
 import { TurnJournal } from './durable/turn-journal.js';
 import { INTERRUPTED_ERROR, RuntimeHost } from './runtime-host.js';
 import { tempDirs } from './test-support/temp.js';
-import { sleep, waitFor } from './test-support/wait.js';
+import { sleep, waitFor } from '../../../test/support/wait.js';
 
 const temp = tempDirs();
 let workspace: string;

@@ -9,15 +9,14 @@ import {
   type FromRuntimeMessage,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
+import { LinkSession, dialLink } from '@remote-chat/link';
 import { OUTBOX_FILE_NAME } from './durable/file-outbox.js';
-import { LinkSession } from './link.js';
-import { dialLink } from './link-handshake.js';
 import { INTERRUPTED_ERROR } from './runtime-host.js';
 import { ensureBundle } from './test-support/bundle.js';
-import { RawPeer } from './test-support/link-server.js';
+import { RawPeer } from '../../../test/support/link-server.js';
 import { killAll, startServe } from './test-support/serve-process.js';
 import { tempDirs } from './test-support/temp.js';
-import { sleep, waitFor } from './test-support/wait.js';
+import { sleep, waitFor } from '../../../test/support/wait.js';
 
 const RUNTIME_ID = 'rt_restart_test';
 const TOKEN = 'restart-test-token-0123456789';

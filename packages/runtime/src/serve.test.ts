@@ -9,15 +9,13 @@ import {
   type FromRuntimeMessage,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
-import { LinkSession } from './link.js';
-import { LinkHandshakeError } from './link-errors.js';
-import { dialLink } from './link-handshake.js';
+import { LinkHandshakeError, LinkSession, dialLink } from '@remote-chat/link';
 import { groupAlive } from './tools/terminal.js';
 import { RUNTIME_VERSION } from './version.js';
 import { ensureBundle } from './test-support/bundle.js';
 import { killAll, startServe, type ServeProcess } from './test-support/serve-process.js';
 import { tempDirs } from './test-support/temp.js';
-import { waitFor } from './test-support/wait.js';
+import { waitFor } from '../../../test/support/wait.js';
 
 const RUNTIME_ID = 'rt_serve_test';
 const TOKEN = 'serve-test-token-0123456789';

@@ -9,11 +9,10 @@ import {
   type FromRuntimeMessage,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
+import { LinkSession, type LinkSessionOptions, acceptLink } from '@remote-chat/link';
 import { ShellAgent } from './agents/shell.js';
 import { openRuntimeState, type RuntimeStateOptions } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
-import { LinkSession, type LinkSessionOptions } from './link.js';
-import { acceptLink } from './link-handshake.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { RuntimeHost } from './runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from './settings.js';

@@ -26,9 +26,9 @@ import {
 import type { z } from 'zod';
 import type { Auth, Caller } from '../auth.js';
 import { RemoteChatError, notFound } from '../errors.js';
-import { publicThread, type Journal } from '../journal.js';
+import { publicThread, type EntryWriter } from '../entry-writer.js';
 import type { Provider } from '../providers/provider.js';
-import type { RuntimeManager } from '../runtime-manager.js';
+import type { Runtimes } from '../runtimes/runtimes.js';
 import { newId } from '../secrets.js';
 import type { Store, ThreadRecord } from '../store/store.js';
 import { isAllowedOrigin } from './origins.js';
@@ -37,8 +37,8 @@ import type { RateLimiter } from './rate-limit.js';
 export interface RoutesDeps {
   store: Store;
   auth: Auth;
-  journal: Journal;
-  runtimes: RuntimeManager;
+  writer: EntryWriter;
+  runtimes: Runtimes;
   providers: ReadonlyMap<string, Provider>;
   allowedOrigins: readonly string[];
   /** Limits token minting per address. */
@@ -81,7 +81,7 @@ type Handler = (req: Request, res: Response, caller: Caller) => Promise<void>;
  * resources), and answers JSON.
  */
 export function createRoutes(deps: RoutesDeps): express.Router {
-  const { store, auth, journal, runtimes, providers } = deps;
+  const { store, auth, writer, runtimes, providers } = deps;
   const router = express.Router();
   const json = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
   // Uploads carry the file itself as the body, whatever its type.
@@ -228,7 +228,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
         title: body.title ?? 'New thread',
         titled: body.title !== undefined,
       });
-      journal.notifyThread(thread);
+      writer.notifyThread(thread);
       runtimes.touch(runtime.id);
       res.status(201).json(publicThread(thread));
     }),
@@ -248,7 +248,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const body = parse(UpdateThreadRequestSchema, req.body, 'thread');
       const updated = await store.updateThread(thread.id, { title: body.title, titled: true });
       if (!updated) throw notFound('thread');
-      journal.notifyThread(updated);
+      writer.notifyThread(updated);
       res.json(publicThread(updated));
     }),
   );
@@ -271,7 +271,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
       runtimes.assertAvailable(runtime);
-      const { event, created } = await journal.appendEvent(thread, {
+      const { event, created } = await writer.appendEvent(thread, {
         kind: 'message.user',
         clientId: body.clientId,
         text: body.text,

@@ -1,9 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import { defaultRuntimeFile } from '../built-files.js';
 import type { ProvisionContext, Provider, RuntimeEndpoint } from './provider.js';
 
 const run = promisify(execFile);
@@ -17,6 +17,8 @@ export interface ProcessProviderOptions {
   startTimeoutMs?: number;
   /** The runtime's command time limit. @default 600_000 */
   commandTimeoutMs?: number;
+  /** The one-file runtime copied into each runtime's folder. @default the runtime package's built bundle */
+  runtimeFile?: string;
 }
 
 /** What the provider keeps about a runtime (in the store, through `saveState`). */
@@ -29,11 +31,6 @@ type State = z.infer<typeof StateSchema>;
 
 /** What `remote-chat-runtime serve` writes once it listens. */
 const RuntimeFileSchema = z.object({ pid: z.number().int(), port: z.number().int(), host: z.string() });
-
-/** The one-file runtime that gets copied into each runtime's folder. */
-function runtimeBundle(): string {
-  return fileURLToPath(import.meta.resolve('@remote-chat/runtime/bundle'));
-}
 
 /** True when `pid` runs and is our runtime (not a process that reused the pid). */
 async function isRuntimeProcess(pid: number, dir: string): Promise<boolean> {
@@ -95,7 +92,7 @@ export class ProcessProvider implements Provider {
 
     await context.step('install', async () => {
       const { stdout } = await run(process.execPath, ['--version']);
-      await copyFile(runtimeBundle(), join(dir, 'remote-chat-runtime.js'));
+      await copyFile(this.options.runtimeFile ?? defaultRuntimeFile(), join(dir, 'remote-chat-runtime.js'));
       return { detail: `remote-chat-runtime on Node ${stdout.trim()}` };
     });
 

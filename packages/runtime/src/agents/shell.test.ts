@@ -7,7 +7,7 @@ import { ShellAgent, type ShellAgentOptions } from './shell.js';
 import { commandEnv, groupAlive } from '../tools/terminal.js';
 import { tempDirs } from '../test-support/temp.js';
 import { ofKind, outputOf, resultOf, runTurn, type SeenEvent } from '../test-support/turns.js';
-import { waitFor } from '../test-support/wait.js';
+import { waitFor } from '../../../../test/support/wait.js';
 
 const temp = tempDirs();
 let workspace: string;

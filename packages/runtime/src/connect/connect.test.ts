@@ -7,7 +7,7 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { RUNTIME_VERSION } from '../version.js';
 import { startStubBff, type StubBff } from '../test-support/stub-bff.js';
 import { tempDirs } from '../test-support/temp.js';
-import { sleep, waitFor } from '../test-support/wait.js';
+import { sleep, waitFor } from '../../../../test/support/wait.js';
 import { readConfigFolders } from './config.js';
 import { connect, type Connection, type ConnectOptions } from './connector.js';
 import { parseBffUrl } from './link-url.js';

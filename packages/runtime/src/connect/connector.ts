@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { FromRuntimeMessage, Machine, ToRuntimeMessage } from '@remote-chat/protocol';
+import type { LinkDialerOptions, LinkSessionOptions } from '@remote-chat/link';
 import { EXIT_CODES, RuntimeStartError } from '../exit-codes.js';
-import type { LinkSessionOptions } from '../link.js';
-import type { LinkDialerOptions } from '../link-dialer.js';
 import type { RuntimeSettings } from '../settings.js';
 import { FolderLink, type ConnectExit } from './folder-link.js';
 import { bffKey } from './link-url.js';

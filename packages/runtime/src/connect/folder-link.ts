@@ -8,12 +8,17 @@ import {
   type Machine,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
+import {
+  LinkClosedError,
+  LinkDialer,
+  type LinkDialerOptions,
+  LinkHandshakeError,
+  LinkSession,
+  type LinkSessionOptions,
+} from '@remote-chat/link';
 import { ShellAgent } from '../agents/shell.js';
 import { openRuntimeState, type RuntimeState } from '../durable/runtime-state.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
-import { LinkSession, type LinkSessionOptions } from '../link.js';
-import { LinkDialer, type LinkDialerOptions } from '../link-dialer.js';
-import { LinkClosedError, LinkHandshakeError } from '../link-errors.js';
 import { gitRemote } from '../project-info.js';
 import { RuntimeHost } from '../runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from '../settings.js';

@@ -10,7 +10,6 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { parseJson } from '../link-frames.js';
 
 export interface AppendLogOptions {
   /**
@@ -94,7 +93,7 @@ export class AppendLog {
         // No newline: the last write was torn by a crash. The newline is part of the record.
         if (newline === -1) break;
         const bytes = newline + 1 - good;
-        const record = parseJson(content.subarray(good, newline).toString('utf8'));
+        const record = parseRecord(content.subarray(good, newline).toString('utf8'));
         if (record === undefined || !accept(record, bytes)) break;
         good = newline + 1;
         records++;
@@ -222,5 +221,14 @@ function syncFolder(folder: string): void {
     // Best effort, see above.
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** One line's JSON, or undefined for a torn or garbled line. */
+function parseRecord(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    return undefined;
   }
 }

@@ -2,7 +2,10 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LinkOutboxFullError } from '../link-errors.js';
+import { PROTOCOL_VERSION } from '@remote-chat/protocol';
+import { LinkOutboxFullError, LinkSession, acceptLink } from '@remote-chat/link';
+import { RawPeer, startLinkServer } from '../../../../test/support/link-server.js';
+import { waitFor } from '../../../../test/support/wait.js';
 import { tempDirs } from '../test-support/temp.js';
 import { FileOutbox, OUTBOX_FILE_NAME, type FileOutboxOptions } from './file-outbox.js';
 
@@ -174,5 +177,36 @@ describe('file outbox', () => {
     outbox = await reopen(outbox);
     expect(outbox).toMatchObject({ size: 2, lastSeq: 11, ackedUpTo: 9 });
     expect(outbox.append({ n: 4 })).toBe(12);
+  });
+});
+
+describe('file outbox under a link session', () => {
+  it('counts bytes too when the outbox is bounded in bytes', async () => {
+    const outbox = openOutbox({ maxBytes: 1_000 });
+    const session = new LinkSession<Message, Message>({ inbound: Message, onMessage: () => {}, outbox });
+    let n = 0;
+    while (!session.pressure) session.send({ n: ++n });
+    expect(outbox.bytes).toBeGreaterThanOrEqual(800);
+    expect(outbox.bytes).toBeLessThan(1_000);
+    expect(session.pending).toBe(n); // far below the 10 000 frames
+    const server = await startLinkServer((socket) => {
+      acceptLink(socket, { verify: () => true, session: () => session }).catch(() => {});
+    });
+    try {
+      const peer = await RawPeer.connect(server.url);
+      peer.send({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        runtimeId: 'rt_1',
+        token: 'a-token-of-16-chars+',
+        lastReceived: 0,
+      });
+      await waitFor(() => peer.ofType('welcome').length > 0 && session.state === 'open', 'welcome');
+      peer.send({ type: 'ack', upTo: n });
+      await waitFor(() => !session.pressure, 'the pressure to ease');
+      expect(outbox.bytes).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { SeqSchema } from '@remote-chat/protocol';
-import { LinkOutboxFullError } from '../link-errors.js';
-import type { LinkOutbox, OutboxEntry } from '../link-outbox.js';
+import { type LinkOutbox, LinkOutboxFullError, type OutboxEntry } from '@remote-chat/link';
 import { AppendLog, type AppendLogRecovery } from './append-log.js';
 
 /** The outbox's file in a state folder. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readRuntimeFile, type RuntimeFile } from '../runtime-file.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../../../test/support/wait.js';
 
 /** A `remote-chat-runtime serve` child process, found the way the BFF finds it: by runtime.json. */
 export interface ServeProcess {

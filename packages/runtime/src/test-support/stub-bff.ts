@@ -9,8 +9,7 @@ import {
   type LinkState,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
-import { LinkSession } from '../link.js';
-import { acceptLink } from '../link-handshake.js';
+import { LinkSession, acceptLink } from '@remote-chat/link';
 
 /** The BFF's side of one runtime, as the stub sees it. */
 export interface StubRuntime {

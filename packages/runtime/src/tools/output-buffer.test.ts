@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OutputBuffer, type OutputStream } from './output-buffer.js';
 import { splitText, truncateText } from './text-chunks.js';
-import { sleep } from '../test-support/wait.js';
+import { sleep } from '../../../../test/support/wait.js';
 
 function collector() {
   const pieces: { stream: OutputStream; data: string }[] = [];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { groupAlive, runCommand, type CommandResult, type RunCommandOptions } from './terminal.js';
 import { tempDirs } from '../test-support/temp.js';
-import { sleep, waitFor } from '../test-support/wait.js';
+import { sleep, waitFor } from '../../../../test/support/wait.js';
 
 const temp = tempDirs();
 let cwd: string;

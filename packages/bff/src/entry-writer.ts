@@ -21,10 +21,11 @@ interface PendingBatch {
 }
 
 /**
- * Appends thread events and runtime-log entries and publishes them. Append-then-publish is
- * serialised per topic, so subscribers see entries in seq order as they are committed.
+ * Writes the hub's seq entries, thread events and runtime-log entries: stores each, then publishes
+ * it. Append-then-publish is serialised per topic, so subscribers see entries in seq order as they
+ * are committed. (Not the runtime's turn journal, which records turns on the runtime's disk.)
  */
-export class Journal {
+export class EntryWriter {
   private readonly queue = new KeyedQueue();
   /** Events waiting for the next commit of their thread. */
   private readonly pending = new Map<string, PendingBatch>();

@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CLOSE_CODES, PROTOCOL_VERSION, type LinkState } from '@remote-chat/protocol';
-import { LinkSession, MAX_BAD_FRAMES, type LinkSessionOptions, type LinkSessionStorage } from './link.js';
-import { LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './link-errors.js';
-import { acceptLink, dialLink } from './link-handshake.js';
-import { LinkDialer } from './link-dialer.js';
-import { FileOutbox } from './durable/file-outbox.js';
-import { RawPeer, startLinkServer, type TestLinkServer } from './test-support/link-server.js';
-import { sleep, waitFor } from './test-support/wait.js';
+import { LinkSession, MAX_BAD_FRAMES, type LinkSessionOptions, type LinkSessionStorage } from './session.js';
+import { LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';
+import { acceptLink, dialLink } from './handshake.js';
+import { LinkDialer } from './dialer.js';
+import { RawPeer, startLinkServer, type TestLinkServer } from '../../../test/support/link-server.js';
+import { sleep, waitFor } from '../../../test/support/wait.js';
 
 const TOKEN = 'a-token-of-at-least-16-chars';
 const RUNTIME_ID = 'rt_1';
@@ -532,25 +528,6 @@ describe('runtime link back-pressure', () => {
     await waitFor(() => session.pending === 5, 'ack 4');
     expect(session.pressure).toBe(false); // 50 %
     expect(changes).toEqual([true, false]);
-  });
-
-  it('counts bytes too when the outbox is bounded in bytes', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'rc-link-pressure-'));
-    const outbox = FileOutbox.open({ dir, schema: NumberMessage, maxBytes: 1_000, log: () => {} });
-    cleanups.push(async () => {
-      await outbox.close();
-      await rm(dir, { recursive: true, force: true });
-    });
-    const { session } = recordingSession({ outbox });
-    let n = 0;
-    while (!session.pressure) session.send({ n: ++n });
-    expect(outbox.bytes).toBeGreaterThanOrEqual(800);
-    expect(outbox.bytes).toBeLessThan(1_000);
-    expect(session.pending).toBe(n); // far below the 10 000 frames
-    const peer = await stalledPeer(session);
-    peer.send({ type: 'ack', upTo: n });
-    await waitFor(() => !session.pressure, 'the pressure to ease');
-    expect(outbox.bytes).toBe(0);
   });
 
   it('sendOrHold holds messages past the limit in memory and releases them in order as acknowledgements make room', async () => {

@@ -1,8 +1,8 @@
 import { WebSocket, type RawData } from 'ws';
-import { CLOSE_CODES, PROTOCOL_VERSION } from '@remote-chat/protocol';
-import { closeSocket, type LinkSession } from './link.js';
-import { LinkHandshakeError } from './link-errors.js';
-import { HelloFrameSchema, WelcomeFrameSchema, encodeFrame, parseJson, rawDataText } from './link-frames.js';
+import { CLOSE_CODES, HelloFrameSchema, PROTOCOL_VERSION, WelcomeFrameSchema } from '@remote-chat/protocol';
+import { closeSocket, type LinkSession } from './session.js';
+import { LinkHandshakeError } from './errors.js';
+import { encodeFrame, parseJson, rawDataText } from './frames.js';
 
 /** How long either side waits for the other's half of the handshake. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;

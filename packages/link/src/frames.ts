@@ -1,15 +1,11 @@
 import type { RawData } from 'ws';
-import type { z } from 'zod';
-import { HelloFrameSchema, WelcomeFrameSchema, linkFrameSchema, type LinkFrame } from '@remote-chat/protocol';
-
-export { HelloFrameSchema, WelcomeFrameSchema };
-export type { HelloFrame, WelcomeFrame } from '@remote-chat/protocol';
+import { linkFrameSchema, type LinkFrame, type LinkMessageSchema } from '@remote-chat/protocol';
 
 /** A parser for the frames one side receives, `data` carrying messages of `inbound`. */
 export type FrameParser<In> = (text: string) => LinkFrame<In> | undefined;
 
 /** Builds a parser that returns undefined for anything that is not a valid frame. */
-export function frameParser<In>(inbound: z.ZodType<In>): FrameParser<In> {
+export function frameParser<In>(inbound: LinkMessageSchema<In>): FrameParser<In> {
   const schema = linkFrameSchema(inbound);
   return (text) => {
     const json = parseJson(text);

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
-import type { LinkSession } from './link.js';
-import { LinkClosedError } from './link-errors.js';
-import { dialLink } from './link-handshake.js';
+import type { LinkSession } from './session.js';
+import { LinkClosedError } from './errors.js';
+import { dialLink } from './handshake.js';
 
 export interface LinkDialerOptions<Out, In> {
   /** The listener's link URL, or a function that resolves it anew for every attempt. */

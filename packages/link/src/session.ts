@@ -1,9 +1,8 @@
 import type { RawData, WebSocket } from 'ws';
-import type { z } from 'zod';
-import { CLOSE_CODES, LIMITS, type LinkFrame, type LinkState } from '@remote-chat/protocol';
-import { LinkFrameTooLargeError, LinkOutboxFullError } from './link-errors.js';
-import { encodeFrame, frameParser, rawDataBytes, rawDataText, type FrameParser } from './link-frames.js';
-import { MemoryOutbox, type LinkOutbox } from './link-outbox.js';
+import { CLOSE_CODES, LIMITS, type LinkFrame, type LinkMessageSchema, type LinkState } from '@remote-chat/protocol';
+import { LinkFrameTooLargeError, LinkOutboxFullError } from './errors.js';
+import { encodeFrame, frameParser, rawDataBytes, rawDataText, type FrameParser } from './frames.js';
+import { MemoryOutbox, type LinkOutbox } from './outbox.js';
 
 /** After this many malformed frames on one socket the session closes it with `badFrames`. */
 export const MAX_BAD_FRAMES = 20;
@@ -21,7 +20,7 @@ export const DEFAULT_LOW_WATER = 0.5;
 
 export interface LinkSessionOptions<In> {
   /** Validates incoming data messages (ToRuntimeMessageSchema on the runtime side, FromRuntimeMessageSchema in the BFF). */
-  inbound: z.ZodType<In>;
+  inbound: LinkMessageSchema<In>;
   /**
    * Handles one incoming message; the frame is acknowledged only after this resolves (so the BFF
    * acks after storing). Called strictly in seq order, one at a time. If it throws, the socket is

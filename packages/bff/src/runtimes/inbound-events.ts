@@ -1,0 +1,79 @@
+import type { FromRuntimeMessage } from '@remote-chat/protocol';
+import type { Logger } from 'pino';
+import type { EntryWriter } from '../entry-writer.js';
+import type { Store, ThreadRecord } from '../store/store.js';
+import type { LiveRuntime } from './live-links.js';
+import type { RuntimeView } from './public-view.js';
+
+export interface InboundEventsOptions {
+  store: Store;
+  writer: EntryWriter;
+  view: RuntimeView;
+  logger: Logger;
+}
+
+/**
+ * Stores what arrives from a runtime over its link: the events its agents produce, into its own
+ * threads only, and what it reports about itself (`runtime.info`).
+ */
+export class InboundEvents {
+  constructor(private readonly options: InboundEventsOptions) {}
+
+  /**
+   * Handles a message from a runtime. The link is pipelined: this is called for the next frame
+   * before the previous one's commit finished, so appends to a thread batch into group commits.
+   * Appends are still issued in link order (the ownership lookups are chained), and a frame whose
+   * seq is already stored (a resend after a failure) is skipped.
+   */
+  async receive(live: LiveRuntime, incoming: FromRuntimeMessage, seq: number): Promise<void> {
+    const { store, writer, logger } = this.options;
+    if (seq <= live.storedReceived) return;
+    if (incoming.type === 'thread.event' && incoming.event.kind !== 'message.user') {
+      const event = incoming.event;
+      const step = live.ordering.then(async () => {
+        const thread = await this.ownThread(live, incoming.threadId);
+        // The event and the link seq it came in are stored together: a resend is never stored twice.
+        return thread ? { stored: writer.appendEvent(thread, event, { runtimeId: live.id, seq }) } : null;
+      });
+      live.ordering = step.then(
+        () => undefined,
+        () => undefined,
+      );
+      const appending = await step;
+      if (appending) {
+        await appending.stored;
+        live.storedReceived = Math.max(live.storedReceived, seq);
+        live.lastActivity = Date.now();
+        if (event.kind === 'status') {
+          if (event.state === 'running' || event.state === 'thinking') live.busy.add(incoming.threadId);
+          else live.busy.delete(incoming.threadId);
+        }
+        return;
+      }
+      logger.warn(
+        { runtimeId: live.id, threadId: incoming.threadId },
+        'runtime wrote to a thread that is not its own; dropped',
+      );
+    } else if (incoming.type === 'thread.event') {
+      // Only people write user messages.
+      logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
+    } else {
+      const record = await store.getRuntime(live.id);
+      const named = record?.kind === 'machine' && incoming.project ? { name: incoming.project } : {};
+      const updated = await store.updateRuntime(live.id, { info: incoming, ...named });
+      if (updated) this.options.view.publish(updated);
+    }
+    await store.setLinkReceived(live.id, seq);
+  }
+
+  private async ownThread(
+    live: LiveRuntime,
+    threadId: string,
+  ): Promise<Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'> | null> {
+    if (live.threads.has(threadId)) return { id: threadId, runtimeId: live.id, titled: true };
+    const thread = await this.options.store.getThread(threadId);
+    if (!thread || thread.runtimeId !== live.id) return null;
+    live.threads.add(threadId);
+    return { id: threadId, runtimeId: live.id, titled: true };
+  }
+}

@@ -1,0 +1,172 @@
+import {
+  CLOSE_CODES,
+  FromRuntimeMessageSchema,
+  type FromRuntimeMessage,
+  type LinkState,
+  type ToRuntimeMessage,
+} from '@remote-chat/protocol';
+import { LinkDialer, LinkSession } from '@remote-chat/link';
+import { RemoteChatError } from '../errors.js';
+import type { RuntimeEndpoint } from '../providers/provider.js';
+import type { ServerSecret } from '../secrets.js';
+import type { RuntimeRecord } from '../store/store.js';
+
+/** A runtime this BFF holds a link to, or is bringing up. */
+export interface LiveRuntime {
+  id: string;
+  userId: string;
+  session: LinkSession<ToRuntimeMessage, FromRuntimeMessage>;
+  dialer: LinkDialer<ToRuntimeMessage, FromRuntimeMessage> | null;
+  /** Aborted when the runtime is deleted or the BFF closes. */
+  abort: AbortController;
+  link: LinkState;
+  /** Threads known to belong to this runtime: a runtime may only write to its own. */
+  threads: Set<string>;
+  /** When a message went in or an event came out, for the idle shutdown. */
+  lastActivity: number;
+  /** Threads whose agent is working (last status `thinking` or `running`). */
+  busy: Set<string>;
+  /** When the provider was last asked whether the runtime's process is gone. */
+  lastProbe: number;
+  /** Restarts after the runtime's process was found gone, for the restart budget. */
+  restarts: number[];
+  /** The highest link seq whose event is committed: frames at or below it are resends. */
+  storedReceived: number;
+  /** Chains the ownership checks of incoming events, so appends keep link order. */
+  ordering: Promise<void>;
+}
+
+export interface LiveLinksOptions {
+  secret: ServerSecret;
+  /** How long `connect` waits for the link to open. @default 15_000 */
+  linkTimeoutMs?: number;
+  /** Handles a message from a runtime; its frame is acknowledged once this resolves. */
+  onMessage: (live: LiveRuntime, message: FromRuntimeMessage, seq: number) => Promise<void>;
+  /** Hears every change of a link's state. */
+  onState: (live: LiveRuntime, state: LinkState, detail?: string) => Promise<void>;
+}
+
+/**
+ * The links this BFF holds, one per runtime it serves: made when a runtime is brought up or a
+ * machine dials in, kept across reconnects (the session outlives its sockets), and let go when
+ * the runtime stops, fails or is deleted.
+ */
+export class LiveLinks {
+  private readonly live = new Map<string, LiveRuntime>();
+
+  constructor(private readonly options: LiveLinksOptions) {}
+
+  get(runtimeId: string): LiveRuntime | undefined {
+    return this.live.get(runtimeId);
+  }
+
+  has(runtimeId: string): boolean {
+    return this.live.has(runtimeId);
+  }
+
+  /** The link of a runtime that can take work, or runtime_unavailable. */
+  require(runtimeId: string): LiveRuntime {
+    const live = this.live.get(runtimeId);
+    if (!live) throw new RemoteChatError('runtime_unavailable', 'The runtime is not running.');
+    return live;
+  }
+
+  /** A runtime's link state; `offline` when no link is held. */
+  stateOf(runtimeId: string): LinkState {
+    return this.live.get(runtimeId)?.link ?? 'offline';
+  }
+
+  all(): LiveRuntime[] {
+    return [...this.live.values()];
+  }
+
+  /** The runtime's link, made (offline, not dialled) when none is held yet. */
+  ensure(record: RuntimeRecord): LiveRuntime {
+    const existing = this.live.get(record.id);
+    if (existing) return existing;
+    const live: LiveRuntime = {
+      id: record.id,
+      userId: record.userId,
+      dialer: null,
+      abort: new AbortController(),
+      link: 'offline',
+      threads: new Set(),
+      lastActivity: Date.now(),
+      busy: new Set(),
+      lastProbe: 0,
+      restarts: [],
+      storedReceived: record.linkReceived,
+      ordering: Promise.resolve(),
+      session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage>({
+        inbound: FromRuntimeMessageSchema,
+        lastReceived: record.linkReceived,
+        pipelined: true,
+        onMessage: (incoming, seq) => this.options.onMessage(live, incoming, seq),
+      }),
+    };
+    live.session.onState((state, detail) => void this.options.onState(live, state, detail));
+    this.live.set(record.id, live);
+    return live;
+  }
+
+  /** Forgets a runtime's link; stop its dialler first. */
+  delete(runtimeId: string): void {
+    this.live.delete(runtimeId);
+  }
+
+  /** Stops dialling, closes the link with `goingAway` and forgets it: the runtime stops or goes. */
+  async release(live: LiveRuntime, reason: string): Promise<void> {
+    await live.dialer?.stop();
+    live.session.detach(CLOSE_CODES.goingAway, reason);
+    this.live.delete(live.id);
+  }
+
+  /** The runtime's link credential: derived from the server secret, never stored. */
+  tokenFor(runtimeId: string): string {
+    return this.options.secret.derive('runtime-link', runtimeId);
+  }
+
+  /**
+   * Dials a sandbox's runtime at its endpoint and keeps the link up (redialling after a drop);
+   * resolves once it is open, rejects when it does not open in time or the runtime is cancelled.
+   */
+  async connect(live: LiveRuntime, endpoint: RuntimeEndpoint): Promise<void> {
+    await live.dialer?.stop();
+    const opened = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error('the runtime did not answer on its link in time'));
+      }, this.options.linkTimeoutMs ?? 15_000);
+      const stop = live.session.onState((state) => {
+        if (state !== 'open') return;
+        clearTimeout(timer);
+        stop();
+        resolve();
+      });
+      live.abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        stop();
+        reject(new Error('cancelled'));
+      });
+    });
+    live.dialer = new LinkDialer({
+      url: endpoint.linkUrl,
+      runtimeId: live.id,
+      token: this.tokenFor(live.id),
+      session: live.session,
+    });
+    live.dialer.start();
+    await opened;
+  }
+
+  /** Closes every link (runtimes keep running) and forgets them. */
+  async closeAll(): Promise<void> {
+    await Promise.all(
+      this.all().map(async (live) => {
+        await live.dialer?.stop();
+        live.session.detach(CLOSE_CODES.goingAway, 'server shutting down');
+      }),
+    );
+    this.live.clear();
+  }
+}

@@ -1,0 +1,57 @@
+import { MachineSchema, type LinkState, type LogEntry, type Runtime, type ThreadEvent } from '@remote-chat/protocol';
+import { z } from 'zod';
+import type { Hub } from '../hub.js';
+import type { RuntimeRecord } from '../store/store.js';
+import { topics } from '../topics.js';
+
+/** The frames `runtimes` subscribers get. */
+export type RuntimesMessage = { type: 'runtime'; runtime: Runtime } | { type: 'runtime-removed'; id: string };
+
+/** What the picker shows from a runtime's last `runtime.info`. */
+const ReportedInfoSchema = z.object({
+  project: z.string().nullable().optional(),
+  gitRemote: z.string().nullable().optional(),
+  machine: MachineSchema.nullable().optional(),
+});
+
+/**
+ * Runtimes as the API and the `runtimes` topic show them: a stored record without its owner,
+ * provider state and link bookkeeping, with what it last reported about itself and its live link
+ * state; and the one place that tells a user's `runtimes` subscribers about a change.
+ */
+export class RuntimeView {
+  constructor(
+    private readonly hub: Hub<ThreadEvent | LogEntry>,
+    /** A runtime's live link state (`offline` when no link is held). */
+    private readonly linkOf: (runtimeId: string) => LinkState,
+  ) {}
+
+  /** The public view of a stored runtime, with the live link state. */
+  toPublic(record: RuntimeRecord): Runtime {
+    const { userId: _u, providerState: _p, info, linkReceived: _l, ...runtime } = record;
+    const reported = ReportedInfoSchema.safeParse(info ?? {});
+    return {
+      ...runtime,
+      project: reported.success ? (reported.data.project ?? null) : null,
+      gitRemote: reported.success ? (reported.data.gitRemote ?? null) : null,
+      machine: reported.success ? (reported.data.machine ?? null) : null,
+      link: this.linkOf(record.id),
+    };
+  }
+
+  /** Tells the owner's `runtimes` subscribers how the runtime looks now. */
+  publish(record: RuntimeRecord): void {
+    this.hub.notify(topics.runtimes(record.userId), {
+      type: 'runtime',
+      runtime: this.toPublic(record),
+    } satisfies RuntimesMessage);
+  }
+
+  /** Tells the owner's `runtimes` subscribers that the runtime is gone. */
+  publishRemoved(record: RuntimeRecord): void {
+    this.hub.notify(topics.runtimes(record.userId), {
+      type: 'runtime-removed',
+      id: record.id,
+    } satisfies RuntimesMessage);
+  }
+}

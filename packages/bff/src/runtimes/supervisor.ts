@@ -1,0 +1,292 @@
+import type { LinkState, RuntimeStatus } from '@remote-chat/protocol';
+import type { Logger } from 'pino';
+import type { EntryWriter } from '../entry-writer.js';
+import { errorMessage } from '../errors.js';
+import type { Provider } from '../providers/provider.js';
+import type { RuntimeRecord, Store } from '../store/store.js';
+import type { LiveLinks, LiveRuntime } from './live-links.js';
+import { provisionContext } from './provider-steps.js';
+import type { RuntimeView } from './public-view.js';
+
+/** Statuses after which a runtime takes no more work. */
+export const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
+
+/** At most this many automatic restarts of a runtime whose process died, per window. */
+const RESTART_BUDGET = { count: 3, windowMs: 10 * 60_000 } as const;
+/** How often an offline runtime's provider is asked whether its process is gone. */
+const PROBE_EVERY_MS = 2000;
+
+export interface SupervisorOptions {
+  store: Store;
+  writer: EntryWriter;
+  providers: ReadonlyMap<string, Provider>;
+  links: LiveLinks;
+  view: RuntimeView;
+  logger: Logger;
+  /** A sandbox runtime idle this long is stopped. @default 3_600_000 */
+  idleTimeoutMs?: number;
+  /** How often idle runtimes are looked for. @default 60_000 */
+  idleCheckMs?: number;
+}
+
+/**
+ * Runs runtimes through their lives and keeps their status true: brings them up through their
+ * providers, follows their links (ready ↔ offline), restarts a sandbox whose process died (within
+ * a budget), stops one left idle, re-attaches what was up when the BFF last stopped, and stops or
+ * destroys on request. Every status change goes through `setStatus`.
+ */
+export class Supervisor {
+  /** Work started in the background (bringing up, restarting, re-attaching), awaited by `close`. */
+  private readonly tasks = new Set<Promise<void>>();
+  /** Runtimes being restarted after their process died. */
+  private readonly restarting = new Set<string>();
+  private readonly idleTimer: NodeJS.Timeout;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.idleTimer = setInterval(() => void this.stopIdle(), options.idleCheckMs ?? 60_000);
+    this.idleTimer.unref();
+  }
+
+  /** Provisions a new runtime through its provider, in the background. */
+  start(record: RuntimeRecord, provider: Provider): void {
+    this.track(this.bringUp(record, provider, 'provision'));
+  }
+
+  /**
+   * Re-attaches the runtimes that were up when the BFF last stopped. A runtime whose process
+   * still runs is dialled again, not restarted; one that is gone is restarted by its provider
+   * (its workspace and threads are kept), or marked failed if it never finished starting.
+   */
+  async resumeAll(): Promise<void> {
+    const { store, writer, providers, links } = this.options;
+    const records = await store.listRuntimes(null);
+    // Machines dial in by themselves; until they do they are offline, and messages wait for them.
+    for (const record of records.filter((r) => r.kind === 'machine' && !ENDED.has(r.status))) {
+      links.ensure(record);
+      await this.setStatus(record.id, 'offline', 'Waiting for the machine to connect.');
+    }
+    await Promise.all(
+      records
+        .filter((r) => r.kind === 'sandbox' && !ENDED.has(r.status))
+        .map(async (record) => {
+          const provider = providers.get(record.provider);
+          if (!provider) {
+            await this.fail(record, `Provider "${record.provider}" is not configured on this server.`);
+            return;
+          }
+          const endpoint = await provider.probe(record.providerState).catch(() => null);
+          if (endpoint) {
+            const live = links.ensure(record);
+            await writer.appendLog(record.id, {
+              kind: 'link',
+              state: 'resuming',
+              detail: 'BFF restarted; re-attaching.',
+            });
+            this.track(
+              links.connect(live, endpoint).then(
+                () => this.setStatus(record.id, 'ready'),
+                (error) => this.fail(record, `Could not re-attach: ${errorMessage(error)}`),
+              ),
+            );
+          } else if (record.status === 'starting') {
+            await this.fail(
+              record,
+              'The server stopped while this runtime was starting.',
+              'Delete it and create a new one.',
+            );
+          } else {
+            await writer.appendLog(record.id, {
+              kind: 'error',
+              message: 'The runtime process is gone (the host restarted or it was stopped).',
+              hint: 'Restarting it in its workspace; threads and files are kept.',
+            });
+            await this.setStatus(record.id, 'offline');
+            this.track(this.bringUp(record, provider, 'restart'));
+          }
+        }),
+    );
+  }
+
+  /** Follows a link's state into the runtime log and the runtime's status. */
+  async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
+    const previous = live.link;
+    live.link = state;
+    if (live.abort.signal.aborted || previous === state) return;
+    // Record arrivals and losses, not every attempt in between.
+    if (state === 'open' || (state === 'offline' && previous === 'open')) {
+      await this.options.writer.appendLog(live.id, { kind: 'link', state, ...(detail && { detail }) });
+    }
+    const record = await this.options.store.getRuntime(live.id);
+    if (!record) return;
+    if (state === 'offline' && record.status === 'ready') await this.setStatus(live.id, 'offline', detail);
+    else if (state === 'open' && record.status === 'offline') await this.setStatus(live.id, 'ready');
+    else this.options.view.publish(record);
+    if (state === 'offline' && record.kind === 'sandbox' && record.status !== 'starting')
+      await this.restartIfGone(live, record);
+  }
+
+  /**
+   * Stops a runtime for good and deletes it with its threads: a machine is told to stop serving
+   * the folder, a sandbox is destroyed by its provider.
+   */
+  async destroy(record: RuntimeRecord): Promise<void> {
+    const { store, writer, providers, links, view, logger } = this.options;
+    const live = links.get(record.id);
+    live?.abort.abort();
+    await this.setStatus(record.id, 'stopping', 'Stopping on request.');
+    if (live) {
+      // A machine is told to stop serving this folder; otherwise it would dial in and register
+      // the folder again. (A sandbox is destroyed by its provider below.)
+      if (record.kind === 'machine' && live.link === 'open') await tellToShutDown(live, 'deleted in the portal');
+      await links.release(live, 'runtime deleted');
+    }
+    try {
+      await providers.get(record.provider)?.destroy(record.providerState);
+    } catch (error) {
+      logger.warn({ runtimeId: record.id, err: errorMessage(error) }, 'provider could not destroy the runtime');
+    }
+    await writer.drain();
+    await store.deleteRuntime(record.id);
+    view.publishRemoved(record);
+  }
+
+  /** Sets a runtime's status, with a log entry when it changed, and publishes the runtime. */
+  async setStatus(id: string, status: RuntimeStatus, detail?: string): Promise<void> {
+    const { store, writer, view } = this.options;
+    const record = await store.getRuntime(id);
+    if (!record || record.status === status) {
+      if (record) view.publish(record);
+      return;
+    }
+    const updated = await store.updateRuntime(id, { status });
+    await writer.appendLog(id, { kind: 'status', status, ...(detail && { detail }) });
+    if (updated) view.publish(updated);
+  }
+
+  /** Stops supervising: no more idle checks, background work cancelled and awaited. */
+  async close(): Promise<void> {
+    clearInterval(this.idleTimer);
+    for (const live of this.options.links.all()) live.abort.abort();
+    await Promise.allSettled([...this.tasks]);
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error) =>
+      this.options.logger.error({ err: errorMessage(error) }, 'runtime task failed'),
+    );
+    this.tasks.add(tracked);
+    void tracked.finally(() => this.tasks.delete(tracked));
+  }
+
+  private async bringUp(record: RuntimeRecord, provider: Provider, mode: 'provision' | 'restart'): Promise<void> {
+    const { store, writer, links } = this.options;
+    const live = links.ensure(record);
+    const context = provisionContext(record, {
+      store,
+      writer,
+      token: links.tokenFor(record.id),
+      signal: live.abort.signal,
+    });
+    try {
+      const endpoint =
+        mode === 'provision'
+          ? await provider.provision(context)
+          : await provider.restart(context, record.providerState);
+      await context.step('ready', async () => {
+        await links.connect(live, endpoint);
+        // The idle window starts when the runtime can be used, not when it was asked for.
+        live.lastActivity = Date.now();
+        // Ready in the store before the log says so: whoever sees the step end finds it ready.
+        await this.setStatus(record.id, 'ready');
+        return { detail: 'Link open; the agent is listening.' };
+      });
+    } catch (error) {
+      if (live.abort.signal.aborted) return;
+      await this.fail(
+        record,
+        errorMessage(error),
+        'Check the step output above, then delete this runtime and create a new one.',
+      );
+    }
+  }
+
+  /**
+   * A sandbox link that keeps failing may mean the runtime's process died (a crash, an OOM kill,
+   * a host reboot). Ask the provider; if it is gone, start it again in its workspace, within a
+   * budget so a runtime that crashes at start does not restart forever.
+   */
+  private async restartIfGone(live: LiveRuntime, record: RuntimeRecord): Promise<void> {
+    const now = Date.now();
+    if (now - live.lastProbe < PROBE_EVERY_MS || this.restarting.has(live.id)) return;
+    live.lastProbe = now;
+    const provider = this.options.providers.get(record.provider);
+    if (!provider || (await provider.probe(record.providerState).catch(() => null)) || live.abort.signal.aborted)
+      return;
+    live.restarts = live.restarts.filter((t) => now - t < RESTART_BUDGET.windowMs);
+    if (live.restarts.length >= RESTART_BUDGET.count) {
+      await this.fail(
+        record,
+        `The runtime process died ${RESTART_BUDGET.count} times in ${RESTART_BUDGET.windowMs / 60_000} minutes.`,
+        'Look at the step output above; delete this runtime and create a new one.',
+      );
+      return;
+    }
+    live.restarts.push(now);
+    this.restarting.add(live.id);
+    await live.dialer?.stop();
+    await this.options.writer.appendLog(record.id, {
+      kind: 'error',
+      message: 'The runtime process is gone.',
+      hint: 'Restarting it in its workspace; threads and files are kept.',
+    });
+    this.track(this.bringUp(record, provider, 'restart').finally(() => this.restarting.delete(live.id)));
+  }
+
+  /** Stops sandbox runtimes that have been idle for the configured window. */
+  private async stopIdle(): Promise<void> {
+    const limit = this.options.idleTimeoutMs ?? 3_600_000;
+    const now = Date.now();
+    for (const live of this.options.links.all()) {
+      if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted) continue;
+      const record = await this.options.store.getRuntime(live.id);
+      if (record?.kind !== 'sandbox' || ENDED.has(record.status) || record.status === 'starting') continue;
+      await this.stop(
+        record,
+        `No activity for ${Math.round(limit / 60_000)} minutes; stopped to release its resources.`,
+      );
+    }
+  }
+
+  /** Stops a runtime's process and releases what the provider holds; its threads stay readable. */
+  private async stop(record: RuntimeRecord, why: string): Promise<void> {
+    const { links, providers, logger } = this.options;
+    const live = links.get(record.id);
+    live?.abort.abort();
+    await this.setStatus(record.id, 'stopping', why);
+    if (live) await links.release(live, 'runtime stopped');
+    try {
+      await providers.get(record.provider)?.stop(record.providerState);
+    } catch (error) {
+      logger.warn({ runtimeId: record.id, err: errorMessage(error) }, 'provider could not stop the runtime');
+    }
+    await this.setStatus(record.id, 'stopped', why);
+  }
+
+  private async fail(record: RuntimeRecord, why: string, hint?: string): Promise<void> {
+    await this.options.writer.appendLog(record.id, { kind: 'error', message: why, ...(hint && { hint }) });
+    await this.setStatus(record.id, 'failed');
+    const live = this.options.links.get(record.id);
+    if (live) {
+      await live.dialer?.stop();
+      this.options.links.delete(record.id);
+    }
+  }
+}
+
+/** Sends `runtime.shutdown` and waits (up to 2 s) for the runtime to acknowledge it. */
+async function tellToShutDown(live: LiveRuntime, reason: string): Promise<void> {
+  live.session.send({ type: 'runtime.shutdown', reason });
+  for (let waited = 0; live.session.pending > 0 && waited < 2000; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

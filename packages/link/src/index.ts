@@ -1,0 +1,15 @@
+// The session each end runs: numbering, acknowledgements, resends, heartbeats, back-pressure.
+export { DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, LinkSession, MAX_BAD_FRAMES } from './session.js';
+export type { LinkSessionOptions, LinkSessionStorage } from './session.js';
+
+// Opening a link: the dialler's and the listener's half of the handshake, and a dialler that redials.
+export { HANDSHAKE_TIMEOUT_MS, acceptLink, dialLink } from './handshake.js';
+export type { AcceptLinkOptions, DialLinkOptions, HelloCredentials, LinkRefusal } from './handshake.js';
+export { LinkDialer } from './dialer.js';
+export type { LinkDialerOptions } from './dialer.js';
+
+// Where unacknowledged frames are kept (a runtime passes one that survives a restart).
+export { MemoryOutbox } from './outbox.js';
+export type { LinkOutbox, OutboxEntry } from './outbox.js';
+
+export { LinkClosedError, LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';
