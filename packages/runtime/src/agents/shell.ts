@@ -2,6 +2,7 @@ import { LIMITS, type EventBody } from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from './agent.js';
 import { listDirectory, readTextFile, writeTextFile } from '../tools/files.js';
 import { GIT_DIFF_SCRIPT } from '../tools/git-diff.js';
+import type { CommandTracker } from '../tools/leftover-commands.js';
 import { commandEnv, runCommand, type CommandResult } from '../tools/terminal.js';
 import { formatBytes, splitText, truncateText } from '../tools/text-chunks.js';
 import { resolveInWorkspace } from '../tools/workspace-path.js';
@@ -17,6 +18,8 @@ export interface ShellAgentOptions {
   maxReadBytes?: number;
   /** The environment of commands. @default commandEnv() */
   env?: NodeJS.ProcessEnv;
+  /** Records running commands for the next runtime process (the runtime state's). @default not recorded */
+  commands?: CommandTracker;
 }
 
 const HELP = `**Shell agent.** Every message is a command line, run with \`bash\` in the workspace; its output streams back as a terminal.
@@ -103,6 +106,7 @@ export class ShellAgent implements Agent {
       onOutput: (stream, data) => turn.emit({ kind: 'tool.output', callId, stream, data }),
       // A BFF that falls behind pauses the command (it blocks writing its output) instead of losing output.
       backpressure: turn.backpressure,
+      tracker: this.#options.commands,
     });
     turn.emit({
       kind: 'tool.result',
