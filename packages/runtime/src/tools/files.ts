@@ -5,7 +5,7 @@ import { createTwoFilesPatch } from 'diff';
 import { formatBytes } from './text-chunks.js';
 import type { OpenFolder, WorkspaceHandle, WorkspaceTarget } from './workspace-path.js';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /** Whether bytes look like a binary file: a NUL in the first 8000 bytes (git's test). */
 export function looksBinary(bytes: Uint8Array): boolean {
@@ -99,29 +99,39 @@ export async function writeTextFile(target: WorkspaceTarget, content: string): P
 
 /**
  * Writes one piece of an uploaded file at a target from `targetInWorkspace`. Pieces go to
- * `<name>.part`, each at the offset where the previous one ended, and the file appears under its
- * name (renamed) only once whole, so an agent never reads half a screenshot. Does not close the
- * target's folder.
+ * `<name>.part`, each at its offset, and the file appears under its name (renamed) only once
+ * whole, so an agent never reads half a screenshot. A piece handled again (resent after a restart
+ * because its receipt was not recorded) changes nothing: it is written at the same offset, and a
+ * final piece whose file is already whole is done. Does not close the target's folder.
  */
 export async function writeFilePiece(
   target: WorkspaceTarget,
   piece: { offset: number; data: Buffer; final: boolean },
 ): Promise<void> {
-  const part = target.folder.at(`${target.name}.part`);
-  const flags = O_WRONLY | O_NOFOLLOW | (piece.offset === 0 ? O_CREAT | O_TRUNC : O_APPEND);
-  const handle = await open(part, flags, 0o644).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  const size = handle ? (await handle.stat()).size : 0;
-  try {
-    if (handle === undefined || size !== piece.offset)
-      throw new Error(`piece at ${piece.offset} does not follow the ${size} bytes received`);
-    await handle.write(piece.data);
-  } finally {
-    await handle?.close();
+  const { folder, name } = target;
+  const part = folder.at(`${name}.part`);
+  const end = piece.offset + piece.data.length;
+  const handle = await open(part, O_WRONLY | O_NOFOLLOW | (piece.offset === 0 ? O_CREAT | O_TRUNC : 0), 0o644).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    },
+  );
+  if (handle === undefined) {
+    // No part: either the pieces before this one never came, or this final piece was renamed into place already.
+    const done = await lstat(folder.at(name)).catch(() => undefined);
+    if (piece.final && done?.isFile() && done.size === end) return;
+    throw new Error(`piece at ${piece.offset} does not follow the 0 bytes received`);
   }
-  if (piece.final) await rename(part, target.folder.at(target.name));
+  try {
+    const { size } = await handle.stat();
+    if (size < piece.offset) throw new Error(`piece at ${piece.offset} does not follow the ${size} bytes received`);
+    await handle.write(piece.data, 0, piece.data.length, piece.offset);
+    await handle.truncate(end);
+  } finally {
+    await handle.close();
+  }
+  if (piece.final) await rename(part, folder.at(name));
 }
 
 /** The error for a path that names something other than a regular file (a folder, a FIFO, a device). */
