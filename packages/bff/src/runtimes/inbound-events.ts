@@ -33,7 +33,7 @@ export class InboundEvents {
       const step = live.ordering.then(async () => {
         const thread = await this.ownThread(live, incoming.threadId);
         // The event and the link seq it came in are stored together: a resend is never stored twice.
-        return thread ? { stored: writer.appendEvent(thread, event, { runtimeId: live.id, seq }) } : null;
+        return thread ? { stored: writer.appendEvent(thread, event, { receipt: { runtimeId: live.id, seq } }) } : null;
       });
       live.ordering = step.then(
         () => undefined,
