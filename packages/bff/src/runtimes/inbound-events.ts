@@ -10,6 +10,8 @@ export interface InboundEventsOptions {
   writer: EntryWriter;
   view: RuntimeView;
   logger: Logger;
+  /** A runtime's `runtime.info` is stored (a machine is ready only then: the picker needs its project). */
+  onInfo: (live: LiveRuntime) => Promise<void>;
 }
 
 /**
@@ -62,6 +64,7 @@ export class InboundEvents {
       const named = record?.kind === 'machine' && incoming.project ? { name: incoming.project } : {};
       const updated = await store.updateRuntime(live.id, { info: incoming, ...named });
       if (updated) this.options.view.publish(updated);
+      await this.options.onInfo(live);
     }
     await store.setLinkReceived(live.id, seq);
   }

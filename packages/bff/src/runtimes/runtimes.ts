@@ -69,7 +69,13 @@ export class Runtimes {
       onState: (live, state, detail) => this.supervisor.linkChanged(live, state, detail),
     });
     this.view = new RuntimeView(hub, (runtimeId) => this.links.stateOf(runtimeId));
-    this.inbound = new InboundEvents({ store, writer, view: this.view, logger });
+    this.inbound = new InboundEvents({
+      store,
+      writer,
+      view: this.view,
+      logger,
+      onInfo: (live) => this.supervisor.reported(live),
+    });
     this.supervisor = new Supervisor({
       store,
       writer,
@@ -227,7 +233,7 @@ export class Runtimes {
       },
       session: () => live!.session,
     });
-    if (live) await this.supervisor.setStatus(live.id, 'ready');
+    // Ready once its runtime.info is stored (Supervisor.reported): never listed without its project.
   }
 
   /**

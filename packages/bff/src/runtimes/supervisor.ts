@@ -119,10 +119,23 @@ export class Supervisor {
     const record = await this.options.store.getRuntime(live.id);
     if (!record) return;
     if (state === 'offline' && record.status === 'ready') await this.setStatus(live.id, 'offline', detail);
-    else if (state === 'open' && record.status === 'offline') await this.setStatus(live.id, 'ready');
+    // A machine is ready once it said which project it serves (`reported`), after every handshake.
+    else if (state === 'open' && record.status === 'offline' && record.kind !== 'machine')
+      await this.setStatus(live.id, 'ready');
     else this.options.view.publish(record);
     if (state === 'offline' && record.kind === 'sandbox' && record.status !== 'starting')
       await this.restartIfGone(live, record);
+  }
+
+  /**
+   * A runtime's `runtime.info` is stored. A machine whose link is open becomes ready now, so it is
+   * never listed as ready without its project name and git remote.
+   */
+  async reported(live: LiveRuntime): Promise<void> {
+    if (live.link !== 'open' || live.abort.signal.aborted) return;
+    const record = await this.options.store.getRuntime(live.id);
+    if (record?.kind === 'machine' && (record.status === 'starting' || record.status === 'offline'))
+      await this.setStatus(live.id, 'ready');
   }
 
   /**
