@@ -148,7 +148,9 @@ export class Runtimes {
         message: (event: ThreadEvent) => messageSendOf(thread.id, event),
       };
       const result = await this.options.writer.appendEvent(thread, body, { outbound });
-      if (result.created) live.session.send(messageSendOf(thread.id, result.event));
+      // A renumbering (the runtime lost its state) while the event was being stored moves its seq.
+      if (result.created && live.session.send(messageSendOf(thread.id, result.event)) !== outbound.seq)
+        live.outbox.rewrite();
       return result;
     });
   }

@@ -79,6 +79,11 @@ export class StoredOutbox implements LinkOutbox<ToRuntimeMessage> {
     this.#change({ kind: 'replace' });
   }
 
+  /** Writes the whole outbox again: a message stored under a seq that a renumbering then moved. */
+  rewrite(): void {
+    this.#change({ kind: 'replace' });
+  }
+
   /** Resolves once every change so far is in the store; rejects if the write that holds them failed. */
   written(): Promise<void> {
     return this.#writing;
