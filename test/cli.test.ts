@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -11,21 +12,37 @@ const bffCli = fileURLToPath(new URL('../packages/bff/dist/cli.js', import.meta.
 const runtimeCli = fileURLToPath(new URL('../packages/runtime/dist/remote-chat-runtime.js', import.meta.url));
 
 describe('remote-chat-bff', () => {
-  it('documents its flags and their environment variables in --help', async () => {
-    const { stdout } = await run(process.execPath, [bffCli, 'serve', '--help']);
-    for (const flag of [
-      '--port',
-      '--host',
-      '--data-dir',
-      '--database-url',
-      '--allowed-origins',
-      'REMOTE_CHAT_PORT',
-      'DATABASE_URL',
-    ]) {
-      expect(stdout).toContain(flag);
+  it('shows the server flags, their environment variables and defaults, and the commands in the top-level --help', async () => {
+    // `remote-chat-bff --help` is where people look first; `serve --help` says the same about serve.
+    for (const args of [['--help'], ['serve', '--help']]) {
+      const { stdout } = await run(process.execPath, [bffCli, ...args]);
+      const help = stdout.replace(/\s+/g, ' ');
+      for (const text of [
+        '--port',
+        '--host',
+        '--data-dir',
+        '--database-url',
+        '--allowed-origins',
+        '--sqlite-synchronous',
+        '--idle-timeout',
+        '--log-level',
+        'env: REMOTE_CHAT_PORT',
+        'env: DATABASE_URL',
+        'default: 8787',
+      ]) {
+        expect(help).toContain(text);
+      }
     }
     const top = await run(process.execPath, [bffCli, '--help']);
     expect(top.stdout).toContain('signin-link');
+    expect(top.stdout).toContain('--version');
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../packages/bff/package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect((await run(process.execPath, [bffCli, '--version'])).stdout.trim()).toBe(version);
   });
 
   it('refuses a bad flag with a usage error and exit code 2', async () => {
@@ -93,5 +110,12 @@ describe('remote-chat-runtime', () => {
     const { stdout } = await run(process.execPath, [runtimeCli, 'serve', '--help']);
     for (const text of ['--workspace', '--state-dir', '--port', 'REMOTE_CHAT_RUNTIME_TOKEN'])
       expect(stdout).toContain(text);
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../packages/runtime/package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    expect((await run(process.execPath, [runtimeCli, '--version'])).stdout.trim()).toBe(version);
   });
 });

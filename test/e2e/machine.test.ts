@@ -1,54 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '@remote-chat/protocol';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signIn } from '../support/bff.js';
 import { spawnBff } from '../support/bff-process.js';
 import { newPage } from '../support/browser.js';
+import { freePort, project, startConnect } from '../support/machine.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const runtimeCli = fileURLToPath(new URL('../../packages/runtime/dist/remote-chat-runtime.js', import.meta.url));
 const TIMEOUT = 20_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A project folder: a git repository with an origin remote. */
-function project(root: string, name: string, remote: string): string {
-  const folder = join(root, name);
-  mkdirSync(folder, { recursive: true });
-  execFileSync('git', ['init', '-q', folder]);
-  execFileSync('git', ['-C', folder, 'remote', 'add', 'origin', remote]);
-  return folder;
-}
-
-/** Runs `remote-chat-runtime connect` as the user would, with its own config folder. */
-function startConnect(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [runtimeCli, 'connect', '--poll-interval', '200', ...args], {
-    env: { PATH: process.env.PATH!, HOME: env.HOME!, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  onTestFinished(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
-  return { child, exited, output: () => output };
-}
 
 describe('your own machine', () => {
   it('connects folders, survives a BFF restart with the same id, follows a folder switch, and runs a command from Chromium', async () => {

@@ -7,12 +7,26 @@ export interface TcpProxy {
   url: string;
   /** Destroys every open connection, both sides, at once. */
   dropAll(): number;
+  /** While on, new connections are closed at once: the target looks unreachable. */
+  refuse(on: boolean): void;
+  /**
+   * While on, what clients send is held in the proxy (the target gets none of it) while what the
+   * target sends still reaches them: a peer's acknowledgements never arrive. Held bytes are lost
+   * with `dropAll`.
+   */
+  holdFromClients(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  let refusing = false;
+  let holding = false;
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(targetPort, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -23,7 +37,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream).pipe(client);
+    upstream.pipe(client);
+    if (holding) client.pause();
+    else client.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -38,6 +54,20 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       }
       pairs.clear();
       return n;
+    },
+    refuse(on) {
+      refusing = on;
+    },
+    holdFromClients(on) {
+      holding = on;
+      for (const [client, upstream] of pairs) {
+        if (on) {
+          client.unpipe(upstream);
+          client.pause();
+        } else {
+          client.pipe(upstream);
+        }
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

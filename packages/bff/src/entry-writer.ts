@@ -1,7 +1,7 @@
 import type { EventBody, LogBody, LogEntry, Thread, ThreadEvent } from '@remote-chat/protocol';
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
-import type { AppendItem, AppendResult, LinkReceipt, Store, ThreadRecord } from './store/store.js';
+import type { AppendItem, AppendResult, Store, ThreadRecord } from './store/store.js';
 import { topics } from './topics.js';
 
 /** The title a thread gets from its first message. */
@@ -43,7 +43,7 @@ export class EntryWriter {
   appendEvent(
     thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
     body: EventBody,
-    receipt?: LinkReceipt,
+    link: Pick<AppendItem, 'receipt' | 'outbound'> = {},
   ): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       let batch = this.pending.get(thread.id);
@@ -57,7 +57,7 @@ export class EntryWriter {
           await this.commit(thread.id);
         });
       }
-      batch.items.push({ body, ...(receipt && { receipt }), resolve, reject });
+      batch.items.push({ body, ...link, resolve, reject });
     });
   }
 

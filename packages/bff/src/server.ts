@@ -81,7 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           .status(400)
           .type('text/plain')
           .send(
-            'This sign-in link was already used or has expired.\nRun `remote-chat-bff signin-link` (or restart the server) for a new one.\n',
+            "This sign-in link was already used or has expired.\nRun `npx remote-chat-bff signin-link` in the server's folder (or restart the server) for a new one.\n",
           );
         return;
       }

@@ -10,6 +10,6 @@ export type { LinkDialerOptions } from './dialer.js';
 
 // Where unacknowledged frames are kept (a runtime passes one that survives a restart).
 export { MemoryOutbox } from './outbox.js';
-export type { LinkOutbox, OutboxEntry } from './outbox.js';
+export type { LinkOutbox, OutboxEntry, OutboxState } from './outbox.js';
 
 export { LinkClosedError, LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';

@@ -32,11 +32,31 @@ export interface LinkOutbox<Out> {
   rebase(firstSeq: number): void;
 }
 
+/** What an outbox holds: its numbering and the frames kept, in order. */
+export interface OutboxState<Out> {
+  lastSeq: number;
+  ackedUpTo: number;
+  /** Frames above `ackedUpTo`, in seq order, none above `lastSeq`. */
+  entries: OutboxEntry<Out>[];
+}
+
 /** The default outbox: an ordered array in memory. */
 export class MemoryOutbox<Out> implements LinkOutbox<Out> {
-  #entries: OutboxEntry<Out>[] = [];
-  #lastSeq = 0;
-  #ackedUpTo = 0;
+  #entries: OutboxEntry<Out>[];
+  #lastSeq: number;
+  #ackedUpTo: number;
+
+  /** Starts empty, or from `initial`: what a store kept of an outbox across a restart. */
+  constructor(initial?: OutboxState<Out>) {
+    this.#entries = [...(initial?.entries ?? [])];
+    this.#lastSeq = initial?.lastSeq ?? 0;
+    this.#ackedUpTo = initial?.ackedUpTo ?? 0;
+  }
+
+  /** The numbering and a copy of the kept frames. */
+  state(): OutboxState<Out> {
+    return { lastSeq: this.#lastSeq, ackedUpTo: this.#ackedUpTo, entries: [...this.#entries] };
+  }
 
   get size(): number {
     return this.#entries.length;

@@ -10,7 +10,16 @@ export function createProgram(): Command {
     .description('The Remote Chat agent host: runs agents in a workspace and talks to a BFF over the runtime link.')
     .version(RUNTIME_VERSION)
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      [
+        '',
+        'To chat with agents that work in folders on this computer:',
+        '  remote-chat-runtime connect --url https://your-bff [folders...]   (connect --help: every option)',
+        'serve is what a BFF starts in a sandbox it made (serve --help: every option).',
+      ].join('\n'),
+    );
   program.addCommand(serveCommand().exitOverride());
   program.addCommand(connectCommand().exitOverride());
   return program;

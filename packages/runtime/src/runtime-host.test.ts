@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FromRuntimeMessageSchema, type EventBody, type FromRuntimeMessage } from '@remote-chat/protocol';
 import { ShellAgent } from './agents/shell.js';
@@ -125,6 +127,30 @@ describe('runtime host', () => {
 
   it('has no git remote outside a repository', async () => {
     expect((await host.info()).gitRemote).toBeNull();
+  });
+
+  it('writes an upload whole even when its pieces are handled again, as after a restart that lost their receipts', async () => {
+    const piece = (offset: number, text: string, final: boolean) =>
+      host.handle({
+        type: 'file.upload',
+        threadId: 'th_u',
+        path: 'uploads/shot.txt',
+        offset,
+        data: Buffer.from(text).toString('base64'),
+        final,
+      });
+    await piece(0, 'first ', false);
+    await piece(6, 'second ', false);
+    await piece(6, 'second ', false);
+    await piece(13, 'third', true);
+    await piece(13, 'third', true);
+    expect(await readFile(path.join(workspace, 'uploads/shot.txt'), 'utf8')).toBe('first second third');
+    expect(eventsOf('th_u')).toEqual([]);
+    // A piece whose predecessors never came is still refused.
+    await piece(40, 'stray', true);
+    expect(eventsOf('th_u')).toEqual([
+      expect.objectContaining({ kind: 'status', state: 'error', message: expect.stringContaining('does not follow') }),
+    ]);
   });
 
   it('passes runtime.shutdown on', () => {

@@ -1,5 +1,3 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import {
   EventBodySchema,
   FromRuntimeMessageSchema,
@@ -14,7 +12,8 @@ import type { TurnJournal } from './durable/turn-journal.js';
 import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';
-import { resolveInWorkspace } from './tools/workspace-path.js';
+import { writeFilePiece } from './tools/files.js';
+import { targetInWorkspace } from './tools/workspace-path.js';
 import { RUNTIME_VERSION } from './version.js';
 
 export interface RuntimeHostOptions {
@@ -140,26 +139,14 @@ export class RuntimeHost {
     }
   }
 
-  /**
-   * Writes a piece of an uploaded file. Pieces go to `<path>.part` and the file appears under its
-   * name only once whole, so an agent never reads half a screenshot.
-   */
+  /** Writes a piece of an uploaded file (see writeFilePiece: the file appears only once whole). */
   async #upload(message: Extract<ToRuntimeMessage, { type: 'file.upload' }>): Promise<void> {
     try {
-      const target = await resolveInWorkspace(this.#options.workspace, message.path);
-      const part = `${target.absolute}.part`;
-      await mkdir(path.dirname(target.absolute), { recursive: true });
-      const size =
-        message.offset === 0
-          ? 0
-          : await stat(part).then(
-              (s) => s.size,
-              () => -1,
-            );
-      if (size !== message.offset)
-        throw new Error(`piece at ${message.offset} does not follow the ${size} bytes received`);
-      await writeFile(part, Buffer.from(message.data, 'base64'), { flag: message.offset === 0 ? 'w' : 'a' });
-      if (message.final) await rename(part, target.absolute);
+      const target = await targetInWorkspace(this.#options.workspace, message.path);
+      const { offset, final } = message;
+      await writeFilePiece(target, { offset, final, data: Buffer.from(message.data, 'base64') }).finally(() =>
+        target.folder.close(),
+      );
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       this.#log(`upload of ${message.path} failed: ${text}`);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   FromRuntimeMessageSchema,
   PROTOCOL_VERSION,
@@ -16,6 +16,7 @@ import { ensureBundle } from './test-support/bundle.js';
 import { RawPeer } from '../../../test/support/link-server.js';
 import { killAll, startServe } from './test-support/serve-process.js';
 import { tempDirs } from './test-support/temp.js';
+import { groupAlive } from './tools/terminal.js';
 import { sleep, waitFor } from '../../../test/support/wait.js';
 
 const RUNTIME_ID = 'rt_restart_test';
@@ -37,6 +38,11 @@ async function folders(): Promise<{ workspace: string; stateDir: string }> {
   spawnSync('git', ['init', '-q'], { cwd: workspace });
   return { workspace, stateDir: path.join(await temp.make('rc-restart-state-'), 'state') };
 }
+
+const start = (dirs: { workspace: string; stateDir: string }) =>
+  startServe({ bundle, ...dirs, runtimeId: RUNTIME_ID, token: TOKEN });
+const dial = (port: number, link: ReturnType<typeof bff>) =>
+  dialLink({ url: `ws://127.0.0.1:${port}/link`, runtimeId: RUNTIME_ID, token: TOKEN, session: link.session });
 
 /** The BFF's side: records every message it handles with the link seq it came under. */
 function bff() {
@@ -78,12 +84,9 @@ async function seqsOnDisk(stateDir: string): Promise<number> {
 
 describe('remote-chat-runtime serve across a SIGKILL', () => {
   it('delivers every event produced before the kill exactly once, in order, and ends the interrupted turn', async () => {
-    const { workspace, stateDir } = await folders();
-    const start = () => startServe({ bundle, workspace, stateDir, runtimeId: RUNTIME_ID, token: TOKEN });
-    const dial = (port: number, link: ReturnType<typeof bff>) =>
-      dialLink({ url: `ws://127.0.0.1:${port}/link`, runtimeId: RUNTIME_ID, token: TOKEN, session: link.session });
-
-    const first = await start();
+    const dirs = await folders();
+    const { stateDir } = dirs;
+    const first = await start(dirs);
     const link = bff();
     await dial(first.info.port, link);
     link.session.send({ type: 'message.send', threadId: 'th_1', seq: 1, clientId: 'c1', text: STREAM, agent: 'shell' });
@@ -98,7 +101,7 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
     const producedBeforeKill = await seqsOnDisk(stateDir);
     expect(producedBeforeKill).toBeGreaterThan(link.session.lastReceived);
 
-    const second = await start();
+    const second = await start(dirs);
     await dial(second.info.port, link);
     const ended = (): boolean => {
       const last = link.events('th_1').at(-1);
@@ -141,15 +144,11 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
   });
 
   it('does not run a message again when the BFF resends it after the runtime restarted', async () => {
-    const { workspace, stateDir } = await folders();
-    const first = await startServe({ bundle, workspace, stateDir, runtimeId: RUNTIME_ID, token: TOKEN });
+    const dirs = await folders();
+    const { workspace } = dirs;
+    const first = await start(dirs);
     const link = bff();
-    await dialLink({
-      url: `ws://127.0.0.1:${first.info.port}/link`,
-      runtimeId: RUNTIME_ID,
-      token: TOKEN,
-      session: link.session,
-    });
+    await dial(first.info.port, link);
     const message = {
       type: 'message.send',
       threadId: 'th_1',
@@ -164,7 +163,7 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
     await first.exited;
 
     // A BFF whose acknowledgement never arrived resends seq 1 (and remembers the runtime's events).
-    const second = await startServe({ bundle, workspace, stateDir, runtimeId: RUNTIME_ID, token: TOKEN });
+    const second = await start(dirs);
     const peer = await RawPeer.connect(`ws://127.0.0.1:${second.info.port}/link`);
     peer.send({
       type: 'hello',
@@ -186,6 +185,44 @@ describe('remote-chat-runtime serve across a SIGKILL', () => {
     const info = peer.ofType('data').find((frame) => (frame.message as FromRuntimeMessage).type === 'runtime.info');
     expect(info?.seq).toBe(link.session.lastReceived + 1);
     peer.socket.close();
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('ends a silent command the killed runtime left running when it starts again', async () => {
+    const dirs = await folders();
+    const { workspace } = dirs;
+    const first = await start(dirs);
+    const link = bff();
+    await dial(first.info.port, link);
+    // It prints nothing: only the process table knows it runs. Its pid is its process group's id.
+    link.session.send({
+      type: 'message.send',
+      threadId: 'th_1',
+      seq: 1,
+      clientId: 'c1',
+      text: 'echo $$ > sleep.pid; exec sleep 600',
+      agent: 'shell',
+    });
+    const pgid = await waitFor(async () => {
+      const text = await readFile(path.join(workspace, 'sleep.pid'), 'utf8').catch(() => '');
+      return Number.parseInt(text, 10) || undefined;
+    }, 'the command to start');
+    onTestFinished(() => {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // Ended, as it should be.
+      }
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(groupAlive(pgid)).toBe(true);
+
+    const second = await start(dirs);
+    await waitFor(() => !groupAlive(pgid), 'the sleep the killed runtime left to end', 10_000);
+    expect(second.stderr()).toContain('ending 1 process group(s) the previous process left running');
 
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

@@ -84,7 +84,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     log,
     ...options.link,
   });
-  const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs });
+  const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs, commands: state.commands });
   const host = new RuntimeHost({
     workspace,
     agents: [shell],

@@ -271,15 +271,14 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
       runtimes.assertAvailable(runtime);
-      const { event, created } = await writer.appendEvent(thread, {
+      // Stored and queued for the runtime together; a retry of a stored message is not sent again.
+      const { event, created } = await runtimes.sendMessage(thread, {
         kind: 'message.user',
         clientId: body.clientId,
         text: body.text,
         agent: body.agent ?? runtime.agent,
       });
       if (event.kind !== 'message.user') throw new RemoteChatError('conflict', 'That client id names another event.');
-      // A retry of a stored message is not delivered again: the agent saw it the first time.
-      if (created) runtimes.deliver(thread, event);
       res.status(created ? 202 : 200).json({ event, created } satisfies SendMessageResponse);
     }),
   );
@@ -294,7 +293,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
       runtimes.assertAvailable(runtime);
       const path = `uploads/${uploadName(name, new Date())}`;
-      runtimes.upload(thread, path, bytes);
+      await runtimes.upload(thread, path, bytes);
       res.status(201).json({ path, bytes: bytes.length } satisfies UploadedFile);
     }),
   );
@@ -303,7 +302,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/threads/:id/cancel',
     authed(async (req, res, caller) => {
       const thread = await ownThread(caller, req.params.id);
-      runtimes.cancel(thread);
+      await runtimes.cancel(thread);
       res.status(202).json({ ok: true });
     }),
   );

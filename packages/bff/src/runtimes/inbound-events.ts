@@ -10,6 +10,8 @@ export interface InboundEventsOptions {
   writer: EntryWriter;
   view: RuntimeView;
   logger: Logger;
+  /** A runtime's `runtime.info` is stored (a machine is ready only then: the picker needs its project). */
+  onInfo: (live: LiveRuntime) => Promise<void>;
 }
 
 /**
@@ -33,7 +35,7 @@ export class InboundEvents {
       const step = live.ordering.then(async () => {
         const thread = await this.ownThread(live, incoming.threadId);
         // The event and the link seq it came in are stored together: a resend is never stored twice.
-        return thread ? { stored: writer.appendEvent(thread, event, { runtimeId: live.id, seq }) } : null;
+        return thread ? { stored: writer.appendEvent(thread, event, { receipt: { runtimeId: live.id, seq } }) } : null;
       });
       live.ordering = step.then(
         () => undefined,
@@ -62,6 +64,7 @@ export class InboundEvents {
       const named = record?.kind === 'machine' && incoming.project ? { name: incoming.project } : {};
       const updated = await store.updateRuntime(live.id, { info: incoming, ...named });
       if (updated) this.options.view.publish(updated);
+      await this.options.onInfo(live);
     }
     await store.setLinkReceived(live.id, seq);
   }

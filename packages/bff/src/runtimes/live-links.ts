@@ -9,13 +9,18 @@ import { LinkDialer, LinkSession } from '@remote-chat/link';
 import { RemoteChatError } from '../errors.js';
 import type { RuntimeEndpoint } from '../providers/provider.js';
 import type { ServerSecret } from '../secrets.js';
-import type { RuntimeRecord } from '../store/store.js';
+import type { RuntimeRecord, Store } from '../store/store.js';
+import { StoredOutbox } from './stored-outbox.js';
 
 /** A runtime this BFF holds a link to, or is bringing up. */
 export interface LiveRuntime {
   id: string;
   userId: string;
   session: LinkSession<ToRuntimeMessage, FromRuntimeMessage>;
+  /** The session's outbox, kept in the store. */
+  outbox: StoredOutbox;
+  /** The send in flight (see `LiveLinks.exclusive`). */
+  sending: Promise<void>;
   dialer: LinkDialer<ToRuntimeMessage, FromRuntimeMessage> | null;
   /** Aborted when the runtime is deleted or the BFF closes. */
   abort: AbortController;
@@ -37,7 +42,10 @@ export interface LiveRuntime {
 }
 
 export interface LiveLinksOptions {
+  store: Store;
   secret: ServerSecret;
+  /** Hears a write of an outbox that failed in the background. */
+  onOutboxError: (runtimeId: string, error: unknown) => void;
   /** How long `connect` waits for the link to open. @default 15_000 */
   linkTimeoutMs?: number;
   /** Handles a message from a runtime; its frame is acknowledged once this resolves. */
@@ -53,6 +61,8 @@ export interface LiveLinksOptions {
  */
 export class LiveLinks {
   private readonly live = new Map<string, LiveRuntime>();
+  /** Links being made (their outbox is loading), so two callers get the same one. */
+  private readonly making = new Map<string, Promise<LiveRuntime>>();
 
   constructor(private readonly options: LiveLinksOptions) {}
 
@@ -60,13 +70,14 @@ export class LiveLinks {
     return this.live.get(runtimeId);
   }
 
+  /** Whether a link is held for the runtime, or being made. */
   has(runtimeId: string): boolean {
-    return this.live.has(runtimeId);
+    return this.live.has(runtimeId) || this.making.has(runtimeId);
   }
 
   /** The link of a runtime that can take work, or runtime_unavailable. */
-  require(runtimeId: string): LiveRuntime {
-    const live = this.live.get(runtimeId);
+  async require(runtimeId: string): Promise<LiveRuntime> {
+    const live = this.live.get(runtimeId) ?? (await this.making.get(runtimeId));
     if (!live) throw new RemoteChatError('runtime_unavailable', 'The runtime is not running.');
     return live;
   }
@@ -80,10 +91,19 @@ export class LiveLinks {
     return [...this.live.values()];
   }
 
-  /** The runtime's link, made (offline, not dialled) when none is held yet. */
-  ensure(record: RuntimeRecord): LiveRuntime {
-    const existing = this.live.get(record.id);
+  /** The runtime's link, made (offline, not dialled, its outbox loaded from the store) when none is held yet. */
+  async ensure(record: RuntimeRecord): Promise<LiveRuntime> {
+    const existing = this.live.get(record.id) ?? this.making.get(record.id);
     if (existing) return existing;
+    const making = this.make(record).finally(() => this.making.delete(record.id));
+    this.making.set(record.id, making);
+    return making;
+  }
+
+  private async make(record: RuntimeRecord): Promise<LiveRuntime> {
+    const outbox = await StoredOutbox.load(this.options.store, record.id, (error) =>
+      this.options.onOutboxError(record.id, error),
+    );
     const live: LiveRuntime = {
       id: record.id,
       userId: record.userId,
@@ -97,8 +117,13 @@ export class LiveLinks {
       restarts: [],
       storedReceived: record.linkReceived,
       ordering: Promise.resolve(),
+      outbox,
+      sending: Promise.resolve(),
       session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage>({
         inbound: FromRuntimeMessageSchema,
+        outbox,
+        // Kept in the store, not memory: nothing sent is refused for a full outbox.
+        maxOutbox: Number.POSITIVE_INFINITY,
         lastReceived: record.linkReceived,
         pipelined: true,
         onMessage: (incoming, seq) => this.options.onMessage(live, incoming, seq),
@@ -107,6 +132,32 @@ export class LiveLinks {
     live.session.onState((state, detail) => void this.options.onState(live, state, detail));
     this.live.set(record.id, live);
     return live;
+  }
+
+  /**
+   * Sends messages to a runtime in order. When this resolves they are in the store under their
+   * link seqs: the session delivers them once the link is up, after any restart of either side,
+   * and the runtime handles each once. Rejects (nothing kept for sure) if the store failed.
+   */
+  send(live: LiveRuntime, messages: readonly ToRuntimeMessage[]): Promise<void> {
+    return this.exclusive(live, async () => {
+      for (const message of messages) live.session.send(message);
+      await live.outbox.written();
+    });
+  }
+
+  /**
+   * Runs `work` while no other send to the runtime runs, for a send that stores its message
+   * itself under `live.outbox.lastSeq + 1` (a user message, in the transaction of its event) and
+   * then hands it to `live.session.send`: nothing else may take that seq meanwhile.
+   */
+  exclusive<T>(live: LiveRuntime, work: () => Promise<T>): Promise<T> {
+    const run = live.sending.then(work);
+    live.sending = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Forgets a runtime's link; stop its dialler first. */

@@ -2,6 +2,7 @@ import {
   CLOSE_CODES,
   LIMITS,
   type CreateRuntimeRequest,
+  type EventBody,
   type FromRuntimeMessage,
   type LogEntry,
   type Runtime,
@@ -12,14 +13,15 @@ import { acceptLink } from '@remote-chat/link';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
-import { RemoteChatError, notFound } from '../errors.js';
+import { RemoteChatError, errorMessage, notFound } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
-import type { RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
+import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
 import { InboundEvents } from './inbound-events.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
+import { messageSendOf } from './stored-outbox.js';
 import { ENDED, Supervisor } from './supervisor.js';
 
 export interface RuntimesOptions {
@@ -58,13 +60,22 @@ export class Runtimes {
   constructor(private readonly options: RuntimesOptions) {
     const { store, writer, hub, providers, logger } = options;
     this.links = new LiveLinks({
+      store,
       secret: options.secret,
+      onOutboxError: (runtimeId, error) =>
+        logger.error({ runtimeId, err: errorMessage(error) }, 'cannot write what is sent to the runtime'),
       ...(options.linkTimeoutMs !== undefined && { linkTimeoutMs: options.linkTimeoutMs }),
       onMessage: (live, message, seq) => this.inbound.receive(live, message, seq),
       onState: (live, state, detail) => this.supervisor.linkChanged(live, state, detail),
     });
     this.view = new RuntimeView(hub, (runtimeId) => this.links.stateOf(runtimeId));
-    this.inbound = new InboundEvents({ store, writer, view: this.view, logger });
+    this.inbound = new InboundEvents({
+      store,
+      writer,
+      view: this.view,
+      logger,
+      onInfo: (live) => this.supervisor.reported(live),
+    });
     this.supervisor = new Supervisor({
       store,
       writer,
@@ -121,31 +132,41 @@ export class Runtimes {
     if (live) live.lastActivity = Date.now();
   }
 
-  /** Queues a stored user message for the runtime's agent. */
-  deliver(thread: ThreadRecord, event: Extract<ThreadEvent, { kind: 'message.user' }>): void {
-    const live = this.links.require(thread.runtimeId);
+  /**
+   * Stores a user message and, in the same transaction, queues it for the runtime's agent; a
+   * retry of a stored message (the same client id) is neither stored nor sent again. Once this
+   * resolves the message reaches the agent once, whatever restarts in between.
+   */
+  async sendMessage(thread: ThreadRecord, body: Extract<EventBody, { kind: 'message.user' }>): Promise<AppendResult> {
+    const live = await this.links.require(thread.runtimeId);
     live.threads.add(thread.id);
     live.lastActivity = Date.now();
-    live.session.send({
-      type: 'message.send',
-      threadId: thread.id,
-      seq: event.seq,
-      clientId: event.clientId,
-      text: event.text,
-      agent: event.agent,
+    return this.links.exclusive(live, async () => {
+      const outbound = {
+        runtimeId: live.id,
+        seq: live.outbox.lastSeq + 1,
+        message: (event: ThreadEvent) => messageSendOf(thread.id, event),
+      };
+      const result = await this.options.writer.appendEvent(thread, body, { outbound });
+      // A renumbering (the runtime lost its state) while the event was being stored moves its seq.
+      if (result.created && live.session.send(messageSendOf(thread.id, result.event)) !== outbound.seq)
+        live.outbox.rewrite();
+      return result;
     });
   }
 
   /**
    * Sends an uploaded file to the runtime in pieces, ahead of any message sent after it (the link
-   * keeps order), so the agent finds it whole when it reads the message that names it.
+   * keeps order), so the agent finds it whole when it reads the message that names it. Stored
+   * when this resolves, like a message.
    */
-  upload(thread: ThreadRecord, path: string, bytes: Buffer): void {
-    const live = this.links.require(thread.runtimeId);
+  async upload(thread: ThreadRecord, path: string, bytes: Buffer): Promise<void> {
+    const live = await this.links.require(thread.runtimeId);
     live.lastActivity = Date.now();
     const chunk = LIMITS.uploadChunkBytes;
+    const pieces: ToRuntimeMessage[] = [];
     for (let offset = 0; offset === 0 || offset < bytes.length; offset += chunk) {
-      live.session.send({
+      pieces.push({
         type: 'file.upload',
         threadId: thread.id,
         path,
@@ -154,10 +175,13 @@ export class Runtimes {
         final: offset + chunk >= bytes.length,
       });
     }
+    await this.links.send(live, pieces);
   }
 
-  cancel(thread: ThreadRecord): void {
-    this.links.require(thread.runtimeId).session.send({ type: 'thread.cancel', threadId: thread.id });
+  /** Asks the runtime to stop the thread's work; stored when this resolves, like a message. */
+  async cancel(thread: ThreadRecord): Promise<void> {
+    const live = await this.links.require(thread.runtimeId);
+    await this.links.send(live, [{ type: 'thread.cancel', threadId: thread.id }]);
   }
 
   /** Throws runtime_unavailable unless the runtime can take work now or once its link is back. */
@@ -206,12 +230,12 @@ export class Runtimes {
             detail: 'A machine registered this folder.',
           });
         }
-        live = this.links.ensure(record);
+        live = await this.links.ensure(record);
         return true;
       },
       session: () => live!.session,
     });
-    if (live) await this.supervisor.setStatus(live.id, 'ready');
+    // Ready once its runtime.info is stored (Supervisor.reported): never listed without its project.
   }
 
   /**

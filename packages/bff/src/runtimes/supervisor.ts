@@ -62,7 +62,7 @@ export class Supervisor {
     const records = await store.listRuntimes(null);
     // Machines dial in by themselves; until they do they are offline, and messages wait for them.
     for (const record of records.filter((r) => r.kind === 'machine' && !ENDED.has(r.status))) {
-      links.ensure(record);
+      await links.ensure(record);
       await this.setStatus(record.id, 'offline', 'Waiting for the machine to connect.');
     }
     await Promise.all(
@@ -76,7 +76,7 @@ export class Supervisor {
           }
           const endpoint = await provider.probe(record.providerState).catch(() => null);
           if (endpoint) {
-            const live = links.ensure(record);
+            const live = await links.ensure(record);
             await writer.appendLog(record.id, {
               kind: 'link',
               state: 'resuming',
@@ -119,10 +119,23 @@ export class Supervisor {
     const record = await this.options.store.getRuntime(live.id);
     if (!record) return;
     if (state === 'offline' && record.status === 'ready') await this.setStatus(live.id, 'offline', detail);
-    else if (state === 'open' && record.status === 'offline') await this.setStatus(live.id, 'ready');
+    // A machine is ready once it said which project it serves (`reported`), after every handshake.
+    else if (state === 'open' && record.status === 'offline' && record.kind !== 'machine')
+      await this.setStatus(live.id, 'ready');
     else this.options.view.publish(record);
     if (state === 'offline' && record.kind === 'sandbox' && record.status !== 'starting')
       await this.restartIfGone(live, record);
+  }
+
+  /**
+   * A runtime's `runtime.info` is stored. A machine whose link is open becomes ready now, so it is
+   * never listed as ready without its project name and git remote.
+   */
+  async reported(live: LiveRuntime): Promise<void> {
+    if (live.link !== 'open' || live.abort.signal.aborted) return;
+    const record = await this.options.store.getRuntime(live.id);
+    if (record?.kind === 'machine' && (record.status === 'starting' || record.status === 'offline'))
+      await this.setStatus(live.id, 'ready');
   }
 
   /**
@@ -137,7 +150,7 @@ export class Supervisor {
     if (live) {
       // A machine is told to stop serving this folder; otherwise it would dial in and register
       // the folder again. (A sandbox is destroyed by its provider below.)
-      if (record.kind === 'machine' && live.link === 'open') await tellToShutDown(live, 'deleted in the portal');
+      if (record.kind === 'machine' && live.link === 'open') await this.tellToShutDown(live, 'deleted in the portal');
       await links.release(live, 'runtime deleted');
     }
     try {
@@ -180,7 +193,7 @@ export class Supervisor {
 
   private async bringUp(record: RuntimeRecord, provider: Provider, mode: 'provision' | 'restart'): Promise<void> {
     const { store, writer, links } = this.options;
-    const live = links.ensure(record);
+    const live = await links.ensure(record);
     const context = provisionContext(record, {
       store,
       writer,
@@ -281,12 +294,12 @@ export class Supervisor {
       this.options.links.delete(record.id);
     }
   }
-}
 
-/** Sends `runtime.shutdown` and waits (up to 2 s) for the runtime to acknowledge it. */
-async function tellToShutDown(live: LiveRuntime, reason: string): Promise<void> {
-  live.session.send({ type: 'runtime.shutdown', reason });
-  for (let waited = 0; live.session.pending > 0 && waited < 2000; waited += 20) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  /** Sends `runtime.shutdown` and waits (up to 2 s) for the runtime to acknowledge it. */
+  private async tellToShutDown(live: LiveRuntime, reason: string): Promise<void> {
+    await this.options.links.send(live, [{ type: 'runtime.shutdown', reason }]);
+    for (let waited = 0; live.session.pending > 0 && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 }

@@ -1,6 +1,13 @@
 import { EventBodySchema, type EventBody, type ThreadEvent } from '@remote-chat/protocol';
 import type { AppendItem, AppendResult, LinkReceipt } from './store.js';
 
+/** A row of the outbound table as a batch writes it. */
+export interface OutboundRow {
+  runtime_id: string;
+  seq: number;
+  message: string;
+}
+
 /** A row of the events table as a batch writes it. */
 export interface EventRow {
   thread_id: string;
@@ -74,6 +81,16 @@ export class AppendBatch {
     for (const item of this.items)
       if (item.receipt && (!latest || item.receipt.seq > latest.seq)) latest = item.receipt;
     return latest;
+  }
+
+  /** The outbound messages of the new events among `results` (this batch's, in order). */
+  outboundRows(results: readonly AppendResult[]): OutboundRow[] {
+    return this.items.flatMap((item, index) => {
+      const result = results[index]!;
+      if (!item.outbound || !result.created) return [];
+      const { runtimeId, seq, message } = item.outbound;
+      return [{ runtime_id: runtimeId, seq, message: JSON.stringify(message(result.event)) }];
+    });
   }
 
   /** One answer per item, in order, once the new events were stored from seq `first`. */

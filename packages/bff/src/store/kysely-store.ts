@@ -13,6 +13,7 @@ import {
 } from '@remote-chat/protocol';
 import { AppendBatch } from './append-batch.js';
 import { migrationProvider } from './migrations.js';
+import { ackOutbound, insertOutbound, loadOutbound, outboundRows, replaceOutbound } from './outbound.js';
 import type { ApiTokensTable, Database, RuntimesTable, ThreadsTable } from './schema.js';
 import type {
   ApiTokenRecord,
@@ -21,6 +22,8 @@ import type {
   AppendResult,
   LinkReceipt,
   NewRuntime,
+  OutboundEntry,
+  OutboundState,
   RuntimePatch,
   RuntimeRecord,
   Store,
@@ -371,6 +374,7 @@ export class KyselyStore implements Store {
       await trx.deleteFrom('events').where('thread_id', 'in', threads).execute();
       await trx.deleteFrom('threads').where('runtime_id', '=', id).execute();
       await trx.deleteFrom('runtime_log').where('runtime_id', '=', id).execute();
+      await trx.deleteFrom('outbound').where('runtime_id', '=', id).execute();
       await trx.deleteFrom('runtimes').where('id', '=', id).execute();
     });
   }
@@ -387,6 +391,22 @@ export class KyselyStore implements Store {
       .where('id', '=', id)
       .where('link_received', '<', seq)
       .execute();
+  }
+
+  loadOutbound(runtimeId: string): Promise<OutboundState> {
+    return loadOutbound(this.db, runtimeId);
+  }
+
+  async queueOutbound(runtimeId: string, entries: readonly OutboundEntry[]): Promise<void> {
+    await insertOutbound(this.db, outboundRows(runtimeId, entries));
+  }
+
+  ackOutbound(runtimeId: string, upTo: number): Promise<void> {
+    return this.db.transaction().execute((trx) => ackOutbound(trx, runtimeId, upTo));
+  }
+
+  replaceOutbound(runtimeId: string, state: OutboundState): Promise<void> {
+    return this.db.transaction().execute((trx) => replaceOutbound(trx, runtimeId, state));
   }
 
   async appendLog(runtimeId: string, body: LogBody): Promise<LogEntry> {
@@ -511,7 +531,10 @@ export class KyselyStore implements Store {
       }
       const receipt = batch.latestReceipt();
       if (receipt) await this.recordReceipt(trx, receipt);
-      return batch.results(first, at);
+      const results = batch.results(first, at);
+      const outbound = batch.outboundRows(results);
+      if (outbound.length > 0) await insertOutbound(trx, outbound);
+      return results;
     });
   }
 

@@ -124,6 +124,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_tokens').addColumn('issuer_id', 'text').execute();
     },
   },
+  '0005_outbound': {
+    async up(db: Kysely<unknown>) {
+      // What the BFF sends a runtime, kept until the runtime acknowledges it (the BFF's link outbox).
+      await db.schema
+        .createTable('outbound')
+        .addColumn('runtime_id', 'text', (c) => c.notNull().references('runtimes.id').onDelete('cascade'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('outbound_pk', ['runtime_id', 'seq'])
+        .execute();
+      await db.schema
+        .alterTable('runtimes')
+        .addColumn('outbound_acked', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

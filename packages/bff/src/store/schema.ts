@@ -11,6 +11,15 @@ export interface Database {
   events: EventsTable;
   api_tokens: ApiTokensTable;
   stream_tickets: StreamTicketsTable;
+  outbound: OutboundTable;
+}
+
+/** A message for a runtime, kept under its link seq until the runtime acknowledges it. */
+export interface OutboundTable {
+  runtime_id: string;
+  seq: number;
+  /** The ToRuntimeMessage as JSON. */
+  message: string;
 }
 
 export interface ApiTokensTable {
@@ -79,6 +88,8 @@ export interface RuntimesTable {
   info: string | null;
   /** The last link seq the BFF handled from the runtime, for resends after a restart. */
   link_received: number;
+  /** The highest link seq the runtime acknowledged of what the BFF sent it (table `outbound`). */
+  outbound_acked: Generated<number>;
   created_at: string;
   updated_at: string;
 }

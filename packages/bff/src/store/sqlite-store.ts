@@ -49,6 +49,9 @@ export class SqliteStore extends KyselyStore {
       insert: database.prepare<[string, number, string, string, string | null, string]>(
         'INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
+      outbound: database.prepare<[string, number, string]>(
+        'INSERT INTO outbound (runtime_id, seq, message) VALUES (?, ?, ?) ON CONFLICT (runtime_id, seq) DO NOTHING',
+      ),
       receipt: database.prepare<[number, string, number]>(
         'UPDATE runtimes SET link_received = ? WHERE id = ? AND link_received < ?',
       ),
@@ -70,7 +73,7 @@ export class SqliteStore extends KyselyStore {
   }
 
   private append(batch: AppendBatch): AppendResult[] {
-    const { byClientId, bump, insert, receipt } = this.statements;
+    const { byClientId, bump, insert, receipt, outbound } = this.statements;
     const stored = new Map<string, ThreadEvent>();
     for (const clientId of batch.clientIds()) {
       const row = byClientId.get(batch.threadId, clientId);
@@ -87,7 +90,9 @@ export class SqliteStore extends KyselyStore {
     }
     const latest = batch.latestReceipt();
     if (latest) receipt.run(latest.seq, latest.runtimeId, latest.seq);
-    return batch.results(first, at);
+    const results = batch.results(first, at);
+    for (const row of batch.outboundRows(results)) outbound.run(row.runtime_id, row.seq, row.message);
+    return results;
   }
 }
 

@@ -5,6 +5,10 @@ import { freshPostgresDatabase } from '../../../../test/support/databases.js';
 import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
+import { messageSendOf } from '../runtimes/stored-outbox.js';
+import type { ToRuntimeMessage } from '@remote-chat/protocol';
+
+const cancel = (threadId: string): ToRuntimeMessage => ({ type: 'thread.cancel', threadId });
 
 /**
  * The suite every store implementation passes. `open` returns a store over the same database each
@@ -179,6 +183,70 @@ function storeSuite(
       expect(await store.getRuntime(runtime.id)).toBeNull();
       expect(await store.getThread(thread.id)).toBeNull();
       expect(await store.listEvents(thread.id, 0, 10)).toEqual([]);
+      await store.close();
+    });
+
+    it('keeps what a runtime has not acknowledged across a reopen, in order, and renumbers it', async () => {
+      const at = await location();
+      let store = await open(at);
+      const { runtime } = await fixture(store);
+      expect(await store.loadOutbound(runtime.id)).toEqual({ lastSeq: 0, ackedUpTo: 0, entries: [] });
+      await store.queueOutbound(runtime.id, [
+        { seq: 1, message: cancel('th_a') },
+        { seq: 2, message: cancel('th_b') },
+      ]);
+      await store.queueOutbound(runtime.id, [{ seq: 3, message: cancel('th_c') }]);
+      // Written twice (the same message): kept once, as it was.
+      await store.queueOutbound(runtime.id, [{ seq: 3, message: cancel('th_other') }]);
+      await store.ackOutbound(runtime.id, 2);
+      await store.ackOutbound(runtime.id, 1); // late and lower: changes nothing
+      await store.close();
+
+      store = await open(at);
+      expect(await store.loadOutbound(runtime.id)).toEqual({
+        lastSeq: 3,
+        ackedUpTo: 2,
+        entries: [{ seq: 3, message: cancel('th_c') }],
+      });
+      await store.ackOutbound(runtime.id, 3);
+      expect(await store.loadOutbound(runtime.id)).toEqual({ lastSeq: 3, ackedUpTo: 3, entries: [] });
+
+      const renumbered = {
+        lastSeq: 11,
+        ackedUpTo: 9,
+        entries: [10, 11].map((seq) => ({ seq, message: cancel(`th_${seq}`) })),
+      };
+      await store.replaceOutbound(runtime.id, renumbered);
+      expect(await store.loadOutbound(runtime.id)).toEqual(renumbered);
+      await store.deleteRuntime(runtime.id);
+      expect((await store.loadOutbound(runtime.id)).entries).toEqual([]);
+      await store.close();
+    });
+
+    it('queues a new user message for its runtime in the transaction that stores it, and a retry not again', async () => {
+      const store = await open(await location());
+      const { runtime, thread } = await fixture(store);
+      await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
+      const message = { kind: 'message.user', clientId: 'c-1', text: 'ls', agent: 'shell' } as const;
+      const outbound = (seq: number) => ({
+        runtimeId: runtime.id,
+        seq,
+        message: (event: Parameters<typeof messageSendOf>[1]) => messageSendOf(thread.id, event),
+      });
+      const [first] = await store.appendEvents(thread.id, [{ body: message, outbound: outbound(1) }]);
+      const [retry] = await store.appendEvents(thread.id, [{ body: message, outbound: outbound(2) }]);
+      expect(first).toMatchObject({ created: true, event: { seq: 2 } });
+      expect(retry).toMatchObject({ created: false, event: { seq: 2 } });
+      expect(await store.loadOutbound(runtime.id)).toEqual({
+        lastSeq: 1,
+        ackedUpTo: 0,
+        entries: [
+          {
+            seq: 1,
+            message: { type: 'message.send', threadId: thread.id, seq: 2, clientId: 'c-1', text: 'ls', agent: 'shell' },
+          },
+        ],
+      });
       await store.close();
     });
   });

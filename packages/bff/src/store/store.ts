@@ -8,6 +8,7 @@ import type {
   RuntimeStatus,
   Thread,
   ThreadEvent,
+  ToRuntimeMessage,
   User,
 } from '@remote-chat/protocol';
 
@@ -63,10 +64,37 @@ export interface LinkReceipt {
   seq: number;
 }
 
+/** A message for a runtime, kept until the runtime acknowledges its link seq. */
+export interface OutboundEntry {
+  seq: number;
+  message: ToRuntimeMessage;
+}
+
+/** What the BFF keeps of its link outbox to one runtime. */
+export interface OutboundState {
+  /** The highest link seq given to a message for the runtime. */
+  lastSeq: number;
+  /** The highest link seq the runtime acknowledged. */
+  ackedUpTo: number;
+  /** What it has not acknowledged, in seq order. */
+  entries: OutboundEntry[];
+}
+
+/** With a new `message.user`: the message for its runtime, kept in the same transaction. */
+export interface OutboundItem {
+  runtimeId: string;
+  /** Its link seq. */
+  seq: number;
+  /** The message, made from the stored event (it needs the event's seq). */
+  message: (event: ThreadEvent) => ToRuntimeMessage;
+}
+
 /** One event to append, with the link frame it came in if it came from a runtime. */
 export interface AppendItem {
   body: EventBody;
   receipt?: LinkReceipt;
+  /** Only for a `message.user`; kept only if the event is new (not a retry of a stored one). */
+  outbound?: OutboundItem;
 }
 
 export interface AppendResult {
@@ -134,6 +162,15 @@ export interface Store {
   /** Stores that the BFF handled the runtime's link frames up to `seq` (monotonic). */
   setLinkReceived(id: string, seq: number): Promise<void>;
 
+  /** The BFF's link outbox to a runtime as kept: its numbering and what was not acknowledged. */
+  loadOutbound(runtimeId: string): Promise<OutboundState>;
+  /** Keeps messages for a runtime under their link seqs; a seq already kept is left as it is. */
+  queueOutbound(runtimeId: string, entries: readonly OutboundEntry[]): Promise<void>;
+  /** The runtime acknowledged everything up to `upTo`: drops it (monotonic). */
+  ackOutbound(runtimeId: string, upTo: number): Promise<void>;
+  /** Replaces what is kept for a runtime, after the link renumbered its outbox. */
+  replaceOutbound(runtimeId: string, state: OutboundState): Promise<void>;
+
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry>;
   listLog(runtimeId: string, after: number, limit: number): Promise<LogEntry[]>;
 
@@ -158,7 +195,9 @@ export interface Store {
   appendEvent(threadId: string, body: EventBody, receipt?: LinkReceipt): Promise<AppendResult>;
   /**
    * Appends several events in one transaction (a group commit), in order, with consecutive seqs.
-   * The results are in the order of `items`.
+   * The results are in the order of `items`. An item's `outbound` is kept in the same
+   * transaction when its event is new: a user message stored is a user message that will reach
+   * its runtime.
    */
   appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]>;
   listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]>;

@@ -271,6 +271,24 @@ describe('shell agent: built-ins', () => {
     expect(outputOf(events)).toBe('inside\n');
   });
 
+  it('writes through symlinks that stay inside the workspace, and refuses a symlink loop and a FIFO without hanging', async () => {
+    await mkdir(path.join(workspace, 'real'));
+    await symlink('real', path.join(workspace, 'alias'));
+    await symlink('../real/target.txt', path.join(workspace, 'real/link.txt'));
+    await symlink('loop-b', path.join(workspace, 'loop-a'));
+    await symlink('loop-a', path.join(workspace, 'loop-b'));
+    execFileSync('mkfifo', [path.join(workspace, 'pipe')]);
+
+    expect(resultOf(await runTurn(shell(), '/write alias/link.txt\nthrough two links\n')).ok).toBe(true);
+    expect(await readFile(path.join(workspace, 'real/target.txt'), 'utf8')).toBe('through two links\n');
+    expect(outputOf(await runTurn(shell(), '/ls alias'))).toBe('link.txt -> ../real/target.txt\ntarget.txt  18 B\n');
+
+    const loop = resultOf(await runTurn(shell(), '/read loop-a/x'));
+    expect(loop).toMatchObject({ ok: false, error: 'refused "loop-a/x": too many symlinks on the path' });
+    const fifo = resultOf(await runTurn(shell(), '/read pipe'));
+    expect(fifo).toMatchObject({ ok: false, error: 'pipe is not a regular file' });
+  });
+
   it('/diff shows changed and new files without staging anything', async () => {
     git('init', '-q');
     git('config', 'user.email', 'test@example.com');

@@ -2,9 +2,10 @@ import { LIMITS, type EventBody } from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from './agent.js';
 import { listDirectory, readTextFile, writeTextFile } from '../tools/files.js';
 import { GIT_DIFF_SCRIPT } from '../tools/git-diff.js';
+import type { CommandTracker } from '../tools/leftover-commands.js';
 import { commandEnv, runCommand, type CommandResult } from '../tools/terminal.js';
 import { formatBytes, splitText, truncateText } from '../tools/text-chunks.js';
-import { resolveInWorkspace } from '../tools/workspace-path.js';
+import { openFileInWorkspace, openFolderInWorkspace, targetInWorkspace } from '../tools/workspace-path.js';
 
 export interface ShellAgentOptions {
   /** The folder commands run in and paths resolve against. */
@@ -17,6 +18,8 @@ export interface ShellAgentOptions {
   maxReadBytes?: number;
   /** The environment of commands. @default commandEnv() */
   env?: NodeJS.ProcessEnv;
+  /** Records running commands for the next runtime process (the runtime state's). @default not recorded */
+  commands?: CommandTracker;
 }
 
 const HELP = `**Shell agent.** Every message is a command line, run with \`bash\` in the workspace; its output streams back as a terminal.
@@ -103,6 +106,7 @@ export class ShellAgent implements Agent {
       onOutput: (stream, data) => turn.emit({ kind: 'tool.output', callId, stream, data }),
       // A BFF that falls behind pauses the command (it blocks writing its output) instead of losing output.
       backpressure: turn.backpressure,
+      tracker: this.#options.commands,
     });
     turn.emit({
       kind: 'tool.result',
@@ -117,9 +121,13 @@ export class ShellAgent implements Agent {
 
   async #list(turn: AgentTurn, requested: string): Promise<void> {
     await this.#fileTool(turn, 'list', `ls ${requested || '.'}`, { path: requested || '.' }, async (out) => {
-      const target = await resolveInWorkspace(this.#options.workspace, requested);
-      const listing = await listDirectory(target.absolute);
-      out(listing ? `${listing}\n` : '(empty folder)\n');
+      const { folder } = await openFolderInWorkspace(this.#options.workspace, requested);
+      try {
+        const listing = await listDirectory(folder);
+        out(listing ? `${listing}\n` : '(empty folder)\n');
+      } finally {
+        await folder.close();
+      }
     });
   }
 
@@ -130,8 +138,8 @@ export class ShellAgent implements Agent {
     }
     const maxBytes = this.#options.maxReadBytes ?? 256 * 1024;
     await this.#fileTool(turn, 'read', `read ${requested}`, { path: requested }, async (out, note) => {
-      const target = await resolveInWorkspace(this.#options.workspace, requested);
-      const result = await readTextFile(target.absolute, maxBytes);
+      const target = await openFileInWorkspace(this.#options.workspace, requested);
+      const result = await readTextFile(target, maxBytes);
       if (result.kind === 'binary')
         throw new Error(`${target.relative} is a binary file (${formatBytes(result.size)}); not shown`);
       out(result.text);
@@ -154,8 +162,8 @@ export class ShellAgent implements Agent {
       `write ${requested}`,
       { path: requested, bytes: Buffer.byteLength(content) },
       async (out) => {
-        const target = await resolveInWorkspace(this.#options.workspace, requested);
-        const result = await writeTextFile(target.absolute, target.relative, content);
+        const target = await targetInWorkspace(this.#options.workspace, requested);
+        const result = await writeTextFile(target, content).finally(() => target.folder.close());
         turn.emit({
           kind: 'file.write',
           callId,

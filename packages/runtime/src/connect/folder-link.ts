@@ -93,7 +93,13 @@ export class FolderLink {
     });
     this.#host = new RuntimeHost({
       workspace: options.folder,
-      agents: [new ShellAgent({ workspace: options.folder, commandTimeoutMs: settings.commandTimeoutMs })],
+      agents: [
+        new ShellAgent({
+          workspace: options.folder,
+          commandTimeoutMs: settings.commandTimeoutMs,
+          commands: state.commands,
+        }),
+      ],
       send: (message) => this.#session.sendOrHold(message),
       backpressure: this.#session,
       journal: state.journal,

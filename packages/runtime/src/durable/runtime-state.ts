@@ -3,12 +3,15 @@ import { FromRuntimeMessageSchema, type FromRuntimeMessage } from '@remote-chat/
 import { EXIT_CODES, RuntimeStartError } from '../exit-codes.js';
 import { FileOutbox } from './file-outbox.js';
 import { StateLockedError, acquireStateLock } from './state-lock.js';
+import { endLeftoverCommands, type CommandTracker } from '../tools/leftover-commands.js';
 import { TurnJournal } from './turn-journal.js';
 
 /** A runtime's durable link state in one folder: the outbox, the turn journal and the lock on both. */
 export interface RuntimeState {
   outbox: FileOutbox<FromRuntimeMessage>;
   journal: TurnJournal;
+  /** Records running commands in the journal; give it to the agents that run commands. */
+  commands: CommandTracker;
   /** Flushes and closes both files and releases the lock. Idempotent. */
   close(): Promise<void>;
 }
@@ -21,8 +24,10 @@ export interface RuntimeStateOptions {
 }
 
 /**
- * Opens (creating the folder if needed) the state a runtime keeps across restarts. Throws a
- * RuntimeStartError (exit code `workspace`) when the folder is unusable or another process holds it.
+ * Opens (creating the folder if needed) the state a runtime keeps across restarts, and ends the
+ * commands a killed previous process left running (it holds the lock, so that process is gone).
+ * Throws a RuntimeStartError (exit code `workspace`) when the folder is unusable or another
+ * process holds it.
  */
 export async function openRuntimeState(dir: string, options: RuntimeStateOptions = {}): Promise<RuntimeState> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -41,11 +46,26 @@ export async function openRuntimeState(dir: string, options: RuntimeStateOptions
   try {
     outbox = FileOutbox.open({ dir, schema: FromRuntimeMessageSchema, log, ...options.outbox });
     const journal = TurnJournal.open({ dir, log });
+    const leftovers = journal.leftoverCommands();
+    await endLeftoverCommands(leftovers, { log });
+    for (const id of leftovers) journal.commandEnded(id);
+    const record = (write: () => void): void => {
+      try {
+        write();
+      } catch (error) {
+        // The command still runs; only a kill of this process before it ends would leave it behind.
+        log(`cannot record a command in the turn journal: ${(error as Error).message}`);
+      }
+    };
     let closing: Promise<void> | undefined;
     const opened = outbox;
     return {
       outbox: opened,
       journal,
+      commands: {
+        starting: (id) => record(() => journal.commandStarting(id)),
+        ended: (id) => record(() => journal.commandEnded(id)),
+      },
       close: () =>
         (closing ??= (async () => {
           await Promise.all([opened.close(), journal.close()]);

@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../test-support/temp.js';
@@ -71,5 +71,25 @@ describe('turn journal', () => {
     const after = openJournal();
     expect(after.lastReceived).toBe(200);
     expect(after.unfinished()).toMatchObject([{ threadId: 'th_a', turns: [200], calls: [{ callId: 'call-200' }] }]);
+  });
+
+  it('remembers the commands started and not ended, through a compaction and a file without them', async () => {
+    const journal = openJournal(2048);
+    for (let n = 1; n <= 100; n++) {
+      journal.commandStarting(`cmd-${n}`);
+      if (n !== 42) journal.commandEnded(`cmd-${n}`);
+    }
+    expect(journal.fileBytes).toBeLessThan(2048 + 100);
+    // Read back without closing: what a killed process leaves.
+    expect(openJournal().leftoverCommands()).toEqual(['cmd-42']);
+
+    // A snapshot written before commands were recorded has none.
+    await writeFile(
+      path.join(dir, TURN_JOURNAL_FILE_NAME),
+      '{"type":"journal","version":1,"lastReceived":3,"threads":[]}\n',
+    );
+    const old = openJournal();
+    expect(old.lastReceived).toBe(3);
+    expect(old.leftoverCommands()).toEqual([]);
   });
 });

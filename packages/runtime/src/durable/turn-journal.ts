@@ -18,6 +18,9 @@ export interface UnfinishedThread {
 /** A tool call's id, as events carry it. */
 const CallIdSchema = z.string().min(1).max(128);
 
+/** A command's id, which its processes carry in their environment (see tools/leftover-commands.ts). */
+const CommandIdSchema = z.string().min(1).max(128);
+
 const ThreadSchema = z.object({
   threadId: IdSchema,
   turns: z.array(SeqSchema),
@@ -32,6 +35,8 @@ const RecordSchema = z.discriminatedUnion('type', [
     version: z.literal(1),
     lastReceived: SeqSchema,
     threads: z.array(ThreadSchema),
+    /** Commands started and not ended (absent in files written before commands were recorded). */
+    commands: z.array(CommandIdSchema).default([]),
   }),
   /** A link message other than `message.send` was handled. */
   z.object({ type: z.literal('received'), seq: SeqSchema }),
@@ -41,6 +46,10 @@ const RecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), threadId: IdSchema, callId: CallIdSchema }),
   /** The turn finished, was cancelled, or was dropped from the queue. */
   z.object({ type: z.literal('ended'), threadId: IdSchema, turn: SeqSchema }),
+  /** A command is about to start: written before its process exists. */
+  z.object({ type: z.literal('command'), id: CommandIdSchema }),
+  /** The command ended: it exited, or was stopped and its process group is gone. */
+  z.object({ type: z.literal('command.ended'), id: CommandIdSchema }),
 ]);
 type JournalRecord = z.infer<typeof RecordSchema>;
 
@@ -58,11 +67,12 @@ export interface TurnJournalOptions {
 /**
  * What the runtime has done with the BFF's messages, kept on disk next to the outbox:
  * the highest link seq handled (`lastReceived`, so a restarted runtime never runs a
- * `message.send` twice) and the turns accepted but not finished with their open tool calls (so a
- * restarted runtime can end what the previous process left running).
+ * `message.send` twice), the turns accepted but not finished with their open tool calls, and the
+ * commands started and not ended (so a restarted runtime can end what the previous process left
+ * running, in the chat and on the machine).
  *
  * `<dir>/turns.jsonl`: a `{"type":"journal",…}` snapshot line, then one line per change
- * (`received`, `accepted`, `call`, `result`, `ended`). Same durability and crash tolerance as the
+ * (`received`, `accepted`, `call`, `result`, `ended`, `command`, `command.ended`). Same durability and crash tolerance as the
  * outbox; `accepted` is synced before it resolves, so a command never starts before its receipt is
  * on disk.
  */
@@ -82,7 +92,7 @@ export class TurnJournal {
   /** Opens (or creates) the journal in `options.dir`, reading back what a previous process wrote. */
   static open(options: TurnJournalOptions): TurnJournal {
     const report = options.log ?? ((line: string) => console.error(line));
-    const state: JournalState = { lastReceived: 0, threads: new Map() };
+    const state: JournalState = { lastReceived: 0, threads: new Map(), commands: new Set() };
     let snapshot = false;
     const accept = (json: unknown): boolean => {
       const parsed = RecordSchema.safeParse(json);
@@ -118,6 +128,23 @@ export class TurnJournal {
       turns: [...thread.turns],
       calls: [...thread.calls],
     }));
+  }
+
+  /** Commands started and not ended: what a killed process may have left running. */
+  leftoverCommands(): string[] {
+    return [...this.#state.commands];
+  }
+
+  /**
+   * A command is about to start. Call before its process exists: the line is written (not yet
+   * synced) when this returns, so a process kill at any later moment leaves the id on disk.
+   */
+  commandStarting(id: string): void {
+    this.#write({ type: 'command', id });
+  }
+
+  commandEnded(id: string): void {
+    if (this.#state.commands.has(id)) this.#write({ type: 'command.ended', id });
   }
 
   /** A link message that starts no turn was handled. */
@@ -168,13 +195,16 @@ export class TurnJournal {
 
   #compact(): void {
     const { lastReceived } = this.#state;
-    this.#log.rewrite([{ type: 'journal', version: 1, lastReceived, threads: this.unfinished() }]);
+    this.#log.rewrite([
+      { type: 'journal', version: 1, lastReceived, threads: this.unfinished(), commands: this.leftoverCommands() },
+    ]);
   }
 }
 
 interface JournalState {
   lastReceived: number;
   threads: Map<string, UnfinishedThread>;
+  commands: Set<string>;
 }
 
 /** Applies one record, whether written now or read back. */
@@ -189,6 +219,7 @@ function apply(state: JournalState, record: JournalRecord): void {
       state.lastReceived = record.lastReceived;
       state.threads.clear();
       for (const saved of record.threads) state.threads.set(saved.threadId, { ...saved });
+      state.commands = new Set(record.commands);
       return;
     case 'received':
       state.lastReceived = Math.max(state.lastReceived, record.seq);
@@ -214,5 +245,11 @@ function apply(state: JournalState, record: JournalRecord): void {
       if (found.turns.length === 0) state.threads.delete(record.threadId);
       return;
     }
+    case 'command':
+      state.commands.add(record.id);
+      return;
+    case 'command.ended':
+      state.commands.delete(record.id);
+      return;
   }
 }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import type { Backpressure } from '../backpressure.js';
+import { COMMAND_ID_ENV, type CommandTracker } from './leftover-commands.js';
 import { OutputBuffer, type OutputStream } from './output-buffer.js';
+import { listProcesses } from './processes.js';
 import { formatBytes } from './text-chunks.js';
 
 /** Environment variables a command must never see: the runtime's credential, the user's API token. */
@@ -56,6 +58,11 @@ export interface RunCommandOptions {
    * @default never paused
    */
   backpressure?: Pick<Backpressure, 'paused' | 'onChange'>;
+  /**
+   * Told of the command before it starts and once it ended, so that the next runtime process can
+   * end it if this one is killed meanwhile. @default not recorded
+   */
+  tracker?: CommandTracker;
 }
 
 export interface CommandResult {
@@ -100,9 +107,12 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
     let draining = false;
     let finished = false;
 
+    // Every process of the command inherits the mark, even one that leaves the process group.
+    const commandId = randomUUID();
+    options.tracker?.starting(commandId);
     const child = spawn('bash', ['--noprofile', '--norc', '-c', options.command], {
       cwd: options.cwd,
-      env: options.env ?? commandEnv(),
+      env: { ...(options.env ?? commandEnv()), [COMMAND_ID_ENV]: commandId },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -218,6 +228,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
         if (groupAlive(pid)) killGroup('SIGKILL');
       }
       clearTimeout(killTimer);
+      options.tracker?.ended(commandId);
       if (droppedBytes > 0) output.writeText('stderr', `\n[${formatBytes(droppedBytes)} of output not shown]\n`);
       output.end();
       const error = spawnError ?? stopReason;
@@ -252,25 +263,9 @@ export function groupAlive(pgid: number): boolean {
 
 /** Non-zombie members of a process group per /proc; -1 where there is no /proc (then assume alive). */
 function livingMembers(pgid: number): number {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return -1;
-  }
-  let living = 0;
-  for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z') living++;
-  }
-  return living;
+  const processes = listProcesses();
+  if (!processes) return -1;
+  return processes.filter((entry) => entry.pgid === pgid && !entry.zombie).length;
 }
 
 async function waitForGroupGone(pid: number, timeoutMs: number): Promise<void> {
