@@ -30,6 +30,8 @@ export { RcAgentStopEvent } from './events/agent-stop-event.js';
 export type { AgentStopDetail } from './events/agent-stop-event.js';
 export { RcMessageSendEvent } from './events/message-send-event.js';
 export type { MessageSendDetail } from './events/message-send-event.js';
+export { RcPendingChangeEvent } from './events/pending-change-event.js';
+export type { PendingChangeDetail } from './events/pending-change-event.js';
 export { RcRepoChangeEvent } from './events/repo-change-event.js';
 export type { RepoChangeDetail } from './events/repo-change-event.js';
 export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
@@ -44,6 +46,10 @@ export { RcTokenExpiredEvent } from './events/token-expired-event.js';
 export type { TokenExpiredDetail } from './events/token-expired-event.js';
 
 export { RcChat } from './elements/chat/chat.js';
+export { RcComposer } from './elements/composer/composer.js';
+export type { AgentInfo } from './elements/composer/composer.js';
+/** A message on its way, as `RcComposer.pending` and `rc-pending-change` list them. */
+export type { OutboxMessage, OutboxState } from './controllers/outbox-controller.js';
 export { RemoteChat } from './elements/remote-chat/remote-chat.js';
 export { RcRepoSelector } from './elements/repo-selector/repo-selector.js';
 export type { RepoSource, RepoSummary } from './elements/repo-selector/repo-source.js';
