@@ -82,6 +82,22 @@ const OPEN_ESTIMATE = 120;
  * @cssprop --rc-color-user-bubble - Background of the user's messages.
  * @cssprop --rc-color-terminal-bg - Background of command output.
  * @cssprop --rc-color-terminal-text - Text of command output.
+ * @cssprop --rc-ansi-black - ANSI black in command output (default: a grey that reads on the terminal background).
+ * @cssprop --rc-ansi-red - ANSI red in command output.
+ * @cssprop --rc-ansi-green - ANSI green in command output.
+ * @cssprop --rc-ansi-yellow - ANSI yellow in command output.
+ * @cssprop --rc-ansi-blue - ANSI blue in command output.
+ * @cssprop --rc-ansi-magenta - ANSI magenta in command output.
+ * @cssprop --rc-ansi-cyan - ANSI cyan in command output.
+ * @cssprop --rc-ansi-white - ANSI white in command output.
+ * @cssprop --rc-ansi-bright-black - ANSI bright black in command output.
+ * @cssprop --rc-ansi-bright-red - ANSI bright red in command output.
+ * @cssprop --rc-ansi-bright-green - ANSI bright green in command output.
+ * @cssprop --rc-ansi-bright-yellow - ANSI bright yellow in command output.
+ * @cssprop --rc-ansi-bright-blue - ANSI bright blue in command output.
+ * @cssprop --rc-ansi-bright-magenta - ANSI bright magenta in command output.
+ * @cssprop --rc-ansi-bright-cyan - ANSI bright cyan in command output.
+ * @cssprop --rc-ansi-bright-white - ANSI bright white in command output.
  * @cssprop --rc-color-diff-add-bg - Background of added lines.
  * @cssprop --rc-color-diff-del-bg - Background of removed lines.
  * @cssprop --rc-font-mono - Font of commands, output and diffs.
