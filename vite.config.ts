@@ -5,9 +5,11 @@
 //   defines every element, for a plain `<script type="module">` on any site.
 // `vite` (dev) serves the portal and proxies the BFF (REMOTE_CHAT_BFF, default 127.0.0.1:8787).
 // The elements build swaps the protocol's zod schemas for `@remote-chat/protocol/lite` (the same
-// names, structural checks, no zod) and squeezes the whitespace out of Lit's css`` literals: the
-// one-file bundle has to stay under 50 KB gzip.
+// names, structural checks, no zod), squeezes the whitespace out of Lit's css`` literals and the
+// indentation out of its html`` ones, and keeps no comments: the one-file bundle has to stay
+// under 50 KB gzip.
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { defineConfig, type Plugin } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -52,9 +54,62 @@ export function minifyCssLiterals(): Plugin {
   };
 }
 
+/**
+ * Folds the indentation out of Lit's html`…` templates: every run of white space that holds a
+ * line break becomes one line break. Outside elements that keep white space it renders the same
+ * (a run of white space shows as one space, or none); a template whose white space shows (in a
+ * `pre-wrap` element, say) says so with a `/* keep white space *\/` comment before `html`.
+ */
+export function minifyHtmlLiterals(): Plugin {
+  return {
+    name: 'remote-chat:minify-html-literals',
+    // Before TypeScript is compiled away: the source, with its comments.
+    enforce: 'pre',
+    applyToEnvironment: (environment) => environment.name === 'elements',
+    transform: {
+      filter: { id: /chat-elements\/src\/.*\.ts$/ },
+      handler(code, id) {
+        if (!code.includes('html`')) return null;
+        const source = ts.createSourceFile(id, code, ts.ScriptTarget.Latest, true);
+        const edits: Array<{ start: number; end: number; text: string }> = [];
+        const fold = (node: ts.TemplateLiteralLikeNode, tail: number) => {
+          // The raw text sits between the opening token (` or }) and the closing one (` or ${).
+          const start = node.getStart(source) + 1;
+          const end = node.getEnd() - tail;
+          const raw = code.slice(start, end);
+          const text = raw.replace(/[ \t]*\n[ \t\n]*/g, '\n');
+          if (text !== raw) edits.push({ start, end, text });
+        };
+        const visit = (node: ts.Node): void => {
+          if (
+            ts.isTaggedTemplateExpression(node) &&
+            ts.isIdentifier(node.tag) &&
+            node.tag.text === 'html' &&
+            !/keep white space/.test(code.slice(node.getFullStart(), node.getStart(source)))
+          ) {
+            const template = node.template;
+            if (ts.isNoSubstitutionTemplateLiteral(template)) fold(template, 1);
+            else {
+              fold(template.head, 2);
+              for (const span of template.templateSpans) fold(span.literal, ts.isTemplateTail(span.literal) ? 1 : 2);
+            }
+          }
+          ts.forEachChild(node, visit);
+        };
+        visit(source);
+        if (edits.length === 0) return null;
+        let out = code;
+        for (const edit of edits.sort((a, b) => b.start - a.start))
+          out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+        return { code: out, map: null };
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root: here('demo'),
-  plugins: [protocolLite(), minifyCssLiterals()],
+  plugins: [protocolLite(), minifyCssLiterals(), minifyHtmlLiterals()],
   appType: 'mpa',
   logLevel: 'info',
   resolve: {
@@ -102,7 +157,7 @@ export default defineConfig({
           formats: ['es'],
           fileName: () => 'remote-chat.js',
         },
-        rolldownOptions: { output: { minify: true } },
+        rolldownOptions: { output: { minify: true, comments: false } },
       },
     },
   },

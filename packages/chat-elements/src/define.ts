@@ -3,6 +3,7 @@
  * `import '@remote-chat/elements/define';`
  */
 import './elements/chat/define.js';
+import './elements/composer/define.js';
 import './elements/remote-chat/define.js';
 import './elements/repo-selector/define.js';
 import './elements/runtime-picker/define.js';

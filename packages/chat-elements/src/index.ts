@@ -26,10 +26,16 @@ export type { RuntimeContextValue } from './context/runtime-context.js';
 export { threadContext } from './context/thread-context.js';
 export type { ThreadContextValue } from './context/thread-context.js';
 
+export { RcAgentChangeEvent } from './events/agent-change-event.js';
+export type { AgentChangeDetail } from './events/agent-change-event.js';
 export { RcAgentStopEvent } from './events/agent-stop-event.js';
 export type { AgentStopDetail } from './events/agent-stop-event.js';
+export { RcFileUploadEvent } from './events/file-upload-event.js';
+export type { FileUploadDetail } from './events/file-upload-event.js';
 export { RcMessageSendEvent } from './events/message-send-event.js';
 export type { MessageSendDetail } from './events/message-send-event.js';
+export { RcPendingChangeEvent } from './events/pending-change-event.js';
+export type { PendingChangeDetail } from './events/pending-change-event.js';
 export { RcRepoChangeEvent } from './events/repo-change-event.js';
 export type { RepoChangeDetail } from './events/repo-change-event.js';
 export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
@@ -38,12 +44,18 @@ export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
 export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
 export { RcThreadCreateEvent } from './events/thread-create-event.js';
 export type { ThreadCreateDetail } from './events/thread-create-event.js';
+export { RcThreadRenameEvent } from './events/thread-rename-event.js';
+export type { ThreadRenameDetail } from './events/thread-rename-event.js';
 export { RcThreadSelectEvent } from './events/thread-select-event.js';
 export type { ThreadSelectDetail } from './events/thread-select-event.js';
 export { RcTokenExpiredEvent } from './events/token-expired-event.js';
 export type { TokenExpiredDetail } from './events/token-expired-event.js';
 
 export { RcChat } from './elements/chat/chat.js';
+export { RcComposer } from './elements/composer/composer.js';
+export type { AgentInfo } from './elements/composer/composer.js';
+/** A message on its way, as `RcComposer.pending` and `rc-pending-change` list them. */
+export type { OutboxMessage, OutboxState } from './controllers/outbox-controller.js';
 export { RemoteChat } from './elements/remote-chat/remote-chat.js';
 export { RcRepoSelector } from './elements/repo-selector/repo-selector.js';
 export type { RepoSource, RepoSummary } from './elements/repo-selector/repo-source.js';

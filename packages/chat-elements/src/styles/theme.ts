@@ -1,4 +1,36 @@
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+
+/**
+ * The default 16 ANSI colours of command output, themable as `--rc-ansi-black` …
+ * `--rc-ansi-bright-white`. The terminal (`--rc-color-terminal-bg`) is dark in both schemes, so one
+ * palette serves both: every colour, black included, reads at a WCAG contrast of 4.5 or more on it
+ * (ansi-palette.browser.test.ts checks it in both schemes).
+ */
+export const ANSI_PALETTE = {
+  black: '#7a8290',
+  red: '#ff6b6b',
+  green: '#5fd47f',
+  yellow: '#f0c454',
+  blue: '#6cb2ff',
+  magenta: '#d68cf0',
+  cyan: '#4fd3d9',
+  white: '#dce2ea',
+  'bright-black': '#8b93a1',
+  'bright-red': '#ff8f8f',
+  'bright-green': '#8af0a5',
+  'bright-yellow': '#ffe08a',
+  'bright-blue': '#9ccbff',
+  'bright-magenta': '#ecb1ff',
+  'bright-cyan': '#8cf0f3',
+  'bright-white': '#ffffff',
+} as const;
+
+/** `--_ansi-red: var(--rc-ansi-red, #ff6b6b);` and so on (written out, the 16 would weigh on the one-file bundle). */
+const ansiTokens = unsafeCSS(
+  Object.entries(ANSI_PALETTE)
+    .map(([name, value]) => `--_ansi-${name}: var(--rc-ansi-${name}, ${value});`)
+    .join(''),
+);
 
 /**
  * The public design tokens, resolved once per element into private `--_*` properties.
@@ -35,6 +67,8 @@ export const themeStyles = css`
     --_diff-del-bg: var(--rc-color-diff-del-bg, light-dark(#fdebec, #3b1519));
     --_diff-del-text: var(--rc-color-diff-del-text, light-dark(#a40e26, #ffa3a0));
     --_diff-hunk-text: var(--rc-color-diff-hunk-text, light-dark(#5b45b0, #c1b0ff));
+
+    ${ansiTokens}
 
     --_font: var(--rc-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     --_mono: var(--rc-font-mono, ui-monospace, 'SF Mono', 'Cascadia Mono', Menlo, Consolas, monospace);

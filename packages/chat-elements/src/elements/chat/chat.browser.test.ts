@@ -165,6 +165,21 @@ describe('<rc-chat> composer', () => {
     expect(chat.agent).toBe('llm');
   });
 
+  it("lets the page style the composer's parts through rc-chat::part()", async () => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(
+      'rc-chat::part(textarea) { caret-color: rgb(1, 2, 3) } rc-chat::part(send-button) { color: rgb(4, 5, 6) }',
+    );
+    document.adoptedStyleSheets = [sheet];
+    try {
+      const chat = await mount(conversation);
+      expect(getComputedStyle(part(chat, 'textarea')).caretColor).toBe('rgb(1, 2, 3)');
+      expect(getComputedStyle(part(chat, 'send-button')).color).toBe('rgb(4, 5, 6)');
+    } finally {
+      document.adoptedStyleSheets = [];
+    }
+  });
+
   it('keeps the draft of each thread across a reload', async () => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
     const client = bff.client();
@@ -258,6 +273,25 @@ describe('<rc-chat> composer', () => {
   });
 });
 
+/** A live 300-event thread, scrolled up from the bottom. */
+async function scrolledUp() {
+  const bff = new FakeBff({
+    state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: longThread('th_tests', 300) } },
+    latencyMs: 5,
+  });
+  const chat = await fixture<RcChat>(
+    html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
+    { width: '700px', height: '420px' },
+  );
+  await waitFor(() => (chat as unknown as { feed: { status: string } }).feed.status === 'live', { what: 'live' });
+  await settle(chat);
+  const scroller = part(chat, 'transcript');
+  scroller.scrollTop = 200;
+  scroller.dispatchEvent(new Event('scroll'));
+  await settle(chat);
+  return { bff, chat, scroller };
+}
+
 describe('<rc-chat> follows a thread live', () => {
   it('streams agent text in place, announces the finished message, and keeps to the bottom', async () => {
     const bff = new FakeBff({
@@ -298,20 +332,7 @@ describe('<rc-chat> follows a thread live', () => {
   });
 
   it('stops following when the user scrolls up and offers Jump to latest', async () => {
-    const bff = new FakeBff({
-      state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: longThread('th_tests', 300) } },
-      latencyMs: 5,
-    });
-    const chat = await fixture<RcChat>(
-      html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
-      { width: '700px', height: '420px' },
-    );
-    await waitFor(() => (chat as unknown as { feed: { status: string } }).feed.status === 'live', { what: 'live' });
-    await settle(chat);
-    const scroller = part(chat, 'transcript');
-    scroller.scrollTop = 200;
-    scroller.dispatchEvent(new Event('scroll'));
-    await settle(chat);
+    const { bff, chat, scroller } = await scrolledUp();
     const top = scroller.scrollTop;
     bff.publishEvent('th_tests', { kind: 'message.agent', messageId: 'late', agent: 'llm', text: 'A late answer.' });
     const jump = await waitFor(() => chat.shadowRoot!.querySelector<HTMLButtonElement>('[part="jump-button"].unseen'), {
@@ -323,6 +344,32 @@ describe('<rc-chat> follows a thread live', () => {
     await settle(chat);
     expect(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(48);
     expect(visibleText(chat)).toContain('A late answer.');
+  });
+
+  it('scrolls to the bottom when the user sends a message while scrolled up', async () => {
+    const { chat, scroller } = await scrolledUp();
+    part<HTMLTextAreaElement>(chat, 'textarea').focus();
+    await userEvent.keyboard('echo back down{Enter}');
+    await waitFor(() => visibleText(chat).includes('echo back down'), { what: 'the message' });
+    await settle(chat);
+    expect(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(48);
+  });
+
+  it('stays at the bottom while the message box grows line by line', async () => {
+    const chat = await fixture<RcChat>(
+      // A thread of its own: the draft typed here is kept.
+      html`<rc-chat thread-id="th_growing" .runtime=${readyRuntime} .events=${longThread('th_growing', 300)}></rc-chat>`,
+      { width: '700px', height: '420px' },
+    );
+    await settle(chat);
+    const scroller = part(chat, 'transcript');
+    const box = part<HTMLTextAreaElement>(chat, 'textarea');
+    const height = scroller.clientHeight;
+    box.focus();
+    await userEvent.keyboard('one{Shift>}{Enter}{/Shift}two{Shift>}{Enter}{/Shift}three{Shift>}{Enter}{/Shift}four');
+    await settle(chat);
+    expect(scroller.clientHeight).toBeLessThan(height - 40);
+    expect(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2);
   });
 
   it('keeps a 10,000-event thread to a few hundred DOM nodes', async () => {

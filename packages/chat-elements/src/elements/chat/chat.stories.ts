@@ -155,7 +155,7 @@ export const Offline: Story = {
         if (!chat.isConnected) return;
         chat.insertText('npm run build');
         await chat.updateComplete;
-        chat.shadowRoot?.querySelector('form')?.requestSubmit();
+        chat.shadowRoot?.querySelector('rc-composer')?.shadowRoot?.querySelector('form')?.requestSubmit();
       }, 400);
     }, 600);
     return html`<div style="height: calc(100vh - 2rem)">${chat}</div>`;
@@ -175,7 +175,8 @@ export const UploadRefused: Story = {
     const data = new DataTransfer();
     data.items.add(new File([new Uint8Array(5 * 1024 * 1024)], 'screen-recording.mov', { type: 'video/quicktime' }));
     chat?.shadowRoot
-      ?.querySelector('textarea')
+      ?.querySelector('rc-composer')
+      ?.shadowRoot?.querySelector('textarea')
       ?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
   },
 };

@@ -1,6 +1,6 @@
 import { html } from 'lit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanUp, fixture, settle } from '../../fixtures/harness.js';
+import { cleanUp, fixture, part, settle } from '../../fixtures/harness.js';
 import { hostileBodies, hostileMarkdown, hostileTerminal } from '../../fixtures/hostile-outputs.js';
 import { readyRuntime } from '../../fixtures/runtimes.js';
 import { threadEvents } from '../../fixtures/thread-events.js';
@@ -118,7 +118,7 @@ describe('hostile agent output', () => {
       }
     }
     // The composer is still there and usable.
-    const box = chat.shadowRoot!.querySelector('textarea')!;
+    const box = part(chat, 'textarea');
     expect(getComputedStyle(box).display).not.toBe('none');
   });
 

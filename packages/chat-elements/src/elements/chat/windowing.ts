@@ -29,22 +29,12 @@ export class ListWindow {
     return this.positions.get(key) ?? -1;
   }
 
-  get count(): number {
-    return this.keys.length;
-  }
-
   /** Records a rendered row's height; returns whether it changed. */
   measure(key: string, height: number): boolean {
     if (Math.abs((this.measured.get(key) ?? -1) - height) < 0.5) return false;
     this.measured.set(key, height);
     this.dirty = true;
     return true;
-  }
-
-  /** Forgets measurements, for example after the width changed. */
-  forget(): void {
-    this.measured.clear();
-    this.dirty = true;
   }
 
   private layout(): Float64Array {

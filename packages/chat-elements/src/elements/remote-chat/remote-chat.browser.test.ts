@@ -96,7 +96,7 @@ describe('<remote-chat>', () => {
     const inner = chat.shadowRoot!.querySelector('rc-chat')!;
     const transcript = inner.shadowRoot!.querySelector<HTMLElement>('.transcript')!;
     expect(transcript.scrollWidth).toBeLessThanOrEqual(transcript.clientWidth + 1);
-    const box = inner.shadowRoot!.querySelector('textarea')!;
+    const box = part(inner, 'textarea');
     expect(box.getBoundingClientRect().width).toBeGreaterThan(150);
     expect(box.getBoundingClientRect().right).toBeLessThanOrEqual(320 + 1);
   });

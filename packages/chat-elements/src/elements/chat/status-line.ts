@@ -1,0 +1,62 @@
+import type { AgentState } from '@remote-chat/protocol';
+import { html, nothing } from 'lit';
+
+export interface StatusLineOptions {
+  /** What the agent is doing, and why it stopped if it stopped with an error. */
+  state: AgentState;
+  stateMessage: string;
+  /** Whether a thread is open: with none, the line says nothing. */
+  hasThread: boolean;
+  /** A message waits for the connection to come back. */
+  waiting: boolean;
+  /** Stop was pressed and the agent has not stopped yet. */
+  stopping: boolean;
+  /** Why Stop failed, or an empty string. */
+  stopError: string;
+  onStop: () => void;
+}
+
+/** What the agent is doing (Thinking…, Running…, Idle, or the error it stopped with), with Stop while it works. */
+export function statusLine({
+  state,
+  stateMessage,
+  hasThread,
+  waiting,
+  stopping,
+  stopError,
+  onStop,
+}: StatusLineOptions) {
+  const working = state === 'thinking' || state === 'running';
+  let text = '';
+  if (state === 'thinking') text = 'Thinking…';
+  else if (state === 'running') text = 'Running…';
+  else if (state === 'error') text = `Stopped with an error${stateMessage ? `: ${stateMessage}` : ''}`;
+  else if (hasThread) text = 'Idle';
+  return html`
+    <div class="status-line" part="status">
+      <span class="state ${state}" role="status">
+        ${working ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span class="state-dot" aria-hidden="true"></span>`}
+        ${text}
+      </span>
+      ${
+        waiting
+          ? html`<span class="state offline" role="status">Offline: your message will be sent when the connection returns.</span>`
+          : nothing
+      }
+      ${stopError ? html`<span class="state error" role="alert">${stopError}</span>` : nothing}
+      ${
+        working
+          ? html`<button
+            class="button danger stop"
+            part="stop-button"
+            type="button"
+            aria-disabled=${stopping ? 'true' : 'false'}
+            @click=${onStop}
+          >
+            <span class="stop-icon" aria-hidden="true"></span> ${stopping ? 'Stopping…' : 'Stop'}
+          </button>`
+          : nothing
+      }
+    </div>
+  `;
+}

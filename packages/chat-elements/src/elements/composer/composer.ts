@@ -1,0 +1,391 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { LIMITS, type ConfigResponse, type Runtime } from '@remote-chat/protocol';
+import { newClientId } from '../../client/client-id.js';
+import { RemoteChatError, describeError } from '../../client/errors.js';
+import type { RemoteChatClient } from '../../client/remote-chat-client.js';
+import { OutboxController, type OutboxMessage } from '../../controllers/outbox-controller.js';
+import { RcAgentChangeEvent } from '../../events/agent-change-event.js';
+import { RcFileUploadEvent } from '../../events/file-upload-event.js';
+import { RcMessageSendEvent } from '../../events/message-send-event.js';
+import { RcPendingChangeEvent } from '../../events/pending-change-event.js';
+import { sharedStyles, themeStyles } from '../../styles/theme.js';
+import { formatBytes } from '../../util/format.js';
+import { keep, readKept } from '../../util/storage.js';
+import { composerStyles } from './composer.styles.js';
+
+/** An agent the picker offers, as `GET /api/config` lists them. */
+export type AgentInfo = ConfigResponse['agents'][number];
+
+/** A file pasted or dropped into the composer, on its way into the workspace. */
+interface Upload {
+  id: number;
+  name: string;
+  bytes: number;
+  state: 'uploading' | 'failed';
+  error: string;
+}
+
+let nextId = 0;
+
+/** A BFF from before uploads: the route is missing (404 "No such route.", or a bare 404/405). */
+function noUploadRoute(error: unknown): boolean {
+  if (!(error instanceof RemoteChatError)) return false;
+  return (
+    error.status === 405 ||
+    (error.status === 404 &&
+      (error.message === 'No such route.' || error.message.startsWith('The chat server answered')))
+  );
+}
+
+/**
+ * @summary Where the user writes to the agent: the message box, the files on their way, the
+ * agent picker, and the messages being sent.
+ *
+ * Enter sends, Shift+Enter starts a new line; the draft is kept per thread across reloads. With a
+ * `client`, a sent message goes out through an outbox: while offline it waits (kept across reloads
+ * too) and goes out once the connection returns, with the client id it was given when typed, so
+ * the BFF stores it once. The messages on their way are `pending`; the composer does not show
+ * them: whatever shows the conversation does, at its end (`<rc-chat>` does, on
+ * `rc-pending-change`). A pasted or dropped file is uploaded into the workspace and its path put
+ * in the message. With two or more `agents`, a picker says who answers the next message.
+ *
+ * @fires rc-message-send - {@link RcMessageSendEvent} `{ threadId, text, clientId }` (cancelable)
+ *   when the user sends a message; cancel it to send the message yourself.
+ * @fires rc-agent-change - {@link RcAgentChangeEvent} `{ agent }` when the user picks the agent
+ *   that answers the next message.
+ * @fires rc-file-upload - {@link RcFileUploadEvent} `{ threadId, file }` (cancelable) when the
+ *   user pastes or drops a file; cancel it to upload the file yourself.
+ * @fires rc-pending-change - {@link RcPendingChangeEvent} `{ pending, sent }` when the messages on
+ *   their way change (not composed).
+ *
+ * @csspart base - The wrapper.
+ * @csspart composer - The form with the message box and the Send button.
+ * @csspart textarea - The message box.
+ * @csspart send-button - The Send button.
+ * @csspart agent-picker - The agent drop-down.
+ *
+ * @cssprop --rc-font-mono - Font of the names of files being uploaded.
+ * @cssprop --rc-color-focus - Outline of the message box while it has focus.
+ * @cssprop --rc-color-scheme - `light`, `dark` or `light dark` (the default).
+ */
+export class RcComposer extends LitElement {
+  static override styles = [themeStyles, sharedStyles, composerStyles];
+
+  private readonly uid = `rc-composer-${nextId++}`;
+  private draftTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The draft key whose stored draft was read; typing before it arrives wins. */
+  private draftKey = '';
+  private nextUpload = 0;
+  private readonly outbox = new OutboxController(this);
+  /** The outbox's messages as last announced with `rc-pending-change`. */
+  private announcedPending: readonly OutboxMessage[] = [];
+  /** The user sent a message since the last `rc-pending-change`. */
+  private sentSinceAnnounced = false;
+
+  @query('textarea') private _textarea!: HTMLTextAreaElement | null;
+
+  @state() private _draft = '';
+  @state() private _uploads: Upload[] = [];
+
+  /** The client to send and upload through. */
+  @property({ attribute: false }) client: RemoteChatClient | undefined;
+
+  /** The thread the messages go to. */
+  @property({ attribute: 'thread-id' }) threadId = '';
+
+  /** The runtime the thread is on: the composer is disabled, with a reason, unless it is ready. */
+  @property({ attribute: false }) runtime: Runtime | undefined;
+
+  /** The agent that answers the next message; the runtime's default when null. */
+  @property() agent: string | null = null;
+
+  /** The agents the picker offers; hidden when fewer than two. */
+  @property({ attribute: false }) agents: AgentInfo[] = [];
+
+  /** Disables the composer with this reason, whatever the runtime's state. */
+  @property({ attribute: 'disabled-reason' }) disabledReason = '';
+
+  /** The largest file a paste or a drop uploads; the BFF takes up to 10 MiB. */
+  @property({ type: Number, attribute: 'max-upload-bytes' }) maxUploadBytes: number = LIMITS.maxUploadBytes;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.flushDraft();
+  }
+
+  override willUpdate(changed: PropertyValues): void {
+    if (changed.has('client') || changed.has('threadId')) {
+      this.outbox.follow(this.client, this.threadId);
+      if (changed.has('threadId')) {
+        this.flushDraft();
+        this._uploads = [];
+        this.loadDraft();
+      }
+    }
+  }
+
+  override updated(): void {
+    const pending = this.outbox.messages;
+    const before = this.announcedPending;
+    this.announcedPending = pending;
+    // Following another thread starts from an empty list: no news while it stays empty.
+    if (pending === before || (pending.length === 0 && before.length === 0)) return;
+    const sent = this.sentSinceAnnounced;
+    this.sentSinceAnnounced = false;
+    this.dispatchEvent(new RcPendingChangeEvent({ pending, sent }));
+  }
+
+  /** Why the composer is disabled, or an empty string. */
+  get blockedReason(): string {
+    if (this.disabledReason) return this.disabledReason;
+    const runtime = this.runtime;
+    if (runtime) {
+      switch (runtime.status) {
+        case 'starting':
+          return 'The runtime is starting. You can send messages once it is ready.';
+        case 'offline':
+          return 'The runtime is offline. You can send messages once it reconnects.';
+        case 'stopping':
+        case 'stopped':
+          return 'This runtime is stopped. Pick another runtime or create a new one.';
+        case 'failed':
+          return 'This runtime failed to start: see the sandbox log, then create a new one.';
+        case 'ready':
+          break;
+      }
+    }
+    if (!this.threadId)
+      return runtime ? 'Open a thread or create one to send a message.' : 'Pick or create a runtime to start chatting.';
+    return '';
+  }
+
+  /** The messages on their way, oldest first, until the thread shows them. */
+  get pending(): readonly OutboxMessage[] {
+    return this.outbox.messages;
+  }
+
+  /** Whether a message is waiting for the connection to come back. */
+  get waiting(): boolean {
+    return this.outbox.waiting;
+  }
+
+  // Drafts
+
+  private get draftStorageKey(): string {
+    return this.threadId ? `draft:${this.client?.bffUrl ?? 'local'}:${this.threadId}` : '';
+  }
+
+  private loadDraft(): void {
+    this._draft = '';
+    const key = this.draftStorageKey;
+    this.draftKey = key;
+    if (!key) return;
+    void readKept<string>(key).then((text) => {
+      // Typing (or another thread) since the read started wins over the stored draft.
+      if (key !== this.draftKey || this._draft || typeof text !== 'string') return;
+      this._draft = text;
+    });
+  }
+
+  private onInput(event: InputEvent): void {
+    this._draft = (event.target as HTMLTextAreaElement).value;
+    clearTimeout(this.draftTimer);
+    this.draftTimer = setTimeout(() => this.writeDraft(), 250);
+  }
+
+  /** Writes the draft now if it changed since it was last written. */
+  private flushDraft(): void {
+    if (this.draftTimer !== undefined) this.writeDraft();
+  }
+
+  /** Writes the draft of the thread it was typed in (an empty one deletes it). */
+  private writeDraft(): void {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = undefined;
+    if (this.draftKey) void keep(this.draftKey, this._draft);
+  }
+
+  // Sending
+
+  private onKeyDown(event: KeyboardEvent): void {
+    // Enter sends, Shift+Enter is a new line; an IME composing text keeps its Enter.
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    this.submit();
+  }
+
+  private onSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    this.submit();
+  }
+
+  private submit(): void {
+    const text = this._textarea?.value ?? this._draft;
+    if (!text.trim() || this.blockedReason) return;
+    const threadId = this.threadId;
+    const clientId = newClientId();
+    const sendEvent = new RcMessageSendEvent({ threadId, text, clientId });
+    const handled = !this.dispatchEvent(sendEvent);
+    this._draft = '';
+    this.writeDraft();
+    if (handled || !this.client) return;
+    this.sentSinceAnnounced = true;
+    this.outbox.add({ clientId, text, agent: this.agent ?? undefined });
+  }
+
+  private onAgentChange(event: Event): void {
+    const agent = (event.target as HTMLSelectElement).value;
+    this.agent = agent;
+    this.dispatchEvent(new RcAgentChangeEvent({ agent }));
+  }
+
+  // Files
+
+  private onPaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    for (const file of files) void this.upload(file);
+  }
+
+  private dismissUpload(id: number): void {
+    this._uploads = this._uploads.filter((u) => u.id !== id);
+  }
+
+  /**
+   * Uploads a file into the thread's workspace, as a paste does, and puts its path in the message.
+   * Fires `rc-file-upload` first; a refusal (too big, no chat server) shows in the composer.
+   */
+  async upload(file: File): Promise<void> {
+    const id = ++this.nextUpload;
+    const name = file.name || 'pasted file';
+    const entry: Upload = { id, name, bytes: file.size, state: 'uploading', error: '' };
+    const fail = (error: string): void => {
+      this._uploads = this._uploads.map((u) => (u.id === id ? { ...u, state: 'failed' as const, error } : u));
+    };
+    this._uploads = [...this._uploads, entry];
+    if (this.blockedReason) return fail(this.blockedReason);
+    if (file.size > this.maxUploadBytes) {
+      return fail(`${formatBytes(file.size)} is over the ${formatBytes(this.maxUploadBytes)} limit.`);
+    }
+    const threadId = this.threadId;
+    if (!this.dispatchEvent(new RcFileUploadEvent({ threadId, file }))) {
+      this._uploads = this._uploads.filter((u) => u.id !== id);
+      return;
+    }
+    if (!this.client) return fail('There is no chat server to upload to.');
+    try {
+      const uploaded = await this.client.uploadFile(threadId, file);
+      this._uploads = this._uploads.filter((u) => u.id !== id);
+      if (threadId === this.threadId) this.insertText(uploaded.path);
+    } catch (error) {
+      fail(
+        noUploadRoute(error)
+          ? 'this chat server does not take files yet (it has no POST /api/threads/:id/uploads).'
+          : describeError(error),
+      );
+    }
+  }
+
+  /** Inserts text into the message box at the cursor, with a space either side if needed. */
+  insertText(text: string): void {
+    const box = this._textarea;
+    const draft = this._draft;
+    const at = box && box.selectionStart !== null ? box.selectionStart : draft.length;
+    const end = box && box.selectionEnd !== null ? box.selectionEnd : at;
+    const before = draft.slice(0, at);
+    const after = draft.slice(end);
+    const lead = before && !/\s$/.test(before) ? ' ' : '';
+    const trail = after && !/^\s/.test(after) ? ' ' : '';
+    this._draft = `${before}${lead}${text}${trail}${after}`;
+    this.writeDraft();
+    const caret = before.length + lead.length + text.length + trail.length;
+    void this.updateComplete.then(() => this._textarea?.setSelectionRange(caret, caret));
+  }
+
+  /** Sends a message that failed again, with the same client id. */
+  retryPending(clientId: string): void {
+    this.outbox.retry(clientId);
+  }
+
+  /** Takes a message that is not sent yet back into the message box (unless something is typed there). */
+  editPending(clientId: string): void {
+    const text = this.outbox.remove(clientId);
+    if (!this._draft) this._draft = text;
+    this.focus();
+  }
+
+  /** Forgets the pending messages the thread now shows. */
+  confirmPending(shown: (clientId: string) => boolean): void {
+    this.outbox.confirm(shown);
+  }
+
+  /** Moves focus to the message box. */
+  override focus(options?: FocusOptions): void {
+    this._textarea?.focus(options);
+  }
+
+  private renderUploads() {
+    if (!this._uploads.length) return nothing;
+    return html`<ul class="uploads" aria-label="Files">
+      ${this._uploads.map(
+        (u) => html`<li class="upload ${u.state}">
+          ${u.state === 'uploading' ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span aria-hidden="true">✕</span>`}
+          <span class="upload-name">${u.name}</span>
+          ${
+            u.state === 'uploading'
+              ? html`<span class="muted">Uploading ${formatBytes(u.bytes)}…</span>`
+              : html`<span role="alert">Not uploaded: ${u.error}</span>
+                <button class="button quiet" type="button" aria-label="Dismiss ${u.name}" @click=${() => this.dismissUpload(u.id)}>Dismiss</button>`
+          }
+        </li>`,
+      )}
+    </ul>`;
+  }
+
+  private renderAgentPicker() {
+    if (this.agents.length < 2) return nothing;
+    const current = this.agent ?? this.runtime?.agent ?? this.agents[0]?.id ?? '';
+    return html`
+      <label class="agent-picker">
+        <span class="agent-label">Agent</span>
+        <select part="agent-picker" @change=${this.onAgentChange}>
+          ${this.agents.map((a) => html`<option value=${a.id} title=${a.description} ?selected=${a.id === current}>${a.label}</option>`)}
+        </select>
+      </label>
+    `;
+  }
+
+  override render() {
+    const reason = this.blockedReason;
+    const noteId = `${this.uid}-note`;
+    return html`
+      <div class="base" part="base">
+        ${this.renderUploads()}
+        <form class="composer" part="composer" @submit=${this.onSubmit}>
+          <textarea
+            part="textarea"
+            aria-label="Message"
+            aria-describedby=${noteId}
+            rows="1"
+            placeholder=${reason ? '' : 'Message the agent, or paste a screenshot'}
+            .value=${this._draft}
+            ?disabled=${Boolean(reason)}
+            @input=${this.onInput}
+            @keydown=${this.onKeyDown}
+            @paste=${this.onPaste}
+          ></textarea>
+          <button class="button primary send" part="send-button" type="submit" ?disabled=${Boolean(reason)} aria-label="Send">
+            <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M1.7 1.2a.6.6 0 0 1 .65-.08l12.5 6.3a.6.6 0 0 1 0 1.07l-12.5 6.3a.6.6 0 0 1-.84-.7L3.1 8.6H8a.6.6 0 0 0 0-1.2H3.1L1.51 1.9a.6.6 0 0 1 .19-.7Z"/></svg>
+            <span class="send-label">Send</span>
+          </button>
+        </form>
+        <div class="composer-note ${reason ? 'reason' : ''}">
+          ${reason ? nothing : this.renderAgentPicker()}
+          <p id=${noteId}>${reason || html`<kbd>Enter</kbd> sends · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line`}</p>
+        </div>
+      </div>
+    `;
+  }
+}
