@@ -3,12 +3,9 @@
 export { RemoteChatClient } from './client/remote-chat-client.js';
 /** The design tokens (`--rc-*` with light and dark defaults), for host pages' own elements. */
 export { themeStyles } from './styles/theme.js';
-export type {
-  OutgoingMessage,
-  PageOptions,
-  RemoteChatClientOptions,
-  RequestOptions,
-} from './client/remote-chat-client.js';
+export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
+export type { OutgoingMessage, PageOptions } from './client/rest-api.js';
+export type { RequestOptions } from './client/rest-transport.js';
 export { RemoteChatError, TokenError, TOKEN_FAILURES, TransportError, TRANSPORT_FAILURES } from './client/errors.js';
 export type { TokenFailure, TransportFailure } from './client/errors.js';
 export type { IssuedToken, TokenProvider, TokenSource } from './client/bearer-token.js';

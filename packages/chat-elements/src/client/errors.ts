@@ -68,32 +68,6 @@ export class TokenError extends Error {
   }
 }
 
-/** The wire code that best describes an HTTP status that came without an error body. */
-export function codeForStatus(status: number): ErrorCode {
-  switch (status) {
-    case 400:
-      return 'bad_request';
-    case 401:
-      return 'unauthorized';
-    case 403:
-      return 'forbidden';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'conflict';
-    case 413:
-      return 'payload_too_large';
-    case 429:
-      return 'rate_limited';
-    case 502:
-    case 503:
-    case 504:
-      return 'runtime_unavailable';
-    default:
-      return status >= 500 ? 'internal' : 'bad_request';
-  }
-}
-
 /** Whether an error is worth retrying with the same request. */
 export function isRetryable(error: unknown): boolean {
   return (error instanceof RemoteChatError || error instanceof TransportError) && error.retryable;
