@@ -6,7 +6,14 @@ export { themeStyles } from './styles/theme.js';
 export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
 export type { OutgoingMessage, PageOptions } from './client/rest-api.js';
 export type { RequestOptions } from './client/rest-transport.js';
-export { RemoteChatError, TokenError, TOKEN_FAILURES, TransportError, TRANSPORT_FAILURES } from './client/errors.js';
+export {
+  ChatClientError,
+  RemoteChatError,
+  TokenError,
+  TOKEN_FAILURES,
+  TransportError,
+  TRANSPORT_FAILURES,
+} from './client/errors.js';
 export type { TokenFailure, TransportFailure } from './client/errors.js';
 export type { IssuedToken, TokenProvider, TokenSource } from './client/bearer-token.js';
 export { CONNECTION_STATUSES, RcConnectionChangeEvent } from './client/connection-status.js';
@@ -41,7 +48,7 @@ export { RcTokenExpiredEvent } from './events/token-expired-event.js';
 export type { TokenExpiredDetail } from './events/token-expired-event.js';
 
 export { RcChat } from './elements/chat/chat.js';
-export { RemoteChat } from './elements/remote-chat/remote-chat.js';
+export { RemoteChatElement } from './elements/remote-chat/remote-chat.js';
 export { RcRepoSelector } from './elements/repo-selector/repo-selector.js';
 export type { RepoSource, RepoSummary } from './elements/repo-selector/repo-source.js';
 export { RcRuntimePicker } from './elements/runtime-picker/runtime-picker.js';

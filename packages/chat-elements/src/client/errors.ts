@@ -1,11 +1,12 @@
 import type { ErrorCode } from '@remote-chat/protocol';
 
 /**
- * An error the BFF answered with: the `{ error: { code, message } }` body of a REST response, or a
- * status the BFF (or a proxy in front of it) returned without one.
+ * An error the BFF answered the client with: the `{ error: { code, message } }` body of a REST
+ * response, or a status the BFF (or a proxy in front of it) returned without one. (The BFF's own
+ * error class, which makes those bodies, is `RemoteChatError` in `@remote-chat/bff`.)
  */
-export class RemoteChatError extends Error {
-  override readonly name = 'RemoteChatError';
+export class ChatClientError extends Error {
+  override readonly name = 'ChatClientError';
   /** The wire error code, from the protocol's `ERROR_CODES`. */
   readonly code: ErrorCode;
   /** The HTTP status of the response. */
@@ -25,6 +26,15 @@ export class RemoteChatError extends Error {
     return this.status >= 500 || this.code === 'rate_limited';
   }
 }
+
+/**
+ * The name {@link ChatClientError} had before it was renamed, so as not to share one with the
+ * BFF's error class; pages that import it keep working.
+ * @deprecated Use `ChatClientError`.
+ */
+export const RemoteChatError = ChatClientError;
+/** @deprecated Use `ChatClientError`. */
+export type RemoteChatError = ChatClientError;
 
 /** Why a request never produced an answer from the BFF. Local: it never crosses the wire. */
 export const TRANSPORT_FAILURES = ['network', 'bad-response'] as const;
@@ -70,7 +80,7 @@ export class TokenError extends Error {
 
 /** Whether an error is worth retrying with the same request. */
 export function isRetryable(error: unknown): boolean {
-  return (error instanceof RemoteChatError || error instanceof TransportError) && error.retryable;
+  return (error instanceof ChatClientError || error instanceof TransportError) && error.retryable;
 }
 
 /** A sentence for a person, whatever was thrown. */

@@ -2,7 +2,7 @@ import type { Topic } from '@remote-chat/protocol';
 import type { TokenSource } from './bearer-token.js';
 import { RcConnectionChangeEvent, type ConnectionStatus } from './connection-status.js';
 import { RestApi, type RestApiOptions } from './rest-api.js';
-import { StreamConnection } from './stream-connection.js';
+import { BrowserStream } from './browser-stream.js';
 import type { TopicFrame } from './topic-frames.js';
 
 export interface RemoteChatClientOptions extends RestApiOptions {
@@ -51,11 +51,11 @@ export interface RemoteChatClientOptions extends RestApiOptions {
  * ```
  */
 export class RemoteChatClient extends RestApi {
-  private readonly stream: StreamConnection;
+  private readonly stream: BrowserStream;
 
   constructor(options: RemoteChatClientOptions = {}) {
     super(options);
-    this.stream = new StreamConnection({
+    this.stream = new BrowserStream({
       url: () => this.streamUrl(),
       WebSocket: options.WebSocket,
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
@@ -92,7 +92,7 @@ export class RemoteChatClient extends RestApi {
    * Listeners of one topic share one server subscription.
    */
   subscribe<T extends Topic>(topic: T, after: number, listener: (frame: TopicFrame<T>) => void): () => void {
-    // The connection checks that each frame fits the topic's family before it reaches a listener.
+    // The stream checks that each frame fits the topic's family before it reaches a listener.
     return this.stream.subscribe(topic, after, listener as (frame: unknown) => void);
   }
 

@@ -1,5 +1,5 @@
 import { ErrorBodySchema, type ErrorCode } from '@remote-chat/protocol';
-import { RemoteChatError, TransportError } from './errors.js';
+import { ChatClientError, TransportError } from './errors.js';
 import type { TokenSession } from './token-session.js';
 
 /** Options every request takes. */
@@ -18,7 +18,7 @@ export interface Schema<T> {
 /**
  * Sends one REST request to the BFF and turns the answer into a value or an error. It signs the
  * request with the session's token (or, without one, the cookie), renews a refused token once and
- * sends the request again with it, maps an error answer to a `RemoteChatError` and a BFF it could
+ * sends the request again with it, maps an error answer to a `ChatClientError` and a BFF it could
  * not reach, or an answer that does not fit the protocol, to a `TransportError`. It never retries
  * anything else: whoever calls it decides whether a failure is worth another try.
  */
@@ -100,12 +100,12 @@ export class RestTransport {
 }
 
 /** The error an answer that is not OK stands for: its error body, or else its status. */
-function answerError(response: Response, json: unknown): RemoteChatError {
+function answerError(response: Response, json: unknown): ChatClientError {
   const body = ErrorBodySchema.safeParse(json);
   if (body.success)
-    return new RemoteChatError(body.data.error.code, body.data.error.message, response.status, body.data.error.data);
+    return new ChatClientError(body.data.error.code, body.data.error.message, response.status, body.data.error.data);
   const statusText = response.statusText ? ` ${response.statusText}` : '';
-  return new RemoteChatError(
+  return new ChatClientError(
     codeForStatus(response.status),
     `The chat server answered ${response.status}${statusText}.`,
     response.status,

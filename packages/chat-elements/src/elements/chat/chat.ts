@@ -6,13 +6,13 @@ import { repeat } from 'lit/directives/repeat.js';
 import { cssProps } from '../../util/css-props.js';
 import { LIMITS, type ConfigResponse, type Runtime, type ThreadEvent } from '@remote-chat/protocol';
 import { newClientId } from '../../client/client-id.js';
-import { RemoteChatError, describeError } from '../../client/errors.js';
+import { ChatClientError, describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { clientContext } from '../../context/client-context.js';
 import { configContext, type ConfigContextValue } from '../../context/config-context.js';
 import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-context.js';
 import { threadContext, type ThreadContextValue } from '../../context/thread-context.js';
-import { OutboxController, type OutboxMessage } from '../../controllers/outbox-controller.js';
+import { SendQueueController, type PendingMessage } from '../../controllers/send-queue-controller.js';
 import { SeqFeedController } from '../../controllers/seq-feed-controller.js';
 import { RcAgentChangeEvent } from '../../events/agent-change-event.js';
 import { RcAgentStopEvent } from '../../events/agent-stop-event.js';
@@ -57,7 +57,7 @@ let nextId = 0;
 
 /** A BFF from before uploads: the route is missing (404 "No such route.", or a bare 404/405). */
 function noUploadRoute(error: unknown): boolean {
-  if (!(error instanceof RemoteChatError)) return false;
+  if (!(error instanceof ChatClientError)) return false;
   return (
     error.status === 405 ||
     (error.status === 404 &&
@@ -151,7 +151,7 @@ export class RcChat extends LitElement {
     onReset: () => this.resetTranscript(),
   });
 
-  private readonly outbox = new OutboxController(this);
+  private readonly sendQueue = new SendQueueController(this);
 
   @query('.transcript') private _scroller!: HTMLElement | null;
   @query('textarea') private _textarea!: HTMLTextAreaElement | null;
@@ -233,7 +233,7 @@ export class RcChat extends LitElement {
     const following = Boolean(this.client && this.threadId);
     if (changed.has('client') || changed.has('threadId')) {
       this.feed.follow(this.client, following ? this.threadId : undefined);
-      this.outbox.follow(this.client, this.threadId);
+      this.sendQueue.follow(this.client, this.threadId);
       if (changed.has('threadId')) {
         this.flushDraft();
         this._stuck = true;
@@ -331,7 +331,7 @@ export class RcChat extends LitElement {
   private applyEvents(events: readonly ThreadEvent[], live: boolean): void {
     if (events.length === 0) return;
     const said = this.transcript.apply(events);
-    this.outbox.confirm((clientId) => this.transcript.hasClientId(clientId));
+    this.sendQueue.confirm((clientId) => this.transcript.hasClientId(clientId));
     if (this.transcript.state !== 'thinking' && this.transcript.state !== 'running') this._stopping = false;
     if (live && said.length) this._announcement = said[said.length - 1]!.text.slice(0, 500);
     this.grew = true;
@@ -473,13 +473,13 @@ export class RcChat extends LitElement {
     this._draft = '';
     this.writeDraft();
     if (handled || !this.client) return;
-    this.outbox.add({ clientId, text, agent: this.agent ?? undefined });
+    this.sendQueue.add({ clientId, text, agent: this.agent ?? undefined });
     this._stuck = true;
     this.grew = true;
   }
 
-  private editPending(message: OutboxMessage): void {
-    const text = this.outbox.remove(message.clientId);
+  private editPending(message: PendingMessage): void {
+    const text = this.sendQueue.remove(message.clientId);
     if (!this._draft) this._draft = text;
     this.focus();
   }
@@ -758,7 +758,7 @@ export class RcChat extends LitElement {
     if (status === 'loading' && this.transcript.items.length === 0) {
       return html`<div class="empty" role="status"><span class="spinner" aria-hidden="true"></span> Loading the conversation…</div>`;
     }
-    if (this.transcript.items.length > 0 || this.outbox.messages.length > 0) return nothing;
+    if (this.transcript.items.length > 0 || this.sendQueue.messages.length > 0) return nothing;
     const agent = this.agent ?? this.runtime?.agent;
     return html`<div class="empty">
       <p class="empty-title">Start the conversation</p>
@@ -788,7 +788,7 @@ export class RcChat extends LitElement {
           ${text}
         </span>
         ${
-          this.outbox.waiting
+          this.sendQueue.waiting
             ? html`<span class="state offline" role="status">Offline: your message will be sent when the connection returns.</span>`
             : nothing
         }
@@ -870,13 +870,13 @@ export class RcChat extends LitElement {
     `;
   }
 
-  private renderPending(m: OutboxMessage) {
+  private renderPending(m: PendingMessage) {
     let status: unknown;
     switch (m.state) {
       case 'failed':
         status = html`
           <span role="alert">Not sent: ${m.error}</span>
-          <button class="button" type="button" @click=${() => this.outbox.retry(m.clientId)}>Retry</button>
+          <button class="button" type="button" @click=${() => this.sendQueue.retry(m.clientId)}>Retry</button>
           <button class="button quiet" type="button" @click=${() => this.editPending(m)}>Edit</button>
         `;
         break;
@@ -958,7 +958,7 @@ export class RcChat extends LitElement {
                 },
               )}
               <div class="spacer" aria-hidden="true" style=${cssProps({ height: `${below}px` })}></div>
-              ${this.outbox.messages.map((m) => this.renderPending(m))} ${this.renderEmpty()}
+              ${this.sendQueue.messages.map((m) => this.renderPending(m))} ${this.renderEmpty()}
             </div>
           </div>
           ${

@@ -72,7 +72,7 @@ let nextId = 0;
  * @cssprop --rc-font-family - Body font.
  * @cssprop --rc-radius - Corner radius.
  */
-export class RemoteChat extends LitElement {
+export class RemoteChatElement extends LitElement {
   static override styles = [themeStyles, sharedStyles, remoteChatStyles];
 
   private readonly uid = `remote-chat-${nextId++}`;

@@ -9,13 +9,13 @@ import { keep, readKept } from '../util/storage.js';
  * `failed`: the BFF refused it (the user can edit and retry). `sent`: stored; it shows for good
  * once the thread's stream brings it back.
  */
-export type OutboxState = 'sending' | 'queued' | 'failed' | 'sent';
+export type PendingMessageState = 'sending' | 'queued' | 'failed' | 'sent';
 
-export interface OutboxMessage {
+export interface PendingMessage {
   readonly clientId: string;
   readonly text: string;
   readonly agent: string | undefined;
-  state: OutboxState;
+  state: PendingMessageState;
   /** Why it failed. */
   error: string;
 }
@@ -30,8 +30,8 @@ const RETRY_MS = { first: 5_000, max: 30_000 } as const;
  * not lose it) and goes out when the connection comes back. Every attempt carries the message's
  * client id, so the BFF stores it once however many attempts reach it.
  */
-export class OutboxController implements ReactiveController {
-  messages: OutboxMessage[] = [];
+export class SendQueueController implements ReactiveController {
+  messages: PendingMessage[] = [];
   private client: RemoteChatClient | undefined;
   private threadId = '';
   private storageKey = '';
@@ -66,16 +66,17 @@ export class OutboxController implements ReactiveController {
     if (this.connected) client?.addEventListener(RcConnectionChangeEvent.eventName, this.onConnection);
     this.threadId = threadId;
     this.messages = [];
+    // The key keeps the name the queue had before it was renamed: messages queued then are still sent.
     this.storageKey = client && threadId ? `outbox:${client.bffUrl}:${threadId}` : '';
     const key = this.storageKey;
     if (!key) return;
-    void readKept<Array<Pick<OutboxMessage, 'clientId' | 'text' | 'agent'>>>(key).then((kept) => {
+    void readKept<Array<Pick<PendingMessage, 'clientId' | 'text' | 'agent'>>>(key).then((kept) => {
       if (key !== this.storageKey || !Array.isArray(kept) || kept.length === 0) return;
       const known = new Set(this.messages.map((m) => m.clientId));
       const restored = kept
         .filter((m) => typeof m?.clientId === 'string' && typeof m.text === 'string' && !known.has(m.clientId))
         .map(
-          (m): OutboxMessage => ({ clientId: m.clientId, text: m.text, agent: m.agent, state: 'queued', error: '' }),
+          (m): PendingMessage => ({ clientId: m.clientId, text: m.text, agent: m.agent, state: 'queued', error: '' }),
         );
       this.messages = [...restored, ...this.messages];
       this.changed();
@@ -175,7 +176,7 @@ export class OutboxController implements ReactiveController {
     this.retryMs = Math.min(RETRY_MS.max, this.retryMs * 2);
   }
 
-  private update(clientId: string, patch: Partial<Pick<OutboxMessage, 'state' | 'error'>>): void {
+  private update(clientId: string, patch: Partial<Pick<PendingMessage, 'state' | 'error'>>): void {
     this.messages = this.messages.map((m) => (m.clientId === clientId ? { ...m, ...patch } : m));
     this.changed();
   }

@@ -164,13 +164,13 @@ describe('RemoteChatClient.sendMessage', () => {
     expect(bodies[0]).toMatchObject({ text: 'ls', clientId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
-  it('throws a RemoteChatError with the code, status and message of an error body', async () => {
+  it('throws a ChatClientError with the code, status and message of an error body', async () => {
     const c = newClient(
       async () =>
         new Response(JSON.stringify({ error: { code: 'not_found', message: 'No such thread.' } }), { status: 404 }),
     );
     await expect(c.getThreadEvents('nope')).rejects.toMatchObject({
-      name: 'RemoteChatError',
+      name: 'ChatClientError',
       code: 'not_found',
       status: 404,
       message: 'No such thread.',
