@@ -4,7 +4,7 @@ export { RemoteChatClient } from './client/remote-chat-client.js';
 /** The design tokens (`--rc-*` with light and dark defaults), for host pages' own elements. */
 export { themeStyles } from './styles/theme.js';
 export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
-export type { OutgoingMessage, PageOptions } from './client/rest-api.js';
+export type { OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
 export type { RequestOptions } from './client/rest-transport.js';
 export {
   ChatClientError,

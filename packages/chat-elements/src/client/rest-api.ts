@@ -29,8 +29,8 @@ import {
 import { RcTokenExpiredEvent } from '../events/token-expired-event.js';
 import type { TokenSource } from './bearer-token.js';
 import { newClientId } from './client-id.js';
-import { isRetryable } from './errors.js';
 import { RestTransport, type RequestOptions } from './rest-transport.js';
+import { SEND_RETRY, retrySend } from './send-retry.js';
 import { TokenSession } from './token-session.js';
 
 export interface RestApiOptions {
@@ -85,8 +85,17 @@ export interface OutgoingMessage {
   clientId?: string;
 }
 
-/** How `sendMessage` retries a request that may not have arrived. */
-const SEND_RETRY = { attempts: 4, baseDelayMs: 400 } as const;
+/** Options of `sendMessage`. */
+export interface SendOptions extends RequestOptions {
+  /**
+   * How many times to send the message in all while the failure is one that may pass (no answer,
+   * a 5xx, a 429), with backoff in between. `1` sends it once, for a caller that retries by
+   * itself, such as `<rc-chat>`'s send queue: one layer owns the retry, and the requests do not
+   * multiply.
+   * @default 4
+   */
+  attempts?: number;
+}
 
 /**
  * The BFF's REST routes, one method each, typed and validated against the protocol: the half of
@@ -177,26 +186,19 @@ export class RestApi extends EventTarget {
 
   /**
    * `POST /api/threads/:id/messages`. The message carries a client id (generated unless given),
-   * so the request is retried with backoff after a network failure or a 5xx without any risk of
-   * storing the message twice.
+   * so the request is retried with backoff after a network failure or a 5xx (see `attempts`)
+   * without any risk of storing the message twice.
    */
-  async sendMessage(
-    threadId: string,
-    message: OutgoingMessage,
-    options?: RequestOptions,
-  ): Promise<SendMessageResponse> {
+  async sendMessage(threadId: string, message: OutgoingMessage, options?: SendOptions): Promise<SendMessageResponse> {
     const body: SendMessageRequest = { clientId: message.clientId ?? newClientId(), text: message.text };
     if (message.agent) body.agent = message.agent;
     const path = `/threads/${enc(threadId)}/messages`;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.rest.request('POST', path, SendMessageResponseSchema, { ...options, body });
-      } catch (error) {
-        if (attempt >= SEND_RETRY.attempts || !isRetryable(error) || options?.signal?.aborted) throw error;
-        const delay = SEND_RETRY.baseDelayMs * 2 ** (attempt - 1);
-        await sleep(delay / 2 + Math.random() * delay, options?.signal);
-      }
-    }
+    const { attempts = SEND_RETRY.attempts, ...request } = options ?? {};
+    return retrySend(
+      () => this.rest.request('POST', path, SendMessageResponseSchema, { ...request, body }),
+      attempts,
+      request.signal,
+    );
   }
 
   /** `POST /api/threads/:id/cancel`: stops what the agent is doing in this thread. */
@@ -251,18 +253,4 @@ function pageQuery(options: PageOptions | undefined): string {
   if (options?.limit !== undefined) query.set('limit', String(options.limit));
   const s = query.toString();
   return s ? `?${s}` : '';
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { RcConnectionChangeEvent } from '../client/connection-status.js';
 import { describeError, isRetryable } from '../client/errors.js';
+import { SEND_RETRY, retrySend } from '../client/send-retry.js';
 import type { RemoteChatClient } from '../client/remote-chat-client.js';
 import { keep, readKept } from '../util/storage.js';
 
@@ -20,15 +21,18 @@ export interface PendingMessage {
   error: string;
 }
 
-/** How long to wait before trying a queued message again when nothing says the network is back. */
-const RETRY_MS = { first: 5_000, max: 30_000 } as const;
+/** How long a message waits before it is tried again when nothing says the network is back. */
+const WAIT_MS = { first: 5_000, max: 30_000 } as const;
 
 /**
  * The messages a user sent that the thread does not show yet, sent one at a time and in order.
  *
- * While the connection is down a message waits in the queue (kept in IndexedDB, so a reload does
- * not lose it) and goes out when the connection comes back. Every attempt carries the message's
- * client id, so the BFF stores it once however many attempts reach it.
+ * The queue is the one owner of their retries: each try is one request (`sendMessage` with
+ * `attempts: 1`). A try that fails in a way that may pass is followed by quick ones, as
+ * `sendMessage` would make (the message still shows as sending); after those the message waits
+ * for the connection (kept in IndexedDB, so a reload does not lose it), tried again at longer and
+ * longer intervals, and at once when the connection comes back. Every try carries the message's
+ * client id, so the BFF stores it once however many tries reach it.
  */
 export class SendQueueController implements ReactiveController {
   messages: PendingMessage[] = [];
@@ -37,7 +41,9 @@ export class SendQueueController implements ReactiveController {
   private storageKey = '';
   private sending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private retryMs: number = RETRY_MS.first;
+  private waitMs: number = WAIT_MS.first;
+  /** Tries of the first unsent message that failed since it was last tried afresh. */
+  private failures = 0;
   private connected = false;
 
   constructor(private readonly host: ReactiveControllerHost) {
@@ -66,6 +72,7 @@ export class SendQueueController implements ReactiveController {
     if (this.connected) client?.addEventListener(RcConnectionChangeEvent.eventName, this.onConnection);
     this.threadId = threadId;
     this.messages = [];
+    this.failures = 0;
     // The key keeps the name the queue had before it was renamed: messages queued then are still sent.
     this.storageKey = client && threadId ? `outbox:${client.bffUrl}:${threadId}` : '';
     const key = this.storageKey;
@@ -93,6 +100,7 @@ export class SendQueueController implements ReactiveController {
 
   /** Tries a failed message again, with the same client id. */
   retry(clientId: string): void {
+    this.failures = 0;
     this.update(clientId, { state: 'queued', error: '' });
     void this.flush();
   }
@@ -122,7 +130,8 @@ export class SendQueueController implements ReactiveController {
   };
 
   private readonly wake = (): void => {
-    this.retryMs = RETRY_MS.first;
+    this.waitMs = WAIT_MS.first;
+    this.failures = 0;
     void this.flush();
   };
 
@@ -144,27 +153,32 @@ export class SendQueueController implements ReactiveController {
     }
     this.sending = true;
     this.update(next.clientId, { state: 'sending', error: '' });
+    const message = next.agent
+      ? { text: next.text, clientId: next.clientId, agent: next.agent }
+      : { text: next.text, clientId: next.clientId };
+    // Quick tries while some are left; a message that waits for the connection gets one try a time.
+    const tries = Math.max(1, SEND_RETRY.attempts - this.failures);
     let sent = false;
     try {
-      await client.sendMessage(
-        threadId,
-        next.agent
-          ? { text: next.text, clientId: next.clientId, agent: next.agent }
-          : { text: next.text, clientId: next.clientId },
-      );
+      await retrySend(() => client.sendMessage(threadId, message, { attempts: 1 }), tries);
       sent = true;
     } catch (error) {
       if (threadId === this.threadId) {
         if (isRetryable(error)) {
+          this.failures += tries;
           this.update(next.clientId, { state: 'queued' });
           this.schedule();
-        } else this.update(next.clientId, { state: 'failed', error: describeError(error) });
+        } else {
+          this.failures = 0;
+          this.update(next.clientId, { state: 'failed', error: describeError(error) });
+        }
       }
     } finally {
       this.sending = false;
     }
     if (sent && threadId === this.threadId) {
-      this.retryMs = RETRY_MS.first;
+      this.waitMs = WAIT_MS.first;
+      this.failures = 0;
       this.update(next.clientId, { state: 'sent' });
       void this.flush();
     }
@@ -172,8 +186,8 @@ export class SendQueueController implements ReactiveController {
 
   private schedule(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), this.retryMs);
-    this.retryMs = Math.min(RETRY_MS.max, this.retryMs * 2);
+    this.timer = setTimeout(() => void this.flush(), this.waitMs);
+    this.waitMs = Math.min(WAIT_MS.max, this.waitMs * 2);
   }
 
   private update(clientId: string, patch: Partial<Pick<PendingMessage, 'state' | 'error'>>): void {
