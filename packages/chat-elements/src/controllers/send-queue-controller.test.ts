@@ -1,8 +1,8 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ThreadEvent } from '@remote-chat/protocol';
 import { RcConnectionChangeEvent } from '../client/connection-status.js';
 import { RemoteChatClient } from '../client/remote-chat-client.js';
+import { ControllerHost } from '../fixtures/controller-host.js';
 import { SendQueueController } from './send-queue-controller.js';
 
 /**
@@ -41,17 +41,6 @@ function failingBff(log: string[]) {
   return bff;
 }
 
-/** A host element reduced to what a controller needs; `onUpdate` runs on every update it is asked for. */
-class Host implements ReactiveControllerHost {
-  readonly updateComplete = Promise.resolve(true);
-  onUpdate = (): void => {};
-  addController(_controller: ReactiveController): void {}
-  removeController(_controller: ReactiveController): void {}
-  requestUpdate(): void {
-    this.onUpdate();
-  }
-}
-
 /** Moves the fake clock on until `check` holds. */
 async function runUntil(check: () => boolean, what: string): Promise<void> {
   for (let ms = 0; !check(); ms += 100) {
@@ -71,13 +60,13 @@ describe('SendQueueController', () => {
     const log: string[] = [];
     const bff = failingBff(log);
     const client = new RemoteChatClient({ bffUrl: 'http://bff.test', fetch: bff.fetch });
-    const host = new Host();
+    const host = new ControllerHost();
     const queue = new SendQueueController(host);
     host.onUpdate = () => {
       const state = queue.messages[0]?.state;
       if (state && state !== log.findLast((entry) => entry !== 'post')) log.push(state);
     };
-    queue.hostConnected();
+    host.connect();
     queue.follow(client, 't1');
     queue.add({ clientId: 'c1', text: 'ls', agent: undefined });
 
@@ -100,6 +89,6 @@ describe('SendQueueController', () => {
     await runUntil(() => log.at(-1) === 'sent', 'the delivery');
     expect(bff.stored.size).toBe(1);
     expect(new Set(bff.posts)).toEqual(new Set(['c1']));
-    queue.hostDisconnected();
+    host.disconnect();
   });
 });

@@ -9,12 +9,11 @@ import type { TokenProvider, TokenSource } from '../../client/bearer-token.js';
 import { RcConnectionChangeEvent, type ConnectionStatus } from '../../client/connection-status.js';
 import { describeError } from '../../client/errors.js';
 import { RemoteChatClient } from '../../client/remote-chat-client.js';
-import { upsert } from '../../client/topic-frames.js';
 import { clientContext } from '../../context/client-context.js';
 import { configContext } from '../../context/config-context.js';
 import { runtimeContext } from '../../context/runtime-context.js';
 import { threadContext } from '../../context/thread-context.js';
-import { TopicController } from '../../controllers/topic-controller.js';
+import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
 import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
@@ -89,27 +88,11 @@ export class RemoteChatElement extends LitElement {
     onComplete: (config) => (this._config = config),
   });
 
-  private readonly runtimesTopic = new TopicController<'runtimes'>(this, (frame) => {
-    if (frame.type === 'runtimes') {
-      this._runtimes = frame.runtimes;
-      this._runtimesLoaded = true;
-    } else if (frame.type === 'runtime') this._runtimes = upsert(this._runtimes, frame.runtime);
-    else if (frame.type === 'runtime-removed') this._runtimes = this._runtimes.filter((r) => r.id !== frame.id);
-  });
+  private readonly runtimes = new SnapshotListController<'runtimes'>(this);
+  /** The threads of the selected runtime. */
+  private readonly threads = new SnapshotListController<`threads:${string}`>(this);
 
-  private readonly threadsTopic = new TopicController<`threads:${string}`>(this, (frame) => {
-    if (frame.type === 'threads') {
-      this._threads = frame.threads;
-      this._threadsFor = this._runtimeId;
-    } else if (frame.type === 'thread') this._threads = upsert(this._threads, frame.thread);
-  });
-
-  @state() private _runtimes: Runtime[] = [];
-  @state() private _runtimesLoaded = false;
   @state() private _runtimeId = '';
-  @state() private _threads: Thread[] = [];
-  /** The runtime whose threads `_threads` holds, once its snapshot arrived. */
-  @state() private _threadsFor = '';
   @state() private _threadId = '';
   @state() private _repo: string | null = null;
   @state() private _branch: string | null = null;
@@ -177,29 +160,23 @@ export class RemoteChatElement extends LitElement {
   override willUpdate(changed: PropertyValues): void {
     if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider'))
       this.useClient();
-    if (changed.has('_client')) {
-      this.restoreSelection();
-      this._runtimes = [];
-      this._runtimesLoaded = false;
-    }
+    if (changed.has('_client')) this.restoreSelection();
 
     const signedIn = Boolean(this._config?.user);
-    this.runtimesTopic.follow(this._client, signedIn ? 'runtimes' : undefined);
-    this.threadsTopic.follow(this._client, signedIn && this._runtimeId ? `threads:${this._runtimeId}` : undefined);
-
+    this.runtimes.follow(this._client, signedIn ? 'runtimes' : undefined);
     // A remembered runtime that no longer exists is forgotten.
-    if (this._runtimesLoaded && this._runtimeId && !this._runtimes.some((r) => r.id === this._runtimeId)) {
+    if (this.runtimes.loaded && this._runtimeId && !this.runtimes.items.some((r) => r.id === this._runtimeId)) {
       this.selectRuntime('');
     }
-    const runtime = this._runtimes.find((r) => r.id === this._runtimeId);
+    const runtime = this.runtimes.items.find((r) => r.id === this._runtimeId);
     if (runtime !== this._runtime) this._runtime = runtime;
 
-    const threadsLoaded = this._threadsFor === this._runtimeId && this._runtimeId !== '';
-    if (threadsLoaded && this._threadId && !this._threads.some((t) => t.id === this._threadId)) {
+    this.threads.follow(this._client, signedIn && this._runtimeId ? `threads:${this._runtimeId}` : undefined);
+    if (this.threads.loaded && this._threadId && !this.threads.items.some((t) => t.id === this._threadId)) {
       this._threadId = '';
     }
-    if (threadsLoaded && !this._threadId) this.openNewestThread();
-    const thread = this._threads.find((t) => t.id === this._threadId);
+    if (this.threads.loaded && !this._threadId) this.openNewestThread();
+    const thread = this.threads.items.find((t) => t.id === this._threadId);
     if (thread !== this._thread) this._thread = thread;
 
     const selection = { runtimeId: this._runtimeId, threadId: this._threadId };
@@ -281,16 +258,12 @@ export class RemoteChatElement extends LitElement {
     this._runtimeId = remembered.runtimeId;
     this._threadId = remembered.threadId;
     this.remembered = JSON.stringify(remembered);
-    this._threads = [];
-    this._threadsFor = '';
   }
 
   private selectRuntime(runtimeId: string): void {
     if (runtimeId === this._runtimeId) return;
     this._runtimeId = runtimeId;
     this._threadId = '';
-    this._threads = [];
-    this._threadsFor = '';
     this._autoThreadError = '';
   }
 
@@ -299,19 +272,19 @@ export class RemoteChatElement extends LitElement {
    * none, a new one (once per runtime, so that a failure does not loop).
    */
   private openNewestThread(): void {
-    const newest = this._threads.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const newest = this.threads.items.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (newest) {
       this._threadId = newest.id;
       return;
     }
-    const runtime = this._runtimes.find((r) => r.id === this._runtimeId);
+    const runtime = this.runtimes.items.find((r) => r.id === this._runtimeId);
     const client = this._client;
     if (!client || runtime?.status !== 'ready' || this.autoThreaded.has(runtime.id)) return;
     this.autoThreaded.add(runtime.id);
     void client.createThread(runtime.id).then(
       (thread) => {
         if (this._runtimeId !== thread.runtimeId) return;
-        this._threads = upsert(this._threads, thread);
+        this.threads.upsert(thread);
         if (!this._threadId) this._threadId = thread.id;
       },
       (error: unknown) => (this._autoThreadError = `Could not open a thread: ${describeError(error)}`),
@@ -320,13 +293,13 @@ export class RemoteChatElement extends LitElement {
 
   private onRuntimeSelect(event: RcRuntimeSelectEvent): void {
     const { runtime } = event.detail;
-    this._runtimes = upsert(this._runtimes, runtime);
+    this.runtimes.upsert(runtime);
     this.selectRuntime(runtime.id);
   }
 
   private onThreadSelect(event: RcThreadSelectEvent): void {
     const { thread } = event.detail;
-    if (thread.runtimeId === this._runtimeId) this._threads = upsert(this._threads, thread);
+    if (thread.runtimeId === this._runtimeId) this.threads.upsert(thread);
     this._threadId = thread.id;
     // On a narrow screen the sidebar covers the chat: fold it once a thread is picked.
     this._sidebarOpen = false;
@@ -381,7 +354,7 @@ export class RemoteChatElement extends LitElement {
 
   private renderChat() {
     const sidebarId = `${this.uid}-sidebar`;
-    const runtimes = this._runtimes;
+    const runtimes = this.runtimes;
     return html`
       <div
         class=${classMap({ base: true, 'sidebar-open': this._sidebarOpen })}
@@ -402,7 +375,7 @@ export class RemoteChatElement extends LitElement {
           <rc-runtime-picker
             .repo=${this._repo}
             .branch=${this._branch}
-            mode=${this._runtimesLoaded && runtimes.length === 0 ? 'new' : 'existing'}
+            mode=${runtimes.loaded && runtimes.items.length === 0 ? 'new' : 'existing'}
             @rc-runtime-select=${this.onRuntimeSelect}
           ></rc-runtime-picker>
           <rc-repo-selector
