@@ -127,6 +127,36 @@ describe('<remote-chat>', () => {
     expect(getComputedStyle(document.body).font).toBe(before);
   });
 
+  it('forgets a remembered runtime that no longer exists, and its thread', async () => {
+    sessionStorage.setItem(
+      'remote-chat:https://fake-bff.test:selection',
+      JSON.stringify({ runtimeId: 'rt_gone', threadId: 'th_gone' }),
+    );
+    const bff = new FakeBff({ latencyMs: 5, state: { runtimes: [readyRuntime], threads } });
+    const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`);
+    await waitFor(() => visibleText(chat).includes('Choose a runtime'), { what: 'the empty runtime choice' });
+    await waitFor(
+      () =>
+        sessionStorage.getItem('remote-chat:https://fake-bff.test:selection') ===
+        JSON.stringify({ runtimeId: '', threadId: '' }),
+      { what: 'the forgotten selection' },
+    );
+  });
+
+  it('opens a new thread for a ready runtime that has none', async () => {
+    sessionStorage.setItem(
+      'remote-chat:https://fake-bff.test:selection',
+      JSON.stringify({ runtimeId: readyRuntime.id, threadId: '' }),
+    );
+    const bff = new FakeBff({ latencyMs: 5, state: { runtimes: [readyRuntime], threads: [] } });
+    const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`);
+    const list = await waitFor(() => deepQuery(chat, 'rc-thread-list'), { what: 'the thread list' });
+    await waitFor(() => list.getAttribute('value')?.startsWith('th_'), { what: 'the new thread, open' });
+    await settle(chat);
+    expect(bff.state.threads).toHaveLength(1);
+    expect(list.getAttribute('value')).toBe(bff.state.threads[0]!.id);
+  });
+
   it('tells a signed-out visitor how to sign in', async () => {
     const bff = new FakeBff({ latencyMs: 5, state: { config: signedOutConfig } });
     const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`);
