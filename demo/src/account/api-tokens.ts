@@ -2,7 +2,7 @@ import { Task } from '@lit/task';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ApiToken, CreatedApiToken } from '@remote-chat/protocol';
-import { RemoteChatClient, RemoteChatError, themeStyles } from '@remote-chat/elements';
+import { RemoteChatClient, ChatClientError, themeStyles } from '@remote-chat/elements';
 import { apiTokensStyles } from './api-tokens.styles.js';
 
 /** The expiry choices of the create form, in days; empty for a token that does not expire. */
@@ -134,7 +134,7 @@ export class PortalApiTokens extends LitElement {
       await this.client.revokeApiToken(token.id);
     } catch (error) {
       // Already gone counts as revoked; anything else stays on screen.
-      if (!(error instanceof RemoteChatError && error.code === 'not_found')) {
+      if (!(error instanceof ChatClientError && error.code === 'not_found')) {
         this._revokeError = `Could not revoke the token: ${describe(error)}`;
         this._revokeBusy = false;
         return;
@@ -317,7 +317,7 @@ export class PortalApiTokens extends LitElement {
           initial: () => this.renderLoading(),
           pending: () => this.renderLoading(),
           error: (error) =>
-            error instanceof RemoteChatError && error.code === 'unauthorized'
+            error instanceof ChatClientError && error.code === 'unauthorized'
               ? html`<div class="signed-out">
                   <h3>You're signed out</h3>
                   <p>

@@ -44,7 +44,9 @@ describe('the package entry', () => {
   it('exports the class of every event that is fired, as an Event with an rc- name', () => {
     const missing: string[] = [];
     for (const [name, path] of firedClasses()) {
-      const cls = exported[name] as { eventName?: unknown; prototype?: unknown } | undefined;
+      const cls = exported[name] as
+        | ((abstract new (...args: never[]) => unknown) & { eventName?: unknown })
+        | undefined;
       if (typeof cls !== 'function') {
         missing.push(`${name} (fired in ${path})`);
         continue;

@@ -3,13 +3,17 @@
 export { RemoteChatClient } from './client/remote-chat-client.js';
 /** The design tokens (`--rc-*` with light and dark defaults), for host pages' own elements. */
 export { themeStyles } from './styles/theme.js';
-export type {
-  OutgoingMessage,
-  PageOptions,
-  RemoteChatClientOptions,
-  RequestOptions,
-} from './client/remote-chat-client.js';
-export { RemoteChatError, TokenError, TOKEN_FAILURES, TransportError, TRANSPORT_FAILURES } from './client/errors.js';
+export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
+export type { OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
+export type { RequestOptions } from './client/rest-transport.js';
+export {
+  ChatClientError,
+  RemoteChatError,
+  TokenError,
+  TOKEN_FAILURES,
+  TransportError,
+  TRANSPORT_FAILURES,
+} from './client/errors.js';
 export type { TokenFailure, TransportFailure } from './client/errors.js';
 export type { IssuedToken, TokenProvider, TokenSource } from './client/bearer-token.js';
 export { CONNECTION_STATUSES, RcConnectionChangeEvent } from './client/connection-status.js';
@@ -55,8 +59,8 @@ export { RcChat } from './elements/chat/chat.js';
 export { RcComposer } from './elements/composer/composer.js';
 export type { AgentInfo } from './elements/composer/composer.js';
 /** A message on its way, as `RcComposer.pending` and `rc-pending-change` list them. */
-export type { OutboxMessage, OutboxState } from './controllers/outbox-controller.js';
-export { RemoteChat } from './elements/remote-chat/remote-chat.js';
+export type { PendingMessage, PendingMessageState } from './controllers/send-queue-controller.js';
+export { RemoteChatElement } from './elements/remote-chat/remote-chat.js';
 export { RcRepoSelector } from './elements/repo-selector/repo-selector.js';
 export type { RepoSource, RepoSummary } from './elements/repo-selector/repo-source.js';
 export { RcRuntimePicker } from './elements/runtime-picker/runtime-picker.js';

@@ -3,5 +3,5 @@
 import './define.js';
 
 export { RemoteChatClient } from './client/remote-chat-client.js';
-export { RemoteChatError, TokenError, TransportError } from './client/errors.js';
+export { ChatClientError, RemoteChatError, TokenError, TransportError } from './client/errors.js';
 export { RcTokenExpiredEvent } from './events/token-expired-event.js';

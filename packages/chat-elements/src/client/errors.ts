@@ -1,11 +1,12 @@
 import type { ErrorCode } from '@remote-chat/protocol';
 
 /**
- * An error the BFF answered with: the `{ error: { code, message } }` body of a REST response, or a
- * status the BFF (or a proxy in front of it) returned without one.
+ * An error the BFF answered the client with: the `{ error: { code, message } }` body of a REST
+ * response, or a status the BFF (or a proxy in front of it) returned without one. (The BFF's own
+ * error class, which makes those bodies, is `RemoteChatError` in `@remote-chat/bff`.)
  */
-export class RemoteChatError extends Error {
-  override readonly name = 'RemoteChatError';
+export class ChatClientError extends Error {
+  override readonly name = 'ChatClientError';
   /** The wire error code, from the protocol's `ERROR_CODES`. */
   readonly code: ErrorCode;
   /** The HTTP status of the response. */
@@ -25,6 +26,15 @@ export class RemoteChatError extends Error {
     return this.status >= 500 || this.code === 'rate_limited';
   }
 }
+
+/**
+ * The name {@link ChatClientError} had before it was renamed, so as not to share one with the
+ * BFF's error class; pages that import it keep working.
+ * @deprecated Use `ChatClientError`.
+ */
+export const RemoteChatError = ChatClientError;
+/** @deprecated Use `ChatClientError`. */
+export type RemoteChatError = ChatClientError;
 
 /** Why a request never produced an answer from the BFF. Local: it never crosses the wire. */
 export const TRANSPORT_FAILURES = ['network', 'bad-response'] as const;
@@ -68,35 +78,9 @@ export class TokenError extends Error {
   }
 }
 
-/** The wire code that best describes an HTTP status that came without an error body. */
-export function codeForStatus(status: number): ErrorCode {
-  switch (status) {
-    case 400:
-      return 'bad_request';
-    case 401:
-      return 'unauthorized';
-    case 403:
-      return 'forbidden';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'conflict';
-    case 413:
-      return 'payload_too_large';
-    case 429:
-      return 'rate_limited';
-    case 502:
-    case 503:
-    case 504:
-      return 'runtime_unavailable';
-    default:
-      return status >= 500 ? 'internal' : 'bad_request';
-  }
-}
-
 /** Whether an error is worth retrying with the same request. */
 export function isRetryable(error: unknown): boolean {
-  return (error instanceof RemoteChatError || error instanceof TransportError) && error.retryable;
+  return (error instanceof ChatClientError || error instanceof TransportError) && error.retryable;
 }
 
 /** A sentence for a person, whatever was thrown. */

@@ -171,7 +171,7 @@ describe('RemoteChatClient with a token', () => {
     const provider = numberedTokens();
     const c = newClient(bff.fetch, provider);
     const expired = expiredEvents(c);
-    await expect(c.listRuntimes()).rejects.toMatchObject({ name: 'RemoteChatError', status: 401 });
+    await expect(c.listRuntimes()).rejects.toMatchObject({ name: 'ChatClientError', status: 401 });
     await expect(c.listRuntimes()).rejects.toMatchObject({ status: 401 });
     expect(expired).toEqual([expect.objectContaining({ reason: 'refused' })]);
   });

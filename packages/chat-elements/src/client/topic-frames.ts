@@ -1,4 +1,4 @@
-import type { ServerFrame, ServerFrameOf, Topic } from '@remote-chat/protocol';
+import type { Runtime, ServerFrame, ServerFrameOf, Thread, Topic } from '@remote-chat/protocol';
 
 /** The frames a subscriber of topic `T` receives. */
 export type TopicFrame<T extends Topic> = T extends 'runtimes'
@@ -42,24 +42,51 @@ export function seqOf(frame: ServerFrame): number | undefined {
   return undefined;
 }
 
-/** A snapshot topic's last snapshot with every later update applied, as a fresh snapshot frame. */
-export function applyToSnapshot(snapshot: ServerFrame | undefined, frame: ServerFrame): ServerFrame | undefined {
+/** The topics that answer with the whole list, then its changes. */
+export type SnapshotTopic = 'runtimes' | `threads:${string}`;
+
+/** What the list of a snapshot topic holds. */
+export type SnapshotItem<T extends SnapshotTopic> = T extends 'runtimes' ? Runtime : Thread;
+
+/**
+ * The list a frame of a snapshot topic leaves: a snapshot replaces it, an update puts one item in
+ * or takes one out; undefined for a frame that changes no list (an error). The one place a
+ * snapshot folds into a list: `SnapshotListController` keeps the elements' lists with it, and the
+ * stream its copy for listeners that join late.
+ */
+export function foldSnapshot<T extends SnapshotTopic>(
+  items: readonly SnapshotItem<T>[],
+  frame: TopicFrame<T>,
+): SnapshotItem<T>[] | undefined {
+  // The frame's family matches the items' (the stream checks frames against their topic).
+  return foldList(items, frame) as SnapshotItem<T>[] | undefined;
+}
+
+function foldList(items: readonly (Runtime | Thread)[], frame: ServerFrame): (Runtime | Thread)[] | undefined {
   switch (frame.type) {
     case 'runtimes':
+      return frame.runtimes;
     case 'threads':
-      return frame;
+      return frame.threads;
     case 'runtime':
-      if (snapshot?.type !== 'runtimes') return snapshot;
-      return { ...snapshot, runtimes: upsert(snapshot.runtimes, frame.runtime) };
-    case 'runtime-removed':
-      if (snapshot?.type !== 'runtimes') return snapshot;
-      return { ...snapshot, runtimes: snapshot.runtimes.filter((r) => r.id !== frame.id) };
+      return upsert(items, frame.runtime);
     case 'thread':
-      if (snapshot?.type !== 'threads') return snapshot;
-      return { ...snapshot, threads: upsert(snapshot.threads, frame.thread) };
+      return upsert(items, frame.thread);
+    case 'runtime-removed':
+      return items.filter((item) => item.id !== frame.id);
     default:
-      return snapshot;
+      return undefined;
   }
+}
+
+/** A snapshot topic's last snapshot with every later update applied, as a fresh snapshot frame. */
+export function applyToSnapshot(snapshot: ServerFrame | undefined, frame: ServerFrame): ServerFrame | undefined {
+  if (frame.type === 'runtimes' || frame.type === 'threads') return frame;
+  if (snapshot?.type === 'runtimes' && (frame.type === 'runtime' || frame.type === 'runtime-removed'))
+    return { ...snapshot, runtimes: foldSnapshot<'runtimes'>(snapshot.runtimes, frame) ?? snapshot.runtimes };
+  if (snapshot?.type === 'threads' && frame.type === 'thread')
+    return { ...snapshot, threads: foldSnapshot<`threads:${string}`>(snapshot.threads, frame) ?? snapshot.threads };
+  return snapshot;
 }
 
 /** Replaces the item with the same id, or appends it. */

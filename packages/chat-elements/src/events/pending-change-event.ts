@@ -1,8 +1,8 @@
-import type { OutboxMessage } from '../controllers/outbox-controller.js';
+import type { PendingMessage } from '../controllers/send-queue-controller.js';
 
 export interface PendingChangeDetail {
   /** The messages on their way, oldest first: sending, waiting for the connection, failed, or sent but not yet in the thread. */
-  readonly pending: readonly OutboxMessage[];
+  readonly pending: readonly PendingMessage[];
   /** The change is a message the user just sent: bring it into view. */
   readonly sent: boolean;
 }

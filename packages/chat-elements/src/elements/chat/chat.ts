@@ -10,7 +10,7 @@ import { clientContext } from '../../context/client-context.js';
 import { configContext, type ConfigContextValue } from '../../context/config-context.js';
 import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-context.js';
 import { threadContext, type ThreadContextValue } from '../../context/thread-context.js';
-import type { OutboxMessage } from '../../controllers/outbox-controller.js';
+import type { PendingMessage } from '../../controllers/send-queue-controller.js';
 import { SeqFeedController } from '../../controllers/seq-feed-controller.js';
 import type { RcAgentChangeEvent } from '../../events/agent-change-event.js';
 import { RcAgentStopEvent } from '../../events/agent-stop-event.js';
@@ -149,7 +149,7 @@ export class RcChat extends LitElement {
   @state() private _fullDiffs = new Set<string>();
   @state() private _dragging = false;
   /** The composer's messages on their way, shown at the end of the conversation. */
-  @state() private _pending: readonly OutboxMessage[] = [];
+  @state() private _pending: readonly PendingMessage[] = [];
 
   @consume({ context: runtimeContext, subscribe: true })
   @state()

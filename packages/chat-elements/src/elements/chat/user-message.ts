@@ -1,5 +1,5 @@
 import { html } from 'lit';
-import type { OutboxMessage } from '../../controllers/outbox-controller.js';
+import type { PendingMessage } from '../../controllers/send-queue-controller.js';
 import type { UserItem } from './transcript.js';
 
 /** A message the user sent, as the thread stores it. */
@@ -15,7 +15,7 @@ export interface PendingActions {
 }
 
 /** A message on its way: sending, waiting for the connection, sent, or failed with Retry and Edit. */
-export function pendingMessage(m: OutboxMessage, { onRetry, onEdit }: PendingActions) {
+export function pendingMessage(m: PendingMessage, { onRetry, onEdit }: PendingActions) {
   let status: unknown;
   switch (m.state) {
     case 'failed':

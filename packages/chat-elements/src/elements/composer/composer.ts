@@ -2,9 +2,9 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { LIMITS, type ConfigResponse, type Runtime } from '@remote-chat/protocol';
 import { newClientId } from '../../client/client-id.js';
-import { RemoteChatError, describeError } from '../../client/errors.js';
+import { ChatClientError, describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
-import { OutboxController, type OutboxMessage } from '../../controllers/outbox-controller.js';
+import { SendQueueController, type PendingMessage } from '../../controllers/send-queue-controller.js';
 import { RcAgentChangeEvent } from '../../events/agent-change-event.js';
 import { RcFileUploadEvent } from '../../events/file-upload-event.js';
 import { RcMessageSendEvent } from '../../events/message-send-event.js';
@@ -30,7 +30,7 @@ let nextId = 0;
 
 /** A BFF from before uploads: the route is missing (404 "No such route.", or a bare 404/405). */
 function noUploadRoute(error: unknown): boolean {
-  if (!(error instanceof RemoteChatError)) return false;
+  if (!(error instanceof ChatClientError)) return false;
   return (
     error.status === 405 ||
     (error.status === 404 &&
@@ -43,7 +43,7 @@ function noUploadRoute(error: unknown): boolean {
  * agent picker, and the messages being sent.
  *
  * Enter sends, Shift+Enter starts a new line; the draft is kept per thread across reloads. With a
- * `client`, a sent message goes out through an outbox: while offline it waits (kept across reloads
+ * `client`, a sent message goes out through a send queue: while offline it waits (kept across reloads
  * too) and goes out once the connection returns, with the client id it was given when typed, so
  * the BFF stores it once. The messages on their way are `pending`; the composer does not show
  * them: whatever shows the conversation does, at its end (`<rc-chat>` does, on
@@ -77,9 +77,9 @@ export class RcComposer extends LitElement {
   /** The draft key whose stored draft was read; typing before it arrives wins. */
   private draftKey = '';
   private nextUpload = 0;
-  private readonly outbox = new OutboxController(this);
-  /** The outbox's messages as last announced with `rc-pending-change`. */
-  private announcedPending: readonly OutboxMessage[] = [];
+  private readonly sendQueue = new SendQueueController(this);
+  /** The send queue's messages as last announced with `rc-pending-change`. */
+  private announcedPending: readonly PendingMessage[] = [];
   /** The user sent a message since the last `rc-pending-change`. */
   private sentSinceAnnounced = false;
 
@@ -116,7 +116,7 @@ export class RcComposer extends LitElement {
 
   override willUpdate(changed: PropertyValues): void {
     if (changed.has('client') || changed.has('threadId')) {
-      this.outbox.follow(this.client, this.threadId);
+      this.sendQueue.follow(this.client, this.threadId);
       if (changed.has('threadId')) {
         this.flushDraft();
         this._uploads = [];
@@ -126,7 +126,7 @@ export class RcComposer extends LitElement {
   }
 
   override updated(): void {
-    const pending = this.outbox.messages;
+    const pending = this.sendQueue.messages;
     const before = this.announcedPending;
     this.announcedPending = pending;
     // Following another thread starts from an empty list: no news while it stays empty.
@@ -161,13 +161,13 @@ export class RcComposer extends LitElement {
   }
 
   /** The messages on their way, oldest first, until the thread shows them. */
-  get pending(): readonly OutboxMessage[] {
-    return this.outbox.messages;
+  get pending(): readonly PendingMessage[] {
+    return this.sendQueue.messages;
   }
 
   /** Whether a message is waiting for the connection to come back. */
   get waiting(): boolean {
-    return this.outbox.waiting;
+    return this.sendQueue.waiting;
   }
 
   // Drafts
@@ -231,7 +231,7 @@ export class RcComposer extends LitElement {
     this.writeDraft();
     if (handled || !this.client) return;
     this.sentSinceAnnounced = true;
-    this.outbox.add({ clientId, text, agent: this.agent ?? undefined });
+    this.sendQueue.add({ clientId, text, agent: this.agent ?? undefined });
   }
 
   private onAgentChange(event: Event): void {
@@ -306,19 +306,19 @@ export class RcComposer extends LitElement {
 
   /** Sends a message that failed again, with the same client id. */
   retryPending(clientId: string): void {
-    this.outbox.retry(clientId);
+    this.sendQueue.retry(clientId);
   }
 
   /** Takes a message that is not sent yet back into the message box (unless something is typed there). */
   editPending(clientId: string): void {
-    const text = this.outbox.remove(clientId);
+    const text = this.sendQueue.remove(clientId);
     if (!this._draft) this._draft = text;
     this.focus();
   }
 
   /** Forgets the pending messages the thread now shows. */
   confirmPending(shown: (clientId: string) => boolean): void {
-    this.outbox.confirm(shown);
+    this.sendQueue.confirm(shown);
   }
 
   /** Moves focus to the message box. */

@@ -4,12 +4,12 @@ import '../repo-selector/define.js';
 import '../runtime-picker/define.js';
 import '../sandbox-log/define.js';
 import '../thread-list/define.js';
-import { RemoteChat } from './remote-chat.js';
+import { RemoteChatElement } from './remote-chat.js';
 
-if (!customElements.get('remote-chat')) customElements.define('remote-chat', RemoteChat);
+if (!customElements.get('remote-chat')) customElements.define('remote-chat', RemoteChatElement);
 
 declare global {
   interface HTMLElementTagNameMap {
-    'remote-chat': RemoteChat;
+    'remote-chat': RemoteChatElement;
   }
 }

@@ -7,7 +7,7 @@ import { logReady } from '../../fixtures/runtime-log.js';
 import { readyRuntime, signedOutConfig } from '../../fixtures/runtimes.js';
 import { conversation } from '../../fixtures/thread-events.js';
 import { threads } from '../../fixtures/threads.js';
-import type { RemoteChat } from './remote-chat.js';
+import type { RemoteChatElement } from './remote-chat.js';
 import './define.js';
 
 afterEach(() => {
@@ -33,10 +33,13 @@ function returningBff() {
 
 async function mount(width: string, theme = '') {
   const bff = returningBff();
-  const chat = await fixture<RemoteChat>(html`<remote-chat theme=${theme} .client=${bff.client()}></remote-chat>`, {
-    width,
-    height: '700px',
-  });
+  const chat = await fixture<RemoteChatElement>(
+    html`<remote-chat theme=${theme} .client=${bff.client()}></remote-chat>`,
+    {
+      width,
+      height: '700px',
+    },
+  );
   await waitFor(() => deepQuery(chat, '.message.agent'), { what: 'the conversation' });
   await settle(chat);
   return chat;
@@ -104,7 +107,7 @@ describe('<remote-chat>', () => {
   it('goes dark with theme="dark", for every element inside', async () => {
     const light = await mount('900px', 'light');
     const dark = await mount('900px', 'dark');
-    const bg = (el: RemoteChat) =>
+    const bg = (el: RemoteChatElement) =>
       getComputedStyle(el.shadowRoot!.querySelector('rc-chat')!.shadowRoot!.querySelector('.base')!).backgroundColor;
     const luminance = (rgb: string) =>
       rgb
@@ -124,9 +127,39 @@ describe('<remote-chat>', () => {
     expect(getComputedStyle(document.body).font).toBe(before);
   });
 
+  it('forgets a remembered runtime that no longer exists, and its thread', async () => {
+    sessionStorage.setItem(
+      'remote-chat:https://fake-bff.test:selection',
+      JSON.stringify({ runtimeId: 'rt_gone', threadId: 'th_gone' }),
+    );
+    const bff = new FakeBff({ latencyMs: 5, state: { runtimes: [readyRuntime], threads } });
+    const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`);
+    await waitFor(() => visibleText(chat).includes('Choose a runtime'), { what: 'the empty runtime choice' });
+    await waitFor(
+      () =>
+        sessionStorage.getItem('remote-chat:https://fake-bff.test:selection') ===
+        JSON.stringify({ runtimeId: '', threadId: '' }),
+      { what: 'the forgotten selection' },
+    );
+  });
+
+  it('opens a new thread for a ready runtime that has none', async () => {
+    sessionStorage.setItem(
+      'remote-chat:https://fake-bff.test:selection',
+      JSON.stringify({ runtimeId: readyRuntime.id, threadId: '' }),
+    );
+    const bff = new FakeBff({ latencyMs: 5, state: { runtimes: [readyRuntime], threads: [] } });
+    const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`);
+    const list = await waitFor(() => deepQuery(chat, 'rc-thread-list'), { what: 'the thread list' });
+    await waitFor(() => list.getAttribute('value')?.startsWith('th_'), { what: 'the new thread, open' });
+    await settle(chat);
+    expect(bff.state.threads).toHaveLength(1);
+    expect(list.getAttribute('value')).toBe(bff.state.threads[0]!.id);
+  });
+
   it('tells a signed-out visitor how to sign in', async () => {
     const bff = new FakeBff({ latencyMs: 5, state: { config: signedOutConfig } });
-    const chat = await fixture<RemoteChat>(html`<remote-chat .client=${bff.client()}></remote-chat>`);
+    const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`);
     await waitFor(() => visibleText(chat).includes("You're signed out"), { what: 'the signed-out page' });
   });
 });

@@ -4,25 +4,22 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
 import type { ConfigResponse, Runtime, Thread } from '@remote-chat/protocol';
-import { CLOSE_CODES } from '@remote-chat/protocol';
-import type { TokenProvider, TokenSource } from '../../client/bearer-token.js';
-import { RcConnectionChangeEvent, type ConnectionStatus } from '../../client/connection-status.js';
+import type { TokenProvider } from '../../client/bearer-token.js';
 import { describeError } from '../../client/errors.js';
-import { RemoteChatClient } from '../../client/remote-chat-client.js';
-import { upsert } from '../../client/topic-frames.js';
+import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { clientContext } from '../../context/client-context.js';
 import { configContext } from '../../context/config-context.js';
 import { runtimeContext } from '../../context/runtime-context.js';
 import { threadContext } from '../../context/thread-context.js';
-import { TopicController } from '../../controllers/topic-controller.js';
 import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
 import { RcTokenExpiredEvent } from '../../events/token-expired-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import type { RepoSource } from '../repo-selector/repo-source.js';
+import { ClientController } from './client-controller.js';
 import { remoteChatStyles } from './remote-chat.styles.js';
-import { loadSelection, saveSelection } from './selection-store.js';
+import { SelectionController } from './selection-controller.js';
 
 let nextId = 0;
 
@@ -72,16 +69,29 @@ let nextId = 0;
  * @cssprop --rc-font-family - Body font.
  * @cssprop --rc-radius - Corner radius.
  */
-export class RemoteChat extends LitElement {
+export class RemoteChatElement extends LitElement {
   static override styles = [themeStyles, sharedStyles, remoteChatStyles];
 
   private readonly uid = `remote-chat-${nextId++}`;
-  private ownClient: RemoteChatClient | undefined;
-  private watchedClient: RemoteChatClient | undefined;
-  /** Runtimes a thread was opened for automatically, so that it happens once. */
-  private readonly autoThreaded = new Set<string>();
-  /** The selection as last saved, so that it is written only when it changes. */
-  private remembered = '';
+
+  private readonly clients = new ClientController(
+    this,
+    () => ({
+      client: this.client,
+      bffUrl: this.bffUrl || undefined,
+      token: this.tokenProvider ?? (this.token || undefined),
+    }),
+    {
+      onClient: (client) => (this._client = client),
+      onTokenExpired: (event) => this.dispatchEvent(new RcTokenExpiredEvent(event.detail)),
+      // The session ended: ask the BFF who we are, which shows the signed-out state.
+      onSessionEnded: () => void this.configTask.run(),
+      // A new token is the host's answer to a lapse: try with it at once.
+      onTokenReplaced: () => {
+        if (this.clients.tokenLapse || !this._config?.user) this.retryAfterLapse();
+      },
+    },
+  );
 
   private readonly configTask = new Task(this, {
     task: async ([client], { signal }) => (client ? client.getConfig({ signal }) : undefined),
@@ -89,35 +99,11 @@ export class RemoteChat extends LitElement {
     onComplete: (config) => (this._config = config),
   });
 
-  private readonly runtimesTopic = new TopicController<'runtimes'>(this, (frame) => {
-    if (frame.type === 'runtimes') {
-      this._runtimes = frame.runtimes;
-      this._runtimesLoaded = true;
-    } else if (frame.type === 'runtime') this._runtimes = upsert(this._runtimes, frame.runtime);
-    else if (frame.type === 'runtime-removed') this._runtimes = this._runtimes.filter((r) => r.id !== frame.id);
-  });
+  private readonly selection = new SelectionController(this);
 
-  private readonly threadsTopic = new TopicController<`threads:${string}`>(this, (frame) => {
-    if (frame.type === 'threads') {
-      this._threads = frame.threads;
-      this._threadsFor = this._runtimeId;
-    } else if (frame.type === 'thread') this._threads = upsert(this._threads, frame.thread);
-  });
-
-  @state() private _runtimes: Runtime[] = [];
-  @state() private _runtimesLoaded = false;
-  @state() private _runtimeId = '';
-  @state() private _threads: Thread[] = [];
-  /** The runtime whose threads `_threads` holds, once its snapshot arrived. */
-  @state() private _threadsFor = '';
-  @state() private _threadId = '';
   @state() private _repo: string | null = null;
   @state() private _branch: string | null = null;
-  @state() private _connection: ConnectionStatus = 'closed';
   @state() private _sidebarOpen = false;
-  @state() private _autoThreadError = '';
-  /** Why the token lapsed (`rc-token-expired`); empty while it works. */
-  @state() private _tokenLapse = '';
 
   @provide({ context: clientContext })
   @state()
@@ -161,173 +147,26 @@ export class RemoteChat extends LitElement {
   /** Where the repository selector gets GitHub repositories from. */
   @property({ attribute: false }) repoSource: RepoSource | undefined;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.useClient();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.watch(undefined);
-    this.ownClient?.close();
-    this.ownClient = undefined;
-    this._client = undefined;
-  }
-
   override willUpdate(changed: PropertyValues): void {
     if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider'))
-      this.useClient();
-    if (changed.has('_client')) {
-      this.restoreSelection();
-      this._runtimes = [];
-      this._runtimesLoaded = false;
-    }
-
-    const signedIn = Boolean(this._config?.user);
-    this.runtimesTopic.follow(this._client, signedIn ? 'runtimes' : undefined);
-    this.threadsTopic.follow(this._client, signedIn && this._runtimeId ? `threads:${this._runtimeId}` : undefined);
-
-    // A remembered runtime that no longer exists is forgotten.
-    if (this._runtimesLoaded && this._runtimeId && !this._runtimes.some((r) => r.id === this._runtimeId)) {
-      this.selectRuntime('');
-    }
-    const runtime = this._runtimes.find((r) => r.id === this._runtimeId);
-    if (runtime !== this._runtime) this._runtime = runtime;
-
-    const threadsLoaded = this._threadsFor === this._runtimeId && this._runtimeId !== '';
-    if (threadsLoaded && this._threadId && !this._threads.some((t) => t.id === this._threadId)) {
-      this._threadId = '';
-    }
-    if (threadsLoaded && !this._threadId) this.openNewestThread();
-    const thread = this._threads.find((t) => t.id === this._threadId);
-    if (thread !== this._thread) this._thread = thread;
-
-    const selection = { runtimeId: this._runtimeId, threadId: this._threadId };
-    const remembered = JSON.stringify(selection);
-    if (remembered !== this.remembered) {
-      this.remembered = remembered;
-      saveSelection(this.storageKey, selection);
-    }
+      this.clients.update();
+    this.selection.sync(this._client, Boolean(this._config?.user));
+    if (this.selection.runtime !== this._runtime) this._runtime = this.selection.runtime;
+    if (this.selection.thread !== this._thread) this._thread = this.selection.thread;
   }
-
-  private get storageKey(): string {
-    return `remote-chat:${this._client?.bffUrl ?? ''}:selection`;
-  }
-
-  private useClient(): void {
-    if (!this.isConnected) return;
-    let client = this.client;
-    if (!client) {
-      const bffUrl = this.bffUrl || undefined;
-      const token = this.tokenSource();
-      if (!token && isCrossOrigin(bffUrl)) {
-        // The BFF shares no cookies with other origins: wait for the host page's token.
-        this.ownClient?.close();
-        this.ownClient = undefined;
-      } else if (!this.ownClient || (bffUrl && this.ownClient.bffUrl !== bffUrl.replace(/\/+$/, ''))) {
-        this.ownClient?.close();
-        this.ownClient = new RemoteChatClient({ ...(bffUrl && { bffUrl }), ...(token && { token }) });
-      } else if (token !== this.ownClient.token) {
-        this.ownClient.setToken(token);
-        // A new token is the host's answer to a lapse: try with it at once.
-        if (this._tokenLapse || !this._config?.user) this.retryAfterLapse();
-      }
-      client = this.ownClient;
-    } else if (this.ownClient) {
-      this.ownClient.close();
-      this.ownClient = undefined;
-    }
-    if (client === this._client) return;
-    this._client = client;
-    this.watch(client);
-  }
-
-  private watch(client: RemoteChatClient | undefined): void {
-    this.watchedClient?.removeEventListener(RcConnectionChangeEvent.eventName, this.onConnectionChange);
-    this.watchedClient?.removeEventListener(RcTokenExpiredEvent.eventName, this.onTokenExpired);
-    this.watchedClient = client;
-    client?.addEventListener(RcConnectionChangeEvent.eventName, this.onConnectionChange);
-    client?.addEventListener(RcTokenExpiredEvent.eventName, this.onTokenExpired);
-    this._connection = client?.connectionStatus ?? 'closed';
-    this._tokenLapse = '';
-  }
-
-  private tokenSource(): TokenSource | undefined {
-    return this.tokenProvider ?? (this.token || undefined);
-  }
-
-  private readonly onTokenExpired = (event: Event): void => {
-    if (!(event instanceof RcTokenExpiredEvent)) return;
-    this._tokenLapse = event.detail.message;
-    this.dispatchEvent(new RcTokenExpiredEvent(event.detail));
-  };
 
   /** After a lapse: reconnects the stream and asks the BFF who we are again. */
   private retryAfterLapse(): void {
-    this._tokenLapse = '';
-    this._client?.reconnect();
+    this.clients.retry();
     void this.configTask.run();
   }
 
-  private readonly onConnectionChange = (event: Event): void => {
-    if (!(event instanceof RcConnectionChangeEvent)) return;
-    this._connection = event.detail.status;
-    // The session ended: ask the BFF who we are, which shows the signed-out state.
-    if (event.detail.closeCode === CLOSE_CODES.unauthorized) void this.configTask.run();
-  };
-
-  private restoreSelection(): void {
-    const remembered = loadSelection(this.storageKey);
-    this._runtimeId = remembered.runtimeId;
-    this._threadId = remembered.threadId;
-    this.remembered = JSON.stringify(remembered);
-    this._threads = [];
-    this._threadsFor = '';
-  }
-
-  private selectRuntime(runtimeId: string): void {
-    if (runtimeId === this._runtimeId) return;
-    this._runtimeId = runtimeId;
-    this._threadId = '';
-    this._threads = [];
-    this._threadsFor = '';
-    this._autoThreadError = '';
-  }
-
-  /**
-   * With no thread open: the newest thread of the runtime, or, once the runtime is ready and has
-   * none, a new one (once per runtime, so that a failure does not loop).
-   */
-  private openNewestThread(): void {
-    const newest = this._threads.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    if (newest) {
-      this._threadId = newest.id;
-      return;
-    }
-    const runtime = this._runtimes.find((r) => r.id === this._runtimeId);
-    const client = this._client;
-    if (!client || runtime?.status !== 'ready' || this.autoThreaded.has(runtime.id)) return;
-    this.autoThreaded.add(runtime.id);
-    void client.createThread(runtime.id).then(
-      (thread) => {
-        if (this._runtimeId !== thread.runtimeId) return;
-        this._threads = upsert(this._threads, thread);
-        if (!this._threadId) this._threadId = thread.id;
-      },
-      (error: unknown) => (this._autoThreadError = `Could not open a thread: ${describeError(error)}`),
-    );
-  }
-
   private onRuntimeSelect(event: RcRuntimeSelectEvent): void {
-    const { runtime } = event.detail;
-    this._runtimes = upsert(this._runtimes, runtime);
-    this.selectRuntime(runtime.id);
+    this.selection.selectRuntime(event.detail.runtime);
   }
 
   private onThreadSelect(event: RcThreadSelectEvent): void {
-    const { thread } = event.detail;
-    if (thread.runtimeId === this._runtimeId) this._threads = upsert(this._threads, thread);
-    this._threadId = thread.id;
+    this.selection.selectThread(event.detail.thread);
     // On a narrow screen the sidebar covers the chat: fold it once a thread is picked.
     this._sidebarOpen = false;
   }
@@ -338,8 +177,8 @@ export class RemoteChat extends LitElement {
   }
 
   private renderConnection() {
-    const text =
-      this._connection === 'reconnecting' ? 'Reconnecting…' : this._connection === 'connecting' ? 'Connecting…' : '';
+    const { connection } = this.clients;
+    const text = connection === 'reconnecting' ? 'Reconnecting…' : connection === 'connecting' ? 'Connecting…' : '';
     return html`<span class="connection" role="status"
       >${text ? html`<span class="spinner" aria-hidden="true"></span>${text}` : nothing}</span
     >`;
@@ -349,7 +188,7 @@ export class RemoteChat extends LitElement {
     return html`
       <div class="center" part="base">
         <h2>Your chat session has ended</h2>
-        <p role="alert">${this._tokenLapse}</p>
+        <p role="alert">${this.clients.tokenLapse}</p>
         <p>This site signs you in to the chat. Sign in to the site again if you were signed out, then try again.</p>
         <div><button class="button" type="button" @click=${() => this.retryAfterLapse()}>Try again</button></div>
       </div>
@@ -381,7 +220,7 @@ export class RemoteChat extends LitElement {
 
   private renderChat() {
     const sidebarId = `${this.uid}-sidebar`;
-    const runtimes = this._runtimes;
+    const { runtimes, autoThreadError } = this.selection;
     return html`
       <div
         class=${classMap({ base: true, 'sidebar-open': this._sidebarOpen })}
@@ -402,7 +241,7 @@ export class RemoteChat extends LitElement {
           <rc-runtime-picker
             .repo=${this._repo}
             .branch=${this._branch}
-            mode=${this._runtimesLoaded && runtimes.length === 0 ? 'new' : 'existing'}
+            mode=${runtimes.loaded && runtimes.items.length === 0 ? 'new' : 'existing'}
             @rc-runtime-select=${this.onRuntimeSelect}
           ></rc-runtime-picker>
           <rc-repo-selector
@@ -415,7 +254,7 @@ export class RemoteChat extends LitElement {
         </div>
         <div class="scrim" aria-hidden="true" @click=${() => this.toggleDrawer(false)}></div>
         <aside id=${sidebarId} class="sidebar" part="sidebar" aria-label="Threads and sandbox log" tabindex="0">
-          ${this._autoThreadError ? html`<p class="alert" role="alert">${this._autoThreadError}</p>` : nothing}
+          ${autoThreadError ? html`<p class="alert" role="alert">${autoThreadError}</p>` : nothing}
           <rc-thread-list @rc-thread-select=${this.onThreadSelect}></rc-thread-list>
           <rc-sandbox-log></rc-sandbox-log>
         </aside>
@@ -427,8 +266,8 @@ export class RemoteChat extends LitElement {
   }
 
   override render() {
-    if (this._tokenLapse) return this.renderTokenLapse();
-    if (!this._client && this.isConnected && isCrossOrigin(this.bffUrl || undefined)) {
+    if (this.clients.tokenLapse) return this.renderTokenLapse();
+    if (this.clients.waitingForToken) {
       return html`<div class="center" role="status">
         <span class="status"><span class="spinner" aria-hidden="true"></span> Waiting for this site to sign you in…</span>
       </div>`;
@@ -445,15 +284,5 @@ export class RemoteChat extends LitElement {
       </div>`,
       complete: (config) => (!config ? nothing : config.user ? this.renderChat() : this.renderSignedOut(config)),
     });
-  }
-}
-
-/** Whether the BFF is on another origin than the page, where only a token can sign in. */
-function isCrossOrigin(bffUrl: string | undefined): boolean {
-  if (!bffUrl || !globalThis.location) return false;
-  try {
-    return new URL(bffUrl, location.href).origin !== location.origin;
-  } catch {
-    return false;
   }
 }

@@ -5,11 +5,10 @@ import { classMap } from 'lit/directives/class-map.js';
 import type { ConfigResponse, CreateRuntimeRequest, Runtime } from '@remote-chat/protocol';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { describeError } from '../../client/errors.js';
-import { upsert } from '../../client/topic-frames.js';
 import { clientContext } from '../../context/client-context.js';
 import { configContext, type ConfigContextValue } from '../../context/config-context.js';
 import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-context.js';
-import { TopicController } from '../../controllers/topic-controller.js';
+import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
 import { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
 import { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import { sharedStyles, statusDotStyles, themeStyles } from '../../styles/theme.js';
@@ -68,12 +67,8 @@ export class RcRuntimePicker extends LitElement {
 
   private readonly uid = `rc-runtime-picker-${nextId++}`;
 
-  private readonly runtimesTopic = new TopicController<'runtimes'>(this, (frame) => {
-    if (frame.type === 'runtimes') this.runtimes = frame.runtimes;
-    else if (frame.type === 'runtime') this.runtimes = upsert(this.runtimes, frame.runtime);
-    else if (frame.type === 'runtime-removed') this.runtimes = this.runtimes.filter((r) => r.id !== frame.id);
-    else return;
-    this._loaded = true;
+  private readonly runtimesList = new SnapshotListController<'runtimes'>(this, {
+    onChange: (runtimes) => (this.runtimes = runtimes),
   });
 
   @state() private _open = false;
@@ -81,7 +76,6 @@ export class RcRuntimePicker extends LitElement {
   @state() private _provider: string | undefined;
   @state() private _creating = false;
   @state() private _createError = '';
-  @state() private _loaded = false;
 
   @consume({ context: configContext, subscribe: true })
   @state()
@@ -123,10 +117,7 @@ export class RcRuntimePicker extends LitElement {
   override willUpdate(changed: PropertyValues): void {
     if (changed.has('_config') && this._config) this.providers = this._config.providers;
     if (changed.has('_selectedRuntime')) this.value = this._selectedRuntime?.id ?? '';
-    if (changed.has('client')) {
-      this._loaded = false;
-      this.runtimesTopic.follow(this.client, this.client ? 'runtimes' : undefined);
-    }
+    if (changed.has('client')) this.runtimesList.follow(this.client, this.client ? 'runtimes' : undefined);
     if (changed.has('providers') && !this.providers.some((p) => p.id === this._provider)) {
       this._provider = this.providers[0]?.id;
     }
@@ -220,7 +211,7 @@ export class RcRuntimePicker extends LitElement {
     this._creating = true;
     try {
       const runtime = await this.client.createRuntime(request);
-      this.runtimes = upsert(this.runtimes, runtime);
+      this.runtimesList.upsert(runtime);
       this.value = runtime.id;
       this.mode = 'existing';
       this.dispatchEvent(new RcRuntimeSelectEvent({ runtime }));
@@ -273,7 +264,7 @@ export class RcRuntimePicker extends LitElement {
     const list = this.sortedRuntimes;
     const selected = list.find((r) => r.id === this.value);
     const listId = `${this.uid}-list`;
-    const loading = Boolean(this.client) && !this._loaded;
+    const loading = Boolean(this.client) && !this.runtimesList.loaded;
     return html`
       <div class="combo" @focusout=${this.onComboFocusOut}>
         <button

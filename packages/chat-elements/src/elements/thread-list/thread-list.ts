@@ -9,7 +9,7 @@ import { upsert } from '../../client/topic-frames.js';
 import { clientContext } from '../../context/client-context.js';
 import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-context.js';
 import { threadContext, type ThreadContextValue } from '../../context/thread-context.js';
-import { TopicController } from '../../controllers/topic-controller.js';
+import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
 import { RcThreadCreateEvent } from '../../events/thread-create-event.js';
 import { RcThreadRenameEvent } from '../../events/thread-rename-event.js';
 import { RcThreadSelectEvent } from '../../events/thread-select-event.js';
@@ -52,20 +52,16 @@ export class RcThreadList extends LitElement {
   private revealActive = false;
   private clock: ReturnType<typeof setInterval> | undefined;
 
-  private readonly threadsTopic = new TopicController<`threads:${string}`>(this, (frame) => {
-    if (frame.type === 'threads') this.threads = frame.threads;
-    else if (frame.type === 'thread') this.threads = upsert(this.threads, frame.thread);
-    else {
-      this._error = frame.message;
-      return;
-    }
-    this._loaded = true;
-    this._error = '';
+  private readonly threadsList = new SnapshotListController<`threads:${string}`>(this, {
+    onChange: (threads) => {
+      this.threads = threads;
+      this._error = '';
+    },
+    onError: (message) => (this._error = message),
   });
 
   @state() private _active = 0;
   @state() private _creating = false;
-  @state() private _loaded = false;
   @state() private _error = '';
   /** The thread being renamed, and the title typed so far. */
   @state() private _renaming: Thread | null = null;
@@ -109,13 +105,11 @@ export class RcThreadList extends LitElement {
     if (changed.has('_runtime')) this.runtimeId = this._runtime?.id ?? '';
     if (changed.has('_thread')) this.value = this._thread?.id ?? '';
     if (changed.has('client') || changed.has('runtimeId')) {
-      const following = Boolean(this.client && this.runtimeId);
-      if (following) {
-        this._loaded = false;
+      if (this.following) {
         this._error = '';
         this.threads = [];
       }
-      this.threadsTopic.follow(this.client, following ? `threads:${this.runtimeId}` : undefined);
+      this.threadsList.follow(this.client, this.following ? `threads:${this.runtimeId}` : undefined);
     }
   }
 
@@ -123,6 +117,17 @@ export class RcThreadList extends LitElement {
     if (!this.revealActive) return;
     this.revealActive = false;
     this.renderRoot.querySelector(`#${this.uid}-option-${this._active}`)?.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** Whether the list follows a runtime's threads live, rather than showing `threads` as set. */
+  private get following(): boolean {
+    return Boolean(this.client && this.runtimeId);
+  }
+
+  /** Puts a created or renamed thread in the list: the live one when following, else `threads`. */
+  private putThread(thread: Thread): void {
+    if (this.following) this.threadsList.upsert(thread);
+    else this.threads = upsert(this.threads, thread);
   }
 
   private get sortedThreads(): Thread[] {
@@ -182,7 +187,7 @@ export class RcThreadList extends LitElement {
     this._creating = true;
     try {
       const thread = await this.client.createThread(this.runtimeId);
-      this.threads = upsert(this.threads, thread);
+      this.putThread(thread);
       this._active = 0;
       this.open(thread);
     } catch (error) {
@@ -216,12 +221,12 @@ export class RcThreadList extends LitElement {
     if (!thread || this._renameBusy) return;
     if (!title || title === thread.title) return this.endRename();
     if (!this.dispatchEvent(new RcThreadRenameEvent({ thread, title })) || !this.client) {
-      this.threads = upsert(this.threads, { ...thread, title });
+      this.putThread({ ...thread, title });
       return this.endRename();
     }
     this._renameBusy = true;
     try {
-      this.threads = upsert(this.threads, await this.client.renameThread(thread.id, title));
+      this.putThread(await this.client.renameThread(thread.id, title));
       this.endRename();
     } catch (error) {
       this._renameBusy = false;
@@ -256,7 +261,7 @@ export class RcThreadList extends LitElement {
   private renderList() {
     const list = this.sortedThreads;
     if (!this.runtimeId) return html`<p class="notice">Pick a runtime to see its threads.</p>`;
-    if (this.client && !this._loaded && !this._error) {
+    if (this.client && !this.threadsList.loaded && !this._error) {
       return html`<p class="notice" role="status">Loading threads…</p>`;
     }
     if (list.length === 0) return html`<p class="notice">No threads yet.</p>`;

@@ -164,13 +164,25 @@ describe('RemoteChatClient.sendMessage', () => {
     expect(bodies[0]).toMatchObject({ text: 'ls', clientId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
-  it('throws a RemoteChatError with the code, status and message of an error body', async () => {
+  it('sends once with attempts: 1, for a caller that retries by itself', async () => {
+    let calls = 0;
+    const c = newClient(async () => {
+      calls++;
+      return new Response(JSON.stringify({ error: { code: 'runtime_unavailable', message: 'later' } }), {
+        status: 503,
+      });
+    });
+    await expect(c.sendMessage('t1', { text: 'ls' }, { attempts: 1 })).rejects.toMatchObject({ status: 503 });
+    expect(calls).toBe(1);
+  });
+
+  it('throws a ChatClientError with the code, status and message of an error body', async () => {
     const c = newClient(
       async () =>
         new Response(JSON.stringify({ error: { code: 'not_found', message: 'No such thread.' } }), { status: 404 }),
     );
     await expect(c.getThreadEvents('nope')).rejects.toMatchObject({
-      name: 'RemoteChatError',
+      name: 'ChatClientError',
       code: 'not_found',
       status: 404,
       message: 'No such thread.',

@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { RcConnectionChangeEvent } from '../client/connection-status.js';
 import { describeError, isRetryable } from '../client/errors.js';
+import { SEND_RETRY, retrySend } from '../client/send-retry.js';
 import type { RemoteChatClient } from '../client/remote-chat-client.js';
 import { keep, readKept } from '../util/storage.js';
 
@@ -9,35 +10,40 @@ import { keep, readKept } from '../util/storage.js';
  * `failed`: the BFF refused it (the user can edit and retry). `sent`: stored; it shows for good
  * once the thread's stream brings it back.
  */
-export type OutboxState = 'sending' | 'queued' | 'failed' | 'sent';
+export type PendingMessageState = 'sending' | 'queued' | 'failed' | 'sent';
 
-export interface OutboxMessage {
+export interface PendingMessage {
   readonly clientId: string;
   readonly text: string;
   readonly agent: string | undefined;
-  state: OutboxState;
+  state: PendingMessageState;
   /** Why it failed. */
   error: string;
 }
 
-/** How long to wait before trying a queued message again when nothing says the network is back. */
-const RETRY_MS = { first: 5_000, max: 30_000 } as const;
+/** How long a message waits before it is tried again when nothing says the network is back. */
+const WAIT_MS = { first: 5_000, max: 30_000 } as const;
 
 /**
  * The messages a user sent that the thread does not show yet, sent one at a time and in order.
  *
- * While the connection is down a message waits in the queue (kept in IndexedDB, so a reload does
- * not lose it) and goes out when the connection comes back. Every attempt carries the message's
- * client id, so the BFF stores it once however many attempts reach it.
+ * The queue is the one owner of their retries: each try is one request (`sendMessage` with
+ * `attempts: 1`). A try that fails in a way that may pass is followed by quick ones, as
+ * `sendMessage` would make (the message still shows as sending); after those the message waits
+ * for the connection (kept in IndexedDB, so a reload does not lose it), tried again at longer and
+ * longer intervals, and at once when the connection comes back. Every try carries the message's
+ * client id, so the BFF stores it once however many tries reach it.
  */
-export class OutboxController implements ReactiveController {
-  messages: OutboxMessage[] = [];
+export class SendQueueController implements ReactiveController {
+  messages: PendingMessage[] = [];
   private client: RemoteChatClient | undefined;
   private threadId = '';
   private storageKey = '';
   private sending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private retryMs: number = RETRY_MS.first;
+  private waitMs: number = WAIT_MS.first;
+  /** Tries of the first unsent message that failed since it was last tried afresh. */
+  private failures = 0;
   private connected = false;
 
   constructor(private readonly host: ReactiveControllerHost) {
@@ -66,16 +72,18 @@ export class OutboxController implements ReactiveController {
     if (this.connected) client?.addEventListener(RcConnectionChangeEvent.eventName, this.onConnection);
     this.threadId = threadId;
     this.messages = [];
+    this.failures = 0;
+    // The key keeps the name the queue had before it was renamed: messages queued then are still sent.
     this.storageKey = client && threadId ? `outbox:${client.bffUrl}:${threadId}` : '';
     const key = this.storageKey;
     if (!key) return;
-    void readKept<Array<Pick<OutboxMessage, 'clientId' | 'text' | 'agent'>>>(key).then((kept) => {
+    void readKept<Array<Pick<PendingMessage, 'clientId' | 'text' | 'agent'>>>(key).then((kept) => {
       if (key !== this.storageKey || !Array.isArray(kept) || kept.length === 0) return;
       const known = new Set(this.messages.map((m) => m.clientId));
       const restored = kept
         .filter((m) => typeof m?.clientId === 'string' && typeof m.text === 'string' && !known.has(m.clientId))
         .map(
-          (m): OutboxMessage => ({ clientId: m.clientId, text: m.text, agent: m.agent, state: 'queued', error: '' }),
+          (m): PendingMessage => ({ clientId: m.clientId, text: m.text, agent: m.agent, state: 'queued', error: '' }),
         );
       this.messages = [...restored, ...this.messages];
       this.changed();
@@ -92,6 +100,7 @@ export class OutboxController implements ReactiveController {
 
   /** Tries a failed message again, with the same client id. */
   retry(clientId: string): void {
+    this.failures = 0;
     this.update(clientId, { state: 'queued', error: '' });
     void this.flush();
   }
@@ -121,7 +130,8 @@ export class OutboxController implements ReactiveController {
   };
 
   private readonly wake = (): void => {
-    this.retryMs = RETRY_MS.first;
+    this.waitMs = WAIT_MS.first;
+    this.failures = 0;
     void this.flush();
   };
 
@@ -143,27 +153,32 @@ export class OutboxController implements ReactiveController {
     }
     this.sending = true;
     this.update(next.clientId, { state: 'sending', error: '' });
+    const message = next.agent
+      ? { text: next.text, clientId: next.clientId, agent: next.agent }
+      : { text: next.text, clientId: next.clientId };
+    // Quick tries while some are left; a message that waits for the connection gets one try a time.
+    const tries = Math.max(1, SEND_RETRY.attempts - this.failures);
     let sent = false;
     try {
-      await client.sendMessage(
-        threadId,
-        next.agent
-          ? { text: next.text, clientId: next.clientId, agent: next.agent }
-          : { text: next.text, clientId: next.clientId },
-      );
+      await retrySend(() => client.sendMessage(threadId, message, { attempts: 1 }), tries);
       sent = true;
     } catch (error) {
       if (threadId === this.threadId) {
         if (isRetryable(error)) {
+          this.failures += tries;
           this.update(next.clientId, { state: 'queued' });
           this.schedule();
-        } else this.update(next.clientId, { state: 'failed', error: describeError(error) });
+        } else {
+          this.failures = 0;
+          this.update(next.clientId, { state: 'failed', error: describeError(error) });
+        }
       }
     } finally {
       this.sending = false;
     }
     if (sent && threadId === this.threadId) {
-      this.retryMs = RETRY_MS.first;
+      this.waitMs = WAIT_MS.first;
+      this.failures = 0;
       this.update(next.clientId, { state: 'sent' });
       void this.flush();
     }
@@ -171,11 +186,11 @@ export class OutboxController implements ReactiveController {
 
   private schedule(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), this.retryMs);
-    this.retryMs = Math.min(RETRY_MS.max, this.retryMs * 2);
+    this.timer = setTimeout(() => void this.flush(), this.waitMs);
+    this.waitMs = Math.min(WAIT_MS.max, this.waitMs * 2);
   }
 
-  private update(clientId: string, patch: Partial<Pick<OutboxMessage, 'state' | 'error'>>): void {
+  private update(clientId: string, patch: Partial<Pick<PendingMessage, 'state' | 'error'>>): void {
     this.messages = this.messages.map((m) => (m.clientId === clientId ? { ...m, ...patch } : m));
     this.changed();
   }

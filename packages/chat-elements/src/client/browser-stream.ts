@@ -8,10 +8,10 @@ import {
   type Topic,
 } from '@remote-chat/protocol';
 import type { ConnectionChangeDetail, ConnectionStatus } from './connection-status.js';
-import { RemoteChatError, TokenError, isRetryable } from './errors.js';
+import { ChatClientError, TokenError, isRetryable } from './errors.js';
 import { applyToSnapshot, familyOf, frameFits, isSeqFamily, seqOf, type TopicFamily } from './topic-frames.js';
 
-export interface StreamConnectionOptions {
+export interface BrowserStreamOptions {
   /**
    * The `ws:` or `wss:` URL of `/api/stream`, resolved before each attempt (a one-time ticket in
    * it is good for one attempt only). A rejection that retrying may cure (a network failure, a
@@ -67,7 +67,7 @@ const ABANDONED_URL = 'ws://invalid./';
  * listener has; entries at or below it are dropped, so a listener sees every seq once, in order.
  * Snapshot topics (`runtimes`, `threads:ID`) are simply snapshotted again.
  */
-export class StreamConnection {
+export class BrowserStream {
   status: ConnectionStatus = 'closed';
   private socket: ReconnectingWebSocket | undefined;
   private readonly topics = new Map<Topic, TopicState>();
@@ -76,7 +76,7 @@ export class StreamConnection {
   private pingId = 0;
   private lastFrameAt = 0;
 
-  constructor(private readonly options: StreamConnectionOptions) {}
+  constructor(private readonly options: BrowserStreamOptions) {}
 
   subscribe(topic: Topic, after: number, listener: (frame: ServerFrame) => void): () => void {
     const subscriber: Subscriber = { listener, lastSeq: after };
@@ -163,12 +163,12 @@ export class StreamConnection {
       } catch (error) {
         if (this.socket !== socket) return ABANDONED_URL;
         if (!isRetryable(error)) {
-          if (!(error instanceof TokenError || error instanceof RemoteChatError)) {
+          if (!(error instanceof TokenError || error instanceof ChatClientError)) {
             console.warn('remote-chat: could not open the stream', error);
           }
           // Closing first makes the library drop this attempt once the URL resolves.
           this.dropSocket();
-          const forbidden = error instanceof RemoteChatError && error.status === 403;
+          const forbidden = error instanceof ChatClientError && error.status === 403;
           this.setStatus({ status: 'closed', closeCode: forbidden ? CLOSE_CODES.forbidden : CLOSE_CODES.unauthorized });
           return ABANDONED_URL;
         }
