@@ -40,7 +40,7 @@ async function setUp() {
       method: init.body === undefined && init.raw === undefined ? 'GET' : 'POST',
       headers: { cookie, 'content-type': init.raw ? 'application/octet-stream' : 'application/json' },
       ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-      ...(init.raw !== undefined && { body: init.raw }),
+      ...(init.raw !== undefined && { body: new Uint8Array(init.raw) }),
     });
   const { token } = (await (await api('/api/tokens', { body: { name: 'laptop' } })).json()) as { token: string };
   const folder = project(home, 'app', 'https://github.com/octo/app.git');
