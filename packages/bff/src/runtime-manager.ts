@@ -83,7 +83,10 @@ export interface RuntimeManagerOptions {
    * stopped and its resources released. Machine runtimes are never stopped. @default 3_600_000
    */
   idleTimeoutMs?: number;
-  /** How often idle runtimes are looked for. @default 60_000 */
+  /**
+   * How often idle runtimes are looked for. @default a tenth of `idleTimeoutMs`, at most a minute
+   * (so a window of seconds is kept to within a tenth, and an hour to within a minute)
+   */
   idleCheckMs?: number;
   /** Checks the API token a machine's `hello` carries; returns its user's id. */
   verifyMachineToken: (token: string) => Promise<string | null>;
@@ -106,7 +109,8 @@ export class RuntimeManager {
   private readonly idleTimer: NodeJS.Timeout;
 
   constructor(private readonly options: RuntimeManagerOptions) {
-    this.idleTimer = setInterval(() => void this.stopIdle(), options.idleCheckMs ?? 60_000);
+    const idleCheckMs = options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? 3_600_000) / 10);
+    this.idleTimer = setInterval(() => void this.stopIdle(), idleCheckMs);
     this.idleTimer.unref();
   }
 
