@@ -38,7 +38,9 @@ describe('rate limits', () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });
     // A person mints API tokens; a server with one mints the others (and minting that one counted).
     const byPerson = path === '/api/tokens';
-    const headers = byPerson ? { cookie: bff.cookie } : { authorization: `Bearer ${(await apiToken(bff)).token}` };
+    const headers: Record<string, string> = byPerson
+      ? { cookie: bff.cookie }
+      : { authorization: `Bearer ${(await apiToken(bff)).token}` };
     const limited = await untilLimited(() => post(bff, path, headers, body));
     expect(limited).toMatchObject({ allowed: BURST.minting - (byPerson ? 0 : 1), code: 'rate_limited' });
     expect(limited.retryAfter).toBeGreaterThanOrEqual(1);
