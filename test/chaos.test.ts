@@ -2,6 +2,7 @@ import type { Runtime, Thread, ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { StreamClient, clientId, readyRuntime, signIn, startTestBff } from './support/bff.js';
 import { spawnBff } from './support/bff-process.js';
+import { freshPostgresDatabase } from './support/databases.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { tempDir } from './support/temp-dir.js';
 
@@ -40,39 +41,44 @@ async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, ms =
 const finished = (events: ThreadEvent[]) => events.some((e) => e.kind === 'status' && e.state === 'idle');
 
 describe('nothing lost', () => {
-  it('keeps every event, once and in order, when the BFF is SIGKILLed mid-stream and restarted', async () => {
-    const dataDir = tempDir();
-    let bff = await spawnBff(['--data-dir', dataDir]);
-    const cookie = await signIn(bff.signinLink);
-    const api = (url: string, path: string, body?: unknown) =>
-      fetch(`${url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-    const runtime = (await (await api(bff.url, '/api/runtimes', { provider: 'process' })).json()) as Runtime;
-    await poll(
-      async () => (await (await api(bff.url, `/api/runtimes/${runtime.id}`)).json()) as Runtime,
-      (r) => r.status === 'ready',
-    );
-    const thread = (await (await api(bff.url, `/api/runtimes/${runtime.id}/threads`, {})).json()) as Thread;
-    const events = async (url: string) =>
-      ((await (await api(url, `/api/threads/${thread.id}/events`)).json()) as { events: ThreadEvent[] }).events;
+  it.each(['sqlite', 'postgres'] as const)(
+    'keeps every event on %s, once and in order, when the BFF is SIGKILLed mid-stream and restarted',
+    async (dialect) => {
+      const dataDir = tempDir();
+      // Postgres through DATABASE_URL, as a deployment configures it.
+      const env: Record<string, string> = dialect === 'postgres' ? { DATABASE_URL: await freshPostgresDatabase() } : {};
+      let bff = await spawnBff(['--data-dir', dataDir], env);
+      const cookie = await signIn(bff.signinLink);
+      const api = (url: string, path: string, body?: unknown) =>
+        fetch(`${url}${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { cookie, 'content-type': 'application/json' },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        });
+      const runtime = (await (await api(bff.url, '/api/runtimes', { provider: 'process' })).json()) as Runtime;
+      await poll(
+        async () => (await (await api(bff.url, `/api/runtimes/${runtime.id}`)).json()) as Runtime,
+        (r) => r.status === 'ready',
+      );
+      const thread = (await (await api(bff.url, `/api/runtimes/${runtime.id}/threads`, {})).json()) as Thread;
+      const events = async (url: string) =>
+        ((await (await api(url, `/api/threads/${thread.id}/events`)).json()) as { events: ThreadEvent[] }).events;
 
-    await api(bff.url, `/api/threads/${thread.id}/messages`, { clientId: clientId(), text: COMMAND });
-    await poll(
-      () => events(bff.url),
-      (e) => lines(e).length >= 5,
-    );
-    bff.child.kill('SIGKILL');
-    await bff.exited;
-    // The command goes on while nobody listens.
-    await new Promise((r) => setTimeout(r, 800));
+      await api(bff.url, `/api/threads/${thread.id}/messages`, { clientId: clientId(), text: COMMAND });
+      await poll(
+        () => events(bff.url),
+        (e) => lines(e).length >= 5,
+      );
+      bff.child.kill('SIGKILL');
+      await bff.exited;
+      // The command goes on while nobody listens.
+      await new Promise((r) => setTimeout(r, 800));
 
-    bff = await spawnBff(['--data-dir', dataDir]);
-    const all = await poll(() => events(bff.url), finished);
-    expectExactlyOnce(all);
-  });
+      bff = await spawnBff(['--data-dir', dataDir], env);
+      const all = await poll(() => events(bff.url), finished);
+      expectExactlyOnce(all);
+    },
+  );
 
   it('keeps every event, once and in order, when the runtime link is cut mid-stream', async () => {
     const bff = await startTestBff();

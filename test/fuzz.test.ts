@@ -223,11 +223,20 @@ describe('fuzzing', () => {
       if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     socket.close();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // One more valid frame on a fresh link: its event is appended after everything sent before it,
+    // so once it is stored, nothing the fuzzing sent is still on its way.
+    const last = await handshake();
+    last.socket.send(JSON.stringify({ type: 'data', seq: last.lastReceived + 1, message: event(6) }));
+    const sixth = (e: ThreadEvent) => e.kind === 'tool.output' && e.data === 'valid-6\n';
+    for (let waited = 0; !(await stored()).some(sixth); waited += 20) {
+      if (waited > 10_000) throw new Error('the last valid frame was not stored');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    last.socket.close();
 
     const events = await stored();
     const outputs = events.flatMap((e) => (e.kind === 'tool.output' ? [e.data] : []));
-    expect(outputs).toEqual(['valid-1\n', 'valid-2\n', 'valid-3\n', 'valid-4\n', 'valid-5\n']);
+    expect(outputs).toEqual(['valid-1\n', 'valid-2\n', 'valid-3\n', 'valid-4\n', 'valid-5\n', 'valid-6\n']);
     expect(events.some((e) => e.kind === 'message.user')).toBe(false);
     expect(reconnects).toBeGreaterThan(0);
     // The BFF still serves, and the machine can still connect.

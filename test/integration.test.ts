@@ -180,13 +180,25 @@ describe.each(['sqlite', 'postgres'] as const)('a process runtime through the BF
     expect(first.status).toBe(202);
     expect(again.status).toBe(200);
     expect(((await again.json()) as { created: boolean }).created).toBe(false);
+    // A message after it: the runtime handles a thread's messages in order, so once this one has
+    // run, a second run of the first (had it been delivered twice) would be in the thread too.
+    const sentinel = await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo sentinel' },
+    });
+    expect(sentinel.status).toBe(202);
     const stream = await bff.stream();
     await watchThread(stream, threadId);
-    await stream.until(() => stream.events(threadId).some((e) => e.kind === 'status' && e.state === 'idle'));
-    await new Promise((r) => setTimeout(r, 300));
+    await stream.until(() => {
+      const events = stream.events(threadId);
+      const call = events.find((e) => e.kind === 'tool.call' && e.title === 'echo sentinel');
+      return events.some((e) => e.kind === 'tool.result' && call?.kind === 'tool.call' && e.callId === call.callId);
+    });
     const events = stream.events(threadId);
-    expect(events.filter((e) => e.kind === 'message.user')).toHaveLength(1);
-    expect(events.filter((e) => e.kind === 'tool.call')).toHaveLength(1);
+    expect(events.filter((e) => e.kind === 'message.user')).toHaveLength(2);
+    expect(events.filter((e) => e.kind === 'tool.call').map((e) => e.kind === 'tool.call' && e.title)).toEqual([
+      'echo once',
+      'echo sentinel',
+    ]);
   });
 
   it('keeps the runtime, its log and its threads across a BFF restart, and the thread goes on', async () => {

@@ -1,12 +1,17 @@
-import { readFileSync } from 'node:fs';
-import type { LogEntry, Runtime } from '@remote-chat/protocol';
+import { existsSync, readFileSync } from 'node:fs';
+import type { LogEntry, Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { clientId, readyRuntime, startTestBff, type TestBff } from './support/bff.js';
 
+/** Whether a process runs (a zombie waiting to be reaped does not count). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -14,6 +19,15 @@ function alive(pid: number): boolean {
 
 const runtimePid = (bff: TestBff, id: string) =>
   (JSON.parse(readFileSync(`${bff.dataDir}/runtimes/${id}/state/runtime.json`, 'utf8')) as { pid: number }).pid;
+
+/** The runtime's process id, or `fallback` while a restart has not written it yet. */
+function runtimePidOr(bff: TestBff, id: string, fallback: number): number {
+  try {
+    return runtimePid(bff, id);
+  } catch {
+    return fallback;
+  }
+}
 
 async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -58,17 +72,17 @@ describe('runtime lifecycle', () => {
     const bff = await startTestBff({ idleTimeoutMs: 1000, idleCheckMs: 100 });
     const { runtime, threadId } = await readyRuntime(bff);
     await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'sleep 3; echo done' } });
-    await new Promise((r) => setTimeout(r, 2200));
-    const during = (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
-    expect(during.status).toBe('ready');
-    const events = await waitFor(
-      async () =>
-        (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as {
-          events: { kind: string; ok?: boolean }[];
-        },
-      (page) => page.events.some((e) => e.kind === 'tool.result'),
+    // Three idle windows long: a stop meanwhile would end the command before its result.
+    const outcome = await waitFor(
+      async () => ({
+        runtime: ((await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status,
+        result: (
+          (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }
+        ).events.find((e) => e.kind === 'tool.result'),
+      }),
+      ({ runtime: status, result }) => result !== undefined || status !== 'ready',
     );
-    expect(events.events.find((e) => e.kind === 'tool.result')?.ok).toBe(true);
+    expect(outcome).toMatchObject({ runtime: 'ready', result: { ok: true } });
   });
 
   it('restarts a runtime whose process died, in the same workspace, and the thread goes on', async () => {
@@ -85,13 +99,7 @@ describe('runtime lifecycle', () => {
     process.kill(pid, 'SIGKILL');
 
     await waitFor(
-      async () => {
-        try {
-          return runtimePid(bff, runtime.id);
-        } catch {
-          return pid;
-        }
-      },
+      async () => runtimePidOr(bff, runtime.id, pid),
       (p) => p !== pid && alive(p),
     );
     const back = await waitFor(
@@ -116,5 +124,68 @@ describe('runtime lifecycle', () => {
         .map((e) => e.data)
         .join(''),
     ).toContain('kept');
+  });
+
+  it('deletes a sandbox runtime: its process and the command it ran end, its workspace goes, and so does it', async () => {
+    const bff = await startTestBff();
+    const { runtime, threadId } = await readyRuntime(bff);
+    const dir = `${bff.dataDir}/runtimes/${runtime.id}`;
+    const pid = runtimePid(bff, runtime.id);
+    await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo $$ > sleeper.pid; exec sleep 300' },
+    });
+    const sleeper = await waitFor(
+      async () =>
+        Number(existsSync(`${dir}/workspace/sleeper.pid`) && readFileSync(`${dir}/workspace/sleeper.pid`, 'utf8')),
+      (p) => p > 0 && alive(p),
+    );
+    const stream = await bff.stream();
+    stream.send({ type: 'subscribe', topic: 'runtimes' });
+    await stream.until(() => stream.frames.some((f) => f.type === 'runtimes'));
+
+    expect((await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' })).status).toBe(204);
+    // Done when DELETE answers: no process left, no files left.
+    expect({ runtime: alive(pid), command: alive(sleeper), workspace: existsSync(dir) }).toEqual({
+      runtime: false,
+      command: false,
+      workspace: false,
+    });
+    for (const path of [
+      `/api/runtimes/${runtime.id}`,
+      `/api/runtimes/${runtime.id}/threads`,
+      `/api/threads/${threadId}`,
+    ])
+      expect({ path, status: (await bff.api(path)).status }).toEqual({ path, status: 404 });
+    expect(((await (await bff.api('/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes).toEqual([]);
+    await stream.until(() => stream.frames.some((f) => f.type === 'runtime-removed' && f.id === runtime.id));
+  });
+
+  it('restarts a runtime whose process keeps dying at most three times, then marks it failed', {
+    timeout: 120_000,
+  }, async () => {
+    const bff = await startTestBff();
+    const { runtime } = await readyRuntime(bff);
+    const current = async () => (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
+    const killed: number[] = [];
+    for (let death = 1; death <= 4; death++) {
+      const pid = runtimePid(bff, runtime.id);
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+      // Either it comes back in a new process, or it is given up on.
+      const after = await waitFor(
+        async () => ({ runtime: await current(), pid: runtimePidOr(bff, runtime.id, pid) }),
+        ({ runtime: r, pid: now }) =>
+          r.status === 'failed' || (now !== pid && alive(now) && r.status === 'ready' && r.link === 'open'),
+        60_000,
+      );
+      expect({ death, status: after.runtime.status }).toEqual({ death, status: death <= 3 ? 'ready' : 'failed' });
+    }
+    const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    const errors = log.entries.flatMap((e) => (e.kind === 'error' ? [e.message] : []));
+    expect(errors.filter((m) => /process is gone/.test(m))).toHaveLength(3);
+    expect(errors.at(-1)).toMatch(/died 3 times in 10 minutes/);
+    // Given up: the last process it ran is the one that died, and nothing runs in its place.
+    expect(runtimePid(bff, runtime.id)).toBe(killed.at(-1));
+    expect(killed.some(alive)).toBe(false);
   });
 });

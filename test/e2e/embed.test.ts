@@ -149,6 +149,10 @@ describe('the third-party page', () => {
       await signInToHost(page, 'Bob Baker');
       await expect.poll(() => page.getByRole('radio', { name: 'New' }).isChecked(), { timeout: TIMEOUT }).toBe(true);
       await page.getByRole('radio', { name: 'Existing' }).click();
+      // Polled, not read once: until Bob's own list has loaded, and it is empty.
+      await expect
+        .poll(() => page.getByRole('combobox', { name: 'Runtime' }).innerText(), { timeout: TIMEOUT })
+        .toContain('No runtimes yet');
       expect(await page.getByText(alices[0]!.name).count()).toBe(0);
 
       // No CSP violation, no failed request, no uncaught error on the strict page.

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { newPage } from '../support/browser.js';
 
@@ -80,6 +81,29 @@ chat.events = events;
 await chat.updateComplete;
 window.rendered = true;
 `;
+
+/**
+ * The draft the chat keeps for the page's thread in IndexedDB (its `remote-chat` database), read
+ * as the page would; undefined while there is none. It never creates the database itself.
+ */
+function keptDraft(page: Page): Promise<unknown> {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'remote-chat')) return undefined;
+    return new Promise<unknown>((resolve, reject) => {
+      const open = indexedDB.open('remote-chat');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const read = db.transaction('keyval').objectStore('keyval').get('draft:local:th_1');
+        read.onsuccess = () => {
+          db.close();
+          resolve(read.result);
+        };
+        read.onerror = () => reject(read.error);
+      };
+    });
+  });
+}
 
 function serve(files: Record<string, [type: string, body: string | Buffer]>): Promise<Server> {
   const server = createServer((req, res) => {
@@ -175,12 +199,12 @@ describe('remote-chat.js on another site', () => {
     const composer = page.getByRole('textbox', { name: 'Message' });
     await composer.fill('npm run deploy -- --dry');
     // The draft is written a moment after typing stops.
-    await page.waitForTimeout(600);
+    await expect.poll(() => keptDraft(page), { timeout: 5000 }).toBe('npm run deploy -- --dry');
     await page.reload();
     await expect.poll(() => composer.inputValue(), { timeout: 5000 }).toBe('npm run deploy -- --dry');
     await composer.press('Enter');
     // Sending deletes the draft; IndexedDB commits that a moment later.
-    await page.waitForTimeout(300);
+    await expect.poll(() => keptDraft(page), { timeout: 5000 }).toBeUndefined();
     await page.reload();
     await page.getByRole('log', { name: 'Conversation' }).getByText('Exit 0').waitFor();
     expect(await composer.inputValue()).toBe('');

@@ -1,14 +1,15 @@
-import type { EventBody, LogBody, LogEntry, Thread, ThreadEvent } from '@remote-chat/protocol';
+import {
+  threadTitleFrom,
+  type EventBody,
+  type LogBody,
+  type LogEntry,
+  type Thread,
+  type ThreadEvent,
+} from '@remote-chat/protocol';
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { AppendItem, AppendResult, Store, ThreadRecord } from './store/store.js';
 import { topics } from './topics.js';
-
-/** The title a thread gets from its first message. */
-function titleFrom(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  return line.length > 60 ? `${line.slice(0, 59)}…` : line || 'New thread';
-}
 
 export function publicThread(record: ThreadRecord): Thread {
   const { userId: _user, titled: _titled, ...thread } = record;
@@ -84,7 +85,7 @@ export class EntryWriter {
     const first = results[0]?.created && results[0].event.seq === 1 ? items[0]!.body : null;
     let updated: ThreadRecord | null = null;
     if (first?.kind === 'message.user' && !thread.titled) {
-      updated = await this.store.updateThread(threadId, { title: titleFrom(first.text), titled: false });
+      updated = await this.store.updateThread(threadId, { title: threadTitleFrom(first.text), titled: false });
     }
     if (updated || created.some((body) => body.kind === 'message.user' || body.kind === 'status')) {
       updated ??= await this.store.getThread(threadId);

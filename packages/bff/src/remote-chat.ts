@@ -49,7 +49,10 @@ export interface RemoteChatOptions {
   /** @default a pino logger at `info` on stderr, with secrets redacted */
   logger?: Logger;
   stream?: StreamLimits;
-  /** Idle shutdown of sandbox runtimes: the window, and how often to look. @default 1 hour, every minute */
+  /**
+   * Idle shutdown of sandbox runtimes: the window, and how often to look.
+   * @default 1 hour, every tenth of the window but at least every minute
+   */
   idleTimeoutMs?: number;
   idleCheckMs?: number;
 }

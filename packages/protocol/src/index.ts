@@ -127,3 +127,5 @@ export type {
   CreatedApiToken,
   StreamTicketResponse,
 } from './tokens.js';
+export { threadTitleFrom } from './thread-title.js';
+export { uploadName } from './upload-name.js';

@@ -12,6 +12,7 @@ import {
   PROTOCOL_VERSION,
   SendMessageRequestSchema,
   UpdateThreadRequestSchema,
+  uploadName,
   type ApiTokenListResponse,
   type ClientTokenResponse,
   type ConfigResponse,
@@ -45,21 +46,6 @@ export interface RoutesDeps {
   tokenLimiter: RateLimiter;
   /** Limits failed authentications per address. */
   failedAuthLimiter: RateLimiter;
-}
-
-/**
- * The name an upload gets in the workspace: a UTC timestamp, so uploads never overwrite each
- * other, then the file's own name reduced to characters that are safe everywhere.
- */
-export function uploadName(original: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const base = original.split(/[\\/]/).pop() ?? '';
-  const safe =
-    base
-      .replace(/[^A-Za-z0-9._-]+/g, '-')
-      .replace(/^[.-]+/, '')
-      .slice(-100) || 'file';
-  return `${stamp}-${safe}`;
 }
 
 /** Parses with a protocol schema or answers 400 with the fields that failed. */

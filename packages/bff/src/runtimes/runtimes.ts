@@ -38,7 +38,7 @@ export interface RuntimesOptions {
    * stopped and its resources released. Machine runtimes are never stopped. @default 3_600_000
    */
   idleTimeoutMs?: number;
-  /** How often idle runtimes are looked for. @default 60_000 */
+  /** How often idle runtimes are looked for. @default a tenth of `idleTimeoutMs`, at most a minute */
   idleCheckMs?: number;
   /** Checks the API token a machine's `hello` carries; returns its user's id. */
   verifyMachineToken: (token: string) => Promise<string | null>;

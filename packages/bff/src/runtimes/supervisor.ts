@@ -25,7 +25,10 @@ export interface SupervisorOptions {
   logger: Logger;
   /** A sandbox runtime idle this long is stopped. @default 3_600_000 */
   idleTimeoutMs?: number;
-  /** How often idle runtimes are looked for. @default 60_000 */
+  /**
+   * How often idle runtimes are looked for. @default a tenth of `idleTimeoutMs`, at most a minute
+   * (so a window of seconds is kept to within a tenth, and an hour to within a minute)
+   */
   idleCheckMs?: number;
 }
 
@@ -43,7 +46,8 @@ export class Supervisor {
   private readonly idleTimer: NodeJS.Timeout;
 
   constructor(private readonly options: SupervisorOptions) {
-    this.idleTimer = setInterval(() => void this.stopIdle(), options.idleCheckMs ?? 60_000);
+    const idleCheckMs = options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? 3_600_000) / 10);
+    this.idleTimer = setInterval(() => void this.stopIdle(), idleCheckMs);
     this.idleTimer.unref();
   }
 

@@ -2,8 +2,10 @@
 // Every story of every element, rendered in Chromium as Storybook renders it (its args, its scheme
 // and viewport, its play function), then checked with axe-core: no serious or critical violation.
 import axe from 'axe-core';
-import { render, type TemplateResult } from 'lit';
+import { render, type LitElement, type TemplateResult } from 'lit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeBff } from '../fixtures/fake-bff.js';
+import { deepQueryAll } from '../fixtures/harness.js';
 
 interface StoryLike {
   args?: Record<string, unknown>;
@@ -24,6 +26,24 @@ afterEach(() => {
   container = undefined;
   sessionStorage.clear();
 });
+
+/**
+ * Waits until a story is at rest: the fake BFFs it made have answered everything they were asked
+ * (those that never answer, by design, aside) and no element has an update pending, both at the
+ * start of a round; then one more frame, so what was rendered is laid out.
+ */
+async function atRest(root: HTMLElement): Promise<void> {
+  const deadline = performance.now() + 5000;
+  for (;;) {
+    if (performance.now() > deadline) throw new Error('the story did not come to rest in 5 s');
+    const wasIdle = FakeBff.idle;
+    await FakeBff.settled();
+    const pending = deepQueryAll<LitElement>(root, '*').filter((e) => 'isUpdatePending' in e && e.isUpdatePending);
+    await Promise.all(pending.map((e) => e.updateComplete));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    if (wasIdle && pending.length === 0) return;
+  }
+}
 
 const WIDTHS: Record<string, string> = { phone: '360px', small: '320px', tablet: '768px', desktop: '1280px' };
 
@@ -46,8 +66,7 @@ for (const [path, module] of Object.entries(modules)) {
         document.body.append(container);
         render(draw(args, { args, globals: story.globals ?? {} }), container);
         await story.play?.({ canvasElement: container, args });
-        // Fake servers answer in ~60 ms and streams open in ~20 ms: let the story settle.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await atRest(container);
         const result = await axe.run(container, { resultTypes: ['violations'] });
         const serious = result.violations
           .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -224,7 +224,9 @@ describe('<rc-chat> composer', () => {
       timeout: 10_000,
       what: 'the message in the thread',
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Nothing left to send, and every request answered: no other post is on its way.
+    await waitFor(() => qa(chat, '.pending').length === 0, { what: 'the outbox to empty' });
+    await bff.settled();
     const stored = bff.state.events['th_first']!.filter((e) => e.kind === 'message.user');
     expect(stored).toHaveLength(1);
     expect(new Set(bff.messagePosts).size).toBe(1);
@@ -242,9 +244,10 @@ describe('<rc-chat> composer', () => {
     const data = new DataTransfer();
     data.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'screenshot.png', { type: 'image/png' }));
     box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-    await waitFor(() => box.value.includes('uploads/screenshot.png'), { what: 'the path' });
-    expect(box.value).toBe('look at uploads/screenshot.png');
-    expect(bff.uploads.get('uploads/screenshot.png')?.size).toBe(4);
+    // Named as the BFF names uploads: a time stamp, then the file's name.
+    const path = await waitFor(() => /uploads\/\d{8}-\d{6}-screenshot\.png/.exec(box.value)?.[0], { what: 'the path' });
+    expect(box.value).toBe(`look at ${path}`);
+    expect(bff.uploads.get(path)?.size).toBe(4);
   });
 
   it('says so plainly when the chat server has no upload route', async () => {

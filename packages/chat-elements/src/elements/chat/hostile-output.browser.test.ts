@@ -39,6 +39,21 @@ afterEach(() => {
   cleanUp();
 });
 
+/**
+ * Resolves once what the rendering scheduled has run: an image of the corpus's kind (`src=x`),
+ * asked for after every image the transcript could hold, has failed to load (so their onerror
+ * would have run), and a task has passed (timers of 0, `javascript:` navigations).
+ */
+async function afterScheduledWork(): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const sentinel = new Image();
+    sentinel.onerror = () => resolve();
+    sentinel.onload = () => resolve();
+    sentinel.src = 'x';
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 async function renderAll(): Promise<{ chat: RcChat; transcript: HTMLElement }> {
   const events = threadEvents('th_evil', hostileBodies());
   const chat = await fixture<RcChat>(
@@ -50,8 +65,7 @@ async function renderAll(): Promise<{ chat: RcChat; transcript: HTMLElement }> {
   for (const card of chat.shadowRoot!.querySelectorAll<HTMLDetailsElement>('details.card'))
     if (!card.open) card.querySelector('summary')!.click();
   await settle(chat);
-  // Give anything that was scheduled (an onerror, a meta refresh, a timer) a chance to run.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await afterScheduledWork();
   return { chat, transcript: chat.shadowRoot!.querySelector<HTMLElement>('.transcript')! };
 }
 
@@ -67,7 +81,7 @@ describe('hostile agent output', () => {
       link.addEventListener('click', (e) => e.preventDefault(), { once: true });
       link.click();
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await afterScheduledWork();
     expect(window.__rcPwned).toBeUndefined();
     expect(dialogs).toBe(0);
     expect(location.href).toBe(startUrl);

@@ -94,11 +94,56 @@ describe('<rc-thread-list>', () => {
     await waitFor(() => selects.length === 1, { what: 'the new thread' });
     expect(creates[0]!.detail.runtimeId).toBe('rt_ready');
     expect(titles(list)[0]).toBe('New thread');
-    // Another tab titles it from its first message: the list follows.
+    // Another tab sends its first message, which titles it, then renames it: the list follows both.
     const created = selects[0]!.detail.thread;
-    bff.publishEvent(created.id, { kind: 'message.user', clientId: 'x1234567890', text: 'ls', agent: 'shell' });
-    (bff as unknown as { saveThread(t: object): void }).saveThread({ ...created, title: 'ls' });
-    await waitFor(() => titles(list)[0] === 'ls', { what: 'the live title' });
+    const otherTab = bff.client();
+    await otherTab.sendMessage(created.id, { text: 'ls -la' });
+    await waitFor(() => titles(list)[0] === 'ls -la', { what: 'the title from the first message' });
+    await otherTab.renameThread(created.id, 'Listing');
+    await waitFor(() => titles(list)[0] === 'Listing', { what: 'the renamed title' });
+  });
+
+  it('renames a thread on the BFF with PATCH, and says so when that fails', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
+    const list = await fixture<RcThreadList>(
+      html`<rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>`,
+    );
+    await waitFor(() => titles(list).length === 4, { what: 'the threads' });
+    const renameTo = async (title: string) => {
+      part(list, 'listbox').focus();
+      await userEvent.keyboard('{F2}');
+      await settle(list);
+      await userEvent.keyboard(`{Control>}a{/Control}${title}{Enter}`);
+    };
+    const stored = () => bff.state.threads.find((t) => t.id === 'th_tests')?.title;
+
+    await renameTo('Flaky sync test');
+    await waitFor(() => titles(list)[0] === 'Flaky sync test', { what: 'the new title' });
+    expect(bff.requests.filter((r) => r.startsWith('PATCH'))).toEqual(['PATCH /threads/th_tests']);
+    expect(stored()).toBe('Flaky sync test');
+
+    bff.goOffline();
+    await renameTo('Never saved');
+    await waitFor(() => visibleText(list).includes('Could not rename the thread'), { what: 'the error' });
+    expect(stored()).toBe('Flaky sync test');
+  });
+
+  it('sends nothing when the host cancels rc-thread-rename, and shows the title it was given', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
+    const list = await fixture<RcThreadList>(
+      html`<rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>`,
+    );
+    await waitFor(() => titles(list).length === 4, { what: 'the threads' });
+    list.addEventListener('rc-thread-rename', (event) => event.preventDefault());
+    part(list, 'listbox').focus();
+    await userEvent.keyboard('{F2}');
+    await settle(list);
+    await userEvent.keyboard('{Control>}a{/Control}Host renames it{Enter}');
+    await settle(list);
+    expect(titles(list)[0]).toBe('Host renames it');
+    // Everything the list asked, the BFF has answered: a rename request would be among it.
+    await bff.settled();
+    expect(bff.requests.filter((r) => !r.startsWith('GET'))).toEqual([]);
   });
 
   it('says what to do when there is no runtime, no thread, or an error', async () => {

@@ -1,0 +1,88 @@
+import { onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+
+/** A frame the BFF sends down a runtime link. */
+export interface LinkFrame {
+  type: string;
+  seq?: number;
+  lastReceived?: number;
+  t?: number;
+  message?: { type: string; [key: string]: unknown };
+}
+
+/**
+ * A user's machine on `WS /api/link`, speaking the link protocol by hand so a test sees every
+ * frame: it says hello, records what arrives, and acknowledges only when told to.
+ */
+export class MachineLink {
+  readonly frames: LinkFrame[] = [];
+  private waiters: Array<() => void> = [];
+  private pings = 0;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.frames.push(JSON.parse(String(data)) as LinkFrame);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    socket.on('close', () => {
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  /** Dials the BFF and completes the handshake; rejects with the close code if refused. */
+  static async open(bffUrl: string, options: { token: string; runtimeId: string; lastReceived: number }) {
+    const socket = new WebSocket(`${bffUrl.replace(/^http/, 'ws')}/api/link`);
+    onTestFinished(() => socket.terminate());
+    const link = new MachineLink(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    link.send({ type: 'hello', protocol: 1, ...options });
+    await link.until(() => link.frames.some((f) => f.type === 'welcome'), 'the welcome');
+    return link;
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  /** The data frames that carried a message of this type. */
+  messages(type: string): LinkFrame[] {
+    return this.frames.filter((f) => f.type === 'data' && f.message?.type === type);
+  }
+
+  /**
+   * A ping and its pong: the BFF answers in order, so whatever it sent before reading the ping
+   * (a resend after the handshake, a queued message) has arrived once this resolves.
+   */
+  async roundTrip(): Promise<void> {
+    const t = ++this.pings;
+    this.send({ type: 'ping', t });
+    await this.until(() => this.frames.some((f) => f.type === 'pong' && f.t === t), 'the pong');
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    const closed = new Promise((resolve) => this.socket.once('close', resolve));
+    this.socket.close();
+    await closed;
+  }
+
+  async until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`the link closed while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames).slice(0, 1000)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
