@@ -5,6 +5,7 @@ import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
+import { prepareDataDir, restrictDataFiles } from './data-dir.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { isAllowedOrigin } from './http/origins.js';
@@ -91,6 +92,8 @@ export function createLogger(level = 'info'): Logger {
  */
 export async function createRemoteChat(options: RemoteChatOptions): Promise<RemoteChat> {
   const logger = options.logger ?? createLogger();
+  // Private before anything is written: the database, the secret and workspaces live there.
+  prepareDataDir(options.dataDir);
   const store =
     options.store ??
     (await openStore({
@@ -101,6 +104,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
         logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     }));
   const secret = ServerSecret.load(options.dataDir);
+  restrictDataFiles(options.dataDir);
   const hub = new Hub<ThreadEvent | LogEntry>((topic, after, limit) => {
     const colon = topic.indexOf(':');
     const id = topic.slice(colon + 1);
