@@ -19,7 +19,12 @@ describe('remote-chat-bff', () => {
       '--data-dir',
       '--database-url',
       '--allowed-origins',
+      '--sandbox-network',
+      '--process-provider-for',
+      'Local sandbox',
       'REMOTE_CHAT_PORT',
+      'REMOTE_CHAT_SANDBOX_NETWORK',
+      'REMOTE_CHAT_PROCESS_PROVIDER_FOR',
       'DATABASE_URL',
     ]) {
       expect(stdout).toContain(flag);
@@ -91,7 +96,7 @@ describe('remote-chat-bff', () => {
 describe('remote-chat-runtime', () => {
   it('documents serve and its environment variables in --help', async () => {
     const { stdout } = await run(process.execPath, [runtimeCli, 'serve', '--help']);
-    for (const text of ['--workspace', '--state-dir', '--port', 'REMOTE_CHAT_RUNTIME_TOKEN'])
+    for (const text of ['--workspace', '--state-dir', '--port', '--socket', 'REMOTE_CHAT_RUNTIME_TOKEN'])
       expect(stdout).toContain(text);
   });
 });

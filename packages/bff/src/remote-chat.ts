@@ -13,8 +13,10 @@ import { RateLimiter } from './http/rate-limit.js';
 import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { Journal } from './journal.js';
-import { ProcessProvider } from './providers/process-provider.js';
+import { defaultProviders } from './providers/default-providers.js';
 import type { Provider } from './providers/provider.js';
+import type { ProviderAudience } from './providers/provider-access.js';
+import type { SandboxNetwork } from './providers/sandbox-command.js';
 import { RuntimeManager } from './runtime-manager.js';
 import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
@@ -33,13 +35,23 @@ export interface RemoteChatOptions {
   sqliteSynchronous?: 'full' | 'normal';
   /** A store to use instead of opening one (tests, custom deployments). */
   store?: Store;
-  /** Providers offered under New. @default [the process provider] */
+  /**
+   * Providers offered under New; the first is the picker's default.
+   * @default the Local sandbox (bubblewrap) when it works on this host, then the Local process
+   */
   providers?: Provider[];
+  /**
+   * Who may use the default Local process provider, whose runtimes are not sandboxed: `owner`, or
+   * `all` to let a host site's users in too. @default 'owner'
+   */
+  processProviderFor?: ProviderAudience;
+  /** What the default Local sandbox reaches: `none` (only its link) or `internet`. @default 'none' */
+  sandboxNetwork?: SandboxNetwork;
   /** Origins, besides the BFF's own, whose pages may use the API with the user's cookie. @default [] */
   allowedOrigins?: string[];
   /** The WebSocket path browsers connect to. @default '/api/stream' */
   streamPath?: string;
-  /** Where the process provider clones `owner/name` from. @default 'https://github.com' */
+  /** Where the default providers clone `owner/name` from. @default 'https://github.com' */
   gitBaseUrl?: string;
   /** @default a pino logger at `info` on stderr, with secrets redacted */
   logger?: Logger;
@@ -111,9 +123,15 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     return topic.startsWith('thread:') ? store.listEvents(id, after, limit) : store.listLog(id, after, limit);
   });
   const journal = new Journal(store, hub);
-  const providerList = options.providers ?? [
-    new ProcessProvider({ dataDir: options.dataDir, ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }) }),
-  ];
+  const providerList =
+    options.providers ??
+    (await defaultProviders({
+      dataDir: options.dataDir,
+      gitBaseUrl: options.gitBaseUrl,
+      processProviderFor: options.processProviderFor,
+      sandboxNetwork: options.sandboxNetwork,
+      logger,
+    }));
   const providers = new Map(providerList.map((p) => [p.id, p]));
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
   const auth = new Auth(store, secret, allowedOrigins);

@@ -28,6 +28,7 @@ import type { Auth, Caller } from '../auth.js';
 import { RemoteChatError, notFound } from '../errors.js';
 import { publicThread, type Journal } from '../journal.js';
 import type { Provider } from '../providers/provider.js';
+import { assertMayUseProvider, mayUseProvider } from '../providers/provider-access.js';
 import type { RuntimeManager } from '../runtime-manager.js';
 import { newId } from '../secrets.js';
 import type { Store, ThreadRecord } from '../store/store.js';
@@ -147,12 +148,15 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const body: ConfigResponse = {
         protocol: PROTOCOL_VERSION,
         user: caller?.user ?? null,
-        providers: [...providers.values()].map((p) => ({
-          id: p.id,
-          label: p.label,
-          kind: p.kind,
-          description: p.description,
-        })),
+        // Only what this caller may use: the owner's own providers stay off a host site's picker.
+        providers: [...providers.values()]
+          .filter((p) => mayUseProvider(p, caller))
+          .map((p) => ({
+            id: p.id,
+            label: p.label,
+            kind: p.kind,
+            description: p.description,
+          })),
         agents: [
           { id: 'shell', label: 'Shell', description: 'Runs each message as a bash command line in the workspace.' },
         ],
@@ -177,6 +181,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/runtimes',
     authed(async (req, res, caller) => {
       const body = parse(CreateRuntimeRequestSchema, req.body, 'runtime');
+      assertMayUseProvider(providers, caller, body.provider);
       res.status(201).json(await runtimes.create(caller.user.id, body));
     }),
   );
@@ -270,6 +275,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const body = parse(SendMessageRequestSchema, req.body, 'message');
       const thread = await ownThread(caller, req.params.id);
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      assertMayUseProvider(providers, caller, runtime.provider);
       runtimes.assertAvailable(runtime);
       const { event, created } = await journal.appendEvent(thread, {
         kind: 'message.user',
@@ -292,6 +298,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      assertMayUseProvider(providers, caller, runtime.provider);
       runtimes.assertAvailable(runtime);
       const path = `uploads/${uploadName(name, new Date())}`;
       runtimes.upload(thread, path, bytes);
