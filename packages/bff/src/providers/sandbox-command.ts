@@ -130,6 +130,23 @@ function systemFolders(): string[] {
   return args;
 }
 
+/**
+ * A minimal /dev made of binds, for a user-namespace sandbox: bwrap's `--dev` mounts a devpts,
+ * for which it sets the namespace up as root and then nests a second user namespace, and
+ * slirp4netns cannot join the network namespace from that one. (No ptys in there, then.)
+ */
+function deviceArgs(): string[] {
+  const args: string[] = [];
+  for (const device of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
+    args.push('--dev-bind-try', `/dev/${device}`, `/dev/${device}`);
+  }
+  args.push('--symlink', '/proc/self/fd', '/dev/fd');
+  for (const [fd, name] of ['stdin', 'stdout', 'stderr'].entries())
+    args.push('--symlink', `/proc/self/fd/${fd}`, `/dev/${name}`);
+  args.push('--perms', '1777', '--tmpfs', '/dev/shm');
+  return args;
+}
+
 /** The `prlimit` arguments for the limits. */
 function limitArgs(limits: SandboxLimits): string[] {
   return [
@@ -168,7 +185,7 @@ export function sandboxCommand(tools: SandboxTools, spec: SandboxSpec): string[]
   for (const folder of spec.hidden) {
     if (bound.some((b) => folder === b || folder.startsWith(`${b}/`))) args.push('--tmpfs', folder);
   }
-  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--proc', '/proc', ...(spec.hostUid === null ? deviceArgs() : ['--dev', '/dev']));
   args.push('--perms', '1777', '--size', String(spec.limits.tmpBytes), '--tmpfs', '/tmp');
   const { runtime } = spec;
   if (runtime) {
@@ -212,7 +229,7 @@ export function sandboxCommand(tools: SandboxTools, spec: SandboxSpec): string[]
   if (spec.network === 'internet') args.push('--info-fd', '3', '--sync-fd', '4');
   let command = spec.command;
   if (spec.hostUid === null) {
-    args.push('--unshare-user', '--disable-userns', '--uid', String(NAMESPACE_UID), '--gid', String(NAMESPACE_UID));
+    args.push('--unshare-user', '--uid', String(NAMESPACE_UID), '--gid', String(NAMESPACE_UID));
   } else {
     if (!tools.setpriv) throw new Error('setpriv is not installed (Debian: util-linux)');
     // Only what setpriv needs to switch users; it leaves the runtime none.
