@@ -26,7 +26,12 @@ describe('remote-chat-bff', () => {
         '--sqlite-synchronous',
         '--idle-timeout',
         '--log-level',
+        '--sandbox-network',
+        '--process-provider-for',
+        'Local sandbox',
         'env: REMOTE_CHAT_PORT',
+        'env: REMOTE_CHAT_SANDBOX_NETWORK',
+        'env: REMOTE_CHAT_PROCESS_PROVIDER_FOR',
         'env: DATABASE_URL',
         'default: 8787',
       ]) {
@@ -108,7 +113,7 @@ describe('remote-chat-bff', () => {
 describe('remote-chat-runtime', () => {
   it('documents serve and its environment variables in --help', async () => {
     const { stdout } = await run(process.execPath, [runtimeCli, 'serve', '--help']);
-    for (const text of ['--workspace', '--state-dir', '--port', 'REMOTE_CHAT_RUNTIME_TOKEN'])
+    for (const text of ['--workspace', '--state-dir', '--port', '--socket', 'REMOTE_CHAT_RUNTIME_TOKEN'])
       expect(stdout).toContain(text);
   });
 

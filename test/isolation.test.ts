@@ -38,7 +38,10 @@ async function clientToken(bff: TestBff, token: string, userId: string, origin =
 
 const asClient = (token: string, origin = HOST): Client => ({ headers: { authorization: `Bearer ${token}`, origin } });
 
-/** A user's runtime with a thread and a message, made through the API as that user. */
+/**
+ * A user's runtime with a thread, made through the API as that user: a `process` one, which the
+ * BFFs here open to a host site's users (`processProviderFor: 'all'`) to make one cheaply.
+ */
 async function workspaceOf(bff: TestBff, client: Client) {
   const runtime = (await (
     await call(bff, client, '/api/runtimes', { body: { provider: 'process' } })
@@ -67,7 +70,7 @@ function routesFor(ids: { runtime: string; thread: string }) {
 
 describe('isolation between users', () => {
   it("refuses every route with another user's ids exactly as with ids that do not exist", async () => {
-    const bff = await startTestBff({ allowedOrigins: [HOST] });
+    const bff = await startTestBff({ allowedOrigins: [HOST], processProviderFor: 'all' });
     const { token } = await apiToken(bff);
     const alice = asClient(await clientToken(bff, token, 'alice'));
     const bob = asClient(await clientToken(bff, token, 'bob'));
@@ -92,7 +95,7 @@ describe('isolation between users', () => {
   });
 
   it("refuses another user's topics on the stream exactly as topics that do not exist", async () => {
-    const bff = await startTestBff({ allowedOrigins: [HOST] });
+    const bff = await startTestBff({ allowedOrigins: [HOST], processProviderFor: 'all' });
     const { token } = await apiToken(bff);
     const alice = asClient(await clientToken(bff, token, 'alice'));
     const bobToken = await clientToken(bff, token, 'bob');

@@ -24,9 +24,9 @@ interface Embedding {
 }
 
 /**
- * Where the embedded chat runs its commands. Today a `process` sandbox created from the page; a
- * machine connected with `remote-chat-runtime connect` implements the same two steps (make it
- * exist, then pick it in the page) once that command lands.
+ * Where the embedded chat runs its commands: a Local sandbox (bubblewrap) created from the page (a
+ * host site's users are not offered the unsandboxed Local process), or a machine connected with
+ * `remote-chat-runtime connect`; both take the same two steps (make it exist, then pick it in the page).
  */
 interface EmbeddedRuntime {
   readonly name: string;
@@ -34,11 +34,11 @@ interface EmbeddedRuntime {
   open(page: Page, embedding: Embedding): Promise<void>;
 }
 
-const processRuntime: EmbeddedRuntime = {
-  name: 'a process runtime',
+const sandboxRuntime: EmbeddedRuntime = {
+  name: 'a Local sandbox runtime',
   async open(page) {
     await page.getByRole('radio', { name: 'New' }).click();
-    await page.getByRole('radio', { name: 'Local process' }).check();
+    await page.getByRole('radio', { name: 'Local sandbox' }).check();
     await page.getByRole('button', { name: 'Create runtime' }).click();
     // Ready, with a thread open: the composer takes a message (the sandbox log may be folded away on a phone).
     await composerReady(page);
@@ -112,7 +112,7 @@ async function asHostUser(embedding: Embedding, userId: string) {
 }
 
 describe('the third-party page', () => {
-  it.each([processRuntime, machineRuntime])(
+  it.each([sandboxRuntime, machineRuntime])(
     "embeds the chat for the host site's signed-in user and runs a command on $name",
     async (runtime) => {
       const embedding = await startEmbedding();
@@ -178,7 +178,7 @@ describe('the third-party page', () => {
       counter.tokenRequests = 0;
       chat.tokenProvider = async () => (++counter.tokenRequests === 1 ? 'rcc_expired.token' : fromHost());
     });
-    await processRuntime.open(page, embedding);
+    await sandboxRuntime.open(page, embedding);
     expect(await page.evaluate(() => (window as unknown as { tokenRequests: number }).tokenRequests)).toBe(2);
 
     // The owner revokes the host site's API token: the chat's token is refused, and the host's
@@ -197,7 +197,7 @@ describe('the third-party page', () => {
         ),
     );
     await page.getByRole('radio', { name: 'New' }).click();
-    await page.getByRole('radio', { name: 'Local process' }).check();
+    await page.getByRole('radio', { name: 'Local sandbox' }).check();
     await page.getByRole('button', { name: 'Create runtime' }).click();
     await page.getByRole('heading', { name: 'Your chat session has ended' }).waitFor({ timeout: TIMEOUT });
     expect(await lapse).toBe('refresh-failed');

@@ -21,7 +21,7 @@ async function conversationWith(page: Page, text: string): Promise<string> {
 }
 
 describe('the portal in Chromium', () => {
-  it('signs in with the printed link, starts a process runtime, runs commands and shows them again after a reload', async () => {
+  it('signs in with the printed link, starts a runtime in the default Local sandbox, runs commands and shows them again after a reload', async () => {
     const dataDir = tempDir();
     const bff = await spawnBff(['--data-dir', dataDir]);
     const { page, errors } = await newPage({ viewport: { width: 1280, height: 800 } });
@@ -33,7 +33,9 @@ describe('the portal in Chromium', () => {
     expect(page.url()).toBe(`${bff.url}/`);
 
     await page.getByRole('radio', { name: 'New' }).click();
-    await page.getByRole('radio', { name: 'Local process' }).check();
+    // The sandbox is the default where bubblewrap works (CI installs it); the owner may pick the Local process.
+    expect(await page.getByRole('radio', { name: 'Local sandbox' }).isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: 'Local process' }).isChecked()).toBe(false);
     await page.getByRole('button', { name: 'Create runtime' }).click();
 
     // Every step reaches its end state in the sandbox log, then the composer opens.

@@ -18,12 +18,21 @@ export interface BffProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Stops every process runtime whose folder is under `dataDir`. */
+/**
+ * Stops every runtime whose folder is under `dataDir`: a Local sandbox by its process group on the
+ * host (sandbox.json; its runtime.json holds a pid of its own pid namespace), a process runtime by
+ * the pid in runtime.json.
+ */
 export function killRuntimesIn(dataDir: string): void {
   const root = join(dataDir, 'runtimes');
   if (!existsSync(root)) return;
   for (const id of readdirSync(root)) {
+    const sandbox = join(root, id, 'sandbox.json');
     try {
+      if (existsSync(sandbox)) {
+        process.kill(-(JSON.parse(readFileSync(sandbox, 'utf8')) as { pgid: number }).pgid, 'SIGKILL');
+        continue;
+      }
       const { pid } = JSON.parse(readFileSync(join(root, id, 'state', 'runtime.json'), 'utf8')) as { pid: number };
       process.kill(-pid, 'SIGKILL');
     } catch {

@@ -146,9 +146,12 @@ export class StreamClient {
   }
 }
 
-/** Creates a `process` runtime and waits until it is ready; returns it with its first thread. */
-export async function readyRuntime(bff: TestBff): Promise<{ runtime: Runtime; threadId: string }> {
-  const created = await bff.api('/api/runtimes', { body: { provider: 'process' } });
+/** Creates a runtime (`process` unless told) and waits until it is ready; returns it with its first thread. */
+export async function readyRuntime(
+  bff: TestBff,
+  provider = 'process',
+): Promise<{ runtime: Runtime; threadId: string }> {
+  const created = await bff.api('/api/runtimes', { body: { provider } });
   if (created.status !== 201) throw new Error(`create answered ${created.status}: ${await created.text()}`);
   const runtime = (await created.json()) as Runtime;
   const deadline = Date.now() + 30_000;

@@ -38,6 +38,15 @@ export interface Caller {
   scope?: ApiTokenScope;
 }
 
+/**
+ * Whether the caller is the server's owner: only the owner signs in with a session, and only the
+ * owner makes full API tokens (a host site's server holds one and acts as the owner). Client
+ * tokens are for a host site's users, machine tokens for their machines.
+ */
+export function isOwner(caller: Caller): boolean {
+  return caller.via === 'session' || (caller.via === 'api-token' && caller.scope === 'full');
+}
+
 /** What a request offers as proof. */
 export interface Credentials {
   cookie?: string | undefined;

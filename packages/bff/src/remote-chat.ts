@@ -5,6 +5,7 @@ import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
+import { prepareDataDir, restrictDataFiles } from './data-dir.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { isAllowedOrigin } from './http/origins.js';
@@ -12,8 +13,10 @@ import { RateLimiter } from './http/rate-limit.js';
 import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
-import { ProcessProvider } from './providers/process-provider.js';
+import { defaultProviders } from './providers/default-providers.js';
 import type { Provider } from './providers/provider.js';
+import type { ProviderAudience } from './providers/provider-access.js';
+import type { SandboxNetwork } from './providers/sandbox-command.js';
 import { Runtimes } from './runtimes/runtimes.js';
 import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
@@ -32,13 +35,23 @@ export interface RemoteChatOptions {
   sqliteSynchronous?: 'full' | 'normal';
   /** A store to use instead of opening one (tests, custom deployments). */
   store?: Store;
-  /** Providers offered under New. @default [the process provider] */
+  /**
+   * Providers offered under New; the first is the picker's default.
+   * @default the Local sandbox (bubblewrap) when it works on this host, then the Local process
+   */
   providers?: Provider[];
+  /**
+   * Who may use the default Local process provider, whose runtimes are not sandboxed: `owner`, or
+   * `all` to let a host site's users in too. @default 'owner'
+   */
+  processProviderFor?: ProviderAudience;
+  /** What the default Local sandbox reaches: `none` (only its link) or `internet`. @default 'none' */
+  sandboxNetwork?: SandboxNetwork;
   /** Origins, besides the BFF's own, whose pages may use the API with the user's cookie. @default [] */
   allowedOrigins?: string[];
   /** The WebSocket path browsers connect to. @default '/api/stream' */
   streamPath?: string;
-  /** Where the process provider clones `owner/name` from. @default 'https://github.com' */
+  /** Where the default providers clone `owner/name` from. @default 'https://github.com' */
   gitBaseUrl?: string;
   /**
    * The one-file runtime (`remote-chat-runtime.js`) that the process provider copies into each
@@ -100,6 +113,8 @@ export function createLogger(level = 'info'): Logger {
  */
 export async function createRemoteChat(options: RemoteChatOptions): Promise<RemoteChat> {
   const logger = options.logger ?? createLogger();
+  // Private before anything is written: the database, the secret and workspaces live there.
+  prepareDataDir(options.dataDir);
   const store =
     options.store ??
     (await openStore({
@@ -110,19 +125,23 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
         logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     }));
   const secret = ServerSecret.load(options.dataDir);
+  restrictDataFiles(options.dataDir);
   const hub = new Hub<ThreadEvent | LogEntry>((topic, after, limit) => {
     const colon = topic.indexOf(':');
     const id = topic.slice(colon + 1);
     return topic.startsWith('thread:') ? store.listEvents(id, after, limit) : store.listLog(id, after, limit);
   });
   const writer = new EntryWriter(store, hub);
-  const providerList = options.providers ?? [
-    new ProcessProvider({
+  const providerList =
+    options.providers ??
+    (await defaultProviders({
       dataDir: options.dataDir,
-      ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }),
-      ...(options.runtimeFile && { runtimeFile: options.runtimeFile }),
-    }),
-  ];
+      gitBaseUrl: options.gitBaseUrl,
+      runtimeFile: options.runtimeFile,
+      processProviderFor: options.processProviderFor,
+      sandboxNetwork: options.sandboxNetwork,
+      logger,
+    }));
   const providers = new Map(providerList.map((p) => [p.id, p]));
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
   const auth = new Auth(store, secret, allowedOrigins);

@@ -4,9 +4,13 @@ import { z } from 'zod';
 
 /** `<state-dir>/runtime.json`: how a supervisor (the BFF) finds a running runtime. */
 export const RuntimeFileSchema = z.object({
+  /** The process id, as seen from the runtime's own pid namespace (in a sandbox, not the host's). */
   pid: z.number().int().positive(),
-  port: z.number().int().min(1).max(65535),
+  /** The TCP port and address it listens on, or 0 and '' when it listens on a Unix socket. */
+  port: z.number().int().min(0).max(65535),
   host: z.string(),
+  /** The Unix socket it listens on instead of a port (`serve --socket`), as the runtime sees it. */
+  socket: z.string().optional(),
   /** ISO-8601. */
   startedAt: z.string(),
   version: z.string(),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { access, writeFile } from 'node:fs/promises';
+import { access, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -126,6 +126,35 @@ describe('remote-chat-runtime serve', () => {
     expect(await runtime.exited).toBe(0);
     expect(await closedBy).toContain(String(CLOSE_CODES.goingAway));
     await expect(access(path.join(runtime.stateDir, 'runtime.json'))).rejects.toThrow();
+  });
+
+  it('serves the link on a Unix socket, with no TCP port, for a runtime in its own network namespace', async () => {
+    const socketDir = await temp.make('rc-serve-sock-');
+    const socket = path.join(socketDir, 'link.sock');
+    const runtime = await startRuntime(['--socket', socket]);
+    expect(runtime.info).toMatchObject({ port: 0, host: '', socket });
+    await waitFor(() => runtime.stdout().includes('\n'), 'the listening line');
+    expect(JSON.parse(runtime.stdout().trim())).toEqual({ listening: socket, pid: runtime.child.pid });
+    expect((await stat(socket)).mode & 0o777).toBe(0o600);
+
+    const bff = bffSession();
+    await dialLink({ url: `ws+unix://${socket}:/link`, runtimeId: RUNTIME_ID, token: TOKEN, session: bff.session });
+    bff.session.send({
+      type: 'message.send',
+      threadId: 'th_1',
+      seq: 1,
+      clientId: 'c1',
+      text: 'echo over-the-socket',
+      agent: 'shell',
+    });
+    await waitFor(() => bff.events('th_1').some((e) => e.kind === 'tool.result'), 'the command to finish', 10_000);
+    expect(bff.events('th_1').some((e) => e.kind === 'tool.output' && e.data.includes('over-the-socket'))).toBe(true);
+
+    // A socket file a killed runtime left behind does not stop the next one.
+    runtime.child.kill('SIGKILL');
+    await runtime.exited;
+    const again = await startRuntime(['--socket', socket]);
+    expect(again.info.socket).toBe(socket);
   });
 
   it('refuses a BFF with the wrong token', async () => {

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
+import { chmod, lstat, realpath, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -27,6 +27,12 @@ export interface ServeOptions {
   host?: string;
   /** 0 picks a free port. @default 0 */
   port?: number;
+  /**
+   * A Unix socket path to listen on instead of `host` and `port`: for a runtime in its own network
+   * namespace, whose BFF reaches it through a folder both see. A socket left by an earlier process
+   * is replaced (the state folder's lock keeps two runtimes apart). @default undefined, TCP
+   */
+  socket?: string;
   /** This runtime's id; the BFF's hello must name it. */
   runtimeId: string;
   /** The credential the BFF's hello must carry. */
@@ -47,8 +53,10 @@ export interface ServeOptions {
 }
 
 export interface RunningRuntime {
+  /** Where it listens: an address and a port, or '' and 0 with `socket`. */
   host: string;
   port: number;
+  socket: string | undefined;
   /** Where runtime.json was written. */
   runtimeFile: string;
   /** Cancels running commands, closes the link with goingAway, stops listening, removes runtime.json. Idempotent. */
@@ -61,9 +69,9 @@ export interface RunningRuntime {
 const SHUTDOWN_GRACE_MS = 5_000;
 
 /**
- * The runtime in a sandbox: an HTTP server with `GET /healthz` and the link endpoint `/link`, which
- * the BFF dials. One link at a time; a newer connection replaces the older (4409). Writes
- * runtime.json when listening.
+ * The runtime in a sandbox: an HTTP server (on a TCP port or a Unix socket) with `GET /healthz` and
+ * the link endpoint `/link`, which the BFF dials. One link at a time; a newer connection replaces
+ * the older (4409). Writes runtime.json when listening.
  */
 export async function serve(options: ServeOptions): Promise<RunningRuntime> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -118,29 +126,35 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     });
   });
 
-  const bindHost = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, bindHost, () => {
-      server.off('error', reject);
-      resolve();
+  const { socket } = options;
+  const bindHost = socket === undefined ? (options.host ?? '127.0.0.1') : '';
+  const where = socket ?? `${bindHost}:${options.port ?? 0}`;
+  await (async () => {
+    if (socket !== undefined && (await lstat(socket).catch(() => null))?.isSocket()) await rm(socket);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const listening = () => {
+        server.off('error', reject);
+        resolve();
+      };
+      if (socket === undefined) server.listen(options.port ?? 0, bindHost, listening);
+      else server.listen(socket, listening);
     });
-  }).catch(async (error: Error) => {
+    if (socket !== undefined) await chmod(socket, 0o600);
+  })().catch(async (error: Error) => {
     await state.close();
-    throw new RuntimeStartError(
-      `cannot listen on ${bindHost}:${options.port ?? 0}: ${error.message}`,
-      EXIT_CODES.listen,
-    );
+    throw new RuntimeStartError(`cannot listen on ${where}: ${error.message}`, EXIT_CODES.listen);
   });
-  const { port } = server.address() as AddressInfo;
+  const port = socket === undefined ? (server.address() as AddressInfo).port : 0;
   const runtimeFile = await writeRuntimeFile(options.stateDir, {
     pid: process.pid,
     port,
     host: bindHost,
+    ...(socket !== undefined && { socket }),
     startedAt: new Date().toISOString(),
     version: RUNTIME_VERSION,
   });
-  log(`listening on ${bindHost}:${port}, workspace ${workspace}`);
+  log(`listening on ${socket ?? `${bindHost}:${port}`}, workspace ${workspace}`);
 
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -165,7 +179,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     return shuttingDown;
   };
 
-  return { host: bindHost, port, runtimeFile, shutdown: (reason) => shutdown(reason), closed };
+  return { host: bindHost, port, socket, runtimeFile, shutdown: (reason) => shutdown(reason), closed };
 }
 
 function respond(request: IncomingMessage, response: ServerResponse, runtimeId: string): void {

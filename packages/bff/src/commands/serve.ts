@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { PROVIDER_AUDIENCES, type ProviderAudience } from '../providers/provider-access.js';
+import { SANDBOX_NETWORKS, type SandboxNetwork } from '../providers/sandbox-command.js';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
 import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
@@ -11,6 +13,8 @@ export interface ServeFlags {
   allowedOrigins?: string[];
   idleTimeout: number;
   sqliteSynchronous: 'full' | 'normal';
+  processProviderFor: ProviderAudience;
+  sandboxNetwork: SandboxNetwork;
   logLevel: string;
 }
 
@@ -24,6 +28,8 @@ export async function serve(flags: ServeFlags, print: (line: string) => void = c
     allowedOrigins: flags.allowedOrigins ?? [],
     idleTimeoutMs: flags.idleTimeout * 60_000,
     sqliteSynchronous: flags.sqliteSynchronous,
+    processProviderFor: flags.processProviderFor,
+    sandboxNetwork: flags.sandboxNetwork,
     logger: createLogger(flags.logLevel),
   });
   print(`Remote Chat is running at ${running.url}`);
@@ -81,12 +87,45 @@ export function serveCommand(): Command {
         }),
     )
     .addOption(
+      new Option(
+        '--process-provider-for <who>',
+        "who may use the Local process provider, whose runtimes run unsandboxed as this server's user: owner, or all (a host site's users too)",
+      )
+        .env('REMOTE_CHAT_PROCESS_PROVIDER_FOR')
+        .choices(PROVIDER_AUDIENCES)
+        .default('owner'),
+    )
+    .addOption(
+      new Option(
+        '--sandbox-network <network>',
+        "what a Local sandbox (bubblewrap) runtime reaches besides its link: none, or internet (through slirp4netns; never this host's loopback)",
+      )
+        .env('REMOTE_CHAT_SANDBOX_NETWORK')
+        .choices(SANDBOX_NETWORKS)
+        .default('none'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .env('REMOTE_CHAT_LOG_LEVEL')
         .choices(['debug', 'info', 'warn', 'error', 'silent'])
         .default('info'),
     )
+    .addHelpText(
+      'after',
+      `
+Providers (New in the portal):
+  Local sandbox  (bubblewrap) each runtime in its own Linux sandbox: system folders read-only, only
+                 its workspace writable, no view of the data directory or other runtimes, its own
+                 network namespace, resource limits. The default where bwrap works; otherwise the
+                 server says so at start and offers the Local process only.
+  Local process  (process) a plain process as this server's user, no sandbox: for the owner only
+                 unless --process-provider-for all.
+
+The data directory is made private at every start (folder 0700, files 0600).`,
+    )
     .action(async (flags: ServeFlags) => {
+      // Whatever this server writes (database, secret, workspaces) is its user's alone.
+      process.umask(0o077);
       const running = await serve(flags);
       let stopping = false;
       const stop = (signal: string) => {

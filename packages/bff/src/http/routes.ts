@@ -29,6 +29,7 @@ import type { Auth, Caller } from '../auth.js';
 import { RemoteChatError, notFound } from '../errors.js';
 import { publicThread, type EntryWriter } from '../entry-writer.js';
 import type { Provider } from '../providers/provider.js';
+import { assertMayUseProvider, mayUseProvider } from '../providers/provider-access.js';
 import type { Runtimes } from '../runtimes/runtimes.js';
 import { newId } from '../secrets.js';
 import type { Store, ThreadRecord } from '../store/store.js';
@@ -133,12 +134,15 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const body: ConfigResponse = {
         protocol: PROTOCOL_VERSION,
         user: caller?.user ?? null,
-        providers: [...providers.values()].map((p) => ({
-          id: p.id,
-          label: p.label,
-          kind: p.kind,
-          description: p.description,
-        })),
+        // Only what this caller may use: the owner's own providers stay off a host site's picker.
+        providers: [...providers.values()]
+          .filter((p) => mayUseProvider(p, caller))
+          .map((p) => ({
+            id: p.id,
+            label: p.label,
+            kind: p.kind,
+            description: p.description,
+          })),
         agents: [
           { id: 'shell', label: 'Shell', description: 'Runs each message as a bash command line in the workspace.' },
         ],
@@ -163,6 +167,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/runtimes',
     authed(async (req, res, caller) => {
       const body = parse(CreateRuntimeRequestSchema, req.body, 'runtime');
+      assertMayUseProvider(providers, caller, body.provider);
       res.status(201).json(await runtimes.create(caller.user.id, body));
     }),
   );
@@ -256,6 +261,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const body = parse(SendMessageRequestSchema, req.body, 'message');
       const thread = await ownThread(caller, req.params.id);
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      assertMayUseProvider(providers, caller, runtime.provider);
       runtimes.assertAvailable(runtime);
       // Stored and queued for the runtime together; a retry of a stored message is not sent again.
       const { event, created } = await runtimes.sendMessage(thread, {
@@ -277,6 +283,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      assertMayUseProvider(providers, caller, runtime.provider);
       runtimes.assertAvailable(runtime);
       const path = `uploads/${uploadName(name, new Date())}`;
       await runtimes.upload(thread, path, bytes);

@@ -1,4 +1,5 @@
 import type { RuntimeKind, RuntimeStep } from '@remote-chat/protocol';
+import type { ProviderAudience } from './provider-access.js';
 
 /** What a step's work reports back: a line of detail, or that the step did not apply. */
 export type StepOutcome = { detail?: string } | { skipped: string } | undefined;
@@ -36,6 +37,12 @@ export interface Provider {
   readonly label: string;
   readonly kind: RuntimeKind;
   readonly description: string;
+  /**
+   * Who may make its runtimes and send them work: `owner` keeps it to the server's owner (a
+   * provider whose runtimes are not sandboxed), `all` lets a host site's users in too.
+   * @default 'all'
+   */
+  readonly audience?: ProviderAudience;
   /** Makes a new runtime and starts it. */
   provision(context: ProvisionContext): Promise<RuntimeEndpoint>;
   /**

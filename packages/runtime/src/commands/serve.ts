@@ -11,6 +11,7 @@ export interface ServeFlags {
   stateDir: string;
   host: string;
   port: number;
+  socket?: string;
   settings?: string;
 }
 
@@ -21,8 +22,9 @@ Environment:
                              read from the environment so that it never shows in \`ps\`, and
                              removed from the environment of the commands agents run
 
-When listening, it writes <state-dir>/runtime.json ({ pid, port, host, startedAt, version }) and
-prints one line {"listening":PORT,"pid":PID} to stdout; diagnostics go to stderr.
+When listening, it writes <state-dir>/runtime.json ({ pid, port, host, startedAt, version }, and
+socket with --socket, where port is 0 and host "") and prints one line {"listening":PORT,"pid":PID}
+({"listening":"SOCKET","pid":PID} with --socket) to stdout; diagnostics go to stderr.
 SIGTERM, SIGINT or a runtime.shutdown message cancel running commands, close the link and
 remove runtime.json; the process then exits 0.
 
@@ -47,6 +49,10 @@ export function serveCommand(): Command {
     )
     .option('--host <address>', 'the address to listen on', '127.0.0.1')
     .addOption(new Option('--port <port>', 'the port to listen on; 0 picks a free one').default(0).argParser(parsePort))
+    .option(
+      '--socket <path>',
+      'listen on this Unix socket instead of --host and --port (a runtime in its own network namespace)',
+    )
     .option('--settings <file>', 'a JSON settings file')
     .addHelpText('after', ENV_HELP)
     .action(async (flags: ServeFlags) => {
@@ -68,6 +74,7 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv): Promi
       stateDir: path.resolve(flags.stateDir),
       host: flags.host,
       port: flags.port,
+      ...(flags.socket !== undefined && { socket: path.resolve(flags.socket) }),
       runtimeId,
       token,
       settings,
@@ -82,7 +89,7 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv): Promi
   const onSignal = (signal: NodeJS.Signals): void => void running.shutdown(`received ${signal}`);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  process.stdout.write(`${JSON.stringify({ listening: running.port, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ listening: running.socket ?? running.port, pid: process.pid })}\n`);
   await running.closed;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);

@@ -1,0 +1,181 @@
+import { type ChildProcess, execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import { defaultRuntimeFile } from '../built-files.js';
+import { RUNTIMES_FOLDER } from '../data-dir.js';
+import type { ProvisionContext } from './provider.js';
+
+const run = promisify(execFile);
+
+/** What the providers that run runtimes on this host (process, bubblewrap) are configured with. */
+export interface LocalRuntimeOptions {
+  /** Runtimes live in `<dataDir>/runtimes/<id>/`. */
+  dataDir: string;
+  /** Where `owner/name` repositories are cloned from. @default 'https://github.com' */
+  gitBaseUrl?: string;
+  /** How long `start` waits for the runtime to listen. @default 15_000 */
+  startTimeoutMs?: number;
+  /** The runtime's command time limit. @default 600_000 */
+  commandTimeoutMs?: number;
+  /** The one-file runtime copied into each runtime's folder. @default the runtime package's built bundle */
+  runtimeFile?: string;
+}
+
+/** The files of one runtime on this host, all under `<dataDir>/runtimes/<id>/`. */
+export interface RuntimeFolder {
+  dir: string;
+  /** The git workspace agents work in. */
+  workspace: string;
+  /** The runtime's own state: runtime.json, its outbox and turn journal. */
+  stateDir: string;
+  /** The copy of the one-file runtime. */
+  bundle: string;
+  settings: string;
+}
+
+export function runtimeFolder(dir: string): RuntimeFolder {
+  return {
+    dir,
+    workspace: join(dir, 'workspace'),
+    stateDir: join(dir, 'state'),
+    bundle: join(dir, 'remote-chat-runtime.js'),
+    settings: join(dir, 'settings.json'),
+  };
+}
+
+/** Where a new runtime's folder goes. */
+export function newRuntimeDir(dataDir: string, runtimeId: string): string {
+  return join(dataDir, RUNTIMES_FOLDER, runtimeId);
+}
+
+/** What `remote-chat-runtime serve` writes once it listens (only the fields the BFF needs). */
+const RuntimeFileSchema = z.object({
+  pid: z.number().int(),
+  port: z.number().int(),
+  host: z.string(),
+  socket: z.string().optional(),
+});
+export type ListeningRuntime = z.infer<typeof RuntimeFileSchema>;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs the `create`, `clone`, `install` and `settings` steps of a runtime on this host: its
+ * folder, its git workspace (a clone, or an empty repository), the runtime bundle and its settings.
+ */
+export async function prepareRuntimeFolder(
+  context: ProvisionContext,
+  folder: RuntimeFolder,
+  options: LocalRuntimeOptions,
+): Promise<void> {
+  const { workspace } = folder;
+  await context.step('create', async () => {
+    await mkdir(folder.stateDir, { recursive: true, mode: 0o700 });
+    await mkdir(workspace, { recursive: true });
+    return { detail: `workspace ${workspace}` };
+  });
+
+  await context.step('clone', async () => {
+    if (!context.repo) {
+      await run('git', ['init', '--quiet', '--initial-branch', 'main', workspace]);
+      return { skipped: 'No repository selected: the agent starts in an empty git repository.' };
+    }
+    const base = options.gitBaseUrl ?? 'https://github.com';
+    const args = ['clone', '--quiet', '--depth', '50'];
+    if (context.branch) args.push('--branch', context.branch);
+    // Cloning into the existing empty folder keeps the path stable.
+    await run('git', [...args, '--', `${base}/${context.repo}.git`, workspace], {
+      signal: context.signal,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    });
+    return { detail: `${context.repo}${context.branch ? `@${context.branch}` : ''}` };
+  });
+
+  await context.step('install', async () => {
+    const { stdout } = await run(process.execPath, ['--version']);
+    await copyFile(options.runtimeFile ?? defaultRuntimeFile(), folder.bundle);
+    return { detail: `remote-chat-runtime on Node ${stdout.trim()}` };
+  });
+
+  await context.step('settings', async () => {
+    const settings = {
+      agent: context.agent,
+      commandTimeoutMs: options.commandTimeoutMs ?? 600_000,
+    };
+    await writeFile(folder.settings, JSON.stringify(settings, null, 2), { mode: 0o600 });
+    return { detail: `agent ${context.agent}` };
+  });
+}
+
+/** runtime.json, once the runtime listens; null before that or when it is not valid. */
+export async function readRuntimeFile(stateDir: string): Promise<ListeningRuntime | null> {
+  try {
+    const parsed = RuntimeFileSchema.safeParse(JSON.parse(await readFile(join(stateDir, 'runtime.json'), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the runtime a `start` step spawned writes runtime.json. Throws with the log's tail
+ * when it exits first, when the step is cancelled, or after the start timeout (killing its
+ * process group).
+ */
+export async function waitUntilListening(
+  child: ChildProcess,
+  context: ProvisionContext,
+  paths: { stateDir: string; log: string },
+  timeoutMs = 15_000,
+): Promise<ListeningRuntime> {
+  const ended = child.signalCode ?? (child.exitCode === null ? null : `exit code ${child.exitCode}`);
+  let exited: string | null = ended;
+  child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = await readRuntimeFile(paths.stateDir);
+    if (running) return running;
+    if (exited !== null) throw new Error(`the runtime exited (${exited}): ${await logTail(paths.log)}`);
+    if (context.signal.aborted) throw new Error('cancelled');
+    if (Date.now() > deadline) {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      throw new Error(`the runtime did not start listening in time: ${await logTail(paths.log)}`);
+    }
+    await sleep(25);
+  }
+}
+
+/**
+ * Stops a runtime gracefully: SIGTERM to `term` (a pid, or a negative process group) lets it
+ * cancel its commands and flush its outbox; if it still runs after 5 s, SIGKILL to its process group,
+ * then a moment for the kernel to end it.
+ */
+export async function stopGracefully(term: number, group: number, running: () => Promise<boolean>): Promise<void> {
+  process.kill(term, 'SIGTERM');
+  for (let waited = 0; waited < 5000 && (await running()); waited += 50) await sleep(50);
+  if (!(await running())) return;
+  process.kill(-group, 'SIGKILL');
+  for (let waited = 0; waited < 2000 && (await running()); waited += 20) await sleep(20);
+}
+
+/** `Provider.destroy` of a runtime on this host: stopped, then its folder removed. */
+export async function destroyRuntimeFolder(
+  raw: Record<string, unknown>,
+  stop: (raw: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
+  await stop(raw);
+  const dir = z.object({ dir: z.string() }).safeParse(raw);
+  if (dir.success) await rm(dir.data.dir, { recursive: true, force: true });
+}
+
+/** The last lines of a runtime's log, for a failed step's detail. */
+export async function logTail(log: string): Promise<string> {
+  try {
+    const text = await readFile(log, 'utf8');
+    return text.trim().split('\n').slice(-10).join('\n') || '(no output)';
+  } catch {
+    return '(no output)';
+  }
+}
