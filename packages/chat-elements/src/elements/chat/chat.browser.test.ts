@@ -112,6 +112,9 @@ describe('<rc-chat> shows a conversation', () => {
     expect(visibleText(empty)).toContain('Start the conversation');
     const none = await fixture<RcChat>(html`<rc-chat></rc-chat>`);
     expect(visibleText(none)).toContain('No thread is open');
+    // With no thread the status line says nothing, and shows no state dot either.
+    expect(none.shadowRoot!.querySelector('.state-dot')).toBeNull();
+    expect(empty.shadowRoot!.querySelector('.state-dot')).not.toBeNull();
   });
 
   it('copies a code block with its Copy button', async () => {

@@ -35,7 +35,7 @@ export function statusLine({
   return html`
     <div class="status-line" part="status">
       <span class="state ${state}" role="status">
-        ${working ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span class="state-dot" aria-hidden="true"></span>`}
+        ${working ? html`<span class="spinner" aria-hidden="true"></span>` : text ? html`<span class="state-dot" aria-hidden="true"></span>` : nothing}
         ${text}
       </span>
       ${
