@@ -103,7 +103,7 @@ export class Runtimes {
     const record = await this.options.store.createRuntime({
       id: newId('rt'),
       userId,
-      name: request.name ?? request.repo ?? `${provider.id} runtime`,
+      name: request.name ?? request.repo ?? provider.label,
       kind: provider.kind,
       provider: provider.id,
       repo: request.repo ?? null,
