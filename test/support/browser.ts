@@ -1,11 +1,12 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { inject, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
+import { testService } from './services.js';
 
 let shared: Promise<Browser> | undefined;
 
-/** The run's one Chromium (started by the global setup), connected once per test file. */
+/** The run's one Chromium (started on first use by the global setup), connected once per test file. */
 export function browser(): Promise<Browser> {
-  shared ??= chromium.connect(inject('browserWsEndpoint'));
+  shared ??= testService('chromium').then((endpoint) => chromium.connect(endpoint));
   return shared;
 }
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
+import { testService } from './services.js';
 
 /** A fresh, empty Postgres database for one test, dropped when it ends. */
 export async function freshPostgresDatabase(): Promise<string> {
-  const server = inject('postgresUrl');
+  const server = await testService('postgres');
   const name = `rc_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();

@@ -1,6 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserServer } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
 import { startPostgres, type TestPostgres } from './postgres.js';
+import type { TestService } from './services.js';
 
 /** Chromium flags that work as root on a machine without outside network. */
 export const CHROMIUM_ARGS = [
@@ -15,29 +18,51 @@ export const CHROMIUM_ARGS = [
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** A Chromium that every browser test connects to, so the suite starts one browser. */
-    browserWsEndpoint: string;
-    /** A PostgreSQL server for the run; each test makes its own database in it. */
-    postgresUrl: string;
+    /**
+     * Where test files ask for the run's shared services (`test/support/services.ts`): one
+     * Chromium and one PostgreSQL server, each started the first time a test asks for it, so a
+     * run of tests that need neither starts neither.
+     */
+    testServicesUrl: string;
   }
 }
 
-let browser: BrowserServer | undefined;
-let postgres: TestPostgres | undefined;
+let browser: Promise<BrowserServer> | undefined;
+let postgres: Promise<TestPostgres> | undefined;
+let broker: Server | undefined;
 
-export default async function setup(project: TestProject) {
-  [browser, postgres] = await Promise.all([
-    chromium.launchServer({
+const start: Record<TestService, () => Promise<string>> = {
+  chromium: async () => {
+    browser ??= chromium.launchServer({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: true,
       args: CHROMIUM_ARGS,
-    }),
-    process.env.TEST_DATABASE_URL ? Promise.resolve(undefined) : startPostgres(),
-  ]);
-  project.provide('browserWsEndpoint', browser.wsEndpoint());
-  project.provide('postgresUrl', process.env.TEST_DATABASE_URL ?? postgres!.url);
+    });
+    return (await browser).wsEndpoint();
+  },
+  postgres: async () => {
+    if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
+    postgres ??= startPostgres();
+    return (await postgres).url;
+  },
+};
+
+export default async function setup(project: TestProject) {
+  broker = createServer((req, res) => {
+    const service = req.url?.slice(1) as TestService;
+    if (!Object.hasOwn(start, service)) {
+      res.writeHead(404).end();
+      return;
+    }
+    start[service]().then(
+      (address) => res.end(address),
+      (error: unknown) => res.writeHead(500).end(error instanceof Error ? error.message : String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => broker!.listen(0, '127.0.0.1', resolve));
+  project.provide('testServicesUrl', `http://127.0.0.1:${(broker.address() as AddressInfo).port}`);
   return async () => {
-    await browser?.close();
-    postgres?.stop();
+    broker?.close();
+    await Promise.allSettled([browser?.then((b) => b.close()), postgres?.then((p) => p.stop())]);
   };
 }
