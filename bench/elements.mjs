@@ -11,17 +11,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { CHROMIUM_LAUNCH } from '../test/support/chromium.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundlePath = `${root}packages/chat-elements/dist/remote-chat.js`;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 const kb = (bytes) => Math.round((bytes / 1024) * 10) / 10;
 const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -160,11 +153,7 @@ async function browserRows({ quick }) {
     res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.goto(`http://127.0.0.1:${server.address().port}/`);

@@ -1,15 +1,15 @@
 // Shared pieces of the benchmarks: child processes (BFF, bare relay, Postgres), signing in, a
 // machine runtime on the link, browser-stream subscribers that check seq order, and statistics.
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ToRuntimeMessageSchema } from '@remote-chat/protocol';
 import { LinkDialer, LinkOutboxFullError, LinkSession, dialLink } from '@remote-chat/link';
 import WebSocket from 'ws';
+import { findPostgres, startPostgresCluster } from '../../test/support/postgres-cluster.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const QUICK = process.env.BENCH_QUICK === '1';
@@ -130,73 +130,30 @@ export function startRelay(config = {}) {
   return spawnChild('relay-child.mjs', 'BENCH_RELAY', config);
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/support/free-port.mjs';
 
 /**
- * A throwaway PostgreSQL cluster on loopback (as test/support/postgres.ts does), or null when
- * PostgreSQL is not installed. fsync stays on: durability costs what it costs in production.
+ * A throwaway PostgreSQL cluster on loopback (test/support/postgres-cluster.mjs, as the tests use),
+ * or null when PostgreSQL is not installed. Stopped when the driver exits.
  */
 export async function startPostgres() {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  const bin = versions.map((v) => join(root, v, 'bin')).find((d) => existsSync(join(d, 'pg_ctl')));
-  if (!bin) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'rc-bench-pg-'));
-  chmodSync(dir, 0o777);
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd, args) =>
-    asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' })
-      : execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
-  const port = await freePort();
-  const data = join(dir, 'data');
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'pg.log'),
-    '-w',
-    '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=on -c max_connections=200`,
-    'start',
-  ]);
-  let stopped = false;
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  process.on('exit', stop);
-  const base = `postgres://postgres@127.0.0.1:${port}`;
+  if (!findPostgres()) return null;
+  const cluster = await startPostgresCluster({ prefix: 'rc-bench-pg-' });
+  process.on('exit', cluster.stop);
+  const base = cluster.url.slice(0, cluster.url.lastIndexOf('/'));
   let databases = 0;
   return {
-    url: `${base}/postgres`,
-    version: versions[0],
+    ...cluster,
     /** A fresh database for one BFF. */
     async database() {
       const name = `rc_bench_${process.pid}_${++databases}`;
       const pg = (await import('pg')).default;
-      const admin = new pg.Client({ connectionString: `${base}/postgres` });
+      const admin = new pg.Client({ connectionString: cluster.url });
       await admin.connect();
       await admin.query(`CREATE DATABASE ${name}`);
       await admin.end();
       return `${base}/${name}`;
     },
-    stop,
   };
 }
 

@@ -2,19 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserServer } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
-import { startPostgres, type TestPostgres } from './postgres.js';
+import { CHROMIUM_LAUNCH } from './chromium.mjs';
+import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.mjs';
 import type { TestService } from './services.js';
-
-/** Chromium flags that work as root on a machine without outside network. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,21 +18,17 @@ declare module 'vitest' {
 }
 
 let browser: Promise<BrowserServer> | undefined;
-let postgres: Promise<TestPostgres> | undefined;
+let postgres: Promise<PostgresCluster> | undefined;
 let broker: Server | undefined;
 
 const start: Record<TestService, () => Promise<string>> = {
   chromium: async () => {
-    browser ??= chromium.launchServer({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser ??= chromium.launchServer(CHROMIUM_LAUNCH);
     return (await browser).wsEndpoint();
   },
   postgres: async () => {
     if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
-    postgres ??= startPostgres();
+    postgres ??= startPostgresCluster();
     return (await postgres).url;
   },
 };

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
+
+export { freePort } from './free-port.mjs';
 
 const hostServer = fileURLToPath(new URL('../../demo/third-party/host-server.mjs', import.meta.url));
 
@@ -11,18 +12,6 @@ export interface HostSite {
   /** Its origin, `http://localhost:PORT`: another site than the BFF's `127.0.0.1`. */
   url: string;
   output(): string;
-}
-
-/** A port that was free a moment ago, for a server whose origin must be known before it starts. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts demo/third-party/host-server.mjs with the BFF's URL and an API token; stopped when the test ends. */

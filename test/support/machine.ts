@@ -1,21 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
 const runtimeCli = fileURLToPath(new URL('../../packages/runtime/dist/remote-chat-runtime.js', import.meta.url));
 
-/** A port that was free a moment ago, for a server that must come back on the same one. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port.mjs';
 
 /** A project folder: a git repository with an origin remote. */
 export function project(root: string, name: string, remote: string): string {
