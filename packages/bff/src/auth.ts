@@ -10,7 +10,7 @@ import type {
 } from '@remote-chat/protocol';
 import { RemoteChatError } from './errors.js';
 import { hashToken, newId, randomToken, safeEqual, type ServerSecret } from './secrets.js';
-import type { ApiTokenScope, Store } from './store/store.js';
+import type { ApiTokenScope, AuthStore } from './store/store.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'rc_session';
@@ -74,7 +74,7 @@ export class Auth {
   private readonly clientKey: string;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AuthStore,
     secret: ServerSecret,
     private readonly allowedOrigins: readonly string[],
   ) {

@@ -8,7 +8,7 @@ import {
 } from '@remote-chat/protocol';
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
-import type { AppendItem, AppendResult, Store, ThreadRecord } from './store/store.js';
+import type { AppendItem, AppendResult, RuntimeStore, ThreadRecord, ThreadStore } from './store/store.js';
 import { topics } from './topics.js';
 
 export function publicThread(record: ThreadRecord): Thread {
@@ -32,7 +32,7 @@ export class EntryWriter {
   private readonly pending = new Map<string, PendingBatch>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ThreadStore & Pick<RuntimeStore, 'appendLog'>,
     private readonly hub: Hub<ThreadEvent | LogEntry>,
   ) {}
 

@@ -1,8 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ToRuntimeMessageSchema } from '@remote-chat/protocol';
 import type { OutboundRow } from './append-batch.js';
-import { num } from './kysely-store.js';
-import type { Database } from './schema.js';
+import { num, type Database } from './schema.js';
 import type { OutboundEntry, OutboundState } from './store.js';
 
 /**

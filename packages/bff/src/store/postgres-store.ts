@@ -1,7 +1,9 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { KyselyStore, migrate } from './kysely-store.js';
+import { kyselyStore } from './kysely-store.js';
+import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
+import type { Store } from './store.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -13,7 +15,7 @@ export interface PostgresStoreOptions {
 }
 
 /** Opens (and migrates) the Postgres store. Commits are durable once acknowledged (fsync'd WAL). */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
   // An idle connection that the server drops (a restart, a failover, an administrator) emits an
   // error on the pool; unhandled it would end the process. The pool replaces the connection, and
@@ -21,5 +23,5 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db);
-  return new KyselyStore(db, 'postgres');
+  return kyselyStore(db, 'postgres');
 }

@@ -1,5 +1,10 @@
 import type { Generated } from 'kysely';
 
+/** Postgres returns bigint columns as strings; SQLite as numbers. */
+export const num = (value: number | string | bigint): number => Number(value);
+/** A timestamp column's value for this moment. */
+export const now = (): string => new Date().toISOString();
+
 /** Table types for Kysely. Timestamps are ISO strings; JSON columns hold text. */
 export interface Database {
   users: UsersTable;

@@ -4,9 +4,11 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ThreadEvent } from '@remote-chat/protocol';
 import { AppendBatch } from './append-batch.js';
-import { KyselyStore, migrate, now, toEvent } from './kysely-store.js';
-import type { Database } from './schema.js';
-import type { AppendItem, AppendResult } from './store.js';
+import { kyselyStore } from './kysely-store.js';
+import { toEvent, type EventPaths } from './kysely-thread-store.js';
+import { migrate } from './migrations.js';
+import { now, type Database } from './schema.js';
+import type { AppendResult, Store } from './store.js';
 
 export interface SqliteStoreOptions {
   /** The database file; `:memory:` for a throwaway store. */
@@ -27,77 +29,69 @@ interface StoredRow {
 }
 
 /**
- * The SQLite store: Kysely for everything, and prepared statements for the two hot paths, the
- * append of events and the read of a page of them. better-sqlite3 is synchronous, so an append
- * runs as one synchronous transaction that nothing can interleave with.
+ * SQLite's own event paths: prepared statements for the two hot paths, the append of events and
+ * the read of a page of them. better-sqlite3 is synchronous, so an append runs as one synchronous
+ * transaction that nothing can interleave with.
  */
-export class SqliteStore extends KyselyStore {
-  private readonly statements;
+function sqliteEventPaths(database: Sqlite.Database) {
+  return (portable: EventPaths): EventPaths => {
+    const byClientId = database.prepare<[string, string], StoredRow>(
+      'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND client_id = ?',
+    );
+    const bump = database.prepare<[number, string, string], { last_seq: number }>(
+      'UPDATE threads SET last_seq = last_seq + ?, updated_at = ? WHERE id = ? RETURNING last_seq',
+    );
+    const insert = database.prepare<[string, number, string, string, string | null, string]>(
+      'INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const outbound = database.prepare<[string, number, string]>(
+      'INSERT INTO outbound (runtime_id, seq, message) VALUES (?, ?, ?) ON CONFLICT (runtime_id, seq) DO NOTHING',
+    );
+    const receipt = database.prepare<[number, string, number]>(
+      'UPDATE runtimes SET link_received = ? WHERE id = ? AND link_received < ?',
+    );
+    const page = database.prepare<[string, number, number, number], StoredRow>(
+      'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+    );
 
-  constructor(
-    db: Kysely<Database>,
-    private readonly database: Sqlite.Database,
-  ) {
-    super(db, 'sqlite');
-    this.statements = {
-      byClientId: database.prepare<[string, string], StoredRow>(
-        'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND client_id = ?',
-      ),
-      bump: database.prepare<[number, string, string], { last_seq: number }>(
-        'UPDATE threads SET last_seq = last_seq + ?, updated_at = ? WHERE id = ? RETURNING last_seq',
-      ),
-      insert: database.prepare<[string, number, string, string, string | null, string]>(
-        'INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      outbound: database.prepare<[string, number, string]>(
-        'INSERT INTO outbound (runtime_id, seq, message) VALUES (?, ?, ?) ON CONFLICT (runtime_id, seq) DO NOTHING',
-      ),
-      receipt: database.prepare<[number, string, number]>(
-        'UPDATE runtimes SET link_received = ? WHERE id = ? AND link_received < ?',
-      ),
-      page: database.prepare<[string, number, number, number], StoredRow>(
-        'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
-      ),
+    function append(batch: AppendBatch): AppendResult[] {
+      const stored = new Map<string, ThreadEvent>();
+      for (const clientId of batch.clientIds()) {
+        const row = byClientId.get(batch.threadId, clientId);
+        if (row) stored.set(clientId, toEvent(row));
+      }
+      const fresh = batch.plan(stored);
+      const at = now();
+      if (fresh === 0) return batch.results(0, at);
+      const bumped = bump.get(fresh, at, batch.threadId);
+      if (!bumped) throw new Error(`thread ${batch.threadId} does not exist`);
+      const first = bumped.last_seq - fresh + 1;
+      for (const row of batch.rows(first, at)) {
+        insert.run(row.thread_id, row.seq, row.kind, row.body, row.client_id, row.created_at);
+      }
+      const latest = batch.latestReceipt();
+      if (latest) receipt.run(latest.seq, latest.runtimeId, latest.seq);
+      const results = batch.results(first, at);
+      for (const row of batch.outboundRows(results)) outbound.run(row.runtime_id, row.seq, row.message);
+      return results;
+    }
+
+    return {
+      async appendEvents(threadId, items) {
+        // Kysely's transactions share this connection; while one is open, take its path instead.
+        if (database.inTransaction) return portable.appendEvents(threadId, items);
+        const batch = new AppendBatch(threadId, items);
+        return database.transaction(() => append(batch))();
+      },
+      async listEvents(threadId, after, limit) {
+        return page.all(threadId, after, after + limit, limit).map(toEvent);
+      },
     };
-  }
-
-  override async appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]> {
-    // Kysely's transactions share this connection; while one is open, take its path instead.
-    if (this.database.inTransaction) return super.appendEvents(threadId, items);
-    const batch = new AppendBatch(threadId, items);
-    return this.database.transaction(() => this.append(batch))();
-  }
-
-  override async listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]> {
-    return this.statements.page.all(threadId, after, after + limit, limit).map(toEvent);
-  }
-
-  private append(batch: AppendBatch): AppendResult[] {
-    const { byClientId, bump, insert, receipt, outbound } = this.statements;
-    const stored = new Map<string, ThreadEvent>();
-    for (const clientId of batch.clientIds()) {
-      const row = byClientId.get(batch.threadId, clientId);
-      if (row) stored.set(clientId, toEvent(row));
-    }
-    const fresh = batch.plan(stored);
-    const at = now();
-    if (fresh === 0) return batch.results(0, at);
-    const bumped = bump.get(fresh, at, batch.threadId);
-    if (!bumped) throw new Error(`thread ${batch.threadId} does not exist`);
-    const first = bumped.last_seq - fresh + 1;
-    for (const row of batch.rows(first, at)) {
-      insert.run(row.thread_id, row.seq, row.kind, row.body, row.client_id, row.created_at);
-    }
-    const latest = batch.latestReceipt();
-    if (latest) receipt.run(latest.seq, latest.runtimeId, latest.seq);
-    const results = batch.results(first, at);
-    for (const row of batch.outboundRows(results)) outbound.run(row.runtime_id, row.seq, row.message);
-    return results;
-  }
+  };
 }
 
 /** Opens (and migrates) the SQLite store: WAL journal, foreign keys on, a busy timeout. */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
   const database = new Sqlite(options.file);
   database.pragma('journal_mode = WAL');
@@ -106,5 +100,5 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrate(db);
-  return new SqliteStore(db, database);
+  return kyselyStore(db, 'sqlite', sqliteEventPaths(database));
 }

@@ -104,15 +104,10 @@ export interface AppendResult {
 }
 
 /**
- * Everything the BFF keeps. One interface, two implementations (SQLite and Postgres) that pass
- * the same test suite. Every method that appends assigns the seq in the same transaction that
- * stores the entry, so a seq is never handed out for an entry that was not stored.
+ * Users and their proofs of identity: the owner and host-site users, sessions, one-time sign-in
+ * links and stream tickets, API, client-minting and machine tokens.
  */
-export interface Store {
-  /** `sqlite` or `postgres`, for messages and benchmarks. */
-  readonly dialect: 'sqlite' | 'postgres';
-  close(): Promise<void>;
-
+export interface AuthStore {
   /** The owner (the first user), created on first use. */
   ensureOwner(name: string): Promise<User>;
   getUser(id: string): Promise<User | null>;
@@ -152,7 +147,13 @@ export interface Store {
   createSession(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
   getSessionUser(tokenHash: string, now: Date): Promise<User | null>;
   deleteSession(tokenHash: string): Promise<void>;
+}
 
+/**
+ * Runtimes, their logs and the BFF's link outbox to each. Deleting a runtime deletes its log,
+ * outbox, threads and events with it.
+ */
+export interface RuntimeStore {
   createRuntime(runtime: NewRuntime): Promise<RuntimeRecord>;
   getRuntime(id: string): Promise<RuntimeRecord | null>;
   /** A user's runtimes, newest first; all runtimes when `userId` is null. */
@@ -171,9 +172,13 @@ export interface Store {
   /** Replaces what is kept for a runtime, after the link renumbered its outbox. */
   replaceOutbound(runtimeId: string, state: OutboundState): Promise<void>;
 
+  /** Stores a log entry with the runtime's next log seq. */
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry>;
   listLog(runtimeId: string, after: number, limit: number): Promise<LogEntry[]>;
+}
 
+/** Threads and their events. */
+export interface ThreadStore {
   createThread(thread: {
     id: string;
     runtimeId: string;
@@ -201,4 +206,16 @@ export interface Store {
    */
   appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]>;
   listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]>;
+}
+
+/**
+ * Everything the BFF keeps: the three aggregates over one database. Two implementations (SQLite
+ * and Postgres) pass the same test suite. Every method that appends assigns the seq in the same
+ * transaction that stores the entry, so a seq is never handed out for an entry that was not stored.
+ * A part of the BFF that needs one aggregate takes its interface.
+ */
+export interface Store extends AuthStore, RuntimeStore, ThreadStore {
+  /** `sqlite` or `postgres`, for messages and benchmarks. */
+  readonly dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
 }

@@ -1,0 +1,160 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { EventBody, ThreadEvent } from '@remote-chat/protocol';
+import { AppendBatch } from './append-batch.js';
+import { recordReceipt } from './kysely-runtime-store.js';
+import { insertOutbound } from './outbound.js';
+import { now, num, type Database, type ThreadsTable } from './schema.js';
+import type { ThreadRecord, ThreadStore } from './store.js';
+
+/** Rows per INSERT, well under SQLite's bound-parameter limit. */
+const INSERT_CHUNK = 200;
+
+function toThread(row: Selectable<ThreadsTable>): ThreadRecord {
+  return {
+    id: row.id,
+    runtimeId: row.runtime_id,
+    userId: row.user_id,
+    title: row.title,
+    titled: Boolean(row.titled),
+    lastSeq: num(row.last_seq),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toEvent(row: {
+  thread_id: string;
+  seq: number | string;
+  body: string;
+  created_at: string;
+}): ThreadEvent {
+  // Bodies were validated by EventBodySchema in the transaction that stored them; reading them
+  // back is the hot path of every replay, so they are not validated again.
+  const body = JSON.parse(row.body) as EventBody;
+  return { ...body, threadId: row.thread_id, seq: num(row.seq), at: row.created_at };
+}
+
+/** The thread store's two hot paths, which a dialect may serve its own faster way. */
+export type EventPaths = Pick<ThreadStore, 'appendEvents' | 'listEvents'>;
+
+/**
+ * Threads and their events over Kysely (SQLite and Postgres alike). `dialectPaths`, given the
+ * portable event paths to fall back on, returns the dialect's own (SQLite's prepared statements).
+ */
+export function kyselyThreadStore(
+  db: Kysely<Database>,
+  dialectPaths?: (portable: EventPaths) => EventPaths,
+): ThreadStore {
+  const portable: EventPaths = {
+    async appendEvents(threadId, items) {
+      const batch = new AppendBatch(threadId, items);
+      return db.transaction().execute(async (trx) => {
+        const clientIds = batch.clientIds();
+        const existing =
+          clientIds.length === 0
+            ? []
+            : await trx
+                .selectFrom('events')
+                .select(['thread_id', 'seq', 'body', 'created_at', 'client_id'])
+                .where('thread_id', '=', threadId)
+                .where('client_id', 'in', clientIds)
+                .execute();
+        const fresh = batch.plan(new Map(existing.map((row) => [row.client_id!, toEvent(row)])));
+        if (fresh === 0) return batch.results(0, now());
+        const at = now();
+        const bumped = await trx
+          .updateTable('threads')
+          .set((eb) => ({ last_seq: eb('last_seq', '+', fresh), updated_at: at }))
+          .where('id', '=', threadId)
+          .returning('last_seq')
+          .executeTakeFirst();
+        if (!bumped) throw new Error(`thread ${threadId} does not exist`);
+        const first = num(bumped.last_seq) - fresh + 1;
+        const rows = batch.rows(first, at);
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('events')
+            .values(rows.slice(i, i + INSERT_CHUNK))
+            .execute();
+        }
+        const receipt = batch.latestReceipt();
+        if (receipt) await recordReceipt(trx, receipt);
+        const results = batch.results(first, at);
+        const outbound = batch.outboundRows(results);
+        if (outbound.length > 0) await insertOutbound(trx, outbound);
+        return results;
+      });
+    },
+
+    async listEvents(threadId, after, limit) {
+      const rows = await db
+        .selectFrom('events')
+        .select(['thread_id', 'seq', 'body', 'created_at'])
+        .where('thread_id', '=', threadId)
+        .where('seq', '>', after)
+        // Seqs have no gaps, so the page is also a range: the work stays bounded whatever plan
+        // the database picks (Postgres with stale statistics otherwise sorts the whole tail).
+        .where('seq', '<=', after + limit)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      return rows.map(toEvent);
+    },
+  };
+  const { appendEvents, listEvents } = dialectPaths?.(portable) ?? portable;
+
+  return {
+    async createThread(thread) {
+      const at = now();
+      const row = await db
+        .insertInto('threads')
+        .values({
+          id: thread.id,
+          runtime_id: thread.runtimeId,
+          user_id: thread.userId,
+          title: thread.title,
+          titled: thread.titled ? 1 : 0,
+          last_seq: 0,
+          created_at: at,
+          updated_at: at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toThread(row);
+    },
+
+    async getThread(id) {
+      const row = await db.selectFrom('threads').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toThread(row) : null;
+    },
+
+    async listThreads(runtimeId) {
+      const rows = await db
+        .selectFrom('threads')
+        .selectAll()
+        .where('runtime_id', '=', runtimeId)
+        .orderBy('updated_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map(toThread);
+    },
+
+    async updateThread(id, patch) {
+      const row = await db
+        .updateTable('threads')
+        .set({ title: patch.title, titled: patch.titled ? 1 : 0, updated_at: now() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toThread(row) : null;
+    },
+
+    async appendEvent(threadId, body, receipt) {
+      const [result] = await appendEvents(threadId, [{ body, ...(receipt && { receipt }) }]);
+      return result!;
+    },
+
+    appendEvents,
+    listEvents,
+  };
+}
