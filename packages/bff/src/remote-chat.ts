@@ -9,7 +9,7 @@ import { prepareDataDir, restrictDataFiles } from './data-dir.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { isAllowedOrigin } from './http/origins.js';
-import { RateLimiter } from './http/rate-limit.js';
+import { RateLimiter } from './rate-limiter.js';
 import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';

@@ -6,7 +6,8 @@ import express, { type RequestHandler } from 'express';
 import { SESSION_COOKIE } from './auth.js';
 import { defaultElementsFile, defaultPortalDir, defaultRuntimeFile } from './built-files.js';
 import { errorHandler } from './http/error-handler.js';
-import { RateLimiter } from './http/rate-limit.js';
+import { rateLimit } from './http/rate-limit.js';
+import { RateLimiter } from './rate-limiter.js';
 import { createRemoteChat, type RemoteChat, type RemoteChatOptions } from './remote-chat.js';
 
 export interface ServerOptions extends RemoteChatOptions {
@@ -72,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use('/api', chat.router);
 
   // Sign-in links are long random tokens; the limit stops anyone trying their luck at scale.
-  app.get('/auth/signin', new RateLimiter({ burst: 10, perMinute: 10 }).middleware(), async (req, res, next) => {
+  app.get('/auth/signin', rateLimit(new RateLimiter({ burst: 10, perMinute: 10 })), async (req, res, next) => {
     try {
       const token = typeof req.query.token === 'string' ? req.query.token : '';
       const session = token ? await chat.auth.signIn(token) : null;

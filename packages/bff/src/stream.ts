@@ -13,6 +13,7 @@ import {
 import type { WebSocket } from 'ws';
 import { publicThread } from './entry-writer.js';
 import type { Hub } from './hub.js';
+import { TokenBucket } from './rate-limiter.js';
 import type { Runtimes } from './runtimes/runtimes.js';
 import type { RuntimesMessage } from './runtimes/public-view.js';
 import type { Store, ThreadRecord } from './store/store.js';
@@ -21,7 +22,7 @@ import { topics } from './topics.js';
 export interface StreamLimits {
   /** Close a connection whose unsent bytes pass this: it resumes from its last seq. @default 4 MiB */
   maxBufferedBytes?: number;
-  /** Frames a client may send per second, on average. @default 50 */
+  /** Frames a client may send per second, on average, in bursts of up to twice that. @default 50 */
   framesPerSecond?: number;
   /** Invalid frames tolerated before the connection is closed. @default 20 */
   maxBadFrames?: number;
@@ -68,8 +69,7 @@ interface Deps {
 export class StreamConnection {
   private readonly subscriptions = new Map<Topic, () => void>();
   private badFrames = 0;
-  private tokens: number;
-  private lastRefill = Date.now();
+  private readonly frames: TokenBucket;
   private closed = false;
   private corked = false;
 
@@ -78,20 +78,17 @@ export class StreamConnection {
     private readonly user: User,
     private readonly deps: Deps,
   ) {
-    this.tokens = this.rate * 2;
+    const perSecond = deps.limits?.framesPerSecond ?? 50;
+    this.frames = new TokenBucket({ burst: perSecond * 2, perMinute: perSecond * 60 });
     socket.on('message', (data, isBinary) => void this.receive(data, isBinary));
     socket.on('close', () => this.dispose());
     socket.on('error', () => this.dispose());
     this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, user });
   }
 
-  private get rate(): number {
-    return this.deps.limits?.framesPerSecond ?? 50;
-  }
-
   private async receive(data: unknown, isBinary: boolean): Promise<void> {
     if (this.closed) return;
-    if (!this.takeToken()) {
+    if (this.frames.take() > 0) {
       this.close(CLOSE_CODES.rateLimited, 'too many frames; slow down and reconnect');
       return;
     }
@@ -247,15 +244,6 @@ export class StreamConnection {
     this.send({ type: 'error', code: 'bad_request', message });
     if (this.badFrames >= (this.deps.limits?.maxBadFrames ?? 20))
       this.close(CLOSE_CODES.badFrames, 'too many invalid frames');
-  }
-
-  private takeToken(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.rate * 2, this.tokens + ((now - this.lastRefill) / 1000) * this.rate);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   private close(code: number, reason: string): void {

@@ -34,7 +34,8 @@ import type { Runtimes } from '../runtimes/runtimes.js';
 import { newId } from '../secrets.js';
 import type { Store, ThreadRecord } from '../store/store.js';
 import { isAllowedOrigin } from './origins.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import { rateLimit } from './rate-limit.js';
 
 export interface RoutesDeps {
   store: Store;
@@ -313,7 +314,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
 
   router.post(
     '/tokens',
-    deps.tokenLimiter.middleware(),
+    rateLimit(deps.tokenLimiter),
     authed(
       async (req, res, caller) => {
         const body = parse(CreateApiTokenRequestSchema, req.body, 'token');
@@ -337,7 +338,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
 
   router.post(
     '/client-tokens',
-    deps.tokenLimiter.middleware(),
+    rateLimit(deps.tokenLimiter),
     authed(
       async (req, res, caller) => {
         const body = parse(CreateClientTokenRequestSchema, req.body, 'client token request');
@@ -349,7 +350,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
 
   router.post(
     '/machine-tokens',
-    deps.tokenLimiter.middleware(),
+    rateLimit(deps.tokenLimiter),
     authed(
       async (req, res, caller) => {
         const body = parse(CreateMachineTokenRequestSchema, req.body, 'machine token request');
