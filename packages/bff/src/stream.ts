@@ -14,9 +14,10 @@ import type { WebSocket } from 'ws';
 import { publicThread } from './entry-writer.js';
 import type { Hub } from './hub.js';
 import { TokenBucket } from './rate-limiter.js';
+import { ownedRuntime, ownedThread } from './ownership.js';
 import type { Runtimes } from './runtimes/runtimes.js';
 import type { RuntimesMessage } from './runtimes/public-view.js';
-import type { Store, ThreadRecord } from './store/store.js';
+import type { Store } from './store/store.js';
 import { topics } from './topics.js';
 
 export interface StreamLimits {
@@ -144,9 +145,9 @@ export class StreamConnection {
     }
 
     if (parsed.family === 'threads' || parsed.family === 'runtime-log') {
-      const runtime = await store.getRuntime(parsed.id);
+      const runtime = await ownedRuntime(store, userId, parsed.id);
       if (this.closed) return;
-      if (!runtime || runtime.userId !== userId) return notFound();
+      if (!runtime) return notFound();
       if (parsed.family === 'threads') {
         await this.snapshotThenLive(
           topic,
@@ -168,9 +169,9 @@ export class StreamConnection {
       return;
     }
 
-    const thread: ThreadRecord | null = await store.getThread(parsed.id);
+    const thread = await ownedThread(store, userId, parsed.id);
     if (this.closed) return;
-    if (!thread || thread.userId !== userId) return notFound();
+    if (!thread) return notFound();
     const subscription = hub.subscribe(topics.thread(parsed.id), {
       after,
       onEntry: (event) => this.sendRaw(entryFrame('event', topic, event as ThreadEvent)),

@@ -32,7 +32,8 @@ import type { Provider } from '../providers/provider.js';
 import { assertMayUseProvider, mayUseProvider } from '../providers/provider-access.js';
 import type { Runtimes } from '../runtimes/runtimes.js';
 import { newId } from '../secrets.js';
-import type { Store, ThreadRecord } from '../store/store.js';
+import type { RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
+import { requireRuntime, requireThread } from '../ownership.js';
 import { isAllowedOrigin } from './origins.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimit } from './rate-limit.js';
@@ -118,15 +119,18 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       }
     };
 
-  async function ownThread(caller: Caller, id: unknown): Promise<ThreadRecord> {
-    const { id: threadId } = parse(IdParamsSchema, { id }, 'thread id');
-    const thread = await store.getThread(threadId);
-    if (!thread || thread.userId !== caller.user.id) throw notFound('thread');
-    return thread;
+  /** The caller's thread named by the route, or not_found. */
+  function ownThread(caller: Caller, id: unknown): Promise<ThreadRecord> {
+    return requireThread(store, caller.user.id, parse(IdParamsSchema, { id }, 'thread id').id);
   }
 
   function runtimeId(req: Request): string {
     return parse(IdParamsSchema, req.params, 'runtime id').id;
+  }
+
+  /** The caller's runtime named by the route's `:id`, or not_found. */
+  function ownRuntime(caller: Caller, req: Request): Promise<RuntimeRecord> {
+    return requireRuntime(store, caller.user.id, runtimeId(req));
   }
 
   router.get('/config', async (req, res, next) => {
@@ -176,7 +180,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   router.get(
     '/runtimes/:id',
     authed(async (req, res, caller) => {
-      res.json(runtimes.toPublic(await runtimes.get(caller.user.id, runtimeId(req))));
+      res.json(runtimes.toPublic(await ownRuntime(caller, req)));
     }),
   );
 
@@ -192,7 +196,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/runtimes/:id/log',
     authed(async (req, res, caller) => {
       const { after, limit } = parse(LogPageQuerySchema, req.query, 'query');
-      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
+      const runtime = await ownRuntime(caller, req);
       const entries = await store.listLog(runtime.id, after, limit);
       const latest = await store.getRuntime(runtime.id);
       res.json({ entries, lastSeq: latest?.logSeq ?? runtime.logSeq } satisfies LogPageResponse);
@@ -202,7 +206,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   router.get(
     '/runtimes/:id/threads',
     authed(async (req, res, caller) => {
-      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
+      const runtime = await ownRuntime(caller, req);
       const threads = await store.listThreads(runtime.id);
       res.json({ threads: threads.map(publicThread) } satisfies ThreadListResponse);
     }),
@@ -211,7 +215,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   router.post(
     '/runtimes/:id/threads',
     authed(async (req, res, caller) => {
-      const runtime = await runtimes.get(caller.user.id, runtimeId(req));
+      const runtime = await ownRuntime(caller, req);
       const body = parse(CreateThreadRequestSchema, req.body ?? {}, 'thread');
       const thread = await store.createThread({
         id: newId('th'),
@@ -261,7 +265,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const body = parse(SendMessageRequestSchema, req.body, 'message');
       const thread = await ownThread(caller, req.params.id);
-      const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
       assertMayUseProvider(providers, caller, runtime.provider);
       runtimes.assertAvailable(runtime);
       // Stored and queued for the runtime together; a retry of a stored message is not sent again.
@@ -283,7 +287,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const name = typeof req.query.name === 'string' ? req.query.name : '';
       const thread = await ownThread(caller, req.params.id);
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const runtime = await runtimes.get(caller.user.id, thread.runtimeId);
+      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
       assertMayUseProvider(providers, caller, runtime.provider);
       runtimes.assertAvailable(runtime);
       const path = `uploads/${uploadName(name, new Date())}`;
