@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToRuntimeMessageSchema } from '@remote-chat/protocol';
+import { ToRuntimeMessageSchema, streamTopic } from '@remote-chat/protocol';
 import { LinkDialer, LinkOutboxFullError, LinkSession, dialLink } from '@remote-chat/link';
 import WebSocket from 'ws';
 import { findPostgres, startPostgresCluster } from '../../test/support/postgres-cluster.mjs';
@@ -364,7 +364,7 @@ export class Subscriber {
   }
 
   subscribe(threadId, after = this.lastSeq) {
-    this.topic = `thread:${threadId}`;
+    this.topic = streamTopic.thread(threadId);
     this.caughtUp = null;
     this.subscribedAt = now();
     this.ws.send(JSON.stringify({ type: 'subscribe', topic: this.topic, after }));

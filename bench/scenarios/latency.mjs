@@ -1,6 +1,7 @@
 // 1. Relay latency: runtime → BFF → browser, one event at a time (the next goes when the previous
 // arrived), beside a bare `ws` relay with frames of the same size. The two run in alternating
 // blocks so that noise on this shared machine hits both alike.
+import { streamTopic } from '@remote-chat/protocol';
 import WebSocket from 'ws';
 import * as h from '../lib/harness.mjs';
 
@@ -80,12 +81,13 @@ async function measure({ quick, log }, synchronous) {
       const frame = JSON.parse(data.toString());
       if (frame.type === 'event') relayWaiting?.(frame.event.i);
     });
-    const template = (i) => JSON.stringify({ type: 'event', topic: `thread:${threadId}`, event: { i, data: '' } });
+    const topic = streamTopic.thread(threadId);
+    const template = (i) => JSON.stringify({ type: 'event', topic, event: { i, data: '' } });
     const pad = (i) => 'x'.repeat(Math.max(0, frameBytes - template(i).length));
     let relayCounter = 0;
     async function viaRelay() {
       const i = ++relayCounter;
-      const text = JSON.stringify({ type: 'event', topic: `thread:${threadId}`, event: { i, data: pad(i) } });
+      const text = JSON.stringify({ type: 'event', topic, event: { i, data: pad(i) } });
       const arrived = new Promise((resolve) => {
         relayWaiting = (c) => c === i && resolve();
       });

@@ -1,6 +1,7 @@
 // 3. Replay: a thread of 100,000 stored events; a fresh browser subscribes with after: 0. Time to
 // the first event and to the last (every event, in order, parsed like a browser would), from the
 // subscribe frame. Beside a bare `ws` server sending as many frames of the same size from memory.
+import { streamTopic } from '@remote-chat/protocol';
 import WebSocket from 'ws';
 import * as h from '../lib/harness.mjs';
 
@@ -188,7 +189,7 @@ export async function replay({ quick, pg, log }) {
         // The size of one replayed frame, for the baseline.
         const probe = await h.api(bff.url, auth.cookie, `/api/threads/${threadId}/events?after=0&limit=1`);
         const event = probe.events?.[0] ?? probe[0];
-        if (event) frameBytes = JSON.stringify({ type: 'event', topic: `thread:${threadId}`, event }).length;
+        if (event) frameBytes = JSON.stringify({ type: 'event', topic: streamTopic.thread(threadId), event }).length;
         if (!store.postgres) {
           await measure(bff, auth.cookie, threadId, store.name, store.target, store.runs);
           continue;

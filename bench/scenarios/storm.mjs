@@ -5,6 +5,7 @@
 // no duplicate, over its whole life. Baseline: N sockets on a bare `ws` server with the same
 // 20 frames/s fanned out to all of them, dropped and reconnected at once, each sending one frame
 // and waiting for the answer.
+import { streamTopic } from '@remote-chat/protocol';
 import WebSocket from 'ws';
 import * as h from '../lib/harness.mjs';
 
@@ -65,8 +66,9 @@ async function relayStorm(relay, n) {
   });
   let seq = 0;
   const pad = 'x'.repeat(180);
+  const topic = JSON.stringify(streamTopic.thread('bench'));
   const ticker = setInterval(
-    () => sender.send(`{"type":"event","topic":"thread:bench","event":{"data":"${pad}","seq":${++seq}}}`),
+    () => sender.send(`{"type":"event","topic":${topic},"event":{"data":"${pad}","seq":${++seq}}}`),
     1000 / EVENTS_PER_SECOND,
   );
   await h.sleep(1500);

@@ -1,6 +1,7 @@
 // 2. Throughput: one runtime sends as fast as its link accepts (waiting when the outbox is full);
 // an event is done when the last subscriber has it. 1, 10 and 100 subscribers, on SQLite and (when
 // installed) Postgres, beside a bare `ws` relay fanning the same frames out to as many receivers.
+import { streamTopic } from '@remote-chat/protocol';
 import WebSocket from 'ws';
 import * as h from '../lib/harness.mjs';
 
@@ -73,8 +74,8 @@ async function runRelay(relay, fanout, count, frameBytes) {
       if (seq === count && ++done === fanout) finished(h.now());
     });
   }
+  const head = `{"type":"event","topic":${JSON.stringify(streamTopic.thread('bench'))},"event":{"data":"`;
   const make = (i) => {
-    const head = `{"type":"event","topic":"thread:bench","event":{"data":"`;
     const tail = `","seq":${i},"at":"2026-01-01T00:00:00.000Z"}}`;
     return head + 'x'.repeat(Math.max(0, frameBytes - head.length - tail.length)) + tail;
   };

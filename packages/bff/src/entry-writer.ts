@@ -1,4 +1,5 @@
 import {
+  streamTopic,
   threadTitleFrom,
   type EventBody,
   type LogBody,
@@ -9,7 +10,6 @@ import {
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { AppendItem, AppendResult, RuntimeStore, ThreadRecord, ThreadStore } from './store/store.js';
-import { topics } from './topics.js';
 
 export function publicThread(record: ThreadRecord): Thread {
   const { userId: _user, titled: _titled, ...thread } = record;
@@ -53,7 +53,7 @@ export class EntryWriter {
         this.pending.set(thread.id, batch);
         // Commit after the frames that arrived in this turn of the event loop have joined the
         // batch: a synchronous store (SQLite) would otherwise commit each event on its own.
-        void this.queue.run(topics.thread(thread.id), async () => {
+        void this.queue.run(streamTopic.thread(thread.id), async () => {
           await new Promise((resolve) => setImmediate(resolve));
           await this.commit(thread.id);
         });
@@ -75,7 +75,7 @@ export class EntryWriter {
       for (const item of items) item.reject(error);
       return;
     }
-    const topic = topics.thread(threadId);
+    const topic = streamTopic.thread(threadId);
     for (const result of results) if (result.created) this.hub.publish(topic, result.event);
     for (const [index, item] of items.entries()) item.resolve(results[index]!);
 
@@ -89,12 +89,12 @@ export class EntryWriter {
     }
     if (updated || created.some((body) => body.kind === 'message.user' || body.kind === 'status')) {
       updated ??= await this.store.getThread(threadId);
-      if (updated) this.hub.notify(topics.threads(thread.runtimeId), publicThread(updated));
+      if (updated) this.hub.notify(streamTopic.threads(thread.runtimeId), publicThread(updated));
     }
   }
 
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry> {
-    const topic = topics.runtimeLog(runtimeId);
+    const topic = streamTopic.runtimeLog(runtimeId);
     return this.queue.run(topic, async () => {
       const entry = await this.store.appendLog(runtimeId, body);
       this.hub.publish(topic, entry);
@@ -104,7 +104,7 @@ export class EntryWriter {
 
   /** Tells a runtime's thread-list subscribers that a thread was made or renamed. */
   notifyThread(thread: ThreadRecord): void {
-    this.hub.notify(topics.threads(thread.runtimeId), publicThread(thread));
+    this.hub.notify(streamTopic.threads(thread.runtimeId), publicThread(thread));
   }
 
   /** Waits for every queued append. */

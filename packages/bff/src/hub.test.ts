@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ThreadEvent } from '@remote-chat/protocol';
+import { parseTopic, streamTopic, type ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp-dir.js';
 import { Hub } from './hub.js';
@@ -33,9 +33,10 @@ async function setup(dialect: Dialect) {
     title: 't',
     titled: true,
   });
-  const hub = new Hub<ThreadEvent>((topic, after, limit) =>
-    store.listEvents(topic.slice('thread:'.length), after, limit),
-  );
+  const hub = new Hub<ThreadEvent>(async (topic, after, limit) => {
+    const parsed = parseTopic(topic);
+    return parsed?.family === 'thread' ? store.listEvents(parsed.id, after, limit) : [];
+  });
   const writer = new EntryWriter(store, hub as never);
   const append = (i: number) =>
     writer.appendEvent(thread, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${i}\n` });
@@ -45,7 +46,7 @@ async function setup(dialect: Dialect) {
 function collect(hub: Hub<ThreadEvent>, after: number) {
   const seqs: number[] = [];
   const caughtUp: number[] = [];
-  const subscription = hub.subscribe('thread:th_1', {
+  const subscription = hub.subscribe(streamTopic.thread('th_1'), {
     after,
     onEntry: (e) => seqs.push(e.seq),
     onCaughtUp: (seq) => caughtUp.push(seq),
@@ -127,7 +128,7 @@ describe.each(['sqlite', 'postgres'] as const)('hub on %s', (dialect) => {
     // Two events stored, but only the second is published (as if publishes raced).
     await store.appendEvent('th_1', { kind: 'status', state: 'running' });
     const { event } = await store.appendEvent('th_1', { kind: 'status', state: 'idle' });
-    hub.publish('thread:th_1', event);
+    hub.publish(streamTopic.thread('th_1'), event);
     await until(() => seqs.length === 2);
     expect(seqs).toEqual([1, 2]);
     await store.close();

@@ -1,3 +1,14 @@
+import type { Topic } from '@remote-chat/protocol';
+
+/**
+ * The hub channel of a topic whose content differs per user (`runtimes`, each user's own list):
+ * the topic plus the user id, so that fan-out never crosses users. Other topics are their own
+ * channel: what they name belongs to one user already.
+ */
+export function userChannel(topic: Topic, userId: string): string {
+  return `${topic}@${userId}`;
+}
+
 /** An entry of a seq topic: a thread event or a runtime-log entry. */
 export interface SeqEntry {
   seq: number;

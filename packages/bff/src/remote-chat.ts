@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES, LIMITS, type LogEntry, type ThreadEvent, type User } from '@remote-chat/protocol';
+import { CLOSE_CODES, LIMITS, parseTopic, type LogEntry, type ThreadEvent, type User } from '@remote-chat/protocol';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -126,10 +126,11 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     }));
   const secret = ServerSecret.load(options.dataDir);
   restrictDataFiles(options.dataDir);
-  const hub = new Hub<ThreadEvent | LogEntry>((topic, after, limit) => {
-    const colon = topic.indexOf(':');
-    const id = topic.slice(colon + 1);
-    return topic.startsWith('thread:') ? store.listEvents(id, after, limit) : store.listLog(id, after, limit);
+  const hub = new Hub<ThreadEvent | LogEntry>(async (topic, after, limit) => {
+    const parsed = parseTopic(topic);
+    if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit);
+    if (parsed?.family === 'runtime-log') return store.listLog(parsed.id, after, limit);
+    throw new Error(`${topic} is not a seq topic`);
   });
   const writer = new EntryWriter(store, hub);
   const providerList =

@@ -4,21 +4,24 @@ import {
   LIMITS,
   PROTOCOL_VERSION,
   parseTopic,
+  streamTopic,
   type LogEntry,
+  type SeqTopic,
   type ServerFrame,
+  type Thread,
   type ThreadEvent,
   type Topic,
+  type TopicFrame,
   type User,
 } from '@remote-chat/protocol';
 import type { WebSocket } from 'ws';
 import { publicThread } from './entry-writer.js';
-import type { Hub } from './hub.js';
+import { userChannel, type Hub } from './hub.js';
 import { TokenBucket } from './rate-limiter.js';
 import { ownedRuntime, ownedThread } from './ownership.js';
 import type { Runtimes } from './runtimes/runtimes.js';
 import type { RuntimesMessage } from './runtimes/public-view.js';
 import type { Store } from './store/store.js';
-import { topics } from './topics.js';
 
 export interface StreamLimits {
   /** Close a connection whose unsent bytes pass this: it resumes from its last seq. @default 4 MiB */
@@ -39,19 +42,10 @@ export interface Corkable {
 }
 
 /**
- * Entry JSON by entry object. The hub hands every subscriber of a topic the same object, so an
- * event fanned out to a hundred browsers is serialised once.
+ * Entry frame JSON by entry object. The hub hands every subscriber of a topic the same object, so
+ * an event fanned out to a hundred browsers is serialised once.
  */
 const serialized = new WeakMap<object, string>();
-
-function entryFrame(type: 'event' | 'log', topic: Topic, entry: ThreadEvent | LogEntry): string {
-  let json = serialized.get(entry);
-  if (json === undefined) {
-    json = `{"type":"${type}","topic":${JSON.stringify(topic)},"${type === 'event' ? 'event' : 'entry'}":${JSON.stringify(entry)}}`;
-    serialized.set(entry, json);
-  }
-  return json;
-}
 
 interface Deps {
   store: Store;
@@ -117,68 +111,90 @@ export class StreamConnection {
     }
   }
 
-  private async subscribe(topic: Topic, after: number): Promise<void> {
+  private async subscribe(requested: Topic, after: number): Promise<void> {
     // A resubscribe replaces the old subscription (a client resuming after a gap it noticed).
-    this.subscriptions.get(topic)?.();
-    this.subscriptions.delete(topic);
-    const { store, hub, runtimes } = this.deps;
-    const parsed = parseTopic(topic);
+    this.subscriptions.get(requested)?.();
+    this.subscriptions.delete(requested);
+    const { store, runtimes } = this.deps;
     const userId = this.user.id;
-    const notFound = () => this.send({ type: 'error', code: 'not_found', message: `No such topic: ${topic}.`, topic });
+    const notFound = () =>
+      this.send({ type: 'error', code: 'not_found', message: `No such topic: ${requested}.`, topic: requested });
+    // The frame schema let only topic names through; a name it let through that names nothing
+    // here is answered like a topic that does not exist.
+    const parsed = parseTopic(requested);
+    if (!parsed) return notFound();
 
     if (parsed.family === 'runtimes') {
+      const topic = streamTopic.runtimes;
       await this.snapshotThenLive(
         topic,
-        topics.runtimes(userId),
+        userChannel(topic, userId),
         async () => {
           const list = await store.listRuntimes(userId);
-          return { type: 'runtimes', topic: 'runtimes', runtimes: list.map((r) => runtimes.toPublic(r)) };
+          return { type: 'runtimes', topic, runtimes: list.map((r) => runtimes.toPublic(r)) };
         },
         (message) => {
           const m = message as RuntimesMessage;
           return m.type === 'runtime'
-            ? { type: 'runtime', topic: 'runtimes', runtime: m.runtime }
-            : { type: 'runtime-removed', topic: 'runtimes', id: m.id };
+            ? { type: 'runtime', topic, runtime: m.runtime }
+            : { type: 'runtime-removed', topic, id: m.id };
         },
       );
       return;
     }
 
-    if (parsed.family === 'threads' || parsed.family === 'runtime-log') {
-      const runtime = await ownedRuntime(store, userId, parsed.id);
-      if (this.closed) return;
-      if (!runtime) return notFound();
-      if (parsed.family === 'threads') {
+    const { family, id } = parsed;
+    const owned = family === 'thread' ? await ownedThread(store, userId, id) : await ownedRuntime(store, userId, id);
+    if (this.closed) return;
+    if (!owned) return notFound();
+    switch (family) {
+      case 'threads': {
+        const topic = streamTopic.threads(id);
         await this.snapshotThenLive(
           topic,
-          topics.threads(parsed.id),
-          async () => ({ type: 'threads', topic, threads: (await store.listThreads(parsed.id)).map(publicThread) }),
-          (thread) => ({ type: 'thread', topic, thread: thread as ReturnType<typeof publicThread> }),
+          topic,
+          async () => ({ type: 'threads', topic, threads: (await store.listThreads(id)).map(publicThread) }),
+          (thread) => ({ type: 'thread', topic, thread: thread as Thread }),
         );
         return;
       }
-      const subscription = hub.subscribe(topics.runtimeLog(parsed.id), {
-        after,
-        onEntry: (entry) => this.sendRaw(entryFrame('log', topic, entry as LogEntry)),
-        beforePage: () => this.drained(),
-        onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
-        onError: () =>
-          this.send({ type: 'error', code: 'internal', message: 'Reading the log failed; resubscribe.', topic }),
-      });
-      this.subscriptions.set(topic, () => subscription.close());
-      return;
+      case 'runtime-log': {
+        const topic = streamTopic.runtimeLog(id);
+        this.follow(topic, after, (entry) => ({ type: 'log', topic, entry: entry as LogEntry }), 'the log');
+        return;
+      }
+      case 'thread': {
+        const topic = streamTopic.thread(id);
+        this.follow(topic, after, (event) => ({ type: 'event', topic, event: event as ThreadEvent }), 'the thread');
+        return;
+      }
     }
+  }
 
-    const thread = await ownedThread(store, userId, parsed.id);
-    if (this.closed) return;
-    if (!thread) return notFound();
-    const subscription = hub.subscribe(topics.thread(parsed.id), {
+  /**
+   * Follows a seq topic: its stored entries after `after`, `caught-up`, then live entries. Each
+   * entry's frame is serialised once for every subscriber (the hub hands them all one object).
+   */
+  private follow<T extends SeqTopic>(
+    topic: T,
+    after: number,
+    toFrame: (entry: ThreadEvent | LogEntry) => TopicFrame<T>,
+    what: string,
+  ): void {
+    const subscription = this.deps.hub.subscribe(topic, {
       after,
-      onEntry: (event) => this.sendRaw(entryFrame('event', topic, event as ThreadEvent)),
+      onEntry: (entry) => {
+        let json = serialized.get(entry);
+        if (json === undefined) {
+          json = JSON.stringify(toFrame(entry));
+          serialized.set(entry, json);
+        }
+        this.sendRaw(json);
+      },
       beforePage: () => this.drained(),
       onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
       onError: () =>
-        this.send({ type: 'error', code: 'internal', message: 'Reading the thread failed; resubscribe.', topic }),
+        this.send({ type: 'error', code: 'internal', message: `Reading ${what} failed; resubscribe.`, topic }),
     });
     this.subscriptions.set(topic, () => subscription.close());
   }
@@ -187,14 +203,14 @@ export class StreamConnection {
    * Listens first, then reads and sends the snapshot; updates that arrive meanwhile are held and
    * sent after it, so the snapshot can never overwrite a newer update on the client.
    */
-  private async snapshotThenLive(
-    topic: Topic,
-    hubTopic: string,
-    snapshot: () => Promise<ServerFrame>,
-    toFrame: (message: unknown) => ServerFrame,
+  private async snapshotThenLive<T extends Topic>(
+    topic: T,
+    channel: string,
+    snapshot: () => Promise<TopicFrame<T>>,
+    toFrame: (message: unknown) => TopicFrame<T>,
   ): Promise<void> {
     let held: unknown[] | null = [];
-    const stop = this.deps.hub.listen(hubTopic, (message) => {
+    const stop = this.deps.hub.listen(channel, (message) => {
       if (held) held.push(message);
       else this.send(toFrame(message));
     });

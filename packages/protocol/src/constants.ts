@@ -84,15 +84,3 @@ export const LINK_STATES = ['connecting', 'open', 'resuming', 'offline'] as cons
 export const RUNTIME_STEPS = ['create', 'clone', 'install', 'settings', 'start', 'ready'] as const;
 export const STEP_STATES = ['started', 'ok', 'failed', 'skipped'] as const;
 export const LOG_KINDS = ['step', 'link', 'status', 'error'] as const;
-
-/** Splits a stream topic (`runtimes`, `threads:ID`, `runtime-log:ID`, `thread:ID`) into its family and id. */
-export function parseTopic(
-  topic: string,
-): { family: 'runtimes' } | { family: 'threads' | 'runtime-log' | 'thread'; id: string } {
-  if (topic === 'runtimes') return { family: 'runtimes' };
-  const colon = topic.indexOf(':');
-  return {
-    family: topic.slice(0, colon) as 'threads' | 'runtime-log' | 'thread',
-    id: topic.slice(colon + 1),
-  };
-}

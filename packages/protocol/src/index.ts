@@ -83,8 +83,19 @@ export type {
   UpdateThreadRequest,
   UploadedFile,
 } from './rest.js';
-export { ClientFrameSchema, ServerFrameSchema, TopicSchema, parseTopic } from './stream.js';
+export { ClientFrameSchema, ServerFrameSchema, TopicSchema } from './stream.js';
 export type { ClientFrame, SeqTopic, ServerFrame, ServerFrameOf, Topic } from './stream.js';
+export {
+  SEQ_TOPIC_FAMILIES,
+  TOPIC_FAMILIES,
+  TOPIC_FRAME_TYPES,
+  frameFits,
+  isSeqFamily,
+  parseTopic,
+  streamTopic,
+  topicFamily,
+} from './topics.js';
+export type { ParsedTopic, TopicFamily, TopicFamilyOf, TopicFrame } from './topics.js';
 export {
   AckFrameSchema,
   FromRuntimeFrameSchema,

@@ -22,6 +22,7 @@ import {
   RUNTIME_STEPS,
   STEP_STATES,
 } from './constants.js';
+import { parseTopic, streamTopic } from './topics.js';
 import type {
   ApiToken,
   ApiTokenListResponse,
@@ -53,8 +54,17 @@ export {
   RUNTIME_STATUSES,
   RUNTIME_STEPS,
   STEP_STATES,
-  parseTopic,
 } from './constants.js';
+export {
+  SEQ_TOPIC_FAMILIES,
+  TOPIC_FAMILIES,
+  TOPIC_FRAME_TYPES,
+  frameFits,
+  isSeqFamily,
+  parseTopic,
+  streamTopic,
+  topicFamily,
+} from './topics.js';
 export type * from './index.js';
 
 /** The event kinds; the main entry derives the same list from `EventBodySchema`. */
@@ -213,9 +223,8 @@ export const ApiTokenListResponseSchema = schema<ApiTokenListResponse>(object({ 
 export const CreatedApiTokenSchema = schema<CreatedApiToken>((v, p) => apiToken(v, p) || object({ token: str })(v, p));
 export const StreamTicketResponseSchema = schema<StreamTicketResponse>(object({ ticket: str, expiresAt: str }));
 
-const topic: Check = (v, p) =>
-  typeof v === 'string' && /^(runtimes|(threads|runtime-log|thread):[A-Za-z0-9_-]{1,64})$/.test(v) ? '' : p;
-const runtimesTopic = oneOf(['runtimes']);
+const topic: Check = (v, p) => (typeof v === 'string' && parseTopic(v) !== null ? '' : p);
+const runtimesTopic = oneOf([streamTopic.runtimes]);
 
 export const ServerFrameSchema = schema<ServerFrame>(
   tagged('type', {

@@ -3,13 +3,7 @@ import { ThreadEventSchema } from './events.js';
 import { ErrorCodeSchema, IdSchema, SeqSchema } from './common.js';
 import { LogEntrySchema, RuntimeSchema, ThreadSchema, UserSchema } from './resources.js';
 
-/**
- * Topics of the browser stream.
- * - `runtimes`: the user's runtimes (a snapshot, then updates).
- * - `threads:RUNTIME_ID`: a runtime's threads (a snapshot, then updates).
- * - `runtime-log:RUNTIME_ID`: a runtime's log entries after a seq.
- * - `thread:THREAD_ID`: a thread's events after a seq.
- */
+/** Topics of the browser stream: one of the `TOPIC_FAMILIES` in `topics.ts`, with its id. */
 export const TopicSchema = z.union([
   z.literal('runtimes'),
   z.templateLiteral(['threads:', IdSchema]),
@@ -20,8 +14,6 @@ export type Topic = z.infer<typeof TopicSchema>;
 
 /** Topics whose entries carry a seq and can be resumed after one. */
 export type SeqTopic = `runtime-log:${string}` | `thread:${string}`;
-
-export { parseTopic } from './constants.js';
 
 /** Browser → BFF frames on `WS /api/stream`. */
 export const ClientFrameSchema = z.discriminatedUnion('type', [

@@ -1,8 +1,14 @@
-import { MachineSchema, type LinkState, type LogEntry, type Runtime, type ThreadEvent } from '@remote-chat/protocol';
+import {
+  MachineSchema,
+  streamTopic,
+  type LinkState,
+  type LogEntry,
+  type Runtime,
+  type ThreadEvent,
+} from '@remote-chat/protocol';
 import { z } from 'zod';
-import type { Hub } from '../hub.js';
+import { userChannel, type Hub } from '../hub.js';
 import type { RuntimeRecord } from '../store/store.js';
-import { topics } from '../topics.js';
 
 /** The frames `runtimes` subscribers get. */
 export type RuntimesMessage = { type: 'runtime'; runtime: Runtime } | { type: 'runtime-removed'; id: string };
@@ -41,7 +47,7 @@ export class RuntimeView {
 
   /** Tells the owner's `runtimes` subscribers how the runtime looks now. */
   publish(record: RuntimeRecord): void {
-    this.hub.notify(topics.runtimes(record.userId), {
+    this.hub.notify(userChannel(streamTopic.runtimes, record.userId), {
       type: 'runtime',
       runtime: this.toPublic(record),
     } satisfies RuntimesMessage);
@@ -49,7 +55,7 @@ export class RuntimeView {
 
   /** Tells the owner's `runtimes` subscribers that the runtime is gone. */
   publishRemoved(record: RuntimeRecord): void {
-    this.hub.notify(topics.runtimes(record.userId), {
+    this.hub.notify(userChannel(streamTopic.runtimes, record.userId), {
       type: 'runtime-removed',
       id: record.id,
     } satisfies RuntimesMessage);

@@ -3,13 +3,17 @@ import {
   CLOSE_CODES,
   PROTOCOL_VERSION,
   ServerFrameSchema,
+  frameFits,
+  isSeqFamily,
+  topicFamily,
   type ClientFrame,
   type ServerFrame,
   type Topic,
+  type TopicFamily,
 } from '@remote-chat/protocol';
 import type { ConnectionChangeDetail, ConnectionStatus } from './connection-status.js';
 import { ChatClientError, TokenError, isRetryable } from './errors.js';
-import { applyToSnapshot, familyOf, frameFits, isSeqFamily, seqOf, type TopicFamily } from './topic-frames.js';
+import { applyToSnapshot, seqOf } from './topic-frames.js';
 
 export interface BrowserStreamOptions {
   /**
@@ -82,7 +86,7 @@ export class BrowserStream {
     const subscriber: Subscriber = { listener, lastSeq: after };
     let state = this.topics.get(topic);
     if (!state) {
-      const family = familyOf(topic);
+      const family = topicFamily(topic);
       state = {
         topic,
         family,

@@ -1,39 +1,7 @@
-import type { Runtime, ServerFrame, ServerFrameOf, Thread, Topic } from '@remote-chat/protocol';
+import type { Runtime, ServerFrame, Thread, TopicFrame } from '@remote-chat/protocol';
 
-/** The frames a subscriber of topic `T` receives. */
-export type TopicFrame<T extends Topic> = T extends 'runtimes'
-  ? ServerFrameOf<'runtimes' | 'runtime' | 'runtime-removed' | 'error'>
-  : T extends `threads:${string}`
-    ? ServerFrameOf<'threads' | 'thread' | 'error'>
-    : T extends `runtime-log:${string}`
-      ? ServerFrameOf<'log' | 'caught-up' | 'error'>
-      : T extends `thread:${string}`
-        ? ServerFrameOf<'event' | 'caught-up' | 'error'>
-        : never;
-
-export type TopicFamily = 'runtimes' | 'threads' | 'runtime-log' | 'thread';
-
-const FRAME_TYPES: Record<TopicFamily, readonly ServerFrame['type'][]> = {
-  runtimes: ['runtimes', 'runtime', 'runtime-removed', 'error'],
-  threads: ['threads', 'thread', 'error'],
-  'runtime-log': ['log', 'caught-up', 'error'],
-  thread: ['event', 'caught-up', 'error'],
-};
-
-export function familyOf(topic: Topic): TopicFamily {
-  const colon = topic.indexOf(':');
-  return (colon < 0 ? topic : topic.slice(0, colon)) as TopicFamily;
-}
-
-/** Whether a frame is one that topics of this family carry (a server bug must not reach a listener). */
-export function frameFits(family: TopicFamily, frame: ServerFrame): boolean {
-  return FRAME_TYPES[family].includes(frame.type);
-}
-
-/** Seq topics resume after a seq; the others send a snapshot and then updates. */
-export function isSeqFamily(family: TopicFamily): boolean {
-  return family === 'runtime-log' || family === 'thread';
-}
+// Which topics exist and which frames each family carries live in `@remote-chat/protocol`.
+export type { TopicFrame } from '@remote-chat/protocol';
 
 /** The seq of a frame of a seq topic, or undefined for frames that carry none. */
 export function seqOf(frame: ServerFrame): number | undefined {

@@ -1,11 +1,9 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ServerFrameOf } from '@remote-chat/protocol';
+import type { SeqTopic, ServerFrameOf } from '@remote-chat/protocol';
 import type { RemoteChatClient } from '../client/remote-chat-client.js';
 
 /** `idle`: nothing to follow. `loading`: reading history. `live`: caught up and listening. */
 export type FeedStatus = 'idle' | 'loading' | 'live' | 'error';
-
-type SeqTopic = `thread:${string}` | `runtime-log:${string}`;
 
 export interface SeqFeedOptions<T extends { seq: number }> {
   /** The stream topic of an id. */

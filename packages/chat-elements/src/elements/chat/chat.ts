@@ -3,7 +3,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { LIMITS, type Runtime, type ThreadEvent } from '@remote-chat/protocol';
+import { LIMITS, streamTopic, type Runtime, type ThreadEvent } from '@remote-chat/protocol';
 import { describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { clientContext } from '../../context/client-context.js';
@@ -127,7 +127,7 @@ export class RcChat extends LitElement {
   });
 
   private readonly feed = new SeqFeedController<ThreadEvent>(this, {
-    topic: (id) => `thread:${id}`,
+    topic: streamTopic.thread,
     loadPage: async (client, id, after, signal) => {
       const page = await client.getThreadEvents(id, { after, signal });
       return { items: page.events, lastSeq: page.lastSeq };

@@ -1,5 +1,5 @@
 import type { ReactiveControllerHost } from 'lit';
-import type { Runtime, Thread } from '@remote-chat/protocol';
+import { streamTopic, type Runtime, type Thread } from '@remote-chat/protocol';
 import { describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
@@ -45,14 +45,14 @@ export class SelectionController {
       this.client = client;
       this.restore();
     }
-    this.runtimes.follow(client, signedIn ? 'runtimes' : undefined);
+    this.runtimes.follow(client, signedIn ? streamTopic.runtimes : undefined);
     // A remembered runtime that no longer exists is forgotten.
     if (this.runtimes.loaded && this.runtimeId && !this.runtimes.items.some((r) => r.id === this.runtimeId)) {
       this.selectRuntimeId('');
     }
     this.runtime = this.runtimes.items.find((r) => r.id === this.runtimeId);
 
-    this.threads.follow(client, signedIn && this.runtimeId ? `threads:${this.runtimeId}` : undefined);
+    this.threads.follow(client, signedIn && this.runtimeId ? streamTopic.threads(this.runtimeId) : undefined);
     if (this.threads.loaded && this.threadId && !this.threads.items.some((t) => t.id === this.threadId)) {
       this.threadId = '';
     }

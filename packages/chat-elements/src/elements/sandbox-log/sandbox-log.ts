@@ -2,7 +2,7 @@ import { consume } from '@lit/context';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { cssProps } from '../../util/css-props.js';
-import type { LogEntry, Runtime } from '@remote-chat/protocol';
+import { streamTopic, type LogEntry, type Runtime } from '@remote-chat/protocol';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { describeError } from '../../client/errors.js';
 import { clientContext } from '../../context/client-context.js';
@@ -51,7 +51,7 @@ export class RcSandboxLog extends LitElement {
   private view: LogView = foldLog([]);
 
   private readonly feed = new SeqFeedController<LogEntry>(this, {
-    topic: (id) => `runtime-log:${id}`,
+    topic: streamTopic.runtimeLog,
     loadPage: async (client, id, after, signal) => {
       const page = await client.getRuntimeLog(id, { after, signal });
       return { items: page.entries, lastSeq: page.lastSeq };

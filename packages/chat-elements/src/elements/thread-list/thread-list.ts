@@ -2,7 +2,7 @@ import { consume } from '@lit/context';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
-import type { Thread } from '@remote-chat/protocol';
+import { streamTopic, type Thread } from '@remote-chat/protocol';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { describeError } from '../../client/errors.js';
 import { upsert } from '../../client/topic-frames.js';
@@ -109,7 +109,7 @@ export class RcThreadList extends LitElement {
         this._error = '';
         this.threads = [];
       }
-      this.threadsList.follow(this.client, this.following ? `threads:${this.runtimeId}` : undefined);
+      this.threadsList.follow(this.client, this.following ? streamTopic.threads(this.runtimeId) : undefined);
     }
   }
 
