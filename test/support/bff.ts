@@ -1,4 +1,10 @@
-import { ServerFrameSchema, type Runtime, type ServerFrame, type ThreadEvent } from '@remote-chat/protocol';
+import {
+  ServerFrameSchema,
+  streamTopic,
+  type Runtime,
+  type ServerFrame,
+  type ThreadEvent,
+} from '@remote-chat/protocol';
 import { startServer, createLogger, type RunningServer, type ServerOptions } from '@remote-chat/bff';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
@@ -124,7 +130,9 @@ export class StreamClient {
 
   /** Thread events received on a topic, in arrival order. */
   events(threadId: string): ThreadEvent[] {
-    return this.frames.flatMap((f) => (f.type === 'event' && f.topic === `thread:${threadId}` ? [f.event] : []));
+    return this.frames.flatMap((f) =>
+      f.type === 'event' && f.topic === streamTopic.thread(threadId) ? [f.event] : [],
+    );
   }
 
   async until(check: () => boolean, timeoutMs = 20_000, what = 'a frame'): Promise<void> {
