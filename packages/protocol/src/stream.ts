@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ThreadEventSchema } from './events.js';
 import { ErrorCodeSchema, IdSchema, SeqSchema } from './common.js';
 import { LogEntrySchema, RuntimeSchema, ThreadSchema, UserSchema } from './resources.js';
+import type { SEQ_TOPIC_FAMILIES } from './topics.js';
 
 /** Topics of the browser stream: one of the `TOPIC_FAMILIES` in `topics.ts`, with its id. */
 export const TopicSchema = z.union([
@@ -13,7 +14,7 @@ export const TopicSchema = z.union([
 export type Topic = z.infer<typeof TopicSchema>;
 
 /** Topics whose entries carry a seq and can be resumed after one. */
-export type SeqTopic = `runtime-log:${string}` | `thread:${string}`;
+export type SeqTopic = `${(typeof SEQ_TOPIC_FAMILIES)[number]}:${string}`;
 
 /** Browser → BFF frames on `WS /api/stream`. */
 export const ClientFrameSchema = z.discriminatedUnion('type', [
