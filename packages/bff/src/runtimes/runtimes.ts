@@ -13,8 +13,9 @@ import { acceptLink } from '@remote-chat/link';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
-import { RemoteChatError, errorMessage, notFound } from '../errors.js';
+import { RemoteChatError, errorMessage } from '../errors.js';
 import type { Hub } from '../hub.js';
+import { requireRuntime } from '../ownership.js';
 import type { Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
 import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
@@ -116,10 +117,8 @@ export class Runtimes {
   }
 
   /** A runtime the user owns, or not_found (also when it exists but is someone else's). */
-  async get(userId: string, id: string): Promise<RuntimeRecord> {
-    const record = await this.options.store.getRuntime(id);
-    if (!record || record.userId !== userId) throw notFound('runtime');
-    return record;
+  get(userId: string, id: string): Promise<RuntimeRecord> {
+    return requireRuntime(this.options.store, userId, id);
   }
 
   async delete(userId: string, id: string): Promise<void> {
