@@ -98,6 +98,15 @@ export const REDACTED_PATHS = [
   '*.ticket',
 ];
 
+/** A request's target as a URL, or null when it is not one (`//[`, `http://[/x`): a peer chose it. */
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 export function createLogger(level = 'info'): Logger {
   return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination(2));
 }
@@ -181,7 +190,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   const links = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxLinkFrameBytes, perMessageDeflate: false });
 
   function refuse(socket: Duplex, status: number, text: string): void {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    else socket.destroy();
   }
 
   /** Who opens a browser stream: a one-time ticket (`?ticket=`), else the session cookie. */
@@ -193,7 +203,14 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Node's HTTP server stops listening for errors on a socket it hands over for an upgrade: a
+    // peer that resets it while we authenticate would otherwise end the process.
+    socket.on('error', (error) => logger.debug({ err: error.message }, 'upgrade socket failed'));
+    const url = requestUrl(req);
+    if (!url) {
+      refuse(socket, 400, 'Bad Request');
+      return true;
+    }
     if (url.pathname === linkPath) {
       // Runtime links come from programs, never from web pages.
       if (req.headers.origin !== undefined) {
@@ -213,30 +230,31 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       refuse(socket, 403, 'Forbidden');
       return true;
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
-    streamUser(req, url).then(
-      (user) => {
-        if (!user) {
-          const wait = failedAuthLimiter.take(address);
-          refuse(socket, wait > 0 ? 429 : 401, wait > 0 ? 'Too Many Requests' : 'Unauthorized');
-          return;
-        }
-        sockets.handleUpgrade(req, socket, head, (ws) => {
-          new StreamConnection(ws, user, {
-            store,
-            hub,
-            runtimes,
-            transport: socket,
-            ...(options.stream && { limits: options.stream }),
-          });
-        });
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'stream authentication failed');
-        refuse(socket, 500, 'Internal Server Error');
-      },
-    );
+    void openStream(req, socket, head, url);
     return true;
+  }
+
+  async function openStream(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+    try {
+      const user = await streamUser(req, url);
+      if (!user) {
+        const wait = failedAuthLimiter.take(req.socket.remoteAddress ?? 'unknown');
+        refuse(socket, wait > 0 ? 429 : 401, wait > 0 ? 'Too Many Requests' : 'Unauthorized');
+        return;
+      }
+      sockets.handleUpgrade(req, socket, head, (ws) => {
+        new StreamConnection(ws, user, {
+          store,
+          hub,
+          runtimes,
+          transport: socket,
+          ...(options.stream && { limits: options.stream }),
+        });
+      });
+    } catch (error) {
+      logger.error({ err: error }, 'opening a stream failed');
+      refuse(socket, 500, 'Internal Server Error');
+    }
   }
 
   return {

@@ -142,7 +142,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = createServer(app);
   server.on('upgrade', (req, socket, head) => {
-    if (!chat.handleUpgrade(req, socket, head)) socket.destroy();
+    // Whatever an upgrade request holds, it ends at most its own connection.
+    try {
+      if (!chat.handleUpgrade(req, socket, head)) socket.destroy();
+    } catch (error) {
+      chat.logger.error({ err: error }, 'upgrade failed');
+      socket.destroy();
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -75,7 +75,12 @@ export class StreamConnection {
   ) {
     const perSecond = deps.limits?.framesPerSecond ?? 50;
     this.frames = new TokenBucket({ burst: perSecond * 2, perMinute: perSecond * 60 });
-    socket.on('message', (data, isBinary) => void this.receive(data, isBinary));
+    socket.on('message', (data, isBinary) => {
+      // A store failure while subscribing answers this frame; it must not end the process.
+      this.receive(data, isBinary).catch(() =>
+        this.send({ type: 'error', code: 'internal', message: 'That frame could not be handled; try again.' }),
+      );
+    });
     socket.on('close', () => this.dispose());
     socket.on('error', () => this.dispose());
     this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, user });
