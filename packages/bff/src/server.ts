@@ -111,16 +111,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // The embeddable elements, for `<script type="module" src=".../remote-chat.js">` on any site: a
   // module script from another origin needs CORS, and the file holds nothing private.
-  app.get(['/remote-chat.js', '/remote-chat.js.map'], (req, res) => {
-    const file = resolve(options.elementsFile ?? defaultElementsFile());
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.sendFile(req.path.endsWith('.map') ? `${file}.map` : file, { maxAge: '5m' });
-  });
+  // Routes match without regard to case or a trailing slash: each file is named here, never taken
+  // from the path (and a default is looked up only when the file is asked for).
+  const elementsFile = () => resolve(options.elementsFile ?? defaultElementsFile());
+  for (const [path, file] of [
+    ['/remote-chat.js', elementsFile],
+    ['/remote-chat.js.map', () => `${elementsFile()}.map`],
+  ] as const) {
+    app.get(path, (_req, res, next) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      res.sendFile(file(), { maxAge: '5m' }, (error) => error && next(error));
+    });
+  }
 
   // The one-file runtime, so a machine with Node can fetch it and `connect` with nothing else.
-  app.get('/remote-chat-runtime.js', (_req, res) => {
-    res.type('text/javascript').sendFile(resolve(options.runtimeFile ?? defaultRuntimeFile()));
+  app.get('/remote-chat-runtime.js', (_req, res, next) => {
+    res
+      .type('text/javascript')
+      .sendFile(resolve(options.runtimeFile ?? defaultRuntimeFile()), (error) => error && next(error));
   });
 
   const portalDir = options.portalDir ?? defaultPortalDir();

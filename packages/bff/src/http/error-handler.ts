@@ -2,26 +2,48 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { RemoteChatError } from '../errors.js';
 
-/** body-parser's errors carry a `type`; map the ones a client causes to protocol errors. */
-function fromBodyParser(error: unknown): RemoteChatError | null {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return null;
-  switch ((error as { type: unknown }).type) {
+/**
+ * Errors that Express's own parts raise for what a client sent carry a 4xx `status` (the
+ * http-errors convention): body-parser's bodies, the router's undecodable `%` escapes in a path,
+ * `send`'s missing files. Map them to protocol errors; anything else is ours and a 500.
+ */
+function fromClientError(error: unknown): RemoteChatError | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { status, statusCode, type, expose, message } = error as Record<string, unknown>;
+  switch (type) {
     case 'entity.too.large':
       return new RemoteChatError('payload_too_large', 'The request body is too large.');
     case 'entity.parse.failed':
       return new RemoteChatError('bad_request', 'The request body is not valid JSON.');
     case 'encoding.unsupported':
+      return new RemoteChatError('bad_request', 'The request body has a Content-Encoding this server does not take.');
     case 'charset.unsupported':
       return new RemoteChatError('bad_request', 'The request body must be UTF-8 JSON.');
-    default:
-      return null;
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new RemoteChatError('bad_request', 'The request body ended early or does not match its Content-Length.');
   }
+  const code = typeof status === 'number' ? status : typeof statusCode === 'number' ? statusCode : 0;
+  if (code === 404) return new RemoteChatError('not_found', 'No such file or route.');
+  if (code === 413) return new RemoteChatError('payload_too_large', 'The request body is too large.');
+  // A corrupt compressed body, a malformed percent-escape, a bad Range: the client's doing. Only
+  // messages marked for exposure say more.
+  if (code >= 400 && code < 500)
+    return new RemoteChatError(
+      'bad_request',
+      expose === true && typeof message === 'string'
+        ? `The request is malformed: ${message}.`
+        : 'The request is malformed.',
+    );
+  return null;
 }
 
 /** The one error middleware: every error becomes `{ error: { code, message } }`. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const known = error instanceof RemoteChatError ? error : fromBodyParser(error);
+  return (error, req, res, next) => {
+    // Part of an answer is already out: Express's default handler ends the connection.
+    if (res.headersSent) return next(error);
+    const known = error instanceof RemoteChatError ? error : fromClientError(error);
     if (known) {
       res.status(known.status).json(known.toBody());
       return;

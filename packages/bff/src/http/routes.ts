@@ -34,6 +34,7 @@ import type { Runtimes } from '../runtimes/runtimes.js';
 import { newId } from '../secrets.js';
 import type { RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
 import { requireRuntime, requireThread } from '../ownership.js';
+import { jsonBody } from './json-body.js';
 import { isAllowedOrigin } from './origins.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimit } from './rate-limit.js';
@@ -72,7 +73,7 @@ type Handler = (req: Request, res: Response, caller: Caller) => Promise<void>;
 export function createRoutes(deps: RoutesDeps): express.Router {
   const { store, auth, writer, runtimes, providers } = deps;
   const router = express.Router();
-  const json = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
+  const json = jsonBody(LIMITS.maxBodyBytes);
   // Uploads carry the file itself as the body, whatever its type.
   router.use((req, res, next) => (req.path.endsWith('/uploads') ? next() : json(req, res, next)));
 
