@@ -28,10 +28,12 @@ describe('remote-chat-bff', () => {
         '--log-level',
         '--sandbox-network',
         '--process-provider-for',
+        '--trust-proxy',
         'Local sandbox',
         'env: REMOTE_CHAT_PORT',
         'env: REMOTE_CHAT_SANDBOX_NETWORK',
         'env: REMOTE_CHAT_PROCESS_PROVIDER_FOR',
+        'env: REMOTE_CHAT_TRUST_PROXY',
         'env: DATABASE_URL',
         'default: 8787',
       ]) {

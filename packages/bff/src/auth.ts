@@ -230,8 +230,11 @@ export class Auth {
   }
 
   private async fromClientToken(token: string, origin: string | undefined): Promise<Caller | null> {
-    const [payload, signature] = token.slice(CLIENT_TOKEN_PREFIX.length).split('.');
-    if (!payload || !signature || token.length > 2000 || !safeEqual(signature, this.sign(payload))) return null;
+    if (token.length > 2000) return null;
+    // Exactly `payload.signature`: a token with more segments is not one this server minted.
+    const parts = token.slice(CLIENT_TOKEN_PREFIX.length).split('.');
+    const [payload, signature] = parts;
+    if (parts.length !== 2 || !payload || !signature || !safeEqual(signature, this.sign(payload))) return null;
     let claims: z.infer<typeof ClientClaimsSchema>;
     try {
       claims = ClientClaimsSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));

@@ -5,7 +5,9 @@ import { resolve } from 'node:path';
 import express, { type RequestHandler } from 'express';
 import { SESSION_COOKIE } from './auth.js';
 import { defaultElementsFile, defaultPortalDir, defaultRuntimeFile } from './built-files.js';
+import { RemoteChatError } from './errors.js';
 import { errorHandler } from './http/error-handler.js';
+import { isSameOrigin } from './http/origins.js';
 import { rateLimit } from './http/rate-limit.js';
 import { RateLimiter } from './rate-limiter.js';
 import { createRemoteChat, type RemoteChat, type RemoteChatOptions } from './remote-chat.js';
@@ -25,6 +27,13 @@ export interface ServerOptions extends RemoteChatOptions {
    * @default `remote-chat.js` of the installed `@remote-chat/elements`
    */
   elementsFile?: string;
+  /**
+   * The reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: Express's
+   * `trust proxy` addresses, comma-separated (`loopback`, `10.0.0.0/8`, `127.0.0.1, ::1`). Set it
+   * only when the BFF runs behind one: otherwise any client (a local command included) picks its
+   * own address for the rate limits. @default none: the headers are ignored
+   */
+  trustProxy?: string;
 }
 
 export interface RunningServer {
@@ -67,7 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const chat = await createRemoteChat(options);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', options.trustProxy || false);
   app.use(securityHeaders);
   app.use(accessLog(chat.logger));
   app.use('/api', chat.router);
@@ -101,6 +110,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   app.post('/auth/signout', async (req, res, next) => {
     try {
+      // Only the portal signs out: a page elsewhere (another port of this host is the same site,
+      // so the cookie rides along) must not be able to end the session.
+      const origin = req.headers.origin;
+      if (origin !== undefined && !isSameOrigin(req, origin))
+        throw new RemoteChatError('forbidden', 'This origin may not sign you out.');
       await chat.auth.signOut(req.headers.cookie);
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       res.redirect(303, '/');

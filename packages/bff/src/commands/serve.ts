@@ -16,6 +16,7 @@ export interface ServeFlags {
   processProviderFor: ProviderAudience;
   sandboxNetwork: SandboxNetwork;
   logLevel: string;
+  trustProxy?: string;
 }
 
 /** Starts the server and prints where to open it; the plain function behind `serve`. */
@@ -31,6 +32,7 @@ export async function serve(flags: ServeFlags, print: (line: string) => void = c
     processProviderFor: flags.processProviderFor,
     sandboxNetwork: flags.sandboxNetwork,
     logger: createLogger(flags.logLevel),
+    ...(flags.trustProxy && { trustProxy: flags.trustProxy }),
   });
   print(`Remote Chat is running at ${running.url}`);
   print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
@@ -103,6 +105,12 @@ export function serveCommand(): Command {
         .env('REMOTE_CHAT_SANDBOX_NETWORK')
         .choices(SANDBOX_NETWORKS)
         .default('none'),
+    )
+    .addOption(
+      new Option(
+        '--trust-proxy <addresses>',
+        'reverse proxies whose X-Forwarded-For/-Proto to believe (e.g. loopback, 10.0.0.0/8); only behind one',
+      ).env('REMOTE_CHAT_TRUST_PROXY'),
     )
     .addOption(
       new Option('--log-level <level>', 'log level')
