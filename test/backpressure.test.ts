@@ -22,7 +22,11 @@ describe('back-pressure', () => {
     });
     // The agent finishes while the browser is stuck; the BFF has let go of it meanwhile.
     for (let i = 0; i < 600; i++) {
-      const page = (await (await bff.api(`/api/threads/${threadId}/events?after=0&limit=1000`)).json()) as {
+      // The last event: a page holds at most LIMITS.maxPageBytes, so the first one may not reach it.
+      const { lastSeq } = (await (await bff.api(`/api/threads/${threadId}`)).json()) as { lastSeq: number };
+      const page = (await (
+        await bff.api(`/api/threads/${threadId}/events?after=${Math.max(0, lastSeq - 1)}`)
+      ).json()) as {
         events: ThreadEvent[];
       };
       if (page.events.some((e) => e.kind === 'status' && e.state === 'idle')) break;

@@ -2,30 +2,13 @@ import { LIMITS, type ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { StreamClient, clientId, startTestBff, type TestBff } from './support/bff.js';
+import { storedThread } from './support/stored-thread.js';
 
-/** A runtime row and thread made straight in the store: these tests need no runtime process. */
-async function storedThread(bff: TestBff): Promise<string> {
-  const store = bff.server.chat.store;
-  const owner = await store.ensureOwner('Owner');
-  await store.createRuntime({
-    id: 'rt_fixture',
-    userId: owner.id,
-    name: 'fixture',
-    kind: 'sandbox',
-    provider: 'process',
-    repo: null,
-    branch: null,
-    agent: 'shell',
-  });
-  const thread = await store.createThread({
-    id: 'th_fixture',
-    runtimeId: 'rt_fixture',
-    userId: owner.id,
-    title: 't',
-    titled: true,
-  });
-  await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
-  return thread.id;
+/** A runtime row and a thread with one event, made straight in the store: no runtime process needed. */
+async function storedThreadWithEvent(bff: TestBff): Promise<string> {
+  const { threadId } = await storedThread(bff);
+  await bff.server.chat.store.appendEvent(threadId, { kind: 'status', state: 'idle' });
+  return threadId;
 }
 
 async function storedEvents(bff: TestBff, threadId: string): Promise<ThreadEvent[]> {
@@ -39,7 +22,7 @@ async function errorOf(response: Response) {
 describe('bad input', () => {
   it('answers malformed JSON with 400 and stores nothing', async () => {
     const bff = await startTestBff();
-    const threadId = await storedThread(bff);
+    const threadId = await storedThreadWithEvent(bff);
     const before = await storedEvents(bff, threadId);
     const response = await bff.api(`/api/threads/${threadId}/messages`, { body: '{"clientId": "abcdefgh1", "text": ' });
     expect(response.status).toBe(400);
@@ -49,7 +32,7 @@ describe('bad input', () => {
 
   it('answers a body of the wrong shape with 400 naming the field, and stores nothing', async () => {
     const bff = await startTestBff();
-    const threadId = await storedThread(bff);
+    const threadId = await storedThreadWithEvent(bff);
     const before = await storedEvents(bff, threadId);
     for (const body of [
       { text: 'ls' },
@@ -70,7 +53,7 @@ describe('bad input', () => {
 
   it('answers an oversized body with 413 and stores nothing', async () => {
     const bff = await startTestBff();
-    const threadId = await storedThread(bff);
+    const threadId = await storedThreadWithEvent(bff);
     const before = await storedEvents(bff, threadId);
     const response = await bff.api(`/api/threads/${threadId}/messages`, {
       body: { clientId: clientId(), text: 'x'.repeat(LIMITS.maxBodyBytes + 10) },
@@ -114,7 +97,7 @@ describe('bad input', () => {
 
   it('refuses writes and the stream from a page on another origin', async () => {
     const bff = await startTestBff();
-    const threadId = await storedThread(bff);
+    const threadId = await storedThreadWithEvent(bff);
     const response = await bff.api(`/api/threads/${threadId}/messages`, {
       body: { clientId: clientId(), text: 'ls' },
       headers: { origin: 'https://evil.example' },
@@ -132,7 +115,7 @@ describe('bad input', () => {
 
   it('answers bad stream frames with an error frame and keeps the connection serving', async () => {
     const bff = await startTestBff();
-    const threadId = await storedThread(bff);
+    const threadId = await storedThreadWithEvent(bff);
     const stream = await bff.stream();
     const errors = () => stream.frames.filter((f) => f.type === 'error');
     stream.send('{not json');
@@ -154,7 +137,7 @@ describe('bad input', () => {
 
   it('closes a stream that sends an oversized frame, and the server keeps serving others', async () => {
     const bff = await startTestBff();
-    const threadId = await storedThread(bff);
+    const threadId = await storedThreadWithEvent(bff);
     const stream = await bff.stream();
     const closed = new Promise<number>((resolve) => stream.socket.on('close', (code) => resolve(code)));
     stream.send({ type: 'ping', id: 1, pad: 'x'.repeat(LIMITS.maxStreamFrameBytes + 1) });

@@ -2,24 +2,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestBff, type TestBff } from './support/bff.js';
-
-/** A runtime row and a thread made straight in the store: no runtime process needed. */
-async function storedThread(bff: TestBff): Promise<{ runtimeId: string; threadId: string }> {
-  const store = bff.server.chat.store;
-  const owner = await store.ensureOwner('Owner');
-  await store.createRuntime({
-    id: 'rt_fixture',
-    userId: owner.id,
-    name: 'fixture',
-    kind: 'sandbox',
-    provider: 'process',
-    repo: null,
-    branch: null,
-    agent: 'shell',
-  });
-  await store.createThread({ id: 'th_fixture', runtimeId: 'rt_fixture', userId: owner.id, title: 't', titled: true });
-  return { runtimeId: 'rt_fixture', threadId: 'th_fixture' };
-}
+import { storedThread } from './support/stored-thread.js';
 
 /** Everything a request could have changed. */
 async function state(bff: TestBff) {

@@ -33,9 +33,9 @@ async function setup(dialect: Dialect) {
     title: 't',
     titled: true,
   });
-  const hub = new Hub<ThreadEvent>(async (topic, after, limit) => {
+  const hub = new Hub<ThreadEvent>(async (topic, after, limit, maxBytes) => {
     const parsed = parseTopic(topic);
-    return parsed?.family === 'thread' ? store.listEvents(parsed.id, after, limit) : [];
+    return parsed?.family === 'thread' ? store.listEvents(parsed.id, after, limit, maxBytes) : [];
   });
   const writer = new EntryWriter(store, hub as never);
   const append = (i: number) =>

@@ -14,8 +14,17 @@ export interface SeqEntry {
   seq: number;
 }
 
-/** Reads stored entries of a topic with a seq above `after`, in order, at most `limit`. */
-export type EntrySource<E extends SeqEntry> = (topic: string, after: number, limit: number) => Promise<E[]>;
+/**
+ * Reads stored entries of a topic with a seq above `after`, in order: at most `limit` of them and
+ * at most about `maxBytes` of stored bodies (always at least one entry if there is one). A page
+ * may hold fewer than `limit` entries with more to come; only an empty page means the end.
+ */
+export type EntrySource<E extends SeqEntry> = (
+  topic: string,
+  after: number,
+  limit: number,
+  maxBytes: number,
+) => Promise<E[]>;
 
 export interface SubscribeOptions<E extends SeqEntry> {
   /** Deliver entries with a seq above this one. @default 0 */
@@ -39,8 +48,12 @@ export interface Subscription {
   close(): void;
 }
 
-/** Rows per store read while replaying. */
-const PAGE = 1000;
+/**
+ * Rows and bytes per store read while replaying. The bytes bound what one subscriber holds
+ * whatever the size of the events: a reader far behind on a thread of large outputs costs a page
+ * of 256 KiB and its socket's queue, not a thousand rows of them.
+ */
+const PAGE = { rows: 1000, bytes: 256 * 1024 } as const;
 
 class SeqSubscriber<E extends SeqEntry> implements Subscription {
   seq: number;
@@ -93,7 +106,7 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
         await this.options.beforePage?.();
         if (this.closed) return;
         this.missed = false;
-        const page = await this.source(this.topic, this.seq, PAGE);
+        const page = await this.source(this.topic, this.seq, PAGE.rows, PAGE.bytes);
         if (this.closed) return;
         for (const entry of page) {
           if (entry.seq === this.seq + 1) this.deliver(entry);
@@ -101,7 +114,8 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
             throw new Error(`${this.topic}: store skipped from ${this.seq} to ${entry.seq}`);
           if (this.closed) return;
         }
-        if (page.length === PAGE || this.missed) continue;
+        // A page cut short by its bytes is no sign of the end: only an empty read is.
+        if (page.length > 0 || this.missed) continue;
         break;
       }
     } catch (error) {

@@ -17,4 +17,4 @@ export type { RunningServer, ServerOptions } from './server.js';
 export { openStore } from './store/open-store.js';
 export { openPostgresStore } from './store/postgres-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
-export type { AppendResult, RuntimeRecord, Store, ThreadRecord } from './store/store.js';
+export type { AppendItem, AppendResult, RuntimeRecord, Store, ThreadRecord } from './store/store.js';

@@ -135,10 +135,10 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     }));
   const secret = ServerSecret.load(options.dataDir);
   restrictDataFiles(options.dataDir);
-  const hub = new Hub<ThreadEvent | LogEntry>(async (topic, after, limit) => {
+  const hub = new Hub<ThreadEvent | LogEntry>(async (topic, after, limit, maxBytes) => {
     const parsed = parseTopic(topic);
-    if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit);
-    if (parsed?.family === 'runtime-log') return store.listLog(parsed.id, after, limit);
+    if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit, maxBytes);
+    if (parsed?.family === 'runtime-log') return store.listLog(parsed.id, after, limit, maxBytes);
     throw new Error(`${topic} is not a seq topic`);
   });
   const writer = new EntryWriter(store, hub);

@@ -30,6 +30,11 @@ export interface StreamLimits {
   framesPerSecond?: number;
   /** Invalid frames tolerated before the connection is closed. @default 20 */
   maxBadFrames?: number;
+  /**
+   * Close a connection whose replay waited this long for its socket to drain (a reader that
+   * stopped reading): it resumes from its last seq. @default 30 s
+   */
+  maxStallMs?: number;
 }
 
 /** A replay reads its next page only once the socket's queue is below this. */
@@ -233,9 +238,17 @@ export class StreamConnection {
     this.sendRaw(JSON.stringify(frame));
   }
 
-  /** Resolves once the socket has sent most of what is queued (or closed). */
+  /**
+   * Resolves once the socket has sent most of what is queued, or closed; a reader that does not
+   * read for `maxStallMs` is closed rather than held (with its page) for ever.
+   */
   private async drained(): Promise<void> {
+    const deadline = Date.now() + (this.deps.limits?.maxStallMs ?? 30_000);
     while (!this.closed && this.socket.bufferedAmount > REPLAY_HIGH_WATER) {
+      if (Date.now() > deadline) {
+        this.close(CLOSE_CODES.slowConsumer, 'stopped reading; reconnect and resume');
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   }

@@ -19,6 +19,11 @@ export const LIMITS = {
   maxOutputChunkChars: 32 * 1024,
   /** Most events one `GET /threads/:id/events` page returns. */
   maxEventsPage: 1000,
+  /**
+   * Most bytes of stored entries one `GET …/events` or `GET …/log` page returns (a page always
+   * holds at least one entry), so a page may hold fewer than `limit`: read on until `lastSeq`.
+   */
+  maxPageBytes: 1024 * 1024,
   /** Largest file a browser may upload into a runtime's workspace. */
   maxUploadBytes: 10 * 1024 * 1024,
   /** Bytes of an upload per link frame (base64 makes the frame a third larger). */

@@ -198,7 +198,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const { after, limit } = parse(LogPageQuerySchema, req.query, 'query');
       const runtime = await ownRuntime(caller, req);
-      const entries = await store.listLog(runtime.id, after, limit);
+      const entries = await store.listLog(runtime.id, after, limit, LIMITS.maxPageBytes);
       const latest = await store.getRuntime(runtime.id);
       res.json({ entries, lastSeq: latest?.logSeq ?? runtime.logSeq } satisfies LogPageResponse);
     }),
@@ -255,7 +255,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const { after, limit } = parse(EventPageQuerySchema, req.query, 'query');
       const thread = await ownThread(caller, req.params.id);
-      const events = await store.listEvents(thread.id, after, limit);
+      const events = await store.listEvents(thread.id, after, limit, LIMITS.maxPageBytes);
       const latest = await store.getThread(thread.id);
       res.json({ events, lastSeq: latest?.lastSeq ?? thread.lastSeq } satisfies EventPageResponse);
     }),

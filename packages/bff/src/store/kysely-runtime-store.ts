@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { LogBodySchema, type LogEntry, type RuntimeKind, type RuntimeStatus } from '@remote-chat/protocol';
+import { UNBOUNDED_BYTES, pageEnd } from './byte-page.js';
 import { ackOutbound, insertOutbound, loadOutbound, outboundRows, replaceOutbound } from './outbound.js';
 import { now, num, type Database, type RuntimesTable } from './schema.js';
 import type { LinkReceipt, RuntimeRecord, RuntimeStore } from './store.js';
@@ -153,13 +154,13 @@ export function kyselyRuntimeStore(db: Kysely<Database>): RuntimeStore {
       });
     },
 
-    async listLog(runtimeId, after, limit) {
+    async listLog(runtimeId, after, limit, maxBytes = UNBOUNDED_BYTES) {
       const rows = await db
         .selectFrom('runtime_log')
         .selectAll()
         .where('runtime_id', '=', runtimeId)
         .where('seq', '>', after)
-        .where('seq', '<=', after + limit)
+        .where('seq', '<=', pageEnd('runtime_log', { column: 'runtime_id', id: runtimeId }, after, limit, maxBytes))
         .orderBy('seq')
         .limit(limit)
         .execute();

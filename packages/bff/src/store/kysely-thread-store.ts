@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { EventBody, ThreadEvent } from '@remote-chat/protocol';
 import { AppendBatch } from './append-batch.js';
+import { UNBOUNDED_BYTES, pageEnd } from './byte-page.js';
 import { recordReceipt } from './kysely-runtime-store.js';
 import { insertOutbound } from './outbound.js';
 import { now, num, type Database, type ThreadsTable } from './schema.js';
@@ -86,7 +87,7 @@ export function kyselyThreadStore(
       });
     },
 
-    async listEvents(threadId, after, limit) {
+    async listEvents(threadId, after, limit, maxBytes = UNBOUNDED_BYTES) {
       const rows = await db
         .selectFrom('events')
         .select(['thread_id', 'seq', 'body', 'created_at'])
@@ -94,7 +95,7 @@ export function kyselyThreadStore(
         .where('seq', '>', after)
         // Seqs have no gaps, so the page is also a range: the work stays bounded whatever plan
         // the database picks (Postgres with stale statistics otherwise sorts the whole tail).
-        .where('seq', '<=', after + limit)
+        .where('seq', '<=', pageEnd('events', { column: 'thread_id', id: threadId }, after, limit, maxBytes))
         .orderBy('seq')
         .limit(limit)
         .execute();

@@ -4,6 +4,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ThreadEvent } from '@remote-chat/protocol';
 import { AppendBatch } from './append-batch.js';
+import { UNBOUNDED_BYTES } from './byte-page.js';
 import { kyselyStore } from './kysely-store.js';
 import { toEvent, type EventPaths } from './kysely-thread-store.js';
 import { migrate } from './migrations.js';
@@ -50,8 +51,14 @@ function sqliteEventPaths(database: Sqlite.Database) {
     const receipt = database.prepare<[number, string, number]>(
       'UPDATE runtimes SET link_received = ? WHERE id = ? AND link_received < ?',
     );
-    const page = database.prepare<[string, number, number, number], StoredRow>(
-      'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+    // The page of `pageEnd` (byte-page.ts), as one prepared statement.
+    const page = database.prepare<[{ thread: string; after: number; last: number; maxBytes: number }], StoredRow>(
+      `SELECT thread_id, seq, body, created_at FROM events
+       WHERE thread_id = @thread AND seq > @after AND seq <= (SELECT MAX(seq) FROM (
+         SELECT seq, SUM(octet_length(body)) OVER (ORDER BY seq) - octet_length(body) AS before
+         FROM events WHERE thread_id = @thread AND seq > @after AND seq <= @last
+       ) WHERE before < @maxBytes)
+       ORDER BY seq`,
     );
 
     function append(batch: AppendBatch): AppendResult[] {
@@ -83,8 +90,8 @@ function sqliteEventPaths(database: Sqlite.Database) {
         const batch = new AppendBatch(threadId, items);
         return database.transaction(() => append(batch))();
       },
-      async listEvents(threadId, after, limit) {
-        return page.all(threadId, after, after + limit, limit).map(toEvent);
+      async listEvents(threadId, after, limit, maxBytes = UNBOUNDED_BYTES) {
+        return page.all({ thread: threadId, after, last: after + limit, maxBytes }).map(toEvent);
       },
     };
   };

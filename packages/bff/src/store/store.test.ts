@@ -55,6 +55,32 @@ function storeSuite(
       await store.close();
     });
 
+    it('pages by bytes as well as rows, always with the first entry however large', async () => {
+      const store = await open(await location());
+      const { thread, runtime } = await fixture(store);
+      const output = (size: number) =>
+        ({ kind: 'tool.output', callId: 'c', stream: 'stdout', data: 'x'.repeat(size) }) as const;
+      await store.appendEvents(thread.id, [
+        { body: output(10_000) },
+        { body: output(10_000) },
+        { body: output(10_000) },
+        { body: output(30_000) },
+        { body: output(10) },
+      ]);
+      const seqs = async (after: number, maxBytes?: number) =>
+        (await store.listEvents(thread.id, after, 100, maxBytes)).map((e) => e.seq);
+      expect(await seqs(0)).toEqual([1, 2, 3, 4, 5]);
+      expect(await seqs(0, 25_000)).toEqual([1, 2, 3]);
+      expect(await seqs(0, 10)).toEqual([1]);
+      expect(await seqs(3, 1000)).toEqual([4]);
+      expect(await seqs(4, 1000)).toEqual([5]);
+      expect(await seqs(5, 1000)).toEqual([]);
+      for (let i = 0; i < 3; i++) await store.appendLog(runtime.id, { kind: 'error', message: 'm'.repeat(5000) });
+      expect((await store.listLog(runtime.id, 0, 100, 6000)).map((e) => e.seq)).toEqual([1, 2]);
+      expect((await store.listLog(runtime.id, 0, 1, 60_000)).map((e) => e.seq)).toEqual([1]);
+      await store.close();
+    });
+
     it('gives concurrent appends distinct consecutive seqs', async () => {
       const store = await open(await location());
       const { thread } = await fixture(store);

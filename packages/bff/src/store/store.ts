@@ -174,7 +174,11 @@ export interface RuntimeStore {
 
   /** Stores a log entry with the runtime's next log seq. */
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry>;
-  listLog(runtimeId: string, after: number, limit: number): Promise<LogEntry[]>;
+  /**
+   * Log entries after `after`, in order: at most `limit`, and at most `maxBytes` bytes of stored
+   * bodies (the first entry always, however large). @default maxBytes: no bound
+   */
+  listLog(runtimeId: string, after: number, limit: number, maxBytes?: number): Promise<LogEntry[]>;
 }
 
 /** Threads and their events. */
@@ -205,7 +209,11 @@ export interface ThreadStore {
    * its runtime.
    */
   appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]>;
-  listEvents(threadId: string, after: number, limit: number): Promise<ThreadEvent[]>;
+  /**
+   * Events after `after`, in order: at most `limit`, and at most `maxBytes` bytes of stored bodies
+   * (the first event always, however large). @default maxBytes: no bound
+   */
+  listEvents(threadId: string, after: number, limit: number, maxBytes?: number): Promise<ThreadEvent[]>;
 }
 
 /**
