@@ -8,9 +8,10 @@ import type {
   CreatedApiToken,
   User,
 } from '@remote-chat/protocol';
+import { CredentialWatch, type Grant } from './credential-watch.js';
 import { RemoteChatError } from './errors.js';
 import { hashToken, newId, randomToken, safeEqual, type ServerSecret } from './secrets.js';
-import type { ApiTokenScope, AuthStore } from './store/store.js';
+import type { ApiTokenRecord, ApiTokenScope, AuthStore } from './store/store.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'rc_session';
@@ -36,6 +37,8 @@ export interface Caller {
   apiTokenId?: string;
   /** An API token's scope: `machine` tokens open runtime links and nothing else. */
   scope?: ApiTokenScope;
+  /** The credential itself, so that a connection it opened ends when it is revoked or expires. */
+  grant: Grant;
 }
 
 /**
@@ -65,6 +68,24 @@ const ClientClaimsSchema = z.object({
   exp: z.number(),
 });
 
+/** Whether a stored API token works at `now`: neither revoked nor expired. */
+function usable(record: ApiTokenRecord | null, now: Date): record is ApiTokenRecord {
+  return (
+    record !== null && record.revokedAt === null && (record.expiresAt === null || record.expiresAt > now.toISOString())
+  );
+}
+
+/** A grant as a stream ticket keeps it (JSON in the store). */
+const GrantSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('session'), sessionHash: z.string() }),
+  z.object({ kind: z.literal('api-token'), tokenId: z.string(), expiresAt: z.number().optional() }),
+]);
+
+export interface AuthOptions {
+  /** Where a failure to check open connections' credentials is reported. @default ignored */
+  onWatchError?: (error: unknown) => void;
+}
+
 /**
  * Sign-in, sessions, API tokens, client tokens and stream tickets. Only hashes of tokens are
  * stored; client tokens are signed with a key derived from the server secret, and checked in
@@ -72,13 +93,37 @@ const ClientClaimsSchema = z.object({
  */
 export class Auth {
   private readonly clientKey: string;
+  private readonly watch: CredentialWatch;
 
   constructor(
     private readonly store: AuthStore,
     secret: ServerSecret,
     private readonly allowedOrigins: readonly string[],
+    options: AuthOptions = {},
   ) {
     this.clientKey = secret.derive('client-token', 'v1');
+    this.watch = new CredentialWatch((grant) => this.stillStands(grant), options.onWatchError ?? (() => undefined));
+  }
+
+  /**
+   * Calls `onEnd` within seconds once `grant` is revoked, expires or (a session) signs out; at once
+   * when that happens through this server. Returns the function that stops watching.
+   */
+  watchGrant(grant: Grant, onEnd: () => void): () => void {
+    return this.watch.watch(grant, onEnd);
+  }
+
+  /** Stops watching credentials (the server is closing). */
+  close(): void {
+    this.watch.close();
+  }
+
+  /** Whether a credential still works: not revoked, not expired, its session not signed out. */
+  async stillStands(grant: Grant): Promise<boolean> {
+    const now = new Date();
+    if (grant.kind === 'session') return (await this.store.getSessionUser(grant.sessionHash, now)) !== null;
+    if (grant.expiresAt !== undefined && grant.expiresAt <= now.getTime()) return false;
+    return usable(await this.store.findApiTokenById(grant.tokenId), now);
   }
 
   /** Makes a fresh one-time sign-in token for the owner. */
@@ -101,7 +146,9 @@ export class Auth {
 
   async signOut(cookieHeader: string | undefined): Promise<void> {
     const session = this.sessionToken(cookieHeader);
-    if (session) await this.store.deleteSession(hashToken(session));
+    if (!session) return;
+    await this.store.deleteSession(hashToken(session));
+    await this.watch.checkNow();
   }
 
   /** The caller of a request, or null. A bearer token, when given, is the only proof looked at. */
@@ -112,8 +159,9 @@ export class Auth {
     if (bearer !== undefined || credentials.authorization) return null;
     const session = this.sessionToken(credentials.cookie);
     if (!session) return null;
-    const user = await this.store.getSessionUser(hashToken(session), new Date());
-    return user ? { user, via: 'session' } : null;
+    const sessionHash = hashToken(session);
+    const user = await this.store.getSessionUser(sessionHash, new Date());
+    return user ? { user, via: 'session', grant: { kind: 'session', sessionHash } } : null;
   }
 
   /** Checks an API token alone (the machine link's hello carries one). */
@@ -121,14 +169,19 @@ export class Auth {
     if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 200) return null;
     const record = await this.store.findApiToken(hashToken(token));
     const now = new Date();
-    if (!record || record.revokedAt !== null) return null;
-    if (record.expiresAt !== null && record.expiresAt <= now.toISOString()) return null;
+    if (!record || !usable(record, now)) return null;
     const user = await this.store.getUser(record.userId);
     if (!user) return null;
     if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) > TOUCH_EVERY_MS) {
       await this.store.touchApiToken(record.id, now);
     }
-    return { user, via: 'api-token', apiTokenId: record.id, scope: record.scope };
+    return {
+      user,
+      via: 'api-token',
+      apiTokenId: record.id,
+      scope: record.scope,
+      grant: { kind: 'api-token', tokenId: record.id },
+    };
   }
 
   /**
@@ -155,9 +208,11 @@ export class Auth {
   }
 
   /** Revokes a machine token the caller's server minted. */
-  revokeIssuedToken(caller: Caller, id: string): Promise<boolean> {
+  async revokeIssuedToken(caller: Caller, id: string): Promise<boolean> {
     this.requireFullApiToken(caller);
-    return this.store.revokeIssuedToken(caller.user.id, id, new Date());
+    const revoked = await this.store.revokeIssuedToken(caller.user.id, id, new Date());
+    if (revoked) await this.watch.checkNow();
+    return revoked;
   }
 
   private requireFullApiToken(caller: Caller): void {
@@ -182,8 +237,10 @@ export class Auth {
     return this.store.listApiTokens(user.id);
   }
 
-  revokeApiToken(user: User, id: string): Promise<boolean> {
-    return this.store.revokeApiToken(user.id, id, new Date());
+  async revokeApiToken(user: User, id: string): Promise<boolean> {
+    const revoked = await this.store.revokeApiToken(user.id, id, new Date());
+    if (revoked) await this.watch.checkNow();
+    return revoked;
   }
 
   /**
@@ -217,16 +274,28 @@ export class Auth {
   async createStreamTicket(caller: Caller, origin: string | undefined): Promise<{ ticket: string; expiresAt: string }> {
     const ticket = randomToken();
     const expiresAt = new Date(Date.now() + TICKET_SECONDS * 1000);
-    await this.store.createStreamTicket(hashToken(ticket), caller.user.id, origin ?? null, expiresAt);
+    await this.store.createStreamTicket({
+      ticketHash: hashToken(ticket),
+      userId: caller.user.id,
+      origin: origin ?? null,
+      expiresAt,
+      credential: JSON.stringify(caller.grant),
+    });
     return { ticket, expiresAt: expiresAt.toISOString() };
   }
 
-  /** The user of a stream ticket, once; it must be used from the origin it was issued to. */
-  async redeemStreamTicket(ticket: string, origin: string | undefined): Promise<User | null> {
+  /**
+   * The user of a stream ticket and the credential that asked for it, once; it must be used from
+   * the origin it was issued to, and that credential must still stand.
+   */
+  async redeemStreamTicket(ticket: string, origin: string | undefined): Promise<{ user: User; grant: Grant } | null> {
     if (ticket.length > 100) return null;
     const redeemed = await this.store.consumeStreamTicket(hashToken(ticket), new Date());
     if (!redeemed || (redeemed.origin !== null && redeemed.origin !== origin)) return null;
-    return this.store.getUser(redeemed.userId);
+    const grant = GrantSchema.safeParse(JSON.parse(redeemed.credential ?? 'null'));
+    if (!grant.success || !(await this.stillStands(grant.data))) return null;
+    const user = await this.store.getUser(redeemed.userId);
+    return user ? { user, grant: grant.data } : null;
   }
 
   private async fromClientToken(token: string, origin: string | undefined): Promise<Caller | null> {
@@ -246,9 +315,16 @@ export class Auth {
     if (origin !== undefined && origin !== claims.aud) return null;
     if (!this.allowedOrigins.includes(claims.aud)) return null;
     const minter = await this.store.findApiTokenById(claims.tid);
-    if (!minter || minter.revokedAt !== null || minter.scope !== 'full') return null;
+    // Revoking or the expiry of the API token that minted it ends it too.
+    if (!minter || !usable(minter, new Date()) || minter.scope !== 'full') return null;
     const user = await this.store.getUser(claims.sub);
-    return user ? { user, via: 'client-token', apiTokenId: claims.tid } : null;
+    if (!user) return null;
+    return {
+      user,
+      via: 'client-token',
+      apiTokenId: claims.tid,
+      grant: { kind: 'api-token', tokenId: claims.tid, expiresAt: claims.exp * 1000 },
+    };
   }
 
   private sign(payload: string): string {

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
 import { prepareDataDir, restrictDataFiles } from './data-dir.js';
+import type { Grant } from './credential-watch.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { isAllowedOrigin } from './http/origins.js';
@@ -154,7 +155,9 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     }));
   const providers = new Map(providerList.map((p) => [p.id, p]));
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
-  const auth = new Auth(store, secret, allowedOrigins);
+  const auth = new Auth(store, secret, allowedOrigins, {
+    onWatchError: (error) => logger.warn({ err: error }, 'checking open connections’ credentials failed'),
+  });
   const runtimes = new Runtimes({
     verifyMachineToken: async (token) => (await auth.fromApiToken(token))?.user.id ?? null,
     store,
@@ -194,12 +197,12 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     else socket.destroy();
   }
 
-  /** Who opens a browser stream: a one-time ticket (`?ticket=`), else the session cookie. */
-  async function streamUser(req: IncomingMessage, url: URL): Promise<User | null> {
+  /** Who opens a browser stream, and with what: a one-time ticket (`?ticket=`), else the session cookie. */
+  async function streamUser(req: IncomingMessage, url: URL): Promise<{ user: User; grant: Grant } | null> {
     const ticket = url.searchParams.get('ticket');
     if (ticket !== null) return auth.redeemStreamTicket(ticket, req.headers.origin);
     const caller = await auth.authenticate({ cookie: req.headers.cookie });
-    return caller?.via === 'session' ? caller.user : null;
+    return caller?.via === 'session' ? caller : null;
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
@@ -236,20 +239,25 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
 
   async function openStream(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
     try {
-      const user = await streamUser(req, url);
-      if (!user) {
+      const opener = await streamUser(req, url);
+      if (!opener) {
         const wait = failedAuthLimiter.take(req.socket.remoteAddress ?? 'unknown');
         refuse(socket, wait > 0 ? 429 : 401, wait > 0 ? 'Too Many Requests' : 'Unauthorized');
         return;
       }
       sockets.handleUpgrade(req, socket, head, (ws) => {
-        new StreamConnection(ws, user, {
+        const stream = new StreamConnection(ws, opener.user, {
           store,
           hub,
           runtimes,
           transport: socket,
           ...(options.stream && { limits: options.stream }),
         });
+        // A stream lives no longer than the credential it was opened with.
+        const unwatch = auth.watchGrant(opener.grant, () =>
+          stream.close(CLOSE_CODES.reauthenticate, 'the credentials were revoked or expired; authenticate again'),
+        );
+        ws.once('close', unwatch);
       });
     } catch (error) {
       logger.error({ err: error }, 'opening a stream failed');
@@ -266,6 +274,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     logger,
     resume: () => runtimes.resumeAll(),
     async close() {
+      auth.close();
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
       sockets.close();
       links.close();

@@ -281,7 +281,8 @@ export class StreamConnection {
       this.close(CLOSE_CODES.badFrames, 'too many invalid frames');
   }
 
-  private close(code: number, reason: string): void {
+  /** Closes the connection with a close code; the browser may reconnect and resume from its seqs. */
+  close(code: number, reason: string): void {
     this.dispose();
     this.socket.close(code, reason);
     // A peer that does not read never answers the close frame; do not hold its buffers for the

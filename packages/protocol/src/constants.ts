@@ -62,6 +62,11 @@ export const CLOSE_CODES = {
   rateLimited: 4429,
   /** The reader could not keep up; resume from the last seq. */
   slowConsumer: 4430,
+  /**
+   * The credential this connection was opened with was revoked or expired, or its session signed
+   * out: get a fresh token (or sign in again), then reconnect. Not final, unlike `unauthorized`.
+   */
+  reauthenticate: 4440,
   /** The server is shutting down; reconnect later. */
   goingAway: 4503,
 } as const;

@@ -133,10 +133,16 @@ export function kyselyAuthStore(db: Kysely<Database>): AuthStore {
       await db.updateTable('api_tokens').set({ last_used_at: at.toISOString() }).where('id', '=', id).execute();
     },
 
-    async createStreamTicket(ticketHash, userId, origin, expiresAt) {
+    async createStreamTicket(ticket) {
       await db
         .insertInto('stream_tickets')
-        .values({ ticket_hash: ticketHash, user_id: userId, origin, expires_at: expiresAt.toISOString() })
+        .values({
+          ticket_hash: ticket.ticketHash,
+          user_id: ticket.userId,
+          origin: ticket.origin,
+          expires_at: ticket.expiresAt.toISOString(),
+          credential: ticket.credential,
+        })
         .execute();
     },
 
@@ -144,10 +150,10 @@ export function kyselyAuthStore(db: Kysely<Database>): AuthStore {
       const row = await db
         .deleteFrom('stream_tickets')
         .where('ticket_hash', '=', ticketHash)
-        .returning(['user_id', 'origin', 'expires_at'])
+        .returning(['user_id', 'origin', 'expires_at', 'credential'])
         .executeTakeFirst();
       if (!row || row.expires_at <= at.toISOString()) return null;
-      return { userId: row.user_id, origin: row.origin };
+      return { userId: row.user_id, origin: row.origin, credential: row.credential };
     },
 
     async createSignin(tokenHash, userId, expiresAt) {

@@ -141,6 +141,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // After 0005: a database that already ran 0005 must still take this one (Kysely refuses a new
+  // migration ordered before one it ran).
+  '0006_stream_ticket_credential': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('stream_tickets').addColumn('credential', 'text').execute();
+    },
+  },
 };
 
 const migrationProvider: MigrationProvider = {

@@ -49,6 +49,8 @@ export interface StreamTicketsTable {
   /** The page origin the ticket was issued to; the WebSocket must come from it. */
   origin: string | null;
   expires_at: string;
+  /** The credential that asked for the ticket (auth's JSON), so the stream ends when it does. */
+  credential: string | null;
 }
 
 export interface UsersTable {

@@ -34,6 +34,23 @@ export interface ApiTokenRecord extends ApiToken {
 /** `full`: the API and runtime links; `machine`: runtime links only. */
 export type ApiTokenScope = 'full' | 'machine';
 
+export interface NewStreamTicket {
+  ticketHash: string;
+  userId: string;
+  /** The page origin it was issued to, which must open the stream. */
+  origin: string | null;
+  expiresAt: Date;
+  /** The credential that asked for it, as Auth serialises it: the stream ends when that does. */
+  credential: string;
+}
+
+export interface RedeemedStreamTicket {
+  userId: string;
+  origin: string | null;
+  /** Null for a ticket stored before credentials were recorded. */
+  credential: string | null;
+}
+
 export interface NewRuntime {
   id: string;
   userId: string;
@@ -137,9 +154,9 @@ export interface AuthStore {
   findApiTokenById(id: string): Promise<ApiTokenRecord | null>;
   touchApiToken(id: string, at: Date): Promise<void>;
 
-  createStreamTicket(ticketHash: string, userId: string, origin: string | null, expiresAt: Date): Promise<void>;
+  createStreamTicket(ticket: NewStreamTicket): Promise<void>;
   /** Deletes the ticket and returns whom it was for if it was valid: a ticket works once. */
-  consumeStreamTicket(ticketHash: string, at: Date): Promise<{ userId: string; origin: string | null } | null>;
+  consumeStreamTicket(ticketHash: string, at: Date): Promise<RedeemedStreamTicket | null>;
 
   createSignin(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
   /** Deletes the sign-in token and returns its user if it was valid: a link works once. */

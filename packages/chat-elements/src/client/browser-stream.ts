@@ -28,6 +28,8 @@ export interface BrowserStreamOptions {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   onStatus: (detail: ConnectionChangeDetail) => void;
+  /** The BFF ended the stream because its credential ended (`reauthenticate`); it reconnects next. */
+  onReauthenticate?: () => void;
 }
 
 interface Subscriber {
@@ -207,6 +209,7 @@ export class BrowserStream {
 
   private readonly handleClose = (event: { code: number }): void => {
     this.stopPing();
+    if (event.code === CLOSE_CODES.reauthenticate) this.options.onReauthenticate?.();
     if (FINAL_CLOSE_CODES.has(event.code)) {
       this.dropSocket();
       this.setStatus({ status: 'closed', closeCode: event.code });

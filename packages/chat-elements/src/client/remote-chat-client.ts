@@ -52,6 +52,8 @@ export interface RemoteChatClientOptions extends RestApiOptions {
  */
 export class RemoteChatClient extends RestApi {
   private readonly stream: BrowserStream;
+  /** The BFF closed the stream because its token was revoked or expired: renew before the next ticket. */
+  private streamTokenStale = false;
 
   constructor(options: RemoteChatClientOptions = {}) {
     super(options);
@@ -61,6 +63,7 @@ export class RemoteChatClient extends RestApi {
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
       onStatus: (detail) => this.dispatchEvent(new RcConnectionChangeEvent(detail)),
+      onReauthenticate: () => (this.streamTokenStale = true),
     });
   }
 
@@ -114,6 +117,11 @@ export class RemoteChatClient extends RestApi {
   private async streamUrl(): Promise<string> {
     const url = this.rest.apiBase.replace(/^http/, 'ws') + '/stream';
     if (!this.tokens.source) return url;
+    if (this.streamTokenStale) {
+      this.streamTokenStale = false;
+      const sent = await this.tokens.current();
+      if (sent) await this.tokens.renew(sent);
+    }
     const { ticket } = await this.createStreamTicket();
     return `${url}?ticket=${encodeURIComponent(ticket)}`;
   }

@@ -241,6 +241,23 @@ describe('the stream with a token', () => {
     ]);
   });
 
+  it('refreshes its token before reconnecting when the BFF ends the stream with reauthenticate', async () => {
+    const bff = fakeBff(new Set(['t1', 't2']));
+    const provider = numberedTokens();
+    const c = newClient(bff.fetch, provider);
+    const changes = statuses(c);
+    c.subscribe('runtimes', 0, () => {});
+    const first = await until(() => (FakeSocket.opened[0]?.sent.length ? FakeSocket.opened[0] : undefined));
+    first.close(CLOSE_CODES.reauthenticate);
+    await until(() => (FakeSocket.opened[1]?.sent.length ? FakeSocket.opened[1] : undefined));
+    expect(provider).toHaveBeenCalledTimes(2);
+    expect(bff.seen.filter((s) => s.path === '/stream-tickets').map((s) => s.authorization)).toEqual([
+      'Bearer t1',
+      'Bearer t2',
+    ]);
+    expect(changes).toContainEqual({ status: 'reconnecting', closeCode: CLOSE_CODES.reauthenticate });
+  });
+
   it('opens the stream without a ticket when it uses the session cookie', async () => {
     const bff = fakeBff(new Set());
     const c = newClient(bff.fetch);
