@@ -2,87 +2,9 @@ import type { ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestBff, type TestBff } from './support/bff.js';
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  return { next, int, pick };
-}
+import { mutate, random } from './support/fuzz-input.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
-
-/** Values of every JSON type, and some that break naive code. */
-function junk(r: ReturnType<typeof random>, depth = 0): unknown {
-  switch (r.int(depth > 2 ? 6 : 9)) {
-    case 0:
-      return null;
-    case 1:
-      return r.pick([0, -1, 1.5, 2 ** 53, -(2 ** 31), Number.MAX_SAFE_INTEGER]);
-    case 2:
-      return r.pick([
-        '',
-        'x',
-        '../../etc/passwd',
-        '\u0000',
-        '\u{1F600}',
-        '<script>alert(1)</script>',
-        'a'.repeat(r.int(5000)),
-      ]);
-    case 3:
-      return r.next() < 0.5;
-    case 4:
-      return r.pick(['thread:', 'runtimes', 'thread:th_x', 'runtime-log:../x', '__proto__']);
-    case 5:
-      return 'x'.repeat(100_000 + r.int(100_000));
-    case 6:
-      return Array.from({ length: r.int(4) }, () => junk(r, depth + 1));
-    default: {
-      const o: Record<string, unknown> = {};
-      for (let i = r.int(5); i > 0; i--)
-        o[r.pick(['type', 'topic', 'after', 'seq', 'message', 'kind', 'id', '__proto__', 'constructor'])] = junk(
-          r,
-          depth + 1,
-        );
-      return o;
-    }
-  }
-}
-
-/** Mutates a valid frame: drops, retypes or adds fields, or truncates its text. */
-function mutate(r: ReturnType<typeof random>, valid: Record<string, unknown>): string {
-  const frame: Record<string, unknown> = structuredClone(valid);
-  const keys = Object.keys(frame);
-  switch (r.int(6)) {
-    case 0:
-      delete frame[r.pick(keys)];
-      break;
-    case 1:
-      frame[r.pick(keys)] = junk(r);
-      break;
-    case 2:
-      frame[r.pick(['extra', 'type', '__proto__'])] = junk(r);
-      break;
-    case 3:
-      frame.type = r.pick(['subscribe ', 'SUBSCRIBE', 'data', 'hello', 'ack', 'event', '']);
-      break;
-    case 4: {
-      const text = JSON.stringify(frame);
-      return text.slice(0, r.int(text.length));
-    }
-    default:
-      return JSON.stringify(junk(r));
-  }
-  return JSON.stringify(frame);
-}
 
 async function snapshot(bff: TestBff, threadId: string): Promise<ThreadEvent[]> {
   return bff.server.chat.store.listEvents(threadId, 0, 10_000);

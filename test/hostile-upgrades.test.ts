@@ -2,11 +2,8 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { StreamClient, signIn } from './support/bff.js';
 import { spawnBff } from './support/bff-process.js';
+import { upgradeHeaders } from './support/raw-http.js';
 import { tempDir } from './support/temp-dir.js';
-
-const UPGRADE_HEADERS =
-  'Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
 
 /** Opens a TCP connection to the server, writes `request` as it is, and resolves with the connected socket. */
 function rawConnection(url: string, request: string): Promise<Socket> {
@@ -41,7 +38,7 @@ describe('hostile upgrade requests', () => {
     const bff = await spawnBff(['--data-dir', dataDir]);
     for (const path of ['/api/stream', '/api/link']) {
       for (const target of [`http://[${path}`, `//[${path}`, `http://[:99999${path}`, `//%zz${path}`]) {
-        const answer = await rawRequest(bff.url, `GET ${target} HTTP/1.1\r\n${UPGRADE_HEADERS}\r\n`);
+        const answer = await rawRequest(bff.url, `GET ${target} HTTP/1.1\r\nHost: x\r\n${upgradeHeaders()}\r\n`);
         expect(answer, `GET ${target}`).toMatch(/^HTTP\/1\.1 400 /);
       }
     }
@@ -63,7 +60,10 @@ describe('hostile upgrade requests', () => {
     for (let i = 0; i < 50; i++) {
       const credential = i % 2 === 0 ? `Cookie: rc_session=nonesuch${i}\r\n` : `Cookie: ${cookie}\r\n`;
       const target = i % 3 === 0 ? '/api/stream?ticket=nonesuch' : '/api/stream';
-      const socket = await rawConnection(bff.url, `GET ${target} HTTP/1.1\r\n${UPGRADE_HEADERS}${credential}\r\n`);
+      const socket = await rawConnection(
+        bff.url,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\n${upgradeHeaders()}${credential}\r\n`,
+      );
       socket.resetAndDestroy();
     }
     expect((await fetch(`${bff.url}/api/config`)).status).toBe(200);

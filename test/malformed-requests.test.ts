@@ -150,6 +150,17 @@ describe('malformed requests', () => {
     expect(((await pair.json()) as { title: string }).title).toBe('\u{1F600}');
   });
 
+  it('answers a deeply nested body with 400 and keeps serving', async () => {
+    const bff = await startTestBff();
+    const before = await state(bff);
+    for (const body of ['['.repeat(50_000) + ']'.repeat(50_000), `${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`]) {
+      const response = await bff.api('/api/tokens', { body });
+      expect(response.status).toBe(400);
+    }
+    expect((await bff.api('/api/config')).status).toBe(200);
+    expect(await state(bff)).toEqual(before);
+  });
+
   it('refuses a body that was never parsed as JSON instead of reading it as empty', async () => {
     const bff = await startTestBff();
     const { runtimeId, threadId } = await storedThread(bff);

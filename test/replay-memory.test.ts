@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { AppendItem } from '@remote-chat/bff';
 import { LIMITS, type ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { startTestBff, type TestBff } from './support/bff.js';
+import { OPCODE, upgradeHeaders, wsFrame } from './support/raw-http.js';
 import { storedThread } from './support/stored-thread.js';
 
 const EVENTS = 300;
@@ -21,15 +21,6 @@ async function bigThread(bff: TestBff): Promise<string> {
   return threadId;
 }
 
-/** A client's masked WebSocket text frame. */
-function clientFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  if (payload.length >= 126) throw new Error('keep test frames short');
-  const mask = randomBytes(4);
-  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
-  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
-}
-
 /**
  * A browser that asks for the whole thread and never reads a byte: the upgrade and the subscribe
  * frame go out in one write, and the socket is never read from.
@@ -42,11 +33,12 @@ function neverReadingSubscriber(bff: TestBff, threadId: string): Promise<Socket>
       socket.write(
         Buffer.concat([
           Buffer.from(
-            'GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-              `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
-              `Cookie: ${bff.cookie}\r\n\r\n`,
+            `GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n${upgradeHeaders()}Cookie: ${bff.cookie}\r\n\r\n`,
           ),
-          clientFrame(JSON.stringify({ type: 'subscribe', topic: `thread:${threadId}`, after: 0 })),
+          wsFrame(
+            OPCODE.text,
+            Buffer.from(JSON.stringify({ type: 'subscribe', topic: `thread:${threadId}`, after: 0 })),
+          ),
         ]),
       );
       resolve(socket);

@@ -43,6 +43,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     // Part of an answer is already out: Express's default handler ends the connection.
     if (res.headersSent) return next(error);
+    // The client went away (a file being sent when it closed): there is no one to answer.
+    if (req.socket.destroyed) {
+      logger.debug({ err: error, method: req.method, path: req.path }, 'client went away');
+      return;
+    }
     const known = error instanceof RemoteChatError ? error : fromClientError(error);
     if (known) {
       res.status(known.status).json(known.toBody());

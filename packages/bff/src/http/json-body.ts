@@ -6,12 +6,25 @@ import { RemoteChatError } from '../errors.js';
 /** A lone UTF-16 surrogate: JSON can escape one (`"\ud800"`), but it is no text, and stores replace it. */
 const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
-/** Whether any string in a parsed JSON value, key or value, holds a lone surrogate. */
-function holdsLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
-  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
-  if (typeof value === 'object' && value !== null)
-    return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || holdsLoneSurrogate(item));
+/**
+ * Whether any string in a parsed JSON value, key or value, holds a lone surrogate. A loop, not a
+ * recursion: a body of `[[[[…]]]]` nests as deep as its size allows.
+ */
+function holdsLoneSurrogate(body: unknown): boolean {
+  const pending: unknown[] = [body];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return true;
+    } else if (Array.isArray(value)) {
+      pending.push(...value);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        pending.push(item);
+      }
+    }
+  }
   return false;
 }
 
