@@ -2,6 +2,7 @@ import type { CreatedApiToken, Runtime, Thread } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { StreamClient, clientId, startTestBff, type TestBff } from './support/bff.js';
+import { hello } from './support/machine-link.js';
 
 const HOST = 'http://host.example';
 const OTHER_HOST = 'http://other-host.example';
@@ -178,20 +179,6 @@ describe('isolation between users', () => {
 });
 
 describe("machine tokens for a host site's users", () => {
-  /** Opens the machine link with a token and a runtime id; resolves with the close code, or 0 on welcome. */
-  function hello(bff: TestBff, token: string, runtimeId: string): Promise<{ code: number; socket: WebSocket }> {
-    return new Promise((resolve) => {
-      const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/link`);
-      socket.on('open', () =>
-        socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 })),
-      );
-      socket.on('message', (data) => {
-        if ((JSON.parse(String(data)) as { type: string }).type === 'welcome') resolve({ code: 0, socket });
-      });
-      socket.on('close', (code) => resolve({ code, socket }));
-    });
-  }
-
   it('lets a host user connect their own machine, seen by them alone, with a token that does nothing else', async () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });
     const { token } = await apiToken(bff);
@@ -203,7 +190,7 @@ describe("machine tokens for a host site's users", () => {
     expect(minted.status).toBe(201);
     const machine = (await minted.json()) as CreatedApiToken;
 
-    const linked = await hello(bff, machine.token, 'rt_alicelaptop1');
+    const linked = await hello(bff.url, machine.token, 'rt_alicelaptop1');
     expect(linked.code).toBe(0);
     const alice = asClient(await clientToken(bff, token, 'alice'));
     const bob = asClient(await clientToken(bff, token, 'bob'));
@@ -220,7 +207,8 @@ describe("machine tokens for a host site's users", () => {
       403,
     );
     expect((await call(bff, asMachine, '/api/machine-tokens', { body: { userId: 'x', name: 'y' } })).status).toBe(403);
-    // Bob's machine token cannot take over Alice's runtime id.
+    // Bob's machine token cannot take over Alice's runtime id: naming it gets Bob a runtime of
+    // his own, as a new id would (test/link-hardening.test.ts), and Alice's stays hers alone.
     const bobs = (await (
       await fetch(`${bff.url}/api/machine-tokens`, {
         method: 'POST',
@@ -228,7 +216,9 @@ describe("machine tokens for a host site's users", () => {
         body: JSON.stringify({ userId: 'bob', name: "Bob's laptop" }),
       })
     ).json()) as CreatedApiToken;
-    expect((await hello(bff, bobs.token, 'rt_alicelaptop1')).code).toBe(4401);
+    expect((await hello(bff.url, bobs.token, 'rt_alicelaptop1')).code).toBe(0);
+    expect((await list(bob)).map((r) => r.id)).not.toContain('rt_alicelaptop1');
+    expect((await list(alice)).map((r) => r.id)).toEqual(['rt_alicelaptop1']);
 
     // Deleting the runtime tells the machine to stop serving that folder.
     const told = new Promise<unknown>((resolve) =>
@@ -251,7 +241,7 @@ describe("machine tokens for a host site's users", () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(revoke.status).toBe(204);
-    expect((await hello(bff, machine.token, 'rt_alicelaptop1')).code).toBe(4401);
+    expect((await hello(bff.url, machine.token, 'rt_alicelaptop1')).code).toBe(4401);
   });
 });
 

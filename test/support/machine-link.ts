@@ -86,3 +86,41 @@ export class MachineLink {
     }
   }
 }
+
+/** How a machine's `hello` on `WS /api/link` was answered. */
+export interface HelloAnswer {
+  /** 0 for a welcome, else the close code (or the HTTP status of a refused upgrade). */
+  code: number;
+  socket: WebSocket;
+  /** Resolves with the close code whenever the link closes. */
+  closed: Promise<number>;
+}
+
+/**
+ * Dials the BFF's link endpoint as a machine would, from `localAddress` (any 127.x address is
+ * this machine), says hello and resolves with the answer; the socket is ended after the test.
+ */
+export function hello(
+  bffUrl: string,
+  token: string,
+  runtimeId: string,
+  options: { localAddress?: string } = {},
+): Promise<HelloAnswer> {
+  const socket = new WebSocket(`${bffUrl.replace(/^http/, 'ws')}/api/link`, options);
+  onTestFinished(() => socket.terminate());
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  return new Promise((resolve) => {
+    socket.once('open', () =>
+      socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 })),
+    );
+    socket.once('unexpected-response', (_req, res) => {
+      resolve({ code: res.statusCode ?? 0, socket, closed });
+      socket.terminate();
+    });
+    socket.on('error', () => undefined);
+    socket.once('message', (data) => {
+      if ((JSON.parse(String(data)) as { type: string }).type === 'welcome') resolve({ code: 0, socket, closed });
+    });
+    void closed.then((code) => resolve({ code, socket, closed }));
+  });
+}

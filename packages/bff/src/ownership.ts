@@ -10,16 +10,21 @@ export type OwnedLookup = Pick<RuntimeStore, 'getRuntime'> & Pick<ThreadStore, '
  * `not_found` from the `require` forms), so no answer tells whether another user's id exists.
  */
 
+/** Whether a record read by id (null: there is none) is the user's: the rule everything here applies. */
+export function isOwnedBy<T extends { userId: string }>(record: T | null | undefined, userId: string): record is T {
+  return record?.userId === userId;
+}
+
 /** The user's runtime with this id, or null if there is none or it is someone else's. */
 export async function ownedRuntime(store: OwnedLookup, userId: string, id: string): Promise<RuntimeRecord | null> {
   const runtime = await store.getRuntime(id);
-  return runtime?.userId === userId ? runtime : null;
+  return isOwnedBy(runtime, userId) ? runtime : null;
 }
 
 /** The user's thread with this id, or null if there is none or it is someone else's. */
 export async function ownedThread(store: OwnedLookup, userId: string, id: string): Promise<ThreadRecord | null> {
   const thread = await store.getThread(id);
-  return thread?.userId === userId ? thread : null;
+  return isOwnedBy(thread, userId) ? thread : null;
 }
 
 /** The user's runtime with this id, or the `not_found` error. */

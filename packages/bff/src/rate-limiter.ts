@@ -65,3 +65,22 @@ export class RateLimiter {
     }
   }
 }
+
+/**
+ * What one socket of a runtime link may send (each socket gets its own budget, so a peer that
+ * floods slows no other runtime's link). Data frames (a runtime's events) are allowed far more
+ * than a runtime's outbox and output buffering let through (one runtime on SQLite stores about
+ * 20,000 events a second); everything else (acks, pings, pongs) a runtime sends a few times a
+ * second, so a flood of those ends within a fraction of a second.
+ */
+export const LINK_FRAME_LIMITS = {
+  data: { burst: 50_000, perMinute: 50_000 * 60 },
+  control: { burst: 200, perMinute: 100 * 60 },
+} as const satisfies Record<'data' | 'control', RateLimitOptions>;
+
+/** A fresh frame budget for one link socket: asked once per frame with its type, true admits it. */
+export function linkFrameGate(limits: Record<'data' | 'control', RateLimitOptions> = LINK_FRAME_LIMITS) {
+  const data = new TokenBucket(limits.data);
+  const control = new TokenBucket(limits.control);
+  return (type: string): boolean => (type === 'data' ? data : control).take() === 0;
+}

@@ -159,7 +159,10 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     onWatchError: (error) => logger.warn({ err: error }, 'checking open connections’ credentials failed'),
   });
   const runtimes = new Runtimes({
-    verifyMachineToken: async (token) => (await auth.fromApiToken(token))?.user.id ?? null,
+    authenticateMachine: async (token) => {
+      const caller = await auth.fromApiToken(token);
+      return caller && { userId: caller.user.id, watch: (onEnd) => auth.watchGrant(caller.grant, onEnd) };
+    },
     store,
     writer,
     hub,
@@ -172,6 +175,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   const streamPath = options.streamPath ?? '/api/stream';
   const linkPath = streamPath.replace(/stream$/, 'link');
   const failedAuthLimiter = new RateLimiter({ burst: 30, perMinute: 30 });
+  // Every hello costs a token check and runtime reads: an address may open this many links.
+  const linkLimiter = new RateLimiter({ burst: 60, perMinute: 600 });
 
   const router = express.Router();
   router.use(cors(allowedOrigins));
@@ -220,9 +225,19 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
         refuse(socket, 403, 'Forbidden');
         return true;
       }
+      const address = req.socket.remoteAddress ?? 'unknown';
+      if (linkLimiter.take(address) > 0) {
+        refuse(socket, 429, 'Too Many Requests');
+        return true;
+      }
       links.handleUpgrade(req, socket, head, (ws) => {
+        // Guessing tokens costs, as on REST: a refused hello draws from the address's failed-auth bucket.
+        const refusal = () =>
+          failedAuthLimiter.take(address) > 0
+            ? { code: CLOSE_CODES.rateLimited, reason: 'too many refused hellos; try again later' }
+            : false;
         runtimes
-          .acceptMachine(ws)
+          .acceptMachine(ws, refusal)
           .catch((error: unknown) => logger.info({ err: String(error) }, 'machine link refused'));
       });
       return true;

@@ -218,6 +218,45 @@ describe('runtime link', () => {
     expect(listener.handled).toEqual([1]);
   });
 
+  it('closes with 4429 a socket that goes over its frame budget, reads nothing more from it, and gives the next socket a fresh budget', async () => {
+    // Each socket may send 3 data frames and 2 others.
+    const budgets: Record<string, number>[] = [];
+    const listener = recordingSession({
+      frameGate: () => {
+        const left: Record<string, number> = { data: 3, other: 2 };
+        budgets.push(left);
+        return (type) => {
+          const kind = type === 'data' ? 'data' : 'other';
+          return left[kind]!-- > 0;
+        };
+      },
+    });
+    const server = await listen(listener.session);
+    const flooder = await RawPeer.connect(server.url);
+    flooder.send(hello());
+    await waitFor(() => flooder.ofType('welcome').length, 'welcome');
+    flooder.send({ type: 'ping', t: 1 });
+    flooder.send({ type: 'ping', t: 2 });
+    for (let n = 1; n <= 3; n++) flooder.send({ type: 'data', seq: n, message: { n } });
+    // Over the budget: a third ping, then data the session must never handle.
+    flooder.send({ type: 'ping', t: 3 });
+    for (let n = 4; n <= 50; n++) flooder.send({ type: 'data', seq: n, message: { n } });
+    await waitFor(() => flooder.closed, 'close');
+    expect(flooder.closed?.code).toBe(CLOSE_CODES.rateLimited);
+    expect(flooder.ofType('pong')).toHaveLength(2);
+    await waitFor(() => listener.handled.length === 3, 'three handled');
+    expect(listener.handled).toEqual([1, 2, 3]);
+
+    // The peer may come back at once, with a budget of its own.
+    const again = await RawPeer.connect(server.url);
+    again.send(hello(3));
+    await waitFor(() => again.ofType('welcome').length, 'second welcome');
+    again.send({ type: 'data', seq: 4, message: { n: 4 } });
+    await waitFor(() => listener.handled.length === 4, 'the fourth handled');
+    expect(again.closed).toBeUndefined();
+    expect(budgets).toHaveLength(2);
+  });
+
   it('closes the socket on a gap so that the peer resends', async () => {
     const listener = recordingSession();
     const server = await listen(listener.session);

@@ -57,7 +57,17 @@ export interface LinkSessionOptions<In> {
    * stored with each event). @default false
    */
   pipelined?: boolean;
+  /**
+   * How fast the peer may send. Called at each `attach`, it makes the check of that socket's
+   * frames: asked once for every well-formed frame with its type, it answers whether the frame is
+   * within the socket's budget. The first frame over it closes the socket with `rateLimited`
+   * (4429) and nothing more is read from that socket; the peer may dial again. @default no limit
+   */
+  frameGate?: () => FrameGate;
 }
+
+/** One socket's frame budget (see `LinkSessionOptions.frameGate`): true admits the frame. */
+export type FrameGate = (type: LinkFrame<unknown>['type']) => boolean;
 
 /** Where a session keeps its unacknowledged outgoing frames. */
 export interface LinkSessionStorage<Out> {
@@ -97,6 +107,7 @@ export class LinkSession<Out, In> {
   readonly #highWater: number;
   readonly #lowWater: number;
   readonly #log: (line: string) => void;
+  readonly #frameGate: (() => FrameGate) | undefined;
 
   #state: LinkState = 'offline';
   #socket: WebSocket | undefined;
@@ -124,6 +135,7 @@ export class LinkSession<Out, In> {
   constructor(options: LinkSessionOptions<In> & LinkSessionStorage<Out>) {
     this.#onMessage = options.onMessage;
     this.#pipelined = options.pipelined ?? false;
+    this.#frameGate = options.frameGate;
     this.#parse = frameParser(options.inbound);
     this.#outbox = options.outbox ?? new MemoryOutbox<Out>();
     this.#maxOutbox = options.maxOutbox ?? 10_000;
@@ -308,7 +320,8 @@ export class LinkSession<Out, In> {
     this.#socket = socket;
     this.#everOpen = true;
     this.#badFrames = 0;
-    const onMessage = (data: RawData): void => this.#onFrame(socket, data);
+    const admit = this.#frameGate?.();
+    const onMessage = (data: RawData): void => this.#onFrame(socket, data, admit);
     const onClose = (code: number, reason: Buffer): void => {
       if (this.#socket !== socket) return;
       this.#cleanup();
@@ -365,7 +378,7 @@ export class LinkSession<Out, In> {
     if (!this.#socket) this.#setState('offline', detail);
   }
 
-  #onFrame(socket: WebSocket, data: RawData): void {
+  #onFrame(socket: WebSocket, data: RawData, admit: FrameGate | undefined): void {
     if (socket !== this.#socket) return;
     try {
       this.#deadTimer?.refresh();
@@ -376,6 +389,12 @@ export class LinkSession<Out, In> {
       const frame = this.#parse(rawDataText(data));
       if (!frame) {
         this.#badFrame(socket);
+        return;
+      }
+      if (admit && !admit(frame.type)) {
+        this.#release(socket, CLOSE_CODES.rateLimited, 'too many frames; slow down');
+        // What the peer already sent is not read: a flood costs no more than this.
+        socket.pause();
         return;
       }
       this.#route(socket, frame);

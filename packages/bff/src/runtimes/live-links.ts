@@ -7,6 +7,7 @@ import {
 } from '@remote-chat/protocol';
 import { LinkDialer, LinkSession } from '@remote-chat/link';
 import { RemoteChatError } from '../errors.js';
+import { linkFrameGate } from '../rate-limiter.js';
 import type { RuntimeEndpoint } from '../providers/provider.js';
 import type { ServerSecret } from '../secrets.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
@@ -126,6 +127,8 @@ export class LiveLinks {
         maxOutbox: Number.POSITIVE_INFINITY,
         lastReceived: record.linkReceived,
         pipelined: true,
+        // Per socket, dialled or accepted: a runtime that floods its link is cut off alone.
+        frameGate: () => linkFrameGate(),
         onMessage: (incoming, seq) => this.options.onMessage(live, incoming, seq),
       }),
     };

@@ -9,13 +9,13 @@ import {
   type ThreadEvent,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
-import { acceptLink } from '@remote-chat/link';
+import { acceptLink, closeSocket, type LinkRefusal } from '@remote-chat/link';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
 import { RemoteChatError, errorMessage } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { requireRuntime } from '../ownership.js';
+import { isOwnedBy, requireRuntime } from '../ownership.js';
 import type { Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
 import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
@@ -41,8 +41,15 @@ export interface RuntimesOptions {
   idleTimeoutMs?: number;
   /** How often idle runtimes are looked for. @default a tenth of `idleTimeoutMs`, at most a minute */
   idleCheckMs?: number;
-  /** Checks the API token a machine's `hello` carries; returns its user's id. */
-  verifyMachineToken: (token: string) => Promise<string | null>;
+  /** Checks the API token a machine's `hello` carries; null for one it refuses. */
+  authenticateMachine: (token: string) => Promise<MachineCaller | null>;
+}
+
+/** Whom a machine's API token proves. */
+export interface MachineCaller {
+  userId: string;
+  /** Calls `onEnd` once the token is revoked or expires; returns the function that stops listening. */
+  watch(onEnd: () => void): () => void;
 }
 
 /**
@@ -200,41 +207,61 @@ export class Runtimes {
 
   /**
    * Takes a link a user's machine dialled (`remote-chat-runtime connect`). The hello's API token
-   * names the user; an unknown runtime id registers a new machine runtime for them. A runtime id
-   * that is someone else's, or not a machine's, is refused exactly like a bad token.
+   * names the user, and the runtime id names one of their machine runtimes (see
+   * `machineRuntime`). A token it refuses is answered with `refusal()`: 4401, or the caller's
+   * rate-limit close code for an address that keeps guessing. The link lives no longer than the
+   * token that opened it: once it is revoked or expires, that socket closes with 4440.
    */
-  async acceptMachine(socket: WebSocket): Promise<void> {
-    const { store, writer } = this.options;
+  async acceptMachine(socket: WebSocket, refusal: () => false | LinkRefusal = () => false): Promise<void> {
     let live: LiveRuntime | undefined;
+    let machine: MachineCaller | null = null;
     await acceptLink<ToRuntimeMessage, FromRuntimeMessage>(socket, {
       verify: async ({ runtimeId, token }) => {
-        const userId = await this.options.verifyMachineToken(token);
-        if (!userId) return false;
-        let record = await store.getRuntime(runtimeId);
-        if (record && (record.userId !== userId || record.kind !== 'machine')) return false;
-        if (!record) {
-          record = await store.createRuntime({
-            id: runtimeId,
-            userId,
-            name: 'Machine',
-            kind: 'machine',
-            provider: 'machine',
-            repo: null,
-            branch: null,
-            agent: 'shell',
-          });
-          await writer.appendLog(runtimeId, {
-            kind: 'status',
-            status: 'starting',
-            detail: 'A machine registered this folder.',
-          });
-        }
-        live = await this.links.ensure(record);
+        machine = await this.options.authenticateMachine(token);
+        if (!machine) return refusal();
+        live = await this.links.ensure(await this.machineRuntime(machine.userId, runtimeId));
         return true;
       },
       session: () => live!.session,
     });
+    // This socket, not the session's next one (the machine may redial with another token).
+    const unwatch = machine!.watch(() =>
+      closeSocket(socket, CLOSE_CODES.reauthenticate, 'the API token was revoked or expired'),
+    );
+    if (socket.readyState === socket.CLOSED) unwatch();
+    else socket.once('close', unwatch);
     // Ready once its runtime.info is stored (Supervisor.reported): never listed without its project.
+  }
+
+  /**
+   * The machine runtime a user's machine means by the id it chose (and keeps, per folder). An id
+   * that is free becomes theirs. An id taken by someone else's runtime (or one that is no
+   * machine) is answered as if it were free: the machine gets a runtime of its own, under an id
+   * derived from its user and that id, and the same one every time it dials with it. Both cases
+   * read the same two rows and make one runtime, so neither the welcome nor its timing tells a
+   * machine whether another user's runtime has the id it named.
+   */
+  private async machineRuntime(userId: string, requested: string): Promise<RuntimeRecord> {
+    const { store, writer, secret } = this.options;
+    const derived = `rt_${secret.derive('machine-runtime', JSON.stringify([userId, requested])).slice(0, 22)}`;
+    const [named, own] = await Promise.all([store.getRuntime(requested), store.getRuntime(derived)]);
+    const usable = (record: RuntimeRecord | null): record is RuntimeRecord =>
+      isOwnedBy(record, userId) && record.kind === 'machine';
+    if (usable(own)) return own;
+    if (usable(named)) return named;
+    const id = named ? derived : requested;
+    const record = await store.createRuntime({
+      id,
+      userId,
+      name: 'Machine',
+      kind: 'machine',
+      provider: 'machine',
+      repo: null,
+      branch: null,
+      agent: 'shell',
+    });
+    await writer.appendLog(id, { kind: 'status', status: 'starting', detail: 'A machine registered this folder.' });
+    return record;
   }
 
   /**
@@ -243,7 +270,7 @@ export class Runtimes {
    */
   dropLink(userId: string, runtimeId: string): boolean {
     const live = this.links.get(runtimeId);
-    if (!live || live.userId !== userId) return false;
+    if (!live || !isOwnedBy(live, userId)) return false;
     live.session.detach(CLOSE_CODES.goingAway, 'link reset');
     return true;
   }
