@@ -86,7 +86,8 @@ describe('bad input', () => {
       providers: { id: string }[];
     };
     expect(config.user).toBeNull();
-    expect(config.providers.map((p) => p.id)).toContain('process');
+    // Nobody signed in is offered only what anyone may use: the unsandboxed Local process is the owner's.
+    expect(config.providers.map((p) => p.id)).not.toContain('process');
     const status = await new Promise<number>((resolve) => {
       const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/stream`);
       socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));

@@ -3,7 +3,7 @@
 import type { Runtime, SendMessageResponse, Thread, ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { clientId, startTestBff, type TestBff } from './support/bff.js';
-import { MachineLink } from './support/machine-link.js';
+import { MACHINE_INFO, MachineLink } from './support/machine-link.js';
 import { apiToken } from './support/tokens.js';
 
 const RUNTIME = 'rt_laptop_offline';
@@ -25,6 +25,8 @@ describe('a machine that is offline', () => {
     const bff = await startTestBff();
     const { token } = await apiToken(bff, 'laptop');
     const first = await MachineLink.open(bff.url, { token, runtimeId: RUNTIME, lastReceived: 0 });
+    // Ready once it says what it serves.
+    first.send({ type: 'data', seq: 1, message: MACHINE_INFO });
     await until(async () => (await statusOf(bff)) === 'ready', 'the machine to be ready');
     const thread = (await (await bff.api(`/api/runtimes/${RUNTIME}/threads`, { body: {} })).json()) as Thread;
     await first.close();

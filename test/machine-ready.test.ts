@@ -2,17 +2,10 @@ import { PROTOCOL_VERSION, type Runtime } from '@remote-chat/protocol';
 import { expect, it } from 'vitest';
 import { startTestBff } from './support/bff.js';
 import { RawPeer } from './support/link-server.js';
+import { MACHINE_INFO } from './support/machine-link.js';
 import { waitFor } from './support/wait.js';
 
 const RUNTIME_ID = 'rt_machineReady0001';
-const INFO = {
-  type: 'runtime.info',
-  version: '0.1.0',
-  agents: [{ id: 'shell', label: 'Shell' }],
-  project: 'app',
-  gitRemote: 'https://github.com/octo/app.git',
-  machine: { id: 'mc_laptop000000000001', name: 'laptop' },
-} as const;
 
 it('lists a machine runtime as ready only together with its project and git remote, on every connection', async () => {
   const bff = await startTestBff();
@@ -42,7 +35,7 @@ it('lists a machine runtime as ready only together with its project and git remo
   };
 
   const first = await connectMachine(0);
-  first.send({ type: 'data', seq: 1, message: INFO });
+  first.send({ type: 'data', seq: 1, message: MACHINE_INFO });
   await stream.until(() => published().some((r) => r.status === 'ready'), 20_000, 'ready');
 
   // Again after the machine reconnects: offline, then ready with what it reports.
@@ -50,7 +43,11 @@ it('lists a machine runtime as ready only together with its project and git remo
   await stream.until(() => published().at(-1)?.status === 'offline', 20_000, 'offline');
   const readyBefore = published().filter((r) => r.status === 'ready').length;
   const second = await connectMachine(0);
-  second.send({ type: 'data', seq: 2, message: { ...INFO, gitRemote: 'https://github.com/octo/app-renamed.git' } });
+  second.send({
+    type: 'data',
+    seq: 2,
+    message: { ...MACHINE_INFO, gitRemote: 'https://github.com/octo/app-renamed.git' },
+  });
   await stream.until(() => published().filter((r) => r.status === 'ready').length > readyBefore, 20_000, 'ready again');
   second.socket.close();
 

@@ -1,6 +1,16 @@
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 
+/** What a machine reports after each handshake (`runtime.info`): the BFF lists it ready only then. */
+export const MACHINE_INFO = {
+  type: 'runtime.info',
+  version: '0.1.0',
+  agents: [{ id: 'shell', label: 'Shell' }],
+  project: 'app',
+  gitRemote: 'https://github.com/octo/app.git',
+  machine: { id: 'mc_laptop000000000001', name: 'laptop' },
+} as const;
+
 /** A frame the BFF sends down a runtime link. */
 export interface LinkFrame {
   type: string;
