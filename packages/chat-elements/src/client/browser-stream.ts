@@ -1,4 +1,3 @@
-import ReconnectingWebSocket from 'reconnecting-websocket';
 import {
   CLOSE_CODES,
   PROTOCOL_VERSION,
@@ -13,6 +12,7 @@ import {
 } from '@remote-chat/protocol';
 import type { ConnectionChangeDetail, ConnectionStatus } from './connection-status.js';
 import { ChatClientError, TokenError, isRetryable } from './errors.js';
+import { ReconnectingSocket } from './reconnecting-socket.js';
 import { applyToSnapshot, seqOf } from './topic-frames.js';
 
 export interface BrowserStreamOptions {
@@ -63,7 +63,7 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 
 const BACKOFF = { minMs: 500, maxMs: 15_000, factor: 1.8 } as const;
 
-/** Resolved for an attempt that was called off; the library opens nothing once closed. */
+/** Resolved for an attempt that was called off; the socket opens nothing once closed. */
 const ABANDONED_URL = 'ws://invalid./';
 
 /**
@@ -75,7 +75,7 @@ const ABANDONED_URL = 'ws://invalid./';
  */
 export class BrowserStream {
   status: ConnectionStatus = 'closed';
-  private socket: ReconnectingWebSocket | undefined;
+  private socket: ReconnectingSocket | undefined;
   private readonly topics = new Map<Topic, TopicState>();
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,30 +133,21 @@ export class BrowserStream {
 
   private ensureSocket(): void {
     if (this.socket) return;
-    const socket: ReconnectingWebSocket = new ReconnectingWebSocket(() => this.nextUrl(socket), undefined, {
-      WebSocket: this.options.WebSocket,
-      minReconnectionDelay: BACKOFF.minMs,
-      maxReconnectionDelay: BACKOFF.maxMs,
-      reconnectionDelayGrowFactor: BACKOFF.factor,
-      // The retry count resets only after the socket stayed up this long.
-      minUptime: 5_000,
-      connectionTimeout: 8_000,
-      // Frames are never queued while down: every topic is resubscribed on open instead.
-      maxEnqueuedMessages: 0,
-    });
-    socket.addEventListener('open', this.handleOpen);
-    socket.addEventListener('close', this.handleClose);
-    socket.addEventListener('message', this.handleMessage);
+    const socket: ReconnectingSocket = new ReconnectingSocket(
+      () => this.nextUrl(socket),
+      { WebSocket: this.options.WebSocket, backoff: BACKOFF, minUptimeMs: 5_000, connectTimeoutMs: 8_000 },
+      { open: this.handleOpen, close: this.handleClose, message: this.handleMessage },
+    );
     this.socket = socket;
     globalThis.addEventListener?.('online', this.handleOnline);
     this.setStatus({ status: 'connecting' });
   }
 
   /**
-   * Adds jitter on top of the library's exponential delay, so that clients don't retry in step,
-   * then resolves the URL. It never rejects: the library would stop reconnecting for good.
+   * Adds jitter on top of the socket's exponential delay, so that clients don't retry in step,
+   * then resolves the URL. It never rejects: the socket would stop reconnecting for good.
    */
-  private async nextUrl(socket: ReconnectingWebSocket): Promise<string> {
+  private async nextUrl(socket: ReconnectingSocket): Promise<string> {
     let attempt = socket.retryCount;
     for (;;) {
       if (attempt > 1) {
@@ -172,7 +163,7 @@ export class BrowserStream {
           if (!(error instanceof TokenError || error instanceof ChatClientError)) {
             console.warn('remote-chat: could not open the stream', error);
           }
-          // Closing first makes the library drop this attempt once the URL resolves.
+          // Closing first makes the socket drop this attempt once the URL resolves.
           this.dropSocket();
           const forbidden = error instanceof ChatClientError && error.status === 403;
           this.setStatus({ status: 'closed', closeCode: forbidden ? CLOSE_CODES.forbidden : CLOSE_CODES.unauthorized });
@@ -189,9 +180,6 @@ export class BrowserStream {
     const socket = this.socket;
     if (!socket) return;
     this.socket = undefined;
-    socket.removeEventListener('open', this.handleOpen);
-    socket.removeEventListener('close', this.handleClose);
-    socket.removeEventListener('message', this.handleMessage);
     globalThis.removeEventListener?.('online', this.handleOnline);
     socket.close(1000);
   }
@@ -315,7 +303,7 @@ export class BrowserStream {
 
   private send(frame: ClientFrame): void {
     // While down, nothing is sent: `handleOpen` subscribes every topic afresh.
-    if (this.socket?.readyState === ReconnectingWebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+    this.socket?.send(JSON.stringify(frame));
   }
 
   private startPing(): void {
