@@ -177,7 +177,11 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   router.use(errorHandler(logger));
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_PAYLOAD, perMessageDeflate: false });
-  const links = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxLinkFrameBytes, perMessageDeflate: false });
+  const links = new WebSocketServer({
+    noServer: true,
+    maxPayload: Math.max(LIMITS.maxLinkFrameBytes, LIMITS.maxGatewayFrameBytes),
+    perMessageDeflate: false,
+  });
 
   function refuse(socket: Duplex, status: number, text: string): void {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -109,7 +109,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
   session.onState((state, detail) => log(`link ${state}${detail ? `: ${detail}` : ''}`));
 
   const server = createServer((request, response) => respond(request, response, options.runtimeId));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: session.maxFrameBytes, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: session.maxPayloadBytes, perMessageDeflate: false });
   server.on('upgrade', (request, socket, head) => {
     if (pathOf(request) !== '/link') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
