@@ -13,6 +13,7 @@ import {
 } from '@remote-chat/protocol';
 import { AppendBatch } from './append-batch.js';
 import { migrationProvider } from './migrations.js';
+import { kyselyUsageStore } from './kysely-usage-store.js';
 import { ackOutbound, insertOutbound, loadOutbound, outboundRows, replaceOutbound } from './outbound.js';
 import type { ApiTokensTable, Database, RuntimesTable, ThreadsTable } from './schema.js';
 import type {
@@ -29,6 +30,7 @@ import type {
   Store,
   ThreadRecord,
 } from './store.js';
+import type { UsageEntry, UsageStore, UsageSummary } from './usage-store.js';
 
 /** Postgres returns bigint columns as strings; SQLite as numbers. */
 export const num = (value: number | string | bigint): number => Number(value);
@@ -125,10 +127,26 @@ function toLogEntry(row: { runtime_id: string; seq: number | string; body: strin
  * differences (opening, pragmas, pools) live in `sqlite-store.ts` and `postgres-store.ts`.
  */
 export class KyselyStore implements Store {
+  private readonly usage: UsageStore;
+
   constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  ) {
+    this.usage = kyselyUsageStore(db);
+  }
+
+  recordUsage(entry: UsageEntry): Promise<void> {
+    return this.usage.recordUsage(entry);
+  }
+
+  tokensOnDay(userId: string, day: string): Promise<number> {
+    return this.usage.tokensOnDay(userId, day);
+  }
+
+  summarizeUsage(userId: string, day: string, threadLimit: number): Promise<UsageSummary> {
+    return this.usage.summarizeUsage(userId, day, threadLimit);
+  }
 
   async close(): Promise<void> {
     await this.db.destroy();

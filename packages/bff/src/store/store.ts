@@ -11,6 +11,7 @@ import type {
   ToRuntimeMessage,
   User,
 } from '@remote-chat/protocol';
+import type { UsageStore } from './usage-store.js';
 
 /** A runtime as stored: the public fields plus what only the BFF sees. */
 export interface RuntimeRecord extends Omit<Runtime, 'project' | 'gitRemote' | 'machine'> {
@@ -108,7 +109,7 @@ export interface AppendResult {
  * the same test suite. Every method that appends assigns the seq in the same transaction that
  * stores the entry, so a seq is never handed out for an entry that was not stored.
  */
-export interface Store {
+export interface Store extends UsageStore {
   /** `sqlite` or `postgres`, for messages and benchmarks. */
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
