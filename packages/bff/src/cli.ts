@@ -2,6 +2,7 @@
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { serveCommand } from './commands/serve.js';
 import { signinLinkCommand } from './commands/signin-link.js';
+import { ConfigError } from './gateway/gateway-config.js';
 import { BFF_VERSION } from './version.js';
 
 /** Exit codes: 1 for a failure while running, 2 for bad usage or configuration. */
@@ -32,5 +33,5 @@ for (const command of commands) program.addCommand(command.exitOverride(), { isD
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT.usage);
   console.error(`remote-chat-bff: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(EXIT.failure);
+  process.exit(error instanceof ConfigError ? EXIT.usage : EXIT.failure);
 });

@@ -13,6 +13,10 @@ import { RateLimiter } from './http/rate-limit.js';
 import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
+import { ExecutionGateway } from './gateway/execution-gateway.js';
+import { emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
+import { InferenceHandler } from './gateway/inference.js';
+import { Upstreams } from './gateway/upstream.js';
 import { defaultProviders } from './providers/default-providers.js';
 import type { Provider } from './providers/provider.js';
 import type { ProviderAudience } from './providers/provider-access.js';
@@ -68,6 +72,13 @@ export interface RemoteChatOptions {
    */
   idleTimeoutMs?: number;
   idleCheckMs?: number;
+  /**
+   * The execution gateway: the models runtimes may call through the BFF (keys stay here), the
+   * capability policies, the daily token budget, timeouts and limits. `loadGatewayConfig` reads
+   * them from the environment and a config file.
+   * @default no model: no `llm` agent, every capability refused
+   */
+  gateway?: Partial<GatewayConfig>;
 }
 
 export interface RemoteChat {
@@ -96,6 +107,11 @@ export const REDACTED_PATHS = [
   'headers.cookie',
   'ticket',
   '*.ticket',
+  'apiKey',
+  '*.apiKey',
+  '*.*.apiKey',
+  'req.headers["x-api-key"]',
+  'headers["x-api-key"]',
 ];
 
 export function createLogger(level = 'info'): Logger {
@@ -145,7 +161,25 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   const providers = new Map(providerList.map((p) => [p.id, p]));
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
   const auth = new Auth(store, secret, allowedOrigins);
-  const runtimes = new Runtimes({
+  const gatewayConfig: GatewayConfig = { ...emptyGatewayConfig(), ...options.gateway };
+  const models = gatewayConfig.models.map(modelInfo);
+  const gateway = new ExecutionGateway({
+    config: gatewayConfig,
+    logger,
+    handlers: {
+      inference: new InferenceHandler({
+        models: gatewayConfig.models,
+        dailyTokens: gatewayConfig.dailyTokens,
+        usage: store,
+        ownsThread: (runtimeId, threadId) => runtimes.ownsThread(runtimeId, threadId),
+        upstreams: new Upstreams(gatewayConfig.timeoutMs),
+        logger,
+      }),
+    },
+  });
+  const runtimes: Runtimes = new Runtimes({
+    gateway,
+    models,
     verifyMachineToken: async (token) => (await auth.fromApiToken(token))?.user.id ?? null,
     store,
     writer,
@@ -172,6 +206,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       allowedOrigins,
       tokenLimiter: new RateLimiter({ burst: 20, perMinute: 10 }),
       failedAuthLimiter,
+      models,
+      dailyTokens: gatewayConfig.dailyTokens,
     }),
   );
   router.use(errorHandler(logger));
@@ -254,6 +290,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
       sockets.close();
       links.close();
+      gateway.close();
       await runtimes.close();
       await writer.drain();
       await store.close();
