@@ -4,11 +4,13 @@ import {
   type EventBody,
   type FromRuntimeMessage,
   type Machine,
+  type ModelInfo,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import type { Agent } from './agents/agent.js';
 import { backpressureOf, type Backpressure, type PressureSource } from './backpressure.js';
 import type { TurnJournal } from './durable/turn-journal.js';
+import type { ModelEndpointAccess } from './model-endpoint/model-access.js';
 import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';
@@ -40,6 +42,10 @@ export interface RuntimeHostOptions {
   journal?: TurnJournal;
   /** The computer this runtime runs on, reported in `runtime.info` (set by `connect`). @default none */
   machine?: Machine;
+  /** The keyless model endpoint; each turn gets its thread's access as `AgentTurn.model`. @default none */
+  model?: ModelEndpointAccess;
+  /** The BFF sent the models its gateway offers (after every handshake). */
+  onModels?: (models: readonly ModelInfo[]) => void;
 }
 
 /** The `runtime.info` message. */
@@ -112,6 +118,7 @@ export class RuntimeHost {
                 signal,
                 emit: (event) => this.#emit(threadId, event),
                 backpressure: this.#backpressure,
+                ...(this.#options.model && { model: this.#options.model.forThread(threadId) }),
               });
             } finally {
               this.#record(() => journal?.ended(threadId, turn));
@@ -135,6 +142,10 @@ export class RuntimeHost {
       case 'runtime.shutdown':
         journal?.received(linkSeq);
         this.#options.onShutdown?.(message.reason);
+        return;
+      case 'models':
+        this.#options.onModels?.(message.models);
+        journal?.received(linkSeq);
         return;
     }
   }
