@@ -1,4 +1,4 @@
-import type { CreatedApiToken, Runtime, Thread } from '@remote-chat/protocol';
+import { PROTOCOL_VERSION, type CreatedApiToken, type Runtime, type Thread } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { StreamClient, clientId, startTestBff, type TestBff } from './support/bff.js';
@@ -183,7 +183,7 @@ describe("machine tokens for a host site's users", () => {
     return new Promise((resolve) => {
       const socket = new WebSocket(`${bff.url.replace('http', 'ws')}/api/link`);
       socket.on('open', () =>
-        socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 })),
+        socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, runtimeId, token, lastReceived: 0 })),
       );
       socket.on('message', (data) => {
         if ((JSON.parse(String(data)) as { type: string }).type === 'welcome') resolve({ code: 0, socket });

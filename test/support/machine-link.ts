@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '@remote-chat/protocol';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 
@@ -38,7 +39,7 @@ export class MachineLink {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    link.send({ type: 'hello', protocol: 1, ...options });
+    link.send({ type: 'hello', protocol: PROTOCOL_VERSION, ...options });
     await link.until(() => link.frames.some((f) => f.type === 'welcome'), 'the welcome');
     return link;
   }

@@ -162,6 +162,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
   const auth = new Auth(store, secret, allowedOrigins);
   const gatewayConfig: GatewayConfig = { ...emptyGatewayConfig(), ...options.gateway };
+  if (!options.gateway?.capabilities && gatewayConfig.models.length > 0)
+    gatewayConfig.capabilities = { inference: 'proxy' };
   const models = gatewayConfig.models.map(modelInfo);
   const gateway = new ExecutionGateway({
     config: gatewayConfig,
