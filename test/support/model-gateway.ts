@@ -1,7 +1,8 @@
-import type { ThreadEvent } from '@remote-chat/protocol';
+import { GatewayToRuntimeFrameSchema, type GatewayToRuntimeFrame, type ThreadEvent } from '@remote-chat/protocol';
 import type { ModelConfig } from '@remote-chat/bff';
 import { onTestFinished } from 'vitest';
 import { clientId, readyRuntime, startTestBff, type StreamClient, type TestBff } from './bff.js';
+import type { MachineLink } from './machine-link.js';
 import { startModelStub, type ModelStub } from './model-stub.js';
 
 /** The model key the tests configure; it must never reach a runtime. */
@@ -81,4 +82,33 @@ export async function runtimeWithEndpoint(bff: TestBff) {
   const stream = await bff.stream();
   const endpoint = await endpointOf(bff, threadId, stream);
   return { runtime, threadId, stream, endpoint };
+}
+
+/** An inference request frame, as a runtime sends it. */
+export function inferenceRequest(requestId: string, body: Record<string, unknown> = {}, model = 'gpt') {
+  return {
+    type: 'executionGateway.request',
+    requestId,
+    capability: 'inference',
+    payload: {
+      api: 'openai-chat',
+      model,
+      body: { messages: [{ role: 'user', content: 'hi' }], stream: true, ...body },
+    },
+  };
+}
+
+/** The gateway frames a hand-driven link received for one request, in order. */
+export function gatewayFrames(link: MachineLink, requestId: string): GatewayToRuntimeFrame[] {
+  return link.frames.flatMap((frame) => {
+    const parsed = GatewayToRuntimeFrameSchema.safeParse(frame);
+    return parsed.success && parsed.data.requestId === requestId ? [parsed.data] : [];
+  });
+}
+
+/** Whether a request has its final frame (a reply or an error). */
+export function ended(link: MachineLink, requestId: string): boolean {
+  return gatewayFrames(link, requestId).some(
+    (f) => f.type === 'executionGateway.reply' || f.type === 'executionGateway.error',
+  );
 }
