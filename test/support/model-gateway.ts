@@ -56,7 +56,11 @@ export interface EndpointAccess {
  * Runs `printf` in a thread of the runtime (through the shell agent) to read the endpoint its
  * commands are given, as a CLI agent inside the runtime would find it.
  */
-export async function endpointOf(bff: TestBff, threadId: string, stream: StreamClient): Promise<EndpointAccess> {
+export async function endpointOf(
+  bff: Pick<TestBff, 'api'>,
+  threadId: string,
+  stream: StreamClient,
+): Promise<EndpointAccess> {
   stream.send({ type: 'subscribe', topic: `thread:${threadId}`, after: 0 });
   const before = stream.events(threadId).length;
   const sent = await bff.api(`/api/threads/${threadId}/messages`, {
