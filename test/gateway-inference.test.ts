@@ -1,9 +1,20 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import type { ConfigResponse, UsageResponse } from '@remote-chat/protocol';
+import type { ConfigResponse, Thread, UsageResponse } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { startTestBff } from './support/bff.js';
-import { gatewayBff, keyedStub, MODEL_KEY, runtimeWithEndpoint, type EndpointAccess } from './support/model-gateway.js';
+import { project, startConnect } from './support/machine.js';
+import { tempDir } from './support/temp-dir.js';
+import { apiToken } from './support/tokens.js';
+import { waitFor } from './support/wait.js';
+import {
+  endpointOf,
+  gatewayBff,
+  keyedStub,
+  MODEL_KEY,
+  runtimeWithEndpoint,
+  type EndpointAccess,
+} from './support/model-gateway.js';
 import type { StubFailure } from './support/model-stub.js';
 
 const messages = [{ role: 'user' as const, content: 'hi' }];
@@ -150,6 +161,31 @@ describe('the execution gateway, end to end', () => {
     expect(wrongApi.message).toMatch(/speaks the openai API.*chat completions/);
     expect((await openai.models.list()).data.map((m) => m.id)).toEqual(['gpt', 'claude']);
     expect(stub.requests).toHaveLength(0);
+  });
+
+  it('gives a machine connected with remote-chat-runtime connect the same keyless path', async () => {
+    const stub = await keyedStub();
+    const bff = await gatewayBff(stub);
+    const { token } = await apiToken(bff, 'laptop');
+    const home = tempDir('rc-home-');
+    startConnect([project(home, 'app', 'https://github.com/octo/app.git'), '--url', bff.url], {
+      HOME: home,
+      REMOTE_CHAT_TOKEN: token,
+    });
+    const runtime = await waitFor(
+      async () =>
+        (await bff.server.chat.store.listRuntimes(null)).find((r) => r.kind === 'machine' && r.status === 'ready'),
+      'the machine to be ready',
+      20_000,
+    );
+    const thread = (await (await bff.api(`/api/runtimes/${runtime.id}/threads`, { body: {} })).json()) as Thread;
+    const endpoint = await endpointOf(bff, thread.id, await bff.stream());
+    const { anthropic } = clients(endpoint);
+    stub.script({ text: ['from ', 'the laptop'], usage: { inputTokens: 3, outputTokens: 2 } });
+    expect(await anthropic.messages.stream({ model: 'claude', max_tokens: 9, messages }).finalText()).toBe(
+      'from the laptop',
+    );
+    expect(stub.requests[0]).toMatchObject({ apiKey: MODEL_KEY, model: 'stub-claude' });
   });
 
   it('lists the llm agents in GET /api/config only when a model is configured, and no key or URL', async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Help, type Option } from 'commander';
-import { serveCommand } from './commands/serve.js';
+import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { signinLinkCommand } from './commands/signin-link.js';
 import { ConfigError } from './gateway/gateway-config.js';
 import { BFF_VERSION } from './version.js';
@@ -28,6 +28,7 @@ const program = new Command('remote-chat-bff')
       return [...serveFlags, ...own];
     },
   });
+program.addHelpText('after', SERVE_HELP);
 for (const command of commands) program.addCommand(command.exitOverride(), { isDefault: command.name() === 'serve' });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

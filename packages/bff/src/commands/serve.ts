@@ -52,6 +52,38 @@ export async function serve(
   return running;
 }
 
+/** Providers and models, after the flags: in `serve --help` and in `remote-chat-bff --help`. */
+export const SERVE_HELP = `
+Providers (New in the portal):
+  Local sandbox  (bubblewrap) each runtime in its own Linux sandbox: system folders read-only, only
+                 its workspace writable, no view of the data directory or other runtimes, its own
+                 network namespace, resource limits. The default where bwrap works; otherwise the
+                 server says so at start and offers the Local process only.
+  Local process  (process) a plain process as this server's user, no sandbox: for the owner only
+                 unless --process-provider-for all.
+
+The data directory is made private at every start (folder 0700, files 0600).
+
+Models (the llm agent; keys stay in this server, runtimes reach models through it):
+  REMOTE_CHAT_LLM_MODEL         the upstream's model name; setting it configures one model
+  REMOTE_CHAT_LLM_API           openai (chat completions and responses; the default) or anthropic
+  REMOTE_CHAT_LLM_BASE_URL      the official client's base URL (default https://api.openai.com/v1,
+                                or https://api.anthropic.com); any OpenAI-compatible server works:
+                                http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM)
+  REMOTE_CHAT_LLM_API_KEY       its key (environment only, never a flag: flags show in ps)
+  REMOTE_CHAT_LLM_DAILY_TOKENS  input plus output tokens each user may use per UTC day
+
+  Several models: --config FILE with
+    { "models": [ { "id": "gpt", "label": "GPT-4.1", "api": "openai", "model": "gpt-4.1",
+                    "apiKeyEnv": "OPENAI_API_KEY", "contextWindow": 1047576 },
+                  { "id": "claude", "label": "Claude Sonnet", "api": "anthropic",
+                    "model": "claude-sonnet-4-5", "apiKeyEnv": "ANTHROPIC_API_KEY" } ],
+      "usage": { "dailyTokens": 2000000 },
+      "gateway": { "timeoutSeconds": 600, "maxConcurrent": 8, "requestsPerMinute": 120,
+                   "capabilities": { "inference": "proxy" } } }
+  Each model: id, model, and optionally label, api, baseUrl, apiKeyEnv (or apiKey), contextWindow.
+  The agent "llm" answers with the first model, "llm:<id>" with that one.`;
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run the BFF and the portal (the default command)')
@@ -130,39 +162,7 @@ export function serveCommand(): Command {
         .choices(['debug', 'info', 'warn', 'error', 'silent'])
         .default('info'),
     )
-    .addHelpText(
-      'after',
-      `
-Providers (New in the portal):
-  Local sandbox  (bubblewrap) each runtime in its own Linux sandbox: system folders read-only, only
-                 its workspace writable, no view of the data directory or other runtimes, its own
-                 network namespace, resource limits. The default where bwrap works; otherwise the
-                 server says so at start and offers the Local process only.
-  Local process  (process) a plain process as this server's user, no sandbox: for the owner only
-                 unless --process-provider-for all.
-
-The data directory is made private at every start (folder 0700, files 0600).
-
-Models (the llm agent; keys stay in this server, runtimes reach models through it):
-  REMOTE_CHAT_LLM_MODEL         the upstream's model name; setting it configures one model
-  REMOTE_CHAT_LLM_API           openai (chat completions and responses; the default) or anthropic
-  REMOTE_CHAT_LLM_BASE_URL      the official client's base URL (default https://api.openai.com/v1,
-                                or https://api.anthropic.com); any OpenAI-compatible server works:
-                                http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM)
-  REMOTE_CHAT_LLM_API_KEY       its key (environment only, never a flag: flags show in ps)
-  REMOTE_CHAT_LLM_DAILY_TOKENS  input plus output tokens each user may use per UTC day
-
-  Several models: --config FILE with
-    { "models": [ { "id": "gpt", "label": "GPT-4.1", "api": "openai", "model": "gpt-4.1",
-                    "apiKeyEnv": "OPENAI_API_KEY", "contextWindow": 1047576 },
-                  { "id": "claude", "label": "Claude Sonnet", "api": "anthropic",
-                    "model": "claude-sonnet-4-5", "apiKeyEnv": "ANTHROPIC_API_KEY" } ],
-      "usage": { "dailyTokens": 2000000 },
-      "gateway": { "timeoutSeconds": 600, "maxConcurrent": 8, "requestsPerMinute": 120,
-                   "capabilities": { "inference": "proxy" } } }
-  Each model: id, model, and optionally label, api, baseUrl, apiKeyEnv (or apiKey), contextWindow.
-  The agent "llm" answers with the first model, "llm:<id>" with that one.`,
-    )
+    .addHelpText('after', SERVE_HELP)
     .action(async (flags: ServeFlags) => {
       // Whatever this server writes (database, secret, workspaces) is its user's alone.
       process.umask(0o077);
