@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { ConfigResponse, Thread, UsageResponse } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { startTestBff } from './support/bff.js';
+import { clientId, readyRuntime, startTestBff } from './support/bff.js';
 import { project, startConnect } from './support/machine.js';
 import { tempDir } from './support/temp-dir.js';
 import { apiToken } from './support/tokens.js';
@@ -161,6 +161,34 @@ describe('the execution gateway, end to end', () => {
     expect(wrongApi.message).toMatch(/speaks the openai API.*chat completions/);
     expect((await openai.models.list()).data.map((m) => m.id)).toEqual(['gpt', 'claude']);
     expect(stub.requests).toHaveLength(0);
+  });
+
+  it("lets a Local sandbox's commands call models on the sandbox's own loopback", async () => {
+    const stub = await keyedStub();
+    const bff = await gatewayBff(stub);
+    const { threadId } = await readyRuntime(bff, 'bubblewrap');
+    const stream = await bff.stream();
+    stream.send({ type: 'subscribe', topic: `thread:${threadId}`, after: 0 });
+    stub.script({ text: ['inside ', 'the sandbox'] });
+    const request = JSON.stringify({ model: 'gpt', stream: true, messages });
+    const script =
+      'fetch(process.env.OPENAI_BASE_URL + "/chat/completions", { method: "POST", headers: ' +
+      '{ authorization: "Bearer " + process.env.OPENAI_API_KEY, "content-type": "application/json" }, ' +
+      `body: ${JSON.stringify(request)} }).then((r) => r.text()).then((t) => console.log(t))`;
+    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: `node -e '${script}'` } });
+    await stream.until(() => stream.events(threadId).some((e) => e.kind === 'tool.result'), 30_000, 'the command');
+    const out = stream
+      .events(threadId)
+      .flatMap((e) => (e.kind === 'tool.output' ? [e.data] : []))
+      .join('');
+    const text = out
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => (JSON.parse(line.slice(6)) as OpenAI.ChatCompletionChunk).choices[0]?.delta.content ?? '')
+      .join('');
+    expect(text).toBe('inside the sandbox');
+    expect(out).toContain('data: [DONE]');
+    expect(stub.requests[0]).toMatchObject({ apiKey: MODEL_KEY, model: 'stub-gpt' });
   });
 
   it('gives a machine connected with remote-chat-runtime connect the same keyless path', async () => {
