@@ -69,6 +69,19 @@ describe('the execution gateway refuses cleanly', () => {
     ).toBe('aborted');
   });
 
+  it('ends a call whose link drops and aborts its upstream call', async () => {
+    const stub = await keyedStub();
+    const bff = await gatewayBff(stub);
+    const { token } = await apiToken(bff);
+    const machine = await MachineLink.open(bff.url, { token, runtimeId: 'rt_gw_drop', lastReceived: 0 });
+    // Nothing streams yet, so only the link's end can tell the gateway.
+    stub.script({ text: 'too late', delayMs: 10_000 });
+    machine.send(inferenceRequest('drop-1'));
+    await stub.waitForRequest(1);
+    machine.socket.terminate();
+    expect(await stub.requests[0]!.ended).toBe('aborted');
+  });
+
   it('refuses a capability the configuration does not proxy, and inference left to the runtime', async () => {
     const stub = await keyedStub();
     const local = await gatewayBff(stub, { capabilities: { inference: 'local' } });
