@@ -54,7 +54,7 @@ async function setUp() {
   const events = async () =>
     ((await (await api(`/api/threads/${thread.id}/events`)).json()) as { events: ThreadEvent[] }).events;
 
-  return {
+  const chat = {
     folder,
     proxy,
     api,
@@ -100,6 +100,13 @@ async function setUp() {
       connect = machine();
     },
   };
+  // What the BFF sent at the handshake (the model list) is acknowledged before a test counts what it keeps.
+  await poll(
+    () => chat.unacknowledged(),
+    (n) => n === 0,
+    'the first messages to be acknowledged',
+  );
+  return chat;
 }
 
 const toolCalls = (events: ThreadEvent[]) => events.filter((e) => e.kind === 'tool.call');

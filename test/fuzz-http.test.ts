@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PROTOCOL_VERSION } from '@remote-chat/protocol';
 import { openStore } from '@remote-chat/bff';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -549,7 +550,13 @@ async function wsConnection(r: Random, bff: BffProcess, cookie: string, endpoint
     frames.push(wsFrame(OPCODE.text, Buffer.from(JSON.stringify({ type: 'subscribe', topic: 'thread:th_sentinel' }))));
     sentinel = (f) => f.type === 'error' && f.topic === 'thread:th_sentinel';
   } else {
-    const hello = { type: 'hello', protocol: 1, runtimeId: 'rt_fuzzlink', token: MACHINE_TOKEN, lastReceived: 0 };
+    const hello = {
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      runtimeId: 'rt_fuzzlink',
+      token: MACHINE_TOKEN,
+      lastReceived: 0,
+    };
     const roll = r.next();
     // A dialler waits for `welcome` before it sends anything else.
     opening = wsFrame(
@@ -579,7 +586,7 @@ async function wsConnection(r: Random, bff: BffProcess, cookie: string, endpoint
       },
       { type: 'ack', upTo: 1 },
       { type: 'ping', t: 1 },
-      { type: 'hello', protocol: 1, runtimeId: 'rt_fuzzlink', token: MACHINE_TOKEN, lastReceived: 0 },
+      { type: 'hello', protocol: PROTOCOL_VERSION, runtimeId: 'rt_fuzzlink', token: MACHINE_TOKEN, lastReceived: 0 },
     ];
     for (let i = r.int(15); i > 0; i--)
       frames.push(wsFrame(OPCODE.text, Buffer.from(mutate(r, r.pick(dataFrames), { large: false }))));

@@ -1,4 +1,4 @@
-import type { ThreadEvent } from '@remote-chat/protocol';
+import { PROTOCOL_VERSION, type ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestBff, type TestBff } from './support/bff.js';
@@ -88,7 +88,7 @@ describe('fuzzing', () => {
         });
         socket.once('close', (code) => reject(new Error(`closed ${code}`)));
       });
-      socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 }));
+      socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, runtimeId, token, lastReceived: 0 }));
       return { socket, lastReceived: await welcome };
     };
 
@@ -130,7 +130,7 @@ describe('fuzzing', () => {
       },
       { type: 'data', seq: 6, message: { type: 'runtime.explode' } },
       { type: 'ack', upTo: 1e9 },
-      { type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 },
+      { type: 'hello', protocol: PROTOCOL_VERSION, runtimeId, token, lastReceived: 0 },
       { type: 'ping', t: 1 },
     ];
     let reconnects = 0;

@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signIn } from './support/bff.js';
@@ -47,7 +48,7 @@ describe('logs', () => {
         socket.send(
           JSON.stringify({
             type: 'hello',
-            protocol: 1,
+            protocol: PROTOCOL_VERSION,
             runtimeId: 'rt_someone',
             token: created.token,
             lastReceived: 0,

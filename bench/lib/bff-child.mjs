@@ -12,6 +12,7 @@ const server = await startServer({
   ...(config.databaseUrl && { databaseUrl: config.databaseUrl }),
   ...(config.sqliteSynchronous && { sqliteSynchronous: config.sqliteSynchronous }),
   ...(config.stream && { stream: config.stream }),
+  ...(config.gateway && { gateway: config.gateway }),
   logger: createLogger(config.logLevel ?? 'silent'),
 });
 const { store } = server.chat;

@@ -156,7 +156,7 @@ export class StreamClient {
 
 /** Creates a runtime (`process` unless told) and waits until it is ready; returns it with its first thread. */
 export async function readyRuntime(
-  bff: TestBff,
+  bff: Pick<TestBff, 'api'>,
   provider = 'process',
 ): Promise<{ runtime: Runtime; threadId: string }> {
   const created = await bff.api('/api/runtimes', { body: { provider } });

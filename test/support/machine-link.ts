@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '@remote-chat/protocol';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 
@@ -48,7 +49,7 @@ export class MachineLink {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    link.send({ type: 'hello', protocol: 1, ...options });
+    link.send({ type: 'hello', protocol: PROTOCOL_VERSION, ...options });
     await link.until(() => link.frames.some((f) => f.type === 'welcome'), 'the welcome');
     return link;
   }
@@ -121,7 +122,7 @@ export function hello(
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
   return new Promise((resolve) => {
     socket.once('open', () =>
-      socket.send(JSON.stringify({ type: 'hello', protocol: 1, runtimeId, token, lastReceived: 0 })),
+      socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, runtimeId, token, lastReceived: 0 })),
     );
     socket.once('unexpected-response', (_req, res) => {
       resolve({ code: res.statusCode ?? 0, socket, closed });

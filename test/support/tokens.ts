@@ -24,3 +24,14 @@ export async function clientToken(
   if (response.status !== 201) throw new Error(`POST /api/client-tokens answered ${response.status}`);
   return ((await response.json()) as { token: string }).token;
 }
+
+/** What a host site's backend does to let one of its users connect a machine: a machine token for that user. */
+export async function machineToken(bff: TestBff, token: string, userId: string): Promise<string> {
+  const response = await fetch(`${bff.url}/api/machine-tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, name: `${userId}'s laptop` }),
+  });
+  if (response.status !== 201) throw new Error(`POST /api/machine-tokens answered ${response.status}`);
+  return ((await response.json()) as CreatedApiToken).token;
+}

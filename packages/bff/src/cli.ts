@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Help, type Option } from 'commander';
-import { serveCommand } from './commands/serve.js';
+import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { signinLinkCommand } from './commands/signin-link.js';
+import { ConfigError } from './gateway/gateway-config.js';
 import { BFF_VERSION } from './version.js';
 
 /** Exit codes: 1 for a failure while running, 2 for bad usage or configuration. */
@@ -27,10 +28,11 @@ const program = new Command('remote-chat-bff')
       return [...serveFlags, ...own];
     },
   });
+program.addHelpText('after', SERVE_HELP);
 for (const command of commands) program.addCommand(command.exitOverride(), { isDefault: command.name() === 'serve' });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT.usage);
   console.error(`remote-chat-bff: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(EXIT.failure);
+  process.exit(error instanceof ConfigError ? EXIT.usage : EXIT.failure);
 });

@@ -1,6 +1,8 @@
 export { Auth, SESSION_COOKIE } from './auth.js';
 export type { Caller } from './auth.js';
 export { RemoteChatError } from './errors.js';
+export { ConfigError, loadGatewayConfig } from './gateway/gateway-config.js';
+export type { CapabilityPolicy, GatewayConfig, ModelConfig } from './gateway/gateway-config.js';
 export { Hub } from './hub.js';
 export type { EntrySource, SeqEntry, SubscribeOptions, Subscription } from './hub.js';
 export { BubblewrapProvider } from './providers/bubblewrap-provider.js';

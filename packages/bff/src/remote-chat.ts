@@ -14,6 +14,10 @@ import { RateLimiter } from './rate-limiter.js';
 import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
+import { ExecutionGateway } from './gateway/execution-gateway.js';
+import { emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
+import { InferenceHandler } from './gateway/inference.js';
+import { Upstreams } from './gateway/upstream.js';
 import { defaultProviders } from './providers/default-providers.js';
 import type { Provider } from './providers/provider.js';
 import type { ProviderAudience } from './providers/provider-access.js';
@@ -69,6 +73,13 @@ export interface RemoteChatOptions {
    */
   idleTimeoutMs?: number;
   idleCheckMs?: number;
+  /**
+   * The execution gateway: the models runtimes may call through the BFF (keys stay here), the
+   * capability policies, the daily token budget, timeouts and limits. `loadGatewayConfig` reads
+   * them from the environment and a config file.
+   * @default no model: no `llm` agent, every capability refused
+   */
+  gateway?: Partial<GatewayConfig>;
 }
 
 export interface RemoteChat {
@@ -97,6 +108,11 @@ export const REDACTED_PATHS = [
   'headers.cookie',
   'ticket',
   '*.ticket',
+  'apiKey',
+  '*.apiKey',
+  '*.*.apiKey',
+  'req.headers["x-api-key"]',
+  'headers["x-api-key"]',
 ];
 
 /** A request's target as a URL, or null when it is not one (`//[`, `http://[/x`): a peer chose it. */
@@ -158,7 +174,27 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   const auth = new Auth(store, secret, allowedOrigins, {
     onWatchError: (error) => logger.warn({ err: error }, 'checking open connections’ credentials failed'),
   });
-  const runtimes = new Runtimes({
+  const gatewayConfig: GatewayConfig = { ...emptyGatewayConfig(), ...options.gateway };
+  if (!options.gateway?.capabilities && gatewayConfig.models.length > 0)
+    gatewayConfig.capabilities = { inference: 'proxy' };
+  const models = gatewayConfig.models.map(modelInfo);
+  const gateway = new ExecutionGateway({
+    config: gatewayConfig,
+    logger,
+    handlers: {
+      inference: new InferenceHandler({
+        models: gatewayConfig.models,
+        dailyTokens: gatewayConfig.dailyTokens,
+        usage: store,
+        ownsThread: (runtimeId, threadId) => runtimes.ownsThread(runtimeId, threadId),
+        upstreams: new Upstreams(gatewayConfig.timeoutMs),
+        logger,
+      }),
+    },
+  });
+  const runtimes: Runtimes = new Runtimes({
+    gateway,
+    models,
     authenticateMachine: async (token) => {
       const caller = await auth.fromApiToken(token);
       return caller && { userId: caller.user.id, watch: (onEnd) => auth.watchGrant(caller.grant, onEnd) };
@@ -190,12 +226,18 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       allowedOrigins,
       tokenLimiter: new RateLimiter({ burst: 20, perMinute: 10 }),
       failedAuthLimiter,
+      models,
+      dailyTokens: gatewayConfig.dailyTokens,
     }),
   );
   router.use(errorHandler(logger));
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_PAYLOAD, perMessageDeflate: false });
-  const links = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxLinkFrameBytes, perMessageDeflate: false });
+  const links = new WebSocketServer({
+    noServer: true,
+    maxPayload: Math.max(LIMITS.maxLinkFrameBytes, LIMITS.maxGatewayFrameBytes),
+    perMessageDeflate: false,
+  });
 
   function refuse(socket: Duplex, status: number, text: string): void {
     if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -293,6 +335,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
       sockets.close();
       links.close();
+      gateway.close();
       await runtimes.close();
       await writer.drain();
       await store.close();

@@ -3,12 +3,12 @@ import type { LinkSession } from './session.js';
 import { LinkClosedError } from './errors.js';
 import { dialLink } from './handshake.js';
 
-export interface LinkDialerOptions<Out, In> {
+export interface LinkDialerOptions<Out, In, GOut = never, GIn = never> {
   /** The listener's link URL, or a function that resolves it anew for every attempt. */
   url: string | (() => string);
   runtimeId: string;
   token: string;
-  session: LinkSession<Out, In>;
+  session: LinkSession<Out, In, GOut, GIn>;
   /** Extra HTTP headers for the upgrade request. */
   headers?: Record<string, string>;
   /** The first retry's delay cap. @default 250 */
@@ -34,8 +34,8 @@ export interface LinkDialerOptions<Out, In> {
  * (250 ms doubling to 30 s cap, reset after 10 s stable). stop() ends it. State shows through the
  * session.
  */
-export class LinkDialer<Out, In> {
-  readonly #options: LinkDialerOptions<Out, In>;
+export class LinkDialer<Out, In, GOut = never, GIn = never> {
+  readonly #options: LinkDialerOptions<Out, In, GOut, GIn>;
   #running = false;
   #attempt = 0;
   #socket: WebSocket | undefined;
@@ -44,7 +44,7 @@ export class LinkDialer<Out, In> {
   #inflight: Promise<void> | undefined;
   #stopClose = { code: 1000, reason: 'dialler stopped' };
 
-  constructor(options: LinkDialerOptions<Out, In>) {
+  constructor(options: LinkDialerOptions<Out, In, GOut, GIn>) {
     this.#options = options;
   }
 

@@ -1,17 +1,30 @@
 import type { RawData } from 'ws';
-import { linkFrameSchema, type LinkFrame, type LinkMessageSchema } from '@remote-chat/protocol';
+import { isGatewayFrameType, linkFrameSchema, type LinkFrame, type LinkMessageSchema } from '@remote-chat/protocol';
+
+/** A frame one side received: one of the link's own, or an execution gateway frame. */
+export type ParsedFrame<In, GIn> = { channel: 'link'; frame: LinkFrame<In> } | { channel: 'gateway'; frame: GIn };
 
 /** A parser for the frames one side receives, `data` carrying messages of `inbound`. */
-export type FrameParser<In> = (text: string) => LinkFrame<In> | undefined;
+export type FrameParser<In, GIn> = (text: string) => ParsedFrame<In, GIn> | undefined;
 
-/** Builds a parser that returns undefined for anything that is not a valid frame. */
-export function frameParser<In>(inbound: LinkMessageSchema<In>): FrameParser<In> {
+/**
+ * Builds a parser that returns undefined for anything that is not a valid frame. Gateway frames
+ * are valid only with a `gateway` schema (the frames this side may receive).
+ */
+export function frameParser<In, GIn = never>(
+  inbound: LinkMessageSchema<In>,
+  gateway?: LinkMessageSchema<GIn>,
+): FrameParser<In, GIn> {
   const schema = linkFrameSchema(inbound);
   return (text) => {
     const json = parseJson(text);
-    if (json === undefined) return undefined;
+    if (typeof json !== 'object' || json === null) return undefined;
+    if (isGatewayFrameType((json as { type?: unknown }).type)) {
+      const result = gateway?.safeParse(json);
+      return result?.success ? { channel: 'gateway', frame: result.data } : undefined;
+    }
     const result = schema.safeParse(json);
-    return result.success ? result.data : undefined;
+    return result.success ? { channel: 'link', frame: result.data } : undefined;
   };
 }
 

@@ -11,14 +11,14 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 const ABNORMAL_CLOSURE = 1006;
 const INTERNAL_ERROR = 1011;
 
-export interface DialLinkOptions<Out, In> {
+export interface DialLinkOptions<Out, In, GOut = never, GIn = never> {
   /** `ws://` or `wss://` URL of the listener's link endpoint. */
   url: string;
   /** The runtime this link is for; the listener must answer with the same id. */
   runtimeId: string;
   /** The runtime's credential (sandbox) or the user's API token (machine). */
   token: string;
-  session: LinkSession<Out, In>;
+  session: LinkSession<Out, In, GOut, GIn>;
   /** Extra HTTP headers for the upgrade request. */
   headers?: Record<string, string>;
   /** @default HANDSHAKE_TIMEOUT_MS */
@@ -29,7 +29,9 @@ export interface DialLinkOptions<Out, In> {
  * Dialler side: open ws, send hello, await welcome (timeout 10 s), then session.attach.
  * Rejects with a LinkHandshakeError carrying the close code (1006 when the connection failed).
  */
-export function dialLink<Out, In>(options: DialLinkOptions<Out, In>): Promise<WebSocket> {
+export function dialLink<Out, In, GOut = never, GIn = never>(
+  options: DialLinkOptions<Out, In, GOut, GIn>,
+): Promise<WebSocket> {
   const { session } = options;
   const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS;
   session.dialling();
@@ -38,7 +40,7 @@ export function dialLink<Out, In>(options: DialLinkOptions<Out, In>): Promise<We
     try {
       socket = new WebSocket(options.url, {
         headers: options.headers,
-        maxPayload: session.maxFrameBytes,
+        maxPayload: session.maxPayloadBytes,
         perMessageDeflate: false,
         handshakeTimeout: timeoutMs,
       });
@@ -129,13 +131,13 @@ export interface LinkRefusal {
   reason: string;
 }
 
-export interface AcceptLinkOptions<Out, In> {
+export interface AcceptLinkOptions<Out, In, GOut = never, GIn = never> {
   /** The id to answer with in `welcome`. @default the hello's runtimeId */
   runtimeId?: string;
   /** Checks the dialler's credentials: true accepts, false closes with 4401, a LinkRefusal closes with its code. */
   verify: (hello: HelloCredentials) => boolean | LinkRefusal | Promise<boolean | LinkRefusal>;
   /** The session for this runtime; called once the dialler is verified. */
-  session: (hello: { runtimeId: string }) => LinkSession<Out, In>;
+  session: (hello: { runtimeId: string }) => LinkSession<Out, In, GOut, GIn>;
   /** @default HANDSHAKE_TIMEOUT_MS */
   timeoutMs?: number;
 }
@@ -145,12 +147,12 @@ export interface AcceptLinkOptions<Out, In> {
  * return false to close with 4401, or a LinkRefusal), answer welcome, session.attach. Rejects with a
  * LinkHandshakeError (the socket is then already closed with its code).
  */
-export function acceptLink<Out, In>(
+export function acceptLink<Out, In, GOut = never, GIn = never>(
   socket: WebSocket,
-  options: AcceptLinkOptions<Out, In>,
-): Promise<LinkSession<Out, In>> {
+  options: AcceptLinkOptions<Out, In, GOut, GIn>,
+): Promise<LinkSession<Out, In, GOut, GIn>> {
   const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS;
-  return new Promise<LinkSession<Out, In>>((resolve, reject) => {
+  return new Promise<LinkSession<Out, In, GOut, GIn>>((resolve, reject) => {
     let settled = false;
     let closed: { code: number; reason: string } | undefined;
     const timer = setTimeout(() => fail(CLOSE_CODES.timeout, `no hello within ${timeoutMs} ms`), timeoutMs);
@@ -213,7 +215,7 @@ export function acceptLink<Out, In>(
         fail(ok.code, ok.reason);
         return;
       }
-      let session: LinkSession<Out, In>;
+      let session: LinkSession<Out, In, GOut, GIn>;
       try {
         session = options.session({ runtimeId });
       } catch {

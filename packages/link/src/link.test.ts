@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CLOSE_CODES, PROTOCOL_VERSION, type LinkState } from '@remote-chat/protocol';
+import {
+  CLOSE_CODES,
+  GatewayFromRuntimeFrameSchema,
+  GatewayToRuntimeFrameSchema,
+  PROTOCOL_VERSION,
+  type GatewayFromRuntimeFrame,
+  type GatewayToRuntimeFrame,
+  type LinkState,
+} from '@remote-chat/protocol';
 import { LinkSession, MAX_BAD_FRAMES, type LinkSessionOptions, type LinkSessionStorage } from './session.js';
 import { LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';
 import { acceptLink, dialLink } from './handshake.js';
@@ -536,6 +544,108 @@ describe('runtime link', () => {
     await waitFor(() => listener.session.state === 'open', 'open');
     await dialer.stop(CLOSE_CODES.goingAway, 'runtime shutting down');
     expect(await closed).toContain(String(CLOSE_CODES.goingAway));
+  });
+});
+
+describe('the execution gateway channel', () => {
+  type FromRuntime = GatewayFromRuntimeFrame;
+  type ToRuntime = GatewayToRuntimeFrame;
+  /** A BFF-side and a runtime-side session with gateway channels, linked; each records the gateway frames it heard. */
+  async function gatewayPair(maxFrameBytes?: number) {
+    const bffHeard: FromRuntime[] = [];
+    const runtimeHeard: ToRuntime[] = [];
+    const bff = new LinkSession<NumberMessage, NumberMessage, ToRuntime, FromRuntime>({
+      inbound: NumberMessage,
+      onMessage: () => {},
+      gateway: { inbound: GatewayFromRuntimeFrameSchema, onFrame: (frame) => bffHeard.push(frame) },
+    });
+    const runtime = new LinkSession<NumberMessage, NumberMessage, FromRuntime, ToRuntime>({
+      inbound: NumberMessage,
+      onMessage: () => {},
+      gateway: {
+        inbound: GatewayToRuntimeFrameSchema,
+        onFrame: (frame) => runtimeHeard.push(frame),
+        ...(maxFrameBytes !== undefined && { maxFrameBytes }),
+      },
+    });
+    const server = await startLinkServer((socket) => {
+      acceptLink(socket, { verify: () => true, session: () => runtime }).catch(() => {});
+    });
+    cleanups.push(() => server.close());
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: bff });
+    await waitFor(() => runtime.state === 'open', 'open');
+    return { bff, runtime, bffHeard, runtimeHeard, server };
+  }
+
+  it('carries requests one way and answers the other, unnumbered and unacknowledged', async () => {
+    const { bff, runtime, bffHeard, runtimeHeard } = await gatewayPair();
+    expect(
+      runtime.sendGateway({
+        type: 'executionGateway.request',
+        requestId: 'g1',
+        capability: 'inference',
+        payload: { x: 1 },
+      }),
+    ).toBe(true);
+    await waitFor(() => bffHeard.length === 1, 'the request');
+    expect(bffHeard[0]).toEqual({
+      type: 'executionGateway.request',
+      requestId: 'g1',
+      capability: 'inference',
+      payload: { x: 1 },
+    });
+    bff.sendGateway({ type: 'executionGateway.notification', requestId: 'g1', payload: { chunk: 1 } });
+    bff.sendGateway({ type: 'executionGateway.reply', requestId: 'g1', payload: { done: true } });
+    await waitFor(() => runtimeHeard.length === 2, 'the answers');
+    expect(runtimeHeard.map((frame) => frame.type)).toEqual([
+      'executionGateway.notification',
+      'executionGateway.reply',
+    ]);
+    // Nothing kept for a resend, nothing numbered.
+    expect(runtime.pending).toBe(0);
+    expect(bff.pending).toBe(0);
+    expect(runtime.lastReceived).toBe(0);
+    bff.detach();
+  });
+
+  it('counts a gateway frame of the wrong direction as malformed and does not hand it on', async () => {
+    const { bff, runtime, bffHeard } = await gatewayPair();
+    // The BFF never takes a reply from a runtime: a runtime cannot answer for another one.
+    (runtime as unknown as LinkSession<NumberMessage, NumberMessage, ToRuntime>).sendGateway({
+      type: 'executionGateway.reply',
+      requestId: 'g1',
+      payload: {},
+    });
+    runtime.sendGateway({ type: 'executionGateway.cancel', requestId: 'g2' });
+    await waitFor(() => bffHeard.length === 1, 'the cancel');
+    expect(bffHeard).toEqual([{ type: 'executionGateway.cancel', requestId: 'g2' }]);
+    bff.detach();
+  });
+
+  it('refuses to send a gateway frame past its size cap or without an open link', async () => {
+    const { bff, runtime } = await gatewayPair(1_000);
+    const big = {
+      type: 'executionGateway.request',
+      requestId: 'g1',
+      capability: 'inference',
+      payload: 'x'.repeat(2_000),
+    } as const;
+    expect(() => runtime.sendGateway(big)).toThrow(LinkFrameTooLargeError);
+    bff.detach();
+    await waitFor(() => runtime.state === 'offline', 'offline');
+    expect(runtime.sendGateway({ type: 'executionGateway.cancel', requestId: 'g1' })).toBe(false);
+  });
+
+  it('treats gateway frames as malformed on a session without a gateway channel', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+    const peer = await RawPeer.connect(server.url);
+    peer.send(hello());
+    await waitFor(() => peer.ofType('welcome').length > 0, 'welcome');
+    for (let i = 0; i < MAX_BAD_FRAMES; i++)
+      peer.send({ type: 'executionGateway.request', requestId: `g${i}`, capability: 'inference', payload: {} });
+    await waitFor(() => peer.closed, 'close');
+    expect(peer.closed?.code).toBe(CLOSE_CODES.badFrames);
   });
 });
 

@@ -18,7 +18,21 @@ export const DEFAULT_HIGH_WATER = 0.8;
 /** Default fill at or below which `pressure` turns off again. */
 export const DEFAULT_LOW_WATER = 0.5;
 
-export interface LinkSessionOptions<In> {
+/**
+ * The execution gateway's channel on a link: frames beside `data` that are neither numbered,
+ * acknowledged, stored nor resent. A request made on a link lives as long as that link's socket
+ * stays up; its owners watch `onState` and fail what was in flight when it goes offline.
+ */
+export interface LinkGatewayOptions<GIn> {
+  /** Validates incoming gateway frames (GatewayToRuntimeFrameSchema on the runtime, GatewayFromRuntimeFrameSchema in the BFF). */
+  inbound: LinkMessageSchema<GIn>;
+  /** Hears each valid incoming gateway frame, in arrival order. A throw is the handler's own. */
+  onFrame: (frame: GIn) => void;
+  /** Largest gateway frame in bytes, both directions. @default LIMITS.maxGatewayFrameBytes */
+  maxFrameBytes?: number;
+}
+
+export interface LinkSessionOptions<In, GIn = never> {
   /** Validates incoming data messages (ToRuntimeMessageSchema on the runtime side, FromRuntimeMessageSchema in the BFF). */
   inbound: LinkMessageSchema<In>;
   /**
@@ -64,10 +78,12 @@ export interface LinkSessionOptions<In> {
    * (4429) and nothing more is read from that socket; the peer may dial again. @default no limit
    */
   frameGate?: () => FrameGate;
+  /** The execution gateway's frames; without it they count as malformed. @default none */
+  gateway?: LinkGatewayOptions<GIn>;
 }
 
-/** One socket's frame budget (see `LinkSessionOptions.frameGate`): true admits the frame. */
-export type FrameGate = (type: LinkFrame<unknown>['type']) => boolean;
+/** One socket's frame budget (see `LinkSessionOptions.frameGate`): asked with a link frame's type, or `gateway` for an execution-gateway frame; true admits the frame. */
+export type FrameGate = (type: string) => boolean;
 
 /** Where a session keeps its unacknowledged outgoing frames. */
 export interface LinkSessionStorage<Out> {
@@ -91,12 +107,15 @@ type PressureListener = (pressure: boolean) => void;
  * await dialLink({ url, runtimeId, token, session });
  * session.send({ type: 'runtime.info', ... });
  */
-export class LinkSession<Out, In> {
-  /** Largest frame in bytes; diallers and servers pass it to `ws` as `maxPayload`. */
+export class LinkSession<Out, In, GOut = never, GIn = never> {
+  /** Largest `data` frame in bytes. */
   readonly maxFrameBytes: number;
+  /** Largest gateway frame in bytes (0 without a gateway channel). */
+  readonly maxGatewayFrameBytes: number;
 
   readonly #onMessage: (message: In, seq: number) => Promise<void> | void;
-  readonly #parse: FrameParser<In>;
+  readonly #onGatewayFrame: ((frame: GIn) => void) | undefined;
+  readonly #parse: FrameParser<In, GIn>;
   readonly #outbox: LinkOutbox<Out>;
   readonly #maxOutbox: number;
   readonly #heartbeatMs: number;
@@ -132,11 +151,13 @@ export class LinkSession<Out, In> {
   #held: Out[] = [];
   #pressure = false;
 
-  constructor(options: LinkSessionOptions<In> & LinkSessionStorage<Out>) {
+  constructor(options: LinkSessionOptions<In, GIn> & LinkSessionStorage<Out>) {
     this.#onMessage = options.onMessage;
+    this.#onGatewayFrame = options.gateway?.onFrame;
+    this.maxGatewayFrameBytes = options.gateway ? (options.gateway.maxFrameBytes ?? LIMITS.maxGatewayFrameBytes) : 0;
     this.#pipelined = options.pipelined ?? false;
     this.#frameGate = options.frameGate;
-    this.#parse = frameParser(options.inbound);
+    this.#parse = frameParser(options.inbound, options.gateway?.inbound);
     this.#outbox = options.outbox ?? new MemoryOutbox<Out>();
     this.#maxOutbox = options.maxOutbox ?? 10_000;
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -161,6 +182,26 @@ export class LinkSession<Out, In> {
   /** 'connecting' | 'open' | 'resuming' | 'offline'. */
   get state(): LinkState {
     return this.#state;
+  }
+
+  /** The largest frame of either channel; diallers and servers pass it to `ws` as `maxPayload`. */
+  get maxPayloadBytes(): number {
+    return Math.max(this.maxFrameBytes, this.maxGatewayFrameBytes);
+  }
+
+  /**
+   * Writes an execution gateway frame now, on the open socket: it is not kept, numbered or resent.
+   * Returns false when no socket is open (the caller fails its request: a link drop fails it
+   * anyway). Throws LinkFrameTooLargeError past `maxGatewayFrameBytes`.
+   */
+  sendGateway(frame: GOut): boolean {
+    const text = JSON.stringify(frame);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.maxGatewayFrameBytes) throw new LinkFrameTooLargeError(bytes, this.maxGatewayFrameBytes);
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== socket.OPEN || this.#state !== 'open') return false;
+    this.#write(text);
+    return true;
   }
 
   /** Highest in-order seq handled from the peer. */
@@ -382,25 +423,36 @@ export class LinkSession<Out, In> {
     if (socket !== this.#socket) return;
     try {
       this.#deadTimer?.refresh();
-      if (rawDataBytes(data) > this.maxFrameBytes) {
+      const bytes = rawDataBytes(data);
+      if (bytes > this.maxPayloadBytes) {
         this.#badFrame(socket);
         return;
       }
-      const frame = this.#parse(rawDataText(data));
-      if (!frame) {
+      const parsed = this.#parse(rawDataText(data));
+      if (!parsed || (parsed.channel === 'link' ? bytes > this.maxFrameBytes : bytes > this.maxGatewayFrameBytes)) {
         this.#badFrame(socket);
         return;
       }
-      if (admit && !admit(frame.type)) {
+      if (admit && !admit(parsed.channel === 'link' ? parsed.frame.type : 'gateway')) {
         this.#release(socket, CLOSE_CODES.rateLimited, 'too many frames; slow down');
         // What the peer already sent is not read: a flood costs no more than this.
         socket.pause();
         return;
       }
-      this.#route(socket, frame);
+      if (parsed.channel === 'link') this.#route(socket, parsed.frame);
+      else this.#gatewayFrame(parsed.frame);
     } catch {
       // A frame never throws out of the socket's event handler.
       this.#badFrame(socket);
+    }
+  }
+
+  #gatewayFrame(frame: GIn): void {
+    try {
+      this.#onGatewayFrame?.(frame);
+    } catch (error) {
+      // The handler's failure is its own, not a malformed frame.
+      this.#log(`a gateway frame's handler failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

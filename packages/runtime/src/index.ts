@@ -21,6 +21,12 @@ export { ShellAgent } from './agents/shell.js';
 export type { ShellAgentOptions } from './agents/shell.js';
 export type { Agent, AgentMessage, AgentTurn } from './agents/agent.js';
 export { NO_BACKPRESSURE } from './backpressure.js';
+// Models: the keyless endpoint agents call, which forwards through the BFF's execution gateway.
+export { modelEnv } from './model-endpoint/model-access.js';
+export type { ModelAccess, ModelEndpointAccess } from './model-endpoint/model-access.js';
+export { GatewayCallError, GatewayClient } from './model-endpoint/gateway-client.js';
+export { startModelEndpoint } from './model-endpoint/model-endpoint.js';
+export type { ModelEndpoint, ModelEndpointOptions } from './model-endpoint/model-endpoint.js';
 export type { Backpressure, PressureSource } from './backpressure.js';
 
 export { EXIT_CODES, RuntimeStartError } from './exit-codes.js';

@@ -4,11 +4,13 @@ import {
   type EventBody,
   type FromRuntimeMessage,
   type Machine,
+  type ModelInfo,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import type { Agent } from './agents/agent.js';
 import { backpressureOf, type Backpressure, type PressureSource } from './backpressure.js';
 import type { TurnJournal } from './durable/turn-journal.js';
+import type { ModelAccess, ModelEndpointAccess } from './model-endpoint/model-access.js';
 import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';
@@ -40,6 +42,13 @@ export interface RuntimeHostOptions {
   journal?: TurnJournal;
   /** The computer this runtime runs on, reported in `runtime.info` (set by `connect`). @default none */
   machine?: Machine;
+  /**
+   * The models agents may call (`AgentTurn.model`): the keyless endpoint, whose per-thread access
+   * each turn gets (usage then counts per thread), or any other ModelAccess as it is. @default none
+   */
+  model?: ModelAccess | ModelEndpointAccess;
+  /** The BFF sent the models its gateway offers (after every handshake). */
+  onModels?: (models: readonly ModelInfo[]) => void;
 }
 
 /** The `runtime.info` message. */
@@ -112,6 +121,7 @@ export class RuntimeHost {
                 signal,
                 emit: (event) => this.#emit(threadId, event),
                 backpressure: this.#backpressure,
+                ...(this.#options.model && { model: this.#modelFor(threadId, this.#options.model) }),
               });
             } finally {
               this.#record(() => journal?.ended(threadId, turn));
@@ -136,7 +146,16 @@ export class RuntimeHost {
         journal?.received(linkSeq);
         this.#options.onShutdown?.(message.reason);
         return;
+      case 'models':
+        this.#options.onModels?.(message.models);
+        journal?.received(linkSeq);
+        return;
     }
+  }
+
+  /** A turn's model access: its thread's, when the access can name threads. */
+  #modelFor(threadId: string, model: ModelAccess | ModelEndpointAccess): ModelAccess {
+    return 'forThread' in model ? model.forThread(threadId) : model;
   }
 
   /** Writes a piece of an uploaded file (see writeFilePiece: the file appears only once whole). */

@@ -1,4 +1,3 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { chmod, lstat, realpath, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,15 +6,19 @@ import {
   CLOSE_CODES,
   ToRuntimeMessageSchema,
   type FromRuntimeMessage,
+  type GatewayFromRuntimeFrame,
+  type GatewayToRuntimeFrame,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import { LinkSession, type LinkSessionOptions, acceptLink } from '@remote-chat/link';
 import { ShellAgent } from './agents/shell.js';
 import { openRuntimeState, type RuntimeStateOptions } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
+import { startRuntimeModelGateway } from './model-endpoint/runtime-model-gateway.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { RuntimeHost } from './runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from './settings.js';
+import { sameSecret } from './same-secret.js';
 import { RUNTIME_VERSION } from './version.js';
 
 export interface ServeOptions {
@@ -84,20 +87,29 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
   });
 
   let shutdown: (reason?: string) => Promise<void> = async () => {};
-  const session: LinkSession<FromRuntimeMessage, ToRuntimeMessage> = new LinkSession({
-    inbound: ToRuntimeMessageSchema,
-    onMessage: (message, seq) => host.handle(message, seq),
-    outbox: state.outbox,
-    lastReceived: state.journal.lastReceived,
-    log,
-    ...options.link,
+  // Agents reach models through the BFF: a loopback endpoint that forwards over this link.
+  const models = await startRuntimeModelGateway((frame) => session.sendGateway(frame)).catch(async (error: Error) => {
+    await state.close();
+    throw new RuntimeStartError(`cannot start the model endpoint: ${error.message}`, EXIT_CODES.listen);
   });
+  const session: LinkSession<FromRuntimeMessage, ToRuntimeMessage, GatewayFromRuntimeFrame, GatewayToRuntimeFrame> =
+    new LinkSession({
+      inbound: ToRuntimeMessageSchema,
+      onMessage: (message, seq) => host.handle(message, seq),
+      outbox: state.outbox,
+      lastReceived: state.journal.lastReceived,
+      log,
+      gateway: models.link,
+      ...options.link,
+    });
   const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs, commands: state.commands });
   const host = new RuntimeHost({
     workspace,
     agents: [shell],
     send: (message) => session.sendOrHold(message),
     backpressure: session,
+    model: models.endpoint,
+    onModels: (list) => models.setModels(list),
     onShutdown: (reason) => {
       options.onShutdownRequest?.(reason);
       void shutdown(`shutdown requested: ${reason}`);
@@ -106,10 +118,13 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     journal: state.journal,
   });
   host.recoverInterrupted();
-  session.onState((state, detail) => log(`link ${state}${detail ? `: ${detail}` : ''}`));
+  session.onState((state, detail) => {
+    models.linkState(state);
+    log(`link ${state}${detail ? `: ${detail}` : ''}`);
+  });
 
   const server = createServer((request, response) => respond(request, response, options.runtimeId));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: session.maxFrameBytes, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: session.maxPayloadBytes, perMessageDeflate: false });
   server.on('upgrade', (request, socket, head) => {
     if (pathOf(request) !== '/link') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -142,6 +157,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     });
     if (socket !== undefined) await chmod(socket, 0o600);
   })().catch(async (error: Error) => {
+    await models.close();
     await state.close();
     throw new RuntimeStartError(`cannot listen on ${where}: ${error.message}`, EXIT_CODES.listen);
   });
@@ -171,6 +187,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 1_000).unref();
       });
+      await models.close();
       // Frames the BFF has not acknowledged stay on disk for the next start.
       await state.close();
       await removeRuntimeFile(options.stateDir, process.pid);
@@ -196,12 +213,6 @@ function respond(request: IncomingMessage, response: ServerResponse, runtimeId: 
 
 function pathOf(request: IncomingMessage): string {
   return new URL(request.url ?? '/', 'http://runtime').pathname;
-}
-
-/** Compares secrets in constant time; hashing first makes the lengths equal. */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 async function usableFolder(folder: string, what: string): Promise<string> {

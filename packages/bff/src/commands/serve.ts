@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDER_AUDIENCES, type ProviderAudience } from '../providers/provider-access.js';
 import { SANDBOX_NETWORKS, type SandboxNetwork } from '../providers/sandbox-command.js';
+import { loadGatewayConfig } from '../gateway/gateway-config.js';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
 import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
@@ -17,11 +18,22 @@ export interface ServeFlags {
   sandboxNetwork: SandboxNetwork;
   logLevel: string;
   trustProxy?: string;
+  /** The config file (models, budget, gateway). */
+  config?: string;
 }
 
-/** Starts the server and prints where to open it; the plain function behind `serve`. */
-export async function serve(flags: ServeFlags, print: (line: string) => void = console.log): Promise<RunningServer> {
+/**
+ * Starts the server and prints where to open it; the plain function behind `serve`. Models come
+ * from `env` (`REMOTE_CHAT_LLM_*`) and the config file; a bad one throws a ConfigError.
+ */
+export async function serve(
+  flags: ServeFlags,
+  print: (line: string) => void = console.log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningServer> {
+  const gateway = loadGatewayConfig({ env, configFile: flags.config });
   const running = await startServer({
+    gateway,
     port: flags.port,
     host: flags.host,
     dataDir: resolveDataDir(flags.dataDir),
@@ -34,10 +46,45 @@ export async function serve(flags: ServeFlags, print: (line: string) => void = c
     logger: createLogger(flags.logLevel),
     ...(flags.trustProxy && { trustProxy: flags.trustProxy }),
   });
+  for (const model of gateway.models)
+    print(`Model ${model.id}: ${model.model} (${model.api}) at ${model.baseUrl}${model.apiKey ? '' : ', no key'}`);
+  if (gateway.models.length === 0) print('No model configured: only the shell agent (see --help, Models).');
   print(`Remote Chat is running at ${running.url}`);
   print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
   return running;
 }
+
+/** Providers and models, after the flags: in `serve --help` and in `remote-chat-bff --help`. */
+export const SERVE_HELP = `
+Providers (New in the portal):
+  Local sandbox  (bubblewrap) each runtime in its own Linux sandbox: system folders read-only, only
+                 its workspace writable, no view of the data directory or other runtimes, its own
+                 network namespace, resource limits. The default where bwrap works; otherwise the
+                 server says so at start and offers the Local process only.
+  Local process  (process) a plain process as this server's user, no sandbox: for the owner only
+                 unless --process-provider-for all.
+
+The data directory is made private at every start (folder 0700, files 0600).
+
+Models (the llm agent; keys stay in this server, runtimes reach models through it):
+  REMOTE_CHAT_LLM_MODEL         the upstream's model name; setting it configures one model
+  REMOTE_CHAT_LLM_API           openai (chat completions and responses; the default) or anthropic
+  REMOTE_CHAT_LLM_BASE_URL      the official client's base URL (default https://api.openai.com/v1,
+                                or https://api.anthropic.com); any OpenAI-compatible server works:
+                                http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM)
+  REMOTE_CHAT_LLM_API_KEY       its key (environment only, never a flag: flags show in ps)
+  REMOTE_CHAT_LLM_DAILY_TOKENS  input plus output tokens each user may use per UTC day
+
+  Several models: --config FILE with
+    { "models": [ { "id": "gpt", "label": "GPT-4.1", "api": "openai", "model": "gpt-4.1",
+                    "apiKeyEnv": "OPENAI_API_KEY", "contextWindow": 1047576 },
+                  { "id": "claude", "label": "Claude Sonnet", "api": "anthropic",
+                    "model": "claude-sonnet-4-5", "apiKeyEnv": "ANTHROPIC_API_KEY" } ],
+      "usage": { "dailyTokens": 2000000 },
+      "gateway": { "timeoutSeconds": 600, "maxConcurrent": 8, "requestsPerMinute": 120,
+                   "capabilities": { "inference": "proxy" } } }
+  Each model: id, model, and optionally label, api, baseUrl, apiKeyEnv (or apiKey), contextWindow.
+  The agent "llm" answers with the first model, "llm:<id>" with that one.`;
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -113,24 +160,17 @@ export function serveCommand(): Command {
       ).env('REMOTE_CHAT_TRUST_PROXY'),
     )
     .addOption(
+      new Option('--config <file>', 'a JSON config file: models, the daily token budget, gateway settings').env(
+        'REMOTE_CHAT_CONFIG',
+      ),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .env('REMOTE_CHAT_LOG_LEVEL')
         .choices(['debug', 'info', 'warn', 'error', 'silent'])
         .default('info'),
     )
-    .addHelpText(
-      'after',
-      `
-Providers (New in the portal):
-  Local sandbox  (bubblewrap) each runtime in its own Linux sandbox: system folders read-only, only
-                 its workspace writable, no view of the data directory or other runtimes, its own
-                 network namespace, resource limits. The default where bwrap works; otherwise the
-                 server says so at start and offers the Local process only.
-  Local process  (process) a plain process as this server's user, no sandbox: for the owner only
-                 unless --process-provider-for all.
-
-The data directory is made private at every start (folder 0700, files 0600).`,
-    )
+    .addHelpText('after', SERVE_HELP)
     .action(async (flags: ServeFlags) => {
       // Whatever this server writes (database, secret, workspaces) is its user's alone.
       process.umask(0o077);

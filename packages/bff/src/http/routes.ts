@@ -23,6 +23,8 @@ import {
   type SendMessageResponse,
   type ThreadListResponse,
   type UploadedFile,
+  type ModelInfo,
+  type UsageResponse,
 } from '@remote-chat/protocol';
 import type { z } from 'zod';
 import type { Auth, Caller } from '../auth.js';
@@ -35,6 +37,7 @@ import { newId } from '../secrets.js';
 import type { RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
 import { requireRuntime, requireThread } from '../ownership.js';
 import { jsonBody } from './json-body.js';
+import { usageDay } from '../store/usage-store.js';
 import { isAllowedOrigin } from './origins.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimit } from './rate-limit.js';
@@ -50,6 +53,34 @@ export interface RoutesDeps {
   tokenLimiter: RateLimiter;
   /** Limits failed authentications per address. */
   failedAuthLimiter: RateLimiter;
+  /** The models of the execution gateway; each is an `llm:<id>` agent, the first also `llm`. */
+  models: readonly ModelInfo[];
+  /** The per-user daily token budget, if any. */
+  dailyTokens: number | undefined;
+}
+
+/** Threads `GET /usage` lists at most. */
+const USAGE_THREADS = 100;
+
+/** The agents `GET /config` lists: the shell, and the `llm` agent of each model when there is one. */
+function agentsOffered(models: readonly ModelInfo[]): ConfigResponse['agents'] {
+  const shell = {
+    id: 'shell',
+    label: 'Shell',
+    description: 'Runs each message as a bash command line in the workspace.',
+  };
+  const first = models[0];
+  if (!first) return [shell];
+  const coding = 'A coding agent: reads, edits and runs what the workspace holds.';
+  return [
+    shell,
+    { id: 'llm', label: first.label, description: `${coding} Uses ${first.label}, the first model configured.` },
+    ...models.map((model) => ({
+      id: `llm:${model.id}`,
+      label: model.label,
+      description: `${coding} Uses ${model.label}.`,
+    })),
+  ];
 }
 
 /** Parses with a protocol schema or answers 400 with the fields that failed. */
@@ -149,9 +180,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
             kind: p.kind,
             description: p.description,
           })),
-        agents: [
-          { id: 'shell', label: 'Shell', description: 'Runs each message as a bash command line in the workspace.' },
-        ],
+        agents: agentsOffered(deps.models),
         github: { enabled: false },
         limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
       };
@@ -303,6 +332,31 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       await runtimes.cancel(thread);
       res.status(202).json({ ok: true });
+    }),
+  );
+
+  router.get(
+    '/usage',
+    authed(async (_req, res, caller) => {
+      const day = usageDay();
+      const summary = await store.summarizeUsage(caller.user.id, day, USAGE_THREADS);
+      const sum = (pick: 'today' | 'total') =>
+        summary.byModel.reduce(
+          (totals, row) => ({
+            inputTokens: totals.inputTokens + row[pick].inputTokens,
+            outputTokens: totals.outputTokens + row[pick].outputTokens,
+            requests: totals.requests + row[pick].requests,
+          }),
+          { inputTokens: 0, outputTokens: 0, requests: 0 },
+        );
+      res.json({
+        day,
+        today: sum('today'),
+        total: sum('total'),
+        dailyTokens: deps.dailyTokens ?? null,
+        models: summary.byModel,
+        threads: summary.byThread,
+      } satisfies UsageResponse);
     }),
   );
 

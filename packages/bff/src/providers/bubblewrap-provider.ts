@@ -296,6 +296,10 @@ export class BubblewrapProvider implements Provider {
           HOME: INSIDE.home,
           USER: 'runtime',
           LANG: process.env.LANG ?? 'C.UTF-8',
+          // V8 reserves 10 GB of address space per WebAssembly memory for its trap handler, past
+          // the sandbox's 4 GiB limit: fetch (undici's llhttp) would fail in the runtime (its
+          // agents' model clients) and in every node command. Bounds checks need no reservation.
+          NODE_OPTIONS: '--disable-wasm-trap-handler',
           REMOTE_CHAT_RUNTIME_ID: context.runtimeId,
           REMOTE_CHAT_RUNTIME_TOKEN: context.token,
         },

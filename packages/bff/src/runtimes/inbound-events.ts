@@ -69,7 +69,8 @@ export class InboundEvents {
     await store.setLinkReceived(live.id, seq);
   }
 
-  private async ownThread(
+  /** The thread if it is the runtime's own, else null (a runtime may only write to, or spend for, its own). */
+  async ownThread(
     live: LiveRuntime,
     threadId: string,
   ): Promise<Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'> | null> {

@@ -1,7 +1,10 @@
 import {
   CLOSE_CODES,
   FromRuntimeMessageSchema,
+  GatewayFromRuntimeFrameSchema,
   type FromRuntimeMessage,
+  type GatewayFromRuntimeFrame,
+  type GatewayToRuntimeFrame,
   type LinkState,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
@@ -13,16 +16,24 @@ import type { ServerSecret } from '../secrets.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import { StoredOutbox } from './stored-outbox.js';
 
+/** The BFF's end of a runtime link: data messages both ways, gateway requests in and answers out. */
+export type RuntimeLinkSession = LinkSession<
+  ToRuntimeMessage,
+  FromRuntimeMessage,
+  GatewayToRuntimeFrame,
+  GatewayFromRuntimeFrame
+>;
+
 /** A runtime this BFF holds a link to, or is bringing up. */
 export interface LiveRuntime {
   id: string;
   userId: string;
-  session: LinkSession<ToRuntimeMessage, FromRuntimeMessage>;
+  session: RuntimeLinkSession;
   /** The session's outbox, kept in the store. */
   outbox: StoredOutbox;
   /** The send in flight (see `LiveLinks.exclusive`). */
   sending: Promise<void>;
-  dialer: LinkDialer<ToRuntimeMessage, FromRuntimeMessage> | null;
+  dialer: LinkDialer<ToRuntimeMessage, FromRuntimeMessage, GatewayToRuntimeFrame, GatewayFromRuntimeFrame> | null;
   /** Aborted when the runtime is deleted or the BFF closes. */
   abort: AbortController;
   link: LinkState;
@@ -53,6 +64,8 @@ export interface LiveLinksOptions {
   onMessage: (live: LiveRuntime, message: FromRuntimeMessage, seq: number) => Promise<void>;
   /** Hears every change of a link's state. */
   onState: (live: LiveRuntime, state: LinkState, detail?: string) => Promise<void>;
+  /** Hears each execution gateway frame a runtime sends (not numbered, not acknowledged). */
+  onGatewayFrame: (live: LiveRuntime, frame: GatewayFromRuntimeFrame) => void;
 }
 
 /**
@@ -120,7 +133,7 @@ export class LiveLinks {
       ordering: Promise.resolve(),
       outbox,
       sending: Promise.resolve(),
-      session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage>({
+      session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage, GatewayToRuntimeFrame, GatewayFromRuntimeFrame>({
         inbound: FromRuntimeMessageSchema,
         outbox,
         // Kept in the store, not memory: nothing sent is refused for a full outbox.
@@ -130,6 +143,10 @@ export class LiveLinks {
         // Per socket, dialled or accepted: a runtime that floods its link is cut off alone.
         frameGate: () => linkFrameGate(),
         onMessage: (incoming, seq) => this.options.onMessage(live, incoming, seq),
+        gateway: {
+          inbound: GatewayFromRuntimeFrameSchema,
+          onFrame: (frame) => this.options.onGatewayFrame(live, frame),
+        },
       }),
     };
     live.session.onState((state, detail) => void this.options.onState(live, state, detail));

@@ -4,7 +4,9 @@ import {
   type CreateRuntimeRequest,
   type EventBody,
   type FromRuntimeMessage,
+  type LinkState,
   type LogEntry,
+  type ModelInfo,
   type Runtime,
   type ThreadEvent,
   type ToRuntimeMessage,
@@ -14,6 +16,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
 import { RemoteChatError, errorMessage } from '../errors.js';
+import type { ExecutionGateway } from '../gateway/execution-gateway.js';
 import type { Hub } from '../hub.js';
 import { isOwnedBy, requireRuntime } from '../ownership.js';
 import type { Provider } from '../providers/provider.js';
@@ -43,6 +46,10 @@ export interface RuntimesOptions {
   idleCheckMs?: number;
   /** Checks the API token a machine's `hello` carries; null for one it refuses. */
   authenticateMachine: (token: string) => Promise<MachineCaller | null>;
+  /** Answers the runtimes' capability calls. */
+  gateway: ExecutionGateway;
+  /** The models the gateway offers; every runtime is sent the list after each handshake. */
+  models: readonly ModelInfo[];
 }
 
 /** Whom a machine's API token proves. */
@@ -74,7 +81,13 @@ export class Runtimes {
         logger.error({ runtimeId, err: errorMessage(error) }, 'cannot write what is sent to the runtime'),
       ...(options.linkTimeoutMs !== undefined && { linkTimeoutMs: options.linkTimeoutMs }),
       onMessage: (live, message, seq) => this.inbound.receive(live, message, seq),
-      onState: (live, state, detail) => this.supervisor.linkChanged(live, state, detail),
+      onState: (live, state, detail) => this.linkChanged(live, state, detail),
+      onGatewayFrame: (live, frame) =>
+        options.gateway.receive(
+          // Whose call it is comes from the link, never from the frame.
+          { runtimeId: live.id, userId: live.userId, send: (answer) => live.session.sendGateway(answer) },
+          frame,
+        ),
     });
     this.view = new RuntimeView(hub, (runtimeId) => this.links.stateOf(runtimeId));
     this.inbound = new InboundEvents({
@@ -94,6 +107,24 @@ export class Runtimes {
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
     });
+  }
+
+  /** After each handshake the runtime learns the models; a link that goes down ends its gateway calls. */
+  private async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
+    if (state === 'offline') this.options.gateway.linkDown(live.id);
+    if (state === 'open' && live.link !== 'open' && !live.abort.signal.aborted)
+      void this.links
+        .send(live, [{ type: 'models', models: [...this.options.models] }])
+        .catch((error: unknown) =>
+          this.options.logger.error({ runtimeId: live.id, err: errorMessage(error) }, 'cannot send the model list'),
+        );
+    await this.supervisor.linkChanged(live, state, detail);
+  }
+
+  /** Whether a thread is one of a live runtime's own. */
+  async ownsThread(runtimeId: string, threadId: string): Promise<boolean> {
+    const live = this.links.get(runtimeId);
+    return live !== undefined && (await this.inbound.ownThread(live, threadId)) !== null;
   }
 
   /** The public view of a stored runtime, with the live link state. */

@@ -2,11 +2,12 @@ import type { Kysely } from 'kysely';
 import { kyselyAuthStore } from './kysely-auth-store.js';
 import { kyselyRuntimeStore } from './kysely-runtime-store.js';
 import { kyselyThreadStore, type EventPaths } from './kysely-thread-store.js';
+import { kyselyUsageStore } from './kysely-usage-store.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
 /**
- * The store over Kysely: the auth, runtime and thread aggregates over one database. Their SQL is
+ * The store over Kysely: the auth, runtime, thread and model-usage aggregates over one database. Their SQL is
  * the portable subset SQLite and Postgres share; the dialect differences (opening, pragmas, pools,
  * SQLite's prepared hot paths) live in `sqlite-store.ts` and `postgres-store.ts`.
  */
@@ -21,5 +22,6 @@ export function kyselyStore(
     ...kyselyAuthStore(db),
     ...kyselyRuntimeStore(db),
     ...kyselyThreadStore(db, eventPaths),
+    ...kyselyUsageStore(db),
   };
 }

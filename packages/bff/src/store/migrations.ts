@@ -148,6 +148,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('stream_tickets').addColumn('credential', 'text').execute();
     },
   },
+  '0007_model_usage': {
+    async up(db: Kysely<unknown>) {
+      // Model tokens per user and day (the budget), runtime, thread and model; see ModelUsageTable.
+      await db.schema
+        .createTable('model_usage')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('runtime_id', 'text', (c) => c.notNull())
+        .addColumn('thread_id', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('input_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('output_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('requests', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('model_usage_pk', ['user_id', 'day', 'runtime_id', 'thread_id', 'model'])
+        .execute();
+    },
+  },
 };
 
 const migrationProvider: MigrationProvider = {

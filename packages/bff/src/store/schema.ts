@@ -17,6 +17,26 @@ export interface Database {
   api_tokens: ApiTokensTable;
   stream_tickets: StreamTicketsTable;
   outbound: OutboundTable;
+  model_usage: ModelUsageTable;
+}
+
+/**
+ * Tokens used through the execution gateway, summed per user, UTC day, runtime, thread and model.
+ * No foreign key to runtimes or threads: deleting them leaves the usage (and the budget spent).
+ */
+export interface ModelUsageTable {
+  user_id: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  runtime_id: string;
+  /** '' for calls that named no thread. */
+  thread_id: string;
+  /** The configured model id. */
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  /** Calls counted. */
+  requests: number;
 }
 
 /** A message for a runtime, kept under its link seq until the runtime acknowledges it. */

@@ -275,6 +275,47 @@ function storeSuite(
       });
       await store.close();
     });
+
+    it("sums a user's model tokens per day, model and thread, and keeps them when the runtime goes", async () => {
+      const store = await open(await location());
+      const { owner, runtime, thread } = await fixture(store);
+      const other = await store.ensureExternalUser(`site:${Math.random()}`, 'Other');
+      const call = { userId: owner.id, runtimeId: runtime.id, model: 'gpt', day: '2026-01-02' };
+      await store.recordUsage({ ...call, threadId: thread.id, inputTokens: 100, outputTokens: 10 });
+      await store.recordUsage({ ...call, threadId: thread.id, inputTokens: 200, outputTokens: 20 });
+      await store.recordUsage({ ...call, threadId: null, model: 'claude', inputTokens: 5, outputTokens: 1 });
+      await store.recordUsage({ ...call, threadId: thread.id, day: '2026-01-01', inputTokens: 1000, outputTokens: 0 });
+      await store.recordUsage({ ...call, userId: other.id, threadId: null, inputTokens: 7, outputTokens: 7 });
+
+      expect(await store.tokensOnDay(owner.id, '2026-01-02')).toBe(336);
+      expect(await store.tokensOnDay(owner.id, '2026-01-01')).toBe(1000);
+      expect(await store.tokensOnDay(other.id, '2026-01-02')).toBe(14);
+      await store.deleteRuntime(runtime.id);
+      expect(await store.tokensOnDay(owner.id, '2026-01-02')).toBe(336);
+
+      const summary = await store.summarizeUsage(owner.id, '2026-01-02', 10);
+      expect(summary.byModel).toEqual([
+        {
+          model: 'gpt',
+          today: { inputTokens: 300, outputTokens: 30, requests: 2 },
+          total: { inputTokens: 1300, outputTokens: 30, requests: 3 },
+        },
+        {
+          model: 'claude',
+          today: { inputTokens: 5, outputTokens: 1, requests: 1 },
+          total: { inputTokens: 5, outputTokens: 1, requests: 1 },
+        },
+      ]);
+      expect(summary.byThread).toEqual([
+        {
+          threadId: thread.id,
+          runtimeId: runtime.id,
+          today: { inputTokens: 300, outputTokens: 30, requests: 2 },
+          total: { inputTokens: 1300, outputTokens: 30, requests: 3 },
+        },
+      ]);
+      await store.close();
+    });
   });
 }
 

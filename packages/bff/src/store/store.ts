@@ -11,6 +11,7 @@ import type {
   ToRuntimeMessage,
   User,
 } from '@remote-chat/protocol';
+import type { UsageStore } from './usage-store.js';
 
 /** A runtime as stored: the public fields plus what only the BFF sees. */
 export interface RuntimeRecord extends Omit<Runtime, 'project' | 'gitRemote' | 'machine'> {
@@ -239,7 +240,7 @@ export interface ThreadStore {
  * transaction that stores the entry, so a seq is never handed out for an entry that was not stored.
  * A part of the BFF that needs one aggregate takes its interface.
  */
-export interface Store extends AuthStore, RuntimeStore, ThreadStore {
+export interface Store extends AuthStore, RuntimeStore, ThreadStore, UsageStore {
   /** `sqlite` or `postgres`, for messages and benchmarks. */
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;

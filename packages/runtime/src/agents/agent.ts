@@ -1,5 +1,6 @@
 import type { EventBody, ToRuntimeMessage } from '@remote-chat/protocol';
 import type { Backpressure } from '../backpressure.js';
+import type { ModelAccess } from '../model-endpoint/model-access.js';
 
 export type { Backpressure } from '../backpressure.js';
 
@@ -22,6 +23,11 @@ export interface AgentTurn {
    * reading its command's output) until it clears; `ready()` waits for that.
    */
   backpressure: Backpressure;
+  /**
+   * The runtime's keyless model endpoint, for this turn's thread (calls through it count for the
+   * thread). Undefined where the runtime has no link to a BFF's gateway.
+   */
+  model?: ModelAccess;
 }
 
 /**

@@ -2,6 +2,7 @@ import { LIMITS, type EventBody } from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from './agent.js';
 import { listDirectory, readTextFile, writeTextFile } from '../tools/files.js';
 import { GIT_DIFF_SCRIPT } from '../tools/git-diff.js';
+import { modelEnv } from '../model-endpoint/model-access.js';
 import type { CommandTracker } from '../tools/leftover-commands.js';
 import { commandEnv, runCommand, type CommandResult } from '../tools/terminal.js';
 import { formatBytes, splitText, truncateText } from '../tools/text-chunks.js';
@@ -20,6 +21,12 @@ export interface ShellAgentOptions {
   env?: NodeJS.ProcessEnv;
   /** Records running commands for the next runtime process (the runtime state's). @default not recorded */
   commands?: CommandTracker;
+  /**
+   * Point the OpenAI and Anthropic clients of commands (a CLI agent) at the runtime's keyless
+   * model endpoint (`OPENAI_BASE_URL`, `OPENAI_API_KEY`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`);
+   * false leaves the environment's own keys alone. @default true
+   */
+  modelEnv?: boolean;
 }
 
 const HELP = `**Shell agent.** Every message is a command line, run with \`bash\` in the workspace; its output streams back as a terminal.
@@ -99,7 +106,7 @@ export class ShellAgent implements Agent {
     const result: CommandResult = await runCommand({
       command,
       cwd: this.#options.workspace,
-      env: this.#env,
+      env: turn.model && this.#options.modelEnv !== false ? { ...this.#env, ...modelEnv(turn.model) } : this.#env,
       signal: turn.signal,
       timeoutMs: this.#options.commandTimeoutMs ?? 600_000,
       ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),

@@ -29,7 +29,11 @@ Files:
     state/<runtime id>/          events not yet delivered (resent after a reconnect or a restart)
 
 Commands from the chat run with bash in the folder, as you, with your environment minus
-REMOTE_CHAT_TOKEN. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
+REMOTE_CHAT_TOKEN. Models: agents here (the llm agent, and CLI agents a command starts) reach the
+server's models through a keyless endpoint on 127.0.0.1 that forwards over the link; commands get
+OPENAI_BASE_URL, OPENAI_API_KEY, ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY pointing at it (the key is
+this runtime's own random secret, never a model key). With --own-model-keys commands keep your
+environment's own OPENAI_* and ANTHROPIC_* variables instead. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
 
 Exit codes: 0 stopped by Ctrl-C or SIGTERM (or every runtime was deleted in the portal),
 1 unexpected error, 2 usage (no URL, or a bad one), 3 no API token or a malformed one,
@@ -49,6 +53,10 @@ export function connectCommand(): Command {
     .option(
       '--config <file>',
       'the config file (default: $XDG_CONFIG_HOME/remote-chat/config.json or ~/.config/remote-chat/config.json)',
+    )
+    .option(
+      '--own-model-keys',
+      "commands keep your own OPENAI_* / ANTHROPIC_* variables instead of the server's keyless model endpoint",
     )
     .addOption(
       new Option('--poll-interval <ms>', 'how often folders, git remotes and the config file are checked')
@@ -87,6 +95,7 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
         ? { reloadFolders: () => readConfigFolders(settings.configFile, env) }
         : {}),
       ...(flags.pollInterval !== undefined ? { pollMs: flags.pollInterval } : {}),
+      ...(flags.ownModelKeys ? { ownModelKeys: true } : {}),
       out,
       err,
     });

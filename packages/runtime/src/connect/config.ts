@@ -36,6 +36,8 @@ export interface ConnectFlags {
   config?: string;
   /** How often folders, git remotes and the config file are checked, in ms. @default 5000 */
   pollInterval?: number;
+  /** Commands keep the person's own OPENAI_* / ANTHROPIC_* variables. */
+  ownModelKeys?: boolean;
 }
 
 /** Where a setting came from; the first that has it wins. */

@@ -30,6 +30,8 @@ export interface ConnectOptions {
   dialer?: Pick<LinkDialerOptions<FromRuntimeMessage, ToRuntimeMessage>, 'minDelayMs' | 'maxDelayMs'>;
   /** Heartbeats, for tests. */
   link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs'>;
+  /** Commands keep the person's own OPENAI_* / ANTHROPIC_* variables (FolderLinkOptions.ownModelKeys). @default false */
+  ownModelKeys?: boolean;
 }
 
 /** A running `connect`. */
@@ -104,6 +106,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         ...(options.settings ? { settings: options.settings } : {}),
         ...(options.dialer ? { dialer: options.dialer } : {}),
         ...(options.link ? { link: options.link } : {}),
+        ...(options.ownModelKeys ? { ownModelKeys: true } : {}),
         out: (line) => out(`${prefix} ${line}`),
         err: (line) => err(`${prefix} ${line}`),
         onFatal: (exit) => void stopAll(exit),

@@ -4,6 +4,8 @@ import {
   CLOSE_CODES,
   ToRuntimeMessageSchema,
   type FromRuntimeMessage,
+  type GatewayFromRuntimeFrame,
+  type GatewayToRuntimeFrame,
   type LinkState,
   type Machine,
   type ToRuntimeMessage,
@@ -18,7 +20,8 @@ import {
 } from '@remote-chat/link';
 import { ShellAgent } from '../agents/shell.js';
 import { openRuntimeState, type RuntimeState } from '../durable/runtime-state.js';
-import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
+import { EXIT_CODES, RuntimeStartError, type ExitCode } from '../exit-codes.js';
+import { startRuntimeModelGateway, type RuntimeModelGateway } from '../model-endpoint/runtime-model-gateway.js';
 import { gitRemote } from '../project-info.js';
 import { RuntimeHost } from '../runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from '../settings.js';
@@ -53,6 +56,11 @@ export interface FolderLinkOptions {
   dialer?: Pick<LinkDialerOptions<FromRuntimeMessage, ToRuntimeMessage>, 'minDelayMs' | 'maxDelayMs'>;
   /** Heartbeats, for tests. */
   link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs'>;
+  /**
+   * Leave the OpenAI and Anthropic variables of commands alone, so CLI agents use the person's own
+   * keys; otherwise they point at the runtime's keyless endpoint like any sandbox's. @default false
+   */
+  ownModelKeys?: boolean;
 }
 
 /** How long running commands get to stop when a link is closed. */
@@ -67,9 +75,10 @@ export class FolderLink {
   readonly runtimeId: string;
   readonly #options: FolderLinkOptions;
   readonly #state: RuntimeState;
-  readonly #session: LinkSession<FromRuntimeMessage, ToRuntimeMessage>;
+  readonly #session: LinkSession<FromRuntimeMessage, ToRuntimeMessage, GatewayFromRuntimeFrame, GatewayToRuntimeFrame>;
   readonly #host: RuntimeHost;
-  readonly #dialer: LinkDialer<FromRuntimeMessage, ToRuntimeMessage>;
+  readonly #dialer: LinkDialer<FromRuntimeMessage, ToRuntimeMessage, GatewayFromRuntimeFrame, GatewayToRuntimeFrame>;
+  readonly #models: RuntimeModelGateway;
   /** The git remote last reported in runtime.info; undefined before the first. */
   #reportedRemote: string | null | undefined;
   /** Why the last attempt failed or the link closed, for the retry line. */
@@ -77,18 +86,20 @@ export class FolderLink {
   #announcedDial = false;
   #stopping: Promise<void> | undefined;
 
-  private constructor(options: FolderLinkOptions, runtimeId: string, state: RuntimeState) {
+  private constructor(options: FolderLinkOptions, runtimeId: string, state: RuntimeState, models: RuntimeModelGateway) {
     this.#options = options;
     this.folder = options.folder;
     this.runtimeId = runtimeId;
     this.#state = state;
+    this.#models = models;
     const settings = options.settings ?? DEFAULT_SETTINGS;
-    this.#session = new LinkSession<FromRuntimeMessage, ToRuntimeMessage>({
+    this.#session = new LinkSession({
       inbound: ToRuntimeMessageSchema,
       onMessage: (message, seq) => this.#host.handle(message, seq),
       outbox: state.outbox,
       lastReceived: state.journal.lastReceived,
       log: (line) => options.err(line),
+      gateway: models.link,
       ...options.link,
     });
     this.#host = new RuntimeHost({
@@ -98,12 +109,15 @@ export class FolderLink {
           workspace: options.folder,
           commandTimeoutMs: settings.commandTimeoutMs,
           commands: state.commands,
+          modelEnv: !options.ownModelKeys,
         }),
       ],
       send: (message) => this.#session.sendOrHold(message),
       backpressure: this.#session,
       journal: state.journal,
       machine: options.machine,
+      model: models.endpoint,
+      onModels: (list) => models.setModels(list),
       onShutdown: (reason) => options.onShutdownRequest(reason),
       log: (line) => options.err(line),
     });
@@ -120,14 +134,24 @@ export class FolderLink {
       onRetry: (delayMs) =>
         options.out(`offline${this.#problem ? `: ${this.#problem}` : ''}; retrying in ${formatDelay(delayMs)}`),
     });
-    this.#session.onState((state) => this.#stateChanged(state));
+    this.#session.onState((state) => {
+      models.linkState(state);
+      this.#stateChanged(state);
+    });
   }
 
   /** Gets the folder's runtime id, opens its state and starts dialling. Throws a RuntimeStartError. */
   static async start(options: FolderLinkOptions): Promise<FolderLink> {
     const runtimeId = await folderRuntimeId(options.folder, bffKey(options.bff));
     const state = await openRuntimeState(folderStateDir(options.folder, runtimeId), { log: options.err });
-    const link = new FolderLink(options, runtimeId, state);
+    let link: FolderLink | undefined;
+    const models = await startRuntimeModelGateway((frame) => (link ? link.#session.sendGateway(frame) : false)).catch(
+      async (error: Error) => {
+        await state.close();
+        throw new RuntimeStartError(`cannot start the model endpoint: ${error.message}`, EXIT_CODES.listen);
+      },
+    );
+    link = new FolderLink(options, runtimeId, state, models);
     options.out(`${options.folder} is runtime ${runtimeId}`);
     link.#host.recoverInterrupted();
     link.#dialer.start();
@@ -164,6 +188,7 @@ export class FolderLink {
     this.#stopping ??= (async () => {
       await Promise.race([this.#host.cancelAll(), delay(STOP_GRACE_MS)]);
       await this.#dialer.stop(code, reason);
+      await this.#models.close();
       await this.#state.close();
     })();
     return this.#stopping;

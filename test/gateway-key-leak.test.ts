@@ -1,0 +1,136 @@
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import type { CreatedApiToken, Runtime } from '@remote-chat/protocol';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { readyRuntime, signIn, StreamClient } from './support/bff.js';
+import { spawnBff } from './support/bff-process.js';
+import { MachineLink } from './support/machine-link.js';
+import { endpointOf, ended, inferenceRequest, MODEL_KEY } from './support/model-gateway.js';
+import { startModelStub } from './support/model-stub.js';
+import { tempDir } from './support/temp-dir.js';
+
+/** A second key, for the model the config file names by environment variable. */
+const FILE_MODEL_KEY = 'sk-ant-file-model-key-9f8e7d6c5b4a39281706';
+const KEYS = [MODEL_KEY, FILE_MODEL_KEY];
+
+/** Every file under `root`, with the keys it holds. */
+function filesHolding(root: string, keys: readonly string[]): string[] {
+  const found: string[] = [];
+  const walk = (path: string): void => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path)) walk(join(path, name));
+      return;
+    }
+    if (!stat.isFile()) return;
+    const bytes = readFileSync(path);
+    for (const key of keys) if (bytes.includes(key)) found.push(`${path} holds ${key.slice(0, 12)}…`);
+  };
+  walk(root);
+  return found;
+}
+
+const holding = (text: string, keys: readonly string[]) => keys.filter((key) => text.includes(key));
+
+describe('model keys stay in the BFF', () => {
+  it('finds the configured keys nowhere in the runtime’s folder, environment or frames, any log, or the database', async () => {
+    // Two models with two keys; the stub records which key each request carried.
+    const stub = await startModelStub();
+    onTestFinished(() => stub.close());
+    const root = tempDir('rc-leak-');
+    const dataDir = join(root, 'data');
+    const config = join(root, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        models: [
+          {
+            id: 'claude',
+            api: 'anthropic',
+            baseUrl: stub.anthropicBaseUrl,
+            model: 'stub-claude',
+            apiKeyEnv: 'LEAK_TEST_KEY',
+          },
+        ],
+      }),
+    );
+    const bffProcess = await spawnBff(['--data-dir', dataDir, '--config', config, '--log-level', 'debug'], {
+      REMOTE_CHAT_LLM_MODEL: 'stub-gpt',
+      REMOTE_CHAT_LLM_BASE_URL: stub.openaiBaseUrl,
+      REMOTE_CHAT_LLM_API_KEY: MODEL_KEY,
+      LEAK_TEST_KEY: FILE_MODEL_KEY,
+    });
+    const cookie = await signIn(bffProcess.signinLink);
+    const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      fetch(`${bffProcess.url}${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: { cookie, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+      });
+
+    // A sandbox runtime: its agents use the endpoint, with answers and an error that echoes the key.
+    const { runtime, threadId } = await readyRuntime({ api });
+    const stream = await StreamClient.open(bffProcess.url, cookie);
+    const endpoint = await endpointOf({ api }, threadId, stream);
+    const openai = new OpenAI({ baseURL: `${endpoint.baseUrl}/v1`, apiKey: endpoint.apiKey, maxRetries: 0 });
+    const anthropic = new Anthropic({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey, maxRetries: 0 });
+    stub.script({ text: ['streamed ', 'answer'] }, { text: 'whole answer' }, { text: ['from ', 'claude'] });
+    for await (const _chunk of await openai.chat.completions.create({
+      model: 'stub-gpt',
+      messages: [{ role: 'user', content: 'a' }],
+      stream: true,
+    })) {
+      // Read to the end.
+    }
+    await openai.chat.completions.create({ model: 'stub-gpt', messages: [{ role: 'user', content: 'b' }] });
+    expect(
+      await anthropic.messages
+        .stream({ model: 'claude', max_tokens: 9, messages: [{ role: 'user', content: 'c' }] })
+        .finalText(),
+    ).toBe('from claude');
+    stub.script({ error: 'unauthorized', message: `Incorrect API key provided: ${MODEL_KEY}` });
+    await expect(
+      openai.chat.completions.create({ model: 'stub-gpt', messages: [{ role: 'user', content: 'd' }] }),
+    ).rejects.toThrow(/refused this server's key/);
+
+    // A machine runtime, driven by hand so that every frame it receives is kept.
+    const created = await api('/api/tokens', { body: { name: 'machine' } });
+    const { token } = (await created.json()) as CreatedApiToken;
+    const machine = await MachineLink.open(bffProcess.url, { token, runtimeId: 'rt_leak_machine', lastReceived: 0 });
+    stub.script({ text: ['machine ', 'answer'] }, { error: 'unauthorized', message: `Bad key ${MODEL_KEY}` });
+    machine.send(inferenceRequest('m-1', {}, 'stub-gpt'));
+    machine.send(inferenceRequest('m-2', {}, 'stub-gpt'));
+    await machine.until(() => ended(machine, 'm-1') && ended(machine, 'm-2'), 'both answers');
+    await machine.until(() => machine.messages('models').length > 0, 'the model list');
+
+    // The keys were in play: the upstream got them.
+    expect(stub.requests.map((r) => r.apiKey)).toEqual([
+      MODEL_KEY,
+      MODEL_KEY,
+      FILE_MODEL_KEY,
+      MODEL_KEY,
+      MODEL_KEY,
+      MODEL_KEY,
+    ]);
+
+    // Now look everywhere a runtime or a log could hold them.
+    const runtimeFolder = join(dataDir, 'runtimes', (runtime as Runtime).id);
+    const { pid } = JSON.parse(readFileSync(join(runtimeFolder, 'state', 'runtime.json'), 'utf8')) as { pid: number };
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    expect(environ).toContain('REMOTE_CHAT_RUNTIME_ID'); // the right process
+    expect(holding(environ, KEYS)).toEqual([]);
+    expect(holding(JSON.stringify(machine.frames), KEYS)).toEqual([]);
+    expect(JSON.stringify(machine.frames)).toContain('[redacted]');
+    expect(holding(bffProcess.output(), KEYS)).toEqual([]);
+    // The data directory holds the database (and its WAL), the runtimes' folders and logs.
+    expect(filesHolding(dataDir, KEYS)).toEqual([]);
+    // The search itself finds a key where there is one.
+    writeFileSync(join(root, 'control'), `x${MODEL_KEY}x`);
+    expect(filesHolding(root, KEYS)).toEqual([`${join(root, 'control')} holds ${MODEL_KEY.slice(0, 12)}…`]);
+    stream.socket.close();
+    await machine.close();
+  });
+});
