@@ -213,7 +213,6 @@ describe('runtime link', () => {
       JSON.stringify({ type: 'data', seq: 1, message: { n: 'one' } }),
       JSON.stringify({ type: 'data', seq: 1, message: { n: 1 }, extra: true }),
       JSON.stringify({ type: 'ack', upTo: -1 }),
-      JSON.stringify({ type: 'data', seq: 1, message: { n: 1, pad: 'x'.repeat(5000) } }),
       JSON.stringify(hello()),
     ];
     for (const frame of bad) peer.send(frame);
@@ -224,6 +223,18 @@ describe('runtime link', () => {
     await waitFor(() => peer.closed, 'close');
     expect(peer.closed?.code).toBe(CLOSE_CODES.badFrames);
     expect(listener.handled).toEqual([1]);
+  });
+
+  it('closes with 1009 a socket that sends a frame over its limit, and handles nothing of it', async () => {
+    const listener = recordingSession({ maxFrameBytes: 4096 });
+    const server = await listen(listener.session);
+    const peer = await RawPeer.connect(server.url);
+    peer.send(hello());
+    await waitFor(() => peer.ofType('welcome').length, 'welcome');
+    peer.send({ type: 'data', seq: 1, message: { n: 1, pad: 'x'.repeat(5000) } });
+    await waitFor(() => peer.closed, 'close');
+    expect(peer.closed?.code).toBe(1009);
+    expect(listener.handled).toEqual([]);
   });
 
   it('closes with 4429 a socket that goes over its frame budget, reads nothing more from it, and gives the next socket a fresh budget', async () => {

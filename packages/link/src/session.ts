@@ -7,6 +7,9 @@ import { MemoryOutbox, type LinkOutbox } from './outbox.js';
 /** After this many malformed frames on one socket the session closes it with `badFrames`. */
 export const MAX_BAD_FRAMES = 20;
 
+/** WebSocket's own close code for a message over the receiver's limit (RFC 6455, 7.4.1). */
+const MESSAGE_TOO_BIG = 1009;
+
 /** How long a closed socket gets to finish its closing handshake before it is destroyed. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -424,12 +427,14 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     try {
       this.#deadTimer?.refresh();
       const bytes = rawDataBytes(data);
-      if (bytes > this.maxPayloadBytes) {
-        this.#badFrame(socket);
+      const parsed = bytes > this.maxPayloadBytes ? null : this.#parse(rawDataText(data));
+      if (bytes > (parsed?.channel === 'gateway' ? this.maxGatewayFrameBytes : this.maxFrameBytes)) {
+        // As the socket does past its own limit: a peer that sends this much is not one to read on.
+        this.#release(socket, MESSAGE_TOO_BIG, 'frame too large');
+        socket.pause();
         return;
       }
-      const parsed = this.#parse(rawDataText(data));
-      if (!parsed || (parsed.channel === 'link' ? bytes > this.maxFrameBytes : bytes > this.maxGatewayFrameBytes)) {
+      if (!parsed) {
         this.#badFrame(socket);
         return;
       }
