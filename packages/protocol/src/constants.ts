@@ -3,7 +3,7 @@
 // without pulling zod in; the schema modules build their enums from these lists.
 
 /** The version of every wire format in this package. Handshakes carry it; peers refuse others. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Size limits shared by both ends of every boundary. */
 export const LIMITS = {
@@ -13,8 +13,13 @@ export const LIMITS = {
   maxMessageChars: 64 * 1024,
   /** Largest frame on the browser stream. */
   maxStreamFrameBytes: 64 * 1024,
-  /** Largest frame on the runtime link (output chunks are split well below it). */
+  /** Largest `data` frame on the runtime link (output chunks are split well below it). */
   maxLinkFrameBytes: 1024 * 1024,
+  /**
+   * Largest `executionGateway.*` frame on the runtime link: an inference request carries the whole
+   * conversation, so it may be larger than a data frame.
+   */
+  maxGatewayFrameBytes: 4 * 1024 * 1024,
   /** Largest data field of one `tool.output` event. */
   maxOutputChunkChars: 32 * 1024,
   /** Most events one `GET /threads/:id/events` page returns. */
@@ -37,6 +42,35 @@ export const ERROR_CODES = [
   'runtime_unavailable',
   'internal',
 ] as const;
+/**
+ * Why the execution gateway refused or ended a request (`executionGateway.error`'s `code`):
+ * `not_allowed` the capability is not one the BFF answers (the runtime handles it itself, or
+ * nobody does); `unknown_model` no configured model has that id; `budget_exhausted` the user's
+ * daily token budget is spent; `rate_limited` too many requests now (`retryAfterMs` says when);
+ * `timeout` the request took longer than the gateway allows; `cancelled` the runtime cancelled it;
+ * `upstream` the model server failed (its status is in the message); `bad_request` the request
+ * or the upstream's verdict on it; `context_overflow` the conversation does not fit the model's
+ * context window; `unauthorized` the upstream refused the BFF's key.
+ */
+export const GATEWAY_ERROR_CODES = [
+  'not_allowed',
+  'unknown_model',
+  'budget_exhausted',
+  'rate_limited',
+  'timeout',
+  'cancelled',
+  'upstream',
+  'bad_request',
+  'context_overflow',
+  'unauthorized',
+] as const;
+
+/** The wire API a configured model speaks: `openai` (chat completions and responses) or `anthropic` (messages). */
+export const MODEL_APIS = ['openai', 'anthropic'] as const;
+
+/** The API of one `inference` request; `openai-*` need an `openai` model, `anthropic-messages` an `anthropic` one. */
+export const INFERENCE_APIS = ['openai-chat', 'openai-responses', 'anthropic-messages'] as const;
+
 /**
  * WebSocket close codes used by both the browser stream and the runtime link.
  * 4000–4999 are ours; the meaning mirrors the HTTP status where one fits.

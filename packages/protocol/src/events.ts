@@ -4,12 +4,12 @@ import { AGENT_STATES } from './constants.js';
 
 export { AGENT_STATES } from './constants.js';
 
-/** Agent ids: `shell`, `llm`, or the id an external agent registered with. */
+/** Agent ids: `shell`, `llm` (the first configured model), `llm:<model id>`, or the id an external agent registered with. */
 export const AgentIdSchema = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9_.-]+$/);
+  .regex(/^[A-Za-z0-9_.:-]+$/);
 
 /** An id a producer picks for one message or tool call, unique within a thread. */
 const LocalIdSchema = z.string().min(1).max(128);

@@ -69,6 +69,8 @@ export {
   ThreadListResponseSchema,
   UpdateThreadRequestSchema,
   UploadedFileSchema,
+  UsageResponseSchema,
+  UsageTotalsSchema,
 } from './rest.js';
 export type {
   ConfigResponse,
@@ -82,7 +84,47 @@ export type {
   ThreadListResponse,
   UpdateThreadRequest,
   UploadedFile,
+  UsageResponse,
+  UsageTotals,
 } from './rest.js';
+export {
+  AnthropicStreamEventSchema,
+  CapabilitySchema,
+  GATEWAY_ERROR_CODES,
+  GatewayCancelFrameSchema,
+  GatewayErrorCodeSchema,
+  GatewayErrorFrameSchema,
+  GatewayFromRuntimeFrameSchema,
+  GatewayNotificationFrameSchema,
+  GatewayReplyFrameSchema,
+  GatewayRequestFrameSchema,
+  GatewayRequestIdSchema,
+  GatewayToRuntimeFrameSchema,
+  INFERENCE_APIS,
+  InferenceApiSchema,
+  InferenceRequestSchema,
+  InferenceStreamReplySchema,
+  MODEL_APIS,
+  ModelApiSchema,
+  ModelIdSchema,
+  ModelInfoSchema,
+  TokenUsageSchema,
+  isGatewayFrameType,
+} from './gateway.js';
+export type {
+  AnthropicStreamEvent,
+  Capability,
+  GatewayErrorCode,
+  GatewayErrorFrame,
+  GatewayFromRuntimeFrame,
+  GatewayToRuntimeFrame,
+  InferenceApi,
+  InferenceRequest,
+  InferenceStreamReply,
+  ModelApi,
+  ModelInfo,
+  TokenUsage,
+} from './gateway.js';
 export { ClientFrameSchema, ServerFrameSchema, TopicSchema, parseTopic } from './stream.js';
 export type { ClientFrame, SeqTopic, ServerFrame, ServerFrameOf, Topic } from './stream.js';
 export {

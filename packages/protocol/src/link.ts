@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentIdSchema, EventBodySchema } from './events.js';
 import { IdSchema, LIMITS, SeqSchema } from './common.js';
+import { GatewayFromRuntimeFrameSchema, GatewayToRuntimeFrameSchema, ModelInfoSchema } from './gateway.js';
 import { MachineSchema } from './resources.js';
 
 /**
@@ -11,7 +12,9 @@ import { MachineSchema } from './resources.js';
  * have durably handled with `ack` (cumulative). A side keeps what the other has not acknowledged
  * and, after a reconnect, resends everything above the `lastReceived` the other side reported in
  * its `hello` / `welcome`. Receivers drop a `data` frame whose seq they have already handled, so a
- * resend is never handled twice. `ping` / `pong` are the heartbeats.
+ * resend is never handled twice. `ping` / `pong` are the heartbeats. The execution gateway's
+ * frames (`gateway.ts`) share the socket but not the numbering: they are neither acknowledged nor
+ * resent.
  */
 
 /** A message from the BFF to a runtime. */
@@ -42,6 +45,11 @@ export const ToRuntimeMessageSchema = z.discriminatedUnion('type', [
   }),
   /** The runtime should stop its work and exit. */
   z.object({ type: z.literal('runtime.shutdown'), reason: z.string().max(200) }),
+  /**
+   * The models the BFF offers through its execution gateway (none when none is configured); sent
+   * after every handshake. The runtime keeps the latest list for its agents.
+   */
+  z.object({ type: z.literal('models'), models: z.array(ModelInfoSchema).max(100) }),
 ]);
 export type ToRuntimeMessage = z.infer<typeof ToRuntimeMessageSchema>;
 
@@ -103,12 +111,15 @@ export function linkFrameSchema<T extends z.ZodType>(message: T) {
   ]);
 }
 
-/** Frames a runtime receives. */
-export const ToRuntimeFrameSchema = linkFrameSchema(ToRuntimeMessageSchema);
+/** Frames a runtime receives: the link's frames and the gateway's answers (`gateway.ts`). */
+export const ToRuntimeFrameSchema = z.union([linkFrameSchema(ToRuntimeMessageSchema), GatewayToRuntimeFrameSchema]);
 export type ToRuntimeFrame = z.infer<typeof ToRuntimeFrameSchema>;
 
-/** Frames the BFF receives from a runtime. */
-export const FromRuntimeFrameSchema = linkFrameSchema(FromRuntimeMessageSchema);
+/** Frames the BFF receives from a runtime: the link's frames and gateway requests and cancels. */
+export const FromRuntimeFrameSchema = z.union([
+  linkFrameSchema(FromRuntimeMessageSchema),
+  GatewayFromRuntimeFrameSchema,
+]);
 export type FromRuntimeFrame = z.infer<typeof FromRuntimeFrameSchema>;
 
 /** A link frame whose `data` carries messages of type M, for code that handles either direction. */

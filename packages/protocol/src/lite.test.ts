@@ -31,6 +31,7 @@ const events: full.ThreadEvent[] = [
   { threadId: 'th_1', seq: 7, at, kind: 'message.agent', messageId: 'm1', text: 'Hi!', agent: 'llm' },
   { threadId: 'th_1', seq: 8, at, kind: 'status', state: 'idle' },
 ];
+const usage: full.UsageTotals = { inputTokens: 30, outputTokens: 6, requests: 3 };
 const frames: full.ServerFrame[] = [
   { type: 'welcome', protocol: 1, user: { id: 'u_1', name: 'Ada' } },
   ...events.map((event): full.ServerFrame => ({ type: 'event', topic: 'thread:th_1', event })),
@@ -106,6 +107,17 @@ describe('the browser protocol entry (no zod)', () => {
           agents: [{ id: 'shell', label: 'Shell', description: '' }],
           github: { enabled: false },
           limits: { maxMessageChars: 10, maxBodyBytes: 10 },
+        },
+      ],
+      [
+        'UsageResponseSchema',
+        {
+          day: '2025-11-20',
+          today: { inputTokens: 10, outputTokens: 2, requests: 1 },
+          total: { inputTokens: 30, outputTokens: 6, requests: 3 },
+          dailyTokens: null,
+          models: [{ model: 'gpt', today: { inputTokens: 10, outputTokens: 2, requests: 1 }, total: usage }],
+          threads: [{ threadId: 'th_1', runtimeId: 'rt_1', today: usage, total: usage }],
         },
       ],
     ];

@@ -40,6 +40,7 @@ import type {
   Thread,
   ThreadListResponse,
   UploadedFile,
+  UsageResponse,
 } from './index.js';
 
 export {
@@ -206,6 +207,17 @@ export const ConfigResponseSchema = schema<ConfigResponse>(
   }),
 );
 export const UploadedFileSchema = schema<UploadedFile>(object({ path: str, bytes: num }));
+const usageTotals = object({ inputTokens: num, outputTokens: num, requests: num });
+export const UsageResponseSchema = schema<UsageResponse>(
+  object({
+    day: str,
+    today: usageTotals,
+    total: usageTotals,
+    dailyTokens: nullable(num),
+    models: array(object({ model: str, today: usageTotals, total: usageTotals })),
+    threads: array(object({ threadId: str, runtimeId: str, today: usageTotals, total: usageTotals })),
+  }),
+);
 export const ClientTokenResponseSchema = schema<ClientTokenResponse>(object({ token: str, expiresAt: str }));
 const apiToken = object({ id: str, name: str, createdAt: str, expiresAt: nullable(str), lastUsedAt: nullable(str) });
 export const ApiTokenSchema = schema<ApiToken>(apiToken);

@@ -5,12 +5,15 @@ import {
   ErrorBodySchema,
   EventBodySchema,
   FromRuntimeFrameSchema,
+  INFERENCE_APIS,
+  InferenceRequestSchema,
   LIMITS,
   LogBodySchema,
   SendMessageRequestSchema,
   ServerFrameSchema,
   ThreadEventSchema,
   ToRuntimeFrameSchema,
+  ToRuntimeMessageSchema,
   TopicSchema,
   parseTopic,
 } from './index.js';
@@ -171,6 +174,42 @@ describe('runtime link frames', () => {
     const toRuntime = { type: 'data', seq: 1, message: { type: 'thread.cancel', threadId: 'th_1' } };
     expect(ToRuntimeFrameSchema.safeParse(toRuntime).success).toBe(true);
     expect(FromRuntimeFrameSchema.safeParse(toRuntime).success).toBe(false);
+  });
+
+  it('carries execution gateway frames beside data, each in its own direction', () => {
+    const request = { type: 'executionGateway.request', requestId: 'g1', capability: 'inference', payload: {} };
+    const error = {
+      type: 'executionGateway.error',
+      requestId: 'g1',
+      code: 'rate_limited',
+      message: 'wait',
+      retryAfterMs: 5,
+    };
+    expect(FromRuntimeFrameSchema.parse(request)).toEqual(request);
+    expect(FromRuntimeFrameSchema.parse({ type: 'executionGateway.cancel', requestId: 'g1' }).type).toBe(
+      'executionGateway.cancel',
+    );
+    expect(ToRuntimeFrameSchema.parse(error)).toEqual(error);
+    expect(ToRuntimeFrameSchema.safeParse(request).success).toBe(false);
+    expect(FromRuntimeFrameSchema.safeParse(error).success).toBe(false);
+    expect(ToRuntimeFrameSchema.safeParse({ ...error, code: 'teapot' }).success).toBe(false);
+    expect(FromRuntimeFrameSchema.safeParse({ ...request, capability: 'No Spaces' }).success).toBe(false);
+  });
+
+  it('sends the model list as data and never a key or a base URL in it', () => {
+    const models = { type: 'models', models: [{ id: 'gpt', label: 'GPT', api: 'openai', contextWindow: 128000 }] };
+    expect(ToRuntimeFrameSchema.parse({ type: 'data', seq: 1, message: models })).toMatchObject({ message: models });
+    const parsed = ToRuntimeMessageSchema.parse({
+      type: 'models',
+      models: [{ id: 'gpt', label: 'GPT', api: 'openai', apiKey: 'sk-secret', baseUrl: 'http://x' }],
+    });
+    expect(JSON.stringify(parsed)).not.toMatch(/sk-secret|http:\/\/x/);
+  });
+
+  it('accepts an inference request of each API and refuses an unknown one', () => {
+    for (const api of INFERENCE_APIS)
+      expect(InferenceRequestSchema.safeParse({ api, model: 'm', body: { stream: true } }).success).toBe(true);
+    expect(InferenceRequestSchema.safeParse({ api: 'gemini', model: 'm', body: {} }).success).toBe(false);
   });
 
   it.each([

@@ -115,3 +115,29 @@ export const UploadedFileSchema = z.object({
   bytes: z.number().int().nonnegative(),
 });
 export type UploadedFile = z.infer<typeof UploadedFileSchema>;
+
+/** Tokens and calls over some span. */
+export const UsageTotalsSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  /** Model calls counted. */
+  requests: z.number().int().nonnegative(),
+});
+export type UsageTotals = z.infer<typeof UsageTotalsSchema>;
+
+/** `GET /api/usage`: the caller's model usage through the execution gateway. Days are UTC. */
+export const UsageResponseSchema = z.object({
+  /** Today, `YYYY-MM-DD` (UTC): the day the budget counts. */
+  day: z.string(),
+  today: UsageTotalsSchema,
+  total: UsageTotalsSchema,
+  /** The per-user daily token budget (input plus output), or null when there is none. */
+  dailyTokens: z.number().int().positive().nullable(),
+  /** Per model id, most used first. */
+  models: z.array(z.object({ model: z.string(), today: UsageTotalsSchema, total: UsageTotalsSchema })),
+  /** Per thread (calls that named one), most used first. */
+  threads: z.array(
+    z.object({ threadId: IdSchema, runtimeId: IdSchema, today: UsageTotalsSchema, total: UsageTotalsSchema }),
+  ),
+});
+export type UsageResponse = z.infer<typeof UsageResponseSchema>;
