@@ -1,5 +1,6 @@
 import type { EventBody, ToRuntimeMessage } from '@remote-chat/protocol';
 import type { Backpressure } from '../backpressure.js';
+import type { ModelAccess } from '../model-endpoint/model-access.js';
 
 export type { Backpressure } from '../backpressure.js';
 
@@ -22,6 +23,14 @@ export interface AgentTurn {
    * reading its command's output) until it clears; `ready()` waits for that.
    */
   backpressure: Backpressure;
+  /**
+   * The thread's earlier events as this runtime recorded them (user messages, agent messages, tool
+   * calls with their output, file writes; not this message), oldest first. Empty for a new thread;
+   * absent when the host could not read it.
+   */
+  history?: readonly EventBody[];
+  /** The models this runtime can call, through its keyless endpoint. Absent when it has none. */
+  model?: ModelAccess;
 }
 
 /**
