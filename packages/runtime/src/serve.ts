@@ -10,9 +10,10 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import { LinkSession, type LinkSessionOptions, acceptLink } from '@remote-chat/link';
-import { ShellAgent } from './agents/shell.js';
+import { builtInAgents } from './agents/built-in.js';
 import { openRuntimeState, type RuntimeStateOptions } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
+import type { ModelAccess } from './model-endpoint/model-access.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { RuntimeHost } from './runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from './settings.js';
@@ -50,6 +51,8 @@ export interface ServeOptions {
   onShutdownRequest?: (reason: string) => void;
   /** Diagnostics for the runtime's log. @default console.error */
   log?: (line: string) => void;
+  /** The models the `llm` agent calls (`--own-models`: directly, with the user's own key). @default none */
+  model?: ModelAccess;
 }
 
 export interface RunningRuntime {
@@ -92,10 +95,11 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     log,
     ...options.link,
   });
-  const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs, commands: state.commands });
   const host = new RuntimeHost({
     workspace,
-    agents: [shell],
+    agents: builtInAgents(workspace, settings, state.commands),
+    history: state.history,
+    ...(options.model ? { model: options.model } : {}),
     send: (message) => session.sendOrHold(message),
     backpressure: session,
     onShutdown: (reason) => {

@@ -1,10 +1,9 @@
 import { LIMITS, type EventBody } from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from './agent.js';
-import { type CommandSettings, runTerminalCall, runToolCall, writeWorkspaceFile } from './tool-calls.js';
+import { type CommandSettings, commandSettings, runTerminalCall, runToolCall, runWriteCall } from './tool-calls.js';
 import { listDirectory, readTextFile } from '../tools/files.js';
 import { GIT_DIFF_SCRIPT } from '../tools/git-diff.js';
 import type { CommandTracker } from '../tools/leftover-commands.js';
-import { commandEnv } from '../tools/terminal.js';
 import { formatBytes, splitText } from '../tools/text-chunks.js';
 import { openFileInWorkspace, openFolderInWorkspace } from '../tools/workspace-path.js';
 
@@ -53,13 +52,7 @@ export class ShellAgent implements Agent {
 
   constructor(options: ShellAgentOptions) {
     this.#options = options;
-    this.#commands = {
-      workspace: options.workspace,
-      env: options.env ?? commandEnv(),
-      timeoutMs: options.commandTimeoutMs ?? 600_000,
-      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
-      ...(options.commands ? { tracker: options.commands } : {}),
-    };
+    this.#commands = commandSettings(options);
   }
 
   async handle(turn: AgentTurn): Promise<void> {
@@ -140,16 +133,7 @@ export class ShellAgent implements Agent {
       this.#say(turn, 'Usage: `/write path`, then the file content on the following lines.');
       return;
     }
-    const content = rest.slice(newline + 1);
-    const callId = callIdOf(turn);
-    await runToolCall(
-      turn,
-      callId,
-      'write',
-      `write ${requested}`,
-      { path: requested, bytes: Buffer.byteLength(content) },
-      (out) => writeWorkspaceFile(turn, callId, this.#options.workspace, requested, content, out).then(() => {}),
-    );
+    await runWriteCall(turn, callIdOf(turn), this.#options.workspace, requested, rest.slice(newline + 1));
   }
 
   /** A whole agent message, streamed as one delta and then closed. */

@@ -2,7 +2,7 @@ import { LIMITS } from '@remote-chat/protocol';
 import type { AgentTurn } from './agent.js';
 import { writeTextFile, type WriteResult } from '../tools/files.js';
 import type { CommandTracker } from '../tools/leftover-commands.js';
-import { runCommand, type CommandResult } from '../tools/terminal.js';
+import { commandEnv, runCommand, type CommandResult } from '../tools/terminal.js';
 import { formatBytes, splitText, truncateText } from '../tools/text-chunks.js';
 import { targetInWorkspace } from '../tools/workspace-path.js';
 
@@ -22,6 +22,23 @@ export interface CommandSettings {
   killGraceMs?: number;
   /** Records running commands for the next runtime process. @default not recorded */
   tracker?: CommandTracker;
+}
+
+/** The command settings of an agent's options, with their defaults. */
+export function commandSettings(options: {
+  workspace: string;
+  env?: NodeJS.ProcessEnv;
+  commandTimeoutMs?: number;
+  killGraceMs?: number;
+  commands?: CommandTracker;
+}): CommandSettings {
+  return {
+    workspace: options.workspace,
+    env: options.env ?? commandEnv(),
+    timeoutMs: options.commandTimeoutMs ?? 600_000,
+    ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+    ...(options.commands ? { tracker: options.commands } : {}),
+  };
 }
 
 /**
@@ -103,6 +120,23 @@ export async function runToolCall(
     ...(error !== undefined ? { error: truncateText(error, 4096) } : {}),
   });
   return error;
+}
+
+/**
+ * Writes `content` to the workspace path `requested` (confined to the workspace) as a `write`
+ * tool call, with a `file.write` event carrying the diff.
+ */
+export async function runWriteCall(
+  turn: AgentTurn,
+  callId: string,
+  workspace: string,
+  requested: string,
+  content: string,
+): Promise<void> {
+  const input = { path: requested, bytes: Buffer.byteLength(content) };
+  await runToolCall(turn, callId, 'write', `write ${requested}`, input, async (out) => {
+    await writeWorkspaceFile(turn, callId, workspace, requested, content, out);
+  });
 }
 
 /**

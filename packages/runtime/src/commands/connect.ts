@@ -4,6 +4,7 @@ import { configDir, readConfigFolders, resolveConnectSettings, type ConnectFlags
 import { connect, type Connection } from '../connect/connector.js';
 import { loadMachine } from '../connect/machine.js';
 import { EXIT_CODES, RuntimeStartError, type ExitCode } from '../exit-codes.js';
+import { loadOwnModels } from '../own-models.js';
 
 const HELP = `
 Where the settings come from (the first that has one wins):
@@ -29,7 +30,9 @@ Files:
     state/<runtime id>/          events not yet delivered (resent after a reconnect or a restart)
 
 Commands from the chat run with bash in the folder, as you, with your environment minus
-REMOTE_CHAT_TOKEN. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
+REMOTE_CHAT_TOKEN. The llm agent's models come from the server, which holds their keys; with
+--own-models FILE ({"baseUrl": "https://api.openai.com", "apiKey": "…", "models": [{"id":
+"gpt-4.1", "label": "GPT-4.1", "api": "openai"}]}) it calls them directly with your own key. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
 
 Exit codes: 0 stopped by Ctrl-C or SIGTERM (or every runtime was deleted in the portal),
 1 unexpected error, 2 usage (no URL, or a bad one), 3 no API token or a malformed one,
@@ -49,6 +52,10 @@ export function connectCommand(): Command {
     .option(
       '--config <file>',
       'the config file (default: $XDG_CONFIG_HOME/remote-chat/config.json or ~/.config/remote-chat/config.json)',
+    )
+    .option(
+      '--own-models <file>',
+      'call models directly with your own key, from a JSON file {baseUrl, apiKey, models: [{id, label, api, contextWindow?}]}, instead of through the server',
     )
     .addOption(
       new Option('--poll-interval <ms>', 'how often folders, git remotes and the config file are checked')
@@ -78,6 +85,7 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
       }
     }
     const machine = await loadMachine(configDir(env));
+    const model = flags.ownModels === undefined ? undefined : await loadOwnModels(flags.ownModels);
     connection = await connect({
       bff: settings.bff,
       token: settings.token,
@@ -87,6 +95,7 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
         ? { reloadFolders: () => readConfigFolders(settings.configFile, env) }
         : {}),
       ...(flags.pollInterval !== undefined ? { pollMs: flags.pollInterval } : {}),
+      ...(model ? { model } : {}),
       out,
       err,
     });

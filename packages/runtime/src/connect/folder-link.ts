@@ -16,9 +16,10 @@ import {
   LinkSession,
   type LinkSessionOptions,
 } from '@remote-chat/link';
-import { ShellAgent } from '../agents/shell.js';
+import { builtInAgents } from '../agents/built-in.js';
 import { openRuntimeState, type RuntimeState } from '../durable/runtime-state.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
+import type { ModelAccess } from '../model-endpoint/model-access.js';
 import { gitRemote } from '../project-info.js';
 import { RuntimeHost } from '../runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from '../settings.js';
@@ -41,6 +42,8 @@ export interface FolderLinkOptions {
   machine: Machine;
   /** @default DEFAULT_SETTINGS */
   settings?: RuntimeSettings;
+  /** The models the `llm` agent calls (`--own-models`). @default none */
+  model?: ModelAccess;
   /** Status lines for the terminal, already prefixed with `[project]`. */
   out: (line: string) => void;
   /** Problems for the terminal (stderr), already prefixed. */
@@ -93,13 +96,9 @@ export class FolderLink {
     });
     this.#host = new RuntimeHost({
       workspace: options.folder,
-      agents: [
-        new ShellAgent({
-          workspace: options.folder,
-          commandTimeoutMs: settings.commandTimeoutMs,
-          commands: state.commands,
-        }),
-      ],
+      agents: builtInAgents(options.folder, settings, state.commands),
+      history: state.history,
+      ...(options.model ? { model: options.model } : {}),
       send: (message) => this.#session.sendOrHold(message),
       backpressure: this.#session,
       journal: state.journal,
