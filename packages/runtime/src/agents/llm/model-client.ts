@@ -1,12 +1,13 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ModelInfo, TokenUsage } from '@remote-chat/protocol';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ModelAccess } from '../../model-endpoint/model-access.js';
 import type { ConversationItem } from './conversation.js';
 import { ModelCallError, modelErrorOf } from './model-errors.js';
 
 // One model call, in the dialect of the model's API, through the official clients: `openai`
-// models by chat completions, `anthropic` models by messages. Both stream.
+// models by chat completions, `anthropic` models by messages. Both stream. The clients are loaded
+// on first use: they are most of the runtime's code, and most runtimes start without calling a model.
 
 /** A tool the model may call: its name, what it is for, and its arguments' JSON Schema. */
 export interface ToolSpec {
@@ -49,9 +50,10 @@ export function modelClient(access: ModelAccess, model: ModelInfo): ModelClient 
 }
 
 function openaiClient(access: ModelAccess, model: ModelInfo): ModelClient {
-  const client = new OpenAI({ baseURL: `${access.baseUrl}/v1`, apiKey: access.apiKey, maxRetries: 0 });
   return {
     async call(request, { signal, onText }) {
+      const { default: OpenAI } = await import('openai');
+      const client = new OpenAI({ baseURL: `${access.baseUrl}/v1`, apiKey: access.apiKey, maxRetries: 0 });
       const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
         model: model.id,
         messages: openaiMessages(request),
@@ -98,7 +100,7 @@ function openaiClient(access: ModelAccess, model: ModelInfo): ModelClient {
           cutOff: finish === 'length',
         };
       } catch (error) {
-        throw modelErrorOf(error, signal);
+        throw modelErrorOf(error, signal, OpenAI);
       }
     },
   };
@@ -129,9 +131,10 @@ function openaiMessages(request: ModelRequest): OpenAI.Chat.ChatCompletionMessag
 }
 
 function anthropicClient(access: ModelAccess, model: ModelInfo): ModelClient {
-  const client = new Anthropic({ baseURL: access.baseUrl, apiKey: access.apiKey, maxRetries: 0 });
   return {
     async call(request, { signal, onText }) {
+      const { default: Anthropic } = await import('@anthropic-ai/sdk');
+      const client = new Anthropic({ baseURL: access.baseUrl, apiKey: access.apiKey, maxRetries: 0 });
       const body: Anthropic.MessageCreateParamsStreaming = {
         model: model.id,
         max_tokens: request.maxOutputTokens,
@@ -179,7 +182,7 @@ function anthropicClient(access: ModelAccess, model: ModelInfo): ModelClient {
         const toolCalls = [...calls.values()].map((call) => ({ ...call, arguments: call.arguments || '{}' }));
         return { text, toolCalls, usage, cutOff: stop === 'max_tokens' };
       } catch (error) {
-        throw modelErrorOf(error, signal);
+        throw modelErrorOf(error, signal, Anthropic);
       }
     },
   };

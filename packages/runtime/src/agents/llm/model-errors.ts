@@ -1,6 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { GATEWAY_ERROR_CODES, type ModelInfo } from '@remote-chat/protocol';
-import OpenAI from 'openai';
 import { formatSeconds } from '../../tools/terminal.js';
 import { truncateText } from '../../tools/text-chunks.js';
 
@@ -40,20 +38,28 @@ export class ModelCallError extends Error {
 
 const GATEWAY_CODES = new Set<string>(GATEWAY_ERROR_CODES);
 
-/** The ModelCallError for what an official client threw (or `aborted` if `signal` was). */
-export function modelErrorOf(error: unknown, signal: AbortSignal): ModelCallError {
+/** The error classes both official clients export (as static members of the client class). */
+export interface ClientErrors {
+  APIError: abstract new (
+    ...args: never[]
+  ) => Error & { status: unknown; headers: Headers | undefined; error: unknown };
+  APIUserAbortError: abstract new (...args: never[]) => Error;
+  APIConnectionError: abstract new (...args: never[]) => Error;
+  APIConnectionTimeoutError: abstract new (...args: never[]) => Error;
+}
+
+/** The ModelCallError for what an official client (whose error classes are `errors`) threw; `aborted` if `signal` was. */
+export function modelErrorOf(error: unknown, signal: AbortSignal, errors: ClientErrors): ModelCallError {
   if (error instanceof ModelCallError) return error;
-  if (signal.aborted || error instanceof OpenAI.APIUserAbortError || error instanceof Anthropic.APIUserAbortError) {
-    return new ModelCallError('aborted', 'stopped');
-  }
-  if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof Anthropic.APIConnectionTimeoutError) {
+  if (signal.aborted || error instanceof errors.APIUserAbortError) return new ModelCallError('aborted', 'stopped');
+  if (error instanceof errors.APIConnectionTimeoutError) {
     return new ModelCallError('timeout', 'the model did not answer in time');
   }
-  if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) {
+  if (error instanceof errors.APIConnectionError) {
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return new ModelCallError('unavailable', `${error.message}${cause}`);
   }
-  if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError) {
+  if (error instanceof errors.APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
     const { code, message } = errorBodyOf(error.error);
     const retryAfterMs = retryAfterOf(error.headers);
