@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, LIMITS, SeqSchema, TimestampSchema } from './common.js';
 import { AGENT_STATES } from './constants.js';
+import { TokenUsageSchema } from './gateway.js';
 
 export { AGENT_STATES } from './constants.js';
 
@@ -49,6 +50,10 @@ export const EventBodySchema = z.discriminatedUnion('kind', [
     /** The whole message, markdown; replaces the streamed deltas. */
     text: z.string().max(LIMITS.maxMessageChars * 4),
     agent: AgentIdSchema,
+    /** The configured model that answered (`ModelInfo.id`), for an `llm` agent. */
+    model: z.string().min(1).max(200).optional(),
+    /** Tokens the model calls of this answer took (every step of it, summaries included). */
+    usage: TokenUsageSchema.optional(),
   }),
   z.object({
     kind: z.literal('tool.call'),

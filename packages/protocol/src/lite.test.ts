@@ -28,7 +28,17 @@ const events: full.ThreadEvent[] = [
   { threadId: 'th_1', seq: 4, at, kind: 'tool.result', callId: 'c1', ok: true, exitCode: 0, durationMs: 3 },
   { threadId: 'th_1', seq: 5, at, kind: 'file.write', path: 'a.txt', diff: '', created: true, bytes: 1 },
   { threadId: 'th_1', seq: 6, at, kind: 'message.delta', messageId: 'm1', text: 'Hi' },
-  { threadId: 'th_1', seq: 7, at, kind: 'message.agent', messageId: 'm1', text: 'Hi!', agent: 'llm' },
+  {
+    threadId: 'th_1',
+    seq: 7,
+    at,
+    kind: 'message.agent',
+    messageId: 'm1',
+    text: 'Hi!',
+    agent: 'llm',
+    model: 'gpt',
+    usage: { inputTokens: 12, outputTokens: 3 },
+  },
   { threadId: 'th_1', seq: 8, at, kind: 'status', state: 'idle' },
 ];
 const usage: full.UsageTotals = { inputTokens: 30, outputTokens: 6, requests: 3 };
@@ -73,6 +83,7 @@ describe('the browser protocol entry (no zod)', () => {
       { type: 'event', topic: 'thread:th_1', event: { ...events[0], kind: 'message.evil' } },
       { type: 'event', topic: 'thread:../../x', event: events[0] },
       { type: 'event', topic: 'thread:th_1', event: { ...events[2], data: 42 } },
+      { type: 'event', topic: 'thread:th_1', event: { ...events[6], usage: { inputTokens: '12', outputTokens: 3 } } },
       { type: 'runtime', topic: 'runtimes', runtime: { ...runtime, status: 'exploded' } },
       { type: 'caught-up', topic: 'thread:th_1', seq: 1.5 },
       {

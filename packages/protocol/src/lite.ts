@@ -175,7 +175,15 @@ const user = object({ id: str, name: str });
 const event = tagged('kind', {
   'message.user': { threadId: str, seq, at: str, clientId: str, text: str, agent: str },
   'message.delta': { threadId: str, seq, at: str, messageId: str, text: str },
-  'message.agent': { threadId: str, seq, at: str, messageId: str, text: str },
+  'message.agent': {
+    threadId: str,
+    seq,
+    at: str,
+    messageId: str,
+    text: str,
+    model: optional(str),
+    usage: optional(object({ inputTokens: num, outputTokens: num })),
+  },
   'tool.call': { threadId: str, seq, at: str, callId: str, tool: str, title: str },
   'tool.output': { threadId: str, seq, at: str, callId: str, stream: oneOf(['stdout', 'stderr']), data: str },
   'tool.result': { threadId: str, seq, at: str, callId: str, ok: bool, durationMs: num },

@@ -25,6 +25,14 @@ describe('events', () => {
     { kind: 'message.user', clientId: 'c1', text: 'ls -la', agent: 'shell' },
     { kind: 'message.delta', messageId: 'm1', text: 'Hel' },
     { kind: 'message.agent', messageId: 'm1', text: 'Hello', agent: 'shell' },
+    {
+      kind: 'message.agent',
+      messageId: 'm2',
+      text: 'Fixed.',
+      agent: 'llm:gpt',
+      model: 'gpt',
+      usage: { inputTokens: 1200, outputTokens: 85 },
+    },
     { kind: 'tool.call', callId: 't1', tool: 'terminal', title: 'ls -la', input: { command: 'ls -la' } },
     { kind: 'tool.output', callId: 't1', stream: 'stdout', data: '\u001b[31mred\u001b[0m\n' },
     {
@@ -58,6 +66,10 @@ describe('events', () => {
     ],
     ['a bad stream name', { kind: 'tool.output', callId: 't', stream: 'stdin', data: '' }],
     ['a negative duration', { kind: 'tool.result', callId: 't', ok: true, durationMs: -1 }],
+    [
+      'negative token counts',
+      { kind: 'message.agent', messageId: 'm', text: '', agent: 'llm', usage: { inputTokens: -1, outputTokens: 0 } },
+    ],
   ])('refuses an event with %s', (_name, body) => {
     expect(EventBodySchema.safeParse(body).success).toBe(false);
   });

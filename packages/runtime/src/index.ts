@@ -19,6 +19,8 @@ export { RuntimeHost } from './runtime-host.js';
 export type { RuntimeHostOptions } from './runtime-host.js';
 export { ShellAgent } from './agents/shell.js';
 export type { ShellAgentOptions } from './agents/shell.js';
+export { LlmAgent } from './agents/llm/llm-agent.js';
+export type { LlmAgentOptions } from './agents/llm/llm-agent.js';
 export type { Agent, AgentMessage, AgentTurn } from './agents/agent.js';
 export { NO_BACKPRESSURE } from './backpressure.js';
 // Models: the keyless endpoint agents call, which forwards through the BFF's execution gateway.

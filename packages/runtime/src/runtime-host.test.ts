@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FromRuntimeMessageSchema, type EventBody, type FromRuntimeMessage } from '@remote-chat/protocol';
+import type { Agent } from './agents/agent.js';
 import { ShellAgent } from './agents/shell.js';
 import { TurnJournal } from './durable/turn-journal.js';
 import { INTERRUPTED_ERROR, RuntimeHost } from './runtime-host.js';
@@ -151,6 +152,45 @@ describe('runtime host', () => {
     expect(eventsOf('th_u')).toEqual([
       expect.objectContaining({ kind: 'status', state: 'error', message: expect.stringContaining('does not follow') }),
     ]);
+  });
+
+  it('gives each turn the thread’s earlier turns, and sends llm:<model> messages to the llm agent', async () => {
+    const seen: { agent: string; history: readonly EventBody[] | undefined }[] = [];
+    const recorder: Agent = {
+      id: 'llm',
+      label: 'Recorder',
+      async handle(turn) {
+        seen.push({ agent: turn.message.agent, history: turn.history });
+        turn.emit({ kind: 'status', state: 'thinking' });
+        turn.emit({ kind: 'message.delta', messageId: `m${turn.message.seq}`, text: 'ok' });
+        turn.emit({ kind: 'message.agent', messageId: `m${turn.message.seq}`, text: 'ok', agent: turn.message.agent });
+      },
+    };
+    const withLlm = new RuntimeHost({
+      workspace,
+      agents: [new ShellAgent({ workspace }), recorder],
+      send: (message) => sent.push(FromRuntimeMessageSchema.parse(message)),
+      log: () => {},
+    });
+    const send = (seq: number, text: string, agent: string) =>
+      withLlm.handle({ type: 'message.send', threadId: 'th_h', seq, clientId: `h${seq}`, text, agent });
+    await send(1, 'echo one', 'shell');
+    await send(2, 'first', 'llm');
+    await send(3, 'second', 'llm:gpt');
+    await waitFor(() => seen.length === 2, 'both llm turns');
+    await waitFor(() => eventsOf('th_h').filter((event) => event.kind === 'message.agent').length === 2, 'the answers');
+    expect(seen.map((turn) => turn.agent)).toEqual(['llm', 'llm:gpt']);
+    const kinds = (events: readonly EventBody[] | undefined) => events?.map((event) => event.kind);
+    expect(kinds(seen[0]?.history)).toEqual(['message.user', 'tool.call', 'tool.output', 'tool.result']);
+    expect(kinds(seen[1]?.history)).toEqual([
+      'message.user',
+      'tool.call',
+      'tool.output',
+      'tool.result',
+      'message.user',
+      'message.agent',
+    ]);
+    expect(seen[1]?.history?.[4]).toEqual({ kind: 'message.user', clientId: 'h2', text: 'first', agent: 'llm' });
   });
 
   it('passes runtime.shutdown on', () => {

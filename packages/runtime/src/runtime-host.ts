@@ -7,8 +7,9 @@ import {
   type ModelInfo,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
-import type { Agent } from './agents/agent.js';
+import type { Agent, AgentTurn } from './agents/agent.js';
 import { backpressureOf, type Backpressure, type PressureSource } from './backpressure.js';
+import { ThreadHistory } from './durable/thread-history.js';
 import type { TurnJournal } from './durable/turn-journal.js';
 import type { ModelAccess, ModelEndpointAccess } from './model-endpoint/model-access.js';
 import { projectInfo } from './project-info.js';
@@ -43,6 +44,12 @@ export interface RuntimeHostOptions {
   /** The computer this runtime runs on, reported in `runtime.info` (set by `connect`). @default none */
   machine?: Machine;
   /**
+   * Keeps each thread's events for its agents (`AgentTurn.history`): every event sent, and each
+   * user message as its turn starts. Give the runtime state's, which survives a restart.
+   * @default one in memory, for this host's life
+   */
+  history?: ThreadHistory;
+  /**
    * The models agents may call (`AgentTurn.model`): the keyless endpoint, whose per-thread access
    * each turn gets (usage then counts per thread), or any other ModelAccess as it is. @default none
    */
@@ -69,6 +76,7 @@ export class RuntimeHost {
   readonly #log: (line: string) => void;
   readonly #journal: TurnJournal | undefined;
   readonly #backpressure: Backpressure;
+  readonly #history: ThreadHistory;
   #lost = 0;
 
   constructor(options: RuntimeHostOptions) {
@@ -76,6 +84,7 @@ export class RuntimeHost {
     this.#agents = new Map(options.agents.map((agent) => [agent.id, agent]));
     this.#log = options.log ?? ((line) => console.error(line));
     this.#journal = options.journal;
+    this.#history = options.history ?? new ThreadHistory();
     this.#backpressure = backpressureOf(options.backpressure);
     this.#queue = new ThreadQueue((threadId, error) => {
       this.#log(
@@ -99,7 +108,8 @@ export class RuntimeHost {
       case 'message.send': {
         const { type: _type, ...agentMessage } = message;
         const { threadId, seq: turn } = message;
-        const agent = this.#agents.get(message.agent);
+        // `llm:<model id>` is the `llm` agent answering with that model.
+        const agent = this.#agents.get(message.agent) ?? this.#agents.get(message.agent.split(':')[0] ?? '');
         if (!agent) {
           const known = [...this.#agents.keys()].join(', ');
           this.#emit(threadId, {
@@ -116,11 +126,13 @@ export class RuntimeHost {
           threadId,
           async (signal) => {
             try {
+              const earlier = this.#earlierEvents(threadId, agentMessage);
               await agent.handle({
                 message: agentMessage,
                 signal,
                 emit: (event) => this.#emit(threadId, event),
                 backpressure: this.#backpressure,
+                ...(earlier ? { history: earlier } : {}),
                 ...(this.#options.model && { model: this.#modelFor(threadId, this.#options.model) }),
               });
             } finally {
@@ -156,6 +168,24 @@ export class RuntimeHost {
   /** A turn's model access: its thread's, when the access can name threads. */
   #modelFor(threadId: string, model: ModelAccess | ModelEndpointAccess): ModelAccess {
     return 'forThread' in model ? model.forThread(threadId) : model;
+  }
+
+  /**
+   * The thread's events before this message; then records the message itself, as its turn starts
+   * (not when queued: a message dropped from the queue by a Stop was never part of the conversation).
+   */
+  #earlierEvents(threadId: string, message: AgentTurn['message']): EventBody[] | undefined {
+    try {
+      const earlier = this.#history.events(threadId);
+      const { clientId, text, agent } = message;
+      this.#history.record(threadId, { kind: 'message.user', clientId, text, agent });
+      return earlier;
+    } catch (error) {
+      this.#log(
+        `cannot read the history of thread ${threadId}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return undefined;
+    }
   }
 
   /** Writes a piece of an uploaded file (see writeFilePiece: the file appears only once whole). */
@@ -267,15 +297,18 @@ export class RuntimeHost {
     const valid = checked.data;
     if (valid.kind === 'tool.call') this.#record(() => this.#journal?.callOpened(threadId, valid.callId));
     else if (valid.kind === 'tool.result') this.#record(() => this.#journal?.callClosed(threadId, valid.callId));
+    this.#record(() => this.#history.record(threadId, valid));
     this.#send({ type: 'thread.event', threadId, event: valid });
   }
 
-  /** A journal write on the agents' path: a failure (disk full) is logged, the work goes on. */
+  /** A journal or history write on the agents' path: a failure (disk full) is logged, the work goes on. */
   #record(write: () => void): void {
     try {
       write();
     } catch (error) {
-      this.#log(`cannot write the turn journal: ${error instanceof Error ? error.message : String(error)}`);
+      this.#log(
+        `cannot write the turn journal or a thread history: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

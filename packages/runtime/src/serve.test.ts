@@ -2,16 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { access, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLOSE_CODES,
-  FromRuntimeMessageSchema,
-  type EventBody,
-  type FromRuntimeMessage,
-  type ToRuntimeMessage,
-} from '@remote-chat/protocol';
-import { LinkHandshakeError, LinkSession, dialLink } from '@remote-chat/link';
+import { CLOSE_CODES } from '@remote-chat/protocol';
+import { LinkHandshakeError, dialLink } from '@remote-chat/link';
 import { groupAlive } from './tools/terminal.js';
 import { RUNTIME_VERSION } from './version.js';
+import { bffSession } from './test-support/bff-session.js';
 import { ensureBundle } from './test-support/bundle.js';
 import { killAll, startServe, type ServeProcess } from './test-support/serve-process.js';
 import { tempDirs } from './test-support/temp.js';
@@ -51,23 +46,6 @@ async function startRuntime(extraArgs: string[] = []): Promise<Started> {
   return { ...started, stateDir, workspace };
 }
 
-function bffSession() {
-  const received: { message: FromRuntimeMessage; at: number }[] = [];
-  const session = new LinkSession<ToRuntimeMessage, FromRuntimeMessage>({
-    inbound: FromRuntimeMessageSchema,
-    onMessage: (message) => {
-      received.push({ message, at: Date.now() });
-    },
-  });
-  const events = (threadId: string) =>
-    received.flatMap(({ message, at }) =>
-      message.type === 'thread.event' && message.threadId === threadId
-        ? [{ ...message.event, at } as EventBody & { at: number }]
-        : [],
-    );
-  return { session, received, events };
-}
-
 describe('remote-chat-runtime serve', () => {
   it('runs a command for a BFF that dials in and streams its output live', async () => {
     const runtime = await startRuntime();
@@ -92,7 +70,10 @@ describe('remote-chat-runtime serve', () => {
     expect(info).toEqual({
       type: 'runtime.info',
       version: RUNTIME_VERSION,
-      agents: [{ id: 'shell', label: 'Shell' }],
+      agents: [
+        { id: 'shell', label: 'Shell' },
+        { id: 'llm', label: 'LLM' },
+      ],
       project: path.basename(runtime.workspace),
       gitRemote: 'https://example.com/acme/app.git',
     });

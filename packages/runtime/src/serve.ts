@@ -11,10 +11,11 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import { LinkSession, type LinkSessionOptions, acceptLink } from '@remote-chat/link';
-import { ShellAgent } from './agents/shell.js';
+import { builtInAgents } from './agents/built-in.js';
 import { openRuntimeState, type RuntimeStateOptions } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
 import { startRuntimeModelGateway } from './model-endpoint/runtime-model-gateway.js';
+import type { ModelAccess } from './model-endpoint/model-access.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { RuntimeHost } from './runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from './settings.js';
@@ -53,6 +54,8 @@ export interface ServeOptions {
   onShutdownRequest?: (reason: string) => void;
   /** Diagnostics for the runtime's log. @default console.error */
   log?: (line: string) => void;
+  /** The models the `llm` agent calls (`--own-models`: directly, with the user's own key). @default none */
+  model?: ModelAccess;
 }
 
 export interface RunningRuntime {
@@ -102,13 +105,14 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
       gateway: models.link,
       ...options.link,
     });
-  const shell = new ShellAgent({ workspace, commandTimeoutMs: settings.commandTimeoutMs, commands: state.commands });
   const host = new RuntimeHost({
     workspace,
-    agents: [shell],
+    agents: builtInAgents(workspace, settings, state.commands),
+    history: state.history,
     send: (message) => session.sendOrHold(message),
     backpressure: session,
-    model: models.endpoint,
+    // Your own models (`--own-models`), called directly; else the BFF's, through the endpoint.
+    model: options.model ?? models.endpoint,
     onModels: (list) => models.setModels(list),
     onShutdown: (reason) => {
       options.onShutdownRequest?.(reason);

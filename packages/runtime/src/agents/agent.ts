@@ -24,8 +24,14 @@ export interface AgentTurn {
    */
   backpressure: Backpressure;
   /**
+   * The thread's earlier events as this runtime recorded them (user messages, agent messages, tool
+   * calls with their output, file writes; not this message), oldest first. Empty for a new thread;
+   * absent when the host could not read it.
+   */
+  history?: readonly EventBody[];
+  /**
    * The runtime's keyless model endpoint, for this turn's thread (calls through it count for the
-   * thread). Undefined where the runtime has no link to a BFF's gateway.
+   * thread). Undefined where the runtime has no link to a BFF's gateway and no models of its own.
    */
   model?: ModelAccess;
 }

@@ -1,12 +1,11 @@
 import { LIMITS, type EventBody } from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from './agent.js';
-import { listDirectory, readTextFile, writeTextFile } from '../tools/files.js';
+import { type CommandSettings, commandSettings, runTerminalCall, runToolCall, runWriteCall } from './tool-calls.js';
+import { listDirectory, readTextFile } from '../tools/files.js';
 import { GIT_DIFF_SCRIPT } from '../tools/git-diff.js';
-import { modelEnv } from '../model-endpoint/model-access.js';
 import type { CommandTracker } from '../tools/leftover-commands.js';
-import { commandEnv, runCommand, type CommandResult } from '../tools/terminal.js';
-import { formatBytes, splitText, truncateText } from '../tools/text-chunks.js';
-import { openFileInWorkspace, openFolderInWorkspace, targetInWorkspace } from '../tools/workspace-path.js';
+import { formatBytes, splitText } from '../tools/text-chunks.js';
+import { openFileInWorkspace, openFolderInWorkspace } from '../tools/workspace-path.js';
 
 export interface ShellAgentOptions {
   /** The folder commands run in and paths resolve against. */
@@ -55,11 +54,11 @@ export class ShellAgent implements Agent {
   readonly id = 'shell';
   readonly label = 'Shell';
   readonly #options: ShellAgentOptions;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #commands: CommandSettings;
 
   constructor(options: ShellAgentOptions) {
     this.#options = options;
-    this.#env = options.env ?? commandEnv();
+    this.#commands = commandSettings(options);
   }
 
   async handle(turn: AgentTurn): Promise<void> {
@@ -95,47 +94,26 @@ export class ShellAgent implements Agent {
 
   /** Runs a command line as a `terminal` tool call. */
   async #terminal(turn: AgentTurn, command: string, title: string): Promise<void> {
-    const callId = callIdOf(turn);
-    turn.emit({
-      kind: 'tool.call',
-      callId,
-      tool: 'terminal',
-      title: truncateText(title, 4096),
-      input: { command: title },
-    });
-    const result: CommandResult = await runCommand({
-      command,
-      cwd: this.#options.workspace,
-      env: turn.model && this.#options.modelEnv !== false ? { ...this.#env, ...modelEnv(turn.model) } : this.#env,
-      signal: turn.signal,
-      timeoutMs: this.#options.commandTimeoutMs ?? 600_000,
-      ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
-      onOutput: (stream, data) => turn.emit({ kind: 'tool.output', callId, stream, data }),
-      // A BFF that falls behind pauses the command (it blocks writing its output) instead of losing output.
-      backpressure: turn.backpressure,
-      tracker: this.#options.commands,
-    });
-    turn.emit({
-      kind: 'tool.result',
-      callId,
-      ok: result.exitCode === 0 && result.error === undefined,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      durationMs: result.durationMs,
-      ...(result.error !== undefined ? { error: truncateText(result.error, 4096) } : {}),
-    });
+    await runTerminalCall(turn, callIdOf(turn), command, title, this.#commands);
   }
 
   async #list(turn: AgentTurn, requested: string): Promise<void> {
-    await this.#fileTool(turn, 'list', `ls ${requested || '.'}`, { path: requested || '.' }, async (out) => {
-      const { folder } = await openFolderInWorkspace(this.#options.workspace, requested);
-      try {
-        const listing = await listDirectory(folder);
-        out(listing ? `${listing}\n` : '(empty folder)\n');
-      } finally {
-        await folder.close();
-      }
-    });
+    await runToolCall(
+      turn,
+      callIdOf(turn),
+      'list',
+      `ls ${requested || '.'}`,
+      { path: requested || '.' },
+      async (out) => {
+        const { folder } = await openFolderInWorkspace(this.#options.workspace, requested);
+        try {
+          const listing = await listDirectory(folder);
+          out(listing ? `${listing}\n` : '(empty folder)\n');
+        } finally {
+          await folder.close();
+        }
+      },
+    );
   }
 
   async #read(turn: AgentTurn, requested: string): Promise<void> {
@@ -144,7 +122,7 @@ export class ShellAgent implements Agent {
       return;
     }
     const maxBytes = this.#options.maxReadBytes ?? 256 * 1024;
-    await this.#fileTool(turn, 'read', `read ${requested}`, { path: requested }, async (out, note) => {
+    await runToolCall(turn, callIdOf(turn), 'read', `read ${requested}`, { path: requested }, async (out, note) => {
       const target = await openFileInWorkspace(this.#options.workspace, requested);
       const result = await readTextFile(target, maxBytes);
       if (result.kind === 'binary')
@@ -161,57 +139,7 @@ export class ShellAgent implements Agent {
       this.#say(turn, 'Usage: `/write path`, then the file content on the following lines.');
       return;
     }
-    const content = rest.slice(newline + 1);
-    const callId = callIdOf(turn);
-    await this.#fileTool(
-      turn,
-      'write',
-      `write ${requested}`,
-      { path: requested, bytes: Buffer.byteLength(content) },
-      async (out) => {
-        const target = await targetInWorkspace(this.#options.workspace, requested);
-        const result = await writeTextFile(target, content).finally(() => target.folder.close());
-        turn.emit({
-          kind: 'file.write',
-          callId,
-          path: target.relative,
-          diff: truncateText(result.diff, LIMITS.maxMessageChars * 4, '\n[diff truncated]\n'),
-          created: result.created,
-          bytes: result.bytes,
-        });
-        out(`${result.created ? 'Created' : 'Wrote'} ${target.relative} (${formatBytes(result.bytes)})\n`);
-      },
-    );
-  }
-
-  /** A tool call around `work`; a thrown error becomes a failed result with its message. */
-  async #fileTool(
-    turn: AgentTurn,
-    tool: string,
-    title: string,
-    input: Record<string, unknown>,
-    work: (out: (text: string) => void, note: (text: string) => void) => Promise<void>,
-  ): Promise<void> {
-    const callId = callIdOf(turn);
-    const started = performance.now();
-    turn.emit({ kind: 'tool.call', callId, tool, title: truncateText(title, 4096), input });
-    const output = (stream: 'stdout' | 'stderr') => (text: string) => {
-      for (const data of splitText(text, LIMITS.maxOutputChunkChars))
-        turn.emit({ kind: 'tool.output', callId, stream, data });
-    };
-    let error: string | undefined;
-    try {
-      await work(output('stdout'), output('stderr'));
-    } catch (cause) {
-      error = describeError(cause, typeof input.path === 'string' ? input.path : title);
-    }
-    turn.emit({
-      kind: 'tool.result',
-      callId,
-      ok: error === undefined,
-      durationMs: Math.round(performance.now() - started),
-      ...(error !== undefined ? { error: truncateText(error, 4096) } : {}),
-    });
+    await runWriteCall(turn, callIdOf(turn), this.#options.workspace, requested, rest.slice(newline + 1));
   }
 
   /** A whole agent message, streamed as one delta and then closed. */
@@ -230,22 +158,4 @@ export class ShellAgent implements Agent {
 /** Tool calls are named after the user message they answer; the shell makes one per message. */
 function callIdOf(turn: AgentTurn): string {
   return `call-${turn.message.seq}`;
-}
-
-/** A file error for people: the path they gave, not the runtime's absolute one. */
-function describeError(error: unknown, subject: string): string {
-  if (!(error instanceof Error)) return String(error);
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return `${subject}: no such file or folder`;
-    case 'ENOTDIR':
-      return `${subject}: not a folder`;
-    case 'EISDIR':
-      return `${subject}: is a folder, not a file`;
-    case 'EACCES':
-    case 'EPERM':
-      return `${subject}: permission denied`;
-    default:
-      return error.message;
-  }
 }

@@ -4,6 +4,7 @@ import { configDir, readConfigFolders, resolveConnectSettings, type ConnectFlags
 import { connect, type Connection } from '../connect/connector.js';
 import { loadMachine } from '../connect/machine.js';
 import { EXIT_CODES, RuntimeStartError, type ExitCode } from '../exit-codes.js';
+import { loadOwnModels } from '../own-models.js';
 
 const HELP = `
 Where the settings come from (the first that has one wins):
@@ -32,8 +33,9 @@ Commands from the chat run with bash in the folder, as you, with your environmen
 REMOTE_CHAT_TOKEN. Models: agents here (the llm agent, and CLI agents a command starts) reach the
 server's models through a keyless endpoint on 127.0.0.1 that forwards over the link; commands get
 OPENAI_BASE_URL, OPENAI_API_KEY, ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY pointing at it (the key is
-this runtime's own random secret, never a model key). With --own-model-keys commands keep your
-environment's own OPENAI_* and ANTHROPIC_* variables instead. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
+this runtime's own random secret, never a model key). With --own-models FILE ({"baseUrl":
+"https://api.openai.com", "apiKey": "…", "models": [{"id": "gpt-4.1", "label": "GPT-4.1", "api":
+"openai"}]}) they call your own models directly with your own key instead. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
 
 Exit codes: 0 stopped by Ctrl-C or SIGTERM (or every runtime was deleted in the portal),
 1 unexpected error, 2 usage (no URL, or a bad one), 3 no API token or a malformed one,
@@ -55,8 +57,8 @@ export function connectCommand(): Command {
       'the config file (default: $XDG_CONFIG_HOME/remote-chat/config.json or ~/.config/remote-chat/config.json)',
     )
     .option(
-      '--own-model-keys',
-      "commands keep your own OPENAI_* / ANTHROPIC_* variables instead of the server's keyless model endpoint",
+      '--own-models <file>',
+      'call your own models directly with your own key, from a JSON file {baseUrl, apiKey, models: [{id, label, api, contextWindow?}]}, instead of through the server',
     )
     .addOption(
       new Option('--poll-interval <ms>', 'how often folders, git remotes and the config file are checked')
@@ -86,6 +88,7 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
       }
     }
     const machine = await loadMachine(configDir(env));
+    const model = flags.ownModels === undefined ? undefined : await loadOwnModels(flags.ownModels);
     connection = await connect({
       bff: settings.bff,
       token: settings.token,
@@ -95,7 +98,7 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
         ? { reloadFolders: () => readConfigFolders(settings.configFile, env) }
         : {}),
       ...(flags.pollInterval !== undefined ? { pollMs: flags.pollInterval } : {}),
-      ...(flags.ownModelKeys ? { ownModelKeys: true } : {}),
+      ...(model ? { model } : {}),
       out,
       err,
     });

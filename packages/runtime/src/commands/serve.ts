@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { IdSchema } from '@remote-chat/protocol';
 import { EXIT_CODES, RuntimeStartError } from '../exit-codes.js';
 import { serve, type RunningRuntime } from '../serve.js';
+import { loadOwnModels } from '../own-models.js';
 import { loadSettings } from '../settings.js';
 
 /** The flags of `serve`, as commander parses them. */
@@ -13,6 +14,7 @@ export interface ServeFlags {
   port: number;
   socket?: string;
   settings?: string;
+  ownModels?: string;
 }
 
 const ENV_HELP = `
@@ -34,7 +36,12 @@ acknowledged yet, resent after the next handshake, and the link's seq numbering)
 SIGKILL the next start ends them with an "interrupted" error so no chat stays running). A lock
 file keeps two runtimes from sharing one state folder.
 
-Settings file (JSON, optional): { "agent": "shell", "commandTimeoutMs": 600000 }
+Settings file (JSON, optional): { "agent": "shell", "commandTimeoutMs": 600000, "llmMaxSteps": 50 }
+
+Agents: shell (a message is a command line) and llm (a coding agent on a model: llm for the
+first model, llm:<model id> for another). The llm agent's models come from the server, which
+holds their keys; --own-models FILE calls models directly with your own key instead. Each
+thread's history is kept in <state-dir>/threads/ so the llm agent remembers it across restarts.
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 credentials, 4 workspace or state folder
 (missing, unusable, or in use by another runtime), 5 settings, 6 cannot listen.`;
@@ -54,6 +61,10 @@ export function serveCommand(): Command {
       'listen on this Unix socket instead of --host and --port (a runtime in its own network namespace)',
     )
     .option('--settings <file>', 'a JSON settings file')
+    .option(
+      '--own-models <file>',
+      'call models directly with your own key, from a JSON file {baseUrl, apiKey, models: [{id, label, api, contextWindow?}]}, instead of through the server',
+    )
     .addHelpText('after', ENV_HELP)
     .action(async (flags: ServeFlags) => {
       process.exitCode = await runServe(flags, process.env);
@@ -69,6 +80,7 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv): Promi
   try {
     const { runtimeId, token } = credentialsFrom(env);
     const settings = await loadSettings(flags.settings);
+    const model = flags.ownModels === undefined ? undefined : await loadOwnModels(flags.ownModels);
     running = await serve({
       workspace: path.resolve(flags.workspace),
       stateDir: path.resolve(flags.stateDir),
@@ -78,6 +90,7 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv): Promi
       runtimeId,
       token,
       settings,
+      ...(model ? { model } : {}),
     });
   } catch (error) {
     if (error instanceof RuntimeStartError) {

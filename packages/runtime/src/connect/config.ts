@@ -36,8 +36,8 @@ export interface ConnectFlags {
   config?: string;
   /** How often folders, git remotes and the config file are checked, in ms. @default 5000 */
   pollInterval?: number;
-  /** Commands keep the person's own OPENAI_* / ANTHROPIC_* variables. */
-  ownModelKeys?: boolean;
+  /** An own-models file: the llm agent calls these models directly, with the user's own key. */
+  ownModels?: string;
 }
 
 /** Where a setting came from; the first that has it wins. */

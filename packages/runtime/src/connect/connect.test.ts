@@ -81,7 +81,10 @@ describe('remote-chat-runtime connect', () => {
     expect(await info(appId)).toEqual({
       type: 'runtime.info',
       version: RUNTIME_VERSION,
-      agents: [{ id: 'shell', label: 'Shell' }],
+      agents: [
+        { id: 'shell', label: 'Shell' },
+        { id: 'llm', label: 'LLM' },
+      ],
       project: 'app',
       gitRemote: 'https://github.com/acme/app.git',
       machine: MACHINE,

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { FromRuntimeMessage, Machine, ToRuntimeMessage } from '@remote-chat/protocol';
 import type { LinkDialerOptions, LinkSessionOptions } from '@remote-chat/link';
 import { EXIT_CODES, RuntimeStartError } from '../exit-codes.js';
+import type { ModelAccess } from '../model-endpoint/model-access.js';
 import type { RuntimeSettings } from '../settings.js';
 import { FolderLink, type ConnectExit } from './folder-link.js';
 import { bffKey } from './link-url.js';
@@ -22,6 +23,8 @@ export interface ConnectOptions {
   pollMs?: number;
   /** @default DEFAULT_SETTINGS */
   settings?: RuntimeSettings;
+  /** The models the `llm` agent calls (`--own-models`). @default none */
+  model?: ModelAccess;
   /** Status lines. @default console.log */
   out?: (line: string) => void;
   /** Problems. @default console.error */
@@ -30,8 +33,6 @@ export interface ConnectOptions {
   dialer?: Pick<LinkDialerOptions<FromRuntimeMessage, ToRuntimeMessage>, 'minDelayMs' | 'maxDelayMs'>;
   /** Heartbeats, for tests. */
   link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs'>;
-  /** Commands keep the person's own OPENAI_* / ANTHROPIC_* variables (FolderLinkOptions.ownModelKeys). @default false */
-  ownModelKeys?: boolean;
 }
 
 /** A running `connect`. */
@@ -104,9 +105,9 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         token: options.token,
         machine: options.machine,
         ...(options.settings ? { settings: options.settings } : {}),
+        ...(options.model ? { model: options.model } : {}),
         ...(options.dialer ? { dialer: options.dialer } : {}),
         ...(options.link ? { link: options.link } : {}),
-        ...(options.ownModelKeys ? { ownModelKeys: true } : {}),
         out: (line) => out(`${prefix} ${line}`),
         err: (line) => err(`${prefix} ${line}`),
         onFatal: (exit) => void stopAll(exit),

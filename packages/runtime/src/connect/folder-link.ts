@@ -18,9 +18,10 @@ import {
   LinkSession,
   type LinkSessionOptions,
 } from '@remote-chat/link';
-import { ShellAgent } from '../agents/shell.js';
+import { builtInAgents } from '../agents/built-in.js';
 import { openRuntimeState, type RuntimeState } from '../durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError, type ExitCode } from '../exit-codes.js';
+import type { ModelAccess } from '../model-endpoint/model-access.js';
 import { startRuntimeModelGateway, type RuntimeModelGateway } from '../model-endpoint/runtime-model-gateway.js';
 import { gitRemote } from '../project-info.js';
 import { RuntimeHost } from '../runtime-host.js';
@@ -44,6 +45,11 @@ export interface FolderLinkOptions {
   machine: Machine;
   /** @default DEFAULT_SETTINGS */
   settings?: RuntimeSettings;
+  /**
+   * The person's own models (`--own-models`), which agents then call directly with their key;
+   * otherwise they reach the BFF's models through the runtime's keyless endpoint. @default none
+   */
+  model?: ModelAccess;
   /** Status lines for the terminal, already prefixed with `[project]`. */
   out: (line: string) => void;
   /** Problems for the terminal (stderr), already prefixed. */
@@ -56,11 +62,6 @@ export interface FolderLinkOptions {
   dialer?: Pick<LinkDialerOptions<FromRuntimeMessage, ToRuntimeMessage>, 'minDelayMs' | 'maxDelayMs'>;
   /** Heartbeats, for tests. */
   link?: Pick<LinkSessionOptions<ToRuntimeMessage>, 'heartbeatMs' | 'deadAfterMs'>;
-  /**
-   * Leave the OpenAI and Anthropic variables of commands alone, so CLI agents use the person's own
-   * keys; otherwise they point at the runtime's keyless endpoint like any sandbox's. @default false
-   */
-  ownModelKeys?: boolean;
 }
 
 /** How long running commands get to stop when a link is closed. */
@@ -104,19 +105,13 @@ export class FolderLink {
     });
     this.#host = new RuntimeHost({
       workspace: options.folder,
-      agents: [
-        new ShellAgent({
-          workspace: options.folder,
-          commandTimeoutMs: settings.commandTimeoutMs,
-          commands: state.commands,
-          modelEnv: !options.ownModelKeys,
-        }),
-      ],
+      agents: builtInAgents(options.folder, settings, state.commands),
+      history: state.history,
       send: (message) => this.#session.sendOrHold(message),
       backpressure: this.#session,
       journal: state.journal,
       machine: options.machine,
-      model: models.endpoint,
+      model: options.model ?? models.endpoint,
       onModels: (list) => models.setModels(list),
       onShutdown: (reason) => options.onShutdownRequest(reason),
       log: (line) => options.err(line),

@@ -4,12 +4,15 @@ import { EXIT_CODES, RuntimeStartError } from '../exit-codes.js';
 import { FileOutbox } from './file-outbox.js';
 import { StateLockedError, acquireStateLock } from './state-lock.js';
 import { endLeftoverCommands, type CommandTracker } from '../tools/leftover-commands.js';
+import { ThreadHistory } from './thread-history.js';
 import { TurnJournal } from './turn-journal.js';
 
-/** A runtime's durable link state in one folder: the outbox, the turn journal and the lock on both. */
+/** A runtime's durable state in one folder: the outbox, the turn journal, the threads' histories and the lock on all. */
 export interface RuntimeState {
   outbox: FileOutbox<FromRuntimeMessage>;
   journal: TurnJournal;
+  /** What the runtime's agents see of each thread's earlier turns. */
+  history: ThreadHistory;
   /** Records running commands in the journal; give it to the agents that run commands. */
   commands: CommandTracker;
   /** Flushes and closes both files and releases the lock. Idempotent. */
@@ -46,6 +49,7 @@ export async function openRuntimeState(dir: string, options: RuntimeStateOptions
   try {
     outbox = FileOutbox.open({ dir, schema: FromRuntimeMessageSchema, log, ...options.outbox });
     const journal = TurnJournal.open({ dir, log });
+    const history = new ThreadHistory({ dir, log });
     const leftovers = journal.leftoverCommands();
     await endLeftoverCommands(leftovers, { log });
     for (const id of leftovers) journal.commandEnded(id);
@@ -62,13 +66,14 @@ export async function openRuntimeState(dir: string, options: RuntimeStateOptions
     return {
       outbox: opened,
       journal,
+      history,
       commands: {
         starting: (id) => record(() => journal.commandStarting(id)),
         ended: (id) => record(() => journal.commandEnded(id)),
       },
       close: () =>
         (closing ??= (async () => {
-          await Promise.all([opened.close(), journal.close()]);
+          await Promise.all([opened.close(), journal.close(), history.close()]);
           release();
         })()),
     };

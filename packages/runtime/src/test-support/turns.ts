@@ -1,6 +1,7 @@
 import { EventBodySchema, type EventBody } from '@remote-chat/protocol';
 import type { Agent } from '../agents/agent.js';
 import { NO_BACKPRESSURE, type Backpressure } from '../backpressure.js';
+import type { ModelAccess } from '../model-endpoint/model-access.js';
 
 /** An event as a test saw it, with the time it arrived. */
 export type SeenEvent = EventBody & { at: number };
@@ -19,14 +20,27 @@ export async function runTurn(
     onEvent?: (event: SeenEvent) => void;
     seq?: number;
     backpressure?: Backpressure;
+    /** The message's agent id. @default agent.id */
+    agentId?: string;
+    threadId?: string;
+    history?: readonly EventBody[];
+    model?: ModelAccess;
   } = {},
 ): Promise<SeenEvent[]> {
   const events: SeenEvent[] = [];
   const seq = options.seq ?? nextSeq++;
   await agent.handle({
-    message: { threadId: 'th_1', seq, clientId: `client-${seq}`, text, agent: agent.id },
+    message: {
+      threadId: options.threadId ?? 'th_1',
+      seq,
+      clientId: `client-${seq}`,
+      text,
+      agent: options.agentId ?? agent.id,
+    },
     signal: options.signal ?? new AbortController().signal,
     backpressure: options.backpressure ?? NO_BACKPRESSURE,
+    ...(options.history ? { history: options.history } : {}),
+    ...(options.model ? { model: options.model } : {}),
     emit: (event) => {
       const parsed = EventBodySchema.parse(event);
       const seen = { ...parsed, at: Date.now() };
