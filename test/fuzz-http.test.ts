@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { PROTOCOL_VERSION } from '@remote-chat/protocol';
+import { LIMITS, PROTOCOL_VERSION } from '@remote-chat/protocol';
 import { openStore } from '@remote-chat/bff';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -480,7 +480,8 @@ function brokenWsFrame(r: Random): Buffer {
     Buffer.concat([wsFrame(OPCODE.text, text, { fin: false }), wsFrame(OPCODE.text, text)]),
     wsFrame(OPCODE.close, Buffer.from([0x03, 0xe7])),
     wsFrame(OPCODE.close, Buffer.from([0x03])),
-    wsFrame(OPCODE.text, text, { declaredLength: 1024 * 1024 + 1 }),
+    // Just over what either endpoint reads in one frame (a link's gateway frames are the largest).
+    wsFrame(OPCODE.text, text, { declaredLength: Math.max(LIMITS.maxLinkFrameBytes, LIMITS.maxGatewayFrameBytes) + 1 }),
   ]);
 }
 
