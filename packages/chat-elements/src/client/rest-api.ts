@@ -11,6 +11,7 @@ import {
   ThreadListResponseSchema,
   ThreadSchema,
   UploadedFileSchema,
+  UsageResponseSchema,
   type ApiToken,
   type ConfigResponse,
   type CreateApiTokenRequest,
@@ -25,6 +26,7 @@ import {
   type StreamTicketResponse,
   type Thread,
   type UploadedFile,
+  type UsageResponse,
 } from '@remote-chat/protocol';
 import { RcTokenExpiredEvent } from '../events/token-expired-event.js';
 import type { TokenSource } from './bearer-token.js';
@@ -216,6 +218,14 @@ export class RestApi extends EventTarget {
       ...options,
       body: file,
     });
+  }
+
+  /**
+   * `GET /api/usage`: the signed-in person's model usage through the execution gateway: today's
+   * (UTC) and all-time tokens and calls, per model and per thread, and the daily token budget.
+   */
+  getUsage(options?: RequestOptions): Promise<UsageResponse> {
+    return this.rest.request('GET', '/usage', UsageResponseSchema, options);
   }
 
   /** `GET /api/tokens`: the signed-in person's API tokens (session cookie only; never the secrets). */

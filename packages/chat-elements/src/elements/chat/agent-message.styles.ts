@@ -8,6 +8,17 @@ export const agentMessageStyles = css`
     line-height: 1.55;
   }
 
+  /* Which model answered and the tokens it took: quiet, under the answer. */
+  .answer-meta {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0 0.45rem;
+    margin: 0.35rem 0 0;
+    color: var(--_muted);
+    font-size: 0.78em;
+    font-variant-numeric: tabular-nums;
+  }
+
   /* Markdown */
   .markdown > :first-child {
     margin-top: 0;

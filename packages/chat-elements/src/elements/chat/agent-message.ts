@@ -1,5 +1,7 @@
-import { html, type ReactiveController, type ReactiveControllerHost } from 'lit';
+import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { MarkdownView } from '../../util/markdown.js';
+import { modelLabel, tokenDetail, tokenSummary } from '../../util/model-usage.js';
+import type { AgentInfo } from '../composer/composer.js';
 import type { AgentItem } from './transcript.js';
 
 /** Rendered agent messages kept for reuse while they scroll out of and back into view. */
@@ -30,13 +32,27 @@ export class MarkdownViews {
   }
 }
 
-/** An agent message: sanitised markdown that grows in place while it streams (`aria-busy` until it ends). */
-export function agentMessage(item: AgentItem, views: MarkdownViews) {
+/**
+ * An agent message: sanitised markdown that grows in place while it streams (`aria-busy` until it
+ * ends), then, for a model's answer, which model answered (its label from `agents`) and the
+ * tokens it took.
+ */
+export function agentMessage(item: AgentItem, views: MarkdownViews, agents: readonly AgentInfo[]) {
   const view = views.get(item.key);
   view.update(item.text, !item.streaming);
+  const { model, usage } = item;
   return html`
     <div class="message agent ${item.streaming ? 'streaming' : ''}" part="message" aria-busy=${item.streaming ? 'true' : 'false'}>
       <span class="visually-hidden">Agent: </span>${view.root}
+      ${
+        model || usage
+          ? html`<p class="answer-meta" part="answer-meta">
+            ${model ? html`<span class="model" title=${model}><span class="visually-hidden">Model: </span>${modelLabel(agents, model)}</span>` : nothing}
+            ${model && usage ? html`<span aria-hidden="true">·</span>` : nothing}
+            ${usage ? html`<span class="tokens" title=${tokenDetail(usage)}><span class="visually-hidden">Tokens: </span>${tokenSummary(usage)}</span>` : nothing}
+          </p>`
+          : nothing
+      }
     </div>
   `;
 }

@@ -44,11 +44,13 @@ const OPEN_ESTIMATE = 120;
  * agent is doing now, and a composer.
  *
  * User messages; agent messages as sanitised markdown that streams in place (code blocks with a
- * Copy button); tool calls as collapsible cards with the command, status, duration, exit code and
- * the output in ANSI colours; file writes as diffs with added and removed lines marked; a status
- * line with a Stop button while the agent works. It keeps to the bottom as output arrives unless
- * the user scrolled up, then offers "Jump to latest". Only the rows near the viewport are in the
- * DOM, so a thread of 10,000 events opens and scrolls as fast as a short one.
+ * Copy button), and under a model's answer the model's label and the tokens it took; tool calls
+ * as collapsible cards with the command, status, duration, exit code and the output in ANSI
+ * colours; file writes as diffs with added and removed lines marked; a status line with a Stop
+ * button while the agent works, and the tokens of the thread's answers so far. It keeps to the
+ * bottom as output arrives unless the user scrolled up, then offers "Jump to latest". Only the
+ * rows near the viewport are in the DOM, so a thread of 10,000 events opens and scrolls as fast
+ * as a short one.
  *
  * The composer (an `<rc-composer>`): Enter sends, Shift+Enter starts a new line; the draft is
  * kept per thread across reloads; a message sent while offline waits and goes out once when the
@@ -70,8 +72,10 @@ const OPEN_ESTIMATE = 120;
  * @csspart base - The wrapper.
  * @csspart transcript - The scrolling conversation (`role="log"`).
  * @csspart message - A user or agent message.
+ * @csspart answer-meta - Under a model's answer: the model that answered and the tokens it took.
  * @csspart card - A tool call or file change card.
  * @csspart status - The status line.
+ * @csspart thread-tokens - In the status line: the tokens of the thread's answers so far.
  * @csspart stop-button - The Stop button.
  * @csspart jump-button - The Jump to latest button.
  * @csspart composer - The form with the message box and the Send button.
@@ -305,7 +309,7 @@ export class RcChat extends LitElement {
       case 'user':
         return userMessage(item);
       case 'agent':
-        return agentMessage(item, this.views);
+        return agentMessage(item, this.views, this.agents);
       case 'tool':
         return toolCard(item, open, onToggle);
       case 'file':
@@ -367,7 +371,7 @@ export class RcChat extends LitElement {
                 (item) => {
                   const open = this.isOpen(item);
                   return html`<div class="row" data-key=${item.key}>${guard(
-                    [item, open, this._fullDiffs.has(item.key)],
+                    [item, open, this._fullDiffs.has(item.key), this.agents],
                     () => this.renderItem(item, open),
                   )}</div>`;
                 },
@@ -401,6 +405,7 @@ export class RcChat extends LitElement {
             waiting: this._composer?.waiting ?? false,
             stopping: this._stopping,
             stopError: this._stopError,
+            tokens: this.transcript.tokens,
             onStop: () => void this.stop(),
           })}
           <rc-composer

@@ -38,10 +38,17 @@ export const statusLineStyles = css`
   .state.offline {
     color: var(--_warn);
   }
+  .thread-tokens {
+    margin-inline-start: auto;
+    font-variant-numeric: tabular-nums;
+  }
   .status-line .stop {
     margin-inline-start: auto;
     min-height: 1.9rem;
     padding-block: 0.15rem;
+  }
+  .thread-tokens + .stop {
+    margin-inline-start: 0;
   }
   .stop-icon {
     width: 0.7em;

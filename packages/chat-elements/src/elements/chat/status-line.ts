@@ -1,5 +1,6 @@
-import type { AgentState } from '@remote-chat/protocol';
+import type { AgentState, TokenUsage } from '@remote-chat/protocol';
 import { html, nothing } from 'lit';
+import { tokenDetail, tokenSummary } from '../../util/model-usage.js';
 
 export interface StatusLineOptions {
   /** What the agent is doing, and why it stopped if it stopped with an error. */
@@ -13,10 +14,15 @@ export interface StatusLineOptions {
   stopping: boolean;
   /** Why Stop failed, or an empty string. */
   stopError: string;
+  /** The tokens the thread's answers took so far; shown when not zero. */
+  tokens: TokenUsage;
   onStop: () => void;
 }
 
-/** What the agent is doing (Thinking…, Running…, Idle, or the error it stopped with), with Stop while it works. */
+/**
+ * What the agent is doing (Thinking…, Running…, Idle, or the error it stopped with), with Stop
+ * while it works, and the tokens the thread's answers took.
+ */
 export function statusLine({
   state,
   stateMessage,
@@ -24,6 +30,7 @@ export function statusLine({
   waiting,
   stopping,
   stopError,
+  tokens,
   onStop,
 }: StatusLineOptions) {
   const working = state === 'thinking' || state === 'running';
@@ -44,6 +51,11 @@ export function statusLine({
           : nothing
       }
       ${stopError ? html`<span class="state error" role="alert">${stopError}</span>` : nothing}
+      ${
+        tokens.inputTokens + tokens.outputTokens > 0
+          ? html`<span class="thread-tokens" part="thread-tokens" title="This thread: ${tokenDetail(tokens)}">Thread: ${tokenSummary(tokens)}</span>`
+          : nothing
+      }
       ${
         working
           ? html`<button

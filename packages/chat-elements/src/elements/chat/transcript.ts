@@ -1,4 +1,4 @@
-import type { AgentState, ThreadEvent, ThreadEventOf } from '@remote-chat/protocol';
+import type { AgentState, ThreadEvent, ThreadEventOf, TokenUsage } from '@remote-chat/protocol';
 
 /** Output kept per tool call; older output is dropped with a note. */
 export const MAX_OUTPUT_CHARS = 200_000;
@@ -22,6 +22,10 @@ export interface AgentItem {
   text: string;
   /** Deltas so far, no final message yet. */
   streaming: boolean;
+  /** The configured model that answered (`llm` agents). */
+  model?: string | undefined;
+  /** The tokens the answer took. */
+  usage?: TokenUsage | undefined;
 }
 
 export interface OutputChunk {
@@ -81,6 +85,8 @@ export class Transcript {
   lastSeq = 0;
   /** The keys of the tool and file cards, in order (the newest is shown open). */
   lastCardKey = '';
+  /** The tokens of every agent message so far, summed as they arrive. Replaced, never changed in place. */
+  tokens: TokenUsage = { inputTokens: 0, outputTokens: 0 };
   private readonly index = new Map<string, number>();
   /** Items made during the current `apply`: no one has seen them, so they may change in place. */
   private fresh = new Set<string>();
@@ -140,17 +146,11 @@ export class Transcript {
       case 'message.agent': {
         const key = `agent:${event.messageId}`;
         const current = this.get<AgentItem>(items, key);
-        if (current) this.update(items, current, { text: event.text, streaming: false });
-        else {
-          this.add(items, {
-            type: 'agent',
-            key,
-            ...base,
-            messageId: event.messageId,
-            text: event.text,
-            streaming: false,
-          });
-        }
+        const answer = { text: event.text, streaming: false, model: event.model, usage: event.usage };
+        // A message stored again under its id counts once: its earlier usage goes out of the sum.
+        this.countTokens(event.usage, current?.usage);
+        if (current) this.update(items, current, answer);
+        else this.add(items, { type: 'agent', key, ...base, messageId: event.messageId, ...answer });
         said.push({ key, text: `Agent: ${event.text}` });
         break;
       }
@@ -209,6 +209,15 @@ export class Transcript {
         }
         break;
     }
+  }
+
+  private countTokens(added: TokenUsage | undefined, removed: TokenUsage | undefined): void {
+    if (!added && !removed) return;
+    const { inputTokens, outputTokens } = this.tokens;
+    this.tokens = {
+      inputTokens: inputTokens + (added?.inputTokens ?? 0) - (removed?.inputTokens ?? 0),
+      outputTokens: outputTokens + (added?.outputTokens ?? 0) - (removed?.outputTokens ?? 0),
+    };
   }
 
   private get<T extends TranscriptItem>(items: TranscriptItem[], key: string): T | undefined {

@@ -347,11 +347,14 @@ export class RcComposer extends LitElement {
   private renderAgentPicker() {
     if (this.agents.length < 2) return nothing;
     const current = this.agent ?? this.runtime?.agent ?? this.agents[0]?.id ?? '';
+    // `llm` is the first model under that model's own label: say which of the two is the default.
+    const label = (a: AgentInfo) =>
+      a.id === 'llm' && this.agents.some((b) => b !== a && b.label === a.label) ? `${a.label} (default)` : a.label;
     return html`
       <label class="agent-picker">
         <span class="agent-label">Agent</span>
         <select part="agent-picker" @change=${this.onAgentChange}>
-          ${this.agents.map((a) => html`<option value=${a.id} title=${a.description} ?selected=${a.id === current}>${a.label}</option>`)}
+          ${this.agents.map((a) => html`<option value=${a.id} title=${a.description} ?selected=${a.id === current}>${label(a)}</option>`)}
         </select>
       </label>
     `;
