@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import type { Runtime, ThreadEvent } from '@remote-chat/protocol';
+import type { AgentInfo } from '../composer/composer.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { hostileBodies } from '../../fixtures/hostile-outputs.js';
 import { longThread } from '../../fixtures/long-thread.js';
@@ -10,6 +11,7 @@ import {
   conversationBodies,
   conversationFailed,
   conversationRunning,
+  conversationWithModels,
   threadEvents,
 } from '../../fixtures/thread-events.js';
 import { threads } from '../../fixtures/threads.js';
@@ -21,18 +23,20 @@ interface Args {
   threadId: string;
   runtime: Runtime | undefined;
   disabledReason: string;
+  agents: AgentInfo[];
 }
 
 const meta: Meta<Args> = {
   title: 'Elements/Chat',
   component: 'rc-chat',
-  args: { events: conversationRunning, threadId: 'th_tests', runtime: readyRuntime, disabledReason: '' },
+  args: { events: conversationRunning, threadId: 'th_tests', runtime: readyRuntime, disabledReason: '', agents: [] },
   render: (args) => html`
     <div style="height: calc(100vh - 2rem)">
       <rc-chat
         thread-id=${args.threadId}
         .runtime=${args.runtime}
         .events=${args.events}
+        .agents=${args.agents}
         disabled-reason=${args.disabledReason}
       ></rc-chat>
     </div>
@@ -67,7 +71,7 @@ export const Loading: Story = {
   `,
 };
 
-/** Live against a fake BFF: type a command and press Enter. */
+/** Live against a fake BFF: type a command and press Enter, or pick a model and ask it something. */
 export const Live: Story = {
   render: () => {
     const bff = new FakeBff({
@@ -79,7 +83,7 @@ export const Live: Story = {
     });
     return html`
       <div style="height: calc(100vh - 2rem)">
-        <rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>
+        <rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${bff.client()} .agents=${signedInConfig.agents}></rc-chat>
       </div>
     `;
   },
@@ -120,14 +124,15 @@ export const Streaming: Story = {
   },
 };
 
-/** Two agents to choose from: the picker sits under the message box. */
-export const AgentPicker: Story = {
-  render: (args) => html`
-    <div style="height: calc(100vh - 2rem)">
-      <rc-chat thread-id="th_tests" .runtime=${args.runtime} .events=${args.events} .agents=${signedInConfig.agents}></rc-chat>
-    </div>
-  `,
-};
+/** Agents to choose from (the shell and two models): the picker sits under the message box. */
+export const AgentPicker: Story = { args: { agents: signedInConfig.agents } };
+
+/** Two models' answers, each with the model's label and its tokens; the thread's total in the status line. */
+export const ModelAnswers: Story = { args: { events: conversationWithModels, agents: signedInConfig.agents } };
+
+export const ModelAnswersDark: Story = { ...dark, args: ModelAnswers.args };
+
+export const ModelAnswersPhone: Story = { ...phone, args: ModelAnswers.args };
 
 /** A thread of 10,000 events: it opens at the end and scrolls smoothly; a few dozen rows are in the DOM. */
 export const LongThread: Story = { args: { events: longThread('th_tests', 10_000) } };
