@@ -32,7 +32,7 @@ export default defineConfig({
         },
         test: {
           name: 'browser',
-          include: ['packages/chat-elements/src/**/*.browser.test.ts'],
+          include: ['packages/chat-elements/src/**/*.browser.test.ts', 'demo/src/**/*.browser.test.ts'],
           testTimeout: 15_000,
           browser: {
             enabled: true,

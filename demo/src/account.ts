@@ -1,4 +1,4 @@
-// The portal's Account page: the owner's API tokens.
+// The portal's Account page: the owner's API tokens and model usage.
 import './portal.css';
 import './account/define.js';
 import { setUpThemeChoice } from './theme-choice.js';

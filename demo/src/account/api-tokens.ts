@@ -2,7 +2,8 @@ import { Task } from '@lit/task';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ApiToken, CreatedApiToken } from '@remote-chat/protocol';
-import { RemoteChatClient, ChatClientError, themeStyles } from '@remote-chat/elements';
+import { RemoteChatClient, ChatClientError, sharedStyles, themeStyles } from '@remote-chat/elements';
+import { accountStyles } from './account.styles.js';
 import { apiTokensStyles } from './api-tokens.styles.js';
 
 /** The expiry choices of the create form, in days; empty for a token that does not expire. */
@@ -27,7 +28,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
  * users with one, and `remote-chat-runtime connect` connects a machine with one.
  */
 export class PortalApiTokens extends LitElement {
-  static override styles = [themeStyles, apiTokensStyles];
+  static override styles = [themeStyles, sharedStyles, accountStyles, apiTokensStyles];
 
   private readonly listTask = new Task(this, {
     task: async ([client], { signal }) => client.listApiTokens({ signal }),
@@ -156,7 +157,7 @@ export class PortalApiTokens extends LitElement {
 
   private renderCreateForm() {
     return html`
-      <form class="create" aria-labelledby="create-title" @submit=${this.onCreate} novalidate>
+      <form class="panel create" aria-labelledby="create-title" @submit=${this.onCreate} novalidate>
         <h3 id="create-title">Create a token</h3>
         <div class="fields">
           <div class="field grow">
@@ -194,7 +195,7 @@ export class PortalApiTokens extends LitElement {
 
   private renderCreated(created: CreatedApiToken) {
     return html`
-      <section class="created" aria-labelledby="created-title">
+      <section class="panel created" aria-labelledby="created-title">
         <h3 id="created-title" tabindex="-1">Copy your new token now</h3>
         <p class="warning">
           <strong>This is the only time it is shown.</strong> Remote Chat keeps only a hash of it. Store it where the server or
@@ -265,7 +266,7 @@ export class PortalApiTokens extends LitElement {
 
   private renderList() {
     return html`
-      <section class="list" aria-labelledby="list-title">
+      <section class="panel list" aria-labelledby="list-title">
         <h3 id="list-title" tabindex="-1">Your tokens</h3>
         ${
           this._tokens.length === 0
@@ -318,14 +319,14 @@ export class PortalApiTokens extends LitElement {
           pending: () => this.renderLoading(),
           error: (error) =>
             error instanceof ChatClientError && error.code === 'unauthorized'
-              ? html`<div class="signed-out">
+              ? html`<div class="panel signed-out">
                   <h3>You're signed out</h3>
                   <p>
                     Open the sign-in link that <code>npm start</code> printed in its terminal (or run
                     <code>npx remote-chat-bff signin-link</code> for a new one), then come back to this page.
                   </p>
                 </div>`
-              : html`<div class="load-error">
+              : html`<div class="panel load-error">
                   <p class="alert" role="alert">Could not load your tokens: ${describe(error)}</p>
                   <button class="button" type="button" @click=${() => void this.listTask.run()}>Try again</button>
                 </div>`,

@@ -3,6 +3,10 @@
 export { RemoteChatClient } from './client/remote-chat-client.js';
 /** The design tokens (`--rc-*` with light and dark defaults), for host pages' own elements. */
 export { themeStyles } from './styles/theme.js';
+/** The elements' common classes (`.button`, `.alert`, `.spinner`, `.visually-hidden`, …), after `themeStyles`. */
+export { sharedStyles } from './styles/theme.js';
+/** Token counts and model labels as the chat shows them, for host pages' own usage views. */
+export { formatTokenCount, modelLabel, tokenDetail, tokenSummary } from './util/model-usage.js';
 export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
 export type { OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
 export type { RequestOptions } from './client/rest-transport.js';
