@@ -10,9 +10,6 @@ export const agentMessageStyles = css`
 
   /* Which model answered and the tokens it took: quiet, under the answer. */
   .answer-meta {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0 0.45rem;
     margin: 0.35rem 0 0;
     color: var(--_muted);
     font-size: 0.78em;
