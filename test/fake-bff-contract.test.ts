@@ -280,6 +280,12 @@ describe('the fake BFF answers as the real one', () => {
           user: ((await bff.anonymous('GET', '/config')).body as { user: unknown }).user,
         },
         'runtimes, signed out': outcome(await bff.anonymous('GET', '/runtimes')),
+        usage: await (async () => {
+          const usage = await bff.call('GET', '/usage');
+          const body = usage.body as { today: object; models: unknown[]; threads: unknown[] };
+          return { ...outcome(usage), keys: keys(usage.body), today: keys(body.today), models: body.models };
+        })(),
+        'usage, signed out': outcome(await bff.anonymous('GET', '/usage')),
         runtimes: {
           ...outcome(runtimes),
           ids: namesOf(
