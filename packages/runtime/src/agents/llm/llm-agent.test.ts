@@ -69,7 +69,7 @@ describe('the llm agent', () => {
     expect(stub.requests[0]).toMatchObject({ api: 'openai-chat', model: 'stub-model', apiKey: 'runtime-secret' });
   });
 
-  it('adds up the tokens of every step of a message in its last message', async () => {
+  it('names the model and adds up the tokens of every step in the turn’s last message only', async () => {
     const { stub, workspace, turn } = await setup({ api: 'anthropic' });
     writeFileSync(path.join(workspace, 'notes.txt'), 'remember the milk\n');
     stub.script(
@@ -83,7 +83,9 @@ describe('the llm agent', () => {
     const events = await turn('what do my notes say?');
     const messages = ofKind(events, 'message.agent');
     expect(messages.map((message) => message.text)).toEqual(['Reading.', 'It says to remember the milk.']);
-    expect(messages[0]?.usage).toBeUndefined();
+    // The model and the tokens are said once, under the turn's last message.
+    expect([messages[0]?.model, messages[0]?.usage]).toEqual([undefined, undefined]);
+    expect(messages[1]?.model).toBeTruthy();
     expect(messages[1]?.usage).toEqual({ inputTokens: 250, outputTokens: 18 });
     // The second request carries the tool's result, in Anthropic's shape.
     const second = stub.requests[1];

@@ -277,7 +277,7 @@ class TurnRun {
     open.timer = setTimeout(() => this.#tick(), this.#intervalMs);
   }
 
-  /** Ends the streamed message with its whole text (or says `text` as a new one); the last one of a turn carries the usage. */
+  /** Ends the streamed message with its whole text (or says `text` as a new one); the last one of a turn carries the model and the usage. */
   closeMessage(text: string, last: boolean): void {
     const messageId = this.#open?.messageId ?? `llm-${this.turn.message.seq}-note`;
     if (this.#open) {
@@ -293,7 +293,9 @@ class TurnRun {
       messageId,
       text: truncateText(text, LIMITS.maxMessageChars * 4, '\n\n[message cut]'),
       agent: this.turn.message.agent,
-      ...(this.model ? { model: this.model } : {}),
+      // Which model answered, and what the turn cost, once: on its last message (the chat shows
+      // them under it, not under every step).
+      ...(last && this.model ? { model: this.model } : {}),
       ...(last && this.#usage ? { usage: this.#usage } : {}),
     });
     if (last) this.#closed = true;
