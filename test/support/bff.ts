@@ -1,6 +1,7 @@
 import {
   ServerFrameSchema,
   streamTopic,
+  type CreateRuntimeRequest,
   type Runtime,
   type ServerFrame,
   type ThreadEvent,
@@ -154,12 +155,16 @@ export class StreamClient {
   }
 }
 
-/** Creates a runtime (`process` unless told) and waits until it is ready; returns it with its first thread. */
+/**
+ * Creates a runtime (`process` unless told; `request` adds a repository, a name, an agent) and
+ * waits until it is ready; returns it with its first thread.
+ */
 export async function readyRuntime(
   bff: Pick<TestBff, 'api'>,
   provider = 'process',
+  request: Omit<CreateRuntimeRequest, 'provider'> = {},
 ): Promise<{ runtime: Runtime; threadId: string }> {
-  const created = await bff.api('/api/runtimes', { body: { provider } });
+  const created = await bff.api('/api/runtimes', { body: { ...request, provider } });
   if (created.status !== 201) throw new Error(`create answered ${created.status}: ${await created.text()}`);
   const runtime = (await created.json()) as Runtime;
   const deadline = Date.now() + 30_000;
