@@ -4,7 +4,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { CreatedApiToken, Runtime } from '@remote-chat/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { readyRuntime, signIn, StreamClient } from './support/bff.js';
+import { clientId, readyRuntime, signIn, StreamClient } from './support/bff.js';
 import { spawnBff } from './support/bff-process.js';
 import { MachineLink } from './support/machine-link.js';
 import { endpointOf, ended, inferenceRequest, MODEL_KEY } from './support/model-gateway.js';
@@ -36,7 +36,7 @@ function filesHolding(root: string, keys: readonly string[]): string[] {
 const holding = (text: string, keys: readonly string[]) => keys.filter((key) => text.includes(key));
 
 describe('model keys stay in the BFF', () => {
-  it('finds the configured keys nowhere in the runtime’s folder, environment or frames, any log, or the database', async () => {
+  it('finds the configured keys nowhere in the runtime’s folder, environment, frames or llm agent’s history, any log, or the database', async () => {
     // Two models with two keys; the stub records which key each request carried.
     const stub = await startModelStub();
     onTestFinished(() => stub.close());
@@ -96,6 +96,39 @@ describe('model keys stay in the BFF', () => {
       openai.chat.completions.create({ model: 'stub-gpt', messages: [{ role: 'user', content: 'd' }] }),
     ).rejects.toThrow(/refused this server's key/);
 
+    // The llm agent in the same runtime, through the BFF: it prints its environment, writes a
+    // file and answers; then, on the other model, the upstream refuses and echoes the key.
+    stub.script(
+      { toolCalls: [{ name: 'run_command', arguments: { command: 'printenv | sort' } }] },
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'notes.txt', content: 'looked around\n' } }] },
+      { text: ['Your environment ', 'holds no model key.'] },
+      { error: 'unauthorized', message: `invalid x-api-key: ${FILE_MODEL_KEY}` },
+    );
+    const llmTurn = async (text: string, agent: string) => {
+      const before = stream.events(threadId).length;
+      const sent = await api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text, agent } });
+      expect(sent.status).toBe(202);
+      const fresh = () => stream.events(threadId).slice(before);
+      await stream.until(
+        () => fresh().some((e) => e.kind === 'message.agent') && fresh().at(-1)?.kind === 'status',
+        20_000,
+        `the ${agent} answer`,
+      );
+      return fresh().flatMap((e) => (e.kind === 'message.agent' ? [e.text] : []));
+    };
+    expect(await llmTurn('What is in your environment?', 'llm')).toEqual(['Your environment holds no model key.']);
+    const [refused] = await llmTurn('And you?', 'llm:claude');
+    expect(refused).toMatch(/refused this server's key/);
+    // The agent's history log is where the search below looks.
+    const history = readFileSync(
+      join(dataDir, 'runtimes', runtime.id, 'state', 'threads', `${threadId}.jsonl`),
+      'utf8',
+    );
+    expect(history).toContain('REMOTE_CHAT_RUNTIME_ID'); // the printenv output
+    expect(history).toContain('Your environment holds no model key.');
+    // What the runtime sent upstream (its conversation, its environment in it) holds no key.
+    expect(holding(JSON.stringify(stub.requests.map((r) => r.body)), KEYS)).toEqual([]);
+
     // A machine runtime, driven by hand so that every frame it receives is kept.
     const created = await api('/api/tokens', { body: { name: 'machine' } });
     const { token } = (await created.json()) as CreatedApiToken;
@@ -112,6 +145,11 @@ describe('model keys stay in the BFF', () => {
       MODEL_KEY,
       FILE_MODEL_KEY,
       MODEL_KEY,
+      // The llm agent's three calls, then its refused one on the other model.
+      MODEL_KEY,
+      MODEL_KEY,
+      MODEL_KEY,
+      FILE_MODEL_KEY,
       MODEL_KEY,
       MODEL_KEY,
     ]);
@@ -123,6 +161,8 @@ describe('model keys stay in the BFF', () => {
     expect(environ).toContain('REMOTE_CHAT_RUNTIME_ID'); // the right process
     expect(holding(environ, KEYS)).toEqual([]);
     expect(holding(JSON.stringify(machine.frames), KEYS)).toEqual([]);
+    // Nor what the browser stream carried: the commands' output, the diffs, the answers, the errors.
+    expect(holding(JSON.stringify(stream.frames), KEYS)).toEqual([]);
     expect(JSON.stringify(machine.frames)).toContain('[redacted]');
     expect(holding(bffProcess.output(), KEYS)).toEqual([]);
     // The data directory holds the database (and its WAL), the runtimes' folders and logs.
