@@ -3,52 +3,18 @@
 // beside the same stream read by the same client straight from the stub, alternating, same run.
 // The stub is the tests' (test/support/model-stub.ts, bundled here with esbuild); the runtime is a
 // real Local process runtime that the BFF starts; the driver process holds the stub and the client.
-import { ServerResponse } from 'node:http';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as h from '../lib/harness.mjs';
-
-/** Each chunk's text carries its number between these marks, so its send and arrival can be paired. */
-const MARK = /§(\d+)§/;
+import { gatewayBff, markedAnswer, poll, processRuntime, streamedLatencies, timedStub } from '../lib/model-stub.mjs';
 
 export async function gateway({ quick, log }) {
   const chunks = quick ? 100 : 300;
   const rounds = quick ? 2 : 6;
   const intervalMs = 10;
 
-  const { startModelStub } = await loadStub();
-  // When each chunk left the stub: its HTTP write, timed in this process's clock.
-  const sentAt = new Map();
-  const write = ServerResponse.prototype.write;
-  ServerResponse.prototype.write = function timedWrite(chunk, ...rest) {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-    const mark = MARK.exec(text);
-    if (mark && !sentAt.has(Number(mark[1]))) sentAt.set(Number(mark[1]), h.now());
-    return write.call(this, chunk, ...rest);
-  };
+  const { stub, sentAt, close } = await timedStub();
   let next = 0;
-  const stub = await startModelStub();
-  stub.setDefault(() => ({
-    text: Array.from({ length: chunks }, () => ({ text: `§${++next}§ `, delayMs: intervalMs })),
-    usage: { inputTokens: 10, outputTokens: chunks },
-  }));
-
-  const bff = await h.startBff({
-    dataDir: h.tempDir(),
-    gateway: {
-      models: [
-        {
-          id: 'bench',
-          label: 'Bench',
-          api: 'openai',
-          baseUrl: stub.openaiBaseUrl,
-          apiKey: 'bench-key',
-          model: 'bench',
-        },
-      ],
-      requestsPerMinute: 10_000,
-    },
-  });
+  stub.setDefault(() => markedAnswer(chunks, intervalMs, () => ++next));
+  const bff = await gatewayBff(stub);
   try {
     const auth = await h.owner(bff);
     const endpoint = await runtimeEndpoint(bff, auth, log);
@@ -56,41 +22,18 @@ export async function gateway({ quick, log }) {
     const viaGateway = new OpenAI({ baseURL: `${endpoint.baseUrl}/v1`, apiKey: endpoint.apiKey, maxRetries: 0 });
     const direct = new OpenAI({ baseURL: stub.openaiBaseUrl, apiKey: 'bench-key', maxRetries: 0 });
 
-    /** One streamed answer; each chunk's latency from the stub's write to the client's hands. */
-    async function read(client, model) {
-      const latencies = [];
-      const stream = await client.chat.completions.create({
-        model,
-        messages: [{ role: 'user', content: 'bench' }],
-        stream: true,
-      });
-      for await (const chunk of stream) {
-        const mark = MARK.exec(chunk.choices[0]?.delta?.content ?? '');
-        if (!mark) continue;
-        const sent = sentAt.get(Number(mark[1]));
-        if (sent !== undefined) latencies.push(h.now() - sent);
-        sentAt.delete(Number(mark[1]));
-      }
-      if (latencies.length !== chunks) throw new Error(`read ${latencies.length} of ${chunks} chunks`);
-      return latencies;
-    }
-
-    await read(viaGateway, 'bench'); // warm-up: clients, connections, JIT
-    await read(direct, 'bench');
+    const read = (client) => streamedLatencies(client, sentAt, chunks);
+    await read(viaGateway); // warm-up: clients, connections, JIT
+    await read(direct);
     const gatewayMs = [];
     const directMs = [];
     for (let round = 0; round < rounds; round++) {
-      gatewayMs.push(...(await read(viaGateway, 'bench')));
-      directMs.push(...(await read(direct, 'bench')));
+      gatewayMs.push(...(await read(viaGateway)));
+      directMs.push(...(await read(direct)));
       log(`gateway round ${round + 1}/${rounds}`);
     }
     const g = h.summary(gatewayMs);
     const d = h.summary(directMs);
-    const p95 = (values) =>
-      h.percentile(
-        [...values].sort((a, b) => a - b),
-        95,
-      );
     const added = g.p50 - d.p50;
     const note = `${g.n} chunks, ${chunks} a stream ${intervalMs} ms apart; baseline: the same client straight at the stub`;
     return {
@@ -106,9 +49,9 @@ export async function gateway({ quick, log }) {
         {
           id: 'gateway.chunk.p95',
           name: 'gateway: streamed chunk, p95',
-          value: p95(gatewayMs),
+          value: g.p95,
           unit: 'ms',
-          baseline: p95(directMs),
+          baseline: d.p95,
         },
         {
           id: 'gateway.chunk.added',
@@ -119,28 +62,12 @@ export async function gateway({ quick, log }) {
           pass: added <= 2,
         },
       ],
-      detail: { gateway: g, direct: d, p95: { gateway: p95(gatewayMs), direct: p95(directMs) } },
+      detail: { gateway: g, direct: d },
     };
   } finally {
-    ServerResponse.prototype.write = write;
     await bff.close();
-    await stub.close();
+    await close();
   }
-}
-
-/** The tests' model stub, bundled from TypeScript for this plain Node script. */
-async function loadStub() {
-  const { build } = await import('esbuild');
-  const outfile = join(h.tempDir(), 'model-stub.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('../../test/support/model-stub.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile,
-    logLevel: 'silent',
-  });
-  return import(outfile);
 }
 
 /**
@@ -148,9 +75,8 @@ async function loadStub() {
  * agent prints them, as a CLI agent in the runtime would find them.
  */
 async function runtimeEndpoint(bff, auth, log) {
-  const call = (path, body, method) => h.api(bff.url, auth.cookie, path, body, method);
-  const runtime = await call('/api/runtimes', { provider: 'process', name: 'bench gateway' });
-  await poll(async () => (await call(`/api/runtimes/${runtime.id}`)).status === 'ready', 'the runtime');
+  const call = (path, body) => h.api(bff.url, auth.cookie, path, body);
+  const runtime = await processRuntime(bff, auth, 'bench gateway');
   log('gateway: runtime ready');
   const thread = await call(`/api/runtimes/${runtime.id}/threads`, {});
   await call(`/api/threads/${thread.id}/messages`, {
@@ -166,13 +92,4 @@ async function runtimeEndpoint(bff, auth, log) {
   const [baseUrl, apiKey] = out.trim().split(' ');
   if (!baseUrl || !apiKey) throw new Error(`no model endpoint in: ${out}`);
   return { baseUrl, apiKey };
-}
-
-/** Resolves once the async `check` holds, asking every 50 ms; rejects after 30 s. */
-async function poll(check, what) {
-  const deadline = h.now() + 30_000;
-  while (!(await check())) {
-    if (h.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await h.sleep(50);
-  }
 }
