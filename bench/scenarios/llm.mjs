@@ -1,0 +1,212 @@
+// 8. The llm agent as the browser sees it, through the whole path: stub → BFF gateway → runtime
+// link → runtime endpoint → llm agent → `message.delta` event → link → BFF (stored) → browser
+// stream. The driver holds the stub (its writes timed), the browsers (`ws` subscribers as in the
+// relay benchmarks) and an OpenAI client for the baseline; the BFF and a Local process runtime
+// are their own processes.
+//
+// (a) Per streamed chunk: from the stub's write to the `message.delta` carrying it on the
+//     browser's stream, beside the same stream read by an OpenAI client straight from the stub,
+//     alternating. The chunks come 80 ms apart: the agent sends a piece at once when none went out
+//     in the last 30 ms (its `deltaIntervalMs`), so each chunk travels alone, unbatched.
+// (b) Send → first token: from POSTing the message (as the chat does) to the first
+//     `message.delta` on the stream, the stub answering at once; beside the shell agent's Send →
+//     first `tool.output` of `echo`, alternating, in another thread of the same runtime.
+import { randomBytes } from 'node:crypto';
+import * as h from '../lib/harness.mjs';
+import { gatewayBff, marksIn, markedAnswer, processRuntime, streamedLatencies, timedStub } from '../lib/model-stub.mjs';
+
+/** A lost event must fail the scenario, not hang it. */
+const TURN_TIMEOUT_MS = 30_000;
+
+export async function llm({ quick, log }) {
+  const chunks = quick ? 30 : 60;
+  const rounds = quick ? 1 : 4;
+  const sends = quick ? 10 : 40;
+  const intervalMs = 80;
+
+  const { stub, sentAt, close } = await timedStub();
+  let next = 0;
+  /** What the stub answers next: a long marked stream, or one word at once. */
+  let answer = 'stream';
+  stub.setDefault(() => (answer === 'stream' ? markedAnswer(chunks, intervalMs, () => ++next) : { text: 'ok' }));
+  const bff = await gatewayBff(stub);
+  try {
+    const auth = await h.owner(bff);
+    const runtime = await processRuntime(bff, auth, 'bench llm');
+    log('llm: runtime ready');
+    const llmThread = await Browser.open(bff, auth, runtime.id);
+    const shellThread = await Browser.open(bff, auth, runtime.id);
+    const { default: OpenAI } = await import('openai');
+    const direct = new OpenAI({ baseURL: stub.openaiBaseUrl, apiKey: 'bench-key', maxRetries: 0 });
+
+    /**
+     * One answer of the llm agent; each chunk's latency from the stub's write to the browser. The
+     * BFF's timestamp of the stored event (`at`, to the millisecond) splits it: `stored` is the
+     * part up to the BFF storing it (stub → gateway → runtime → agent → link → BFF).
+     */
+    const stored = [];
+    async function viaBrowser() {
+      const latencies = [];
+      llmThread.onEvent = (event) => {
+        if (event.kind !== 'message.delta') return;
+        for (const mark of marksIn(event.text)) {
+          const sent = sentAt.get(mark);
+          if (sent === undefined) continue;
+          latencies.push(h.now() - sent);
+          stored.push(Date.parse(event.at) - (performance.timeOrigin + sent));
+          sentAt.delete(mark);
+        }
+      };
+      await llmThread.turn('Stream, please.', 'llm');
+      if (latencies.length !== chunks) throw new Error(`the browser got ${latencies.length} of ${chunks} chunks`);
+      return latencies;
+    }
+
+    await viaBrowser(); // warm-up: connections, JIT, the agent's first call
+    await streamedLatencies(direct, sentAt, chunks);
+    stored.length = 0;
+    const browserMs = [];
+    const directMs = [];
+    for (let round = 0; round < rounds; round++) {
+      browserMs.push(...(await viaBrowser()));
+      directMs.push(...(await streamedLatencies(direct, sentAt, chunks)));
+      log(`llm: chunk round ${round + 1}/${rounds}`);
+    }
+
+    answer = 'at once';
+    /** Send → the first event of `kind` on the browser's stream. */
+    async function firstOf(thread, text, agent, kind) {
+      let first;
+      thread.onEvent = (event) => {
+        if (first === undefined && event.kind === kind) first = h.now();
+      };
+      const sent = h.now();
+      await thread.turn(text, agent);
+      if (first === undefined) throw new Error(`no ${kind} in the ${agent} turn`);
+      return first - sent;
+    }
+    await firstOf(llmThread, 'Hi.', 'llm', 'message.delta'); // warm-up
+    await firstOf(shellThread, 'echo hi', 'shell', 'tool.output');
+    const llmFirst = [];
+    const shellFirst = [];
+    for (let i = 0; i < sends; i++) {
+      llmFirst.push(await firstOf(llmThread, 'Hi.', 'llm', 'message.delta'));
+      shellFirst.push(await firstOf(shellThread, 'echo hi', 'shell', 'tool.output'));
+    }
+    log(`llm: ${sends} sends each`);
+    llmThread.close();
+    shellThread.close();
+
+    const b = h.summary(browserMs);
+    const d = h.summary(directMs);
+    const added = b.p50 - d.p50;
+    const toStore = h.summary(stored);
+    const l = h.summary(llmFirst);
+    const s = h.summary(shellFirst);
+    return {
+      rows: [
+        {
+          id: 'llm.chunk.p50',
+          name: 'llm agent: streamed chunk, stub → BFF → runtime → agent → BFF → browser stream, p50',
+          value: b.p50,
+          unit: 'ms',
+          baseline: d.p50,
+          note: `${b.n} chunks, ${chunks} a stream ${intervalMs} ms apart; baseline: an OpenAI client straight at the stub`,
+        },
+        {
+          id: 'llm.chunk.p95',
+          name: 'llm agent: streamed chunk to the browser, p95',
+          value: b.p95,
+          unit: 'ms',
+          baseline: d.p95,
+        },
+        {
+          id: 'llm.chunk.added',
+          name: 'llm agent: added per streamed chunk to the browser, p50',
+          value: added,
+          unit: 'ms',
+          target: '≤ 2 ms',
+          pass: added <= 2,
+          note: `of the ${b.p50.toFixed(2)} ms, stub → stored in the BFF p50 ${toStore.p50.toFixed(1)} ms (the BFF's millisecond timestamps)`,
+        },
+        {
+          id: 'llm.first.p50',
+          name: 'llm agent: Send → first streamed token on the browser stream, p50',
+          value: l.p50,
+          unit: 'ms',
+          baseline: s.p50,
+          ratio: l.p50 / s.p50,
+          note: `${l.n} sends, the stub answering at once; baseline: the shell agent's Send → first output of echo`,
+        },
+        {
+          id: 'llm.first.p95',
+          name: 'llm agent: Send → first streamed token, p95',
+          value: l.p95,
+          unit: 'ms',
+          baseline: s.p95,
+          ratio: l.p95 / s.p95,
+        },
+      ],
+      detail: { chunk: { browser: b, direct: d, stored: toStore }, first: { llm: l, shell: s } },
+    };
+  } finally {
+    await bff.close();
+    await close();
+  }
+}
+
+/**
+ * A thread of the runtime and a browser's stream subscribed to it; `turn` sends a message as the
+ * chat does and resolves when the agent is idle again. `onEvent` hears each event as it arrives.
+ */
+class Browser {
+  static async open(bff, auth, runtimeId) {
+    const threadId = await h.newThread(bff, auth, runtimeId);
+    const browser = new Browser(bff, auth, threadId);
+    await browser.subscriber.open();
+    browser.subscriber.subscribe(threadId, 0);
+    await h.until(() => browser.subscriber.caughtUp, 10_000, 'caught-up');
+    return browser;
+  }
+
+  constructor(bff, auth, threadId) {
+    this.bff = bff;
+    this.auth = auth;
+    this.threadId = threadId;
+    this.onEvent = undefined;
+    this.idle = undefined;
+    this.subscriber = new h.Subscriber(bff.url, auth.cookie, {
+      parse: 'full',
+      onEvent: (_seq, event) => {
+        this.onEvent?.(event);
+        if (event.kind === 'status' && event.state === 'idle') this.idle?.();
+      },
+    });
+  }
+
+  async turn(text, agent) {
+    const idle = new Promise((resolve) => (this.idle = resolve));
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the ${agent} turn did not end`)), TURN_TIMEOUT_MS);
+    });
+    const clientId = `bench-${randomBytes(8).toString('hex')}`;
+    try {
+      await Promise.race([
+        Promise.all([
+          h.api(this.bff.url, this.auth.cookie, `/api/threads/${this.threadId}/messages`, { clientId, text, agent }),
+          idle,
+        ]),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.idle = undefined;
+    }
+    if (this.subscriber.gaps || this.subscriber.duplicates) throw new Error('the stream had a gap or a duplicate');
+  }
+
+  close() {
+    this.subscriber.close();
+  }
+}
