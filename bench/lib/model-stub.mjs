@@ -78,10 +78,14 @@ export async function streamedLatencies(client, sentAt, expected) {
   return latencies;
 }
 
-/** A BFF (child process) whose gateway serves the stub's OpenAI API as model `bench` (the `llm` agent). */
-export function gatewayBff(stub) {
+/**
+ * A BFF (child process) whose gateway serves the stub's OpenAI API as model `bench` (the `llm`
+ * agent); `options` go to the BFF too (`sqliteSynchronous`).
+ */
+export function gatewayBff(stub, options = {}) {
   return h.startBff({
     dataDir: h.tempDir(),
+    ...options,
     gateway: {
       models: [
         {
