@@ -1,6 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES, LIMITS, parseTopic, type LogEntry, type ThreadEvent, type User } from '@remote-chat/protocol';
+import {
+  CLOSE_CODES,
+  LIMITS,
+  parseTopic,
+  type AcpAgentConfig,
+  type LogEntry,
+  type ThreadEvent,
+  type User,
+} from '@remote-chat/protocol';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -80,6 +88,13 @@ export interface RemoteChatOptions {
    * @default no model: no `llm` agent, every capability refused
    */
   gateway?: Partial<GatewayConfig>;
+  /**
+   * ACP agents sandbox runtimes may start, sent to them in their settings; `GET /api/config` lists
+   * them. `loadAgentsConfig` reads them from `REMOTE_CHAT_ACP_AGENTS` and the config file. @default []
+   */
+  acpAgents?: AcpAgentConfig[];
+  /** An agent's permission request left unanswered this long is denied (sent to sandboxes). @default 300_000 */
+  permissionTimeoutMs?: number;
 }
 
 export interface RemoteChat {
@@ -207,6 +222,10 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     logger,
     ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
     ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
+    agentSettings: {
+      acpAgents: options.acpAgents ?? [],
+      ...(options.permissionTimeoutMs !== undefined && { permissionTimeoutMs: options.permissionTimeoutMs }),
+    },
   });
   const streamPath = options.streamPath ?? '/api/stream';
   const linkPath = streamPath.replace(/stream$/, 'link');
@@ -228,6 +247,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       failedAuthLimiter,
       models,
       dailyTokens: gatewayConfig.dailyTokens,
+      acpAgents: options.acpAgents ?? [],
     }),
   );
   router.use(errorHandler(logger));

@@ -119,7 +119,20 @@ export const EVENT_KIND_LIST = [
   'tool.result',
   'file.write',
   'status',
+  'plan',
+  'permission.request',
+  'permission.answer',
 ] as const;
+
+/** How far a plan entry is (an ACP agent's plan). */
+export const PLAN_ENTRY_STATUSES = ['pending', 'in_progress', 'completed'] as const;
+export const PLAN_ENTRY_PRIORITIES = ['high', 'medium', 'low'] as const;
+/** What choosing a permission option means (ACP's `PermissionOptionKind`). */
+export const PERMISSION_OPTION_KINDS = ['allow_once', 'allow_always', 'reject_once', 'reject_always'] as const;
+/** The agents a runtime runs: its own (`shell`, `llm`), an ACP command, a process on its agent endpoint. */
+export const AGENT_KINDS = ['built-in', 'acp', 'external'] as const;
+/** Who settled a permission request: a person, the timeout (denied), or a Stop (denied). */
+export const PERMISSION_ANSWERERS = ['user', 'timeout', 'stop'] as const;
 
 export const RUNTIME_KINDS = ['sandbox', 'machine'] as const;
 export const RUNTIME_STATUSES = ['starting', 'ready', 'offline', 'stopping', 'stopped', 'failed'] as const;

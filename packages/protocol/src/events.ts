@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { IdSchema, LIMITS, SeqSchema, TimestampSchema } from './common.js';
-import { AGENT_STATES } from './constants.js';
+import {
+  AGENT_STATES,
+  PERMISSION_ANSWERERS,
+  PERMISSION_OPTION_KINDS,
+  PLAN_ENTRY_PRIORITIES,
+  PLAN_ENTRY_STATUSES,
+} from './constants.js';
 import { TokenUsageSchema } from './gateway.js';
 
 export { AGENT_STATES } from './constants.js';
@@ -24,6 +30,17 @@ export type AgentState = z.infer<typeof AgentStateSchema>;
 
 /** The tools the built-in agents call. External agents may name others. */
 export const ToolNameSchema = z.string().min(1).max(64);
+
+/** One option of a permission request, as the agent offered it. */
+export const PermissionOptionSchema = z.object({
+  /** What `POST /api/threads/:id/permissions/:requestId` sends back to choose it. */
+  optionId: z.string().min(1).max(128),
+  /** The button's text, e.g. "Allow once". */
+  name: z.string().max(200),
+  /** What choosing it means. */
+  kind: z.enum(PERMISSION_OPTION_KINDS),
+});
+export type PermissionOption = z.infer<typeof PermissionOptionSchema>;
 
 /**
  * The body of every thread event, discriminated on `kind`. Agents produce these without a seq;
@@ -98,6 +115,56 @@ export const EventBodySchema = z.discriminatedUnion('kind', [
     state: AgentStateSchema,
     /** A short explanation, shown with `error`. */
     message: z.string().max(4096).optional(),
+  }),
+  /** The agent's plan as it stands now (an ACP agent's `plan` update); each replaces the last. */
+  z.object({
+    kind: z.literal('plan'),
+    entries: z
+      .array(
+        z.object({
+          /** What the step is, for people. */
+          content: z.string().max(4096),
+          status: z.enum(PLAN_ENTRY_STATUSES),
+          priority: z.enum(PLAN_ENTRY_PRIORITIES),
+        }),
+      )
+      .max(200),
+  }),
+  /**
+   * The agent asks before it does something (run a command, edit a file); it waits until a
+   * `permission.answer` with the same `requestId`, which comes from a person or the timeout.
+   */
+  z.object({
+    kind: z.literal('permission.request'),
+    /** Unique within the thread; the route's `:requestId`. */
+    requestId: LocalIdSchema,
+    /** What is asked, for people. */
+    title: z.string().max(4096),
+    /** The tool call it is about, when the agent named one (`callId` of its `tool.call`). */
+    toolCall: z
+      .object({
+        callId: LocalIdSchema.optional(),
+        tool: ToolNameSchema.optional(),
+        title: z.string().max(4096).optional(),
+        input: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+    /** The choices, in the agent's order. */
+    options: z.array(PermissionOptionSchema).min(1).max(16),
+  }),
+  /**
+   * How a permission request was settled; the first answer to a request is the only one stored.
+   * A person chose `optionId`; or no one answered in time (`by: timeout`) or Stop ended the turn
+   * (`by: stop`), and the agent was refused (`denied`).
+   */
+  z.object({
+    kind: z.literal('permission.answer'),
+    requestId: LocalIdSchema,
+    /** The option a person chose. */
+    optionId: z.string().min(1).max(128).optional(),
+    /** True when the agent was refused without a choice (timeout, Stop). */
+    denied: z.boolean().optional(),
+    by: z.enum(PERMISSION_ANSWERERS),
   }),
 ]);
 export type EventBody = z.infer<typeof EventBodySchema>;

@@ -16,10 +16,26 @@ export {
   AgentStateSchema,
   EVENT_KINDS,
   EventBodySchema,
+  PermissionOptionSchema,
   ThreadEventSchema,
   ToolNameSchema,
 } from './events.js';
-export type { AgentState, EventBody, EventKind, ThreadEvent, ThreadEventOf } from './events.js';
+export type { AgentState, EventBody, EventKind, PermissionOption, ThreadEvent, ThreadEventOf } from './events.js';
+export {
+  AGENT_KINDS,
+  AcpAgentConfigSchema,
+  AcpAgentListSchema,
+  AgentKindSchema,
+  BUILT_IN_AGENT_IDS,
+  RuntimeAgentSchema,
+} from './agents.js';
+export type { AcpAgentConfig, AgentKind, RuntimeAgent } from './agents.js';
+export {
+  PERMISSION_ANSWERERS,
+  PERMISSION_OPTION_KINDS,
+  PLAN_ENTRY_PRIORITIES,
+  PLAN_ENTRY_STATUSES,
+} from './constants.js';
 export {
   BranchSchema,
   LINK_STATES,
@@ -63,6 +79,9 @@ export {
   IdParamsSchema,
   LogPageQuerySchema,
   LogPageResponseSchema,
+  PermissionAnswerRequestSchema,
+  PermissionAnswerResponseSchema,
+  PermissionParamsSchema,
   RuntimeListResponseSchema,
   SendMessageRequestSchema,
   SendMessageResponseSchema,
@@ -78,6 +97,8 @@ export type {
   CreateThreadRequest,
   EventPageResponse,
   LogPageResponse,
+  PermissionAnswerRequest,
+  PermissionAnswerResponse,
   RuntimeListResponse,
   SendMessageRequest,
   SendMessageResponse,

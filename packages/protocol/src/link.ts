@@ -3,6 +3,7 @@ import { AgentIdSchema, EventBodySchema } from './events.js';
 import { IdSchema, LIMITS, SeqSchema } from './common.js';
 import { GatewayFromRuntimeFrameSchema, GatewayToRuntimeFrameSchema, ModelInfoSchema } from './gateway.js';
 import { MachineSchema } from './resources.js';
+import { RuntimeAgentSchema } from './agents.js';
 
 /**
  * The runtime link: one WebSocket between the BFF and a runtime, whichever side dialled.
@@ -50,6 +51,16 @@ export const ToRuntimeMessageSchema = z.discriminatedUnion('type', [
    * after every handshake. The runtime keeps the latest list for its agents.
    */
   z.object({ type: z.literal('models'), models: z.array(ModelInfoSchema).max(100) }),
+  /**
+   * A person's answer to a `permission.request` of the thread (already stored as its
+   * `permission.answer` event); the runtime hands it to the agent that asked.
+   */
+  z.object({
+    type: z.literal('permission.answer'),
+    threadId: IdSchema,
+    requestId: z.string().min(1).max(128),
+    optionId: z.string().min(1).max(128),
+  }),
 ]);
 export type ToRuntimeMessage = z.infer<typeof ToRuntimeMessageSchema>;
 
@@ -61,7 +72,8 @@ export const FromRuntimeMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('runtime.info'),
     version: z.string().max(64),
-    agents: z.array(z.object({ id: AgentIdSchema, label: z.string().max(200) })),
+    /** The agents it can run: its own, and the configured ACP agents whose command it found. */
+    agents: z.array(RuntimeAgentSchema).max(200),
     /** The workspace's folder name and git remote, shown in the picker. */
     project: z.string().max(200).nullable(),
     gitRemote: z.string().max(2048).nullable(),

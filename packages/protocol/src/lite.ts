@@ -17,6 +17,9 @@ import {
   EVENT_KIND_LIST,
   LINK_STATES,
   type LOG_KINDS,
+  PERMISSION_ANSWERERS,
+  PERMISSION_OPTION_KINDS,
+  PLAN_ENTRY_STATUSES,
   RUNTIME_KINDS,
   RUNTIME_STATUSES,
   RUNTIME_STEPS,
@@ -189,6 +192,28 @@ const event = tagged('kind', {
   'tool.result': { threadId: str, seq, at: str, callId: str, ok: bool, durationMs: num },
   'file.write': { threadId: str, seq, at: str, path: str, diff: str, created: bool, bytes: num },
   status: { threadId: str, seq, at: str, state: oneOf(AGENT_STATES), message: optional(str) },
+  plan: {
+    threadId: str,
+    seq,
+    at: str,
+    entries: array(object({ content: str, status: oneOf(PLAN_ENTRY_STATUSES), priority: str })),
+  },
+  'permission.request': {
+    threadId: str,
+    seq,
+    at: str,
+    requestId: str,
+    title: str,
+    options: array(object({ optionId: str, name: str, kind: oneOf(PERMISSION_OPTION_KINDS) })),
+  },
+  'permission.answer': {
+    threadId: str,
+    seq,
+    at: str,
+    requestId: str,
+    optionId: optional(str),
+    by: oneOf(PERMISSION_ANSWERERS),
+  },
 });
 const logEntry = tagged('kind', {
   step: {

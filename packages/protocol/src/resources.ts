@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentIdSchema } from './events.js';
+import { RuntimeAgentSchema } from './agents.js';
 import { IdSchema, SeqSchema, TimestampSchema } from './common.js';
 import { LINK_STATES, RUNTIME_KINDS, RUNTIME_STATUSES, RUNTIME_STEPS, STEP_STATES } from './constants.js';
 
@@ -62,6 +63,11 @@ export const RuntimeSchema = z.object({
   gitRemote: z.string().max(2048).nullable(),
   /** The computer a `machine` runtime runs on; null for sandboxes. */
   machine: MachineSchema.nullable(),
+  /**
+   * The agents it reported it can run (its own, and configured ACP agents whose command it
+   * found), for the picker; empty until it first reported. Absent from older BFFs.
+   */
+  agents: z.array(RuntimeAgentSchema).optional(),
   /** The seq of the newest runtime-log entry. */
   logSeq: SeqSchema,
   createdAt: TimestampSchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentIdSchema, ThreadEventSchema } from './events.js';
+import { AgentKindSchema } from './agents.js';
 import { IdSchema, LIMITS, SeqSchema } from './common.js';
 import {
   BranchSchema,
@@ -25,7 +26,14 @@ export const ConfigResponseSchema = z.object({
       description: z.string(),
     }),
   ),
-  agents: z.array(z.object({ id: AgentIdSchema, label: z.string(), description: z.string() })),
+  /**
+   * The agents a runtime may offer: `shell`, the `llm` agents of the configured models, and the
+   * configured ACP agents (`kind: acp`; a runtime runs one only where it finds its command, see
+   * `Runtime.agents`).
+   */
+  agents: z.array(
+    z.object({ id: AgentIdSchema, label: z.string(), description: z.string(), kind: AgentKindSchema.optional() }),
+  ),
   github: z.object({ enabled: z.boolean() }),
   limits: z.object({
     maxMessageChars: z.number().int(),
@@ -104,6 +112,20 @@ export const SendMessageResponseSchema = z.object({
   created: z.boolean(),
 });
 export type SendMessageResponse = z.infer<typeof SendMessageResponseSchema>;
+
+/** `POST /api/threads/:threadId/permissions/:requestId`: a person's answer to a permission request. */
+export const PermissionAnswerRequestSchema = z.strictObject({
+  /** One of the request's `options`. */
+  optionId: z.string().min(1).max(128),
+});
+export type PermissionAnswerRequest = z.infer<typeof PermissionAnswerRequestSchema>;
+
+/** Its answer (202); a request answered before gets 409 `conflict` with `data.answer`, the stored answer. */
+export const PermissionAnswerResponseSchema = z.object({ answer: ThreadEventSchema });
+export type PermissionAnswerResponse = z.infer<typeof PermissionAnswerResponseSchema>;
+
+/** The route parameters of a permission answer. */
+export const PermissionParamsSchema = z.object({ threadId: IdSchema, requestId: z.string().min(1).max(128) });
 
 /** Route parameters. */
 export const IdParamsSchema = z.object({ id: IdSchema });

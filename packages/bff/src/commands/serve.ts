@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDER_AUDIENCES, type ProviderAudience } from '../providers/provider-access.js';
 import { SANDBOX_NETWORKS, type SandboxNetwork } from '../providers/sandbox-command.js';
-import { loadGatewayConfig } from '../gateway/gateway-config.js';
+import { loadAgentsConfig, loadGatewayConfig } from '../gateway/gateway-config.js';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
 import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
@@ -32,8 +32,11 @@ export async function serve(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningServer> {
   const gateway = loadGatewayConfig({ env, configFile: flags.config });
+  const agents = loadAgentsConfig({ env, configFile: flags.config });
   const running = await startServer({
     gateway,
+    acpAgents: agents.acpAgents,
+    ...(agents.permissionTimeoutMs !== undefined && { permissionTimeoutMs: agents.permissionTimeoutMs }),
     port: flags.port,
     host: flags.host,
     dataDir: resolveDataDir(flags.dataDir),
@@ -49,6 +52,7 @@ export async function serve(
   for (const model of gateway.models)
     print(`Model ${model.id}: ${model.model} (${model.api}) at ${model.baseUrl}${model.apiKey ? '' : ', no key'}`);
   if (gateway.models.length === 0) print('No model configured: only the shell agent (see --help, Models).');
+  for (const agent of agents.acpAgents) print(`ACP agent ${agent.id}: ${[agent.command, ...agent.args].join(' ')}`);
   print(`Remote Chat is running at ${running.url}`);
   print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
   return running;
@@ -84,7 +88,15 @@ Models (the llm agent; keys stay in this server, runtimes reach models through i
       "gateway": { "timeoutSeconds": 600, "maxConcurrent": 8, "requestsPerMinute": 120,
                    "capabilities": { "inference": "proxy" } } }
   Each model: id, model, and optionally label, api, baseUrl, apiKeyEnv (or apiKey), contextWindow.
-  The agent "llm" answers with the first model, "llm:<id>" with that one.`;
+  The agent "llm" answers with the first model, "llm:<id>" with that one.
+
+ACP agents (Claude Code, Codex, Gemini CLI, … over the Agent Client Protocol), sent to sandboxes:
+  in the config file: "acpAgents": [ { "id": "claude", "label": "Claude Code",
+                                      "command": "claude-code-acp", "args": [], "env": {} } ],
+                      "permissionTimeoutMs": 300000   (an unanswered permission request is denied)
+  REMOTE_CHAT_ACP_AGENTS        the same list as JSON (replaces the file's)
+  A runtime offers those whose command it finds on its PATH; their model calls go through this
+  server (OPENAI_BASE_URL / ANTHROPIC_BASE_URL point at the runtime's keyless endpoint).`;
 
 export function serveCommand(): Command {
   return new Command('serve')

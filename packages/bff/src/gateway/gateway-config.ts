@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { CapabilitySchema, ModelApiSchema, ModelIdSchema, type ModelInfo } from '@remote-chat/protocol';
+import {
+  AcpAgentListSchema,
+  CapabilitySchema,
+  ModelApiSchema,
+  ModelIdSchema,
+  type AcpAgentConfig,
+  type ModelInfo,
+} from '@remote-chat/protocol';
 import { z } from 'zod';
 
 /** What the BFF does with a capability a runtime asks for: answer it (`proxy`) or leave it to the runtime (`local`). */
@@ -66,9 +73,16 @@ export const ModelEntrySchema = z
   })
   .refine((entry) => !(entry.apiKey && entry.apiKeyEnv), 'give apiKey or apiKeyEnv, not both');
 
+/** The longest permission timeout: a day. */
+const MAX_PERMISSION_TIMEOUT_MS = 86_400_000;
+
 /** The config file (`--config FILE`, `REMOTE_CHAT_CONFIG`): JSON. */
 export const ConfigFileSchema = z.strictObject({
   models: z.array(ModelEntrySchema).max(100).default([]),
+  /** ACP agents sandbox runtimes may start (`{id, label, command, args, env}`). */
+  acpAgents: AcpAgentListSchema.optional(),
+  /** An agent's permission request unanswered this long is denied. Runtimes default to 5 minutes. */
+  permissionTimeoutMs: z.number().int().positive().max(MAX_PERMISSION_TIMEOUT_MS).optional(),
   usage: z.strictObject({ dailyTokens: z.number().int().positive().optional() }).optional(),
   gateway: z
     .strictObject({
@@ -98,7 +112,7 @@ export const PROXY_CAPABILITIES = ['inference'] as const;
  */
 export function loadGatewayConfig(options: { env: NodeJS.ProcessEnv; configFile?: string | undefined }): GatewayConfig {
   const { env } = options;
-  const file = options.configFile ? readConfigFile(options.configFile) : ConfigFileSchema.parse({});
+  const file = configFileOf(options.configFile);
   const models = [...modelFromEnv(env), ...file.models.map((entry) => modelFromEntry(entry, env, options.configFile))];
   const seen = new Set<string>();
   for (const model of models) {
@@ -130,6 +144,36 @@ export function loadGatewayConfig(options: { env: NodeJS.ProcessEnv; configFile?
   };
 }
 
+/** What sandbox runtimes are told about agents: `RemoteChatOptions.acpAgents` and `permissionTimeoutMs`. */
+export interface AgentsConfig {
+  acpAgents: AcpAgentConfig[];
+  permissionTimeoutMs: number | undefined;
+}
+
+/**
+ * The ACP agents and the permission timeout from the environment and the config file:
+ * `REMOTE_CHAT_ACP_AGENTS` (a JSON list, replacing the file's `acpAgents`) and the file's
+ * `permissionTimeoutMs`. Throws a ConfigError that names the field and the problem.
+ */
+export function loadAgentsConfig(options: { env: NodeJS.ProcessEnv; configFile?: string | undefined }): AgentsConfig {
+  const file = configFileOf(options.configFile);
+  const fromEnv = options.env.REMOTE_CHAT_ACP_AGENTS?.trim();
+  let acpAgents = file.acpAgents ?? [];
+  if (fromEnv) {
+    let json: unknown;
+    try {
+      json = JSON.parse(fromEnv);
+    } catch (error) {
+      throw new ConfigError(`REMOTE_CHAT_ACP_AGENTS is not JSON: ${(error as Error).message}`);
+    }
+    const parsed = AcpAgentListSchema.safeParse(json);
+    if (!parsed.success)
+      throw new ConfigError(`REMOTE_CHAT_ACP_AGENTS is invalid: ${problemsOf(parsed.error, 'acpAgents')}`);
+    acpAgents = parsed.data;
+  }
+  return { acpAgents, permissionTimeoutMs: file.permissionTimeoutMs };
+}
+
 /** The defaults with no model: nothing is proxied. */
 export function emptyGatewayConfig(): GatewayConfig {
   return { models: [], capabilities: {}, timeoutMs: 600_000, maxConcurrent: 8, requestsPerMinute: 120 };
@@ -159,12 +203,23 @@ function readConfigFile(path: string): ConfigFile {
     throw new ConfigError(`the config file ${path} is not JSON: ${(error as Error).message}`);
   }
   const parsed = ConfigFileSchema.safeParse(json);
-  if (!parsed.success) {
-    // Issues name paths and rules, never values: a key in the wrong field stays out of the message.
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new ConfigError(`the config file ${path} is invalid: ${problems.join('; ')}`);
-  }
+  if (!parsed.success) throw new ConfigError(`the config file ${path} is invalid: ${problemsOf(parsed.error)}`);
   return parsed.data;
+}
+
+/** The config file's contents, or its defaults without one. */
+function configFileOf(path: string | undefined): ConfigFile {
+  return path ? readConfigFile(path) : ConfigFileSchema.parse({});
+}
+
+/** Issues name paths and rules, never values: a key in the wrong field stays out of the message. */
+function problemsOf(error: z.ZodError, prefix?: string): string {
+  return error.issues
+    .map(
+      (issue) =>
+        `${[prefix, ...issue.path].filter((part) => part !== undefined).join('.') || '(root)'}: ${issue.message}`,
+    )
+    .join('; ');
 }
 
 function modelFromEntry(entry: z.infer<typeof ModelEntrySchema>, env: NodeJS.ProcessEnv, file?: string): ModelConfig {

@@ -10,6 +10,8 @@ import {
   LIMITS,
   LogPageQuerySchema,
   PROTOCOL_VERSION,
+  PermissionAnswerRequestSchema,
+  PermissionParamsSchema,
   SendMessageRequestSchema,
   UpdateThreadRequestSchema,
   uploadName,
@@ -23,6 +25,8 @@ import {
   type SendMessageResponse,
   type ThreadListResponse,
   type UploadedFile,
+  type AcpAgentConfig,
+  type PermissionAnswerResponse,
   type ModelInfo,
   type UsageResponse,
 } from '@remote-chat/protocol';
@@ -36,6 +40,7 @@ import type { Runtimes } from '../runtimes/runtimes.js';
 import { newId } from '../secrets.js';
 import type { RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
 import { requireRuntime, requireThread } from '../ownership.js';
+import { permissionRequestKey } from '../store/append-batch.js';
 import { jsonBody } from './json-body.js';
 import { usageDay } from '../store/usage-store.js';
 import { isAllowedOrigin } from './origins.js';
@@ -57,29 +62,48 @@ export interface RoutesDeps {
   models: readonly ModelInfo[];
   /** The per-user daily token budget, if any. */
   dailyTokens: number | undefined;
+  /** The ACP agents sandbox runtimes are configured with. */
+  acpAgents: readonly AcpAgentConfig[];
 }
 
 /** Threads `GET /usage` lists at most. */
 const USAGE_THREADS = 100;
 
-/** The agents `GET /config` lists: the shell, and the `llm` agent of each model when there is one. */
-function agentsOffered(models: readonly ModelInfo[]): ConfigResponse['agents'] {
+/**
+ * The agents `GET /config` lists: the shell, the `llm` agent of each model when there is one, and
+ * the configured ACP agents (which a runtime runs where it finds their command: `Runtime.agents`).
+ */
+function agentsOffered(models: readonly ModelInfo[], acpAgents: readonly AcpAgentConfig[]): ConfigResponse['agents'] {
   const shell = {
     id: 'shell',
     label: 'Shell',
     description: 'Runs each message as a bash command line in the workspace.',
+    kind: 'built-in' as const,
   };
+  const acp = acpAgents.map((agent) => ({
+    id: agent.id,
+    label: agent.label ?? agent.id,
+    description: `An ACP agent (${agent.command}); its model calls go through this server.`,
+    kind: 'acp' as const,
+  }));
   const first = models[0];
-  if (!first) return [shell];
+  if (!first) return [shell, ...acp];
   const coding = 'A coding agent: reads, edits and runs what the workspace holds.';
   return [
     shell,
-    { id: 'llm', label: first.label, description: `${coding} Uses ${first.label}, the first model configured.` },
+    {
+      id: 'llm',
+      label: first.label,
+      description: `${coding} Uses ${first.label}, the first model configured.`,
+      kind: 'built-in',
+    },
     ...models.map((model) => ({
       id: `llm:${model.id}`,
       label: model.label,
       description: `${coding} Uses ${model.label}.`,
+      kind: 'built-in' as const,
     })),
+    ...acp,
   ];
 }
 
@@ -180,7 +204,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
             kind: p.kind,
             description: p.description,
           })),
-        agents: agentsOffered(deps.models),
+        agents: agentsOffered(deps.models, deps.acpAgents),
         github: { enabled: false },
         limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
       };
@@ -332,6 +356,30 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       await runtimes.cancel(thread);
       res.status(202).json({ ok: true });
+    }),
+  );
+
+  router.post(
+    '/threads/:threadId/permissions/:requestId',
+    authed(async (req, res, caller) => {
+      const { threadId, requestId } = parse(PermissionParamsSchema, req.params, 'route');
+      const { optionId } = parse(PermissionAnswerRequestSchema, req.body, 'answer');
+      const thread = await ownThread(caller, threadId);
+      const request = await store.findEvent(thread.id, permissionRequestKey(requestId));
+      if (request?.kind !== 'permission.request') throw notFound('permission request');
+      if (!request.options.some((option) => option.optionId === optionId))
+        throw new RemoteChatError('bad_request', `The request has no option "${optionId}".`, {
+          options: request.options.map((option) => option.optionId),
+        });
+      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
+      assertMayUseProvider(providers, caller, runtime.provider);
+      runtimes.assertAvailable(runtime);
+      const { event, created } = await runtimes.answerPermission(thread, requestId, optionId);
+      if (!created)
+        throw new RemoteChatError('conflict', 'This request was answered already.', {
+          answer: event,
+        } satisfies PermissionAnswerResponse);
+      res.status(202).json({ answer: event } satisfies PermissionAnswerResponse);
     }),
   );
 

@@ -100,12 +100,16 @@ export async function prepareRuntimeFolder(
   });
 
   await context.step('settings', async () => {
+    const { acpAgents = [], permissionTimeoutMs } = context.agentSettings;
     const settings = {
       agent: context.agent,
       commandTimeoutMs: options.commandTimeoutMs ?? 600_000,
+      acpAgents,
+      ...(permissionTimeoutMs !== undefined && { permissionTimeoutMs }),
     };
     await writeFile(folder.settings, JSON.stringify(settings, null, 2), { mode: 0o600 });
-    return { detail: `agent ${context.agent}` };
+    const acp = acpAgents.length > 0 ? `, ACP agents ${acpAgents.map((agent) => agent.id).join(', ')}` : '';
+    return { detail: `agent ${context.agent}${acp}` };
   });
 }
 

@@ -1,8 +1,16 @@
-import type { RuntimeKind, RuntimeStep } from '@remote-chat/protocol';
+import type { AcpAgentConfig, RuntimeKind, RuntimeStep } from '@remote-chat/protocol';
 import type { ProviderAudience } from './provider-access.js';
 
 /** What a step's work reports back: a line of detail, or that the step did not apply. */
 export type StepOutcome = { detail?: string } | { skipped: string } | undefined;
+
+/** What the BFF's configuration adds to every sandbox runtime's settings file. */
+export interface AgentSettings {
+  /** The ACP agents the runtime may start (those whose command it finds). @default [] */
+  acpAgents?: AcpAgentConfig[];
+  /** An agent's permission request unanswered this long is denied. @default the runtime's, 5 minutes */
+  permissionTimeoutMs?: number;
+}
 
 /** What the BFF gives a provider while it makes or restarts a runtime. */
 export interface ProvisionContext {
@@ -12,6 +20,8 @@ export interface ProvisionContext {
   repo: string | null;
   branch: string | null;
   agent: string;
+  /** To write into the runtime's settings beside `agent` (the runtime's `RuntimeSettingsSchema`). */
+  agentSettings: AgentSettings;
   /** Aborted when the runtime is deleted while starting. */
   signal: AbortSignal;
   /**

@@ -1,7 +1,7 @@
 import type { RuntimeStep } from '@remote-chat/protocol';
 import type { EntryWriter } from '../entry-writer.js';
 import { errorMessage } from '../errors.js';
-import type { ProvisionContext, StepOutcome } from '../providers/provider.js';
+import type { AgentSettings, ProvisionContext, StepOutcome } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 
 /** The longest step detail kept in the runtime log. */
@@ -14,6 +14,8 @@ export interface ProvisionContextOptions {
   token: string;
   /** Aborted when the runtime is deleted or the BFF closes; no step starts after that. */
   signal: AbortSignal;
+  /** Settings every sandbox runtime gets from the configuration. */
+  agentSettings: AgentSettings;
 }
 
 /**
@@ -29,6 +31,7 @@ export function provisionContext(record: RuntimeRecord, options: ProvisionContex
     repo: record.repo,
     branch: record.branch,
     agent: record.agent,
+    agentSettings: options.agentSettings,
     signal,
     saveState: async (state) => {
       const updated = await store.updateRuntime(record.id, { providerState: state });

@@ -1,5 +1,6 @@
 import {
   MachineSchema,
+  RuntimeAgentSchema,
   streamTopic,
   type LinkState,
   type LogEntry,
@@ -15,6 +16,7 @@ export type RuntimesMessage = { type: 'runtime'; runtime: Runtime } | { type: 'r
 
 /** What the picker shows from a runtime's last `runtime.info`. */
 const ReportedInfoSchema = z.object({
+  agents: z.array(RuntimeAgentSchema).optional(),
   project: z.string().nullable().optional(),
   gitRemote: z.string().nullable().optional(),
   machine: MachineSchema.nullable().optional(),
@@ -41,6 +43,7 @@ export class RuntimeView {
       project: reported.success ? (reported.data.project ?? null) : null,
       gitRemote: reported.success ? (reported.data.gitRemote ?? null) : null,
       machine: reported.success ? (reported.data.machine ?? null) : null,
+      agents: reported.success ? (reported.data.agents ?? []) : [],
       link: this.linkOf(record.id),
     };
   }

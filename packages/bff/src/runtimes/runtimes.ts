@@ -19,7 +19,7 @@ import { RemoteChatError, errorMessage } from '../errors.js';
 import type { ExecutionGateway } from '../gateway/execution-gateway.js';
 import type { Hub } from '../hub.js';
 import { isOwnedBy, requireRuntime } from '../ownership.js';
-import type { Provider } from '../providers/provider.js';
+import type { AgentSettings, Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
 import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
 import { InboundEvents } from './inbound-events.js';
@@ -50,6 +50,8 @@ export interface RuntimesOptions {
   gateway: ExecutionGateway;
   /** The models the gateway offers; every runtime is sent the list after each handshake. */
   models: readonly ModelInfo[];
+  /** Settings every sandbox runtime gets from the configuration (ACP agents, permission timeout). @default {} */
+  agentSettings?: AgentSettings;
 }
 
 /** Whom a machine's API token proves. */
@@ -106,6 +108,7 @@ export class Runtimes {
       logger,
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
+      ...(options.agentSettings && { agentSettings: options.agentSettings }),
     });
   }
 
@@ -174,20 +177,43 @@ export class Runtimes {
    * retry of a stored message (the same client id) is neither stored nor sent again. Once this
    * resolves the message reaches the agent once, whatever restarts in between.
    */
-  async sendMessage(thread: ThreadRecord, body: Extract<EventBody, { kind: 'message.user' }>): Promise<AppendResult> {
+  sendMessage(thread: ThreadRecord, body: Extract<EventBody, { kind: 'message.user' }>): Promise<AppendResult> {
+    return this.appendAndSend(thread, body, (event) => messageSendOf(thread.id, event));
+  }
+
+  /**
+   * Stores a person's answer to a permission request of the thread and, in the same transaction,
+   * queues it for the runtime, whose agent waits for it. Only the first answer to a request is
+   * stored (and sent): for a later one, `created` is false and `event` is the answer given first
+   * (a person's, or the runtime's timeout).
+   */
+  answerPermission(thread: ThreadRecord, requestId: string, optionId: string): Promise<AppendResult> {
+    return this.appendAndSend(thread, { kind: 'permission.answer', requestId, optionId, by: 'user' }, () => ({
+      type: 'permission.answer',
+      threadId: thread.id,
+      requestId,
+      optionId,
+    }));
+  }
+
+  /**
+   * Stores an event and, when it is new, the runtime message made of it, in one transaction under
+   * the runtime's next link seq; then hands the message to the link. A repeat (the same unique
+   * key) is neither stored nor sent again.
+   */
+  private async appendAndSend(
+    thread: ThreadRecord,
+    body: EventBody,
+    toMessage: (event: ThreadEvent) => ToRuntimeMessage,
+  ): Promise<AppendResult> {
     const live = await this.links.require(thread.runtimeId);
     live.threads.add(thread.id);
     live.lastActivity = Date.now();
     return this.links.exclusive(live, async () => {
-      const outbound = {
-        runtimeId: live.id,
-        seq: live.outbox.lastSeq + 1,
-        message: (event: ThreadEvent) => messageSendOf(thread.id, event),
-      };
+      const outbound = { runtimeId: live.id, seq: live.outbox.lastSeq + 1, message: toMessage };
       const result = await this.options.writer.appendEvent(thread, body, { outbound });
       // A renumbering (the runtime lost its state) while the event was being stored moves its seq.
-      if (result.created && live.session.send(messageSendOf(thread.id, result.event)) !== outbound.seq)
-        live.outbox.rewrite();
+      if (result.created && live.session.send(toMessage(result.event)) !== outbound.seq) live.outbox.rewrite();
       return result;
     });
   }

@@ -2,7 +2,7 @@ import type { LinkState, RuntimeStatus } from '@remote-chat/protocol';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
 import { errorMessage } from '../errors.js';
-import type { Provider } from '../providers/provider.js';
+import type { AgentSettings, Provider } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
 import { provisionContext } from './provider-steps.js';
@@ -30,6 +30,8 @@ export interface SupervisorOptions {
    * (so a window of seconds is kept to within a tenth, and an hour to within a minute)
    */
   idleCheckMs?: number;
+  /** Settings every sandbox runtime gets from the configuration (ACP agents, permission timeout). @default {} */
+  agentSettings?: AgentSettings;
 }
 
 /**
@@ -203,6 +205,7 @@ export class Supervisor {
       writer,
       token: links.tokenFor(record.id),
       signal: live.abort.signal,
+      agentSettings: this.options.agentSettings ?? {},
     });
     try {
       const endpoint =

@@ -19,8 +19,32 @@ export interface EventRow {
 }
 
 /**
+ * The key that makes an event unique in its thread (stored as its `client_id`), or null: a user
+ * message's client id (so a retry is stored once), and a permission request's id for its
+ * request and its answer (so the first answer is the only one stored). The prefixes hold a `:`,
+ * which client ids cannot (`SendMessageRequestSchema`), so the kinds never collide.
+ */
+export function uniqueKeyOf(body: EventBody): string | null {
+  switch (body.kind) {
+    case 'message.user':
+      return body.clientId;
+    case 'permission.request':
+      return permissionRequestKey(body.requestId);
+    case 'permission.answer':
+      return permissionAnswerKey(body.requestId);
+    default:
+      return null;
+  }
+}
+
+/** The unique key of a thread's permission request `requestId`. */
+export const permissionRequestKey = (requestId: string) => `permission.request:${requestId}`;
+/** The unique key of the answer to a thread's permission request `requestId`. */
+export const permissionAnswerKey = (requestId: string) => `permission.answer:${requestId}`;
+
+/**
  * The store-independent part of appending a batch of events to a thread: validating the bodies,
- * working out which user messages repeat a client id (already stored, or earlier in the batch),
+ * working out which events repeat a unique key (`uniqueKeyOf`: already stored, or earlier in the batch),
  * numbering the new ones, and answering each item in order. Each store runs it in its own
  * transaction with its own queries.
  */
@@ -36,21 +60,22 @@ export class AppendBatch {
     this.bodies = items.map((item) => EventBodySchema.parse(item.body));
   }
 
-  /** The client ids of the batch's user messages, to look up among the stored events. */
+  /** The unique keys of the batch's events, to look up among the stored events' client ids. */
   clientIds(): string[] {
-    return [...new Set(this.bodies.flatMap((b) => (b.kind === 'message.user' ? [b.clientId] : [])))];
+    return [...new Set(this.bodies.flatMap((b) => uniqueKeyOf(b) ?? []))];
   }
 
-  /** Decides each item given the stored events with those client ids; returns how many are new. */
+  /** Decides each item given the stored events with those keys; returns how many are new. */
   plan(stored: ReadonlyMap<string, ThreadEvent>): number {
     const firstUse = new Map<string, number>();
     this.outcome = this.bodies.map((body, index) => {
-      if (body.kind !== 'message.user') return 'new';
-      const existing = stored.get(body.clientId);
+      const key = uniqueKeyOf(body);
+      if (key === null) return 'new';
+      const existing = stored.get(key);
       if (existing) return existing;
-      const earlier = firstUse.get(body.clientId);
+      const earlier = firstUse.get(key);
       if (earlier !== undefined) return earlier;
-      firstUse.set(body.clientId, index);
+      firstUse.set(key, index);
       return 'new';
     });
     return this.outcome.filter((o) => o === 'new').length;
@@ -67,7 +92,7 @@ export class AppendBatch {
               seq: seq++,
               kind: body.kind,
               body: JSON.stringify(body),
-              client_id: body.kind === 'message.user' ? body.clientId : null,
+              client_id: uniqueKeyOf(body),
               created_at: at,
             },
           ]

@@ -157,5 +157,15 @@ export function kyselyThreadStore(
 
     appendEvents,
     listEvents,
+
+    async findEvent(threadId, key) {
+      const row = await db
+        .selectFrom('events')
+        .select(['thread_id', 'seq', 'body', 'created_at'])
+        .where('thread_id', '=', threadId)
+        .where('client_id', '=', key)
+        .executeTakeFirst();
+      return row ? toEvent(row) : null;
+    },
   };
 }

@@ -232,6 +232,8 @@ export interface ThreadStore {
    * (the first event always, however large). @default maxBytes: no bound
    */
   listEvents(threadId: string, after: number, limit: number, maxBytes?: number): Promise<ThreadEvent[]>;
+  /** The thread's event with this unique key (`uniqueKeyOf`: a client id, a permission request's), or null. */
+  findEvent(threadId: string, key: string): Promise<ThreadEvent | null>;
 }
 
 /**
