@@ -12,6 +12,7 @@ import { backpressureOf, type Backpressure, type PressureSource } from './backpr
 import { ThreadHistory } from './durable/thread-history.js';
 import type { TurnJournal } from './durable/turn-journal.js';
 import type { ModelAccess, ModelEndpointAccess } from './model-endpoint/model-access.js';
+import { PermissionDesk } from './permission-desk.js';
 import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';
@@ -56,6 +57,8 @@ export interface RuntimeHostOptions {
   model?: ModelAccess | ModelEndpointAccess;
   /** The BFF sent the models its gateway offers (after every handshake). */
   onModels?: (models: readonly ModelInfo[]) => void;
+  /** An agent's permission request unanswered this long is denied. @default 300_000 (5 minutes) */
+  permissionTimeoutMs?: number;
 }
 
 /** The `runtime.info` message. */
@@ -77,6 +80,7 @@ export class RuntimeHost {
   readonly #journal: TurnJournal | undefined;
   readonly #backpressure: Backpressure;
   readonly #history: ThreadHistory;
+  readonly #permissions: PermissionDesk;
   #lost = 0;
 
   constructor(options: RuntimeHostOptions) {
@@ -86,6 +90,7 @@ export class RuntimeHost {
     this.#journal = options.journal;
     this.#history = options.history ?? new ThreadHistory();
     this.#backpressure = backpressureOf(options.backpressure);
+    this.#permissions = new PermissionDesk(options.permissionTimeoutMs ?? 300_000);
     this.#queue = new ThreadQueue((threadId, error) => {
       this.#log(
         `agent failed in thread ${threadId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -127,10 +132,12 @@ export class RuntimeHost {
           async (signal) => {
             try {
               const earlier = this.#earlierEvents(threadId, agentMessage);
+              const emit = (event: EventBody) => this.#emit(threadId, event);
               await agent.handle({
                 message: agentMessage,
                 signal,
-                emit: (event) => this.#emit(threadId, event),
+                emit,
+                askPermission: (question) => this.#permissions.ask(threadId, question, emit, signal),
                 backpressure: this.#backpressure,
                 ...(earlier ? { history: earlier } : {}),
                 ...(this.#options.model && { model: this.#modelFor(threadId, this.#options.model) }),
@@ -160,6 +167,13 @@ export class RuntimeHost {
         return;
       case 'models':
         this.#options.onModels?.(message.models);
+        journal?.received(linkSeq);
+        return;
+      case 'permission.answer':
+        // Settled already (timed out a moment before, or the runtime restarted): the BFF stored the
+        // answer, but the agent went on without it.
+        if (!this.#permissions.answer(message.threadId, message.requestId, message.optionId))
+          this.#log(`the answer to permission request ${message.requestId} came when nothing waited for it`);
         journal?.received(linkSeq);
         return;
     }
@@ -248,7 +262,11 @@ export class RuntimeHost {
     return {
       type: 'runtime.info',
       version: RUNTIME_VERSION,
-      agents: this.#options.agents.map((agent) => ({ id: agent.id, label: agent.label })),
+      agents: this.#options.agents.map((agent) => ({
+        id: agent.id,
+        label: agent.label,
+        kind: agent.kind ?? 'built-in',
+      })),
       project,
       gitRemote,
       ...(this.#options.machine ? { machine: this.#options.machine } : {}),
@@ -272,9 +290,10 @@ export class RuntimeHost {
     return this.#backpressure;
   }
 
-  /** Cancels every thread's work and resolves when all of it has stopped. */
-  cancelAll(): Promise<void> {
-    return this.#queue.cancelAll();
+  /** Cancels every thread's work and resolves when all of it has stopped, then closes the agents. */
+  async cancelAll(): Promise<void> {
+    await this.#queue.cancelAll();
+    await Promise.all(this.#options.agents.map((agent) => agent.close?.()));
   }
 
   #emit(threadId: string, event: EventBody): void {

@@ -11,7 +11,7 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import { LinkSession, type LinkSessionOptions, acceptLink } from '@remote-chat/link';
-import { builtInAgents } from './agents/built-in.js';
+import { runtimeAgents } from './agents/built-in.js';
 import { openRuntimeState, type RuntimeStateOptions } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
 import { startRuntimeModelGateway } from './model-endpoint/runtime-model-gateway.js';
@@ -107,7 +107,8 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     });
   const host = new RuntimeHost({
     workspace,
-    agents: builtInAgents(workspace, settings, state.commands),
+    agents: runtimeAgents(workspace, settings, state.commands, { stateDir: options.stateDir, log }),
+    permissionTimeoutMs: settings.permissionTimeoutMs,
     history: state.history,
     send: (message) => session.sendOrHold(message),
     backpressure: session,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentIdSchema } from '@remote-chat/protocol';
+import { AcpAgentListSchema, AgentIdSchema } from '@remote-chat/protocol';
 import { loadJsonFile } from './json-file.js';
 
 /** The runtime's settings file (`--settings FILE`, JSON). Unknown keys are ignored for forward compatibility. */
@@ -15,6 +15,10 @@ export const RuntimeSettingsSchema = z.object({
     .default(600_000),
   /** Model calls the `llm` agent may make for one message before it stops and says so. */
   llmMaxSteps: z.number().int().positive().max(1_000).default(50),
+  /** ACP agents this runtime may start; it offers those whose command it finds on PATH. */
+  acpAgents: AcpAgentListSchema.default([]),
+  /** An agent's permission request left unanswered this long is denied, and the thread says so. */
+  permissionTimeoutMs: z.number().int().positive().max(86_400_000).default(300_000),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>;
 

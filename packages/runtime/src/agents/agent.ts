@@ -1,6 +1,7 @@
-import type { EventBody, ToRuntimeMessage } from '@remote-chat/protocol';
+import type { AgentKind, EventBody, ToRuntimeMessage } from '@remote-chat/protocol';
 import type { Backpressure } from '../backpressure.js';
 import type { ModelAccess } from '../model-endpoint/model-access.js';
+import type { PermissionOutcome, PermissionQuestion } from '../permission-desk.js';
 
 export type { Backpressure } from '../backpressure.js';
 
@@ -34,6 +35,12 @@ export interface AgentTurn {
    * thread). Undefined where the runtime has no link to a BFF's gateway and no models of its own.
    */
   model?: ModelAccess;
+  /**
+   * Asks the person before doing something: emits a `permission.request` and resolves with the
+   * option they chose, or `denied` when no one answered in time (`permissionTimeoutMs`) or the
+   * turn was stopped (both also emit the denied `permission.answer`).
+   */
+  askPermission(question: PermissionQuestion): Promise<PermissionOutcome>;
 }
 
 /**
@@ -45,9 +52,13 @@ export interface Agent {
   readonly id: string;
   /** A name for people, shown in the picker. */
   readonly label: string;
+  /** What it is, in `runtime.info`. @default 'built-in' */
+  readonly kind?: AgentKind;
   /**
    * Answers one message. Resolves when the agent is done with it, including after a cancel; an
    * agent reports its own failures as events and rejects only on a bug.
    */
   handle(turn: AgentTurn): Promise<void>;
+  /** Ends what the agent keeps running between turns (an ACP agent's processes), at shutdown. */
+  close?(): Promise<void>;
 }

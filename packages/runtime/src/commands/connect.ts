@@ -5,6 +5,7 @@ import { connect, type Connection } from '../connect/connector.js';
 import { loadMachine } from '../connect/machine.js';
 import { EXIT_CODES, RuntimeStartError, type ExitCode } from '../exit-codes.js';
 import { loadOwnModels } from '../own-models.js';
+import { RuntimeSettingsSchema } from '../settings.js';
 
 const HELP = `
 Where the settings come from (the first that has one wins):
@@ -33,7 +34,11 @@ Commands from the chat run with bash in the folder, as you, with your environmen
 REMOTE_CHAT_TOKEN. Models: agents here (the llm agent, and CLI agents a command starts) reach the
 server's models through a keyless endpoint on 127.0.0.1 that forwards over the link; commands get
 OPENAI_BASE_URL, OPENAI_API_KEY, ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY pointing at it (the key is
-this runtime's own random secret, never a model key). With --own-models FILE ({"baseUrl":
+this runtime's own random secret, never a model key). ACP agents (Claude Code, Codex, Gemini
+CLI, …) go in the config file: "acpAgents": [{"id": "claude", "label": "Claude Code", "command":
+"claude-code-acp", "args": [], "env": {}}] (offered where the command is on PATH; started in the
+folder with the variables above, then "env"), and "permissionTimeoutMs" (default 300000) denies a
+permission request no one answers in time. With --own-models FILE ({"baseUrl":
 "https://api.openai.com", "apiKey": "…", "models": [{"id": "gpt-4.1", "label": "GPT-4.1", "api":
 "openai"}]}) they call your own models directly with your own key instead. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
 
@@ -99,6 +104,10 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
         : {}),
       ...(flags.pollInterval !== undefined ? { pollMs: flags.pollInterval } : {}),
       ...(model ? { model } : {}),
+      settings: RuntimeSettingsSchema.parse({
+        acpAgents: settings.acpAgents,
+        ...(settings.permissionTimeoutMs !== undefined && { permissionTimeoutMs: settings.permissionTimeoutMs }),
+      }),
       out,
       err,
     });

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { AcpAgentListSchema, type AcpAgentConfig } from '@remote-chat/protocol';
 import { EXIT_CODES, RuntimeStartError } from '../exit-codes.js';
 import { parseBffUrl } from './link-url.js';
 
@@ -16,6 +17,13 @@ export const ConnectConfigSchema = z.object({
    * to the config file's folder; `~/` is the home folder. Re-read while running.
    */
   folders: z.array(z.string().min(1)).optional(),
+  /**
+   * ACP agents this machine offers (`{id, label, command, args, env}`), started in the connected
+   * folder; those whose command is not on PATH are left out. Read at start.
+   */
+  acpAgents: AcpAgentListSchema.optional(),
+  /** A permission request left unanswered this long is denied. @default 300000 (5 minutes) */
+  permissionTimeoutMs: z.number().int().positive().max(86_400_000).optional(),
 });
 export type ConnectConfig = z.infer<typeof ConnectConfigSchema>;
 
@@ -54,6 +62,10 @@ export interface ConnectSettings {
   sources: { url: SettingSource; token: SettingSource };
   /** Things a person should know, e.g. a config file with a token that others can read. */
   warnings: string[];
+  /** The config file's ACP agents. */
+  acpAgents: AcpAgentConfig[];
+  /** The config file's permission timeout, if it sets one. */
+  permissionTimeoutMs: number | undefined;
 }
 
 /**
@@ -118,6 +130,8 @@ export async function resolveConnectSettings(input: {
     folders,
     sources: { url: url.source, token: token.source },
     warnings,
+    acpAgents: config?.acpAgents ?? [],
+    permissionTimeoutMs: config?.permissionTimeoutMs,
   };
 }
 

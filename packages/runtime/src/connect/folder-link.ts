@@ -18,7 +18,7 @@ import {
   LinkSession,
   type LinkSessionOptions,
 } from '@remote-chat/link';
-import { builtInAgents } from '../agents/built-in.js';
+import { runtimeAgents } from '../agents/built-in.js';
 import { openRuntimeState, type RuntimeState } from '../durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError, type ExitCode } from '../exit-codes.js';
 import type { ModelAccess } from '../model-endpoint/model-access.js';
@@ -105,7 +105,11 @@ export class FolderLink {
     });
     this.#host = new RuntimeHost({
       workspace: options.folder,
-      agents: builtInAgents(options.folder, settings, state.commands),
+      agents: runtimeAgents(options.folder, settings, state.commands, {
+        stateDir: folderStateDir(options.folder, runtimeId),
+        log: (line) => options.err(line),
+      }),
+      permissionTimeoutMs: settings.permissionTimeoutMs,
       history: state.history,
       send: (message) => this.#session.sendOrHold(message),
       backpressure: this.#session,

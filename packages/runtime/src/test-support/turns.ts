@@ -1,5 +1,5 @@
 import { EventBodySchema, type EventBody } from '@remote-chat/protocol';
-import type { Agent } from '../agents/agent.js';
+import type { Agent, AgentTurn } from '../agents/agent.js';
 import { NO_BACKPRESSURE, type Backpressure } from '../backpressure.js';
 import type { ModelAccess } from '../model-endpoint/model-access.js';
 
@@ -25,6 +25,8 @@ export async function runTurn(
     threadId?: string;
     history?: readonly EventBody[];
     model?: ModelAccess;
+    /** @default denies every request at once, as a timeout would */
+    askPermission?: AgentTurn['askPermission'];
   } = {},
 ): Promise<SeenEvent[]> {
   const events: SeenEvent[] = [];
@@ -41,6 +43,7 @@ export async function runTurn(
     backpressure: options.backpressure ?? NO_BACKPRESSURE,
     ...(options.history ? { history: options.history } : {}),
     ...(options.model ? { model: options.model } : {}),
+    askPermission: options.askPermission ?? (async () => ({ outcome: 'denied', by: 'timeout' })),
     emit: (event) => {
       const parsed = EventBodySchema.parse(event);
       const seen = { ...parsed, at: Date.now() };

@@ -140,7 +140,7 @@ function notAFile(folder: boolean, displayPath: string): Error {
   return new Error(`${displayPath} is not a regular file`);
 }
 
-function unifiedDiff(displayPath: string, before: Buffer | undefined, after: string): string {
+export function unifiedDiff(displayPath: string, before: Buffer | undefined, after: string): string {
   const posixPath = displayPath.split(path.sep).join('/');
   if (before && looksBinary(before)) return `Binary files a/${posixPath} and b/${posixPath} differ\n`;
   const old = before?.toString('utf8') ?? '';

@@ -14,10 +14,8 @@ const SECRET_ENV = ['REMOTE_CHAT_RUNTIME_TOKEN', 'REMOTE_CHAT_TOKEN'];
  * print colour (the chat renders ANSI) and never wait for input nobody can give (stdin is closed).
  */
 export function commandEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  for (const name of SECRET_ENV) delete env[name];
   return {
-    ...env,
+    ...withoutSecrets(base),
     TERM: 'xterm-256color',
     COLORTERM: 'truecolor',
     FORCE_COLOR: '1',
@@ -29,6 +27,13 @@ export function commandEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
     NO_UPDATE_NOTIFIER: '1',
     npm_config_update_notifier: 'false',
   };
+}
+
+/** The environment minus the runtime's secrets: for any program the runtime starts. */
+export function withoutSecrets(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of SECRET_ENV) delete env[name];
+  return env;
 }
 
 export interface RunCommandOptions {

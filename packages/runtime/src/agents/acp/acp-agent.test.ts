@@ -1,0 +1,208 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AcpAgentConfig } from '@remote-chat/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PermissionOutcome } from '../../permission-desk.js';
+import { tempDirs } from '../../test-support/temp.js';
+import { ofKind, outputOf, runTurn } from '../../test-support/turns.js';
+import { AcpAgent, acpAgents } from './acp-agent.js';
+import { AcpSessions } from './acp-sessions.js';
+
+// The ACP agent host against a real ACP agent process (test/support/acp-test-agent.mjs, written on
+// the official SDK's agent side), one turn at a time, without a link.
+
+const TEST_AGENT = fileURLToPath(new URL('../../../../../test/support/acp-test-agent.mjs', import.meta.url));
+const temp = tempDirs();
+const agents: AcpAgent[] = [];
+
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((agent) => agent.close()));
+  await temp.cleanup();
+});
+
+const config = (env: Record<string, string> = {}): AcpAgentConfig => ({
+  id: 'tester',
+  label: 'Test agent',
+  command: process.execPath,
+  args: [TEST_AGENT],
+  env,
+});
+
+async function testAgent(options: { env?: Record<string, string>; stateDir?: string } = {}) {
+  const workspace = await temp.make('rc-acp-ws-');
+  const agent = new AcpAgent({
+    config: config(options.env),
+    workspace,
+    sessions: new AcpSessions(options.stateDir),
+    log: () => {},
+  });
+  agents.push(agent);
+  return { agent, workspace };
+}
+
+const allow = async (): Promise<PermissionOutcome> => ({
+  outcome: 'chosen',
+  option: { optionId: 'allow', name: 'Allow once', kind: 'allow_once' },
+});
+
+describe('the ACP agent', () => {
+  it('streams message chunks as deltas and ends the turn with one message and the plan', async () => {
+    const { agent } = await testAgent();
+    const events = await runTurn(agent, 'stream');
+    expect(ofKind(events, 'message.delta').map((event) => event.text)).toEqual([
+      'Hello ',
+      'from the ',
+      'test agent (prompt 1).',
+    ]);
+    expect(ofKind(events, 'message.agent')).toEqual([
+      expect.objectContaining({ text: 'Hello from the test agent (prompt 1).', agent: 'tester' }),
+    ]);
+    expect(ofKind(events, 'plan')[0]?.entries).toEqual([
+      { content: 'Say hello', status: 'completed', priority: 'high' },
+      { content: 'Say goodbye', status: 'pending', priority: 'low' },
+    ]);
+    expect(events.at(-1)).toMatchObject({ kind: 'status', state: 'idle' });
+  });
+
+  it('keeps one session per thread across messages, and a new one for another thread', async () => {
+    const { agent } = await testAgent();
+    await runTurn(agent, 'stream', { threadId: 'th_a' });
+    const second = await runTurn(agent, 'stream', { threadId: 'th_a' });
+    const other = await runTurn(agent, 'stream', { threadId: 'th_b' });
+    expect(ofKind(second, 'message.agent')[0]?.text).toContain('(prompt 2)');
+    expect(ofKind(other, 'message.agent')[0]?.text).toContain('(prompt 1)');
+  });
+
+  it('shows a tool call with its diff, asks permission, and writes the file once allowed', async () => {
+    const { agent, workspace } = await testAgent();
+    const asked: unknown[] = [];
+    const events = await runTurn(agent, 'edit notes.txt hello world', {
+      askPermission: async (question) => {
+        asked.push(question);
+        return allow();
+      },
+    });
+    expect(readFileSync(path.join(workspace, 'notes.txt'), 'utf8')).toBe('hello world\n');
+    const [call] = ofKind(events, 'tool.call');
+    expect(call).toMatchObject({ tool: 'edit', title: 'Write notes.txt', input: { path: 'notes.txt' } });
+    // The diff and the write through the client are one change: one file.write.
+    expect(ofKind(events, 'file.write')).toEqual([
+      expect.objectContaining({ callId: call?.callId, path: 'notes.txt', created: true, bytes: 12 }),
+    ]);
+    expect(ofKind(events, 'file.write')[0]?.diff).toContain('+hello world');
+    expect(asked).toEqual([
+      {
+        title: 'Write notes.txt',
+        toolCall: { callId: call?.callId, tool: 'edit', title: 'Write notes.txt' },
+        options: [
+          { optionId: 'allow', name: 'Allow once', kind: 'allow_once' },
+          { optionId: 'reject', name: 'Reject', kind: 'reject_once' },
+        ],
+      },
+    ]);
+    expect(ofKind(events, 'tool.result')).toEqual([expect.objectContaining({ callId: call?.callId, ok: true })]);
+    expect(ofKind(events, 'message.agent')[0]?.text).toBe('Wrote notes.txt.');
+  });
+
+  it('answers a denied request with the agent’s reject option', async () => {
+    const { agent, workspace } = await testAgent();
+    const events = await runTurn(agent, 'edit notes.txt nope');
+    expect(existsSync(path.join(workspace, 'notes.txt'))).toBe(false);
+    expect(ofKind(events, 'tool.result')).toEqual([expect.objectContaining({ ok: false })]);
+    expect(ofKind(events, 'message.agent')[0]?.text).toBe('Not allowed (reject).');
+  });
+
+  it('refuses to write outside the workspace', async () => {
+    const { agent } = await testAgent();
+    const events = await runTurn(agent, 'edit ../outside.txt x', { askPermission: allow });
+    expect(ofKind(events, 'message.agent')[0]?.text).toMatch(/failed: .*outside the workspace/);
+  });
+
+  it('runs a terminal as a tool call whose output streams, and gives the agent its output', async () => {
+    const { agent } = await testAgent();
+    const events = await runTurn(agent, 'terminal printf hi-there');
+    const [call] = ofKind(events, 'tool.call');
+    expect(call).toMatchObject({ tool: 'terminal', title: 'printf hi-there' });
+    expect(outputOf(events)).toBe('hi-there');
+    expect(ofKind(events, 'tool.result')).toEqual([
+      expect.objectContaining({ callId: call?.callId, ok: true, exitCode: 0 }),
+    ]);
+    expect(ofKind(events, 'message.agent')[0]?.text).toBe('exit 0: hi-there');
+  });
+
+  it('passes the model endpoint, then the configured environment, to the agent', async () => {
+    const { agent } = await testAgent({ env: { TEST_FLAG: 'set' } });
+    const model = { baseUrl: 'http://127.0.0.1:9', apiKey: 'endpoint-secret', models: () => [] };
+    const events = await runTurn(agent, 'env', { model });
+    expect(ofKind(events, 'message.agent')[0]?.text).toBe('OPENAI_BASE_URL=http://127.0.0.1:9/v1 keys=0 TEST_FLAG=set');
+  });
+
+  for (const [script, how] of [
+    ['slow', 'an agent that answers the cancel'],
+    ['stubborn', 'an agent that ignores it (its process is stopped)'],
+  ] as const) {
+    it(`ends a long turn within a second of Stop: ${how}`, async () => {
+      const { agent } = await testAgent();
+      const controller = new AbortController();
+      let stoppedAt = 0;
+      const events = await runTurn(agent, script, {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.kind === 'message.delta' && stoppedAt === 0) {
+            stoppedAt = performance.now();
+            controller.abort();
+          }
+        },
+      });
+      expect(performance.now() - stoppedAt).toBeLessThan(1_500);
+      expect(ofKind(events, 'message.agent')[0]?.text).toMatch(/Stopped\.$/);
+      expect(events.at(-1)).toMatchObject({ kind: 'status', state: 'idle' });
+      // The thread goes on: the next message gets an answer (from a new process after a kill).
+      const next = await runTurn(agent, 'hello again');
+      expect(ofKind(next, 'message.agent')[0]?.text).toContain('echo: hello again');
+    });
+  }
+
+  it('resumes the thread’s session after a restart where the agent loads sessions, without replaying it', async () => {
+    const stateDir = await temp.make('rc-acp-state-');
+    const env = { ACP_TEST_LOAD_SESSIONS: '1' };
+    const first = await testAgent({ env, stateDir });
+    await runTurn(first.agent, 'stream', { threadId: 'th_r' });
+    await first.agent.close();
+    const { agent } = await testAgent({ env, stateDir });
+    const events = await runTurn(agent, 'stream', { threadId: 'th_r' });
+    expect(ofKind(events, 'message.agent')[0]?.text).toBe('Hello from the test agent (prompt 1, loaded).');
+  });
+
+  it('says the agent starts afresh after a restart when it cannot load sessions', async () => {
+    const stateDir = await temp.make('rc-acp-state-');
+    const first = await testAgent({ stateDir });
+    await runTurn(first.agent, 'stream', { threadId: 'th_f' });
+    await first.agent.close();
+    const { agent } = await testAgent({ stateDir });
+    const events = await runTurn(agent, 'stream', { threadId: 'th_f' });
+    expect(ofKind(events, 'message.agent')[0]?.text).toMatch(/^_Test agent restarted .* starts afresh/);
+  });
+
+  it('tells why when the command cannot start', async () => {
+    const workspace = await temp.make('rc-acp-ws-');
+    const agent = new AcpAgent({
+      config: { ...config(), command: path.join(workspace, 'missing') },
+      workspace,
+      sessions: new AcpSessions(undefined),
+    });
+    agents.push(agent);
+    const events = await runTurn(agent, 'stream');
+    expect(ofKind(events, 'message.agent')[0]?.text).toMatch(/^Test agent could not start: .*ENOENT/);
+  });
+
+  it('offers only the configured agents whose command it finds', async () => {
+    const workspace = await temp.make('rc-acp-ws-');
+    const found = acpAgents([config(), { ...config(), id: 'ghost', command: 'no-such-acp-agent-here' }], {
+      workspace,
+    });
+    agents.push(...found);
+    expect(found.map((agent) => agent.id)).toEqual(['tester']);
+  });
+});
