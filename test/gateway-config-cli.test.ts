@@ -47,6 +47,14 @@ describe('remote-chat-bff model configuration', () => {
     expect(env.output).not.toContain(MODEL_KEY);
   });
 
+  it('stops with exit code 2 and the field when an ACP agent is misconfigured', () => {
+    const dir = tempDir('rc-config-');
+    const agents = JSON.stringify([{ id: 'shell', command: 'claude-code-acp' }]);
+    const { code, output } = run(['--data-dir', join(dir, 'data'), '--port', '0'], { REMOTE_CHAT_ACP_AGENTS: agents });
+    expect(code).toBe(2);
+    expect(output).toContain('REMOTE_CHAT_ACP_AGENTS is invalid: acpAgents.0.id: is the id of a built-in agent');
+  });
+
   it('says at start which models it serves, without their keys', async () => {
     const bff = await spawnBff(['--data-dir', join(tempDir('rc-config-'), 'data')], {
       REMOTE_CHAT_LLM_MODEL: 'gpt-4.1-mini',

@@ -140,7 +140,8 @@ acp
           return 'end_turn';
       }
     };
-    const stopReason = await Promise.race([work(), cancelled]);
+    // A stubborn agent does not hear the cancel at all.
+    const stopReason = await (keyword === 'stubborn' ? work() : Promise.race([work(), cancelled]));
     return { stopReason };
   })
   .connect(acp.ndJsonStream(Writable.toWeb(process.stdout), Readable.toWeb(process.stdin)));

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/support/temp-dir.js';
-import { ConfigError, loadGatewayConfig, modelInfo } from './gateway-config.js';
+import { ConfigError, loadAgentsConfig, loadGatewayConfig, modelInfo } from './gateway-config.js';
 
 const KEY = 'sk-test-key-that-must-never-show-0123456789';
 
@@ -126,6 +126,45 @@ describe('gateway configuration', () => {
     ).toMatch(/can only answer inference/);
     expect(refusal(() => loadGatewayConfig({ env: { REMOTE_CHAT_LLM_DAILY_TOKENS: '-3' } }))).toMatch(
       /positive whole number/,
+    );
+  });
+});
+
+describe('ACP agents configuration', () => {
+  const claude = { id: 'claude', label: 'Claude Code', command: 'claude-code-acp' };
+
+  it("takes the file's agents and permission timeout, with args and env defaulted", () => {
+    const file = configFile({ acpAgents: [claude], permissionTimeoutMs: 60_000 });
+    expect(loadAgentsConfig({ env: {}, configFile: file })).toEqual({
+      acpAgents: [{ ...claude, args: [], env: {} }],
+      permissionTimeoutMs: 60_000,
+    });
+    expect(loadAgentsConfig({ env: {} })).toEqual({ acpAgents: [], permissionTimeoutMs: undefined });
+  });
+
+  it("lets REMOTE_CHAT_ACP_AGENTS replace the file's list", () => {
+    const file = configFile({ acpAgents: [claude] });
+    const env = { REMOTE_CHAT_ACP_AGENTS: JSON.stringify([{ id: 'codex', command: 'codex-acp', args: ['-v'] }]) };
+    expect(loadAgentsConfig({ env, configFile: file }).acpAgents).toEqual([
+      { id: 'codex', command: 'codex-acp', args: ['-v'], env: {} },
+    ]);
+  });
+
+  it('names the field at fault: a built-in id, a repeated id, a bad variable name, JSON that is not', () => {
+    const file = (acpAgents: unknown) => configFile({ acpAgents });
+    expect(refusal(() => loadAgentsConfig({ env: {}, configFile: file([{ ...claude, id: 'shell' }]) }))).toContain(
+      'acpAgents.0.id: is the id of a built-in agent',
+    );
+    expect(refusal(() => loadAgentsConfig({ env: {}, configFile: file([claude, claude]) }))).toContain(
+      'acpAgents.1.id: "claude" is used by an earlier agent',
+    );
+    expect(refusal(() => loadAgentsConfig({ env: {}, configFile: file([{ ...claude, id: 'llm:x' }]) }))).toContain(
+      'acpAgents.0.id: may hold only',
+    );
+    const env = { REMOTE_CHAT_ACP_AGENTS: JSON.stringify([{ ...claude, env: { 'not a name': 'x' } }]) };
+    expect(refusal(() => loadAgentsConfig({ env }))).toContain('REMOTE_CHAT_ACP_AGENTS is invalid: acpAgents.0.env');
+    expect(refusal(() => loadAgentsConfig({ env: { REMOTE_CHAT_ACP_AGENTS: '[{' } }))).toContain(
+      'REMOTE_CHAT_ACP_AGENTS is not JSON',
     );
   });
 });

@@ -42,6 +42,20 @@ async function failure(promise: Promise<unknown>): Promise<RuntimeStartError> {
 }
 
 describe('connect settings', () => {
+  it('takes the ACP agents and the permission timeout from the config file, and refuses a bad agent', async () => {
+    const base = { url: 'https://config.example.com', token: 'token-from-the-config-file' };
+    const claude = { id: 'claude', command: 'claude-code-acp' };
+    await writeConfig({ ...base, acpAgents: [claude], permissionTimeoutMs: 1_000 });
+    expect(await resolve({})).toMatchObject({
+      acpAgents: [{ ...claude, args: [], env: {} }],
+      permissionTimeoutMs: 1_000,
+    });
+    await writeConfig({ ...base, acpAgents: [{ ...claude, id: 'llm' }] });
+    const error = await failure(resolve({}));
+    expect(error.exitCode).toBe(EXIT_CODES.settings);
+    expect(error.message).toContain('acpAgents.0.id: is the id of a built-in agent');
+  });
+
   it('takes a flag over the environment over the config file', async () => {
     await writeConfig({ url: 'https://config.example.com', token: 'token-from-the-config-file' });
     const env = { REMOTE_CHAT_URL: 'https://env.example.com', REMOTE_CHAT_TOKEN: 'token-from-the-environment' };

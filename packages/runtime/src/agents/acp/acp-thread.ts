@@ -55,8 +55,6 @@ export class AcpThread {
   #running: Running | undefined;
   /** The turn being answered, which updates, permission requests and terminals belong to. */
   #turn: { turn: AgentTurn; events: AcpTurnEvents } | undefined;
-  /** While a session loads, the agent replays its history: the thread has it already. */
-  #loading = false;
 
   constructor(options: AcpThreadOptions) {
     this.#options = options;
@@ -173,14 +171,11 @@ export class AcpThread {
       running.capabilities = initialized.agentCapabilities ?? {};
       const earlier = sessions.get(config.id, threadId);
       if (earlier !== undefined && running.capabilities.loadSession) {
-        this.#loading = true;
         try {
           await connection.agent.request('session/load', { sessionId: earlier, cwd: workspace, mcpServers: [] });
           running.sessionId = earlier;
         } catch (error) {
           this.#options.log(`${config.id} could not load session ${earlier}: ${describe(error)}`);
-        } finally {
-          this.#loading = false;
         }
       }
       if (!running.sessionId) {
@@ -211,7 +206,9 @@ export class AcpThread {
     return acp
       .client({ name: 'remote-chat' })
       .onNotification('session/update', ({ params }) => {
-        if (this.#loading || params.sessionId !== this.#running?.sessionId) return;
+        // Updates before the session runs (a loaded session replaying its history, which the
+        // thread has already) and of other sessions are not shown.
+        if (params.sessionId !== this.#running?.sessionId) return;
         this.#turn?.events.update(params.update);
       })
       .onRequest('session/request_permission', async ({ params }) => ({
