@@ -71,8 +71,8 @@ describe('remote-chat-runtime serve', () => {
       type: 'runtime.info',
       version: RUNTIME_VERSION,
       agents: [
-        { id: 'shell', label: 'Shell' },
-        { id: 'llm', label: 'LLM' },
+        { id: 'shell', label: 'Shell', kind: 'built-in' },
+        { id: 'llm', label: 'LLM', kind: 'built-in' },
       ],
       project: path.basename(runtime.workspace),
       gitRemote: 'https://example.com/acme/app.git',

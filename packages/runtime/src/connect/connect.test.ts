@@ -82,8 +82,8 @@ describe('remote-chat-runtime connect', () => {
       type: 'runtime.info',
       version: RUNTIME_VERSION,
       agents: [
-        { id: 'shell', label: 'Shell' },
-        { id: 'llm', label: 'LLM' },
+        { id: 'shell', label: 'Shell', kind: 'built-in' },
+        { id: 'llm', label: 'LLM', kind: 'built-in' },
       ],
       project: 'app',
       gitRemote: 'https://github.com/acme/app.git',
