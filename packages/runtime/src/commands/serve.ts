@@ -36,7 +36,9 @@ acknowledged yet, resent after the next handshake, and the link's seq numbering)
 SIGKILL the next start ends them with an "interrupted" error so no chat stays running). A lock
 file keeps two runtimes from sharing one state folder.
 
-Settings file (JSON, optional): { "agent": "shell", "commandTimeoutMs": 600000, "llmMaxSteps": 50 }
+Settings file (JSON, optional): { "agent": "shell", "commandTimeoutMs": 600000, "llmMaxSteps": 50,
+  "acpAgents": [{ "id": "claude", "command": "claude-code-acp", "args": [], "env": {} }],
+  "permissionTimeoutMs": 300000 }   (ACP agents are offered where their command is on PATH)
 
 Agents: shell (a message is a command line) and llm (a coding agent on a model: llm for the
 first model, llm:<model id> for another). The llm agent's models come from the server, which
