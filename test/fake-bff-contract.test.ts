@@ -241,13 +241,6 @@ function outcome(a: Answer): { status: number; code?: string } {
 /** The keys of a JSON object, sorted: the shape of an answer. */
 const keys = (value: unknown) => Object.keys(value as object).sort();
 
-/**
- * The keys of a Runtime, without the optional `agents` (what it reported it can run, added with
- * ACP agents): the fake (packages/chat-elements' fixtures) does not model it yet; it comes there
- * with the agent picker.
- */
-const runtimeKeys = (value: unknown) => keys(value).filter((key) => key !== 'agents');
-
 /** Runs `observe` on each BFF and requires the same observations. */
 async function expectSameOn(
   subjects: { real: Subject; fake: Subject },
@@ -302,7 +295,7 @@ describe('the fake BFF answers as the real one', () => {
         },
         runtime: {
           ...outcome(runtimeAnswer),
-          keys: runtimeKeys(runtimeAnswer.body),
+          keys: keys(runtimeAnswer.body),
           runtimeStatus: (runtimeAnswer.body as Runtime).status,
         },
         'runtime that does not exist': outcome(await bff.call('GET', '/runtimes/rt_nonesuch')),
@@ -545,7 +538,7 @@ describe('the fake BFF answers as the real one', () => {
         cancel: { ...outcome(cancel), body: cancel.body },
         'new runtime': {
           ...outcome(created),
-          keys: runtimeKeys(created.body),
+          keys: keys(created.body),
           runtimeStatus: (created.body as Runtime).status,
           name: (created.body as Runtime).name,
         },
