@@ -202,4 +202,5 @@ export type {
   StreamTicketResponse,
 } from './tokens.js';
 export { threadTitleFrom } from './thread-title.js';
+export { retryAfterMs } from './retry-after.js';
 export { uploadName } from './upload-name.js';

@@ -1,6 +1,6 @@
 import Anthropic, { APIError as AnthropicApiError } from '@anthropic-ai/sdk';
 import OpenAI, { APIError as OpenAiApiError } from 'openai';
-import type { InferenceApi } from '@remote-chat/protocol';
+import { retryAfterMs, type InferenceApi } from '@remote-chat/protocol';
 import type { ModelConfig } from './gateway-config.js';
 import { GatewayError } from './gateway-error.js';
 import type { UsageMeter } from './usage-meter.js';
@@ -189,18 +189,6 @@ function upstreamMessage(error: OpenAiApiError | AnthropicApiError): string {
   const inner = isObject(body.error) ? body.error : body;
   const message = typeof inner.message === 'string' ? inner.message : error.message;
   return message.slice(0, 2000);
-}
-
-/** `retry-after-ms`, or `retry-after` in seconds or as an HTTP date. */
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const ms = Number(headers?.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const after = headers?.get('retry-after');
-  if (!after) return undefined;
-  const seconds = Number(after);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(after);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function errorText(error: unknown): string {

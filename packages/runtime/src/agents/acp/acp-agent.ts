@@ -40,11 +40,7 @@ export class AcpAgent implements Agent {
     this.#options = options;
     this.id = options.config.id;
     this.label = options.config.label ?? options.config.id;
-    this.#commands = commandSettings({
-      workspace: options.workspace,
-      ...(options.commandTimeoutMs !== undefined && { commandTimeoutMs: options.commandTimeoutMs }),
-      ...(options.commands && { commands: options.commands }),
-    });
+    this.#commands = commandSettings(options);
   }
 
   handle(turn: AgentTurn): Promise<void> {

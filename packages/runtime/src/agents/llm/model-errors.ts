@@ -1,4 +1,4 @@
-import { GATEWAY_ERROR_CODES, type ModelInfo } from '@remote-chat/protocol';
+import { GATEWAY_ERROR_CODES, retryAfterMs, type ModelInfo } from '@remote-chat/protocol';
 import { formatSeconds } from '../../tools/terminal.js';
 import { truncateText } from '../../tools/text-chunks.js';
 
@@ -62,8 +62,12 @@ export function modelErrorOf(error: unknown, signal: AbortSignal, errors: Client
   if (error instanceof errors.APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
     const { code, message } = errorBodyOf(error.error);
-    const retryAfterMs = retryAfterOf(error.headers);
-    return new ModelCallError(failureOf(status, code, message), message || error.message, status, retryAfterMs);
+    return new ModelCallError(
+      failureOf(status, code, message),
+      message || error.message,
+      status,
+      retryAfterMs(error.headers),
+    );
   }
   return new ModelCallError('other', error instanceof Error ? error.message : String(error));
 }
@@ -103,17 +107,6 @@ function overflowText(message: string): boolean {
   return /context (length|window)|maximum context|prompt is too long|too many tokens|exceeds the (context|available context)/i.test(
     message,
   );
-}
-
-function retryAfterOf(headers: Headers | undefined): number | undefined {
-  const ms = Number(headers?.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
