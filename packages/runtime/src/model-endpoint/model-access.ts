@@ -1,4 +1,4 @@
-import type { ModelInfo } from '@remote-chat/protocol';
+import type { InferenceApi, ModelInfo } from '@remote-chat/protocol';
 
 /**
  * How an agent inside the runtime reaches a model: the runtime's keyless endpoint, which forwards
@@ -15,6 +15,23 @@ export interface ModelAccess {
   readonly apiKey: string;
   /** The models the BFF offers, latest list. */
   models(): readonly ModelInfo[];
+  /**
+   * The same calls in process, for the runtime's own agents: a streamed inference request goes
+   * straight to the gateway channel of the link, and its stream events come back as the objects
+   * the official clients would yield, without the loopback HTTP hop and the clients' second SSE
+   * parse. Absent where the models are reached over HTTP only (`--own-models`).
+   */
+  readonly inProcess?: InProcessInference;
+}
+
+/** A streamed model call through the gateway, in process. */
+export interface InProcessInference {
+  /**
+   * Streams `body` (a streaming request in the dialect of `api`) to the model it names. Yields each
+   * stream event as the official client for `api` would (a chat completion chunk, an Anthropic
+   * message stream event); rejects with a GatewayCallError.
+   */
+  stream(api: InferenceApi, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<unknown>;
 }
 
 /** The runtime's endpoint as its host hands it to agents: one access per thread, so usage is counted per thread. */

@@ -5,7 +5,7 @@ import { LIMITS, type InferenceApi, type InferenceRequest, type ModelInfo } from
 import { sameSecret } from '../same-secret.js';
 import { errorAnswer, sseEnd, sseError, sseFrame } from './api-shapes.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
-import type { ModelAccess, ModelEndpointAccess } from './model-access.js';
+import type { InProcessInference, ModelAccess, ModelEndpointAccess } from './model-access.js';
 
 export interface ModelEndpointOptions {
   /** Where calls go: the runtime link's gateway channel. */
@@ -159,16 +159,91 @@ export async function startModelEndpoint(options: ModelEndpointOptions): Promise
   });
   const { address, port } = server.address() as AddressInfo;
   const baseUrl = `http://${address}:${port}`;
-  const access = (apiKey: string): ModelAccess => ({ baseUrl, apiKey, models: options.models });
+  const access = (apiKey: string, threadId?: string): ModelAccess => ({
+    baseUrl,
+    apiKey,
+    models: options.models,
+    inProcess: inProcessInference(options.gateway, threadId),
+  });
   return {
     ...access(runtimeKey),
-    forThread: (threadId) => access(`${THREAD_KEY_PREFIX}${threadId}.${threadMac(threadId)}`),
+    forThread: (threadId) => access(`${THREAD_KEY_PREFIX}${threadId}.${threadMac(threadId)}`, threadId),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/** The endpoint's calls in process (ModelAccess.inProcess), counted for `threadId` when given. */
+function inProcessInference(gateway: GatewayClient, threadId: string | undefined): InProcessInference {
+  return {
+    stream: (api, body, signal) =>
+      inferenceEvents(gateway, { api, model: String(body.model), body, ...(threadId && { threadId }) }, signal),
+  };
+}
+
+/**
+ * A streamed inference call's events as they come (Anthropic's `{event, data}` notifications
+ * unwrapped to the event, as its client yields them), then the end, or the call's error. A
+ * consumer that stops early cancels the call.
+ */
+async function* inferenceEvents(
+  gateway: GatewayClient,
+  request: InferenceRequest,
+  signal: AbortSignal,
+): AsyncGenerator<unknown> {
+  const anthropic = request.api === 'anthropic-messages';
+  const cancel = new AbortController();
+  const onAbort = (): void => cancel.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) cancel.abort();
+  const queue: unknown[] = [];
+  let wake: (() => void) | undefined;
+  let outcome: { error?: unknown } | undefined;
+  gateway
+    .request('inference', request, {
+      signal: cancel.signal,
+      onNotification: (payload) => {
+        queue.push(anthropic && isRecord(payload) ? payload.data : payload);
+        wake?.();
+      },
+    })
+    .then(
+      () => {
+        outcome = {};
+        wake?.();
+      },
+      (error: unknown) => {
+        outcome = { error };
+        wake?.();
+      },
+    );
+  try {
+    for (let next = 0; ; ) {
+      if (next < queue.length) {
+        const event = queue[next];
+        queue[next++] = undefined;
+        yield event;
+      } else if (outcome) {
+        if ('error' in outcome) throw outcome.error;
+        return;
+      } else {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (!outcome) cancel.abort();
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `GET /v1/models` in the OpenAI shape, or the Anthropic one for an Anthropic client. */

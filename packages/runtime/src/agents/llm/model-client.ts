@@ -53,7 +53,6 @@ function openaiClient(access: ModelAccess, model: ModelInfo): ModelClient {
   return {
     async call(request, { signal, onText }) {
       const { default: OpenAI } = await import('openai');
-      const client = new OpenAI({ baseURL: `${access.baseUrl}/v1`, apiKey: access.apiKey, maxRetries: 0 });
       const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
         model: model.id,
         messages: openaiMessages(request),
@@ -69,7 +68,13 @@ function openaiClient(access: ModelAccess, model: ModelInfo): ModelClient {
           : {}),
       };
       try {
-        const stream = await client.chat.completions.create(body, { signal });
+        const stream = access.inProcess
+          ? (access.inProcess.stream('openai-chat', { ...body }, signal) as AsyncIterable<OpenAI.ChatCompletionChunk>)
+          : await new OpenAI({
+              baseURL: `${access.baseUrl}/v1`,
+              apiKey: access.apiKey,
+              maxRetries: 0,
+            }).chat.completions.create(body, { signal });
         let text = '';
         const calls: ModelToolCall[] = [];
         let usage: TokenUsage | undefined;
@@ -134,7 +139,6 @@ function anthropicClient(access: ModelAccess, model: ModelInfo): ModelClient {
   return {
     async call(request, { signal, onText }) {
       const { default: Anthropic } = await import('@anthropic-ai/sdk');
-      const client = new Anthropic({ baseURL: access.baseUrl, apiKey: access.apiKey, maxRetries: 0 });
       const body: Anthropic.MessageCreateParamsStreaming = {
         model: model.id,
         max_tokens: request.maxOutputTokens,
@@ -152,7 +156,18 @@ function anthropicClient(access: ModelAccess, model: ModelInfo): ModelClient {
           : {}),
       };
       try {
-        const stream = await client.messages.create(body, { signal });
+        const stream = access.inProcess
+          ? (access.inProcess.stream(
+              'anthropic-messages',
+              { ...body },
+              signal,
+            ) as AsyncIterable<Anthropic.MessageStreamEvent>)
+          : await new Anthropic({ baseURL: access.baseUrl, apiKey: access.apiKey, maxRetries: 0 }).messages.create(
+              body,
+              {
+                signal,
+              },
+            );
         let text = '';
         const calls = new Map<number, ModelToolCall>();
         const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };

@@ -1,4 +1,6 @@
 import { GATEWAY_ERROR_CODES, retryAfterMs, type ModelInfo } from '@remote-chat/protocol';
+import { errorAnswer } from '../../model-endpoint/api-shapes.js';
+import { GatewayCallError } from '../../model-endpoint/gateway-client.js';
 import { formatSeconds } from '../../tools/terminal.js';
 import { truncateText } from '../../tools/text-chunks.js';
 
@@ -52,6 +54,13 @@ export interface ClientErrors {
 export function modelErrorOf(error: unknown, signal: AbortSignal, errors: ClientErrors): ModelCallError {
   if (error instanceof ModelCallError) return error;
   if (signal.aborted || error instanceof errors.APIUserAbortError) return new ModelCallError('aborted', 'stopped');
+  // The in-process route (ModelAccess.inProcess) fails with the gateway's own code.
+  if (error instanceof GatewayCallError) {
+    const failure = error.code === 'unavailable' ? 'unavailable' : failureOf(undefined, error.code, error.message);
+    // The status the endpoint would have answered over HTTP, so the chat says the same either way.
+    const { status } = errorAnswer('openai-chat', error.code, error.message);
+    return new ModelCallError(failure, error.message, status, error.retryAfterMs);
+  }
   if (error instanceof errors.APIConnectionTimeoutError) {
     return new ModelCallError('timeout', 'the model did not answer in time');
   }
