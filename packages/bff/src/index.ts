@@ -9,7 +9,17 @@ export { BubblewrapProvider } from './providers/bubblewrap-provider.js';
 export type { BubblewrapProviderOptions } from './providers/bubblewrap-provider.js';
 export { ProcessProvider } from './providers/process-provider.js';
 export type { ProcessProviderOptions } from './providers/process-provider.js';
-export type { Provider, ProvisionContext, RuntimeEndpoint, StepOutcome } from './providers/provider.js';
+export type {
+  CloneSource,
+  Provider,
+  ProviderState,
+  RuntimeEndpoint,
+  RuntimeSettings,
+  StartContext,
+  StartedRuntime,
+  StepContext,
+  StepOutcome,
+} from './providers/provider.js';
 export type { ProviderAudience } from './providers/provider-access.js';
 export type { SandboxLimits, SandboxNetwork } from './providers/sandbox-command.js';
 export { REDACTED_PATHS, createLogger, createRemoteChat } from './remote-chat.js';

@@ -64,11 +64,11 @@ export interface RemoteChatOptions {
   allowedOrigins?: string[];
   /** The WebSocket path browsers connect to. @default '/api/stream' */
   streamPath?: string;
-  /** Where the default providers clone `owner/name` from. @default 'https://github.com' */
+  /** Where a runtime's `clone` step clones `owner/name` from, whatever its provider. @default 'https://github.com' */
   gitBaseUrl?: string;
   /**
-   * The one-file runtime (`remote-chat-runtime.js`) that the process provider copies into each
-   * runtime's folder and the standalone server serves. The BFF never imports runtime code.
+   * The one-file runtime (`remote-chat-runtime.js`) that every provider's `install` step puts into
+   * its runtimes and the standalone server serves. The BFF never imports runtime code.
    * @default the built bundle of the installed `@remote-chat/runtime` (`@remote-chat/runtime/bundle`)
    */
   runtimeFile?: string;
@@ -178,8 +178,6 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     options.providers ??
     (await defaultProviders({
       dataDir: options.dataDir,
-      gitBaseUrl: options.gitBaseUrl,
-      runtimeFile: options.runtimeFile,
       processProviderFor: options.processProviderFor,
       sandboxNetwork: options.sandboxNetwork,
       logger,
@@ -226,6 +224,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       acpAgents: options.acpAgents ?? [],
       ...(options.permissionTimeoutMs !== undefined && { permissionTimeoutMs: options.permissionTimeoutMs }),
     },
+    gitBaseUrl: options.gitBaseUrl,
+    runtimeFile: options.runtimeFile,
   });
   const streamPath = options.streamPath ?? '/api/stream';
   const linkPath = streamPath.replace(/stream$/, 'link');

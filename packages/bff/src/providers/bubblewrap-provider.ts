@@ -9,15 +9,28 @@ import { RUNTIMES_FOLDER } from '../data-dir.js';
 import {
   type LocalRuntimeOptions,
   type RuntimeFolder,
+  cloneWorkspace,
+  createRuntimeFolder,
   destroyRuntimeFolder,
+  installRuntimeFile,
   logTail,
   newRuntimeDir,
-  prepareRuntimeFolder,
   runtimeFolder,
   stopGracefully,
   waitUntilListening,
+  writeSettingsFile,
 } from './local-runtime.js';
-import type { ProvisionContext, Provider, RuntimeEndpoint } from './provider.js';
+import type {
+  CloneSource,
+  Provider,
+  ProviderState,
+  RuntimeEndpoint,
+  RuntimeSettings,
+  StartContext,
+  StartedRuntime,
+  StepContext,
+  StepOutcome,
+} from './provider.js';
 import type { ProviderAudience } from './provider-access.js';
 import {
   DEFAULT_SANDBOX_LIMITS,
@@ -54,7 +67,7 @@ const UID_RANGE = 1_000_000;
 /** sun_path's size on Linux, with its terminating NUL. */
 const MAX_SOCKET_PATH = 107;
 
-/** What the provider keeps about a runtime (in the store, through `saveState`). */
+/** What the provider keeps about a runtime (the BFF keeps it in the store). */
 const StateSchema = z.object({
   dir: z.string(),
   /** The runtime's host uid (the BFF runs as root). */
@@ -197,7 +210,7 @@ export class BubblewrapProvider implements Provider {
     }
   }
 
-  async provision(context: ProvisionContext): Promise<RuntimeEndpoint> {
+  async create(context: StepContext): Promise<{ state: State; detail: string }> {
     const dir = newRuntimeDir(this.dataDir, context.runtimeId);
     const files = sandboxFiles(dir);
     if (Buffer.byteLength(files.socket) > MAX_SOCKET_PATH) {
@@ -208,29 +221,51 @@ export class BubblewrapProvider implements Provider {
     const folder = runtimeFolder(dir);
     await mkdir(folder.workspace, { recursive: true, mode: 0o700 });
     const uid = isRoot() ? await this.pickUid(folder) : undefined;
-    await context.saveState({ dir, ...(uid !== undefined && { uid }) });
-    await prepareRuntimeFolder(context, folder, this.options);
+    await createRuntimeFolder(folder);
     await mkdir(files.home, { recursive: true, mode: 0o700 });
-    // The runtime's folders become its own; the BFF's files beside them stay the BFF's.
-    if (uid !== undefined) {
-      await run('chown', ['-R', '--no-dereference', `${uid}:${uid}`, folder.workspace, folder.stateDir, files.home]);
-      await chown(folder.settings, uid, uid);
-    }
-    return this.start(context, { dir, ...(uid !== undefined && { uid }) });
+    return {
+      state: { dir, ...(uid !== undefined && { uid }) },
+      detail: `workspace ${folder.workspace}${uid === undefined ? '' : `, uid ${uid}`}`,
+    };
   }
 
-  async probe(raw: Record<string, unknown>): Promise<RuntimeEndpoint | null> {
+  clone(context: StepContext, raw: ProviderState, source: CloneSource | null): Promise<StepOutcome> {
+    return cloneWorkspace(runtimeFolder(StateSchema.parse(raw).dir).workspace, source, context.signal);
+  }
+
+  async install(_context: StepContext, raw: ProviderState, runtimeFile: string): Promise<StepOutcome> {
+    const { dir, uid } = StateSchema.parse(raw);
+    const folder = runtimeFolder(dir);
+    const outcome = await installRuntimeFile(folder, runtimeFile);
+    // The runtime's folders (the workspace as cloned) become its own; the BFF's files beside them stay the BFF's.
+    if (uid !== undefined)
+      await run('chown', [
+        '-R',
+        '--no-dereference',
+        `${uid}:${uid}`,
+        folder.workspace,
+        folder.stateDir,
+        sandboxFiles(dir).home,
+      ]);
+    return outcome;
+  }
+
+  async writeSettings(_context: StepContext, raw: ProviderState, settings: RuntimeSettings): Promise<StepOutcome> {
+    const { dir, uid } = StateSchema.parse(raw);
+    const folder = runtimeFolder(dir);
+    const outcome = await writeSettingsFile(folder, settings);
+    if (uid !== undefined) await chown(folder.settings, uid, uid);
+    return outcome;
+  }
+
+  async probe(raw: ProviderState): Promise<RuntimeEndpoint | null> {
     const state = StateSchema.safeParse(raw);
     if (!state.success) return null;
     const { socket } = sandboxFiles(state.data.dir);
     return (await socketAnswers(socket)) ? { linkUrl: linkUrl(socket) } : null;
   }
 
-  async restart(context: ProvisionContext, raw: Record<string, unknown>): Promise<RuntimeEndpoint> {
-    return this.start(context, StateSchema.parse(raw));
-  }
-
-  async stop(raw: Record<string, unknown>): Promise<void> {
+  async stop(raw: ProviderState): Promise<void> {
     const state = StateSchema.safeParse(raw);
     if (!state.success) return;
     const { dir } = state.data;
@@ -241,7 +276,7 @@ export class BubblewrapProvider implements Provider {
     await stopGracefully(-pgid, pgid, async () => groupAlive(pgid));
   }
 
-  destroy(raw: Record<string, unknown>): Promise<void> {
+  destroy(raw: ProviderState): Promise<void> {
     return destroyRuntimeFolder(raw, (state) => this.stop(state));
   }
 
@@ -256,79 +291,75 @@ export class BubblewrapProvider implements Provider {
     };
   }
 
-  private async start(context: ProvisionContext, state: State): Promise<RuntimeEndpoint> {
-    let endpoint: RuntimeEndpoint | undefined;
-    await context.step('start', async () => {
-      const tools = findSandboxTools();
-      if (typeof tools === 'string') throw new Error(tools);
-      const { dir } = state;
-      const folder = runtimeFolder(dir);
-      const files = sandboxFiles(dir);
-      // A sandbox of this runtime that still runs but stopped answering holds its state's lock.
-      await this.stop(state);
-      await rm(join(folder.stateDir, 'runtime.json'), { force: true });
-      await this.writeSystemFiles(dir, state.uid);
-      const command = sandboxCommand(tools, {
-        ...this.spec(state.uid, [
-          nodeBinary(),
-          INSIDE.bundle,
-          'serve',
-          '--workspace',
-          INSIDE.workspace,
-          '--state-dir',
-          INSIDE.stateDir,
-          '--settings',
-          INSIDE.settings,
-          '--socket',
-          INSIDE.socket,
-        ]),
-        runtime: { ...folder, ...files },
-      });
-      const log = await open(files.log, 'a', 0o600);
-      const internet = this.network === 'internet';
-      const child = spawn(command[0]!, command.slice(1), {
-        // Its own process group and no pipes to us once started: it keeps running when the BFF stops.
-        detached: true,
-        stdio: internet ? ['ignore', log.fd, log.fd, 'pipe', 'pipe'] : ['ignore', log.fd, log.fd],
-        // Only what a shell needs; the token is read and hidden from commands by the runtime.
-        env: {
-          PATH: sandboxPath(),
-          HOME: INSIDE.home,
-          USER: 'runtime',
-          LANG: process.env.LANG ?? 'C.UTF-8',
-          // V8 reserves 10 GB of address space per WebAssembly memory for its trap handler, past
-          // the sandbox's 4 GiB limit: fetch (undici's llhttp) would fail in the runtime (its
-          // agents' model clients) and in every node command. Bounds checks need no reservation.
-          NODE_OPTIONS: '--disable-wasm-trap-handler',
-          REMOTE_CHAT_RUNTIME_ID: context.runtimeId,
-          REMOTE_CHAT_RUNTIME_TOKEN: context.token,
-        },
-      });
-      child.unref();
-      await log.close();
-      if (child.pid === undefined) throw new Error('bubblewrap did not start');
-      await writeFile(files.pidFile, `${JSON.stringify({ pgid: child.pid })}\n`, { mode: 0o600 });
-      await context.saveState({ ...state, pgid: child.pid });
-      if (internet) {
-        await this.connectInternet(child, tools, files.log).catch(async (error: unknown) => {
-          throw new Error(`${error instanceof Error ? error.message : String(error)}: ${await logTail(files.log)}`);
-        });
-      }
-      await waitUntilListening(
-        child,
-        context,
-        { stateDir: folder.stateDir, log: files.log },
-        this.options.startTimeoutMs,
-      );
-      // The BFF dials the socket it knows, never a path the runtime wrote.
-      if (!(await socketAnswers(files.socket))) throw new Error(`the runtime does not answer on ${files.socket}`);
-      endpoint = { linkUrl: linkUrl(files.socket) };
-      return {
-        detail: `sandbox ${child.pid}${state.uid === undefined ? '' : `, uid ${state.uid}`}, network ${this.network}`,
-      };
+  async start(context: StartContext, raw: ProviderState): Promise<StartedRuntime> {
+    const state = StateSchema.parse(raw);
+    const tools = findSandboxTools();
+    if (typeof tools === 'string') throw new Error(tools);
+    const { dir } = state;
+    const folder = runtimeFolder(dir);
+    const files = sandboxFiles(dir);
+    // A sandbox of this runtime that still runs but stopped answering holds its state's lock.
+    await this.stop(state);
+    await rm(join(folder.stateDir, 'runtime.json'), { force: true });
+    await this.writeSystemFiles(dir, state.uid);
+    const command = sandboxCommand(tools, {
+      ...this.spec(state.uid, [
+        nodeBinary(),
+        INSIDE.bundle,
+        'serve',
+        '--workspace',
+        INSIDE.workspace,
+        '--state-dir',
+        INSIDE.stateDir,
+        '--settings',
+        INSIDE.settings,
+        '--socket',
+        INSIDE.socket,
+      ]),
+      runtime: { ...folder, ...files },
     });
-    if (!endpoint) throw new Error('start step ended without an endpoint');
-    return endpoint;
+    const log = await open(files.log, 'a', 0o600);
+    const internet = this.network === 'internet';
+    const child = spawn(command[0]!, command.slice(1), {
+      // Its own process group and no pipes to us once started: it keeps running when the BFF stops.
+      detached: true,
+      stdio: internet ? ['ignore', log.fd, log.fd, 'pipe', 'pipe'] : ['ignore', log.fd, log.fd],
+      // Only what a shell needs; the token is read and hidden from commands by the runtime.
+      env: {
+        PATH: sandboxPath(),
+        HOME: INSIDE.home,
+        USER: 'runtime',
+        LANG: process.env.LANG ?? 'C.UTF-8',
+        // V8 reserves 10 GB of address space per WebAssembly memory for its trap handler, past
+        // the sandbox's 4 GiB limit: fetch (undici's llhttp) would fail in the runtime (its
+        // agents' model clients) and in every node command. Bounds checks need no reservation.
+        NODE_OPTIONS: '--disable-wasm-trap-handler',
+        REMOTE_CHAT_RUNTIME_ID: context.runtimeId,
+        REMOTE_CHAT_RUNTIME_TOKEN: context.token,
+      },
+    });
+    child.unref();
+    await log.close();
+    if (child.pid === undefined) throw new Error('bubblewrap did not start');
+    await writeFile(files.pidFile, `${JSON.stringify({ pgid: child.pid })}\n`, { mode: 0o600 });
+    if (internet) {
+      await this.connectInternet(child, tools, files.log).catch(async (error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}: ${await logTail(files.log)}`);
+      });
+    }
+    await waitUntilListening(
+      child,
+      context,
+      { stateDir: folder.stateDir, log: files.log },
+      this.options.startTimeoutMs,
+    );
+    // The BFF dials the socket it knows, never a path the runtime wrote.
+    if (!(await socketAnswers(files.socket))) throw new Error(`the runtime does not answer on ${files.socket}`);
+    return {
+      endpoint: { linkUrl: linkUrl(files.socket) },
+      state: { ...state, pgid: child.pid } satisfies State,
+      detail: `sandbox ${child.pid}${state.uid === undefined ? '' : `, uid ${state.uid}`}, network ${this.network}`,
+    };
   }
 
   /**

@@ -7,9 +7,6 @@ import type { SandboxNetwork } from './sandbox-command.js';
 
 export interface DefaultProvidersOptions {
   dataDir: string;
-  gitBaseUrl?: string | undefined;
-  /** The one-file runtime copied into each runtime's folder. */
-  runtimeFile?: string | undefined;
   /** @default 'owner' */
   processProviderFor?: ProviderAudience | undefined;
   /** @default 'none' */
@@ -23,11 +20,7 @@ export interface DefaultProvidersOptions {
  * bubblewrap does not work, it says so once and offers the Local process only.
  */
 export async function defaultProviders(options: DefaultProvidersOptions): Promise<Provider[]> {
-  const shared = {
-    dataDir: options.dataDir,
-    ...(options.gitBaseUrl && { gitBaseUrl: options.gitBaseUrl }),
-    ...(options.runtimeFile && { runtimeFile: options.runtimeFile }),
-  };
+  const shared = { dataDir: options.dataDir };
   const processProvider = new ProcessProvider({ ...shared, audience: options.processProviderFor ?? 'owner' });
   const sandbox = new BubblewrapProvider({ ...shared, network: options.sandboxNetwork ?? 'none' });
   const usable = await sandbox.check();

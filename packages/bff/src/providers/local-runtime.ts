@@ -3,9 +3,8 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { defaultRuntimeFile } from '../built-files.js';
 import { RUNTIMES_FOLDER } from '../data-dir.js';
-import type { ProvisionContext } from './provider.js';
+import type { CloneSource, RuntimeSettings, StepContext, StepOutcome } from './provider.js';
 
 const run = promisify(execFile);
 
@@ -13,14 +12,8 @@ const run = promisify(execFile);
 export interface LocalRuntimeOptions {
   /** Runtimes live in `<dataDir>/runtimes/<id>/`. */
   dataDir: string;
-  /** Where `owner/name` repositories are cloned from. @default 'https://github.com' */
-  gitBaseUrl?: string;
   /** How long `start` waits for the runtime to listen. @default 15_000 */
   startTimeoutMs?: number;
-  /** The runtime's command time limit. @default 600_000 */
-  commandTimeoutMs?: number;
-  /** The one-file runtime copied into each runtime's folder. @default the runtime package's built bundle */
-  runtimeFile?: string;
 }
 
 /** The files of one runtime on this host, all under `<dataDir>/runtimes/<id>/`. */
@@ -61,56 +54,49 @@ export type ListeningRuntime = z.infer<typeof RuntimeFileSchema>;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Runs the `create`, `clone`, `install` and `settings` steps of a runtime on this host: its
- * folder, its git workspace (a clone, or an empty repository), the runtime bundle and its settings.
- */
-export async function prepareRuntimeFolder(
-  context: ProvisionContext,
-  folder: RuntimeFolder,
-  options: LocalRuntimeOptions,
-): Promise<void> {
-  const { workspace } = folder;
-  await context.step('create', async () => {
-    await mkdir(folder.stateDir, { recursive: true, mode: 0o700 });
-    await mkdir(workspace, { recursive: true });
-    return { detail: `workspace ${workspace}` };
-  });
+/** `create` on this host: the runtime's folder with its state folder (private) and an empty workspace. */
+export async function createRuntimeFolder(folder: RuntimeFolder): Promise<void> {
+  await mkdir(folder.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(folder.workspace, { recursive: true });
+}
 
-  await context.step('clone', async () => {
-    if (!context.repo) {
-      await run('git', ['init', '--quiet', '--initial-branch', 'main', workspace]);
-      return { skipped: 'No repository selected: the agent starts in an empty git repository.' };
-    }
-    const base = options.gitBaseUrl ?? 'https://github.com';
-    const args = ['clone', '--quiet', '--depth', '50'];
-    if (context.branch) args.push('--branch', context.branch);
-    // Cloning into the existing empty folder keeps the path stable.
-    await run('git', [...args, '--', `${base}/${context.repo}.git`, workspace], {
-      signal: context.signal,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    });
-    return { detail: `${context.repo}${context.branch ? `@${context.branch}` : ''}` };
+/** `clone` on this host: `git clone` into the (empty) workspace, or `git init` with no source. */
+export async function cloneWorkspace(
+  workspace: string,
+  source: CloneSource | null,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
+  if (!source) {
+    await run('git', ['init', '--quiet', '--initial-branch', 'main', workspace]);
+    return { skipped: 'No repository selected: the agent starts in an empty git repository.' };
+  }
+  const args = ['clone', '--quiet', '--depth', '50'];
+  if (source.branch) args.push('--branch', source.branch);
+  // Cloning into the existing empty folder keeps the path stable.
+  await run('git', [...args, '--', source.url, workspace], {
+    signal,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
   });
+  return { detail: `${source.repo}${source.branch ? `@${source.branch}` : ''}` };
+}
 
-  await context.step('install', async () => {
-    const { stdout } = await run(process.execPath, ['--version']);
-    await copyFile(options.runtimeFile ?? defaultRuntimeFile(), folder.bundle);
-    return { detail: `remote-chat-runtime on Node ${stdout.trim()}` };
-  });
+/** `install` on this host: the one-file runtime copied into the runtime's folder. */
+export async function installRuntimeFile(folder: RuntimeFolder, runtimeFile: string): Promise<StepOutcome> {
+  const { stdout } = await run(process.execPath, ['--version']);
+  await copyFile(runtimeFile, folder.bundle);
+  return { detail: `remote-chat-runtime on Node ${stdout.trim()}` };
+}
 
-  await context.step('settings', async () => {
-    const { acpAgents = [], permissionTimeoutMs } = context.agentSettings;
-    const settings = {
-      agent: context.agent,
-      commandTimeoutMs: options.commandTimeoutMs ?? 600_000,
-      acpAgents,
-      ...(permissionTimeoutMs !== undefined && { permissionTimeoutMs }),
-    };
-    await writeFile(folder.settings, JSON.stringify(settings, null, 2), { mode: 0o600 });
-    const acp = acpAgents.length > 0 ? `, ACP agents ${acpAgents.map((agent) => agent.id).join(', ')}` : '';
-    return { detail: `agent ${context.agent}${acp}` };
-  });
+/** `settings` on this host: the settings file, readable by its owner only. */
+export async function writeSettingsFile(folder: RuntimeFolder, settings: RuntimeSettings): Promise<StepOutcome> {
+  await writeFile(folder.settings, JSON.stringify(settings, null, 2), { mode: 0o600 });
+  return { detail: describeSettings(settings) };
+}
+
+/** The `settings` step's line in the runtime log. */
+export function describeSettings(settings: RuntimeSettings): string {
+  const acp = settings.acpAgents.map((agent) => agent.id);
+  return `agent ${settings.agent}${acp.length > 0 ? `, ACP agents ${acp.join(', ')}` : ''}`;
 }
 
 /** runtime.json, once the runtime listens; null before that or when it is not valid. */
@@ -130,7 +116,7 @@ export async function readRuntimeFile(stateDir: string): Promise<ListeningRuntim
  */
 export async function waitUntilListening(
   child: ChildProcess,
-  context: ProvisionContext,
+  context: StepContext,
   paths: { stateDir: string; log: string },
   timeoutMs = 15_000,
 ): Promise<ListeningRuntime> {

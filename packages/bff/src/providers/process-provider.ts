@@ -4,15 +4,28 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import {
   type LocalRuntimeOptions,
+  cloneWorkspace,
+  createRuntimeFolder,
   destroyRuntimeFolder,
+  installRuntimeFile,
   newRuntimeDir,
-  prepareRuntimeFolder,
   readRuntimeFile,
   runtimeFolder,
   stopGracefully,
   waitUntilListening,
+  writeSettingsFile,
 } from './local-runtime.js';
-import type { ProvisionContext, Provider, RuntimeEndpoint } from './provider.js';
+import type {
+  CloneSource,
+  Provider,
+  ProviderState,
+  RuntimeEndpoint,
+  RuntimeSettings,
+  StartContext,
+  StartedRuntime,
+  StepContext,
+  StepOutcome,
+} from './provider.js';
 import type { ProviderAudience } from './provider-access.js';
 
 export interface ProcessProviderOptions extends LocalRuntimeOptions {
@@ -24,7 +37,7 @@ export interface ProcessProviderOptions extends LocalRuntimeOptions {
   audience?: ProviderAudience;
 }
 
-/** What the provider keeps about a runtime (in the store, through `saveState`). */
+/** What the provider keeps about a runtime (the BFF keeps it in the store). */
 const StateSchema = z.object({
   dir: z.string(),
   pid: z.number().int().optional(),
@@ -65,14 +78,26 @@ export class ProcessProvider implements Provider {
     this.audience = options.audience ?? 'owner';
   }
 
-  async provision(context: ProvisionContext): Promise<RuntimeEndpoint> {
+  async create(context: StepContext): Promise<{ state: State; detail: string }> {
     const dir = newRuntimeDir(this.options.dataDir, context.runtimeId);
-    await context.saveState({ dir });
-    await prepareRuntimeFolder(context, runtimeFolder(dir), this.options);
-    return this.start(context, { dir });
+    const folder = runtimeFolder(dir);
+    await createRuntimeFolder(folder);
+    return { state: { dir }, detail: `workspace ${folder.workspace}` };
   }
 
-  async probe(raw: Record<string, unknown>): Promise<RuntimeEndpoint | null> {
+  clone(context: StepContext, state: ProviderState, source: CloneSource | null): Promise<StepOutcome> {
+    return cloneWorkspace(this.#folder(state).workspace, source, context.signal);
+  }
+
+  install(_context: StepContext, state: ProviderState, runtimeFile: string): Promise<StepOutcome> {
+    return installRuntimeFile(this.#folder(state), runtimeFile);
+  }
+
+  writeSettings(_context: StepContext, state: ProviderState, settings: RuntimeSettings): Promise<StepOutcome> {
+    return writeSettingsFile(this.#folder(state), settings);
+  }
+
+  async probe(raw: ProviderState): Promise<RuntimeEndpoint | null> {
     const state = StateSchema.safeParse(raw);
     if (!state.success) return null;
     const running = await readRuntimeFile(runtimeFolder(state.data.dir).stateDir);
@@ -80,11 +105,7 @@ export class ProcessProvider implements Provider {
     return { linkUrl: `ws://127.0.0.1:${running.port}/link` };
   }
 
-  async restart(context: ProvisionContext, raw: Record<string, unknown>): Promise<RuntimeEndpoint> {
-    return this.start(context, StateSchema.parse(raw));
-  }
-
-  async stop(raw: Record<string, unknown>): Promise<void> {
+  async stop(raw: ProviderState): Promise<void> {
     const state = StateSchema.safeParse(raw);
     if (!state.success) return;
     const { dir } = state.data;
@@ -94,62 +115,63 @@ export class ProcessProvider implements Provider {
     await stopGracefully(pid, pid, () => isRuntimeProcess(pid, dir));
   }
 
-  destroy(raw: Record<string, unknown>): Promise<void> {
+  destroy(raw: ProviderState): Promise<void> {
     return destroyRuntimeFolder(raw, (state) => this.stop(state));
   }
 
-  private async start(context: ProvisionContext, state: State): Promise<RuntimeEndpoint> {
-    let endpoint: RuntimeEndpoint | undefined;
-    await context.step('start', async () => {
-      const { dir } = state;
-      const folder = runtimeFolder(dir);
-      const logFile = join(folder.stateDir, 'runtime.log');
-      await rm(join(folder.stateDir, 'runtime.json'), { force: true });
-      const log = await open(logFile, 'a', 0o600);
-      const child = spawn(
-        process.execPath,
-        [
-          folder.bundle,
-          'serve',
-          '--workspace',
-          folder.workspace,
-          '--state-dir',
-          folder.stateDir,
-          '--settings',
-          folder.settings,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          '0',
-        ],
-        {
-          cwd: folder.workspace,
-          // Its own process group and no pipes to us: it keeps running when the BFF stops.
-          detached: true,
-          stdio: ['ignore', log.fd, log.fd],
-          // Only what a shell needs: the BFF's own secrets (database URL, keys) stay here.
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: process.env.HOME ?? dir,
-            LANG: process.env.LANG ?? 'C.UTF-8',
-            REMOTE_CHAT_RUNTIME_ID: context.runtimeId,
-            REMOTE_CHAT_RUNTIME_TOKEN: context.token,
-          },
+  async start(context: StartContext, raw: ProviderState): Promise<StartedRuntime> {
+    const { dir } = StateSchema.parse(raw);
+    const folder = runtimeFolder(dir);
+    const logFile = join(folder.stateDir, 'runtime.log');
+    await rm(join(folder.stateDir, 'runtime.json'), { force: true });
+    const log = await open(logFile, 'a', 0o600);
+    const child = spawn(
+      process.execPath,
+      [
+        folder.bundle,
+        'serve',
+        '--workspace',
+        folder.workspace,
+        '--state-dir',
+        folder.stateDir,
+        '--settings',
+        folder.settings,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+      ],
+      {
+        cwd: folder.workspace,
+        // Its own process group and no pipes to us: it keeps running when the BFF stops.
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd],
+        // Only what a shell needs: the BFF's own secrets (database URL, keys) stay here.
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? dir,
+          LANG: process.env.LANG ?? 'C.UTF-8',
+          REMOTE_CHAT_RUNTIME_ID: context.runtimeId,
+          REMOTE_CHAT_RUNTIME_TOKEN: context.token,
         },
-      );
-      child.unref();
-      await log.close();
-      const running = await waitUntilListening(
-        child,
-        context,
-        { stateDir: folder.stateDir, log: logFile },
-        this.options.startTimeoutMs,
-      );
-      endpoint = { linkUrl: `ws://127.0.0.1:${running.port}/link` };
-      await context.saveState({ dir, pid: running.pid, port: running.port });
-      return { detail: `pid ${running.pid}, port ${running.port}` };
-    });
-    if (!endpoint) throw new Error('start step ended without an endpoint');
-    return endpoint;
+      },
+    );
+    child.unref();
+    await log.close();
+    const running = await waitUntilListening(
+      child,
+      context,
+      { stateDir: folder.stateDir, log: logFile },
+      this.options.startTimeoutMs,
+    );
+    return {
+      endpoint: { linkUrl: `ws://127.0.0.1:${running.port}/link` },
+      state: { dir, pid: running.pid, port: running.port } satisfies State,
+      detail: `pid ${running.pid}, port ${running.port}`,
+    };
+  }
+
+  #folder(raw: ProviderState) {
+    return runtimeFolder(StateSchema.parse(raw).dir);
   }
 }

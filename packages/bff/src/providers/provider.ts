@@ -1,4 +1,4 @@
-import type { AcpAgentConfig, RuntimeKind, RuntimeStep } from '@remote-chat/protocol';
+import type { AcpAgentConfig, RuntimeKind } from '@remote-chat/protocol';
 import type { ProviderAudience } from './provider-access.js';
 
 /** What a step's work reports back: a line of detail, or that the step did not apply. */
@@ -12,37 +12,69 @@ export interface AgentSettings {
   permissionTimeoutMs?: number;
 }
 
-/** What the BFF gives a provider while it makes or restarts a runtime. */
-export interface ProvisionContext {
-  runtimeId: string;
-  /** The credential the runtime must accept on its link; the provider hands it over privately. */
-  token: string;
-  repo: string | null;
-  branch: string | null;
+/**
+ * The runtime's settings file, as the `settings` step writes it (the runtime's
+ * `RuntimeSettingsSchema`): agents and limits, never a model key or any other secret.
+ */
+export interface RuntimeSettings {
   agent: string;
-  /** To write into the runtime's settings beside `agent` (the runtime's `RuntimeSettingsSchema`). */
-  agentSettings: AgentSettings;
-  /** Aborted when the runtime is deleted while starting. */
-  signal: AbortSignal;
-  /**
-   * Runs one step and records it in the runtime log (`started`, then `ok` / `failed` /
-   * `skipped` with its duration). A step that throws fails the runtime.
-   */
-  step(step: RuntimeStep, work: () => Promise<StepOutcome>): Promise<void>;
-  /** Saves provider-private state (ids, paths, ports) so a restarted BFF can find the runtime. */
-  saveState(state: Record<string, unknown>): Promise<void>;
+  commandTimeoutMs: number;
+  acpAgents: AcpAgentConfig[];
+  permissionTimeoutMs?: number;
 }
+
+/** The repository the `clone` step clones into the workspace. */
+export interface CloneSource {
+  /** `owner/name`, for the log. */
+  repo: string;
+  /** The URL `git clone` takes. */
+  url: string;
+  /** @default the repository's default branch */
+  branch: string | null;
+}
+
+/** What a provider is told for one step of one runtime. */
+export interface StepContext {
+  runtimeId: string;
+  /** Aborted when the runtime is deleted while starting: stop work and throw. */
+  signal: AbortSignal;
+}
+
+/** What the `start` step also needs: the credential the runtime must accept on its link. */
+export interface StartContext extends StepContext {
+  /** Handed to the runtime privately (its environment at start, never a file the BFF leaves behind). */
+  token: string;
+}
+
+/** A provider's private record of a runtime (ids, paths, ports): kept in the store by the BFF. */
+export type ProviderState = Record<string, unknown>;
 
 /** Where the BFF dials the runtime's link once it runs. */
 export interface RuntimeEndpoint {
+  /** `ws://`, `wss://` or `ws+unix://` URL of the runtime's `/link`. */
   linkUrl: string;
 }
 
+/** A runtime the `start` step (or a resume) left running. */
+export interface StartedRuntime {
+  endpoint: RuntimeEndpoint;
+  /** The state from now on (a process id, a port). */
+  state: ProviderState;
+  detail?: string;
+}
+
 /**
- * Makes sandbox runtimes. A provider runs the `create`, `clone`, `install`, `settings` and
- * `start` steps; the BFF then dials the runtime's link and records `ready`.
+ * Makes sandbox runtimes: the one boundary between the BFF and a place runtimes run. A provider
+ * owns the resource (a folder, a sandbox, a remote folder) and nothing else: the BFF's step runner
+ * calls `create`, `clone`, `install`, `writeSettings` and `start` in turn (the runtime log's steps
+ * `create` … `start`, then `ready` once the link is open), records every step and keeps the state
+ * each step returns in the store. Providers never write to the log or the store.
+ *
+ * Every method that takes a state must tolerate a state from an older version or a resource that
+ * is gone (validate it; `probe` answers null, `stop` and `destroy` return quietly).
  */
 export interface Provider {
+  /** The id `POST /api/runtimes` names (`process`, `sandbox`, `e2b`, …). */
   readonly id: string;
   readonly label: string;
   readonly kind: RuntimeKind;
@@ -53,20 +85,24 @@ export interface Provider {
    * @default 'all'
    */
   readonly audience?: ProviderAudience;
-  /** Makes a new runtime and starts it. */
-  provision(context: ProvisionContext): Promise<RuntimeEndpoint>;
-  /**
-   * Finds a runtime made earlier (after a BFF restart). Returns its endpoint if it still runs,
-   * or null when it is gone.
-   */
-  probe(state: Record<string, unknown>): Promise<RuntimeEndpoint | null>;
-  /** Starts a runtime whose process is gone but whose resources remain (the `start` step). */
-  restart(context: ProvisionContext, state: Record<string, unknown>): Promise<RuntimeEndpoint>;
+
+  /** `create`: makes the resource the runtime lives in, with an empty workspace. */
+  create(context: StepContext): Promise<{ state: ProviderState; detail?: string }>;
+  /** `clone`: makes the workspace a clone of `source`, or (null) an empty git repository. */
+  clone(context: StepContext, state: ProviderState, source: CloneSource | null): Promise<StepOutcome>;
+  /** `install`: puts the one-file runtime (`runtimeFile`, on the BFF's host) where `start` runs it. */
+  install(context: StepContext, state: ProviderState, runtimeFile: string): Promise<StepOutcome>;
+  /** `settings`: writes the runtime's settings file. */
+  writeSettings(context: StepContext, state: ProviderState, settings: RuntimeSettings): Promise<StepOutcome>;
+  /** `start`: starts the installed runtime (again, after a stop or a crash: its workspace is kept). */
+  start(context: StartContext, state: ProviderState): Promise<StartedRuntime>;
+  /** Health: the runtime's endpoint if it runs and answers, else null (gone, stopped, paused). */
+  probe(state: ProviderState): Promise<RuntimeEndpoint | null>;
   /**
    * Stops the runtime's process or sandbox and releases its compute (idle shutdown). What is
    * left, such as a workspace on disk, goes with `destroy`. Safe on a runtime that is gone.
    */
-  stop(state: Record<string, unknown>): Promise<void>;
+  stop(state: ProviderState): Promise<void>;
   /** Stops the runtime and deletes everything it holds. Safe to call on a runtime that is gone. */
-  destroy(state: Record<string, unknown>): Promise<void>;
+  destroy(state: ProviderState): Promise<void>;
 }

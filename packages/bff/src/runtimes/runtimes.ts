@@ -52,6 +52,10 @@ export interface RuntimesOptions {
   models: readonly ModelInfo[];
   /** Settings every sandbox runtime gets from the configuration (ACP agents, permission timeout). @default {} */
   agentSettings?: AgentSettings;
+  /** Where a runtime's `clone` step clones `owner/name` from. @default 'https://github.com' */
+  gitBaseUrl?: string | undefined;
+  /** The one-file runtime each sandbox runtime gets. @default the runtime package's built bundle */
+  runtimeFile?: string | undefined;
 }
 
 /** Whom a machine's API token proves. */
@@ -109,6 +113,8 @@ export class Runtimes {
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
       ...(options.agentSettings && { agentSettings: options.agentSettings }),
+      gitBaseUrl: options.gitBaseUrl,
+      runtimeFile: options.runtimeFile,
     });
   }
 

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
-import { provisionContext } from './provider-steps.js';
+import { StepRunner } from './provider-steps.js';
 import type { RuntimeView } from './public-view.js';
 
 /** Statuses after which a runtime takes no more work. */
@@ -32,6 +32,10 @@ export interface SupervisorOptions {
   idleCheckMs?: number;
   /** Settings every sandbox runtime gets from the configuration (ACP agents, permission timeout). @default {} */
   agentSettings?: AgentSettings;
+  /** Where `clone` clones `owner/name` from. @default 'https://github.com' */
+  gitBaseUrl?: string | undefined;
+  /** The one-file runtime `install` puts in each runtime. @default the runtime package's built bundle */
+  runtimeFile?: string | undefined;
 }
 
 /**
@@ -46,8 +50,16 @@ export class Supervisor {
   /** Runtimes being restarted after their process died. */
   private readonly restarting = new Set<string>();
   private readonly idleTimer: NodeJS.Timeout;
+  private readonly steps: StepRunner;
 
   constructor(private readonly options: SupervisorOptions) {
+    this.steps = new StepRunner({
+      store: options.store,
+      writer: options.writer,
+      agentSettings: options.agentSettings ?? {},
+      gitBaseUrl: options.gitBaseUrl,
+      runtimeFile: options.runtimeFile,
+    });
     const idleCheckMs = options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? 3_600_000) / 10);
     this.idleTimer = setInterval(() => void this.stopIdle(), idleCheckMs);
     this.idleTimer.unref();
@@ -198,21 +210,15 @@ export class Supervisor {
   }
 
   private async bringUp(record: RuntimeRecord, provider: Provider, mode: 'provision' | 'restart'): Promise<void> {
-    const { store, writer, links } = this.options;
+    const { links } = this.options;
     const live = await links.ensure(record);
-    const context = provisionContext(record, {
-      store,
-      writer,
-      token: links.tokenFor(record.id),
-      signal: live.abort.signal,
-      agentSettings: this.options.agentSettings ?? {},
-    });
+    const bringUp = { token: links.tokenFor(record.id), signal: live.abort.signal };
     try {
       const endpoint =
         mode === 'provision'
-          ? await provider.provision(context)
-          : await provider.restart(context, record.providerState);
-      await context.step('ready', async () => {
+          ? await this.steps.provision(record, provider, bringUp)
+          : await this.steps.restart(record, provider, bringUp);
+      await this.steps.step(record.id, live.abort.signal, 'ready', async () => {
         await links.connect(live, endpoint);
         // The idle window starts when the runtime can be used, not when it was asked for.
         live.lastActivity = Date.now();

@@ -1,0 +1,167 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LogEntry, Runtime, RuntimeStep, Thread, ThreadEvent } from '@remote-chat/protocol';
+import { describe, expect, it } from 'vitest';
+import { signIn, clientId, readyRuntime, startTestBff } from './support/bff.js';
+import { killRuntimesIn, spawnBff } from './support/bff-process.js';
+import { tempDir } from './support/temp-dir.js';
+
+// The contract every provider keeps, run against each one this machine can run. A new provider
+// joins the list (with what it needs to start) and must pass all of it.
+
+const PROVIDERS = ['process', 'bubblewrap'] as const;
+
+/** The steps of a runtime's log, in order, as `step:state`. */
+const stepsOf = (entries: LogEntry[]) =>
+  entries.flatMap((entry) => (entry.kind === 'step' ? [`${entry.step}:${entry.state}`] : []));
+
+/** The step entries that ended (not `started`), each with its duration. */
+const endedSteps = (entries: LogEntry[]) =>
+  entries.filter(
+    (entry): entry is Extract<LogEntry, { kind: 'step' }> => entry.kind === 'step' && entry.state !== 'started',
+  );
+
+/** Reads until `check` holds; fails with the last value read after `ms`. */
+async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const BRING_UP: RuntimeStep[] = ['create', 'clone', 'install', 'settings', 'start', 'ready'];
+
+describe.each(PROVIDERS)('the %s provider', (provider) => {
+  it('creates a runtime through every step, in order and timed, and a chat runs in it', async () => {
+    const bff = await startTestBff({ processProviderFor: 'all' });
+    const { runtime, threadId } = await readyRuntime(bff, provider);
+    const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    expect(stepsOf(log.entries)).toEqual(
+      BRING_UP.flatMap((step) => [`${step}:started`, `${step}:${step === 'clone' ? 'skipped' : 'ok'}`]),
+    );
+    for (const entry of endedSteps(log.entries)) expect(entry.durationMs, entry.step).toBeGreaterThanOrEqual(0);
+
+    await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo contract-$((6 * 7)) && pwd' },
+    });
+    const events = await waitFor(
+      async () =>
+        ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }).events,
+      (all) => all.some((event) => event.kind === 'tool.result'),
+    );
+    const output = events.flatMap((event) => (event.kind === 'tool.output' ? [event.data] : [])).join('');
+    expect(output).toContain('contract-42');
+    expect(events.find((event) => event.kind === 'tool.result')).toMatchObject({ exitCode: 0 });
+  });
+
+  it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', async () => {
+    const dataDir = tempDir();
+    const flags = ['--data-dir', dataDir, '--process-provider-for', 'all'];
+    let bff = await spawnBff(flags);
+    const cookie = await signIn(bff.signinLink);
+    const api = (path: string, body?: unknown) =>
+      fetch(`${bff.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
+    await waitFor(
+      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
+      (current) => current.status === 'ready',
+      30_000,
+    );
+    const thread = (await (await api(`/api/runtimes/${runtime.id}/threads`, {})).json()) as Thread;
+
+    bff.child.kill('SIGKILL');
+    await bff.exited;
+    bff = await spawnBff(flags);
+    await waitFor(
+      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
+      (current) => current.status === 'ready',
+      30_000,
+    );
+    const log = (await (await api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    expect(log.entries.some((entry) => entry.kind === 'link' && entry.state === 'resuming')).toBe(true);
+    // One start only: the one it was made with.
+    expect(stepsOf(log.entries).filter((step) => step === 'start:started')).toHaveLength(1);
+
+    await api(`/api/threads/${thread.id}/messages`, { clientId: clientId(), text: 'echo still-here' });
+    const events = await waitFor(
+      async () => ((await (await api(`/api/threads/${thread.id}/events`)).json()) as { events: ThreadEvent[] }).events,
+      (all) => all.some((event) => event.kind === 'tool.result'),
+      30_000,
+    );
+    expect(events.some((event) => event.kind === 'tool.output' && event.data.includes('still-here'))).toBe(true);
+  });
+
+  it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', async () => {
+    const dataDir = tempDir();
+    const flags = ['--data-dir', dataDir, '--process-provider-for', 'all'];
+    let bff = await spawnBff(flags);
+    const cookie = await signIn(bff.signinLink);
+    const api = (path: string, body?: unknown) =>
+      fetch(`${bff.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
+    await waitFor(
+      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
+      (current) => current.status === 'ready',
+      30_000,
+    );
+    bff.child.kill('SIGKILL');
+    await bff.exited;
+    // The host lost it: the process and every file of it.
+    killRuntimesIn(dataDir);
+    rmSync(join(dataDir, 'runtimes', runtime.id), { recursive: true, force: true });
+
+    bff = await spawnBff(flags);
+    const failed = await waitFor(
+      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
+      (current) => current.status === 'failed',
+      30_000,
+    );
+    expect(failed.status).toBe('failed');
+    const log = (await (await api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    expect(log.entries.some((entry) => entry.kind === 'error' && /process is gone/.test(entry.message))).toBe(true);
+    expect(stepsOf(log.entries).at(-1)).toBe('start:failed');
+  });
+
+  it('fails at the clone step, in git’s words, when the repository does not exist', async () => {
+    const gitRoot = tempDir();
+    const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}` });
+    const created = await bff.api('/api/runtimes', { body: { provider, repo: 'nobody/missing' } });
+    expect(created.status).toBe(201);
+    const runtime = (await created.json()) as Runtime;
+    const failed = await waitFor(
+      async () => (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
+      (current) => current.status === 'failed',
+      30_000,
+    );
+    expect(failed.status).toBe('failed');
+    const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    expect(stepsOf(log.entries)).toEqual(['create:started', 'create:ok', 'clone:started', 'clone:failed']);
+    const clone = endedSteps(log.entries).find((entry) => entry.step === 'clone');
+    expect(clone?.detail).toMatch(/nobody\/missing\.git/);
+    expect(clone?.detail).toMatch(/does not exist|not found|not appear to be a git repository/i);
+  });
+
+  it('deletes a runtime with everything it holds, and a second delete is a clean 404', async () => {
+    const bff = await startTestBff({ processProviderFor: 'all' });
+    const { runtime } = await readyRuntime(bff, provider);
+    const folder = join(bff.dataDir, 'runtimes', runtime.id);
+    expect(existsSync(folder)).toBe(true);
+    const first = await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' });
+    expect(first.status).toBe(204);
+    expect(existsSync(folder)).toBe(false);
+    const second = await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' });
+    expect(second.status).toBe(404);
+    expect(await second.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
