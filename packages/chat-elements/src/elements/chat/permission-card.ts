@@ -47,7 +47,8 @@ export function permissionCard(item: PermissionItem, { state, onAnswer }: Permis
         answer
           ? html`<p class="permission-outcome" part="permission-outcome">
               <span aria-hidden="true">${denied ? '✕' : '✓'}</span> ${
-                !item.answer && state?.answer ? `Already answered. ${outcome}` : outcome
+                // This browser's answer lost the race: say so, with the answer that won.
+                state?.answer ? `Already answered. ${outcome}` : outcome
               }
             </p>`
           : html`<div class="permission-options" role="group" aria-labelledby=${titleId}>
