@@ -1,0 +1,45 @@
+import type { EventBody } from '@remote-chat/protocol';
+import { conversationOf, transcriptOf } from '../llm/conversation.js';
+
+/** The most of a thread's earlier turns a prompt carries: their end, where the recent turns are. */
+export const MAX_CONTEXT_CHARS = 32_000;
+
+/**
+ * The prompt for an ACP session that has not seen all of the thread: the thread's turns it did
+ * not answer itself (all of them for a fresh session; those since its last turn otherwise), told
+ * compactly as the llm agent tells other agents' turns, then the user's message. The message
+ * alone when there is nothing to tell.
+ */
+export function promptWithContext(
+  text: string,
+  history: readonly EventBody[],
+  agentId: string,
+  agentLabel: string,
+): string {
+  const told = transcriptOf(conversationOf(turnsNotBy(history, agentId)).map((sourced) => sourced.item));
+  if (!told.trim()) return text;
+  const kept =
+    told.length > MAX_CONTEXT_CHARS
+      ? `[… earlier turns left out …]\n${told.slice(told.length - MAX_CONTEXT_CHARS)}`
+      : told;
+  return [
+    `This thread had turns that ${agentLabel} did not see: the person talked to other agents (or to you in a session that was lost). Here they are, for context only; do not act on them again.`,
+    '<thread-so-far>',
+    kept,
+    '</thread-so-far>',
+    '',
+    "The person's message to you now:",
+    text,
+  ].join('\n');
+}
+
+/** The events of `history` without the turns (a user message and what followed it) answered by `agentId`. */
+export function turnsNotBy(history: readonly EventBody[], agentId: string): EventBody[] {
+  const kept: EventBody[] = [];
+  let skipping = false;
+  for (const event of history) {
+    if (event.kind === 'message.user') skipping = event.agent === agentId;
+    if (!skipping) kept.push(event);
+  }
+  return kept;
+}
