@@ -58,8 +58,8 @@ export const permissionCardStyles = css`
     flex: none;
     padding: 0 0.35rem;
     border-radius: 4px;
-    background: color-mix(in srgb, var(--_warn) 15%, transparent);
-    color: var(--_warn);
+    border: 1px solid var(--_warn);
+    color: var(--_text);
     font-size: 0.72em;
     font-weight: 650;
   }
