@@ -56,14 +56,19 @@ describe('an ACP agent in Chromium', () => {
 
     // The shell answers first.
     await send(page, 'shell', 'echo from-the-shell');
-    await conversation(page).getByRole('region', { name: 'Command: echo from-the-shell' }).getByText('Exit 0').waitFor({ timeout: TIMEOUT });
+    await conversation(page)
+      .getByRole('region', { name: 'Command: echo from-the-shell' })
+      .getByText('Exit 0')
+      .waitFor({ timeout: TIMEOUT });
     // Then the llm agent.
     stub.script({ text: 'The shell printed from-the-shell.' });
     await send(page, 'llm', 'What did the shell print?');
     await conversation(page).getByText('The shell printed from-the-shell.').waitFor({ timeout: TIMEOUT });
     // Then the ACP agent, whose first prompt carries the thread so far.
     await send(page, 'tester', 'recall');
-    await conversation(page).getByText(/^context: /).waitFor({ timeout: TIMEOUT });
+    await conversation(page)
+      .getByText(/^context: /)
+      .waitFor({ timeout: TIMEOUT });
     // The agent says what its prompt carried (as markdown: one paragraph a turn).
     const context = await conversation(page).innerText();
     expect(context).toContain('$ echo from-the-shell');
@@ -73,7 +78,9 @@ describe('an ACP agent in Chromium', () => {
     // A second browser on the same thread.
     const other = await newPage({ viewport: { width: 390, height: 844 } });
     await openRuntime(other.page, await signin(), /acp e2e/);
-    await conversation(other.page).getByText(/^context: /).waitFor({ timeout: TIMEOUT });
+    await conversation(other.page)
+      .getByText(/^context: /)
+      .waitFor({ timeout: TIMEOUT });
 
     // Allowed with a click here: the file is written, and the other browser shows the answer.
     await send(page, 'tester', 'edit allowed.txt yes please');
@@ -95,7 +102,9 @@ describe('an ACP agent in Chromium', () => {
     await send(page, 'tester', 'edit late.txt too late');
     await request(page, 'Write late.txt').getByRole('button', { name: 'Allow once' }).waitFor({ timeout: TIMEOUT });
     for (const p of [page, other.page])
-      await request(p, 'Write late.txt').getByText(/Denied: no one answered within \d+ seconds\./).waitFor({ timeout: TIMEOUT });
+      await request(p, 'Write late.txt')
+        .getByText(/Denied: no one answered within \d+ seconds\./)
+        .waitFor({ timeout: TIMEOUT });
     await conversation(page).getByText('Not allowed (reject).').nth(1).waitFor({ timeout: TIMEOUT });
     expect(await request(page, 'Write late.txt').getByRole('button').count()).toBe(0);
     expect(existsSync(join(workspace, 'late.txt'))).toBe(false);

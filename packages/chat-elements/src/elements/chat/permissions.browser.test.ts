@@ -33,7 +33,8 @@ const button = (chat: RcChat, name: string) => {
   if (!found) throw new Error(`no "${name}" button`);
   return found;
 };
-const outcome = (chat: RcChat) => card(chat)?.querySelector('[part="permission-outcome"]')?.textContent?.replace(/\s+/g, ' ').trim();
+const outcome = (chat: RcChat) =>
+  card(chat)?.querySelector('[part="permission-outcome"]')?.textContent?.replace(/\s+/g, ' ').trim();
 
 /** Two browsers' chats on one thread of the fake BFF, live. */
 async function liveChats(events: ThreadEvent[], count = 1) {
@@ -61,10 +62,15 @@ async function liveChats(events: ThreadEvent[], count = 1) {
 describe('<rc-chat> plans', () => {
   it("shows the agent's plan as a checklist that each new plan of the turn replaces", async () => {
     const events = threadEvents('th_tests', [acpBodies[0]!, planBody(0), planBody(1)]);
-    const chat = await fixture<RcChat>(html`<rc-chat thread-id="th_tests" .runtime=${acpRuntime} .events=${events}></rc-chat>`);
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_tests" .runtime=${acpRuntime} .events=${events}></rc-chat>`,
+    );
     const [plan, ...more] = cards(chat, 'plan');
     expect(more).toEqual([]);
-    const entries = [...plan!.querySelectorAll('li')].map((li) => [li.className.replace('plan-entry', '').trim(), visibleText(li)]);
+    const entries = [...plan!.querySelectorAll('li')].map((li) => [
+      li.className.replace('plan-entry', '').trim(),
+      visibleText(li),
+    ]);
     expect(entries).toEqual([
       ['completed', '✓ Find where sync writes are flushed'],
       ['in-progress', '◐ Make `pushChanges` return the flush promise high'],
@@ -83,7 +89,10 @@ describe('<rc-chat> plans', () => {
       planBody(3),
     ]);
     await settle(chat);
-    expect(cards(chat, 'plan').map((p) => p.getAttribute('aria-label'))).toEqual(['Plan: 1 of 3 done', 'Plan: 3 of 3 done']);
+    expect(cards(chat, 'plan').map((p) => p.getAttribute('aria-label'))).toEqual([
+      'Plan: 1 of 3 done',
+      'Plan: 3 of 3 done',
+    ]);
   });
 });
 
@@ -100,7 +109,9 @@ describe('<rc-chat> permission requests', () => {
     ]);
     // The buttons are a group named by the question.
     const group = card(chat)!.querySelector('[role="group"]')!;
-    expect(chat.shadowRoot!.getElementById(group.getAttribute('aria-labelledby')!)!.textContent).toBe('Edit src/sync.ts');
+    expect(chat.shadowRoot!.getElementById(group.getAttribute('aria-labelledby')!)!.textContent).toBe(
+      'Edit src/sync.ts',
+    );
 
     chat.events = conversationTimedOut;
     await settle(chat);
@@ -128,7 +139,15 @@ describe('<rc-chat> permission requests', () => {
     const chat = chats[0]!;
     // Another browser's answer, stored but not yet streamed to this one.
     const list = bff.state.events['th_tests']!;
-    list.push({ threadId: 'th_tests', seq: list.length + 1, at: new Date().toISOString(), kind: 'permission.answer', requestId: 'perm-1', optionId: 'reject', by: 'user' });
+    list.push({
+      threadId: 'th_tests',
+      seq: list.length + 1,
+      at: new Date().toISOString(),
+      kind: 'permission.answer',
+      requestId: 'perm-1',
+      optionId: 'reject',
+      by: 'user',
+    });
     button(chat, 'Always allow').focus();
     await userEvent.keyboard(' ');
     await waitFor(() => outcome(chat) === '✕ Already answered. Denied: Reject.', { what: 'the stored answer' });
@@ -162,6 +181,8 @@ describe('<rc-chat> permission requests', () => {
     expect(cards(chat, 'plan')[0]!.getAttribute('aria-label')).toBe('Plan: 1 of 3 done');
     await userEvent.click(buttons(chat)[0]!);
     await waitFor(() => chat.shadowRoot!.querySelector('[data-key^="file:"]'), { what: 'the edit' });
-    await waitFor(() => cards(chat, 'plan')[0]!.getAttribute('aria-label') === 'Plan: 3 of 3 done', { what: 'the plan done' });
+    await waitFor(() => cards(chat, 'plan')[0]!.getAttribute('aria-label') === 'Plan: 3 of 3 done', {
+      what: 'the plan done',
+    });
   });
 });

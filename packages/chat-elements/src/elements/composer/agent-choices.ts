@@ -29,7 +29,11 @@ export function agentChoices(config: readonly AgentInfo[], runtime: Runtime | un
 
 function describe(id: string, label: string, kind: AgentInfo['kind']): AgentInfo {
   const description =
-    kind === 'acp' ? `${label}, over the Agent Client Protocol.` : kind === 'external' ? `${label}, a process of its own.` : label;
+    kind === 'acp'
+      ? `${label}, over the Agent Client Protocol.`
+      : kind === 'external'
+        ? `${label}, a process of its own.`
+        : label;
   return { id, label: label || id, description, ...(kind && { kind }) };
 }
 

@@ -177,7 +177,7 @@ describe('<rc-composer> agent picker', () => {
     expect(claude.title).toMatch(/Uses your own login on this machine, not the server's models\.$/);
   });
 
-  it('offers the config\'s agents while the runtime has not said which it runs', async () => {
+  it("offers the config's agents while the runtime has not said which it runs", async () => {
     const composer = await fixture<RcComposer>(
       html`<rc-composer thread-id="th_tests" .runtime=${{ ...readyRuntime, agents: [] }} .agents=${acpConfig.agents}></rc-composer>`,
     );

@@ -1,4 +1,11 @@
-import { type AgentState, type EventBody, LIMITS, type ModelAccessKind, type ModelInfo, type TokenUsage } from '@remote-chat/protocol';
+import {
+  type AgentState,
+  type EventBody,
+  LIMITS,
+  type ModelAccessKind,
+  type ModelInfo,
+  type TokenUsage,
+} from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from '../agent.js';
 import { type CommandSettings, commandSettings } from '../tool-calls.js';
 import type { CommandTracker } from '../../tools/leftover-commands.js';
