@@ -137,6 +137,12 @@ describe('<rc-chat> permission requests', () => {
   it('shows the stored answer when another browser answered first', async () => {
     const { bff, chats } = await liveChats(conversationAsking);
     const chat = chats[0]!;
+    // Once the chat has an event streamed, it is subscribed: what is stored from now on without
+    // being streamed stays unseen.
+    const { seq } = bff.publishEvent('th_tests', { kind: 'status', state: 'running' });
+    await waitFor(() => (chat as unknown as { transcript: { lastSeq: number } }).transcript.lastSeq === seq, {
+      what: 'the chat subscribed',
+    });
     // Another browser's answer, stored but not yet streamed to this one.
     const list = bff.state.events['th_tests']!;
     list.push({
