@@ -83,7 +83,7 @@ describe('remote-chat-runtime connect', () => {
       version: RUNTIME_VERSION,
       agents: [
         { id: 'shell', label: 'Shell', kind: 'built-in' },
-        { id: 'llm', label: 'LLM', kind: 'built-in' },
+        { id: 'llm', label: 'LLM', kind: 'built-in', modelAccess: 'gateway' },
       ],
       project: 'app',
       gitRemote: 'https://github.com/acme/app.git',
