@@ -209,7 +209,11 @@ export class RcChat extends LitElement {
   /** The agent that answers the next message; the runtime's default when null. */
   @property() agent: string | null = null;
 
-  /** The agents the picker offers. Taken from the config inside `<remote-chat>`; hidden when fewer than two. */
+  /**
+   * The agents of the BFF's config (taken from it inside `<remote-chat>`): the models' labels
+   * under their answers, and the picker, which offers those the `runtime` runs; hidden when fewer
+   * than two.
+   */
   @property({ attribute: false }) agents: AgentInfo[] = [];
 
   /** Disables the composer with this reason, whatever the runtime's state. */
