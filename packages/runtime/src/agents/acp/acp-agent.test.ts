@@ -226,7 +226,7 @@ describe('the ACP agent', () => {
     // Its own turn is not told again; the llm's turn since is.
     const own: EventBody[] = [
       { kind: 'message.user', clientId: 'c-3', text: 'recall', agent: 'tester' },
-      { kind: 'message.agent', messageId: 'a-3', agent: 'tester', text: told },
+      { kind: 'message.agent', messageId: 'a-3', agent: 'tester', text: 'I remember the readme.' },
     ];
     const second = await runTurn(agent, 'recall', { threadId: 'th_ctx', history: [...shellTurn, ...own, ...llmTurn] });
     const [, since] = ofKind(second, 'message.agent')[0]!.text.split('\n---\n');
@@ -237,6 +237,11 @@ describe('the ACP agent', () => {
     const history = [...shellTurn, ...own, ...llmTurn, { ...own[0]!, clientId: 'c-4' }];
     const third = await runTurn(agent, 'recall', { threadId: 'th_ctx', history });
     expect(ofKind(third, 'message.agent')[0]!.text.split('\n---\n')).toHaveLength(2);
+
+    // A fresh session (another process: say its session could not be loaded) is told its own turns too.
+    const { agent: fresh } = await testAgent();
+    const again = await runTurn(fresh, 'recall', { threadId: 'th_ctx', history });
+    expect(ofKind(again, 'message.agent')[0]!.text).toContain('I remember the readme.');
   });
 
   it('says whose models it calls: its own login only on a machine where configured so', async () => {

@@ -13,7 +13,7 @@ import type { AgentTurn } from '../agent.js';
 import { type CommandSettings, describeFileError } from '../tool-calls.js';
 import { AcpTerminals } from './acp-terminals.js';
 import type { AcpSessions } from './acp-sessions.js';
-import { promptWithContext } from './thread-context.js';
+import { promptWithContext, turnsNotBy } from './thread-context.js';
 import { AcpTurnEvents } from './turn-events.js';
 
 export interface AcpThreadOptions {
@@ -45,9 +45,11 @@ interface Running {
   exited: Promise<void>;
   /**
    * How many events of the thread's history the session has been told of (or took part in): a
-   * fresh session none, a loaded one all. The next prompt tells the rest (other agents' turns).
+   * fresh session none, a loaded one all. The next prompt tells the rest.
    */
   toldUpTo: number;
+  /** The session remembers its own turns (it was prompted, or loaded), so they are not told again. */
+  remembers: boolean;
 }
 
 /**
@@ -106,9 +108,11 @@ export class AcpThread {
   async #prompt(running: Running, turn: AgentTurn): Promise<{ note?: string; stopped: boolean }> {
     const { connection, sessionId } = running;
     const history = turn.history ?? [];
-    const { id } = this.#options.config;
-    const text = promptWithContext(turn.message.text, history.slice(running.toldUpTo), id, this.#options.label);
+    const unseen = history.slice(running.toldUpTo);
+    const told = running.remembers ? turnsNotBy(unseen, this.#options.config.id) : unseen;
+    const text = promptWithContext(turn.message.text, told, this.#options.label);
     running.toldUpTo = history.length;
+    running.remembers = true;
     const prompt = connection.agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text }] });
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -166,7 +170,15 @@ export class AcpThread {
         Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>,
       ),
     );
-    const running: Running = { child, connection, capabilities: {}, sessionId: '', exited, toldUpTo: 0 };
+    const running: Running = {
+      child,
+      connection,
+      capabilities: {},
+      sessionId: '',
+      exited,
+      toldUpTo: 0,
+      remembers: false,
+    };
     void exited.then(() => {
       connection.close(new Error('the agent process ended'));
       if (this.#running === running) this.#running = undefined;
@@ -185,6 +197,7 @@ export class AcpThread {
           running.sessionId = earlier;
           // It remembers the thread up to its last turn; what other agents did since is not known here.
           running.toldUpTo = turn.history?.length ?? 0;
+          running.remembers = true;
         } catch (error) {
           this.#options.log(`${config.id} could not load session ${earlier}: ${describe(error)}`);
         }
@@ -200,7 +213,7 @@ export class AcpThread {
               type: 'text',
               text: `_${label} restarted and could not resume this thread's session${
                 running.capabilities.loadSession ? '' : ' (it cannot load sessions)'
-              }, so it starts afresh: it does not remember the earlier messages._\n\n`,
+              }, so it starts afresh, with a transcript of the thread so far._\n\n`,
             },
           });
       }

@@ -5,25 +5,20 @@ import { conversationOf, transcriptOf } from '../llm/conversation.js';
 export const MAX_CONTEXT_CHARS = 32_000;
 
 /**
- * The prompt for an ACP session that has not seen all of the thread: the thread's turns it did
- * not answer itself (all of them for a fresh session; those since its last turn otherwise), told
+ * The prompt for an ACP session that has not seen all of the thread: `unseen`, the turns it has
+ * not been told of (already without its own turns where the session remembers them), told
  * compactly as the llm agent tells other agents' turns, then the user's message. The message
  * alone when there is nothing to tell.
  */
-export function promptWithContext(
-  text: string,
-  history: readonly EventBody[],
-  agentId: string,
-  agentLabel: string,
-): string {
-  const told = transcriptOf(conversationOf(turnsNotBy(history, agentId)).map((sourced) => sourced.item));
+export function promptWithContext(text: string, unseen: readonly EventBody[], agentLabel: string): string {
+  const told = transcriptOf(conversationOf(unseen).map((sourced) => sourced.item));
   if (!told.trim()) return text;
   const kept =
     told.length > MAX_CONTEXT_CHARS
       ? `[… earlier turns left out …]\n${told.slice(told.length - MAX_CONTEXT_CHARS)}`
       : told;
   return [
-    `This thread had turns that ${agentLabel} did not see: the person talked to other agents (or to you in a session that was lost). Here they are, for context only; do not act on them again.`,
+    `This thread had turns that ${agentLabel} did not see in this session: the person talked to other agents, or to you before your session was lost. Here they are, for context only; do not act on them again.`,
     '<thread-so-far>',
     kept,
     '</thread-so-far>',
