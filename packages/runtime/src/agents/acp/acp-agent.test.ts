@@ -175,6 +175,27 @@ describe('the ACP agent', () => {
     expect(ofKind(events, 'message.agent')[0]?.text).toBe('Hello from the test agent (prompt 1, loaded).');
   });
 
+  it('tells a session loaded after a restart only the turns of other agents since its own last turn', async () => {
+    const stateDir = await temp.make('rc-acp-state-');
+    const env = { ACP_TEST_LOAD_SESSIONS: '1' };
+    const first = await testAgent({ env, stateDir });
+    const shellTurn: EventBody[] = [{ kind: 'message.user', clientId: 'c-1', text: 'echo before', agent: 'shell' }];
+    await runTurn(first.agent, 'stream', { threadId: 'th_rl', history: shellTurn });
+    await first.agent.close();
+    const history: EventBody[] = [
+      ...shellTurn,
+      { kind: 'message.user', clientId: 'c-2', text: 'stream', agent: 'tester' },
+      { kind: 'message.agent', messageId: 'a-2', agent: 'tester', text: 'Hello from the test agent.' },
+      { kind: 'message.user', clientId: 'c-3', text: 'And now?', agent: 'llm' },
+      { kind: 'message.agent', messageId: 'llm-3-1', agent: 'llm', text: 'Said while the agent was away.' },
+    ];
+    const { agent } = await testAgent({ env, stateDir });
+    const told = ofKind(await runTurn(agent, 'recall', { threadId: 'th_rl', history }), 'message.agent')[0]!.text;
+    expect(told).toContain('Said while the agent was away.');
+    expect(told).not.toContain('echo before');
+    expect(told).not.toContain('Hello from the test agent.');
+  });
+
   it('says the agent starts afresh after a restart when it cannot load sessions', async () => {
     const stateDir = await temp.make('rc-acp-state-');
     const first = await testAgent({ stateDir });

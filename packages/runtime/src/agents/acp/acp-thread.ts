@@ -13,7 +13,7 @@ import type { AgentTurn } from '../agent.js';
 import { type CommandSettings, describeFileError } from '../tool-calls.js';
 import { AcpTerminals } from './acp-terminals.js';
 import type { AcpSessions } from './acp-sessions.js';
-import { promptWithContext, turnsNotBy } from './thread-context.js';
+import { lastTurnOf, promptWithContext, turnsNotBy } from './thread-context.js';
 import { AcpTurnEvents } from './turn-events.js';
 
 export interface AcpThreadOptions {
@@ -195,8 +195,8 @@ export class AcpThread {
         try {
           await connection.agent.request('session/load', { sessionId: earlier, cwd: workspace, mcpServers: [] });
           running.sessionId = earlier;
-          // It remembers the thread up to its last turn; what other agents did since is not known here.
-          running.toldUpTo = turn.history?.length ?? 0;
+          // It remembers the thread up to its last turn; the turns of other agents since are told.
+          running.toldUpTo = lastTurnOf(turn.history ?? [], config.id);
           running.remembers = true;
         } catch (error) {
           this.#options.log(`${config.id} could not load session ${earlier}: ${describe(error)}`);

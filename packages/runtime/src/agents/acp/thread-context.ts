@@ -38,3 +38,11 @@ export function turnsNotBy(history: readonly EventBody[], agentId: string): Even
   }
   return kept;
 }
+
+/** Where the last turn `agentId` answered starts in `history` (its user message); 0 if it answered none. */
+export function lastTurnOf(history: readonly EventBody[], agentId: string): number {
+  return Math.max(
+    0,
+    history.findLastIndex((event) => event.kind === 'message.user' && event.agent === agentId),
+  );
+}
