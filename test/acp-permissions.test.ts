@@ -63,7 +63,7 @@ describe('an ACP agent in a runtime, with permission requests answered through t
     const config = (await (await s.bff.api('/api/config')).json()) as ConfigResponse;
     expect(config.agents).toContainEqual(expect.objectContaining({ id: 'tester', label: 'Test agent', kind: 'acp' }));
     const runtime = (await (await s.bff.api(`/api/runtimes/${s.runtime.id}`)).json()) as Runtime;
-    expect(runtime.agents).toContainEqual({ id: 'tester', label: 'Test agent', kind: 'acp' });
+    expect(runtime.agents).toContainEqual({ id: 'tester', label: 'Test agent', kind: 'acp', modelAccess: 'gateway' });
 
     await send(s, 'edit notes.txt from the chat');
     const request = await next(s, 'permission.request', 'the permission request');

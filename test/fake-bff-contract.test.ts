@@ -362,6 +362,18 @@ describe('the fake BFF answers as the real one', () => {
         ),
         'cancel on a stopped runtime': outcome(await bff.call('POST', `/threads/${seeded}/cancel`, {})),
         'cancel in a thread that does not exist': outcome(await bff.call('POST', '/threads/th_nonesuch/cancel', {})),
+        'answer to a permission request that does not exist': outcome(
+          await bff.call('POST', `/threads/${seeded}/permissions/perm-nonesuch`, { optionId: 'allow' }),
+        ),
+        'answer to a permission request with no option': outcome(
+          await bff.call('POST', `/threads/${seeded}/permissions/perm-nonesuch`, {}),
+        ),
+        'answer to a permission request with an unknown field': outcome(
+          await bff.call('POST', `/threads/${seeded}/permissions/perm-nonesuch`, { optionId: 'allow', always: true }),
+        ),
+        'answer to a permission request in a thread that does not exist': outcome(
+          await bff.call('POST', '/threads/th_nonesuch/permissions/perm-1', { optionId: 'allow' }),
+        ),
         'runtime from an unknown provider': outcome(await bff.call('POST', '/runtimes', { provider: 'nonesuch' })),
         'runtime with no provider': outcome(await bff.call('POST', '/runtimes', {})),
         'runtime with an unknown field': outcome(
@@ -380,6 +392,8 @@ describe('the fake BFF answers as the real one', () => {
       'runtimes, signed out': { status: 401, code: 'unauthorized' },
       'message to a stopped runtime': { status: 503, code: 'runtime_unavailable' },
       'message over the body limit': { status: 413 },
+      'answer to a permission request that does not exist': { status: 404, code: 'not_found' },
+      'answer to a permission request with no option': { status: 400, code: 'bad_request' },
       'upload over the limit': { status: 413 },
       'delete a stopped runtime': { status: 204 },
     });

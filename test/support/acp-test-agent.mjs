@@ -8,6 +8,8 @@
 //   env              says where OPENAI_BASE_URL points and whether a model key is in its environment
 //   slow             streams, then waits until cancelled (and answers the cancel)
 //   stubborn         streams, then never ends its turn, even when cancelled
+//   recall           says the thread context its prompts carried (the host's <thread-so-far>), or none
+// A prompt that carries the thread's earlier turns is scripted by the person's message after them.
 // Anything else is echoed. ACP_TEST_LOAD_SESSIONS=1 makes it advertise (and accept) session/load.
 import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
@@ -93,7 +95,11 @@ acp
     const session = sessions.get(params.sessionId);
     if (!session) throw acp.RequestError.resourceNotFound(params.sessionId);
     session.prompts += 1;
-    const text = params.prompt.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const whole = params.prompt.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const context = /<thread-so-far>\n([\s\S]*)\n<\/thread-so-far>/.exec(whole)?.[1];
+    if (context !== undefined) session.context = [...(session.context ?? []), context];
+    const marker = "The person's message to you now:\n";
+    const text = context === undefined ? whole : whole.slice(whole.lastIndexOf(marker) + marker.length);
     const [keyword = '', ...words] = text.trim().split(/\s+/);
     const cancelled = new Promise((resolve) => {
       session.cancel = () => resolve('cancelled');
@@ -129,6 +135,9 @@ acp
           );
           return 'end_turn';
         }
+        case 'recall':
+          await say(client, params.sessionId, `context: ${session.context?.join('\n---\n') ?? 'none'}`);
+          return 'end_turn';
         case 'slow':
           await say(client, params.sessionId, 'Working slowly…');
           return cancelled;

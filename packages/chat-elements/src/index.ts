@@ -38,6 +38,8 @@ export { RcAgentChangeEvent } from './events/agent-change-event.js';
 export type { AgentChangeDetail } from './events/agent-change-event.js';
 export { RcAgentStopEvent } from './events/agent-stop-event.js';
 export type { AgentStopDetail } from './events/agent-stop-event.js';
+export { RcPermissionAnswerEvent } from './events/permission-answer-event.js';
+export type { PermissionAnswerDetail } from './events/permission-answer-event.js';
 export { RcFileUploadEvent } from './events/file-upload-event.js';
 export type { FileUploadDetail } from './events/file-upload-event.js';
 export { RcMessageSendEvent } from './events/message-send-event.js';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { AGENT_KINDS } from './constants.js';
+import { AGENT_KINDS, MODEL_ACCESS } from './constants.js';
 import { AgentIdSchema } from './events.js';
 
-export { AGENT_KINDS } from './constants.js';
+export { AGENT_KINDS, MODEL_ACCESS } from './constants.js';
 
 /** Ids the runtime's own agents answer to; an ACP agent may not take them. */
 export const BUILT_IN_AGENT_IDS = ['shell', 'llm'] as const;
@@ -36,6 +36,13 @@ export const AcpAgentConfigSchema = z.strictObject({
    * override them). Sent to sandboxes as they are: put no secret here. @default {}
    */
   env: z.record(EnvNameSchema, z.string().max(32_768)).default({}),
+  /**
+   * On a person's machine (`connect`): start the agent with the machine's own environment and
+   * without the runtime's model endpoint variables, so that it uses its own login or key (Claude
+   * Code's, say) rather than the BFF's models. Ignored in a sandbox, whose agents always call
+   * through the endpoint. @default false
+   */
+  ownLogin: z.boolean().optional(),
 });
 export type AcpAgentConfig = z.infer<typeof AcpAgentConfigSchema>;
 
@@ -56,11 +63,21 @@ export const AcpAgentListSchema = z
 export const AgentKindSchema = z.enum(AGENT_KINDS);
 export type AgentKind = z.infer<typeof AgentKindSchema>;
 
+/** Whose models an agent calls. */
+export const ModelAccessSchema = z.enum(MODEL_ACCESS);
+export type ModelAccessKind = z.infer<typeof ModelAccessSchema>;
+
 /** An agent a runtime can run, as it reports it in `runtime.info` (and the public `Runtime` shows). */
 export const RuntimeAgentSchema = z.object({
   id: AgentIdSchema,
   label: z.string().max(200),
   /** Absent from runtimes older than ACP hosting. */
   kind: AgentKindSchema.optional(),
+  /**
+   * Whose models it calls: `gateway` (the BFF's, through the runtime's keyless endpoint) or `own`
+   * (the person's own login or key, on their machine). Absent for agents that call no model
+   * (`shell`) and from older runtimes.
+   */
+  modelAccess: ModelAccessSchema.optional(),
 });
 export type RuntimeAgent = z.infer<typeof RuntimeAgentSchema>;

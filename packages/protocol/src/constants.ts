@@ -131,6 +131,11 @@ export const PLAN_ENTRY_PRIORITIES = ['high', 'medium', 'low'] as const;
 export const PERMISSION_OPTION_KINDS = ['allow_once', 'allow_always', 'reject_once', 'reject_always'] as const;
 /** The agents a runtime runs: its own (`shell`, `llm`), an ACP command, a process on its agent endpoint. */
 export const AGENT_KINDS = ['built-in', 'acp', 'external'] as const;
+/**
+ * Whose models an agent calls: `gateway`, the runtime's keyless endpoint (the BFF's models and
+ * key, through its execution gateway); `own`, the person's own login or key on their machine.
+ */
+export const MODEL_ACCESS = ['gateway', 'own'] as const;
 /** Who settled a permission request: a person, the timeout (denied), or a Stop (denied). */
 export const PERMISSION_ANSWERERS = ['user', 'timeout', 'stop'] as const;
 

@@ -27,9 +27,11 @@ export {
   AcpAgentListSchema,
   AgentKindSchema,
   BUILT_IN_AGENT_IDS,
+  MODEL_ACCESS,
+  ModelAccessSchema,
   RuntimeAgentSchema,
 } from './agents.js';
-export type { AcpAgentConfig, AgentKind, RuntimeAgent } from './agents.js';
+export type { AcpAgentConfig, AgentKind, ModelAccessKind, RuntimeAgent } from './agents.js';
 export {
   PERMISSION_ANSWERERS,
   PERMISSION_OPTION_KINDS,

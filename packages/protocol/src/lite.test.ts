@@ -108,6 +108,20 @@ describe('the browser protocol entry (no zod)', () => {
       ['ThreadListResponseSchema', { threads: [thread] }],
       ['EventPageResponseSchema', { events, lastSeq: 8 }],
       ['SendMessageResponseSchema', { event: events[0], created: true }],
+      [
+        'PermissionAnswerResponseSchema',
+        {
+          answer: {
+            threadId: 'th_1',
+            seq: 9,
+            at,
+            kind: 'permission.answer',
+            requestId: 'p1',
+            optionId: 'allow',
+            by: 'user',
+          },
+        },
+      ],
       ['ErrorBodySchema', { error: { code: 'bad_request', message: 'no' } }],
       [
         'ConfigResponseSchema',

@@ -36,12 +36,14 @@ import type {
   EventKind,
   EventPageResponse,
   LogPageResponse,
+  PermissionAnswerResponse,
   Runtime,
   RuntimeListResponse,
   SendMessageResponse,
   ServerFrame,
   StreamTicketResponse,
   Thread,
+  ThreadEvent,
   ThreadListResponse,
   UploadedFile,
   UsageResponse,
@@ -249,6 +251,8 @@ export const ConfigResponseSchema = schema<ConfigResponse>(
     limits: object({ maxMessageChars: num, maxBodyBytes: num }),
   }),
 );
+export const ThreadEventSchema = schema<ThreadEvent>(event);
+export const PermissionAnswerResponseSchema = schema<PermissionAnswerResponse>(object({ answer: event }));
 export const UploadedFileSchema = schema<UploadedFile>(object({ path: str, bytes: num }));
 const usageTotals = object({ inputTokens: num, outputTokens: num, requests: num });
 export const UsageResponseSchema = schema<UsageResponse>(

@@ -266,6 +266,7 @@ export class RuntimeHost {
         id: agent.id,
         label: agent.label,
         kind: agent.kind ?? 'built-in',
+        ...(agent.modelAccess && { modelAccess: agent.modelAccess }),
       })),
       project,
       gitRemote,

@@ -72,7 +72,7 @@ describe('remote-chat-runtime serve', () => {
       version: RUNTIME_VERSION,
       agents: [
         { id: 'shell', label: 'Shell', kind: 'built-in' },
-        { id: 'llm', label: 'LLM', kind: 'built-in' },
+        { id: 'llm', label: 'LLM', kind: 'built-in', modelAccess: 'gateway' },
       ],
       project: path.basename(runtime.workspace),
       gitRemote: 'https://example.com/acme/app.git',

@@ -107,7 +107,11 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     });
   const host = new RuntimeHost({
     workspace,
-    agents: runtimeAgents(workspace, settings, state.commands, { stateDir: options.stateDir, log }),
+    agents: runtimeAgents(workspace, settings, state.commands, {
+      stateDir: options.stateDir,
+      log,
+      ownModels: options.model !== undefined,
+    }),
     permissionTimeoutMs: settings.permissionTimeoutMs,
     history: state.history,
     send: (message) => session.sendOrHold(message),

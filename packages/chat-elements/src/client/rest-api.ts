@@ -4,6 +4,7 @@ import {
   CreatedApiTokenSchema,
   EventPageResponseSchema,
   LogPageResponseSchema,
+  PermissionAnswerResponseSchema,
   RuntimeListResponseSchema,
   RuntimeSchema,
   SendMessageResponseSchema,
@@ -20,6 +21,7 @@ import {
   type CreateThreadRequest,
   type EventPageResponse,
   type LogPageResponse,
+  type PermissionAnswerResponse,
   type Runtime,
   type SendMessageRequest,
   type SendMessageResponse,
@@ -206,6 +208,22 @@ export class RestApi extends EventTarget {
   /** `POST /api/threads/:id/cancel`: stops what the agent is doing in this thread. */
   async cancel(threadId: string, options?: RequestOptions): Promise<void> {
     await this.rest.request('POST', `/threads/${enc(threadId)}/cancel`, null, { ...options, body: {} });
+  }
+
+  /**
+   * `POST /api/threads/:threadId/permissions/:requestId`: answers an agent's permission request
+   * with one of its options. The first answer from any browser wins: a request answered before
+   * (by another browser, or denied by the timeout) fails with a `ChatClientError` of code
+   * `conflict` whose `data.answer` is the stored answer.
+   */
+  answerPermission(
+    threadId: string,
+    requestId: string,
+    optionId: string,
+    options?: RequestOptions,
+  ): Promise<PermissionAnswerResponse> {
+    const path = `/threads/${enc(threadId)}/permissions/${enc(requestId)}`;
+    return this.rest.request('POST', path, PermissionAnswerResponseSchema, { ...options, body: { optionId } });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { AgentKind, EventBody, ToRuntimeMessage } from '@remote-chat/protocol';
+import type { AgentKind, EventBody, ModelAccessKind, ToRuntimeMessage } from '@remote-chat/protocol';
 import type { Backpressure } from '../backpressure.js';
 import type { ModelAccess } from '../model-endpoint/model-access.js';
 import type { PermissionOutcome, PermissionQuestion } from '../permission-desk.js';
@@ -54,6 +54,8 @@ export interface Agent {
   readonly label: string;
   /** What it is, in `runtime.info`. @default 'built-in' */
   readonly kind?: AgentKind;
+  /** Whose models it calls, in `runtime.info` (the picker says when it is the person's own). Absent: none. */
+  readonly modelAccess?: ModelAccessKind;
   /**
    * Answers one message. Resolves when the agent is done with it, including after a cancel; an
    * agent reports its own failures as events and rejects only on a bug.

@@ -37,8 +37,9 @@ OPENAI_BASE_URL, OPENAI_API_KEY, ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY pointi
 this runtime's own random secret, never a model key). ACP agents (Claude Code, Codex, Gemini
 CLI, …) go in the config file: "acpAgents": [{"id": "claude", "label": "Claude Code", "command":
 "claude-code-acp", "args": [], "env": {}}] (offered where the command is on PATH; started in the
-folder with the variables above, then "env"), and "permissionTimeoutMs" (default 300000) denies a
-permission request no one answers in time. With --own-models FILE ({"baseUrl":
+folder with the variables above, then "env"; with "ownLogin": true, without the endpoint's
+variables, so that the agent uses its own login, and the chat's picker says so), and
+"permissionTimeoutMs" (default 300000) denies a permission request no one answers in time. With --own-models FILE ({"baseUrl":
 "https://api.openai.com", "apiKey": "…", "models": [{"id": "gpt-4.1", "label": "GPT-4.1", "api":
 "openai"}]}) they call your own models directly with your own key instead. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from '@remote-chat/protocol';
 import { EXIT_CODES } from '../exit-codes.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
 import { RUNTIME_VERSION } from '../version.js';
 import { startStubBff, type StubBff } from '../test-support/stub-bff.js';
 import { tempDirs } from '../test-support/temp.js';
@@ -69,6 +70,24 @@ const info = (runtimeId: string) =>
   waitFor(() => bff.runtimes.get(runtimeId)?.infos().at(-1), `runtime.info from ${runtimeId}`);
 
 describe('remote-chat-runtime connect', () => {
+  it("reports the ACP agents it found, saying which use the person's own login", async () => {
+    const app = await project('app');
+    const agent = (id: string, ownLogin?: boolean) => ({
+      id,
+      label: id,
+      command: process.execPath,
+      args: [],
+      env: {},
+      ...(ownLogin !== undefined && { ownLogin }),
+    });
+    const settings = { ...DEFAULT_SETTINGS, acpAgents: [agent('claude', true), agent('codex')] };
+    const connection = await start([app], { settings });
+    expect((await info(runtimeIdOf(connection, app))).agents.slice(2)).toEqual([
+      { id: 'claude', label: 'claude', kind: 'acp', modelAccess: 'own' },
+      { id: 'codex', label: 'codex', kind: 'acp', modelAccess: 'gateway' },
+    ]);
+  });
+
   it('registers each folder as its own runtime, with the same id on every start', async () => {
     const app = await project('app', 'https://user:ghp_secret@github.com/acme/app.git');
     const notes = await project('notes');
@@ -83,7 +102,7 @@ describe('remote-chat-runtime connect', () => {
       version: RUNTIME_VERSION,
       agents: [
         { id: 'shell', label: 'Shell', kind: 'built-in' },
-        { id: 'llm', label: 'LLM', kind: 'built-in' },
+        { id: 'llm', label: 'LLM', kind: 'built-in', modelAccess: 'gateway' },
       ],
       project: 'app',
       gitRemote: 'https://github.com/acme/app.git',

@@ -108,6 +108,8 @@ export class FolderLink {
       agents: runtimeAgents(options.folder, settings, state.commands, {
         stateDir: folderStateDir(options.folder, runtimeId),
         log: (line) => options.err(line),
+        ownModels: options.model !== undefined,
+        machine: true,
       }),
       permissionTimeoutMs: settings.permissionTimeoutMs,
       history: state.history,

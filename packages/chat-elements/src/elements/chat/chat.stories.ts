@@ -5,9 +5,12 @@ import type { AgentInfo } from '../composer/composer.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { hostileBodies } from '../../fixtures/hostile-outputs.js';
 import { longThread } from '../../fixtures/long-thread.js';
-import { readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
+import { acpConfig, acpRuntime, readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
 import {
   conversation,
+  conversationAllowed,
+  conversationAsking,
+  conversationTimedOut,
   conversationBodies,
   conversationFailed,
   conversationRunning,
@@ -133,6 +136,44 @@ export const ModelAnswers: Story = { args: { events: conversationWithModels, age
 export const ModelAnswersDark: Story = { ...dark, args: ModelAnswers.args };
 
 export const ModelAnswersPhone: Story = { ...phone, args: ModelAnswers.args };
+
+/** An ACP agent's plan as a checklist, and its request for permission to edit a file: one button per option. */
+export const PermissionRequest: Story = { args: { events: conversationAsking, runtime: acpRuntime } };
+
+export const PermissionRequestDark: Story = { ...dark, args: PermissionRequest.args };
+
+export const PermissionRequestDarkPhone: Story = { ...darkPhone, args: PermissionRequest.args };
+
+/** The request answered (here or in another browser): the outcome instead of the buttons; the plan done. */
+export const PermissionAllowed: Story = { args: { events: conversationAllowed, runtime: acpRuntime } };
+
+/** No one answered in time: the request was denied, and the card says so. */
+export const PermissionTimedOut: Story = { args: { events: conversationTimedOut, runtime: acpRuntime } };
+
+export const PermissionTimedOutPhone: Story = { ...phone, args: PermissionTimedOut.args };
+
+/**
+ * Live against a fake BFF with Claude Code as an ACP agent: pick it, send a message, and answer
+ * its permission request (unanswered, it is denied after 30 seconds).
+ */
+export const PermissionLive: Story = {
+  render: () => {
+    const bff = new FakeBff({
+      state: {
+        config: acpConfig,
+        runtimes: [acpRuntime],
+        threads: [{ ...threads[0]!, lastSeq: conversation.length }],
+        events: { th_tests: conversation },
+      },
+      permissionTimeoutMs: 30_000,
+    });
+    return html`
+      <div style="height: calc(100vh - 2rem)">
+        <rc-chat thread-id="th_tests" agent="claude" .runtime=${acpRuntime} .client=${bff.client()} .agents=${acpConfig.agents}></rc-chat>
+      </div>
+    `;
+  },
+};
 
 /** A thread of 10,000 events: it opens at the end and scrolls smoothly; a few dozen rows are in the DOM. */
 export const LongThread: Story = { args: { events: longThread('th_tests', 10_000) } };

@@ -3,8 +3,8 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { LIMITS, streamTopic, type Runtime, type ThreadEvent } from '@remote-chat/protocol';
-import { describeError } from '../../client/errors.js';
+import { LIMITS, ThreadEventSchema, streamTopic, type Runtime, type ThreadEvent } from '@remote-chat/protocol';
+import { ChatClientError, describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { clientContext } from '../../context/client-context.js';
 import { configContext, type ConfigContextValue } from '../../context/config-context.js';
@@ -14,6 +14,7 @@ import type { PendingMessage } from '../../controllers/send-queue-controller.js'
 import { SeqFeedController } from '../../controllers/seq-feed-controller.js';
 import type { RcAgentChangeEvent } from '../../events/agent-change-event.js';
 import { RcAgentStopEvent } from '../../events/agent-stop-event.js';
+import { RcPermissionAnswerEvent } from '../../events/permission-answer-event.js';
 import type { RcPendingChangeEvent } from '../../events/pending-change-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { cssProps } from '../../util/css-props.js';
@@ -26,16 +27,27 @@ import { emptyState } from './empty-state.js';
 import { emptyStateStyles } from './empty-state.styles.js';
 import { fileCard } from './file-card.js';
 import { fileCardStyles } from './file-card.styles.js';
+import { permissionCard, type PermissionState } from './permission-card.js';
+import { permissionCardStyles } from './permission-card.styles.js';
+import { planCard } from './plan-card.js';
 import { statusLine } from './status-line.js';
 import { statusLineStyles } from './status-line.styles.js';
 import { followRunningOutput, toolCard } from './tool-card.js';
 import { toolCardStyles } from './tool-card.styles.js';
-import { Transcript, type TranscriptItem } from './transcript.js';
+import { Transcript, type PermissionItem, type TranscriptItem } from './transcript.js';
 import { pendingMessage, userMessage } from './user-message.js';
 import { userMessageStyles } from './user-message.styles.js';
 import { WindowingController } from './windowing-controller.js';
 
-const ESTIMATES: Record<TranscriptItem['type'], number> = { user: 58, agent: 110, tool: 56, file: 56, error: 58 };
+const ESTIMATES: Record<TranscriptItem['type'], number> = {
+  user: 58,
+  agent: 110,
+  tool: 56,
+  file: 56,
+  error: 58,
+  plan: 120,
+  permission: 130,
+};
 /** What an open card adds to its estimate. */
 const OPEN_ESTIMATE = 120;
 
@@ -46,7 +58,10 @@ const OPEN_ESTIMATE = 120;
  * User messages; agent messages as sanitised markdown that streams in place (code blocks with a
  * Copy button), and under a model's answer the model's label and the tokens it took; tool calls
  * as collapsible cards with the command, status, duration, exit code and the output in ANSI
- * colours; file writes as diffs with added and removed lines marked; a status line with a Stop
+ * colours; file writes as diffs with added and removed lines marked; the agent's plan as a
+ * checklist (the latest replaces the last); an agent's permission request with its options as
+ * buttons, which answer it through the client (the first answer from any browser wins, and every
+ * browser then shows the outcome, a timed-out request as denied); a status line with a Stop
  * button while the agent works, and the tokens of the thread's answers so far. It keeps to the
  * bottom as output arrives unless the user scrolled up, then offers "Jump to latest". Only the
  * rows near the viewport are in the DOM, so a thread of 10,000 events opens and scrolls as fast
@@ -64,6 +79,9 @@ const OPEN_ESTIMATE = 120;
  *   when the user sends a message; cancel it to send the message yourself.
  * @fires rc-agent-stop - {@link RcAgentStopEvent} `{ threadId }` (cancelable) when the user
  *   presses Stop; cancel it to stop the agent yourself.
+ * @fires rc-permission-answer - {@link RcPermissionAnswerEvent} `{ threadId, requestId, optionId }`
+ *   (cancelable) when the user chooses an option of a permission request; cancel it to send the
+ *   answer yourself.
  * @fires rc-agent-change - {@link RcAgentChangeEvent} `{ agent }` when the user picks the agent
  *   that answers the next message.
  * @fires rc-file-upload - {@link RcFileUploadEvent} `{ threadId, file }` (cancelable) when the
@@ -73,7 +91,11 @@ const OPEN_ESTIMATE = 120;
  * @csspart transcript - The scrolling conversation (`role="log"`).
  * @csspart message - A user or agent message.
  * @csspart answer-meta - Under a model's answer: the model that answered and the tokens it took.
- * @csspart card - A tool call or file change card.
+ * @csspart card - A tool call, file change, plan or permission card.
+ * @csspart plan - The agent's plan (also `card`).
+ * @csspart permission - A permission request (also `card`).
+ * @csspart permission-option - One of a permission request's options, a button.
+ * @csspart permission-outcome - How a permission request was settled.
  * @csspart status - The status line.
  * @csspart thread-tokens - In the status line: the tokens of the thread's answers so far.
  * @csspart stop-button - The Stop button.
@@ -119,6 +141,7 @@ export class RcChat extends LitElement {
     cardStyles,
     toolCardStyles,
     fileCardStyles,
+    permissionCardStyles,
     statusLineStyles,
   ];
 
@@ -154,6 +177,8 @@ export class RcChat extends LitElement {
   @state() private _dragging = false;
   /** The composer's messages on their way, shown at the end of the conversation. */
   @state() private _pending: readonly PendingMessage[] = [];
+  /** Answers to permission requests this browser is sending or failed to send, by request id. */
+  @state() private _permissions = new Map<string, PermissionState>();
 
   @consume({ context: runtimeContext, subscribe: true })
   @state()
@@ -184,7 +209,11 @@ export class RcChat extends LitElement {
   /** The agent that answers the next message; the runtime's default when null. */
   @property() agent: string | null = null;
 
-  /** The agents the picker offers. Taken from the config inside `<remote-chat>`; hidden when fewer than two. */
+  /**
+   * The agents of the BFF's config (taken from it inside `<remote-chat>`): the models' labels
+   * under their answers, and the picker, which offers those the `runtime` runs; hidden when fewer
+   * than two.
+   */
   @property({ attribute: false }) agents: AgentInfo[] = [];
 
   /** Disables the composer with this reason, whatever the runtime's state. */
@@ -204,6 +233,7 @@ export class RcChat extends LitElement {
         this.windowing.reset();
         this._cardOpen = new Map();
         this._fullDiffs = new Set();
+        this._permissions = new Map();
       }
     }
     if (!following && (changed.has('events') || changed.has('client') || changed.has('threadId'))) {
@@ -258,6 +288,35 @@ export class RcChat extends LitElement {
     } catch (error) {
       this._stopping = false;
       this._stopError = `Could not stop: ${describeError(error)}`;
+    }
+  }
+
+  private setPermission(requestId: string, state: PermissionState): void {
+    this._permissions = new Map(this._permissions).set(requestId, state);
+  }
+
+  /** Sends the person's choice; an answer stored before (another browser, the timeout) is shown instead. */
+  private async answerPermission(item: PermissionItem, optionId: string): Promise<void> {
+    const { requestId } = item.request;
+    const threadId = this.threadId;
+    if (!threadId || this._permissions.get(requestId)?.sending) return;
+    if (!this.dispatchEvent(new RcPermissionAnswerEvent({ threadId, requestId, optionId }))) return;
+    if (!this.client) return;
+    this.setPermission(requestId, { sending: optionId });
+    try {
+      await this.client.answerPermission(threadId, requestId, optionId);
+      // The answer arrives in the thread, as it does in every other browser.
+      this.setPermission(requestId, {});
+    } catch (error) {
+      if (this.threadId !== threadId) return;
+      if (error instanceof ChatClientError && error.code === 'conflict') {
+        const stored = ThreadEventSchema.safeParse((error.data as { answer?: unknown } | undefined)?.answer);
+        if (stored.success && stored.data.kind === 'permission.answer' && stored.data.requestId === requestId) {
+          this.setPermission(requestId, { answer: stored.data });
+          return;
+        }
+      }
+      this.setPermission(requestId, { error: `Your answer was not sent: ${describeError(error)}` });
     }
   }
 
@@ -321,6 +380,13 @@ export class RcChat extends LitElement {
         });
       case 'error':
         return html`<p class="alert error-item" role="note">${item.message}</p>`;
+      case 'plan':
+        return planCard(item);
+      case 'permission':
+        return permissionCard(item, {
+          state: this._permissions.get(item.request.requestId),
+          onAnswer: (optionId) => void this.answerPermission(item, optionId),
+        });
     }
   }
 
@@ -371,7 +437,13 @@ export class RcChat extends LitElement {
                 (item) => {
                   const open = this.isOpen(item);
                   return html`<div class="row" data-key=${item.key}>${guard(
-                    [item, open, this._fullDiffs.has(item.key), this.agents],
+                    [
+                      item,
+                      open,
+                      this._fullDiffs.has(item.key),
+                      this.agents,
+                      item.type === 'permission' ? this._permissions.get(item.request.requestId) : undefined,
+                    ],
                     () => this.renderItem(item, open),
                   )}</div>`;
                 },

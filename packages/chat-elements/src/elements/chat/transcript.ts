@@ -65,7 +65,26 @@ export interface ErrorItem {
   message: string;
 }
 
-export type TranscriptItem = UserItem | AgentItem | ToolItem | FileItem | ErrorItem;
+/** The agent's plan as it stands: the latest `plan` event of the turn replaces the last. */
+export interface PlanItem {
+  type: 'plan';
+  key: string;
+  seq: number;
+  at: string;
+  entries: ThreadEventOf<'plan'>['entries'];
+}
+
+/** A permission request and, once it is settled, its answer. */
+export interface PermissionItem {
+  type: 'permission';
+  key: string;
+  seq: number;
+  at: string;
+  request: ThreadEventOf<'permission.request'>;
+  answer: ThreadEventOf<'permission.answer'> | undefined;
+}
+
+export type TranscriptItem = UserItem | AgentItem | ToolItem | FileItem | ErrorItem | PlanItem | PermissionItem;
 
 /** Something a screen reader should hear as it happens. */
 export interface Announcement {
@@ -88,6 +107,10 @@ export class Transcript {
   /** The tokens of every agent message so far, summed as they arrive. Replaced, never changed in place. */
   tokens: TokenUsage = { inputTokens: 0, outputTokens: 0 };
   private readonly index = new Map<string, number>();
+  /** The key of the plan of the current turn (each user message starts a turn). */
+  private planKey = 'plan:0';
+  /** Answers that came before their request (not expected, but nothing a peer sends may be lost). */
+  private readonly earlyAnswers = new Map<string, ThreadEventOf<'permission.answer'>>();
   /** Items made during the current `apply`: no one has seen them, so they may change in place. */
   private fresh = new Set<string>();
 
@@ -118,6 +141,7 @@ export class Transcript {
     const base = { seq: event.seq, at: event.at };
     switch (event.kind) {
       case 'message.user':
+        this.planKey = `plan:${event.seq}`;
         this.add(items, {
           type: 'user',
           key: `user:${event.clientId}`,
@@ -208,6 +232,32 @@ export class Transcript {
           said.push({ key: `error:${event.seq}`, text: message });
         }
         break;
+      case 'plan': {
+        // One plan per turn, where the turn's first plan appeared; each replaces the last.
+        const current = this.get<PlanItem>(items, this.planKey);
+        if (current) this.update(items, current, { entries: event.entries });
+        else this.add(items, { type: 'plan', key: this.planKey, ...base, entries: event.entries });
+        break;
+      }
+      case 'permission.request': {
+        const key = `permission:${event.requestId}`;
+        const answer = this.earlyAnswers.get(event.requestId);
+        this.earlyAnswers.delete(event.requestId);
+        this.add(items, { type: 'permission', key, ...base, request: event, answer });
+        if (!answer) said.push({ key, text: `The agent asks permission: ${event.title}` });
+        break;
+      }
+      case 'permission.answer': {
+        const current = this.get<PermissionItem>(items, `permission:${event.requestId}`);
+        // The first answer is the one that counts, as in the store.
+        if (!current) {
+          if (!this.earlyAnswers.has(event.requestId)) this.earlyAnswers.set(event.requestId, event);
+        } else if (!current.answer) {
+          this.update(items, current, { answer: event });
+          said.push({ key: current.key, text: permissionOutcome(current.request, event) });
+        }
+        break;
+      }
     }
   }
 
@@ -273,4 +323,29 @@ function appendOutput(
     }
   }
   return { output, outputChars, droppedChars };
+}
+
+/** A settled permission request, in words: who settled it and how. */
+export function permissionOutcome(
+  request: ThreadEventOf<'permission.request'>,
+  answer: ThreadEventOf<'permission.answer'>,
+): string {
+  if (answer.by === 'timeout') {
+    const waited = Date.parse(answer.at) - Date.parse(request.at);
+    return Number.isFinite(waited) && waited > 0
+      ? `Denied: no one answered within ${formatWait(waited)}.`
+      : 'Denied: no one answered in time.';
+  }
+  if (answer.by === 'stop') return 'Denied: the agent was stopped.';
+  const option = request.options.find((o) => o.optionId === answer.optionId);
+  if (!option) return answer.denied ? 'Denied.' : 'Answered.';
+  return `${option.kind.startsWith('allow') ? 'Allowed' : 'Denied'}: ${option.name}.`;
+}
+
+/** A wait of about this long, for people: "45 seconds", "5 minutes". */
+function formatWait(ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.round(seconds / 60);
+  return `${minutes} minutes`;
 }

@@ -6,7 +6,14 @@ import type { RcMessageSendEvent } from '../../events/message-send-event.js';
 import type { RcPendingChangeEvent } from '../../events/pending-change-event.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { cleanUp, fixture, part, recordEvents, settle, visibleText, waitFor } from '../../fixtures/harness.js';
-import { readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
+import {
+  acpConfig,
+  acpRuntime,
+  ownLoginRuntime,
+  readyRuntime,
+  signedInConfig,
+  startingRuntime,
+} from '../../fixtures/runtimes.js';
 import { threads } from '../../fixtures/threads.js';
 import type { RcComposer } from './composer.js';
 import './define.js';
@@ -133,5 +140,47 @@ describe('<rc-composer> alone', () => {
     await settle(composer);
     expect(part<HTMLTextAreaElement>(composer, 'textarea').value).toBe('open uploads/notes.txt');
     expect(visibleText(composer)).not.toContain('Uploading');
+  });
+});
+
+describe('<rc-composer> agent picker', () => {
+  const options = (composer: RcComposer) =>
+    [...part<HTMLSelectElement>(composer, 'agent-picker').options].map((o) => [o.value, o.text]);
+
+  it("lists the selected runtime's agents: its own, the config's models, and its ACP agents by label", async () => {
+    const composer = await fixture<RcComposer>(
+      html`<rc-composer thread-id="th_tests" .runtime=${readyRuntime} .agents=${acpConfig.agents}></rc-composer>`,
+    );
+    // This runtime runs no ACP agent, though the config lists Claude Code.
+    expect(options(composer).map(([id]) => id)).toEqual(['shell', 'llm', 'llm:gpt-4.1', 'llm:claude-sonnet-4']);
+
+    composer.runtime = acpRuntime;
+    await settle(composer);
+    expect(options(composer)).toEqual([
+      ['shell', 'Shell'],
+      ['llm', 'GPT-4.1 (default)'],
+      ['llm:gpt-4.1', 'GPT-4.1'],
+      ['llm:claude-sonnet-4', 'Claude Sonnet 4'],
+      ['claude', 'Claude Code'],
+    ]);
+  });
+
+  it("says which agent uses the person's own login on their machine, and lists one the config does not", async () => {
+    const composer = await fixture<RcComposer>(
+      html`<rc-composer thread-id="th_tests" .runtime=${ownLoginRuntime} .agents=${acpConfig.agents}></rc-composer>`,
+    );
+    expect(options(composer).slice(-2)).toEqual([
+      ['claude', 'Claude Code (your own login)'],
+      ['codex', 'Codex'],
+    ]);
+    const claude = [...part<HTMLSelectElement>(composer, 'agent-picker').options].find((o) => o.value === 'claude')!;
+    expect(claude.title).toMatch(/Uses your own login on this machine, not the server's models\.$/);
+  });
+
+  it("offers the config's agents while the runtime has not said which it runs", async () => {
+    const composer = await fixture<RcComposer>(
+      html`<rc-composer thread-id="th_tests" .runtime=${{ ...readyRuntime, agents: [] }} .agents=${acpConfig.agents}></rc-composer>`,
+    );
+    expect(options(composer).map(([id]) => id)).toEqual(acpConfig.agents.map((a) => a.id));
   });
 });

@@ -2,7 +2,7 @@ import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import type { Runtime } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
-import { readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
+import { acpConfig, ownLoginRuntime, readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import { threads } from '../../fixtures/threads.js';
 import type { AgentInfo } from './composer.js';
@@ -47,6 +47,14 @@ export const Ready: Story = {};
 
 /** Two agents to choose from: the picker says who answers the next message. */
 export const AgentPicker: Story = { args: { agents: signedInConfig.agents } };
+
+/**
+ * On a person's machine: the agents it reported, its ACP agents by label; Claude Code uses the
+ * person's own login there, and the picker says so.
+ */
+export const AgentPickerOwnLogin: Story = { args: { agents: acpConfig.agents, runtime: ownLoginRuntime } };
+
+export const AgentPickerOwnLoginDarkPhone: Story = { ...darkPhone, args: AgentPickerOwnLogin.args };
 
 /** The runtime is still starting: the message box is disabled and says why. */
 export const RuntimeStarting: Story = { args: { runtime: startingRuntime } };

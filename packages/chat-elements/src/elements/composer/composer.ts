@@ -12,6 +12,7 @@ import { RcPendingChangeEvent } from '../../events/pending-change-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { formatBytes } from '../../util/format.js';
 import { keep, readKept } from '../../util/storage.js';
+import { agentChoices } from './agent-choices.js';
 import { composerStyles } from './composer.styles.js';
 
 /** An agent the picker offers, as `GET /api/config` lists them. */
@@ -48,7 +49,8 @@ function noUploadRoute(error: unknown): boolean {
  * the BFF stores it once. The messages on their way are `pending`; the composer does not show
  * them: whatever shows the conversation does, at its end (`<rc-chat>` does, on
  * `rc-pending-change`). A pasted or dropped file is uploaded into the workspace and its path put
- * in the message. With two or more `agents`, a picker says who answers the next message.
+ * in the message. With two or more agents on the runtime, a picker says who answers the next
+ * message (the agents the runtime reported it can run, by label).
  *
  * @fires rc-message-send - {@link RcMessageSendEvent} `{ threadId, text, clientId }` (cancelable)
  *   when the user sends a message; cancel it to send the message yourself.
@@ -100,7 +102,11 @@ export class RcComposer extends LitElement {
   /** The agent that answers the next message; the runtime's default when null. */
   @property() agent: string | null = null;
 
-  /** The agents the picker offers; hidden when fewer than two. */
+  /**
+   * The agents of the BFF's config. The picker offers those the `runtime` reported it can run
+   * (all of these where it has not reported), each ACP agent by its label, and says which use the
+   * person's own login; it is hidden when fewer than two.
+   */
   @property({ attribute: false }) agents: AgentInfo[] = [];
 
   /** Disables the composer with this reason, whatever the runtime's state. */
@@ -345,16 +351,17 @@ export class RcComposer extends LitElement {
   }
 
   private renderAgentPicker() {
-    if (this.agents.length < 2) return nothing;
-    const current = this.agent ?? this.runtime?.agent ?? this.agents[0]?.id ?? '';
+    const agents = agentChoices(this.agents, this.runtime);
+    if (agents.length < 2) return nothing;
+    const current = this.agent ?? this.runtime?.agent ?? agents[0]?.id ?? '';
     // `llm` is the first model under that model's own label: say which of the two is the default.
     const label = (a: AgentInfo) =>
-      a.id === 'llm' && this.agents.some((b) => b !== a && b.label === a.label) ? `${a.label} (default)` : a.label;
+      a.id === 'llm' && agents.some((b) => b !== a && b.label === a.label) ? `${a.label} (default)` : a.label;
     return html`
       <label class="agent-picker">
         <span class="agent-label">Agent</span>
         <select part="agent-picker" @change=${this.onAgentChange}>
-          ${this.agents.map((a) => html`<option value=${a.id} title=${a.description} ?selected=${a.id === current}>${label(a)}</option>`)}
+          ${agents.map((a) => html`<option value=${a.id} title=${a.description} ?selected=${a.id === current}>${label(a)}</option>`)}
         </select>
       </label>
     `;

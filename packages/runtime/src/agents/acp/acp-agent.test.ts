@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AcpAgentConfig } from '@remote-chat/protocol';
+import type { AcpAgentConfig, EventBody } from '@remote-chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PermissionOutcome } from '../../permission-desk.js';
 import { tempDirs } from '../../test-support/temp.js';
@@ -175,6 +175,27 @@ describe('the ACP agent', () => {
     expect(ofKind(events, 'message.agent')[0]?.text).toBe('Hello from the test agent (prompt 1, loaded).');
   });
 
+  it('tells a session loaded after a restart only the turns of other agents since its own last turn', async () => {
+    const stateDir = await temp.make('rc-acp-state-');
+    const env = { ACP_TEST_LOAD_SESSIONS: '1' };
+    const first = await testAgent({ env, stateDir });
+    const shellTurn: EventBody[] = [{ kind: 'message.user', clientId: 'c-1', text: 'echo before', agent: 'shell' }];
+    await runTurn(first.agent, 'stream', { threadId: 'th_rl', history: shellTurn });
+    await first.agent.close();
+    const history: EventBody[] = [
+      ...shellTurn,
+      { kind: 'message.user', clientId: 'c-2', text: 'stream', agent: 'tester' },
+      { kind: 'message.agent', messageId: 'a-2', agent: 'tester', text: 'Hello from the test agent.' },
+      { kind: 'message.user', clientId: 'c-3', text: 'And now?', agent: 'llm' },
+      { kind: 'message.agent', messageId: 'llm-3-1', agent: 'llm', text: 'Said while the agent was away.' },
+    ];
+    const { agent } = await testAgent({ env, stateDir });
+    const told = ofKind(await runTurn(agent, 'recall', { threadId: 'th_rl', history }), 'message.agent')[0]!.text;
+    expect(told).toContain('Said while the agent was away.');
+    expect(told).not.toContain('echo before');
+    expect(told).not.toContain('Hello from the test agent.');
+  });
+
   it('says the agent starts afresh after a restart when it cannot load sessions', async () => {
     const stateDir = await temp.make('rc-acp-state-');
     const first = await testAgent({ stateDir });
@@ -204,5 +225,71 @@ describe('the ACP agent', () => {
     });
     agents.push(...found);
     expect(found.map((agent) => agent.id)).toEqual(['tester']);
+  });
+
+  it("gives a fresh session the thread's earlier turns, and later only the turns other agents answered", async () => {
+    const { agent } = await testAgent();
+    const shellTurn: EventBody[] = [
+      { kind: 'message.user', clientId: 'c-1', text: 'ls', agent: 'shell' },
+      { kind: 'tool.call', callId: 'sh-1', tool: 'terminal', title: 'ls' },
+      { kind: 'tool.output', callId: 'sh-1', stream: 'stdout', data: 'README.md\n' },
+      { kind: 'tool.result', callId: 'sh-1', ok: true, exitCode: 0, durationMs: 3 },
+    ];
+    const llmTurn: EventBody[] = [
+      { kind: 'message.user', clientId: 'c-2', text: 'What is in it?', agent: 'llm' },
+      { kind: 'message.agent', messageId: 'llm-2-1', agent: 'llm', text: 'A readme, nothing more.' },
+    ];
+    const first = await runTurn(agent, 'recall', { threadId: 'th_ctx', history: shellTurn });
+    const told = ofKind(first, 'message.agent')[0]!.text;
+    expect(told).toContain('[terminal: ls]');
+    expect(told).toContain('README.md');
+
+    // Its own turn is not told again; the llm's turn since is.
+    const own: EventBody[] = [
+      { kind: 'message.user', clientId: 'c-3', text: 'recall', agent: 'tester' },
+      { kind: 'message.agent', messageId: 'a-3', agent: 'tester', text: 'I remember the readme.' },
+    ];
+    const second = await runTurn(agent, 'recall', { threadId: 'th_ctx', history: [...shellTurn, ...own, ...llmTurn] });
+    const [, since] = ofKind(second, 'message.agent')[0]!.text.split('\n---\n');
+    expect(since).toContain('A readme, nothing more.');
+    expect(since).not.toContain('README.md');
+
+    // Nothing new since its last turn: the message alone.
+    const history = [...shellTurn, ...own, ...llmTurn, { ...own[0]!, clientId: 'c-4' }];
+    const third = await runTurn(agent, 'recall', { threadId: 'th_ctx', history });
+    expect(ofKind(third, 'message.agent')[0]!.text.split('\n---\n')).toHaveLength(2);
+
+    // A fresh session (another process: say its session could not be loaded) is told its own turns too.
+    const { agent: fresh } = await testAgent();
+    const again = await runTurn(fresh, 'recall', { threadId: 'th_ctx', history });
+    expect(ofKind(again, 'message.agent')[0]!.text).toContain('I remember the readme.');
+  });
+
+  it('says whose models it calls: its own login only on a machine where configured so', async () => {
+    const workspace = await temp.make('rc-acp-ws-');
+    const make = (ownLogin: boolean, machine: boolean, env: Record<string, string> = {}) =>
+      new AcpAgent({ config: { ...config(env), ownLogin }, workspace, sessions: new AcpSessions(undefined), machine });
+    expect(make(true, true).modelAccess).toBe('own');
+    expect(make(true, false).modelAccess).toBe('gateway');
+    expect(make(false, true).modelAccess).toBe('gateway');
+    expect(make(false, false, { ANTHROPIC_BASE_URL: 'https://models.example' }).modelAccess).toBe('own');
+  });
+
+  it('starts an agent with its own login without the model endpoint in its environment', async () => {
+    const workspace = await temp.make('rc-acp-ws-');
+    const model = { baseUrl: 'http://127.0.0.1:9', apiKey: 'rcm-secret', models: () => [] };
+    const run = async (machine: boolean) => {
+      const agent = new AcpAgent({
+        config: { ...config(), ownLogin: true },
+        workspace,
+        sessions: new AcpSessions(undefined),
+        machine,
+        log: () => {},
+      });
+      agents.push(agent);
+      return ofKind(await runTurn(agent, 'env', { model }), 'message.agent')[0]!.text;
+    };
+    expect(await run(true)).toMatch(/^OPENAI_BASE_URL=undefined /);
+    expect(await run(false)).toMatch(/^OPENAI_BASE_URL=http:\/\/127\.0\.0\.1:9\/v1 /);
   });
 });

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import type { AcpAgentConfig } from '@remote-chat/protocol';
+import type { AcpAgentConfig, ModelAccessKind } from '@remote-chat/protocol';
 import type { CommandTracker } from '../../tools/leftover-commands.js';
 import type { Agent, AgentTurn } from '../agent.js';
 import { type CommandSettings, commandSettings } from '../tool-calls.js';
@@ -20,6 +20,10 @@ export interface AcpAgentOptions {
   log?: (line: string) => void;
   /** After a Stop, how long the agent gets to end its turn before its process is stopped. @default 1_000 */
   cancelGraceMs?: number;
+  /** It runs on a person's machine, where `ownLogin` is honoured. @default false */
+  machine?: boolean;
+  /** The runtime's endpoint serves the person's own models (`--own-models`). @default false */
+  ownModels?: boolean;
 }
 
 /**
@@ -32,15 +36,20 @@ export class AcpAgent implements Agent {
   readonly id: string;
   readonly label: string;
   readonly kind = 'acp';
+  readonly modelAccess: ModelAccessKind;
   readonly #options: AcpAgentOptions;
   readonly #commands: CommandSettings;
   readonly #threads = new Map<string, AcpThread>();
+  /** Started without the model endpoint's variables: it uses its own login. */
+  readonly #ownLogin: boolean;
 
   constructor(options: AcpAgentOptions) {
     this.#options = options;
     this.id = options.config.id;
     this.label = options.config.label ?? options.config.id;
     this.#commands = commandSettings(options);
+    this.#ownLogin = Boolean(options.machine && options.config.ownLogin);
+    this.modelAccess = this.#ownLogin || options.ownModels || setsOwnEndpoint(options.config) ? 'own' : 'gateway';
   }
 
   handle(turn: AgentTurn): Promise<void> {
@@ -55,6 +64,7 @@ export class AcpAgent implements Agent {
         workspace,
         sessions,
         commands: this.#commands,
+        ownLogin: this.#ownLogin,
         log: this.#options.log ?? ((line) => console.error(line)),
         ...(this.#options.cancelGraceMs !== undefined && { cancelGraceMs: this.#options.cancelGraceMs }),
       });
@@ -82,6 +92,11 @@ export function acpAgents(
   if (usable.length === 0) return [];
   const sessions = new AcpSessions(options.stateDir);
   return usable.map((config) => new AcpAgent({ ...options, config, sessions }));
+}
+
+/** The configured environment points the agent at a model service of its own. */
+function setsOwnEndpoint(config: AcpAgentConfig): boolean {
+  return ['OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL'].some((name) => config.env[name] !== undefined);
 }
 
 /** Where `command` is: a path (relative to `cwd`) to an executable file, or the first on PATH. */

@@ -13,6 +13,7 @@ import type { AgentTurn } from '../agent.js';
 import { type CommandSettings, describeFileError } from '../tool-calls.js';
 import { AcpTerminals } from './acp-terminals.js';
 import type { AcpSessions } from './acp-sessions.js';
+import { lastTurnOf, promptWithContext, turnsNotBy } from './thread-context.js';
 import { AcpTurnEvents } from './turn-events.js';
 
 export interface AcpThreadOptions {
@@ -26,6 +27,8 @@ export interface AcpThreadOptions {
   log: (line: string) => void;
   /** After a Stop, how long the agent gets to end its turn before its process is killed. @default 1_000 */
   cancelGraceMs?: number;
+  /** Start it without the model endpoint's variables, so that it uses its own login. @default false */
+  ownLogin?: boolean;
 }
 
 /** `fs/read_text_file` reads at most this much of a file. */
@@ -40,6 +43,13 @@ interface Running {
   capabilities: acp.AgentCapabilities;
   sessionId: string;
   exited: Promise<void>;
+  /**
+   * How many events of the thread's history the session has been told of (or took part in): a
+   * fresh session none, a loaded one all. The next prompt tells the rest.
+   */
+  toldUpTo: number;
+  /** The session remembers its own turns (it was prompted, or loaded), so they are not told again. */
+  remembers: boolean;
 }
 
 /**
@@ -97,10 +107,13 @@ export class AcpThread {
 
   async #prompt(running: Running, turn: AgentTurn): Promise<{ note?: string; stopped: boolean }> {
     const { connection, sessionId } = running;
-    const prompt = connection.agent.request('session/prompt', {
-      sessionId,
-      prompt: [{ type: 'text', text: turn.message.text }],
-    });
+    const history = turn.history ?? [];
+    const unseen = history.slice(running.toldUpTo);
+    const told = running.remembers ? turnsNotBy(unseen, this.#options.config.id) : unseen;
+    const text = promptWithContext(turn.message.text, told, this.#options.label);
+    running.toldUpTo = history.length;
+    running.remembers = true;
+    const prompt = connection.agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text }] });
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       void connection.agent.notify('session/cancel', { sessionId }).catch(() => {});
@@ -135,7 +148,7 @@ export class AcpThread {
     const { config, workspace, threadId, sessions, label } = this.#options;
     const env = {
       ...withoutSecrets(),
-      ...(turn.model && modelEnv(turn.model)),
+      ...(turn.model && !this.#options.ownLogin && modelEnv(turn.model)),
       ...config.env,
     };
     const child = spawn(config.command, config.args, {
@@ -157,7 +170,15 @@ export class AcpThread {
         Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>,
       ),
     );
-    const running: Running = { child, connection, capabilities: {}, sessionId: '', exited };
+    const running: Running = {
+      child,
+      connection,
+      capabilities: {},
+      sessionId: '',
+      exited,
+      toldUpTo: 0,
+      remembers: false,
+    };
     void exited.then(() => {
       connection.close(new Error('the agent process ended'));
       if (this.#running === running) this.#running = undefined;
@@ -174,6 +195,9 @@ export class AcpThread {
         try {
           await connection.agent.request('session/load', { sessionId: earlier, cwd: workspace, mcpServers: [] });
           running.sessionId = earlier;
+          // It remembers the thread up to its last turn; the turns of other agents since are told.
+          running.toldUpTo = lastTurnOf(turn.history ?? [], config.id);
+          running.remembers = true;
         } catch (error) {
           this.#options.log(`${config.id} could not load session ${earlier}: ${describe(error)}`);
         }
@@ -189,7 +213,7 @@ export class AcpThread {
               type: 'text',
               text: `_${label} restarted and could not resume this thread's session${
                 running.capabilities.loadSession ? '' : ' (it cannot load sessions)'
-              }, so it starts afresh: it does not remember the earlier messages._\n\n`,
+              }, so it starts afresh, with a transcript of the thread so far._\n\n`,
             },
           });
       }

@@ -1,4 +1,11 @@
-import { type AgentState, type EventBody, LIMITS, type ModelInfo, type TokenUsage } from '@remote-chat/protocol';
+import {
+  type AgentState,
+  type EventBody,
+  LIMITS,
+  type ModelAccessKind,
+  type ModelInfo,
+  type TokenUsage,
+} from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from '../agent.js';
 import { type CommandSettings, commandSettings } from '../tool-calls.js';
 import type { CommandTracker } from '../../tools/leftover-commands.js';
@@ -14,6 +21,8 @@ import { TOOL_SPECS, runTool } from './tools.js';
 export interface LlmAgentOptions {
   /** The folder the agent works in; its tools cannot leave it. */
   workspace: string;
+  /** Whose models it calls (the person's own with `--own-models`), as `runtime.info` says. @default 'gateway' */
+  modelAccess?: ModelAccessKind;
   /** The longest a command may run; `run_command` defaults to 5 minutes within it. @default 600_000 */
   commandTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL when a command is stopped. @default 2_000 */
@@ -45,6 +54,7 @@ interface Summary {
 export class LlmAgent implements Agent {
   readonly id = 'llm';
   readonly label = 'LLM';
+  readonly modelAccess: ModelAccessKind;
   readonly #options: LlmAgentOptions;
   readonly #commands: CommandSettings;
   /** Per thread, the summary of its older turns, once one was needed. Lost with the process: made again when needed. */
@@ -53,6 +63,7 @@ export class LlmAgent implements Agent {
   constructor(options: LlmAgentOptions) {
     this.#options = options;
     this.#commands = commandSettings(options);
+    this.modelAccess = options.modelAccess ?? 'gateway';
   }
 
   async handle(turn: AgentTurn): Promise<void> {
