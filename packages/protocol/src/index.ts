@@ -31,6 +31,16 @@ export {
 } from './agents.js';
 export type { AcpAgentConfig, AgentKind, RuntimeAgent } from './agents.js';
 export {
+  AGENT_ENDPOINT_ERROR_CODES,
+  AGENT_ENDPOINT_PATH,
+  AGENT_ENDPOINT_VERSION,
+  AgentEventBodySchema,
+  AgentToHostFrameSchema,
+  ExternalAgentIdSchema,
+  HostToAgentFrameSchema,
+} from './agent-endpoint.js';
+export type { AgentToHostFrame, HostToAgentFrame } from './agent-endpoint.js';
+export {
   PERMISSION_ANSWERERS,
   PERMISSION_OPTION_KINDS,
   PLAN_ENTRY_PRIORITIES,

@@ -135,6 +135,7 @@ export class AcpThread {
     const { config, workspace, threadId, sessions, label } = this.#options;
     const env = {
       ...withoutSecrets(),
+      ...turn.env,
       ...(turn.model && modelEnv(turn.model)),
       ...config.env,
     };
