@@ -192,8 +192,12 @@ export type {
   ToRuntimeMessage,
 } from './link.js';
 export {
+  AgentTokenListResponseSchema,
+  AgentTokenSchema,
   ApiTokenListResponseSchema,
   ApiTokenSchema,
+  CreateAgentTokenRequestSchema,
+  CreatedAgentTokenSchema,
   ClientTokenResponseSchema,
   CreateApiTokenRequestSchema,
   CreateClientTokenRequestSchema,
@@ -202,8 +206,12 @@ export {
   StreamTicketResponseSchema,
 } from './tokens.js';
 export type {
+  AgentToken,
+  AgentTokenListResponse,
   ApiToken,
   ApiTokenListResponse,
+  CreateAgentTokenRequest,
+  CreatedAgentToken,
   ClientTokenResponse,
   CreateApiTokenRequest,
   CreateClientTokenRequest,
