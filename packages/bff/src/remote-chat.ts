@@ -325,6 +325,11 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
         refuse(socket, 403, 'Forbidden');
         return true;
       }
+      // Every upgrade costs a token lookup: an address may open as many as it may open links.
+      if (linkLimiter.take(req.socket.remoteAddress ?? 'unknown') > 0) {
+        refuse(socket, 429, 'Too Many Requests');
+        return true;
+      }
       void openAgent(req, socket, head, url);
       return true;
     }
