@@ -36,7 +36,7 @@ describe('hostile upgrade requests', () => {
   it('answers upgrade targets that are no URL with 400 and keeps serving', async () => {
     const dataDir = tempDir('rc-upgrade-');
     const bff = await spawnBff(['--data-dir', dataDir]);
-    for (const path of ['/api/stream', '/api/link']) {
+    for (const path of ['/api/stream', '/api/link', '/api/agent']) {
       for (const target of [`http://[${path}`, `//[${path}`, `http://[:99999${path}`, `//%zz${path}`]) {
         const answer = await rawRequest(bff.url, `GET ${target} HTTP/1.1\r\nHost: x\r\n${upgradeHeaders()}\r\n`);
         expect(answer, `GET ${target}`).toMatch(/^HTTP\/1\.1 400 /);

@@ -5,6 +5,7 @@ import type {
   ApiToken,
   CreateClientTokenRequest,
   CreateMachineTokenRequest,
+  CreatedAgentToken,
   CreatedApiToken,
   User,
 } from '@remote-chat/protocol';
@@ -23,6 +24,8 @@ const TOUCH_EVERY_MS = 60_000;
 
 /** Prefixes say what a bearer token is, so a leaked one is easy to recognise and to scan for. */
 const API_TOKEN_PREFIX = 'rc_';
+/** Thread tokens: a self-run agent's credential for one thread. */
+const AGENT_TOKEN_PREFIX = 'rcat_';
 const CLIENT_TOKEN_PREFIX = 'rcc_';
 
 /** Who is calling, as far as the BFF can tell from a request. */
@@ -122,6 +125,10 @@ export class Auth {
   async stillStands(grant: Grant): Promise<boolean> {
     const now = new Date();
     if (grant.kind === 'session') return (await this.store.getSessionUser(grant.sessionHash, now)) !== null;
+    if (grant.kind === 'agent-token') {
+      const record = await this.store.findAgentTokenById(grant.tokenId);
+      return record !== null && record.revokedAt === null;
+    }
     if (grant.expiresAt !== undefined && grant.expiresAt <= now.getTime()) return false;
     return usable(await this.store.findApiTokenById(grant.tokenId), now);
   }
@@ -205,6 +212,42 @@ export class Auth {
       issuerId: caller.user.id,
     });
     return { ...created, token };
+  }
+
+  /** Mints a thread token for the thread's owner (the caller must own the thread). Shown once. */
+  async createAgentToken(user: User, threadId: string, name: string): Promise<CreatedAgentToken> {
+    const token = `${AGENT_TOKEN_PREFIX}${randomToken()}`;
+    const created = await this.store.createAgentToken({
+      id: newId('atok'),
+      userId: user.id,
+      threadId,
+      name,
+      tokenHash: hashToken(token),
+    });
+    return { ...created, token };
+  }
+
+  /** Revokes a thread token; a connection it opened is closed at once (its watch is checked now). */
+  async revokeAgentToken(threadId: string, id: string): Promise<boolean> {
+    const revoked = await this.store.revokeAgentToken(threadId, id, new Date());
+    if (revoked) await this.watch.checkNow();
+    return revoked;
+  }
+
+  /** Checks a thread token: whose it is and which thread it answers; null if unknown or revoked. */
+  async fromAgentToken(token: string): Promise<{ userId: string; threadId: string; grant: Grant } | null> {
+    if (!token.startsWith(AGENT_TOKEN_PREFIX) || token.length > 200) return null;
+    const record = await this.store.findAgentToken(hashToken(token));
+    if (!record || record.revokedAt !== null) return null;
+    const now = new Date();
+    if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) > TOUCH_EVERY_MS)
+      await this.store.touchAgentToken(record.id, now);
+    return { userId: record.userId, threadId: record.threadId, grant: { kind: 'agent-token', tokenId: record.id } };
+  }
+
+  /** Closes now the connections whose credential no longer stands (a thread was deleted). */
+  recheck(): Promise<void> {
+    return this.watch.checkNow();
   }
 
   /** Revokes a machine token the caller's server minted. */

@@ -4,7 +4,9 @@
  */
 export type Grant =
   | { kind: 'session'; sessionHash: string }
-  | { kind: 'api-token'; tokenId: string; expiresAt?: number | undefined };
+  | { kind: 'api-token'; tokenId: string; expiresAt?: number | undefined }
+  /** A thread token (`/api/agent`): stands while not revoked and its thread exists. */
+  | { kind: 'agent-token'; tokenId: string };
 
 /** Checks whether a grant still stands: not revoked, not expired, not signed out. */
 export type GrantCheck = (grant: Grant) => Promise<boolean>;

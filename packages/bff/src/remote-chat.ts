@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   CLOSE_CODES,
+  ExternalAgentIdSchema,
   LIMITS,
   parseTopic,
   type AcpAgentConfig,
@@ -35,6 +36,7 @@ import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { STREAM_MAX_PAYLOAD, StreamConnection, type StreamLimits } from './stream.js';
+import { ThreadAgents } from './thread-agents.js';
 
 export interface RemoteChatOptions {
   /** Where the SQLite database, the server secret and process runtimes live. */
@@ -229,6 +231,13 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   });
   const streamPath = options.streamPath ?? '/api/stream';
   const linkPath = streamPath.replace(/stream$/, 'link');
+  const agentPath = streamPath.replace(/stream$/, 'agent');
+  const threadAgents = new ThreadAgents({
+    store,
+    writer,
+    logger,
+    watchGrant: (grant, onEnd) => auth.watchGrant(grant, onEnd),
+  });
   const failedAuthLimiter = new RateLimiter({ burst: 30, perMinute: 30 });
   // Every hello costs a token check and runtime reads: an address may open this many links.
   const linkLimiter = new RateLimiter({ burst: 60, perMinute: 600 });
@@ -243,6 +252,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       runtimes,
       providers,
       allowedOrigins,
+      threadAgents,
       tokenLimiter: new RateLimiter({ burst: 20, perMinute: 10 }),
       failedAuthLimiter,
       models,
@@ -253,6 +263,11 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   router.use(errorHandler(logger));
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_PAYLOAD, perMessageDeflate: false });
+  const agentSockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.maxAgentFrameBytes,
+    perMessageDeflate: false,
+  });
   const links = new WebSocketServer({
     noServer: true,
     maxPayload: Math.max(LIMITS.maxLinkFrameBytes, LIMITS.maxGatewayFrameBytes),
@@ -304,6 +319,20 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       });
       return true;
     }
+    if (url.pathname === agentPath) {
+      // Self-run agents are programs; a page may open it only from an allowed origin, like the stream.
+      if (!isAllowedOrigin(req, allowedOrigins)) {
+        refuse(socket, 403, 'Forbidden');
+        return true;
+      }
+      // Every upgrade costs a token lookup: an address may open as many as it may open links.
+      if (linkLimiter.take(req.socket.remoteAddress ?? 'unknown') > 0) {
+        refuse(socket, 429, 'Too Many Requests');
+        return true;
+      }
+      void openAgent(req, socket, head, url);
+      return true;
+    }
     if (url.pathname !== streamPath) return false;
     // Cross-site WebSocket hijacking: a page elsewhere could open this socket with our cookie.
     if (!isAllowedOrigin(req, allowedOrigins)) {
@@ -312,6 +341,29 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     }
     void openStream(req, socket, head, url);
     return true;
+  }
+
+  /** A self-run agent with a thread token (`Authorization: Bearer rcat_…`), for that thread only. */
+  async function openAgent(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+    try {
+      const header = req.headers.authorization;
+      const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+      const caller = await auth.fromAgentToken(token);
+      if (!caller) {
+        const wait = failedAuthLimiter.take(req.socket.remoteAddress ?? 'unknown');
+        refuse(socket, wait > 0 ? 429 : 401, wait > 0 ? 'Too Many Requests' : 'Unauthorized');
+        return;
+      }
+      const agentId = url.searchParams.get('agentId');
+      if (agentId !== null && !ExternalAgentIdSchema.safeParse(agentId).success) {
+        refuse(socket, 400, 'Bad Request');
+        return;
+      }
+      agentSockets.handleUpgrade(req, socket, head, (ws) => threadAgents.accept(ws, caller, agentId ?? undefined));
+    } catch (error) {
+      logger.error({ err: error }, 'opening an agent socket failed');
+      refuse(socket, 500, 'Internal Server Error');
+    }
   }
 
   async function openStream(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
@@ -354,6 +406,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       auth.close();
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
       sockets.close();
+      threadAgents.close();
+      agentSockets.close();
       links.close();
       gateway.close();
       await runtimes.close();

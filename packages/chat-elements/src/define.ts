@@ -9,3 +9,4 @@ import './elements/repo-selector/define.js';
 import './elements/runtime-picker/define.js';
 import './elements/sandbox-log/define.js';
 import './elements/thread-list/define.js';
+import './elements/thread-token/define.js';

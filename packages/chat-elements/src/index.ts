@@ -73,3 +73,4 @@ export { RcRuntimePicker } from './elements/runtime-picker/runtime-picker.js';
 export type { ProviderInfo, RuntimePickerMode } from './elements/runtime-picker/runtime-picker.js';
 export { RcSandboxLog } from './elements/sandbox-log/sandbox-log.js';
 export { RcThreadList } from './elements/thread-list/thread-list.js';
+export { RcThreadToken } from './elements/thread-token/thread-token.js';

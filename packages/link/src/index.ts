@@ -13,3 +13,7 @@ export { MemoryOutbox } from './outbox.js';
 export type { LinkOutbox, OutboxEntry, OutboxState } from './outbox.js';
 
 export { LinkClosedError, LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';
+
+// An external agent's WebSocket, as a runtime's agent endpoint and the BFF's `/api/agent` host it.
+export { AGENT_CANCEL_GRACE_MS, AgentSocket } from './agent-socket.js';
+export type { AgentRegistration, AgentSocketOptions, AgentSocketTurn, RegistrationVerdict } from './agent-socket.js';

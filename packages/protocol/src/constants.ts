@@ -33,6 +33,12 @@ export const LIMITS = {
   maxUploadBytes: 10 * 1024 * 1024,
   /** Bytes of an upload per link frame (base64 makes the frame a third larger). */
   uploadChunkBytes: 256 * 1024,
+  /** Largest frame an external agent may send on an agent endpoint (a bigger one closes with 1009). */
+  maxAgentFrameBytes: 1024 * 1024,
+  /** Most bytes of `transcript` in one agent endpoint `message` frame; older events are left out. */
+  maxAgentTranscriptBytes: 2 * 1024 * 1024,
+  /** Frames a second an external agent may send, in bursts of twice as many; past it the socket closes with 4429. */
+  agentFramesPerSecond: 500,
 } as const;
 
 /** Error codes that cross the wire, in REST error bodies and stream `error` frames. */
@@ -105,6 +111,23 @@ export const CLOSE_CODES = {
   goingAway: 4503,
 } as const;
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/**
+ * Why an agent endpoint refused a frame (its `error` frame's `code`): `bad_frame` not JSON or not a
+ * frame; `not_registered` a frame before `register`; `already_registered` a second `register`;
+ * `agent_id_taken` another kind of agent of this runtime has the id; `invalid_event` the event
+ * does not match the protocol's schema; `unknown_turn` no turn of that thread and turn id is open
+ * for this agent; `protocol` another version of the frames.
+ */
+export const AGENT_ENDPOINT_ERROR_CODES = [
+  'bad_frame',
+  'not_registered',
+  'already_registered',
+  'agent_id_taken',
+  'invalid_event',
+  'unknown_turn',
+  'protocol',
+] as const;
 
 /** What the agent is doing now; the chat shows it and the Stop button follows it. */
 export const AGENT_STATES = ['thinking', 'running', 'idle', 'error'] as const;

@@ -33,6 +33,16 @@ export {
 } from './agents.js';
 export type { AcpAgentConfig, AgentKind, ModelAccessKind, RuntimeAgent } from './agents.js';
 export {
+  AGENT_ENDPOINT_ERROR_CODES,
+  AGENT_ENDPOINT_PATH,
+  AGENT_ENDPOINT_VERSION,
+  AgentEventBodySchema,
+  AgentToHostFrameSchema,
+  ExternalAgentIdSchema,
+  HostToAgentFrameSchema,
+} from './agent-endpoint.js';
+export type { AgentToHostFrame, HostToAgentFrame } from './agent-endpoint.js';
+export {
   PERMISSION_ANSWERERS,
   PERMISSION_OPTION_KINDS,
   PLAN_ENTRY_PRIORITIES,
@@ -184,8 +194,12 @@ export type {
   ToRuntimeMessage,
 } from './link.js';
 export {
+  AgentTokenListResponseSchema,
+  AgentTokenSchema,
   ApiTokenListResponseSchema,
   ApiTokenSchema,
+  CreateAgentTokenRequestSchema,
+  CreatedAgentTokenSchema,
   ClientTokenResponseSchema,
   CreateApiTokenRequestSchema,
   CreateClientTokenRequestSchema,
@@ -194,8 +208,12 @@ export {
   StreamTicketResponseSchema,
 } from './tokens.js';
 export type {
+  AgentToken,
+  AgentTokenListResponse,
   ApiToken,
   ApiTokenListResponse,
+  CreateAgentTokenRequest,
+  CreatedAgentToken,
   ClientTokenResponse,
   CreateApiTokenRequest,
   CreateClientTokenRequest,

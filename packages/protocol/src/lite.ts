@@ -27,9 +27,12 @@ import {
 } from './constants.js';
 import { parseTopic, streamTopic } from './topics.js';
 import type {
+  AgentToken,
+  AgentTokenListResponse,
   ApiToken,
   ApiTokenListResponse,
   ClientTokenResponse,
+  CreatedAgentToken,
   CreatedApiToken,
   ConfigResponse,
   ErrorBody,
@@ -270,6 +273,12 @@ const apiToken = object({ id: str, name: str, createdAt: str, expiresAt: nullabl
 export const ApiTokenSchema = schema<ApiToken>(apiToken);
 export const ApiTokenListResponseSchema = schema<ApiTokenListResponse>(object({ tokens: array(apiToken) }));
 export const CreatedApiTokenSchema = schema<CreatedApiToken>((v, p) => apiToken(v, p) || object({ token: str })(v, p));
+const agentToken = object({ id: str, threadId: str, name: str, createdAt: str, lastUsedAt: nullable(str) });
+export const AgentTokenSchema = schema<AgentToken>(agentToken);
+export const AgentTokenListResponseSchema = schema<AgentTokenListResponse>(object({ tokens: array(agentToken) }));
+export const CreatedAgentTokenSchema = schema<CreatedAgentToken>(
+  (v, p) => agentToken(v, p) || object({ token: str })(v, p),
+);
 export const StreamTicketResponseSchema = schema<StreamTicketResponse>(object({ ticket: str, expiresAt: str }));
 
 const topic: Check = (v, p) => (typeof v === 'string' && parseTopic(v) !== null ? '' : p);

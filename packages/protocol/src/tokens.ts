@@ -75,3 +75,33 @@ export const CreateMachineTokenRequestSchema = z.strictObject({
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 export type CreateMachineTokenRequest = z.infer<typeof CreateMachineTokenRequestSchema>;
+
+/**
+ * A thread token as listed (`GET /api/threads/:threadId/agent-tokens`): never the secret. A thread
+ * token lets a self-run agent process anywhere dial the BFF's `/api/agent` and answer that one thread.
+ */
+export const AgentTokenSchema = z.object({
+  id: IdSchema,
+  threadId: IdSchema,
+  name: z.string().max(100),
+  createdAt: TimestampSchema,
+  lastUsedAt: TimestampSchema.nullable(),
+});
+export type AgentToken = z.infer<typeof AgentTokenSchema>;
+
+/** `POST /api/threads/:threadId/agent-tokens` */
+export const CreateAgentTokenRequestSchema = z.strictObject({
+  /** What it is for, e.g. the machine the agent runs on. @default 'Thread token' */
+  name: z.string().trim().min(1).max(100).optional(),
+});
+export type CreateAgentTokenRequest = z.infer<typeof CreateAgentTokenRequestSchema>;
+
+/** The answer to `POST /api/threads/:threadId/agent-tokens`: the only time the secret is shown. */
+export const CreatedAgentTokenSchema = AgentTokenSchema.extend({
+  /** `rcat_…`; the agent sends it as `Authorization: Bearer` to `/api/agent`. */
+  token: z.string(),
+});
+export type CreatedAgentToken = z.infer<typeof CreatedAgentTokenSchema>;
+
+export const AgentTokenListResponseSchema = z.object({ tokens: z.array(AgentTokenSchema) });
+export type AgentTokenListResponse = z.infer<typeof AgentTokenListResponseSchema>;

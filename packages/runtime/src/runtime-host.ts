@@ -59,6 +59,11 @@ export interface RuntimeHostOptions {
   onModels?: (models: readonly ModelInfo[]) => void;
   /** An agent's permission request unanswered this long is denied. @default 300_000 (5 minutes) */
   permissionTimeoutMs?: number;
+  /**
+   * Variables for every program an agent starts (`AgentTurn.env`): the agent endpoint's URL and
+   * secret, so a command can start an external agent. @default none
+   */
+  env?: () => Readonly<Record<string, string>>;
 }
 
 /** The `runtime.info` message. */
@@ -141,6 +146,7 @@ export class RuntimeHost {
                 backpressure: this.#backpressure,
                 ...(earlier ? { history: earlier } : {}),
                 ...(this.#options.model && { model: this.#modelFor(threadId, this.#options.model) }),
+                ...(this.#options.env && { env: this.#options.env() }),
               });
             } finally {
               this.#record(() => journal?.ended(threadId, turn));
@@ -262,7 +268,7 @@ export class RuntimeHost {
     return {
       type: 'runtime.info',
       version: RUNTIME_VERSION,
-      agents: this.#options.agents.map((agent) => ({
+      agents: [...this.#agents.values()].map((agent) => ({
         id: agent.id,
         label: agent.label,
         kind: agent.kind ?? 'built-in',
@@ -294,7 +300,28 @@ export class RuntimeHost {
   /** Cancels every thread's work and resolves when all of it has stopped, then closes the agents. */
   async cancelAll(): Promise<void> {
     await this.#queue.cancelAll();
-    await Promise.all(this.#options.agents.map((agent) => agent.close?.()));
+    await Promise.all([...this.#agents.values()].map((agent) => agent.close?.()));
+  }
+
+  /** The agent answering to `id` now, if any. */
+  agent(id: string): Agent | undefined {
+    return this.#agents.get(id);
+  }
+
+  /**
+   * Offers one more agent (an external agent that registered), replacing one with its id, and
+   * reports the new list to the BFF (`runtime.info`, held until the link is up).
+   */
+  addAgent(agent: Agent): void {
+    this.#agents.set(agent.id, agent);
+    void this.sendInfo();
+  }
+
+  /** Stops offering `agent` (if it is still the one with its id) and reports the new list. */
+  removeAgent(agent: Agent): void {
+    if (this.#agents.get(agent.id) !== agent) return;
+    this.#agents.delete(agent.id);
+    void this.sendInfo();
   }
 
   #emit(threadId: string, event: EventBody): void {

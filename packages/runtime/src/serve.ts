@@ -12,6 +12,7 @@ import {
 } from '@remote-chat/protocol';
 import { LinkSession, type LinkSessionOptions, acceptLink } from '@remote-chat/link';
 import { runtimeAgents } from './agents/built-in.js';
+import { startAgentEndpoint, type AgentEndpoint } from './agents/external/agent-endpoint.js';
 import { openRuntimeState, type RuntimeStateOptions } from './durable/runtime-state.js';
 import { EXIT_CODES, RuntimeStartError } from './exit-codes.js';
 import { startRuntimeModelGateway } from './model-endpoint/runtime-model-gateway.js';
@@ -125,8 +126,19 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     },
     log,
     journal: state.journal,
+    env: () => agentEndpoint.env(),
   });
   host.recoverInterrupted();
+  // External agents register here (loopback, the runtime's agent secret).
+  const agentEndpoint: AgentEndpoint = await startAgentEndpoint({
+    agents: host,
+    stateDir: options.stateDir,
+    log,
+  }).catch(async (error: Error) => {
+    await models.close();
+    await state.close();
+    throw new RuntimeStartError(`cannot start the agent endpoint: ${error.message}`, EXIT_CODES.listen);
+  });
   session.onState((state, detail) => {
     models.linkState(state);
     log(`link ${state}${detail ? `: ${detail}` : ''}`);
@@ -166,6 +178,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     });
     if (socket !== undefined) await chmod(socket, 0o600);
   })().catch(async (error: Error) => {
+    await agentEndpoint.close();
     await models.close();
     await state.close();
     throw new RuntimeStartError(`cannot listen on ${where}: ${error.message}`, EXIT_CODES.listen);
@@ -180,6 +193,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     version: RUNTIME_VERSION,
   });
   log(`listening on ${socket ?? `${bindHost}:${port}`}, workspace ${workspace}`);
+  log(`agent endpoint ${agentEndpoint.url} (its secret is in ${options.stateDir}/agent-endpoint.json)`);
 
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -196,6 +210,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 1_000).unref();
       });
+      await agentEndpoint.close();
       await models.close();
       // Frames the BFF has not acknowledged stay on disk for the next start.
       await state.close();

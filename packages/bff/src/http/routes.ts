@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  CreateAgentTokenRequestSchema,
   CreateApiTokenRequestSchema,
   CreateClientTokenRequestSchema,
   CreateMachineTokenRequestSchema,
@@ -15,6 +16,7 @@ import {
   SendMessageRequestSchema,
   UpdateThreadRequestSchema,
   uploadName,
+  type AgentTokenListResponse,
   type ApiTokenListResponse,
   type ClientTokenResponse,
   type ConfigResponse,
@@ -32,6 +34,7 @@ import {
 } from '@remote-chat/protocol';
 import type { z } from 'zod';
 import type { Auth, Caller } from '../auth.js';
+import type { ThreadAgents } from '../thread-agents.js';
 import { RemoteChatError, notFound } from '../errors.js';
 import { publicThread, type EntryWriter } from '../entry-writer.js';
 import type { Provider } from '../providers/provider.js';
@@ -54,6 +57,8 @@ export interface RoutesDeps {
   runtimes: Runtimes;
   providers: ReadonlyMap<string, Provider>;
   allowedOrigins: readonly string[];
+  /** Self-run agents connected with thread tokens. */
+  threadAgents: ThreadAgents;
   /** Limits token minting per address. */
   tokenLimiter: RateLimiter;
   /** Limits failed authentications per address. */
@@ -126,7 +131,7 @@ type Handler = (req: Request, res: Response, caller: Caller) => Promise<void>;
  * resources), and answers JSON.
  */
 export function createRoutes(deps: RoutesDeps): express.Router {
-  const { store, auth, writer, runtimes, providers } = deps;
+  const { store, auth, writer, runtimes, providers, threadAgents } = deps;
   const router = express.Router();
   const json = jsonBody(LIMITS.maxBodyBytes);
   // Uploads carry the file itself as the body, whatever its type.
@@ -242,6 +247,8 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/runtimes/:id',
     authed(async (req, res, caller) => {
       await runtimes.delete(caller.user.id, runtimeId(req));
+      // Its threads are gone, and with them their thread tokens: cut their agents off now.
+      await auth.recheck();
       res.status(204).end();
     }),
   );
@@ -321,15 +328,21 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const thread = await ownThread(caller, req.params.id);
       const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
       assertMayUseProvider(providers, caller, runtime.provider);
-      runtimes.assertAvailable(runtime);
-      // Stored and queued for the runtime together; a retry of a stored message is not sent again.
-      const { event, created } = await runtimes.sendMessage(thread, {
-        kind: 'message.user',
+      const message = {
+        kind: 'message.user' as const,
         clientId: body.clientId,
         text: body.text,
         agent: body.agent ?? runtime.agent,
-      });
+      };
+      // A self-run agent of this thread (a thread token's) answers without the runtime.
+      const selfRun = threadAgents.answers(thread.id, message.agent);
+      if (!selfRun) runtimes.assertAvailable(runtime);
+      // Stored and queued for the runtime together; a retry of a stored message is not sent again.
+      const { event, created } = selfRun
+        ? await writer.appendEvent(thread, message)
+        : await runtimes.sendMessage(thread, message);
       if (event.kind !== 'message.user') throw new RemoteChatError('conflict', 'That client id names another event.');
+      if (selfRun && created) threadAgents.deliver(thread, event);
       res.status(created ? 202 : 200).json({ event, created } satisfies SendMessageResponse);
     }),
   );
@@ -354,8 +367,40 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/threads/:id/cancel',
     authed(async (req, res, caller) => {
       const thread = await ownThread(caller, req.params.id);
-      await runtimes.cancel(thread);
+      const selfRun = threadAgents.cancel(thread.id);
+      // With a self-run agent at work, a runtime that is away has nothing of this thread to stop.
+      await runtimes.cancel(thread).catch((error: unknown) => {
+        if (!selfRun) throw error;
+      });
       res.status(202).json({ ok: true });
+    }),
+  );
+
+  router.post(
+    '/threads/:id/agent-tokens',
+    rateLimit(deps.tokenLimiter),
+    authed(async (req, res, caller) => {
+      const body = parse(CreateAgentTokenRequestSchema, req.body ?? {}, 'thread token');
+      const thread = await ownThread(caller, req.params.id);
+      res.status(201).json(await auth.createAgentToken(caller.user, thread.id, body.name ?? 'Thread token'));
+    }),
+  );
+
+  router.get(
+    '/threads/:id/agent-tokens',
+    authed(async (req, res, caller) => {
+      const thread = await ownThread(caller, req.params.id);
+      res.json({ tokens: await store.listAgentTokens(thread.id) } satisfies AgentTokenListResponse);
+    }),
+  );
+
+  router.delete(
+    '/threads/:id/agent-tokens/:tokenId',
+    authed(async (req, res, caller) => {
+      const thread = await ownThread(caller, req.params.id);
+      const { id } = parse(IdParamsSchema, { id: req.params.tokenId }, 'token id');
+      if (!(await auth.revokeAgentToken(thread.id, id))) throw notFound('token');
+      res.status(204).end();
     }),
   );
 

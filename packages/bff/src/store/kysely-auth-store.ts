@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiToken } from '@remote-chat/protocol';
-import { now, type ApiTokensTable, type Database } from './schema.js';
-import type { ApiTokenRecord, AuthStore } from './store.js';
+import type { AgentToken, ApiToken } from '@remote-chat/protocol';
+import { now, type AgentTokensTable, type ApiTokensTable, type Database } from './schema.js';
+import type { AgentTokenRecord, ApiTokenRecord, AuthStore } from './store.js';
 
 const newUserId = () => `u_${randomBytes(12).toString('base64url')}`;
 
@@ -24,6 +24,20 @@ function toApiTokenRecord(row: Selectable<ApiTokensTable>): ApiTokenRecord {
     scope: row.scope === 'machine' ? 'machine' : 'full',
     issuerId: row.issuer_id,
   };
+}
+
+function toAgentToken(row: Selectable<AgentTokensTable>): AgentToken {
+  return {
+    id: row.id,
+    threadId: row.thread_id,
+    name: row.name,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+function toAgentTokenRecord(row: Selectable<AgentTokensTable>): AgentTokenRecord {
+  return { ...toAgentToken(row), userId: row.user_id, revokedAt: row.revoked_at };
 }
 
 /** Users, sessions, sign-in links, stream tickets and tokens over Kysely (SQLite and Postgres alike). */
@@ -131,6 +145,65 @@ export function kyselyAuthStore(db: Kysely<Database>): AuthStore {
 
     async touchApiToken(id, at) {
       await db.updateTable('api_tokens').set({ last_used_at: at.toISOString() }).where('id', '=', id).execute();
+    },
+
+    async createAgentToken(token) {
+      const row = await db
+        .insertInto('agent_tokens')
+        .values({
+          id: token.id,
+          user_id: token.userId,
+          thread_id: token.threadId,
+          name: token.name,
+          token_hash: token.tokenHash,
+          created_at: now(),
+          last_used_at: null,
+          revoked_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toAgentToken(row);
+    },
+
+    async listAgentTokens(threadId) {
+      const rows = await db
+        .selectFrom('agent_tokens')
+        .selectAll()
+        .where('thread_id', '=', threadId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map(toAgentToken);
+    },
+
+    async revokeAgentToken(threadId, id, at) {
+      const result = await db
+        .updateTable('agent_tokens')
+        .set({ revoked_at: at.toISOString() })
+        .where('id', '=', id)
+        .where('thread_id', '=', threadId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async findAgentToken(tokenHash) {
+      const row = await db
+        .selectFrom('agent_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row ? toAgentTokenRecord(row) : null;
+    },
+
+    async findAgentTokenById(id) {
+      const row = await db.selectFrom('agent_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toAgentTokenRecord(row) : null;
+    },
+
+    async touchAgentToken(id, at) {
+      await db.updateTable('agent_tokens').set({ last_used_at: at.toISOString() }).where('id', '=', id).execute();
     },
 
     async createStreamTicket(ticket) {

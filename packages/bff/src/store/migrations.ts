@@ -165,6 +165,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_agent_tokens': {
+    async up(db: Kysely<unknown>) {
+      // Thread tokens for self-run agents; deleting the thread (or its runtime) deletes them.
+      await db.schema
+        .createTable('agent_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('thread_id', 'text', (c) => c.notNull().references('threads.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('agent_tokens_thread').on('agent_tokens').column('thread_id').execute();
+    },
+  },
 };
 
 const migrationProvider: MigrationProvider = {

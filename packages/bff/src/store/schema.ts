@@ -15,6 +15,7 @@ export interface Database {
   threads: ThreadsTable;
   events: EventsTable;
   api_tokens: ApiTokensTable;
+  agent_tokens: AgentTokensTable;
   stream_tickets: StreamTicketsTable;
   outbound: OutboundTable;
   model_usage: ModelUsageTable;
@@ -61,6 +62,19 @@ export interface ApiTokensTable {
   scope: Generated<string>;
   /** The user whose API token minted this one (a host site's server), if not the owner itself. */
   issuer_id: string | null;
+}
+
+/** Thread tokens: a self-run agent answers one thread with one (`/api/agent`). Gone with the thread. */
+export interface AgentTokensTable {
+  id: string;
+  user_id: string;
+  thread_id: string;
+  name: string;
+  /** SHA-256 of the token; the token is shown once and never stored. */
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }
 
 export interface StreamTicketsTable {

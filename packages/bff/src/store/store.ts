@@ -1,4 +1,5 @@
 import type {
+  AgentToken,
   ApiToken,
   EventBody,
   LogBody,
@@ -121,6 +122,12 @@ export interface AppendResult {
   created: boolean;
 }
 
+/** A thread token as stored, with whose it is; never the secret. */
+export interface AgentTokenRecord extends AgentToken {
+  userId: string;
+  revokedAt: string | null;
+}
+
 /**
  * Users and their proofs of identity: the owner and host-site users, sessions, one-time sign-in
  * links and stream tickets, API, client-minting and machine tokens.
@@ -154,6 +161,22 @@ export interface AuthStore {
   findApiToken(tokenHash: string): Promise<ApiTokenRecord | null>;
   findApiTokenById(id: string): Promise<ApiTokenRecord | null>;
   touchApiToken(id: string, at: Date): Promise<void>;
+
+  /** Stores a thread token (its hash) of the thread's owner. */
+  createAgentToken(token: {
+    id: string;
+    userId: string;
+    threadId: string;
+    name: string;
+    tokenHash: string;
+  }): Promise<AgentToken>;
+  /** A thread's tokens that are not revoked, newest first. */
+  listAgentTokens(threadId: string): Promise<AgentToken[]>;
+  /** Revokes a thread token; false if the thread has no such live token. */
+  revokeAgentToken(threadId: string, id: string, at: Date): Promise<boolean>;
+  findAgentToken(tokenHash: string): Promise<AgentTokenRecord | null>;
+  findAgentTokenById(id: string): Promise<AgentTokenRecord | null>;
+  touchAgentToken(id: string, at: Date): Promise<void>;
 
   createStreamTicket(ticket: NewStreamTicket): Promise<void>;
   /** Deletes the ticket and returns whom it was for if it was valid: a ticket works once. */

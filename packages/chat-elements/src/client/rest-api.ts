@@ -1,6 +1,8 @@
 import {
+  AgentTokenListResponseSchema,
   ApiTokenListResponseSchema,
   ConfigResponseSchema,
+  CreatedAgentTokenSchema,
   CreatedApiTokenSchema,
   EventPageResponseSchema,
   LogPageResponseSchema,
@@ -13,9 +15,11 @@ import {
   ThreadSchema,
   UploadedFileSchema,
   UsageResponseSchema,
+  type AgentToken,
   type ApiToken,
   type ConfigResponse,
   type CreateApiTokenRequest,
+  type CreatedAgentToken,
   type CreatedApiToken,
   type CreateRuntimeRequest,
   type CreateThreadRequest,
@@ -259,6 +263,29 @@ export class RestApi extends EventTarget {
   /** `DELETE /api/tokens/:id`: revokes an API token, and every client token minted with it. */
   async revokeApiToken(tokenId: string, options?: RequestOptions): Promise<void> {
     await this.rest.request('DELETE', `/tokens/${enc(tokenId)}`, null, options);
+  }
+
+  /**
+   * `POST /api/threads/:threadId/agent-tokens`: a thread token with which a self-run agent process
+   * answers this thread (see docs/agent-protocol.md). The answer's `token` is shown this once.
+   */
+  createAgentToken(threadId: string, name?: string, options?: RequestOptions): Promise<CreatedAgentToken> {
+    return this.rest.request('POST', `/threads/${enc(threadId)}/agent-tokens`, CreatedAgentTokenSchema, {
+      ...options,
+      body: name === undefined ? {} : { name },
+    });
+  }
+
+  /** `GET /api/threads/:threadId/agent-tokens`: the thread's tokens, without their secrets. */
+  async listAgentTokens(threadId: string, options?: RequestOptions): Promise<AgentToken[]> {
+    return (
+      await this.rest.request('GET', `/threads/${enc(threadId)}/agent-tokens`, AgentTokenListResponseSchema, options)
+    ).tokens;
+  }
+
+  /** `DELETE /api/threads/:threadId/agent-tokens/:tokenId`: revokes it; its agent is cut off at once. */
+  async revokeAgentToken(threadId: string, tokenId: string, options?: RequestOptions): Promise<void> {
+    await this.rest.request('DELETE', `/threads/${enc(threadId)}/agent-tokens/${enc(tokenId)}`, null, options);
   }
 
   /**

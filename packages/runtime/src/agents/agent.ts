@@ -36,6 +36,11 @@ export interface AgentTurn {
    */
   model?: ModelAccess;
   /**
+   * Variables every program the agent starts gets (the runtime's agent endpoint:
+   * `REMOTE_CHAT_AGENT_URL`, `REMOTE_CHAT_AGENT_SECRET`). @default none
+   */
+  env?: Readonly<Record<string, string>>;
+  /**
    * Asks the person before doing something: emits a `permission.request` and resolves with the
    * option they chose, or `denied` when no one answered in time (`permissionTimeoutMs`) or the
    * turn was stopped (both also emit the denied `permission.answer`).

@@ -71,7 +71,11 @@ export async function runTerminalCall(
   const result = await runCommand({
     command,
     cwd: settings.workspace,
-    env: turn.model && settings.modelEnv ? { ...settings.env, ...modelEnv(turn.model) } : settings.env,
+    env: {
+      ...settings.env,
+      ...turn.env,
+      ...(turn.model && settings.modelEnv && modelEnv(turn.model)),
+    },
     signal: turn.signal,
     timeoutMs: settings.timeoutMs,
     ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),

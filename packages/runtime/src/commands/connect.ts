@@ -41,7 +41,10 @@ folder with the variables above, then "env"; with "ownLogin": true, without the 
 variables, so that the agent uses its own login, and the chat's picker says so), and
 "permissionTimeoutMs" (default 300000) denies a permission request no one answers in time. With --own-models FILE ({"baseUrl":
 "https://api.openai.com", "apiKey": "…", "models": [{"id": "gpt-4.1", "label": "GPT-4.1", "api":
-"openai"}]}) they call your own models directly with your own key instead. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
+"openai"}]}) they call your own models directly with your own key instead. Agents in any
+language register on each folder's agent endpoint (ws://127.0.0.1:PORT/codebolt?agentId=ID, see
+docs/agent-protocol.md): commands get REMOTE_CHAT_AGENT_URL and REMOTE_CHAT_AGENT_SECRET, and
+.remote-chat/<runtime id>/agent-endpoint.json (readable only by you) holds both. Ctrl-C or SIGTERM stops running commands, disconnects and exits 0.
 
 Exit codes: 0 stopped by Ctrl-C or SIGTERM (or every runtime was deleted in the portal),
 1 unexpected error, 2 usage (no URL, or a bad one), 3 no API token or a malformed one,

@@ -50,7 +50,11 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 credentials, 4 workspace or sta
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('Serve agents to a BFF that dials in: GET /healthz and the runtime link at /link.')
+    .description(
+      'Serve agents to a BFF that dials in: GET /healthz and the runtime link at /link. External agents register on ' +
+        'the agent endpoint (ws://127.0.0.1:PORT/codebolt?agentId=ID; its URL and secret are in ' +
+        'STATE_DIR/agent-endpoint.json and, for commands, REMOTE_CHAT_AGENT_URL and REMOTE_CHAT_AGENT_SECRET).',
+    )
     .requiredOption('--workspace <dir>', 'the folder agents work in (must exist)')
     .requiredOption(
       '--state-dir <dir>',

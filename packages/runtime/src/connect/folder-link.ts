@@ -24,6 +24,7 @@ import { EXIT_CODES, RuntimeStartError, type ExitCode } from '../exit-codes.js';
 import type { ModelAccess } from '../model-endpoint/model-access.js';
 import { startRuntimeModelGateway, type RuntimeModelGateway } from '../model-endpoint/runtime-model-gateway.js';
 import { gitRemote } from '../project-info.js';
+import { startAgentEndpoint, type AgentEndpoint } from '../agents/external/agent-endpoint.js';
 import { RuntimeHost } from '../runtime-host.js';
 import { DEFAULT_SETTINGS, type RuntimeSettings } from '../settings.js';
 import { bffKey, linkUrlFor } from './link-url.js';
@@ -80,6 +81,7 @@ export class FolderLink {
   readonly #host: RuntimeHost;
   readonly #dialer: LinkDialer<FromRuntimeMessage, ToRuntimeMessage, GatewayFromRuntimeFrame, GatewayToRuntimeFrame>;
   readonly #models: RuntimeModelGateway;
+  #agentEndpoint: AgentEndpoint | undefined;
   /** The git remote last reported in runtime.info; undefined before the first. */
   #reportedRemote: string | null | undefined;
   /** Why the last attempt failed or the link closed, for the retry line. */
@@ -121,6 +123,7 @@ export class FolderLink {
       onModels: (list) => models.setModels(list),
       onShutdown: (reason) => options.onShutdownRequest(reason),
       log: (line) => options.err(line),
+      env: () => this.#agentEndpoint?.env() ?? {},
     });
     this.#dialer = new LinkDialer({
       url: linkUrlFor(options.bff),
@@ -154,6 +157,15 @@ export class FolderLink {
     );
     link = new FolderLink(options, runtimeId, state, models);
     options.out(`${options.folder} is runtime ${runtimeId}`);
+    const stateDir = folderStateDir(options.folder, runtimeId);
+    link.#agentEndpoint = await startAgentEndpoint({ agents: link.#host, stateDir, log: options.err }).catch(
+      async (error: Error) => {
+        await models.close();
+        await state.close();
+        throw new RuntimeStartError(`cannot start the agent endpoint: ${error.message}`, EXIT_CODES.listen);
+      },
+    );
+    options.out(`agent endpoint ${link.#agentEndpoint.url} (its secret is in ${stateDir}/agent-endpoint.json)`);
     link.#host.recoverInterrupted();
     link.#dialer.start();
     return link;
@@ -189,6 +201,7 @@ export class FolderLink {
     this.#stopping ??= (async () => {
       await Promise.race([this.#host.cancelAll(), delay(STOP_GRACE_MS)]);
       await this.#dialer.stop(code, reason);
+      await this.#agentEndpoint?.close();
       await this.#models.close();
       await this.#state.close();
     })();

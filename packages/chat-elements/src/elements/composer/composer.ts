@@ -66,6 +66,7 @@ function noUploadRoute(error: unknown): boolean {
  * @csspart textarea - The message box.
  * @csspart send-button - The Send button.
  * @csspart agent-picker - The agent drop-down.
+ * @csspart thread-token - The picker's help for running your own agent (`<rc-thread-token>`).
  *
  * @cssprop --rc-font-mono - Font of the names of files being uploaded.
  * @cssprop --rc-color-focus - Outline of the message box while it has focus.
@@ -364,6 +365,7 @@ export class RcComposer extends LitElement {
           ${agents.map((a) => html`<option value=${a.id} title=${a.description} ?selected=${a.id === current}>${label(a)}</option>`)}
         </select>
       </label>
+      <rc-thread-token part="thread-token"></rc-thread-token>
     `;
   }
 

@@ -148,6 +148,7 @@ export class AcpThread {
     const { config, workspace, threadId, sessions, label } = this.#options;
     const env = {
       ...withoutSecrets(),
+      ...turn.env,
       ...(turn.model && !this.#options.ownLogin && modelEnv(turn.model)),
       ...config.env,
     };
