@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { StandinSandbox } from './standin-sandbox.js';
+import { readBody, readJson, StandinSandbox, sendJson } from './standin-sandbox.js';
 
 /**
  * A local stand-in for E2B, for tests that drive the real `e2b` SDK (2.x) against it.
@@ -514,32 +514,4 @@ function sendRpcError(response: ServerResponse, code: keyof typeof CONNECT_HTTP_
 /** E2B's API error body: `{ code, message }`. */
 function sendError(response: ServerResponse, status: number, message: string): void {
   sendJson(response, status, { code: status, message });
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response
-    .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
-    .end(text);
-}
-
-/** The request body, or `undefined` when it is larger than `limit`. */
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const body = await readBody(request, MAX_RPC_BYTES);
-  try {
-    return JSON.parse(body?.toString() || '{}');
-  } catch {
-    return undefined;
-  }
 }

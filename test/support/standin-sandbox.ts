@@ -313,3 +313,34 @@ const server = net.createServer((client) => {
 });
 server.listen(process.argv[1], () => console.log('listening'));
 `;
+
+const MAX_JSON_BYTES = 1024 * 1024;
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response
+    .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+    .end(text);
+}
+
+/** The request body, or `undefined` when it is larger than `limit`. */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A JSON request body (at most 1 MiB), or `undefined` when it is not JSON. */
+export async function readJson(request: IncomingMessage): Promise<unknown> {
+  const body = await readBody(request, MAX_JSON_BYTES);
+  try {
+    return JSON.parse(body?.toString() || '{}');
+  } catch {
+    return undefined;
+  }
+}
