@@ -32,6 +32,41 @@ async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, 
   }
 }
 
+/**
+ * A BFF run as its own process (so a test can SIGKILL it) with the owner signed in, the `api` of
+ * whichever instance runs now, `kill` and `restart` on the same data directory.
+ */
+async function killableBff() {
+  const flags = ['--data-dir', tempDir(), '--process-provider-for', 'all'];
+  let bff = await spawnBff(flags);
+  const cookie = await signIn(bff.signinLink);
+  return {
+    dataDir: flags[1]!,
+    api: (path: string, body?: unknown) =>
+      fetch(`${bff.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      }),
+    async kill() {
+      bff.child.kill('SIGKILL');
+      await bff.exited;
+    },
+    async restart() {
+      bff = await spawnBff(flags);
+    },
+  };
+}
+
+/** Reads the runtime until it has `status`. */
+function runtimeStatus(api: (path: string) => Promise<Response>, id: string, status: Runtime['status']) {
+  return waitFor(
+    async () => (await (await api(`/api/runtimes/${id}`)).json()) as Runtime,
+    (current) => current.status === status,
+    30_000,
+  );
+}
+
 const BRING_UP: RuntimeStep[] = ['create', 'clone', 'install', 'settings', 'start', 'ready'];
 
 describe.each(PROVIDERS)('the %s provider', (provider) => {
@@ -58,32 +93,15 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', async () => {
-    const dataDir = tempDir();
-    const flags = ['--data-dir', dataDir, '--process-provider-for', 'all'];
-    let bff = await spawnBff(flags);
-    const cookie = await signIn(bff.signinLink);
-    const api = (path: string, body?: unknown) =>
-      fetch(`${bff.url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
+    const bff = await killableBff();
+    const { api } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
-    await waitFor(
-      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
-      (current) => current.status === 'ready',
-      30_000,
-    );
+    await runtimeStatus(api, runtime.id, 'ready');
     const thread = (await (await api(`/api/runtimes/${runtime.id}/threads`, {})).json()) as Thread;
 
-    bff.child.kill('SIGKILL');
-    await bff.exited;
-    bff = await spawnBff(flags);
-    await waitFor(
-      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
-      (current) => current.status === 'ready',
-      30_000,
-    );
+    await bff.kill();
+    await bff.restart();
+    await runtimeStatus(api, runtime.id, 'ready');
     const log = (await (await api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
     expect(log.entries.some((entry) => entry.kind === 'link' && entry.state === 'resuming')).toBe(true);
     // One start only: the one it was made with.
@@ -99,34 +117,17 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', async () => {
-    const dataDir = tempDir();
-    const flags = ['--data-dir', dataDir, '--process-provider-for', 'all'];
-    let bff = await spawnBff(flags);
-    const cookie = await signIn(bff.signinLink);
-    const api = (path: string, body?: unknown) =>
-      fetch(`${bff.url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
+    const bff = await killableBff();
+    const { api, dataDir } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
-    await waitFor(
-      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
-      (current) => current.status === 'ready',
-      30_000,
-    );
-    bff.child.kill('SIGKILL');
-    await bff.exited;
+    await runtimeStatus(api, runtime.id, 'ready');
+    await bff.kill();
     // The host lost it: the process and every file of it.
     killRuntimesIn(dataDir);
     rmSync(join(dataDir, 'runtimes', runtime.id), { recursive: true, force: true });
 
-    bff = await spawnBff(flags);
-    const failed = await waitFor(
-      async () => (await (await api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
-      (current) => current.status === 'failed',
-      30_000,
-    );
+    await bff.restart();
+    const failed = await runtimeStatus(api, runtime.id, 'failed');
     expect(failed.status).toBe('failed');
     const log = (await (await api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
     expect(log.entries.some((entry) => entry.kind === 'error' && /process is gone/.test(entry.message))).toBe(true);
@@ -139,11 +140,7 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     const created = await bff.api('/api/runtimes', { body: { provider, repo: 'nobody/missing' } });
     expect(created.status).toBe(201);
     const runtime = (await created.json()) as Runtime;
-    const failed = await waitFor(
-      async () => (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime,
-      (current) => current.status === 'failed',
-      30_000,
-    );
+    const failed = await runtimeStatus(bff.api, runtime.id, 'failed');
     expect(failed.status).toBe('failed');
     const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
     expect(stepsOf(log.entries)).toEqual(['create:started', 'create:ok', 'clone:started', 'clone:failed']);
