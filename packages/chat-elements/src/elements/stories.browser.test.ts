@@ -73,7 +73,7 @@ for (const [path, module] of Object.entries(modules)) {
           .map(
             (v) =>
               `${v.id}: ${v.help} (${v.nodes
-                .map((n) => n.target.join(' '))
+                .map((n) => `${n.target.join(' ')}${n.any[0]?.message ? `: ${n.any[0].message}` : ''}`)
                 .slice(0, 3)
                 .join(' | ')})`,
           );

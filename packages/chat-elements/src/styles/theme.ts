@@ -53,8 +53,8 @@ export const themeStyles = css`
     --_on-accent: var(--rc-color-on-accent, light-dark(#ffffff, #0b1432));
     --_accent-soft: var(--rc-color-accent-soft, light-dark(#e7eefc, #1f2b4a));
     --_focus: var(--rc-color-focus, light-dark(#1f56d0, #a6c0ff));
-    --_ok: var(--rc-color-ok, light-dark(#1a7f37, #4cc26e));
-    --_warn: var(--rc-color-warn, light-dark(#9a6700, #e0b03a));
+    --_ok: var(--rc-color-ok, light-dark(#116329, #4cc26e));
+    --_warn: var(--rc-color-warn, light-dark(#7d5400, #e0b03a));
     --_danger: var(--rc-color-danger, light-dark(#c8202c, #ff8079));
     --_danger-soft: var(--rc-color-danger-soft, light-dark(#fdeced, #3a1c20));
     --_idle: var(--rc-color-idle, light-dark(#6e7781, #8c95a1));
