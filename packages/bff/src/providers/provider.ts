@@ -1,4 +1,7 @@
+import type { Duplex } from 'node:stream';
 import type { AcpAgentConfig, RuntimeKind } from '@remote-chat/protocol';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
 import type { ProviderAudience } from './provider-access.js';
 
 /** What a step's work reports back: a line of detail, or that the step did not apply. */
@@ -53,6 +56,12 @@ export type ProviderState = Record<string, unknown>;
 export interface RuntimeEndpoint {
   /** `ws://`, `wss://` or `ws+unix://` URL of the runtime's `/link`. */
   linkUrl: string;
+  /**
+   * Opens the byte stream the link runs over, where the runtime is not reached by a connection to
+   * `linkUrl`'s host (an SSH-forwarded channel); the URL still names the host and path of the
+   * upgrade request. Called once per dial.
+   */
+  connect?: () => Promise<Duplex>;
 }
 
 /** A runtime the `start` step (or a resume) left running. */
@@ -105,4 +114,36 @@ export interface Provider {
   stop(state: ProviderState): Promise<void>;
   /** Stops the runtime and deletes everything it holds. Safe to call on a runtime that is gone. */
   destroy(state: ProviderState): Promise<void>;
+  /**
+   * Where the platform can: pauses the runtime's sandbox with its files kept (and its processes,
+   * where the platform snapshots memory), releasing its compute. Returns the state from now on.
+   * Absent: an idle runtime is stopped instead.
+   */
+  pause?(state: ProviderState): Promise<ProviderState>;
+  /**
+   * Brings a paused runtime back: its runtime running again (started anew where the platform kept
+   * files only) and where to reach its link. The BFF records it as the `resume` step.
+   */
+  resume?(context: StartContext, state: ProviderState): Promise<StartedRuntime>;
+}
+
+/** What every provider is made with, besides its own settings. */
+export interface ProviderContext {
+  /** The BFF's data directory (providers that keep files on this host keep them under it). */
+  dataDir: string;
+  logger: Logger;
+}
+
+/**
+ * A provider the configuration switches on: the schema of its settings, where they come from, and
+ * how a provider is made of them. Settings are the config file's `providers.<id>` object with the
+ * environment's values over it; the provider is offered when either has any. They are validated
+ * at start-up: a wrong one stops the BFF with a message naming it.
+ */
+export interface ProviderDefinition<Settings = unknown> {
+  readonly id: string;
+  readonly settings: z.ZodType<Settings>;
+  /** Each setting's environment variable (`{ apiKey: 'E2B_API_KEY' }`): read, and named in errors. */
+  readonly env: Readonly<Record<string, string>>;
+  make(settings: Settings, context: ProviderContext): Provider | Promise<Provider>;
 }
