@@ -163,7 +163,8 @@ export const MODEL_ACCESS = ['gateway', 'own'] as const;
 export const PERMISSION_ANSWERERS = ['user', 'timeout', 'stop'] as const;
 
 export const RUNTIME_KINDS = ['sandbox', 'machine'] as const;
-export const RUNTIME_STATUSES = ['starting', 'ready', 'offline', 'stopping', 'stopped', 'failed'] as const;
+/** `paused`: its sandbox is paused with its files kept (idle); the next message resumes it. */
+export const RUNTIME_STATUSES = ['starting', 'ready', 'offline', 'paused', 'stopping', 'stopped', 'failed'] as const;
 /** The state of the runtime link as the BFF sees it. */
 export const LINK_STATES = ['connecting', 'open', 'resuming', 'offline'] as const;
 export const RUNTIME_STEPS = ['create', 'clone', 'install', 'settings', 'start', 'ready'] as const;

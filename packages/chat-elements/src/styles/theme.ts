@@ -220,6 +220,11 @@ export const statusDotStyles = css`
   .status-dot.failed {
     background: var(--_danger);
   }
+  /* Paused: files kept, compute released; a ring, not a fill, so it reads apart from idle grey. */
+  .status-dot.paused {
+    background: transparent;
+    box-shadow: inset 0 0 0 2px var(--_accent);
+  }
   .status-dot.starting {
     animation: rc-pulse 1.4s ease-in-out infinite;
   }

@@ -45,6 +45,7 @@ const STATUS_LABELS: Record<RuntimeStatus, string> = {
   starting: 'Starting',
   ready: 'Ready',
   offline: 'Offline',
+  paused: 'Paused',
   stopping: 'Stopping',
   stopped: 'Stopped',
   failed: 'Failed',
@@ -55,7 +56,7 @@ export function runtimeStatusLabel(status: RuntimeStatus): string {
   return STATUS_LABELS[status];
 }
 
-/** The dot colour class of a runtime status: green, amber, grey or red. */
+/** The dot colour class of a runtime status: green, amber, a hollow accent ring (paused), grey or red. */
 export function statusDotClass(status: RuntimeStatus): string {
   return status === 'stopping' ? 'stopped' : status;
 }

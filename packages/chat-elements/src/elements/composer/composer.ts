@@ -159,6 +159,8 @@ export class RcComposer extends LitElement {
         case 'failed':
           return 'This runtime failed to start: see the sandbox log, then create a new one.';
         case 'ready':
+        case 'paused':
+          // A paused sandbox resumes when a message arrives.
           break;
       }
     }
