@@ -7,6 +7,15 @@ export { Hub } from './hub.js';
 export type { EntrySource, SeqEntry, SubscribeOptions, Subscription } from './hub.js';
 export { BubblewrapProvider } from './providers/bubblewrap-provider.js';
 export type { BubblewrapProviderOptions } from './providers/bubblewrap-provider.js';
+export {
+  DaytonaProvider,
+  DaytonaSettingsSchema,
+  DaytonaStepError,
+  RUNTIME_LABEL,
+  RUNTIME_PORT,
+  daytonaDefinition,
+} from './providers/daytona-provider.js';
+export type { DaytonaProviderOptions, DaytonaSettings } from './providers/daytona-provider.js';
 export { ProcessProvider } from './providers/process-provider.js';
 export type { ProcessProviderOptions } from './providers/process-provider.js';
 export type {

@@ -225,6 +225,7 @@ export class LiveLinks {
       runtimeId: live.id,
       token: this.tokenFor(live.id),
       session: live.session,
+      ...(endpoint.headers && { headers: endpoint.headers }),
     });
     live.dialer.start();
     await opened;
