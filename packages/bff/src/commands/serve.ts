@@ -67,6 +67,9 @@ Providers (New in the portal):
                  server says so at start and offers the Local process only.
   Local process  (process) a plain process as this server's user, no sandbox: for the owner only
                  unless --process-provider-for all.
+  Daytona sandbox  (daytona) a Daytona cloud sandbox per runtime, paused (Daytona's stop, files
+                 kept) when idle. On when DAYTONA_API_KEY is set; also DAYTONA_API_URL,
+                 DAYTONA_TARGET, REMOTE_CHAT_DAYTONA_SNAPSHOT (a snapshot with Node 20+ and git).
 
 The data directory is made private at every start (folder 0700, files 0600).
 
