@@ -1,15 +1,68 @@
+import './support/localhost-subdomains.mjs';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Daytona } from '@daytonaio/sdk';
+import { DaytonaProvider, type ServerOptions } from '@remote-chat/bff';
 import type { LogEntry, Runtime, RuntimeStep, Thread, ThreadEvent } from '@remote-chat/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { signIn, clientId, readyRuntime, startTestBff } from './support/bff.js';
 import { killRuntimesIn, spawnBff } from './support/bff-process.js';
+import { startDaytonaStandin } from './support/daytona-standin.js';
 import { tempDir } from './support/temp-dir.js';
 
 // The contract every provider keeps, run against each one this machine can run. A new provider
 // joins the list (with what it needs to start) and must pass all of it.
 
-const PROVIDERS = ['process', 'bubblewrap'] as const;
+const PROVIDERS = ['process', 'bubblewrap', 'daytona'] as const;
+
+/**
+ * What a provider needs in a test besides the BFF's defaults (a stand-in for a cloud one): options
+ * for a BFF in this process, the environment of a BFF process, and its runtime's resource (whether
+ * it exists; taking it away as a host that lost it would).
+ */
+interface ProviderSetup {
+  options: Partial<ServerOptions>;
+  env: Record<string, string>;
+  exists(dataDir: string, runtimeId: string): boolean;
+  lose(dataDir: string, runtimeId: string): Promise<void>;
+}
+
+/** A runtime folder under the data directory, with a process in it: `process` and `bubblewrap`. */
+const LOCAL_SETUP: ProviderSetup = {
+  options: {},
+  env: {},
+  exists: (dataDir, runtimeId) => existsSync(join(dataDir, 'runtimes', runtimeId)),
+  async lose(dataDir, runtimeId) {
+    killRuntimesIn(dataDir);
+    rmSync(join(dataDir, 'runtimes', runtimeId), { recursive: true, force: true });
+  },
+};
+
+// The Daytona stand-in has no event socket; the SDK reads this (in this process and the BFF's).
+process.env.DAYTONA_USE_DEPRECATED_POLLING = 'true';
+
+/**
+ * Each test's own Daytona stand-in (so its sandboxes are the test's runtime's), the SDK pointed at
+ * it; the BFF process resolves the stand-in's preview names.
+ */
+async function daytonaSetup(): Promise<ProviderSetup> {
+  const standin = await startDaytonaStandin();
+  onTestFinished(() => standin.close());
+  const subdomains = fileURLToPath(new URL('./support/localhost-subdomains.mjs', import.meta.url));
+  return {
+    options: { providers: [new DaytonaProvider({ apiKey: standin.apiKey, apiUrl: standin.apiUrl, target: 'us' })] },
+    env: { ...standin.env, NODE_OPTIONS: `--import=${subdomains}` },
+    exists: () => standin.sandboxes().length > 0,
+    async lose() {
+      const sdk = new Daytona(standin.sdkOptions);
+      for (const each of standin.sandboxes()) await (await sdk.get(each.id)).delete();
+    },
+  };
+}
+
+const setupFor = (provider: (typeof PROVIDERS)[number]) =>
+  provider === 'daytona' ? daytonaSetup() : Promise.resolve(LOCAL_SETUP);
 
 /** The steps of a runtime's log, in order, as `step:state`. */
 const stepsOf = (entries: LogEntry[]) =>
@@ -36,9 +89,9 @@ async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, 
  * A BFF run as its own process (so a test can SIGKILL it) with the owner signed in, the `api` of
  * whichever instance runs now, `kill` and `restart` on the same data directory.
  */
-async function killableBff() {
+async function killableBff(env: Record<string, string> = {}) {
   const flags = ['--data-dir', tempDir(), '--process-provider-for', 'all'];
-  let bff = await spawnBff(flags);
+  let bff = await spawnBff(flags, env);
   const cookie = await signIn(bff.signinLink);
   return {
     dataDir: flags[1]!,
@@ -53,7 +106,7 @@ async function killableBff() {
       await bff.exited;
     },
     async restart() {
-      bff = await spawnBff(flags);
+      bff = await spawnBff(flags, env);
     },
   };
 }
@@ -71,7 +124,8 @@ const BRING_UP: RuntimeStep[] = ['create', 'clone', 'install', 'settings', 'star
 
 describe.each(PROVIDERS)('the %s provider', (provider) => {
   it('creates a runtime through every step, in order and timed, and a chat runs in it', async () => {
-    const bff = await startTestBff({ processProviderFor: 'all' });
+    const setup = await setupFor(provider);
+    const bff = await startTestBff({ processProviderFor: 'all', ...setup.options });
     const { runtime, threadId } = await readyRuntime(bff, provider);
     const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
     expect(stepsOf(log.entries)).toEqual(
@@ -93,7 +147,8 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', async () => {
-    const bff = await killableBff();
+    const setup = await setupFor(provider);
+    const bff = await killableBff(setup.env);
     const { api } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
     await runtimeStatus(api, runtime.id, 'ready');
@@ -117,14 +172,14 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', async () => {
-    const bff = await killableBff();
+    const setup = await setupFor(provider);
+    const bff = await killableBff(setup.env);
     const { api, dataDir } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
     await runtimeStatus(api, runtime.id, 'ready');
     await bff.kill();
     // The host lost it: the process and every file of it.
-    killRuntimesIn(dataDir);
-    rmSync(join(dataDir, 'runtimes', runtime.id), { recursive: true, force: true });
+    await setup.lose(dataDir, runtime.id);
 
     await bff.restart();
     const failed = await runtimeStatus(api, runtime.id, 'failed');
@@ -136,7 +191,8 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
 
   it('fails at the clone step, in git’s words, when the repository does not exist', async () => {
     const gitRoot = tempDir();
-    const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}` });
+    const setup = await setupFor(provider);
+    const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}`, ...setup.options });
     const created = await bff.api('/api/runtimes', { body: { provider, repo: 'nobody/missing' } });
     expect(created.status).toBe(201);
     const runtime = (await created.json()) as Runtime;
@@ -150,13 +206,13 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('deletes a runtime with everything it holds, and a second delete is a clean 404', async () => {
-    const bff = await startTestBff({ processProviderFor: 'all' });
+    const setup = await setupFor(provider);
+    const bff = await startTestBff({ processProviderFor: 'all', ...setup.options });
     const { runtime } = await readyRuntime(bff, provider);
-    const folder = join(bff.dataDir, 'runtimes', runtime.id);
-    expect(existsSync(folder)).toBe(true);
+    expect(setup.exists(bff.dataDir, runtime.id)).toBe(true);
     const first = await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' });
     expect(first.status).toBe(204);
-    expect(existsSync(folder)).toBe(false);
+    expect(setup.exists(bff.dataDir, runtime.id)).toBe(false);
     const second = await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' });
     expect(second.status).toBe(404);
     expect(await second.json()).toMatchObject({ error: { code: 'not_found' } });
