@@ -74,6 +74,15 @@ function quote(value: string): string {
 }
 
 /**
+ * `script` as a command line that Daytona's toolbox runs as `sh` would: the toolbox splits a
+ * command line into words itself, without a shell (no `&&`, no `$`, no escapes), so the script
+ * goes to `sh` as base64, which means the same to the toolbox, to a session's shell and to `sh -c`.
+ */
+function shellCommand(script: string): string {
+  return `sh -c "echo ${Buffer.from(script).toString('base64')} | base64 -d | sh"`;
+}
+
+/**
  * A runtime is a Daytona sandbox (`@daytonaio/sdk`), made from a configurable snapshot and
  * labelled with the runtime's id; the runtime file is uploaded into it and started in a session,
  * listening on {@link RUNTIME_PORT}, and the BFF dials its link through the sandbox's preview URL
@@ -142,16 +151,18 @@ export class DaytonaProvider implements Provider {
     await this.#exec(
       context.signal,
       sandbox,
-      `git clone --quiet --depth 50${branch} -- ${quote(source.url)} ${quote(folder.workspace)}`,
+      `GIT_TERMINAL_PROMPT=0 git clone --quiet --depth 50${branch} -- ${quote(source.url)} ${quote(folder.workspace)}`,
       'git clone',
-      { env: { GIT_TERMINAL_PROMPT: '0' }, repeatable: false, timeoutSeconds: 600 },
+      { repeatable: false, timeoutSeconds: 600 },
     );
     return { detail: `${source.repo}${source.branch ? `@${source.branch}` : ''}` };
   }
 
   async install(context: StepContext, raw: ProviderState, runtimeFile: string): Promise<StepOutcome> {
     const { sandbox, folder } = await this.#open(context.signal, raw);
-    const found = await this.#call(context.signal, () => sandbox.process.executeCommand('node --version'));
+    const found = await this.#call(context.signal, () =>
+      sandbox.process.executeCommand(shellCommand('node --version')),
+    );
     const version = /^v(\d+)\.\d+\.\d+/.exec(found.result.trim());
     if (found.exitCode !== 0 || !version) {
       throw new Error(
@@ -164,14 +175,18 @@ export class DaytonaProvider implements Provider {
       );
     }
     const bundle = await readFile(runtimeFile);
-    await this.#call(context.signal, () => sandbox.fs.uploadFile(bundle, folder.bundle));
+    await this.#call(context.signal, () => sandbox.fs.uploadFile(bundle, folder.bundle), {
+      what: 'upload the runtime',
+    });
     return { detail: `remote-chat-runtime on Node ${version[0]}` };
   }
 
   async writeSettings(context: StepContext, raw: ProviderState, settings: RuntimeSettings): Promise<StepOutcome> {
     const { sandbox, folder } = await this.#open(context.signal, raw);
-    await this.#call(context.signal, () =>
-      sandbox.fs.uploadFile(Buffer.from(JSON.stringify(settings, null, 2)), folder.settings),
+    await this.#call(
+      context.signal,
+      () => sandbox.fs.uploadFile(Buffer.from(JSON.stringify(settings, null, 2)), folder.settings),
+      { what: 'upload the settings file' },
     );
     await this.#exec(context.signal, sandbox, `chmod 600 ${quote(folder.settings)}`, 'chmod the settings file');
     return { detail: describeSettings(settings) };
@@ -198,9 +213,11 @@ export class DaytonaProvider implements Provider {
     );
     // The token goes through a file in the private state folder that the start command reads into
     // the runtime's environment and removes: never in a command line, never left behind.
-    await this.#call(context.signal, () => fs.uploadFile(Buffer.from(context.token), folder.token));
+    await this.#call(context.signal, () => fs.uploadFile(Buffer.from(context.token), folder.token), {
+      what: 'hand the link token over',
+    });
     await this.#call(context.signal, () => processes.createSession(SESSION), { what: 'create the runtime session' });
-    const command = [
+    const script = [
       `cd ${quote(folder.workspace)}`,
       `token="$(cat ${quote(folder.token)})"`,
       `rm -f ${quote(folder.token)}`,
@@ -208,6 +225,7 @@ export class DaytonaProvider implements Provider {
         ` --workspace ${quote(folder.workspace)} --state-dir ${quote(folder.stateDir)} --settings ${quote(folder.settings)}` +
         ` --host 0.0.0.0 --port ${RUNTIME_PORT} >> ${quote(folder.log)} 2>&1`,
     ].join(' && ');
+    const command = shellCommand(script);
     const { cmdId } = await this.#call(
       context.signal,
       () => processes.executeSessionCommand(SESSION, { command, runAsync: true }),
@@ -345,7 +363,7 @@ export class DaytonaProvider implements Provider {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000);
     for (;;) {
       const file = await this.#call(context.signal, () =>
-        sandbox.process.executeCommand(`cat ${quote(`${folder.stateDir}/runtime.json`)} 2>/dev/null`),
+        sandbox.process.executeCommand(shellCommand(`cat ${quote(`${folder.stateDir}/runtime.json`)} 2>/dev/null`)),
       );
       const running = file.exitCode === 0 ? ListeningSchema.safeParse(parseJson(file.result)) : undefined;
       if (running?.success) return running.data;
@@ -355,7 +373,7 @@ export class DaytonaProvider implements Provider {
       }
       if (context.signal.aborted || Date.now() > deadline) {
         await sandbox.process.deleteSession(SESSION).catch(() => undefined);
-        await sandbox.process.executeCommand(`rm -f ${quote(folder.token)}`).catch(() => undefined);
+        await sandbox.process.executeCommand(shellCommand(`rm -f ${quote(folder.token)}`)).catch(() => undefined);
         if (context.signal.aborted) throw new Error('cancelled');
         throw new Error(`the runtime did not start listening in time: ${await this.#logTail(sandbox, folder)}`);
       }
@@ -365,22 +383,22 @@ export class DaytonaProvider implements Provider {
 
   async #logTail(sandbox: Sandbox, folder: ReturnType<typeof sandboxFolder>): Promise<string> {
     const tail = await sandbox.process
-      .executeCommand(`tail -n 10 ${quote(folder.log)} 2>/dev/null`)
+      .executeCommand(shellCommand(`tail -n 10 ${quote(folder.log)} 2>/dev/null`))
       .catch(() => undefined);
     return tail?.result.trim() || '(no output)';
   }
 
-  /** Runs `command` in the sandbox; throws with its output when it exits non-zero. */
+  /** Runs `script` with `sh` in the sandbox; throws with its output when it exits non-zero. */
   async #exec(
     signal: AbortSignal,
     sandbox: Sandbox,
-    command: string,
+    script: string,
     what: string,
-    options: { env?: Record<string, string>; repeatable?: boolean; timeoutSeconds?: number } = {},
+    options: { repeatable?: boolean; timeoutSeconds?: number } = {},
   ): Promise<string> {
     const result = await this.#call(
       signal,
-      () => sandbox.process.executeCommand(command, undefined, options.env, options.timeoutSeconds),
+      () => sandbox.process.executeCommand(shellCommand(script), undefined, undefined, options.timeoutSeconds),
       { repeatable: options.repeatable ?? true, what },
     );
     if (result.exitCode !== 0) {
