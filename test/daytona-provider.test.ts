@@ -100,6 +100,15 @@ describe('the daytona provider', () => {
     expect(await daytona.probe(resumed.state)).toBeNull();
   });
 
+  it('starts a runtime again in a running sandbox, ending the one left there', async () => {
+    const daytona = provider();
+    const { state, started } = await bringUp(daytona, 'rt_daytona_again');
+    const again = await daytona.start(context('rt_daytona_again'), state);
+    expect(again.detail).not.toBe(started.detail);
+    expect(standinSandbox(String(state.sandboxId))?.processes).toBe(1);
+    await linkAnswers(again.endpoint, 'rt_daytona_again');
+  });
+
   it('labels its sandbox, reaches the link by preview URL and token, and leaves no token behind', async () => {
     const daytona = provider();
     const { state, started } = await bringUp(daytona, 'rt_daytona_label');

@@ -74,6 +74,28 @@ function quote(value: string): string {
 }
 
 /**
+ * The script that makes way for a new runtime. After a sandbox stop nothing of the last runtime
+ * runs, but its state lock names its pid, which the restarted sandbox may have given to another
+ * process. In a running sandbox, the last runtime may outlive its session (Daytona's session is a
+ * shell, and its children can outlive it): it is stopped by the pid in its lock, if that is still
+ * our runtime, gently first so it flushes its outbox. Either way the lock and runtime.json go.
+ */
+function clearLastRuntime(folder: ReturnType<typeof sandboxFolder>, wasStopped: boolean): string {
+  const lock = quote(`${folder.stateDir}/lock`);
+  const clear = `rm -f ${lock} ${quote(`${folder.stateDir}/runtime.json`)}`;
+  if (wasStopped) return clear;
+  return [
+    `pid="$(cat ${lock} 2>/dev/null)"`,
+    `if [ -n "$pid" ] && tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -F -- ${quote(folder.bundle)}; then`,
+    '  kill "$pid"; i=0',
+    '  while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done',
+    '  kill -9 "$pid" 2>/dev/null',
+    'fi',
+    clear,
+  ].join('\n');
+}
+
+/**
  * `script` as a command line that Daytona's toolbox runs as `sh` would: the toolbox splits a
  * command line into words itself, without a shell (no `&&`, no `$`, no escapes), so the script
  * goes to `sh` as base64, which means the same to the toolbox, to a session's shell and to `sh -c`.
@@ -200,17 +222,8 @@ export class DaytonaProvider implements Provider {
       await this.#call(context.signal, () => sandbox.start(), { what: `start sandbox ${sandbox.id}` });
     }
     const { process: processes, fs } = sandbox;
-    // A runtime left running (after a crash of its link, say) ends with its session.
     await processes.deleteSession(SESSION).catch(() => undefined);
-    // After a stop nothing of the last runtime runs, but its state lock names its pid, which the
-    // restarted sandbox may have given to another process: the lock goes too.
-    const stale = wasStopped ? ['runtime.json', 'lock'] : ['runtime.json'];
-    await this.#exec(
-      context.signal,
-      sandbox,
-      `rm -f ${stale.map((name) => quote(`${folder.stateDir}/${name}`)).join(' ')}`,
-      'clear the last runtime’s files',
-    );
+    await this.#exec(context.signal, sandbox, clearLastRuntime(folder, wasStopped), 'end the last runtime');
     // The token goes through a file in the private state folder that the start command reads into
     // the runtime's environment and removes: never in a command line, never left behind.
     await this.#call(context.signal, () => fs.uploadFile(Buffer.from(context.token), folder.token), {
