@@ -182,6 +182,28 @@ describe('the daytona provider', () => {
     );
   });
 
+  it('fails to install in a sandbox whose Node is older than 20, or that has none, saying so', async () => {
+    const sdk = new Daytona(standin.sdkOptions);
+    // A snapshot's own `node` first on the PATH: an old one, then none that runs.
+    const sandbox = await sdk.create({
+      snapshot: SNAPSHOT,
+      envVars: { PATH: '/home/daytona/bin:/usr/local/bin:/usr/bin:/bin' },
+    });
+    onTestFinished(() => sandbox.delete());
+    const state = { sandboxId: sandbox.id, home: '/home/daytona' };
+    const runtimeFile = join(import.meta.dirname, '../packages/runtime/dist/remote-chat-runtime.js');
+    const node = (script: string) => sandbox.fs.uploadFile(Buffer.from(script), '/home/daytona/bin/node');
+    await node('#!/bin/sh\necho v18.19.1\n');
+    await sandbox.process.executeCommand('chmod +x /home/daytona/bin/node');
+    await expect(provider().install(context('rt_daytona_node'), state, runtimeFile)).rejects.toThrow(
+      /Node v18\.19\.1 in the sandbox; the runtime needs Node 20 or later/,
+    );
+    await node('#!/bin/sh\necho "node: not found" >&2\nexit 127\n');
+    await expect(provider().install(context('rt_daytona_node'), state, runtimeFile)).rejects.toThrow(
+      /No Node\.js in the sandbox: the runtime needs Node 20 or later/,
+    );
+  });
+
   it('fails to start a runtime whose sandbox was deleted, and probes it as gone', async () => {
     const daytona = provider();
     const { state } = await bringUp(daytona, 'rt_daytona_gone');
