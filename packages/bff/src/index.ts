@@ -18,9 +18,14 @@ export {
 export type { DaytonaProviderOptions, DaytonaSettings } from './providers/daytona-provider.js';
 export { ProcessProvider } from './providers/process-provider.js';
 export type { ProcessProviderOptions } from './providers/process-provider.js';
+export { configuredProviders } from './providers/provider-config.js';
+export type { ConfiguredProvidersOptions } from './providers/provider-config.js';
 export type {
+  AgentSettings,
   CloneSource,
   Provider,
+  ProviderContext,
+  ProviderDefinition,
   ProviderState,
   RuntimeEndpoint,
   RuntimeSettings,
