@@ -218,3 +218,31 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(await second.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 });
+
+/** The providers whose platform can pause: an idle runtime is paused with its files kept. */
+const PAUSING = ['daytona'] as const;
+
+describe.each(PAUSING)('the %s provider, idle', (provider) => {
+  it('pauses an idle runtime with its files kept, and the next message resumes it, logged with durations', async () => {
+    const setup = await setupFor(provider);
+    const bff = await startTestBff({ idleTimeoutMs: 1500, idleCheckMs: 100, ...setup.options });
+    const { runtime, threadId } = await readyRuntime(bff, provider);
+    const say = (text: string) =>
+      bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text } });
+    const events = async () =>
+      ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }).events;
+    await say('echo kept-across-pause > kept.txt');
+    await waitFor(events, (all) => all.some((event) => event.kind === 'tool.result'));
+
+    await runtimeStatus(bff.api, runtime.id, 'paused');
+    expect(await (await say('cat kept.txt')).status).toBe(202);
+    await waitFor(events, (all) =>
+      all.some((event) => event.kind === 'tool.output' && event.data.includes('kept-across-pause')),
+    );
+    expect(((await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status).toBe('ready');
+    const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    const lifecycle = endedSteps(log.entries).filter((entry) => entry.step === 'pause' || entry.step === 'resume');
+    expect(lifecycle.map((entry) => `${entry.step}:${entry.state}`)).toEqual(['pause:ok', 'resume:ok']);
+    for (const entry of lifecycle) expect(entry.durationMs, entry.step).toBeGreaterThan(0);
+  });
+});
