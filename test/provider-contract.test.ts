@@ -122,7 +122,8 @@ function runtimeStatus(api: (path: string) => Promise<Response>, id: string, sta
 
 const BRING_UP: RuntimeStep[] = ['create', 'clone', 'install', 'settings', 'start', 'ready'];
 
-describe.each(PROVIDERS)('the %s provider', (provider) => {
+// A cloud sandbox takes longer to make than a local process: with a BFF restart it may pass 30 s.
+describe.each(PROVIDERS)('the %s provider', { timeout: 60_000 }, (provider) => {
   it('creates a runtime through every step, in order and timed, and a chat runs in it', async () => {
     const setup = await setupFor(provider);
     const bff = await startTestBff({ processProviderFor: 'all', ...setup.options });
@@ -222,7 +223,7 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
 /** The providers whose platform can pause: an idle runtime is paused with its files kept. */
 const PAUSING = ['daytona'] as const;
 
-describe.each(PAUSING)('the %s provider, idle', (provider) => {
+describe.each(PAUSING)('the %s provider, idle', { timeout: 60_000 }, (provider) => {
   it('pauses an idle runtime with its files kept, and the next message resumes it, logged with durations', async () => {
     const setup = await setupFor(provider);
     const bff = await startTestBff({ idleTimeoutMs: 1500, idleCheckMs: 100, ...setup.options });
