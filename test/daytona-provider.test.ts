@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { Daytona } from '@daytonaio/sdk';
 import { LinkSession, dialLink } from '@remote-chat/link';
 import { FromRuntimeMessageSchema, type FromRuntimeMessage, type ToRuntimeMessage } from '@remote-chat/protocol';
-import { DaytonaProvider, type DaytonaProviderOptions, RUNTIME_LABEL } from '@remote-chat/bff';
+import {
+  ConfigError,
+  DaytonaProvider,
+  type DaytonaProviderOptions,
+  RUNTIME_LABEL,
+  autoStopMinutes,
+  configuredProviders,
+  createLogger,
+} from '@remote-chat/bff';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type DaytonaStandin, startDaytonaStandin } from './support/daytona-standin.js';
 import { freePort } from './support/free-port.mjs';
@@ -72,7 +80,23 @@ async function linkAnswers(endpoint: { linkUrl: string; headers?: Record<string,
 
 const standinSandbox = (id: string) => standin.sandboxes().find((each) => each.id === id);
 
-describe('the daytona provider', () => {
+describe('the daytona provider', { timeout: 60_000 }, () => {
+  it('is switched on by DAYTONA_API_KEY, and a wrong setting is refused naming its variable', async () => {
+    const context = { dataDir: '/nonexistent', logger: createLogger('silent'), idleTimeoutMs: 3_600_000 };
+    const made = await configuredProviders({
+      env: { DAYTONA_API_KEY: 'dtn_x', REMOTE_CHAT_DAYTONA_SNAPSHOT: SNAPSHOT },
+      context,
+    });
+    expect(made.map((each) => [each.id, each.label])).toEqual([['daytona', 'Daytona sandbox']]);
+    expect(await configuredProviders({ env: {}, context })).toEqual([]);
+    await expect(
+      configuredProviders({ env: { DAYTONA_API_KEY: 'dtn_x', DAYTONA_API_URL: 'not a url' }, context }),
+    ).rejects.toThrow(/provider daytona: apiUrl \(DAYTONA_API_URL\)/);
+    const keyless = await configuredProviders({ env: { DAYTONA_TARGET: 'eu' }, context }).catch((error) => error);
+    expect(keyless).toBeInstanceOf(ConfigError);
+    expect(String(keyless)).toMatch(/apiKey \(DAYTONA_API_KEY\)/);
+  });
+
   it('pauses with the files kept and resumes with a new runtime process whose link answers', async () => {
     const daytona = provider();
     const { state, started } = await bringUp(daytona, 'rt_daytona_pause');
@@ -114,7 +138,11 @@ describe('the daytona provider', () => {
     const { state, started } = await bringUp(daytona, 'rt_daytona_label');
     const sandboxId = String(state.sandboxId);
     const sdk = new Daytona(standin.sdkOptions);
-    expect((await sdk.get(sandboxId)).labels).toMatchObject({ [RUNTIME_LABEL]: 'rt_daytona_label' });
+    const made = await sdk.get(sandboxId);
+    expect(made.labels).toMatchObject({ [RUNTIME_LABEL]: 'rt_daytona_label' });
+    // The BFF's idle window (an hour here) pauses it; Daytona's auto-stop is a backstop well after.
+    expect(made.autoStopInterval).toBe(120);
+    expect(autoStopMinutes(5 * 60_000)).toBe(35);
 
     expect(started.endpoint.linkUrl).toMatch(new RegExp(`^ws://\\d+-${sandboxId}\\.localhost:\\d+/link$`));
     expect(started.endpoint.headers?.['x-daytona-preview-token']).toMatch(/^[0-9a-f]{32}$/);

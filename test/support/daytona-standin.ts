@@ -147,6 +147,7 @@ export async function startDaytonaStandin(options: DaytonaStandinOptions = {}): 
         env: body.data.env ?? {},
         labels: body.data.labels ?? {},
         target: body.data.target ?? 'us',
+        autoStopInterval: body.data.autoStopInterval ?? 15,
         state: 'started',
         createdAt: new Date(),
         previewToken: randomBytes(16).toString('hex'),
@@ -391,7 +392,7 @@ export async function startDaytonaStandin(options: DaytonaStandinOptions = {}): 
       toolboxProxyUrl: toolboxProxyUrl(),
       createdAt: record.createdAt.toISOString(),
       updatedAt: new Date().toISOString(),
-      autoStopInterval: 0,
+      autoStopInterval: record.autoStopInterval,
       autoArchiveInterval: 0,
       autoDeleteInterval: -1,
     };
@@ -483,6 +484,7 @@ interface DaytonaSandboxRecord {
   env: Record<string, string>;
   labels: Record<string, string>;
   target: string;
+  autoStopInterval: number;
   state: 'started' | 'stopped' | 'destroyed';
   createdAt: Date;
   previewToken: string;
@@ -503,6 +505,8 @@ const NewSandboxSchema = z.object({
   env: z.record(z.string(), z.string()).optional(),
   labels: z.record(z.string(), z.string()).optional(),
   target: z.string().max(100).optional(),
+  /** Minutes without activity before Daytona stops it; 0 never. Kept and reported, not acted on. */
+  autoStopInterval: z.number().int().min(0).optional(),
 });
 const ExecuteSchema = z.object({
   command: z.string().min(1),

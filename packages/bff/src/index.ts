@@ -13,6 +13,7 @@ export {
   DaytonaStepError,
   RUNTIME_LABEL,
   RUNTIME_PORT,
+  autoStopMinutes,
   daytonaDefinition,
 } from './providers/daytona-provider.js';
 export type { DaytonaProviderOptions, DaytonaSettings } from './providers/daytona-provider.js';

@@ -29,6 +29,8 @@ export const DaytonaSettingsSchema = z.object({
 export type DaytonaSettings = z.infer<typeof DaytonaSettingsSchema>;
 
 export interface DaytonaProviderOptions extends DaytonaSettings {
+  /** The BFF's idle window: Daytona's own auto-stop is set well above it, as a backstop. @default 3_600_000 */
+  idleTimeoutMs?: number;
   /** How long `start` waits for the runtime to listen in its sandbox. @default 60_000 */
   startTimeoutMs?: number;
   /** The first retry's delay when Daytona answers that it is busy (429, 503); it doubles, three retries at most. @default 500 */
@@ -108,9 +110,9 @@ function shellCommand(script: string): string {
  * A runtime is a Daytona sandbox (`@daytonaio/sdk`), made from a configurable snapshot and
  * labelled with the runtime's id; the runtime file is uploaded into it and started in a session,
  * listening on {@link RUNTIME_PORT}, and the BFF dials its link through the sandbox's preview URL
- * of that port with the preview token in a header. Daytona's own auto-stop is switched off: the
- * BFF's idle window decides, and pausing is Daytona's stop (files kept, processes not), so resume
- * starts the sandbox and the runtime again. The sandbox id is kept in the store, so a BFF restart
+ * of that port with the preview token in a header. The BFF's idle window decides when it pauses
+ * (Daytona's auto-stop is only a backstop well above it: {@link autoStopMinutes}); pausing is
+ * Daytona's stop (files kept, processes not), so resume starts the sandbox and the runtime again. The sandbox id is kept in the store, so a BFF restart
  * finds the sandbox again.
  */
 export class DaytonaProvider implements Provider {
@@ -131,8 +133,7 @@ export class DaytonaProvider implements Provider {
         client.create({
           ...(snapshot !== undefined && { snapshot }),
           labels: { [RUNTIME_LABEL]: context.runtimeId },
-          // Off: the BFF's idle window pauses it (a stop of Daytona's own would look like a crash).
-          autoStopInterval: 0,
+          autoStopInterval: autoStopMinutes(this.options.idleTimeoutMs ?? 3_600_000),
         }),
       { repeatable: false, what: 'create a sandbox' },
     );
@@ -457,6 +458,16 @@ export class DaytonaStepError extends Error {
   }
 }
 
+/**
+ * Daytona's auto-stop for our sandboxes, in minutes: the BFF pauses an idle one at its idle window,
+ * so Daytona's own stop only comes when the BFF did not (it is gone for good), twice the window
+ * and at least half an hour after it, so it never comes first.
+ */
+export function autoStopMinutes(idleTimeoutMs: number): number {
+  const idle = Math.ceil(idleTimeoutMs / 60_000);
+  return Math.max(2 * idle, idle + 30);
+}
+
 /** What runtime.json holds that `start` needs. */
 const ListeningSchema = z.object({ pid: z.number().int(), port: z.number().int() });
 
@@ -508,5 +519,5 @@ export const daytonaDefinition: ProviderDefinition<DaytonaSettings> = {
     target: 'DAYTONA_TARGET',
     snapshot: 'REMOTE_CHAT_DAYTONA_SNAPSHOT',
   },
-  make: (settings) => new DaytonaProvider(settings),
+  make: (settings, { idleTimeoutMs }) => new DaytonaProvider({ ...settings, idleTimeoutMs }),
 };
