@@ -50,6 +50,8 @@ export { RcRepoChangeEvent } from './events/repo-change-event.js';
 export type { RepoChangeDetail } from './events/repo-change-event.js';
 export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
 export type { RuntimeCreateDetail } from './events/runtime-create-event.js';
+export { RcRuntimeDeleteEvent } from './events/runtime-delete-event.js';
+export type { RuntimeDeleteDetail } from './events/runtime-delete-event.js';
 export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
 export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
 export { RcThreadCreateEvent } from './events/thread-create-event.js';
