@@ -23,10 +23,13 @@ const REDRAW_EVERY_MS = 30_000;
 /** Statuses in which a runtime can be idle: up, or paused with its files kept. */
 const IDLE_STATUSES: ReadonlySet<RuntimeStatus> = new Set(['ready', 'offline', 'paused']);
 
-/** The repository a runtime holds, as `owner/name@branch`, or its machine's git remote or folder. */
+/**
+ * The repository a runtime holds, as `owner/name@branch`, or a machine's git remote or folder (a
+ * sandbox's folder is always its `workspace`, which says nothing).
+ */
 function repositoryOf(runtime: Runtime): string | null {
   if (runtime.repo) return runtime.branch ? `${runtime.repo}@${runtime.branch}` : runtime.repo;
-  return runtime.gitRemote ?? runtime.project ?? null;
+  return runtime.kind === 'machine' ? (runtime.gitRemote ?? runtime.project) : null;
 }
 
 /** "under a minute", "5 min", "2 h 10 min": how long ago, to the minute. */
