@@ -99,8 +99,10 @@ export class Runtimes {
       onActivitySaved: (live, error) => {
         if (error)
           logger.warn({ runtimeId: live.id, err: errorMessage(error) }, 'cannot save when the runtime was last used');
-        // Its page shows the new idle time: at most once a minute per runtime in use.
-        else void store.getRuntime(live.id).then((record) => record && this.view.publish(record));
+        // Its page shows the new idle time: at most once a minute per runtime in use (not when
+        // the link is let go: the stop or delete that lets it go publishes the runtime itself).
+        else if (!live.abort.signal.aborted)
+          void store.getRuntime(live.id).then((record) => record && this.view.publish(record));
       },
     });
     this.view = new RuntimeView(hub, (runtimeId) => this.links.get(runtimeId));
