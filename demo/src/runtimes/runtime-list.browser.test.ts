@@ -56,8 +56,8 @@ describe('<portal-runtimes>', () => {
       Created: '1 hour ago',
       'Last activity': '15 minutes ago',
       Idle: '15 min',
-      Id: 'rt_ready',
     });
+    expect(rowOf(page, readyRuntime.name).querySelector('.id')!.textContent).toBe('Id rt_ready');
     // A paused runtime is idle too; a stopped one is not; a machine shows its own remote.
     expect(facts(rowOf(page, pausedRuntime.name))).toMatchObject({ Provider: 'E2B', Idle: '45 min' });
     expect(facts(rowOf(page, stoppedRuntime.name))).toMatchObject({ Repository: '—', Idle: '—' });

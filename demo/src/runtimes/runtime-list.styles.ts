@@ -42,7 +42,7 @@ export const runtimeListStyles = css`
   }
   .facts {
     display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr));
+    grid-template-columns: repeat(auto-fill, minmax(8rem, 1fr));
     gap: 0.35rem 1rem;
     margin: 0;
     font-size: 0.9em;
@@ -64,6 +64,10 @@ export const runtimeListStyles = css`
   .repository {
     font-family: var(--_mono);
     font-size: 0.95em;
+  }
+  .id {
+    color: var(--_muted);
+    font-size: 0.8em;
   }
   .muted,
   .empty {

@@ -158,6 +158,7 @@ export class PortalRuntimes extends LitElement {
             <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
             ${runtimeStatusLabel(runtime.status)}
           </span>
+          <span class="id"><span class="visually-hidden">Id </span>${runtime.id}</span>
         </div>
         <dl class="facts">
           <div><dt>Provider</dt><dd>${this.providerLabel(runtime, config)}</dd></div>
@@ -168,7 +169,6 @@ export class PortalRuntimes extends LitElement {
             <dt>Idle</dt>
             <dd>${activity && IDLE_STATUSES.has(runtime.status) ? idleFor(activity, this._now) : none}</dd>
           </div>
-          <div><dt>Id</dt><dd class="id">${runtime.id}</dd></div>
         </dl>
         <button
           class="button danger"

@@ -204,7 +204,7 @@ export const runtimePickerStyles = css`
     flex-basis: 100%;
   }
   .confirm span {
-    flex: 1 1 10rem;
+    flex: 1 1 16rem;
   }
 
   .create-error {
