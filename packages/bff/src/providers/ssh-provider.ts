@@ -314,11 +314,13 @@ export class SshProvider implements Provider {
     );
     if (result.code !== 0) {
       const why =
-        result.code === 12
-          ? 'the runtime exited'
-          : result.code === 13
-            ? 'the runtime did not start listening in time'
-            : `the start command failed (exit ${result.code})`;
+        result.code === 10
+          ? `the runtime's folder ${state.dir} is gone`
+          : result.code === 12
+            ? 'the runtime exited'
+            : result.code === 13
+              ? 'the runtime did not start listening in time'
+              : `the start command failed (exit ${result.code})`;
       throw new Error(`${why} on ${this.ssh.where}: ${result.stderr.trim() || '(no output)'}`);
     }
     const running = parseRuntimeFile(result.stdout);
