@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry, Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { SshProvider, SshSettingsSchema } from '@remote-chat/bff';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clientId, readyRuntime, startTestBff } from './support/bff.js';
 import { startSshd, type TestSshd } from './support/sshd.js';
 
@@ -74,7 +74,7 @@ function tcpListeners(pid: number): number[] {
   return ports;
 }
 
-describe('the ssh provider', () => {
+describe('the ssh provider', { timeout: 90_000 }, () => {
   it('runs a runtime on the host with its link on a Unix socket reached through SSH, not on a TCP port', async () => {
     const logins = () => sshd.log().match(/Accepted publickey/g)?.length ?? 0;
     const before = logins();
@@ -142,6 +142,53 @@ describe('the ssh provider', () => {
     }
     const onDisk = spawnSync('grep', ['-rlF', token!, dir], { encoding: 'utf8' });
     expect(onDisk.status, onDisk.stdout).toBe(1);
+  });
+
+  it('links again over a new SSH connection after the connection drops, without restarting the runtime', async () => {
+    const logins = () => sshd.log().match(/Accepted publickey/g)?.length ?? 0;
+    const bff = await startTestBff({ providers: [provider()] });
+    const { runtime, threadId } = await readyRuntime(bff, 'ssh');
+    const before = logins();
+    sshd.dropConnections();
+    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'echo after-the-drop' } });
+    const deadline = Date.now() + 60_000;
+    let events: ThreadEvent[] = [];
+    while (!events.some((event) => event.kind === 'tool.result') && Date.now() < deadline) {
+      events = ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }).events;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(events.some((event) => event.kind === 'tool.output' && event.data.includes('after-the-drop'))).toBe(true);
+    expect(logins()).toBeGreaterThan(before);
+    const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    expect(
+      log.entries.filter((entry) => entry.kind === 'step' && entry.step === 'start' && entry.state === 'started'),
+    ).toHaveLength(1);
+    expect(log.entries.some((entry) => entry.kind === 'link' && entry.state === 'offline')).toBe(true);
+  });
+
+  it('fails the install step clearly when the host has a Node older than 20', async () => {
+    const fakeBin = join(sshd.scratch, 'old-node-bin');
+    mkdirSync(fakeBin);
+    writeFileSync(join(fakeBin, 'node'), '#!/bin/sh\necho v18.19.1\n', { mode: 0o755 });
+    const oldNode = await startSshd({ sshdOptions: [`SetEnv=PATH=${fakeBin}:/usr/local/bin:/usr/bin:/bin`] });
+    onTestFinished(() => oldNode.stop());
+    const ssh = SshProvider.fromSettings(
+      SshSettingsSchema.parse({
+        host: oldNode.host,
+        port: oldNode.port,
+        user: oldNode.user,
+        key: oldNode.keyFile,
+        knownHosts: oldNode.knownHostsFile,
+        dir: oldNode.remoteDir,
+      }),
+      {},
+    );
+    const bff = await startTestBff({ providers: [ssh] });
+    const created = (await (await bff.api('/api/runtimes', { body: { provider: 'ssh' } })).json()) as Runtime;
+    const { runtime, entries } = await settled(bff, created.id);
+    expect(runtime.status).toBe('failed');
+    expect(failedSteps(entries).map((entry) => entry.step)).toEqual(['install']);
+    expect(failedSteps(entries)[0]?.detail).toMatch(/has Node v18\.19\.1: the runtime needs Node 20 or later there/);
   });
 
   it('refuses a host whose key is not the pinned one, with a clear failed create step', async () => {

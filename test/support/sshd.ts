@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,8 @@ export interface TestSshd {
   newKey(name: string): string;
   /** What sshd logged. */
   log(): string;
+  /** Cuts every SSH connection (SIGKILL to sshd's per-connection processes); sshd keeps listening. */
+  dropConnections(): void;
   /** Stops sshd (by its pid) and removes its files. */
   stop(): Promise<void>;
 }
@@ -33,7 +35,7 @@ const SSHD = '/usr/sbin/sshd';
  * a user key in its own authorized_keys file and a config of flags only (`-f /dev/null`), and waits
  * until it accepts connections. The caller stops it.
  */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(options: { sshdOptions?: string[] } = {}): Promise<TestSshd> {
   const scratch = mkdtempSync(join(tmpdir(), 'rc-sshd-'));
   // Short: the runtime's link socket path (under it) must fit Linux's 107 bytes.
   const remoteDir = mkdtempSync(join(tmpdir(), 'rc-ssh-'));
@@ -83,6 +85,7 @@ export async function startSshd(): Promise<TestSshd> {
       'Subsystem=sftp /usr/lib/openssh/sftp-server',
       '-E',
       logFile,
+      ...(options.sshdOptions ?? []).flatMap((option) => ['-o', option]),
     ],
     { stdio: 'ignore' },
   );
@@ -121,8 +124,41 @@ export async function startSshd(): Promise<TestSshd> {
     scratch,
     newKey,
     log,
+    dropConnections: () => {
+      for (const pid of descendants(child.pid!)) {
+        try {
+          // Only sshd's own processes: what a session started (a runtime) is no connection.
+          if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sshd') process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+    },
     stop,
   };
+}
+
+/** Every process below `root`, from /proc. */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
 }
 
 function accepts(port: number): Promise<boolean> {
