@@ -9,9 +9,14 @@ export { BubblewrapProvider } from './providers/bubblewrap-provider.js';
 export type { BubblewrapProviderOptions } from './providers/bubblewrap-provider.js';
 export { ProcessProvider } from './providers/process-provider.js';
 export type { ProcessProviderOptions } from './providers/process-provider.js';
+export { configuredProviders } from './providers/provider-config.js';
+export type { ConfiguredProvidersOptions } from './providers/provider-config.js';
 export type {
+  AgentSettings,
   CloneSource,
   Provider,
+  ProviderContext,
+  ProviderDefinition,
   ProviderState,
   RuntimeEndpoint,
   RuntimeSettings,

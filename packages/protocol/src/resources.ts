@@ -2,9 +2,23 @@ import { z } from 'zod';
 import { AgentIdSchema } from './events.js';
 import { RuntimeAgentSchema } from './agents.js';
 import { IdSchema, SeqSchema, TimestampSchema } from './common.js';
-import { LINK_STATES, RUNTIME_KINDS, RUNTIME_STATUSES, RUNTIME_STEPS, STEP_STATES } from './constants.js';
+import {
+  LIFECYCLE_STEPS,
+  LINK_STATES,
+  RUNTIME_KINDS,
+  RUNTIME_STATUSES,
+  RUNTIME_STEPS,
+  STEP_STATES,
+} from './constants.js';
 
-export { LINK_STATES, RUNTIME_KINDS, RUNTIME_STATUSES, RUNTIME_STEPS, STEP_STATES } from './constants.js';
+export {
+  LIFECYCLE_STEPS,
+  LINK_STATES,
+  RUNTIME_KINDS,
+  RUNTIME_STATUSES,
+  RUNTIME_STEPS,
+  STEP_STATES,
+} from './constants.js';
 
 /** `sandbox`: a provider made it. `machine`: a user's computer that dialled in. */
 export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
@@ -75,7 +89,7 @@ export const RuntimeSchema = z.object({
 });
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
-export const RuntimeStepSchema = z.enum(RUNTIME_STEPS);
+export const RuntimeStepSchema = z.enum([...RUNTIME_STEPS, ...LIFECYCLE_STEPS]);
 export type RuntimeStep = z.infer<typeof RuntimeStepSchema>;
 
 export const StepStateSchema = z.enum(STEP_STATES);
@@ -120,10 +134,21 @@ export const LogEntrySchema = z.intersection(
 );
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 
+/** The issue a thread was started from: the thread links back to it. */
+export const ThreadIssueSchema = z.object({
+  repo: RepoSchema,
+  number: z.number().int().positive(),
+  title: z.string().max(500),
+  htmlUrl: z.string().max(2000),
+});
+export type ThreadIssue = z.infer<typeof ThreadIssueSchema>;
+
 export const ThreadSchema = z.object({
   id: IdSchema,
   runtimeId: IdSchema,
   title: z.string().max(200),
+  /** The GitHub issue it was started from, if any: the chat links back to it. */
+  issue: ThreadIssueSchema.nullable().optional(),
   /** The seq of the newest event. */
   lastSeq: SeqSchema,
   createdAt: TimestampSchema,

@@ -132,6 +132,8 @@ export interface ProviderContext {
   /** The BFF's data directory (providers that keep files on this host keep them under it). */
   dataDir: string;
   logger: Logger;
+  /** The BFF's idle window: a platform's own time-out (E2B's, Daytona's auto-stop) is kept above it. */
+  idleTimeoutMs: number;
 }
 
 /**
