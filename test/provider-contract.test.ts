@@ -18,6 +18,8 @@ const PROVIDERS = ['process', 'bubblewrap', 'ssh'] as const;
  * a BFF process, and the folder its runtimes' folders (`runtimes/<id>`) are in (`killRuntimesIn` stops them).
  */
 interface ProviderSetup {
+  /** Each test's time limit. @default the suite's */
+  timeoutMs?: number;
   options(): Partial<ServerOptions>;
   env(): Record<string, string>;
   root(dataDir: string): string;
@@ -28,6 +30,8 @@ const LOCAL: ProviderSetup = { options: () => ({}), env: () => ({}), root: (data
 /** The ssh provider against a real OpenSSH server on loopback, as this user (started for its tests). */
 let sshd: TestSshd | undefined;
 const SSH: ProviderSetup = {
+  // Every step is a round trip to the host, and a loaded machine makes each one slow.
+  timeoutMs: 120_000,
   options: () => {
     const settings = SshSettingsSchema.parse({
       host: sshd!.host,
@@ -104,7 +108,7 @@ function runtimeStatus(api: (path: string) => Promise<Response>, id: string, sta
   return waitFor(
     async () => (await (await api(`/api/runtimes/${id}`)).json()) as Runtime,
     (current) => current.status === status,
-    30_000,
+    60_000,
   );
 }
 
@@ -123,7 +127,9 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     });
   }
 
-  it('creates a runtime through every step, in order and timed, and a chat runs in it', async () => {
+  it('creates a runtime through every step, in order and timed, and a chat runs in it', {
+    timeout: setup.timeoutMs,
+  }, async () => {
     const bff = await startTestBff({ processProviderFor: 'all', ...setup.options() });
     const { runtime, threadId } = await readyRuntime(bff, provider);
     const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
@@ -145,7 +151,9 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(events.find((event) => event.kind === 'tool.result')).toMatchObject({ exitCode: 0 });
   });
 
-  it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', async () => {
+  it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', {
+    timeout: setup.timeoutMs,
+  }, async () => {
     const bff = await killableBff(setup.env());
     const { api } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
@@ -169,7 +177,9 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(events.some((event) => event.kind === 'tool.output' && event.data.includes('still-here'))).toBe(true);
   });
 
-  it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', async () => {
+  it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', {
+    timeout: setup.timeoutMs,
+  }, async () => {
     const bff = await killableBff(setup.env());
     const { api, dataDir } = bff;
     const root = setup.root(dataDir);
@@ -188,7 +198,9 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(stepsOf(log.entries).at(-1)).toBe('start:failed');
   });
 
-  it('fails at the clone step, in git’s words, when the repository does not exist', async () => {
+  it('fails at the clone step, in git’s words, when the repository does not exist', {
+    timeout: setup.timeoutMs,
+  }, async () => {
     const gitRoot = tempDir();
     const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}`, ...setup.options() });
     const created = await bff.api('/api/runtimes', { body: { provider, repo: 'nobody/missing' } });
@@ -203,7 +215,9 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(clone?.detail).toMatch(/does not exist|not found|not appear to be a git repository/i);
   });
 
-  it('deletes a runtime with everything it holds, and a second delete is a clean 404', async () => {
+  it('deletes a runtime with everything it holds, and a second delete is a clean 404', {
+    timeout: setup.timeoutMs,
+  }, async () => {
     const bff = await startTestBff({ processProviderFor: 'all', ...setup.options() });
     const { runtime } = await readyRuntime(bff, provider);
     const folder = join(setup.root(bff.dataDir), 'runtimes', runtime.id);

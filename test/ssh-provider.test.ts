@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry, Runtime, ThreadEvent } from '@remote-chat/protocol';
-import { SshProvider, SshSettingsSchema } from '@remote-chat/bff';
+import { SshProvider, SshSettingsSchema, configuredProviders, createLogger } from '@remote-chat/bff';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clientId, readyRuntime, startTestBff } from './support/bff.js';
 import { startSshd, type TestSshd } from './support/sshd.js';
@@ -239,6 +239,28 @@ describe('the ssh provider', { timeout: 90_000 }, () => {
     await ssh.destroy({ dir: 'relative' });
     expect(await ssh.probe({})).toBeNull();
     expect(existsSync(sshd.remoteDir)).toBe(true);
+  });
+
+  it('is switched on by REMOTE_CHAT_SSH_HOST, and a wrong setting stops the start naming its variable', async () => {
+    const context = { dataDir: sshd.scratch, logger: createLogger('silent'), idleTimeoutMs: 3_600_000 };
+    const env = {
+      REMOTE_CHAT_SSH_HOST: sshd.host,
+      REMOTE_CHAT_SSH_PORT: String(sshd.port),
+      REMOTE_CHAT_SSH_KEY: sshd.keyFile,
+      REMOTE_CHAT_SSH_KNOWN_HOSTS: sshd.knownHostsFile,
+    };
+    expect(await configuredProviders({ env: {}, context })).toEqual([]);
+    const [ssh] = await configuredProviders({ env, context });
+    expect(ssh).toMatchObject({ id: 'ssh', label: 'SSH host', audience: 'owner' });
+    await expect(configuredProviders({ env: { ...env, REMOTE_CHAT_SSH_PORT: 'twenty-two' }, context })).rejects.toThrow(
+      /provider ssh: port \(REMOTE_CHAT_SSH_PORT\)/,
+    );
+    await expect(
+      configuredProviders({ env: { ...env, REMOTE_CHAT_SSH_AUDIENCE: 'everyone' }, context }),
+    ).rejects.toThrow(/REMOTE_CHAT_SSH_AUDIENCE/);
+    await expect(
+      configuredProviders({ env: { ...env, REMOTE_CHAT_SSH_KEY: join(sshd.scratch, 'missing') }, context }),
+    ).rejects.toThrow(/provider ssh: REMOTE_CHAT_SSH_KEY: cannot read the private key file/);
   });
 
   it('names the setting when the key file or the known_hosts file cannot be read', () => {

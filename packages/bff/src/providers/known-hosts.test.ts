@@ -25,9 +25,7 @@ describe('known_hosts', () => {
     expect(checkHostKey(line('other.example.com'), 'example.com', 22, KEY)).toBe('unknown');
     expect(checkHostKey('', 'example.com', 22, KEY)).toBe('unknown');
     // One of several lines for the host pins it (a host with an ed25519 and an RSA key).
-    expect(checkHostKey(`${line('example.com', OTHER)}\n${line('example.com')}`, 'example.com', 22, KEY)).toBe(
-      'match',
-    );
+    expect(checkHostKey(`${line('example.com', OTHER)}\n${line('example.com')}`, 'example.com', 22, KEY)).toBe('match');
   });
 
   it('reads hashed names, wildcards and negations, and skips comments and junk', () => {

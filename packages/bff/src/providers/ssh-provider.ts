@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { SFTPWrapper } from 'ssh2';
-import { utils } from 'ssh2';
+import ssh2, { type SFTPWrapper } from 'ssh2';
 import { z } from 'zod';
 import { RuntimeFileSchema, describeSettings } from './local-runtime.js';
 import type {
@@ -223,7 +222,8 @@ export class SshProvider implements Provider {
       } catch (error) {
         throw new Error(`${SSH_ENV.key}: cannot read the private key file ${settings.key} (${errorText(error)})`);
       }
-      const parsed = utils.parseKey(privateKey);
+      // ssh2 is CommonJS: Node's ESM sees `utils` on its default export only.
+      const parsed = ssh2.utils.parseKey(privateKey);
       if (parsed instanceof Error)
         throw new Error(`${SSH_ENV.key}: ${settings.key} is not a usable private key (${parsed.message})`);
     } else if (!env.SSH_AUTH_SOCK) {
