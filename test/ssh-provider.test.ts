@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { LogEntry, Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { SshProvider, SshSettingsSchema, configuredProviders, createLogger } from '@remote-chat/bff';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import WebSocket from 'ws';
 import { clientId, readyRuntime, startTestBff } from './support/bff.js';
 import { startSshd, type TestSshd } from './support/sshd.js';
 
@@ -74,6 +75,22 @@ function tcpListeners(pid: number): number[] {
   return ports;
 }
 
+/** Whether a WebSocket upgrade to `url` is accepted (the runtime's link answers it, before any hello). */
+function linkOpens(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    socket.once('open', () => {
+      socket.terminate();
+      resolve(true);
+    });
+    socket.once('unexpected-response', () => {
+      socket.terminate();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 describe('the ssh provider', { timeout: 90_000 }, () => {
   it('runs a runtime on the host with its link on a Unix socket reached through SSH, not on a TCP port', async () => {
     const logins = () => sshd.log().match(/Accepted publickey/g)?.length ?? 0;
@@ -107,12 +124,9 @@ describe('the ssh provider', { timeout: 90_000 }, () => {
     // The link is on the socket: none of the runtime's TCP listeners (its loopback agent and model
     // endpoints) answers a link upgrade at /link, and none listens beyond loopback.
     const listeners = tcpListeners(info.pid);
-    for (const port of listeners) {
-      const answer = await fetch(`http://127.0.0.1:${port}/link`, {
-        headers: { connection: 'Upgrade', upgrade: 'websocket' },
-      }).catch(() => null);
-      expect(answer?.status, `port ${port}`).not.toBe(101);
-    }
+    for (const port of listeners) expect(await linkOpens(`ws://127.0.0.1:${port}/link`), `port ${port}`).toBe(false);
+    // While the same upgrade through the forwarded socket is the link's.
+    expect(await linkOpens('ws+unix://' + info.socket! + ':/link')).toBe(true);
     const everywhere = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' })
       .split('\n')
       .filter((line) => line.includes(`pid=${info.pid},`));
