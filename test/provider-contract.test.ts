@@ -1,15 +1,60 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry, Runtime, RuntimeStep, Thread, ThreadEvent } from '@remote-chat/protocol';
-import { describe, expect, it } from 'vitest';
+import { SshProvider, SshSettingsSchema, type ServerOptions } from '@remote-chat/bff';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, clientId, readyRuntime, startTestBff } from './support/bff.js';
 import { killRuntimesIn, spawnBff } from './support/bff-process.js';
+import { startSshd, type TestSshd } from './support/sshd.js';
 import { tempDir } from './support/temp-dir.js';
 
 // The contract every provider keeps, run against each one this machine can run. A new provider
 // joins the list (with what it needs to start) and must pass all of it.
 
-const PROVIDERS = ['process', 'bubblewrap'] as const;
+const PROVIDERS = ['process', 'bubblewrap', 'ssh'] as const;
+
+/**
+ * What a provider needs besides the defaults: options for a BFF in this process, the environment of
+ * a BFF process, and the folder its runtimes' folders (`runtimes/<id>`) are in (`killRuntimesIn` stops them).
+ */
+interface ProviderSetup {
+  /** Each test's time limit. @default the suite's */
+  timeoutMs?: number;
+  options(): Partial<ServerOptions>;
+  env(): Record<string, string>;
+  root(dataDir: string): string;
+}
+
+const LOCAL: ProviderSetup = { options: () => ({}), env: () => ({}), root: (dataDir) => dataDir };
+
+/** The ssh provider against a real OpenSSH server on loopback, as this user (started for its tests). */
+let sshd: TestSshd | undefined;
+const SSH: ProviderSetup = {
+  // Every step is a round trip to the host, and a loaded machine makes each one slow.
+  timeoutMs: 120_000,
+  options: () => {
+    const settings = SshSettingsSchema.parse({
+      host: sshd!.host,
+      port: sshd!.port,
+      user: sshd!.user,
+      key: sshd!.keyFile,
+      knownHosts: sshd!.knownHostsFile,
+      dir: join(sshd!.remoteDir, 'runtimes'),
+    });
+    return { providers: [SshProvider.fromSettings(settings)] };
+  },
+  env: () => ({
+    REMOTE_CHAT_SSH_HOST: sshd!.host,
+    REMOTE_CHAT_SSH_PORT: String(sshd!.port),
+    REMOTE_CHAT_SSH_USER: sshd!.user,
+    REMOTE_CHAT_SSH_KEY: sshd!.keyFile,
+    REMOTE_CHAT_SSH_KNOWN_HOSTS: sshd!.knownHostsFile,
+    REMOTE_CHAT_SSH_DIR: join(sshd!.remoteDir, 'runtimes'),
+  }),
+  root: () => sshd!.remoteDir,
+};
+
+const SETUP: Record<(typeof PROVIDERS)[number], ProviderSetup> = { process: LOCAL, bubblewrap: LOCAL, ssh: SSH };
 
 /** The steps of a runtime's log, in order, as `step:state`. */
 const stepsOf = (entries: LogEntry[]) =>
@@ -36,9 +81,9 @@ async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, 
  * A BFF run as its own process (so a test can SIGKILL it) with the owner signed in, the `api` of
  * whichever instance runs now, `kill` and `restart` on the same data directory.
  */
-async function killableBff() {
+async function killableBff(env: Record<string, string> = {}) {
   const flags = ['--data-dir', tempDir(), '--process-provider-for', 'all'];
-  let bff = await spawnBff(flags);
+  let bff = await spawnBff(flags, env);
   const cookie = await signIn(bff.signinLink);
   return {
     dataDir: flags[1]!,
@@ -53,7 +98,7 @@ async function killableBff() {
       await bff.exited;
     },
     async restart() {
-      bff = await spawnBff(flags);
+      bff = await spawnBff(flags, env);
     },
   };
 }
@@ -63,15 +108,29 @@ function runtimeStatus(api: (path: string) => Promise<Response>, id: string, sta
   return waitFor(
     async () => (await (await api(`/api/runtimes/${id}`)).json()) as Runtime,
     (current) => current.status === status,
-    30_000,
+    60_000,
   );
 }
 
 const BRING_UP: RuntimeStep[] = ['create', 'clone', 'install', 'settings', 'start', 'ready'];
 
 describe.each(PROVIDERS)('the %s provider', (provider) => {
-  it('creates a runtime through every step, in order and timed, and a chat runs in it', async () => {
-    const bff = await startTestBff({ processProviderFor: 'all' });
+  const setup = SETUP[provider];
+  if (provider === 'ssh') {
+    beforeAll(async () => {
+      sshd = await startSshd();
+    });
+    afterAll(async () => {
+      // Its runtimes outlive their BFF, as on a real host; a test's must not outlive the test.
+      if (sshd) killRuntimesIn(sshd.remoteDir);
+      await sshd?.stop();
+    });
+  }
+
+  it('creates a runtime through every step, in order and timed, and a chat runs in it', {
+    timeout: setup.timeoutMs,
+  }, async () => {
+    const bff = await startTestBff({ processProviderFor: 'all', ...setup.options() });
     const { runtime, threadId } = await readyRuntime(bff, provider);
     const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
     expect(stepsOf(log.entries)).toEqual(
@@ -92,8 +151,10 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(events.find((event) => event.kind === 'tool.result')).toMatchObject({ exitCode: 0 });
   });
 
-  it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', async () => {
-    const bff = await killableBff();
+  it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', {
+    timeout: setup.timeoutMs,
+  }, async () => {
+    const bff = await killableBff(setup.env());
     const { api } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
     await runtimeStatus(api, runtime.id, 'ready');
@@ -116,15 +177,18 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(events.some((event) => event.kind === 'tool.output' && event.data.includes('still-here'))).toBe(true);
   });
 
-  it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', async () => {
-    const bff = await killableBff();
+  it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', {
+    timeout: setup.timeoutMs,
+  }, async () => {
+    const bff = await killableBff(setup.env());
     const { api, dataDir } = bff;
+    const root = setup.root(dataDir);
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
     await runtimeStatus(api, runtime.id, 'ready');
     await bff.kill();
     // The host lost it: the process and every file of it.
-    killRuntimesIn(dataDir);
-    rmSync(join(dataDir, 'runtimes', runtime.id), { recursive: true, force: true });
+    killRuntimesIn(root);
+    rmSync(join(root, 'runtimes', runtime.id), { recursive: true, force: true });
 
     await bff.restart();
     const failed = await runtimeStatus(api, runtime.id, 'failed');
@@ -134,9 +198,11 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(stepsOf(log.entries).at(-1)).toBe('start:failed');
   });
 
-  it('fails at the clone step, in git’s words, when the repository does not exist', async () => {
+  it('fails at the clone step, in git’s words, when the repository does not exist', {
+    timeout: setup.timeoutMs,
+  }, async () => {
     const gitRoot = tempDir();
-    const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}` });
+    const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}`, ...setup.options() });
     const created = await bff.api('/api/runtimes', { body: { provider, repo: 'nobody/missing' } });
     expect(created.status).toBe(201);
     const runtime = (await created.json()) as Runtime;
@@ -149,10 +215,12 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(clone?.detail).toMatch(/does not exist|not found|not appear to be a git repository/i);
   });
 
-  it('deletes a runtime with everything it holds, and a second delete is a clean 404', async () => {
-    const bff = await startTestBff({ processProviderFor: 'all' });
+  it('deletes a runtime with everything it holds, and a second delete is a clean 404', {
+    timeout: setup.timeoutMs,
+  }, async () => {
+    const bff = await startTestBff({ processProviderFor: 'all', ...setup.options() });
     const { runtime } = await readyRuntime(bff, provider);
-    const folder = join(bff.dataDir, 'runtimes', runtime.id);
+    const folder = join(setup.root(bff.dataDir), 'runtimes', runtime.id);
     expect(existsSync(folder)).toBe(true);
     const first = await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' });
     expect(first.status).toBe(204);

@@ -81,6 +81,11 @@ Providers (New in the portal):
                  server says so at start and offers the Local process only.
   Local process  (process) a plain process as this server's user, no sandbox: for the owner only
                  unless --process-provider-for all.
+  SSH host       (ssh) a folder per runtime on a host reached over SSH, the link over a channel
+                 forwarded to the runtime's Unix socket (no port opened there); needs git and
+                 Node >= 20 on the host. REMOTE_CHAT_SSH_HOST, _PORT (22), _USER (this user),
+                 _KEY (a private key file; else the agent at SSH_AUTH_SOCK), _KNOWN_HOSTS (pins the
+                 host key; ~/.ssh/known_hosts), _DIR (~/.remote-chat/runtimes), _AUDIENCE (owner|all).
   Your own       --provider-module FILE: a module whose default export is a Provider (see the
                  README, "Your own provider"); offered first.
   Configured providers come first in the picker; a wrong setting stops the server (exit code 2).

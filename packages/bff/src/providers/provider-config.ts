@@ -3,13 +3,14 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError } from '../gateway/gateway-config.js';
 import type { Provider, ProviderContext, ProviderDefinition } from './provider.js';
+import { sshProviderDefinition } from './ssh-provider.js';
 
 /**
  * The providers this BFF knows besides the local ones, each switched on by its settings (see
  * README, "Cloud sandboxes and other hosts"). A provider written elsewhere joins through
  * `--provider-module`, not through this list.
  */
-export const BUILTIN_PROVIDERS: readonly ProviderDefinition<unknown>[] = [];
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition<unknown>[] = [sshProviderDefinition];
 
 /** The methods a provider must have; a module whose export lacks one is refused at start-up. */
 const PROVIDER_METHODS = ['create', 'clone', 'install', 'writeSettings', 'start', 'probe', 'stop', 'destroy'] as const;

@@ -258,6 +258,8 @@ export class LiveLinks {
       runtimeId: live.id,
       token: this.tokenFor(live.id),
       session: live.session,
+      // A runtime reached through its provider's stream (an SSH channel) rather than by the URL's host.
+      ...(endpoint.connect && { createConnection: endpoint.connect }),
     });
     live.dialer.start();
     await opened;
