@@ -1,0 +1,197 @@
+// The e2b provider driven directly (no BFF) against the E2B stand-in, through the real SDK: what
+// the contract suite cannot see from outside (where the token goes, file modes, the sandbox's own
+// timeout), pause and resume, and each failure path's message.
+import './support/localhost-subdomains.mjs';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type E2bProviderOptions, E2bProvider, type RuntimeSettings } from '@remote-chat/bff';
+import { dialLink } from '@remote-chat/link';
+import { Sandbox } from 'e2b';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { bffSession } from '../packages/runtime/src/test-support/bff-session.js';
+import { type E2bStandin, startE2bStandin } from './support/e2b-standin.js';
+import { freePort } from './support/free-port.mjs';
+import { waitFor } from './support/wait.js';
+
+const RUNTIME_FILE = fileURLToPath(import.meta.resolve('@remote-chat/runtime/bundle'));
+const TOKEN = 'e2b-provider-test-token-0123456789';
+const SETTINGS: RuntimeSettings = { agent: 'shell', commandTimeoutMs: 60_000, acpAgents: [] };
+
+let standin: E2bStandin;
+beforeAll(async () => {
+  standin = await startE2bStandin({ apiKey: 'e2b_provider_key', templates: ['base'] });
+});
+afterAll(async () => {
+  await standin?.close();
+});
+
+let counter = 0;
+function context(runtimeId = `rt_e2b_${process.pid}_${++counter}`) {
+  return { runtimeId, signal: new AbortController().signal, token: TOKEN };
+}
+
+function provider(options: Partial<E2bProviderOptions> = {}) {
+  return new E2bProvider({
+    apiKey: standin.apiKey,
+    apiUrl: standin.apiUrl,
+    sandboxUrl: standin.apiUrl,
+    domain: standin.domain,
+    template: 'base',
+    ...options,
+  });
+}
+
+/** A runtime brought up through every step, destroyed when the test ends. */
+async function bringUp(e2b = provider()) {
+  const ctx = context();
+  const { state } = await e2b.create(ctx);
+  onTestFinished(() => e2b.destroy(state));
+  await e2b.clone(ctx, state, null);
+  await e2b.install(ctx, state, RUNTIME_FILE);
+  await e2b.writeSettings(ctx, state, SETTINGS);
+  const started = await e2b.start(ctx, state);
+  return { e2b, ctx, started, state: started.state as { sandboxId: string; port: number; runtimeId: string } };
+}
+
+/** Dials the runtime's link and runs one shell command in its thread; resolves with its output. */
+async function runOverLink(linkUrl: string, runtimeId: string, command: string): Promise<string> {
+  const bff = bffSession();
+  const socket = await dialLink({ url: linkUrl, runtimeId, token: TOKEN, session: bff.session });
+  try {
+    const threadId = `th_${++counter}`;
+    bff.session.send({
+      type: 'message.send',
+      threadId,
+      seq: 1,
+      clientId: `c${counter}`,
+      text: command,
+      agent: 'shell',
+    });
+    await waitFor(() => bff.events(threadId).some((event) => event.kind === 'tool.result'), 'the command', 15_000);
+    return bff
+      .events(threadId)
+      .flatMap((event) => (event.kind === 'tool.output' ? [event.data] : []))
+      .join('');
+  } finally {
+    socket.close();
+  }
+}
+
+describe('the e2b provider', () => {
+  it('makes a sandbox named after the runtime, with the token kept out of every command line', async () => {
+    const { started, state, ctx } = await bringUp(provider({ idleTimeoutMs: 120_000 }));
+    expect(started.endpoint.linkUrl).toBe(`ws://${state.port}-${state.sandboxId}.${standin.domain}/link`);
+
+    const info = await Sandbox.getInfo(state.sandboxId, standin.sdkOptions);
+    expect(info.metadata).toEqual({ remoteChatRuntimeId: ctx.runtimeId });
+    // The sandbox's own timeout: the idle window and a minute.
+    expect(info.endAt.getTime() - Date.now()).toBeGreaterThan(170_000);
+    expect(info.endAt.getTime() - Date.now()).toBeLessThanOrEqual(180_000);
+
+    const sandbox = await Sandbox.connect(state.sandboxId, standin.sdkOptions);
+    const processes = await sandbox.commands.list();
+    expect(processes).toHaveLength(1);
+    expect(processes[0]?.envs.REMOTE_CHAT_RUNTIME_TOKEN).toBe(TOKEN);
+    expect([processes[0]?.cmd, ...(processes[0]?.args ?? [])].join(' ')).not.toContain(TOKEN);
+    const { dir } = standin.sandboxes().find((each) => each.sandboxId === state.sandboxId)!;
+    expect(statSync(join(dir, 'home', '.remote-chat', 'settings.json')).mode & 0o777).toBe(0o600);
+
+    const output = await runOverLink(
+      started.endpoint.linkUrl,
+      ctx.runtimeId,
+      'echo "home=$HOME"; git -C . status --short --branch',
+    );
+    expect(output).toContain('home=/home/user');
+    expect(output).toContain('## No commits yet on main');
+    // A BFF restarted with a new provider re-attaches by the sandbox id alone.
+    expect(await provider().probe(state)).toEqual(started.endpoint);
+  });
+
+  it('pauses with files and the runtime kept, and resumes to a link that answers', async () => {
+    const { e2b, ctx, started, state } = await bringUp();
+    await runOverLink(started.endpoint.linkUrl, ctx.runtimeId, 'echo kept > notes.txt');
+
+    const paused = await e2b.pause(state);
+    expect(standin.sandboxes().find((each) => each.sandboxId === state.sandboxId)?.state).toBe('paused');
+    expect(await e2b.probe(paused)).toBeNull();
+
+    const resumed = await e2b.resume(ctx, paused);
+    expect(resumed.detail).toMatch(/resumed; the runtime kept running/);
+    expect(resumed.state).toEqual(state);
+    const output = await runOverLink(resumed.endpoint.linkUrl, ctx.runtimeId, 'cat notes.txt');
+    expect(output).toContain('kept');
+  });
+
+  it('stops by pausing, and starts again in the same sandbox with its files', async () => {
+    const { e2b, ctx, started, state } = await bringUp();
+    await runOverLink(started.endpoint.linkUrl, ctx.runtimeId, 'echo still-here > notes.txt');
+    await e2b.stop(state);
+    await e2b.stop(state);
+    expect(standin.sandboxes().find((each) => each.sandboxId === state.sandboxId)?.state).toBe('paused');
+
+    const again = await e2b.start(ctx, state);
+    expect(await runOverLink(again.endpoint.linkUrl, ctx.runtimeId, 'cat notes.txt')).toContain('still-here');
+    const sandbox = await Sandbox.connect(state.sandboxId, standin.sdkOptions);
+    // The earlier runtime was stopped first: one runtime per sandbox.
+    expect(await sandbox.commands.list()).toHaveLength(1);
+  });
+
+  it('answers null for a sandbox that is gone, fails to start it in plain words, and destroys it twice quietly', async () => {
+    const { e2b, ctx, state } = await bringUp();
+    await Sandbox.kill(state.sandboxId, standin.sdkOptions);
+    expect(await e2b.probe(state)).toBeNull();
+    await expect(e2b.start(ctx, state)).rejects.toThrow(`The E2B sandbox ${state.sandboxId} is gone`);
+    await e2b.destroy(state);
+    await e2b.destroy(state);
+    await e2b.stop(state);
+    expect(await e2b.probe({ nonsense: true })).toBeNull();
+  });
+
+  it('says which setting is wrong: a refused key, a missing template, a reached quota, no E2B at all', async () => {
+    const wrongKey = await provider({ apiKey: 'e2b_wrong_key' })
+      .create(context())
+      .catch((error: unknown) => error);
+    expect(String(wrongKey)).toMatch(/E2B did not accept the API key \(E2B_API_KEY\)/);
+    expect(String(wrongKey)).not.toContain('e2b_wrong_key');
+
+    await expect(provider({ template: 'nope' }).create(context())).rejects.toThrow(
+      /E2B has no template "nope" \(REMOTE_CHAT_E2B_TEMPLATE\)/,
+    );
+
+    const small = await startE2bStandin({ maxSandboxes: 1 });
+    try {
+      const limited = new E2bProvider({
+        apiKey: small.apiKey,
+        apiUrl: small.apiUrl,
+        sandboxUrl: small.apiUrl,
+        domain: small.domain,
+        template: 'base',
+      });
+      const { state } = await limited.create(context());
+      await expect(limited.create(context())).rejects.toThrow(/sandbox quota or rate limit is reached/);
+      await limited.destroy(state);
+    } finally {
+      await small.close();
+    }
+
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await expect(provider({ apiUrl: closed, sandboxUrl: closed }).create(context())).rejects.toThrow(
+      /Could not create a sandbox: E2B did not answer after 3 attempts/,
+    );
+  });
+
+  it('fails the install step clearly on a template without Node.js 20', async () => {
+    const e2b = provider();
+    const ctx = context();
+    const { state } = await e2b.create(ctx);
+    onTestFinished(() => e2b.destroy(state));
+    // An old `node` first on the login shell's PATH: a template built without Node 20.
+    const sandbox = await Sandbox.connect((state as { sandboxId: string }).sandboxId, standin.sdkOptions);
+    await sandbox.files.write('/home/user/bin/node', '#!/bin/sh\necho v18.19.0\n');
+    await sandbox.files.write('/home/user/.profile', 'PATH="$HOME/bin:$PATH"\n');
+    await sandbox.commands.run('chmod +x /home/user/bin/node');
+    const failed = await e2b.install(ctx, state, RUNTIME_FILE).catch((error: unknown) => error);
+    expect(String(failed)).toMatch(/has Node.js v18.19.0; the runtime needs Node.js 20 or later/);
+  });
+});
