@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type E2bProviderOptions, E2bProvider, type RuntimeSettings } from '@remote-chat/bff';
 import { dialLink } from '@remote-chat/link';
+import type { LogEntry, Runtime } from '@remote-chat/protocol';
 import { Sandbox } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { bffSession } from '../packages/runtime/src/test-support/bff-session.js';
+import { startTestBff } from './support/bff.js';
 import { type E2bStandin, startE2bStandin } from './support/e2b-standin.js';
 import { freePort } from './support/free-port.mjs';
 import { waitFor } from './support/wait.js';
@@ -193,5 +195,31 @@ describe('the e2b provider', () => {
     await sandbox.commands.run('chmod +x /home/user/bin/node');
     const failed = await e2b.install(ctx, state, RUNTIME_FILE).catch((error: unknown) => error);
     expect(String(failed)).toMatch(/has Node.js v18.19.0; the runtime needs Node.js 20 or later/);
+  });
+});
+
+describe('an e2b runtime that cannot be made', () => {
+  it.each([
+    ['a refused key', { apiKey: 'e2b_not_the_key' }, /E2B did not accept the API key \(E2B_API_KEY\)/],
+    ['a missing template', { template: 'no-such-template' }, /E2B has no template "no-such-template"/],
+  ])('fails at the create step with %s, saying which setting', async (_what, options, message) => {
+    const bff = await startTestBff({ providers: [provider(options)] });
+    const created = await bff.api('/api/runtimes', { body: { provider: 'e2b' } });
+    expect(created.status).toBe(201);
+    const runtime = (await created.json()) as Runtime;
+    const log = await waitFor(
+      async () => {
+        const { entries } = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as {
+          entries: LogEntry[];
+        };
+        return entries.some((entry) => entry.kind === 'status' && entry.status === 'failed') && entries;
+      },
+      'the runtime to fail',
+      15_000,
+    );
+    const create = log.find((entry) => entry.kind === 'step' && entry.step === 'create' && entry.state === 'failed');
+    expect(create).toMatchObject({ detail: expect.stringMatching(message) });
+    expect(log.some((entry) => entry.kind === 'step' && entry.step === 'clone')).toBe(false);
+    expect(standin.sandboxes()).toEqual([]);
   });
 });

@@ -1,15 +1,74 @@
+import './support/localhost-subdomains.mjs';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { E2bProvider, type ServerOptions } from '@remote-chat/bff';
 import type { LogEntry, Runtime, RuntimeStep, Thread, ThreadEvent } from '@remote-chat/protocol';
-import { describe, expect, it } from 'vitest';
+import { Sandbox } from 'e2b';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, clientId, readyRuntime, startTestBff } from './support/bff.js';
 import { killRuntimesIn, spawnBff } from './support/bff-process.js';
+import { type E2bStandin, startE2bStandin } from './support/e2b-standin.js';
 import { tempDir } from './support/temp-dir.js';
 
 // The contract every provider keeps, run against each one this machine can run. A new provider
-// joins the list (with what it needs to start) and must pass all of it.
+// joins the list (with what it needs to start: a fixture below) and must pass all of it.
 
-const PROVIDERS = ['process', 'bubblewrap'] as const;
+const PROVIDERS = ['process', 'bubblewrap', 'e2b'] as const;
+
+/** What a provider needs here, and how a test sees (or takes away) a runtime's resource. */
+interface ProviderFixture {
+  /** Options of an in-process BFF that offers it. */
+  bff?: () => Partial<ServerOptions>;
+  /** The environment of a BFF process that offers it. */
+  env?: () => Record<string, string>;
+  /** True while the runtime's resource (folder, sandbox) exists. */
+  holds(dataDir: string, runtime: Runtime): Promise<boolean>;
+  /** Takes the runtime's resource away behind the BFF's back, every file of it. */
+  lose(dataDir: string, runtime: Runtime): Promise<void>;
+}
+
+const localFolder: ProviderFixture = {
+  holds: async (dataDir, runtime) => existsSync(join(dataDir, 'runtimes', runtime.id)),
+  lose: async (dataDir, runtime) => {
+    killRuntimesIn(dataDir);
+    rmSync(join(dataDir, 'runtimes', runtime.id), { recursive: true, force: true });
+  },
+};
+
+/** The E2B stand-in, started by the suite for the e2b provider. */
+let e2b: E2bStandin;
+beforeAll(async () => {
+  e2b = await startE2bStandin();
+});
+afterAll(async () => {
+  await e2b?.close();
+});
+/** The sandbox of a runtime, found by the metadata the provider names it with. */
+async function e2bSandbox(runtime: Runtime) {
+  const sandboxes = await Sandbox.list({ ...e2b.sdkOptions }).nextItems();
+  return sandboxes.find((sandbox) => sandbox.metadata.remoteChatRuntimeId === runtime.id);
+}
+
+const FIXTURES: Record<(typeof PROVIDERS)[number], ProviderFixture> = {
+  process: localFolder,
+  bubblewrap: localFolder,
+  e2b: {
+    bff: () => ({
+      providers: [new E2bProvider({ ...e2b.sdkOptions, template: 'base' })],
+    }),
+    env: () => ({
+      ...e2b.env,
+      // Sandbox hosts are `*.localhost` names here; the BFF process must resolve them.
+      NODE_OPTIONS: `--import ${fileURLToPath(new URL('./support/localhost-subdomains.mjs', import.meta.url))}`,
+    }),
+    holds: async (_dataDir, runtime) => (await e2bSandbox(runtime)) !== undefined,
+    lose: async (_dataDir, runtime) => {
+      const sandbox = await e2bSandbox(runtime);
+      if (sandbox) await Sandbox.kill(sandbox.sandboxId, e2b.sdkOptions);
+    },
+  },
+};
 
 /** The steps of a runtime's log, in order, as `step:state`. */
 const stepsOf = (entries: LogEntry[]) =>
@@ -36,9 +95,9 @@ async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, 
  * A BFF run as its own process (so a test can SIGKILL it) with the owner signed in, the `api` of
  * whichever instance runs now, `kill` and `restart` on the same data directory.
  */
-async function killableBff() {
+async function killableBff(env: Record<string, string> = {}) {
   const flags = ['--data-dir', tempDir(), '--process-provider-for', 'all'];
-  let bff = await spawnBff(flags);
+  let bff = await spawnBff(flags, env);
   const cookie = await signIn(bff.signinLink);
   return {
     dataDir: flags[1]!,
@@ -53,7 +112,7 @@ async function killableBff() {
       await bff.exited;
     },
     async restart() {
-      bff = await spawnBff(flags);
+      bff = await spawnBff(flags, env);
     },
   };
 }
@@ -70,8 +129,10 @@ function runtimeStatus(api: (path: string) => Promise<Response>, id: string, sta
 const BRING_UP: RuntimeStep[] = ['create', 'clone', 'install', 'settings', 'start', 'ready'];
 
 describe.each(PROVIDERS)('the %s provider', (provider) => {
+  const fixture = FIXTURES[provider];
+
   it('creates a runtime through every step, in order and timed, and a chat runs in it', async () => {
-    const bff = await startTestBff({ processProviderFor: 'all' });
+    const bff = await startTestBff({ processProviderFor: 'all', ...fixture.bff?.() });
     const { runtime, threadId } = await readyRuntime(bff, provider);
     const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
     expect(stepsOf(log.entries)).toEqual(
@@ -93,7 +154,7 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('keeps the runtime running through a BFF SIGKILL and re-attaches to it, not restarting it', async () => {
-    const bff = await killableBff();
+    const bff = await killableBff(fixture.env?.());
     const { api } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
     await runtimeStatus(api, runtime.id, 'ready');
@@ -117,14 +178,13 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('marks a runtime whose resource went away while the BFF was down failed, and says so in its log', async () => {
-    const bff = await killableBff();
+    const bff = await killableBff(fixture.env?.());
     const { api, dataDir } = bff;
     const runtime = (await (await api('/api/runtimes', { provider })).json()) as Runtime;
     await runtimeStatus(api, runtime.id, 'ready');
     await bff.kill();
     // The host lost it: the process and every file of it.
-    killRuntimesIn(dataDir);
-    rmSync(join(dataDir, 'runtimes', runtime.id), { recursive: true, force: true });
+    await fixture.lose(dataDir, runtime);
 
     await bff.restart();
     const failed = await runtimeStatus(api, runtime.id, 'failed');
@@ -136,7 +196,7 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
 
   it('fails at the clone step, in git’s words, when the repository does not exist', async () => {
     const gitRoot = tempDir();
-    const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}` });
+    const bff = await startTestBff({ processProviderFor: 'all', gitBaseUrl: `file://${gitRoot}`, ...fixture.bff?.() });
     const created = await bff.api('/api/runtimes', { body: { provider, repo: 'nobody/missing' } });
     expect(created.status).toBe(201);
     const runtime = (await created.json()) as Runtime;
@@ -150,13 +210,12 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
   });
 
   it('deletes a runtime with everything it holds, and a second delete is a clean 404', async () => {
-    const bff = await startTestBff({ processProviderFor: 'all' });
+    const bff = await startTestBff({ processProviderFor: 'all', ...fixture.bff?.() });
     const { runtime } = await readyRuntime(bff, provider);
-    const folder = join(bff.dataDir, 'runtimes', runtime.id);
-    expect(existsSync(folder)).toBe(true);
+    expect(await fixture.holds(bff.dataDir, runtime)).toBe(true);
     const first = await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' });
     expect(first.status).toBe(204);
-    expect(existsSync(folder)).toBe(false);
+    expect(await fixture.holds(bff.dataDir, runtime)).toBe(false);
     const second = await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' });
     expect(second.status).toBe(404);
     expect(await second.json()).toMatchObject({ error: { code: 'not_found' } });
