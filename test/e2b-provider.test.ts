@@ -3,6 +3,8 @@
 // timeout), pause and resume, and each failure path's message.
 import './support/localhost-subdomains.mjs';
 import { statSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type E2bProviderOptions, E2bProvider, type RuntimeSettings } from '@remote-chat/bff';
@@ -181,6 +183,39 @@ describe('the e2b provider', () => {
     await expect(provider({ apiUrl: closed, sandboxUrl: closed }).create(context())).rejects.toThrow(
       /Could not create a sandbox: E2B did not answer after 3 attempts/,
     );
+  });
+
+  it('retries a create whose answer was lost on the network, and takes the sandbox it made rather than a second', async () => {
+    // The control API through a proxy that cuts the connection once E2B made the first sandbox.
+    let lost = 0;
+    const proxy = createServer((request, response) => {
+      const upstream = httpRequest(
+        `${standin.apiUrl}${request.url}`,
+        { method: request.method, headers: request.headers },
+        (answer) => {
+          if (request.method === 'POST' && request.url === '/v2/sandboxes' && lost++ === 0) {
+            answer.resume();
+            answer.on('end', () => response.socket?.destroy());
+            return;
+          }
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const { port } = proxy.address() as AddressInfo;
+
+    const before = standin.sandboxes().length;
+    const e2b = provider({ apiUrl: `http://127.0.0.1:${port}` });
+    const ctx = context();
+    const { state } = await e2b.create(ctx);
+    onTestFinished(() => e2b.destroy(state));
+    expect(lost).toBe(1);
+    expect(standin.sandboxes()).toHaveLength(before + 1);
+    expect(standin.sandboxes().map((each) => each.sandboxId)).toContain(state.sandboxId);
   });
 
   it('fails the install step clearly on a template without Node.js 20', async () => {

@@ -154,15 +154,18 @@ export class E2bProvider implements Provider {
 
   async create(context: StepContext): Promise<{ state: State; detail: string }> {
     const { template } = this.options;
-    const sandbox = await this.#control('create a sandbox', () =>
-      Sandbox.create(template, {
+    const sandbox = await this.#control('create a sandbox', async (attempt) => {
+      // A create whose answer was lost may have made the sandbox: take that one, not a second.
+      const earlier = attempt > 1 ? await this.#sandboxOf(context.runtimeId) : undefined;
+      if (earlier) return Sandbox.connect(earlier, { ...this.#connection, timeoutMs: this.sandboxTimeoutMs });
+      return Sandbox.create(template, {
         ...this.#connection,
         metadata: { [RUNTIME_ID_METADATA]: context.runtimeId },
         timeoutMs: this.sandboxTimeoutMs,
         // Left alone (the BFF gone), it pauses with its files rather than being killed.
         lifecycle: { onTimeout: 'pause', autoResume: false },
-      }),
-    );
+      });
+    });
     try {
       if (context.signal.aborted) throw new Error('cancelled');
       await sandbox.commands.run(`mkdir -p ${WORKSPACE} ${STATE_DIR} && chmod 700 ${ROOT}`);
@@ -371,15 +374,25 @@ export class E2bProvider implements Provider {
     }
   }
 
-  /** Kills what an earlier start left running (its state folder is locked while it runs). */
+  /**
+   * Stops what an earlier start left running, by the pid in its state folder's lock: SIGTERM (it
+   * flushes its outbox), SIGKILL after 5 s; the lock is free once it has exited.
+   */
   async #stopRuntime(sandbox: Sandbox): Promise<void> {
-    const runtimes = async () =>
-      (await sandbox.commands.list()).filter((each) => [each.cmd, ...each.args].some((word) => word.includes(BUNDLE)));
-    const running = await runtimes();
-    if (running.length === 0) return;
-    for (const each of running) await sandbox.commands.kill(each.pid);
-    // Its lock on the state folder goes when it has exited.
-    for (let waited = 0; waited < 5000 && (await runtimes()).length > 0; waited += 100) await sleep(100);
+    const gone = (tries: number) =>
+      `for i in $(seq ${tries}); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done`;
+    await this.#run(
+      sandbox,
+      [
+        `pid=$(cat ${STATE_DIR}/lock 2>/dev/null) || exit 0`,
+        'kill -TERM "$pid" 2>/dev/null || exit 0',
+        gone(50),
+        'kill -KILL "$pid" 2>/dev/null',
+        gone(20),
+        'echo "the earlier runtime (pid $pid) does not stop" >&2; exit 1',
+      ].join('\n'),
+      'stopping the earlier runtime',
+    );
   }
 
   /** True when the runtime in the sandbox answers `/healthz` as this runtime. */
@@ -433,10 +446,10 @@ export class E2bProvider implements Provider {
    * One control-API call, tried again with backoff after a network failure or a 5xx; its errors in
    * words a user can act on. (The SDK itself retries a 429 that says when to.)
    */
-  async #control<T>(what: string, call: () => Promise<T>): Promise<T> {
+  async #control<T>(what: string, call: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await call();
+        return await call(attempt);
       } catch (error) {
         if (isTransient(error) && attempt < ATTEMPTS) {
           await sleep(500 * 3 ** (attempt - 1) * (0.75 + Math.random() / 2));
@@ -473,6 +486,15 @@ export class E2bProvider implements Provider {
       );
     }
     return error;
+  }
+
+  /** The id of the sandbox made for `runtimeId`, if there is one. */
+  async #sandboxOf(runtimeId: string): Promise<string | undefined> {
+    const listed = await Sandbox.list({
+      ...this.#connection,
+      query: { metadata: { [RUNTIME_ID_METADATA]: runtimeId } },
+    }).nextItems();
+    return listed.find((each) => each.metadata[RUNTIME_ID_METADATA] === runtimeId)?.sandboxId;
   }
 
   #goneMessage(sandboxId: string): string {
