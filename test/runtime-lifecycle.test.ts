@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { LogEntry, Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
+import { ProcessProvider, type ProviderState, type StartContext, type StartedRuntime } from '@remote-chat/bff';
 import { clientId, readyRuntime, startTestBff, type TestBff } from './support/bff.js';
+import { tempDir } from './support/temp-dir.js';
 
 /** Whether a process runs (a zombie waiting to be reaped does not count). */
 function alive(pid: number): boolean {
@@ -66,6 +68,17 @@ describe('runtime lifecycle', () => {
       body: { clientId: clientId(), text: 'ls' },
     });
     expect(send.status).toBe(503);
+    // Its thread says what was lost, since a process runtime cannot pause.
+    const events = (await (await bff.api(`/api/threads/${threads.threads[0]!.id}/events`)).json()) as {
+      events: ThreadEvent[];
+    };
+    expect(
+      events.events.some(
+        (e) =>
+          e.kind === 'status' &&
+          /stopped after .* without activity: commands that were still running ended/.test(e.message ?? ''),
+      ),
+    ).toBe(true);
   });
 
   it('keeps a runtime that is at work running past the idle window', async () => {
@@ -188,4 +201,63 @@ describe('runtime lifecycle', () => {
     expect(runtimePid(bff, runtime.id)).toBe(killed.at(-1));
     expect(killed.some(alive)).toBe(false);
   });
+
+  it('pauses an idle runtime whose provider can, keeps it paused across a BFF restart, and a message resumes it', async () => {
+    const dataDir = tempDir('rc-pause-');
+    const options = { dataDir, idleTimeoutMs: 800, idleCheckMs: 100 };
+    let bff = await startTestBff({ ...options, providers: [new PausingProvider({ dataDir })] });
+    const { runtime, threadId } = await readyRuntime(bff, 'pausing');
+    const pid = runtimePid(bff, runtime.id);
+    await waitFor(
+      async () => ((await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status,
+      (status) => status === 'paused',
+    );
+    await waitFor(
+      async () => alive(pid),
+      (a) => !a,
+      5000,
+    );
+    await bff.stop();
+    bff = await startTestBff({ ...options, providers: [new PausingProvider({ dataDir })] });
+    const after = (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
+    expect(after.status).toBe('paused');
+
+    const sent = await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo back-from-pause' },
+    });
+    expect(sent.status).toBe(202);
+    const output = await waitFor(
+      async () =>
+        ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }).events,
+      (events) => events.some((e) => e.kind === 'tool.output' && e.data.includes('back-from-pause')),
+    );
+    expect(output.length).toBeGreaterThan(0);
+    expect(((await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status).toBe('ready');
+    const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    const lifecycle = log.entries.flatMap((e) =>
+      e.kind === 'step' && (e.step === 'pause' || e.step === 'resume') && e.state !== 'started' ? [e] : [],
+    );
+    expect(lifecycle.map((e) => `${e.step}:${e.state}`)).toEqual(['pause:ok', 'resume:ok']);
+    expect(lifecycle[1]!.durationMs).toBeGreaterThan(0);
+    expect(runtimePid(bff, runtime.id)).not.toBe(pid);
+  });
 });
+
+/** A process runtime that "pauses" as Daytona's stop does: its process ends, its files stay. */
+class PausingProvider extends ProcessProvider {
+  override readonly id = 'pausing';
+  override readonly label = 'Pausing process';
+
+  constructor(options: { dataDir: string }) {
+    super({ ...options, audience: 'all' });
+  }
+
+  async pause(state: ProviderState): Promise<ProviderState> {
+    await this.stop(state);
+    return state;
+  }
+
+  resume(context: StartContext, state: ProviderState): Promise<StartedRuntime> {
+    return this.start(context, state);
+  }
+}

@@ -11,9 +11,14 @@ export { E2B_PROVIDER, E2bProvider, E2bSettingsSchema } from './providers/e2b-pr
 export type { E2bProviderOptions, E2bSettings } from './providers/e2b-provider.js';
 export { ProcessProvider } from './providers/process-provider.js';
 export type { ProcessProviderOptions } from './providers/process-provider.js';
+export { configuredProviders } from './providers/provider-config.js';
+export type { ConfiguredProvidersOptions } from './providers/provider-config.js';
 export type {
+  AgentSettings,
   CloneSource,
   Provider,
+  ProviderContext,
+  ProviderDefinition,
   ProviderState,
   RuntimeEndpoint,
   RuntimeSettings,

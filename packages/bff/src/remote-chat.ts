@@ -24,7 +24,7 @@ import { createRoutes } from './http/routes.js';
 import { Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
 import { ExecutionGateway } from './gateway/execution-gateway.js';
-import { emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
+import { ConfigError, emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
 import { InferenceHandler } from './gateway/inference.js';
 import { Upstreams } from './gateway/upstream.js';
 import { defaultProviders } from './providers/default-providers.js';
@@ -55,6 +55,11 @@ export interface RemoteChatOptions {
    * @default the Local sandbox (bubblewrap) when it works on this host, then the Local process
    */
   providers?: Provider[];
+  /**
+   * Providers the configuration switched on (cloud sandboxes, SSH hosts, modules): offered before
+   * the default ones, so the first is the picker's default. Ignored with `providers`. @default []
+   */
+  configuredProviders?: Provider[];
   /**
    * Who may use the default Local process provider, whose runtimes are not sandboxed: `owner`, or
    * `all` to let a host site's users in too. @default 'owner'
@@ -176,15 +181,18 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     throw new Error(`${topic} is not a seq topic`);
   });
   const writer = new EntryWriter(store, hub);
-  const providerList =
-    options.providers ??
-    (await defaultProviders({
+  const providerList = options.providers ?? [
+    ...(options.configuredProviders ?? []),
+    ...(await defaultProviders({
       dataDir: options.dataDir,
       processProviderFor: options.processProviderFor,
       sandboxNetwork: options.sandboxNetwork,
       logger,
-    }));
+    })),
+  ];
   const providers = new Map(providerList.map((p) => [p.id, p]));
+  if (providers.size < providerList.length)
+    throw new ConfigError(`two providers have the same id (${providerList.map((p) => p.id).join(', ')})`);
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => new URL(o).origin);
   const auth = new Auth(store, secret, allowedOrigins, {
     onWatchError: (error) => logger.warn({ err: error }, 'checking open connections’ credentials failed'),

@@ -167,6 +167,9 @@ export const RUNTIME_KINDS = ['sandbox', 'machine'] as const;
 export const RUNTIME_STATUSES = ['starting', 'ready', 'offline', 'paused', 'stopping', 'stopped', 'failed'] as const;
 /** The state of the runtime link as the BFF sees it. */
 export const LINK_STATES = ['connecting', 'open', 'resuming', 'offline'] as const;
+/** The steps that bring a runtime up, in order: the sandbox log's checklist. */
 export const RUNTIME_STEPS = ['create', 'clone', 'install', 'settings', 'start', 'ready'] as const;
+/** Steps later in a runtime's life, logged (with their durations) each time they happen. */
+export const LIFECYCLE_STEPS = ['pause', 'resume'] as const;
 export const STEP_STATES = ['started', 'ok', 'failed', 'skipped'] as const;
 export const LOG_KINDS = ['step', 'link', 'status', 'error'] as const;

@@ -59,6 +59,7 @@ export {
   RUNTIME_KINDS,
   RUNTIME_STATUSES,
   RUNTIME_STEPS,
+  LIFECYCLE_STEPS,
   RepoSchema,
   RuntimeKindSchema,
   RuntimeSchema,

@@ -23,6 +23,7 @@ import {
   RUNTIME_KINDS,
   RUNTIME_STATUSES,
   RUNTIME_STEPS,
+  LIFECYCLE_STEPS,
   STEP_STATES,
 } from './constants.js';
 import { parseTopic, streamTopic } from './topics.js';
@@ -62,6 +63,7 @@ export {
   RUNTIME_KINDS,
   RUNTIME_STATUSES,
   RUNTIME_STEPS,
+  LIFECYCLE_STEPS,
   STEP_STATES,
 } from './constants.js';
 export {
@@ -225,7 +227,7 @@ const logEntry = tagged('kind', {
     runtimeId: str,
     seq,
     at: str,
-    step: oneOf(RUNTIME_STEPS),
+    step: oneOf([...RUNTIME_STEPS, ...LIFECYCLE_STEPS]),
     state: oneOf(STEP_STATES),
     durationMs: optional(num),
     detail: optional(str),

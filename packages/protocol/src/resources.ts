@@ -2,9 +2,23 @@ import { z } from 'zod';
 import { AgentIdSchema } from './events.js';
 import { RuntimeAgentSchema } from './agents.js';
 import { IdSchema, SeqSchema, TimestampSchema } from './common.js';
-import { LINK_STATES, RUNTIME_KINDS, RUNTIME_STATUSES, RUNTIME_STEPS, STEP_STATES } from './constants.js';
+import {
+  LIFECYCLE_STEPS,
+  LINK_STATES,
+  RUNTIME_KINDS,
+  RUNTIME_STATUSES,
+  RUNTIME_STEPS,
+  STEP_STATES,
+} from './constants.js';
 
-export { LINK_STATES, RUNTIME_KINDS, RUNTIME_STATUSES, RUNTIME_STEPS, STEP_STATES } from './constants.js';
+export {
+  LIFECYCLE_STEPS,
+  LINK_STATES,
+  RUNTIME_KINDS,
+  RUNTIME_STATUSES,
+  RUNTIME_STEPS,
+  STEP_STATES,
+} from './constants.js';
 
 /** `sandbox`: a provider made it. `machine`: a user's computer that dialled in. */
 export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
@@ -75,7 +89,7 @@ export const RuntimeSchema = z.object({
 });
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
-export const RuntimeStepSchema = z.enum(RUNTIME_STEPS);
+export const RuntimeStepSchema = z.enum([...RUNTIME_STEPS, ...LIFECYCLE_STEPS]);
 export type RuntimeStep = z.infer<typeof RuntimeStepSchema>;
 
 export const StepStateSchema = z.enum(STEP_STATES);

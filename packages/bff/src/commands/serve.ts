@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDER_AUDIENCES, type ProviderAudience } from '../providers/provider-access.js';
 import { SANDBOX_NETWORKS, type SandboxNetwork } from '../providers/sandbox-command.js';
-import { loadAgentsConfig, loadGatewayConfig } from '../gateway/gateway-config.js';
+import { loadAgentsConfig, loadGatewayConfig, loadProvidersConfig } from '../gateway/gateway-config.js';
+import { configuredProviders } from '../providers/provider-config.js';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
 import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
@@ -18,8 +19,10 @@ export interface ServeFlags {
   sandboxNetwork: SandboxNetwork;
   logLevel: string;
   trustProxy?: string;
-  /** The config file (models, budget, gateway). */
+  /** The config file (models, budget, gateway, providers). */
   config?: string;
+  /** Files of third-party providers. */
+  providerModule?: string[];
 }
 
 /**
@@ -33,25 +36,36 @@ export async function serve(
 ): Promise<RunningServer> {
   const gateway = loadGatewayConfig({ env, configFile: flags.config });
   const agents = loadAgentsConfig({ env, configFile: flags.config });
+  const providersConfig = loadProvidersConfig({ configFile: flags.config });
+  const logger = createLogger(flags.logLevel);
+  const dataDir = resolveDataDir(flags.dataDir);
+  const providers = await configuredProviders({
+    env,
+    fileSettings: providersConfig.fileSettings,
+    modules: [...providersConfig.modules, ...(flags.providerModule ?? [])],
+    context: { dataDir, logger, idleTimeoutMs: flags.idleTimeout * 60_000 },
+  });
   const running = await startServer({
+    configuredProviders: providers,
     gateway,
     acpAgents: agents.acpAgents,
     ...(agents.permissionTimeoutMs !== undefined && { permissionTimeoutMs: agents.permissionTimeoutMs }),
     port: flags.port,
     host: flags.host,
-    dataDir: resolveDataDir(flags.dataDir),
+    dataDir,
     ...(flags.databaseUrl && { databaseUrl: flags.databaseUrl }),
     allowedOrigins: flags.allowedOrigins ?? [],
     idleTimeoutMs: flags.idleTimeout * 60_000,
     sqliteSynchronous: flags.sqliteSynchronous,
     processProviderFor: flags.processProviderFor,
     sandboxNetwork: flags.sandboxNetwork,
-    logger: createLogger(flags.logLevel),
+    logger,
     ...(flags.trustProxy && { trustProxy: flags.trustProxy }),
   });
   for (const model of gateway.models)
     print(`Model ${model.id}: ${model.model} (${model.api}) at ${model.baseUrl}${model.apiKey ? '' : ', no key'}`);
   if (gateway.models.length === 0) print('No model configured: only the shell agent (see --help, Models).');
+  for (const provider of providers) print(`Provider ${provider.id}: ${provider.label}`);
   for (const agent of agents.acpAgents) print(`ACP agent ${agent.id}: ${[agent.command, ...agent.args].join(' ')}`);
   print(`Remote Chat is running at ${running.url}`);
   print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
@@ -71,6 +85,10 @@ Providers (New in the portal):
                  processes kept). On with E2B_API_KEY; also E2B_API_URL, E2B_DOMAIN,
                  E2B_SANDBOX_URL (the SDK's own) and REMOTE_CHAT_E2B_TEMPLATE (default base:
                  a template with Node.js 20 or later and git).
+  Your own       --provider-module FILE: a module whose default export is a Provider (see the
+                 README, "Your own provider"); offered first.
+  Configured providers come first in the picker; a wrong setting stops the server (exit code 2).
+  An idle runtime (--idle-timeout) is paused where its provider can pause, else stopped.
 
 The data directory is made private at every start (folder 0700, files 0600).
 
@@ -176,9 +194,24 @@ export function serveCommand(): Command {
       ).env('REMOTE_CHAT_TRUST_PROXY'),
     )
     .addOption(
-      new Option('--config <file>', 'a JSON config file: models, the daily token budget, gateway settings').env(
-        'REMOTE_CHAT_CONFIG',
-      ),
+      new Option(
+        '--config <file>',
+        'a JSON config file: models, the daily token budget, gateway settings, ACP agents, providers',
+      ).env('REMOTE_CHAT_CONFIG'),
+    )
+    .addOption(
+      new Option(
+        '--provider-module <file>',
+        'a provider of your own: a JS module whose default export is a Provider or a ProviderDefinition (repeatable; the env var takes a comma-separated list)',
+      )
+        .env('REMOTE_CHAT_PROVIDER_MODULES')
+        .argParser((value: string, previous: string[] | undefined) => [
+          ...(previous ?? []),
+          ...value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ]),
     )
     .addOption(
       new Option('--log-level <level>', 'log level')

@@ -93,6 +93,10 @@ export const ConfigFileSchema = z.strictObject({
       requestsPerMinute: z.number().int().positive().max(100_000).optional(),
     })
     .optional(),
+  /** Settings per provider id (`e2b`, `daytona`, `ssh`, a module's): each provider validates its own. */
+  providers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  /** Files of third-party providers, as `--provider-module` takes them (relative to the working folder). */
+  providerModules: z.array(z.string().min(1)).max(20).optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -172,6 +176,15 @@ export function loadAgentsConfig(options: { env: NodeJS.ProcessEnv; configFile?:
     acpAgents = parsed.data;
   }
   return { acpAgents, permissionTimeoutMs: file.permissionTimeoutMs };
+}
+
+/** The config file's provider settings and modules (see `configuredProviders`). */
+export function loadProvidersConfig(options: { configFile?: string | undefined }): {
+  fileSettings: Record<string, Record<string, unknown>>;
+  modules: string[];
+} {
+  const file = configFileOf(options.configFile);
+  return { fileSettings: file.providers ?? {}, modules: file.providerModules ?? [] };
 }
 
 /** The defaults with no model: nothing is proxied. */

@@ -551,9 +551,5 @@ export const E2B_PROVIDER: ProviderDefinition<E2bSettings> = {
     template: 'REMOTE_CHAT_E2B_TEMPLATE',
   },
   make: (settings: E2bSettings, context: ProviderContext) =>
-    new E2bProvider({
-      ...settings,
-      logger: context.logger,
-      ...(context.idleTimeoutMs !== undefined && { idleTimeoutMs: context.idleTimeoutMs }),
-    }),
+    new E2bProvider({ ...settings, logger: context.logger, idleTimeoutMs: context.idleTimeoutMs }),
 };

@@ -68,8 +68,8 @@ async function isRuntimeProcess(pid: number, dir: string): Promise<boolean> {
  * outlives a BFF restart and is re-attached.
  */
 export class ProcessProvider implements Provider {
-  readonly id = 'process';
-  readonly label = 'Local process';
+  readonly id: string = 'process';
+  readonly label: string = 'Local process';
   readonly kind = 'sandbox' as const;
   readonly description = 'A workspace and an agent process on the server that runs Remote Chat, without a sandbox.';
   readonly audience: ProviderAudience;

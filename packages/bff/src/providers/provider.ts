@@ -132,11 +132,8 @@ export interface ProviderContext {
   /** The BFF's data directory (providers that keep files on this host keep them under it). */
   dataDir: string;
   logger: Logger;
-  /**
-   * The BFF's idle window: a provider whose platform has its own timeout keeps it in step.
-   * @default 3_600_000
-   */
-  idleTimeoutMs?: number;
+  /** The BFF's idle window: a platform's own time-out (E2B's, Daytona's auto-stop) is kept above it. */
+  idleTimeoutMs: number;
 }
 
 /**

@@ -45,6 +45,8 @@ export interface LiveRuntime {
   busy: Set<string>;
   /** When the provider was last asked whether the runtime's process is gone. */
   lastProbe: number;
+  /** Its sandbox is paused (idle): no link, work waits in the outbox until a message resumes it. */
+  paused: boolean;
   /** Restarts after the runtime's process was found gone, for the restart budget. */
   restarts: number[];
   /** The highest link seq whose event is committed: frames at or below it are resends. */
@@ -127,6 +129,7 @@ export class LiveLinks {
       threads: new Set(),
       lastActivity: Date.now(),
       busy: new Set(),
+      paused: record.status === 'paused',
       lastProbe: 0,
       restarts: [],
       storedReceived: record.linkReceived,

@@ -82,6 +82,40 @@ export class StepRunner {
     return endpoint;
   }
 
+  /**
+   * Resumes a paused runtime, as the `resume` step: the provider brings it back, then `connect`
+   * opens its link, so the step's duration is the wait a user sees.
+   */
+  async resume(
+    record: RuntimeRecord,
+    provider: Provider,
+    bringUp: BringUp,
+    connect: (endpoint: RuntimeEndpoint) => Promise<void>,
+  ): Promise<void> {
+    const { resume } = provider;
+    if (!resume) throw new Error(`the ${provider.id} provider cannot resume`);
+    await this.step(record.id, bringUp.signal, 'resume', async () => {
+      const started = await resume.call(
+        provider,
+        { runtimeId: record.id, signal: bringUp.signal, token: bringUp.token },
+        record.providerState,
+      );
+      await this.#save(record, started.state);
+      await connect(started.endpoint);
+      return { detail: started.detail ?? 'Link open; the agent is listening.' };
+    });
+  }
+
+  /** Pauses a runtime, as the `pause` step; its state from then on is kept. */
+  async pause(record: RuntimeRecord, provider: Provider, signal: AbortSignal): Promise<void> {
+    const { pause } = provider;
+    if (!pause) throw new Error(`the ${provider.id} provider cannot pause`);
+    await this.step(record.id, signal, 'pause', async () => {
+      await this.#save(record, await pause.call(provider, record.providerState));
+      return { detail: 'Files kept; compute released. The next message resumes it.' };
+    });
+  }
+
   /** Runs one step: `started`, then `ok` / `skipped` / `failed` with its duration and detail. */
   async step(
     runtimeId: string,

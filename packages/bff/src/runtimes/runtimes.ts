@@ -215,6 +215,7 @@ export class Runtimes {
     const live = await this.links.require(thread.runtimeId);
     live.threads.add(thread.id);
     live.lastActivity = Date.now();
+    this.supervisor.wake(live);
     return this.links.exclusive(live, async () => {
       const outbound = { runtimeId: live.id, seq: live.outbox.lastSeq + 1, message: toMessage };
       const result = await this.options.writer.appendEvent(thread, body, { outbound });
@@ -232,6 +233,7 @@ export class Runtimes {
   async upload(thread: ThreadRecord, path: string, bytes: Buffer): Promise<void> {
     const live = await this.links.require(thread.runtimeId);
     live.lastActivity = Date.now();
+    this.supervisor.wake(live);
     const chunk = LIMITS.uploadChunkBytes;
     const pieces: ToRuntimeMessage[] = [];
     for (let offset = 0; offset === 0 || offset < bytes.length; offset += chunk) {

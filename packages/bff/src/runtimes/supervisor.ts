@@ -11,6 +11,13 @@ import type { RuntimeView } from './public-view.js';
 /** Statuses after which a runtime takes no more work. */
 export const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
 
+/** "60 minutes", "1 minute", "30 seconds". */
+function formatMinutes(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
+  const minutes = Math.round(ms / 60_000);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
 /** At most this many automatic restarts of a runtime whose process died, per window. */
 const RESTART_BUDGET = { count: 3, windowMs: 10 * 60_000 } as const;
 /** How often an offline runtime's provider is asked whether its process is gone. */
@@ -49,6 +56,8 @@ export class Supervisor {
   private readonly tasks = new Set<Promise<void>>();
   /** Runtimes being restarted after their process died. */
   private readonly restarting = new Set<string>();
+  /** Paused runtimes being resumed. */
+  private readonly resuming = new Set<string>();
   private readonly idleTimer: NodeJS.Timeout;
   private readonly steps: StepRunner;
 
@@ -83,9 +92,13 @@ export class Supervisor {
       await links.ensure(record);
       await this.setStatus(record.id, 'offline', 'Waiting for the machine to connect.');
     }
+    // Paused ones stay paused, their links made so messages queue; the next message resumes them.
+    for (const record of records.filter((r) => r.kind === 'sandbox' && r.status === 'paused')) {
+      await links.ensure(record);
+    }
     await Promise.all(
       records
-        .filter((r) => r.kind === 'sandbox' && !ENDED.has(r.status))
+        .filter((r) => r.kind === 'sandbox' && !ENDED.has(r.status) && r.status !== 'paused')
         .map(async (record) => {
           const provider = providers.get(record.provider);
           if (!provider) {
@@ -129,7 +142,8 @@ export class Supervisor {
   async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
     const previous = live.link;
     live.link = state;
-    if (live.abort.signal.aborted || previous === state) return;
+    // A paused runtime's link is down on purpose: neither offline nor gone.
+    if (live.abort.signal.aborted || previous === state || live.paused) return;
     // Record arrivals and losses, not every attempt in between.
     if (state === 'open' || (state === 'offline' && previous === 'open')) {
       await this.options.writer.appendLog(live.id, { kind: 'link', state, ...(detail && { detail }) });
@@ -179,6 +193,16 @@ export class Supervisor {
     await writer.drain();
     await store.deleteRuntime(record.id);
     view.publishRemoved(record);
+  }
+
+  /**
+   * Work arrived for a runtime (a message, an upload): a paused one is resumed in the
+   * background, while the work waits in its outbox.
+   */
+  wake(live: LiveRuntime): void {
+    if (!live.paused || this.resuming.has(live.id) || live.abort.signal.aborted) return;
+    this.resuming.add(live.id);
+    this.track(this.resume(live).finally(() => this.resuming.delete(live.id)));
   }
 
   /** Sets a runtime's status, with a log entry when it changed, and publishes the runtime. */
@@ -268,18 +292,89 @@ export class Supervisor {
     this.track(this.bringUp(record, provider, 'restart').finally(() => this.restarting.delete(live.id)));
   }
 
-  /** Stops sandbox runtimes that have been idle for the configured window. */
+  /**
+   * Pauses sandbox runtimes that have been idle for the configured window, where their platform
+   * can pause; stops the others, and tells their threads what was lost.
+   */
   private async stopIdle(): Promise<void> {
     const limit = this.options.idleTimeoutMs ?? 3_600_000;
     const now = Date.now();
     for (const live of this.options.links.all()) {
-      if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted) continue;
+      if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted || live.paused) continue;
       const record = await this.options.store.getRuntime(live.id);
       if (record?.kind !== 'sandbox' || ENDED.has(record.status) || record.status === 'starting') continue;
-      await this.stop(
+      if (record.status === 'paused' || this.resuming.has(record.id)) continue;
+      const idle = `No activity for ${formatMinutes(limit)}`;
+      const provider = this.options.providers.get(record.provider);
+      if (provider?.pause) {
+        await this.pause(record, provider, live, `${idle}; paused with its files kept.`);
+        continue;
+      }
+      await this.stop(record, `${idle}; stopped to release its resources.`);
+      await this.tellThreads(
         record,
-        `No activity for ${Math.round(limit / 60_000)} minutes; stopped to release its resources.`,
+        `The runtime was stopped after ${formatMinutes(limit)} without activity: commands that were still running ended, and its ${provider?.label ?? record.provider} cannot pause. Its workspace files are kept.`,
       );
+    }
+  }
+
+  /** Pauses a runtime through its provider: its link let go on purpose, its work queued meanwhile. */
+  private async pause(record: RuntimeRecord, provider: Provider, live: LiveRuntime, why: string): Promise<void> {
+    live.paused = true;
+    await live.dialer?.stop();
+    try {
+      await this.steps.pause(record, provider, live.abort.signal);
+    } catch (error) {
+      if (live.abort.signal.aborted) return;
+      // It could not pause: it may still run, so stop it rather than leave it half paused.
+      live.paused = false;
+      this.options.logger.warn({ runtimeId: record.id, err: errorMessage(error) }, 'pause failed; stopping');
+      await this.stop(record, `${why.split(';')[0]}; pausing failed, so it was stopped.`);
+      return;
+    }
+    await this.setStatus(record.id, 'paused', why);
+  }
+
+  /** Resumes a paused runtime: the `resume` step (the provider, then its link), then ready. */
+  private async resume(live: LiveRuntime): Promise<void> {
+    const record = await this.options.store.getRuntime(live.id);
+    if (record?.status !== 'paused') {
+      live.paused = false;
+      return;
+    }
+    const provider = this.options.providers.get(record.provider);
+    if (!provider?.resume) {
+      await this.fail(record, `Provider "${record.provider}" cannot resume this runtime on this server.`);
+      return;
+    }
+    await this.setStatus(record.id, 'starting', 'Resuming: work arrived.');
+    const { links } = this.options;
+    try {
+      await this.steps.resume(
+        record,
+        provider,
+        { token: links.tokenFor(record.id), signal: live.abort.signal },
+        async (endpoint) => {
+          live.paused = false;
+          await links.connect(live, endpoint);
+          live.lastActivity = Date.now();
+          await this.setStatus(record.id, 'ready');
+        },
+      );
+    } catch (error) {
+      if (live.abort.signal.aborted) return;
+      await this.fail(
+        record,
+        `Could not resume: ${errorMessage(error)}`,
+        'Its files may be kept by the platform; delete this runtime and create a new one.',
+      );
+    }
+  }
+
+  /** Says something in each of a runtime's threads (what its host did to it), as a status note. */
+  private async tellThreads(record: RuntimeRecord, message: string): Promise<void> {
+    for (const thread of await this.options.store.listThreads(record.id)) {
+      await this.options.writer.appendEvent(thread, { kind: 'status', state: 'idle', message });
     }
   }
 

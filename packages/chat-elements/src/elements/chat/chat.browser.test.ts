@@ -94,6 +94,13 @@ describe('<rc-chat> shows a conversation', () => {
     expect(stops[0]!.cancelable).toBe(true);
   });
 
+  it('shows what the host said about the runtime as a note, not as an error', async () => {
+    const said = 'The runtime was stopped after 60 minutes without activity: commands that were still running ended.';
+    const chat = await mount(threadEvents('th_tests', [{ kind: 'status', state: 'idle', message: said }]));
+    expect(q(chat, '.notice-item')?.textContent).toBe(said);
+    expect(q(chat, '.error-item')).toBeNull();
+  });
+
   it('shows a failed command and the agent error', async () => {
     const chat = await mount(conversationFailed);
     expect(visibleText(chat)).toContain('Exit 1');

@@ -53,6 +53,14 @@ export const chatStyles = css`
   .error-item {
     align-self: stretch;
   }
+  .notice-item {
+    align-self: stretch;
+    margin: 0;
+    padding: 0.5rem 0.8rem;
+    border-inline-start: 3px solid var(--_border);
+    color: var(--_muted);
+    font-size: 0.92em;
+  }
 
   /* The Jump button, the footer (status line and composer) and the drop zone */
   .jump {

@@ -45,6 +45,7 @@ const ESTIMATES: Record<TranscriptItem['type'], number> = {
   tool: 56,
   file: 56,
   error: 58,
+  notice: 40,
   plan: 120,
   permission: 130,
 };
@@ -380,6 +381,8 @@ export class RcChat extends LitElement {
         });
       case 'error':
         return html`<p class="alert error-item" role="note">${item.message}</p>`;
+      case 'notice':
+        return html`<p class="notice-item" role="note">${item.message}</p>`;
       case 'plan':
         return planCard(item);
       case 'permission':

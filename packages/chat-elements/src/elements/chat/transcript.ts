@@ -57,6 +57,15 @@ export interface FileItem {
   event: ThreadEventOf<'file.write'>;
 }
 
+/** What the runtime's host said about the thread's runtime (it was stopped, what was lost). */
+export interface NoticeItem {
+  type: 'notice';
+  key: string;
+  seq: number;
+  at: string;
+  message: string;
+}
+
 export interface ErrorItem {
   type: 'error';
   key: string;
@@ -84,7 +93,15 @@ export interface PermissionItem {
   answer: ThreadEventOf<'permission.answer'> | undefined;
 }
 
-export type TranscriptItem = UserItem | AgentItem | ToolItem | FileItem | ErrorItem | PlanItem | PermissionItem;
+export type TranscriptItem =
+  | UserItem
+  | AgentItem
+  | ToolItem
+  | FileItem
+  | ErrorItem
+  | NoticeItem
+  | PlanItem
+  | PermissionItem;
 
 /** Something a screen reader should hear as it happens. */
 export interface Announcement {
@@ -230,6 +247,9 @@ export class Transcript {
           const message = event.message || 'The agent stopped with an error.';
           this.add(items, { type: 'error', key: `error:${event.seq}`, ...base, message });
           said.push({ key: `error:${event.seq}`, text: message });
+        } else if (event.message) {
+          this.add(items, { type: 'notice', key: `notice:${event.seq}`, ...base, message: event.message });
+          said.push({ key: `notice:${event.seq}`, text: event.message });
         }
         break;
       case 'plan': {

@@ -1,4 +1,6 @@
-import { RUNTIME_STEPS, type LogEntry, type RuntimeStep, type StepState } from '@remote-chat/protocol';
+import { LIFECYCLE_STEPS, RUNTIME_STEPS, type LogEntry, type RuntimeStep, type StepState } from '@remote-chat/protocol';
+
+type LifecycleStep = (typeof LIFECYCLE_STEPS)[number];
 
 /** A step as shown: what the log said last about it, or `pending` / `not-run` if nothing. */
 export interface StepView {
@@ -11,7 +13,12 @@ export interface StepView {
 }
 
 export type ErrorEntry = Extract<LogEntry, { kind: 'error' }>;
-export type NoteEntry = Extract<LogEntry, { kind: 'link' | 'status' }>;
+/** A connection or status change, or a pause or resume that ended (with its duration). */
+export type NoteEntry = Extract<LogEntry, { kind: 'link' | 'status' }> | LifecycleEntry;
+export type LifecycleEntry = Extract<LogEntry, { kind: 'step' }> & { step: LifecycleStep };
+
+const isLifecycle = (entry: Extract<LogEntry, { kind: 'step' }>): entry is LifecycleEntry =>
+  (LIFECYCLE_STEPS as readonly string[]).includes(entry.step);
 
 export interface LogView {
   steps: StepView[];
@@ -29,6 +36,8 @@ export const STEP_LABELS: Record<RuntimeStep, string> = {
   settings: 'Write settings',
   start: 'Start runtime',
   ready: 'Ready',
+  pause: 'Pause',
+  resume: 'Resume',
 };
 
 /** Folds log entries (in seq order) into what the sandbox log shows. */
@@ -40,6 +49,10 @@ export function foldLog(entries: readonly LogEntry[]): LogView {
   for (const entry of entries) {
     switch (entry.kind) {
       case 'step': {
+        if (isLifecycle(entry)) {
+          if (entry.state !== 'started') notes.push(entry);
+          break;
+        }
         const previous = steps.get(entry.step);
         const view: StepView = { step: entry.step, state: entry.state };
         const startedAt = entry.state === 'started' ? entry.at : previous?.startedAt;

@@ -2,7 +2,7 @@ import { html } from 'lit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { cleanUp, fixture, part, visibleText, waitFor } from '../../fixtures/harness.js';
-import { logFailed, logMidStart, logReady } from '../../fixtures/runtime-log.js';
+import { logFailed, logMidStart, logReady, logResumed } from '../../fixtures/runtime-log.js';
 import { failedRuntime, readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
 import type { RcSandboxLog } from './sandbox-log.js';
 import './define.js';
@@ -54,6 +54,19 @@ describe('<rc-sandbox-log>', () => {
     start.querySelector('summary')!.click();
     expect(start.open).toBe(true);
     expect(start.textContent).toContain('listening on');
+  });
+
+  it('notes a pause and a resume with their durations, and keeps the start checklist as it was', async () => {
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id="rt_ready" .runtime=${readyRuntime} .entries=${logResumed}></rc-sandbox-log>`,
+    );
+    const text = visibleText(log);
+    expect(text).toContain('Paused in 1.2 s: Files kept; compute released.');
+    expect(text).toContain('Resumed in 2.3 s');
+    expect(text).toContain('Runtime paused: No activity for 60 minutes');
+    const steps = [...log.shadowRoot!.querySelectorAll<HTMLElement>('[part="step"]')].map((s) => s.dataset['step']);
+    expect(steps).toEqual(['create', 'clone', 'install', 'settings', 'start', 'ready']);
+    expect(part(log, 'progress').textContent).toContain('Started in 247 ms');
   });
 
   it('follows a new runtime’s log live through a client', async () => {

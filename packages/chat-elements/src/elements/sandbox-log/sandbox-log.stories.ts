@@ -2,7 +2,7 @@ import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import type { LogEntry, Runtime } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
-import { logFailed, logMidStart, logReady } from '../../fixtures/runtime-log.js';
+import { logFailed, logMidStart, logReady, logResumed } from '../../fixtures/runtime-log.js';
 import { failedRuntime, readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
@@ -34,6 +34,11 @@ export const MidStart: Story = {};
 export const Failed: Story = { args: { entries: logFailed, runtime: failedRuntime, runtimeId: failedRuntime.id } };
 
 export const Ready: Story = { args: { entries: logReady, runtime: readyRuntime, runtimeId: readyRuntime.id } };
+
+/** Paused after an idle hour and resumed by a message: both noted with their durations. */
+export const PausedAndResumed: Story = {
+  args: { entries: logResumed, runtime: readyRuntime, runtimeId: readyRuntime.id },
+};
 
 export const NoRuntime: Story = { args: { entries: [], runtime: undefined, runtimeId: '' } };
 

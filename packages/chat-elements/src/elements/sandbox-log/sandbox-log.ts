@@ -182,10 +182,18 @@ export class RcSandboxLog extends LitElement {
 
   private renderNote(note: NoteEntry) {
     const time = new Date(note.at).toLocaleTimeString();
-    const text =
-      note.kind === 'link'
-        ? `Connection ${note.state}${note.detail ? `: ${note.detail}` : ''}`
-        : `Runtime ${runtimeStatusLabel(note.status).toLowerCase()}${note.detail ? `: ${note.detail}` : ''}`;
+    const detail = note.detail ? `: ${note.detail}` : '';
+    let text: string;
+    if (note.kind === 'link') text = `Connection ${note.state}${detail}`;
+    else if (note.kind === 'status') text = `Runtime ${runtimeStatusLabel(note.status).toLowerCase()}${detail}`;
+    else {
+      const took = note.durationMs === undefined ? '' : ` in ${formatDuration(note.durationMs)}`;
+      const verb = note.step === 'pause' ? 'Paused' : 'Resumed';
+      text =
+        note.state === 'failed'
+          ? `${STEP_LABELS[note.step]} failed${took ? ` after ${formatDuration(note.durationMs ?? 0)}` : ''}${detail}`
+          : `${verb}${took}${detail}`;
+    }
     return html`<li><time datetime=${note.at}>${time}</time><span>${text}</span></li>`;
   }
 

@@ -129,6 +129,8 @@ describe("the runtime's agent endpoint", () => {
     });
     agent.send({ type: 'done', threadId, turnId });
     await waitFor(() => eventsOf('th_1').some((e) => e.kind === 'status' && e.state === 'idle'), 'the end');
+    // The error frames travel back to the agent on their own; the thread's end does not wait for them.
+    await waitFor(() => agent.of('error').length >= 4, 'the error frames');
     expect(agent.of('error').map((e) => e.code)).toEqual([
       'invalid_event',
       'invalid_event',
