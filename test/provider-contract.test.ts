@@ -26,6 +26,8 @@ interface ProviderFixture {
   holds(dataDir: string, runtime: Runtime): Promise<boolean>;
   /** Takes the runtime's resource away behind the BFF's back, every file of it. */
   lose(dataDir: string, runtime: Runtime): Promise<void>;
+  /** It can pause (`Provider.pause`): the idle pause and resume are part of its contract. @default false */
+  pauses?: boolean;
 }
 
 const localFolder: ProviderFixture = {
@@ -62,6 +64,7 @@ const FIXTURES: Record<(typeof PROVIDERS)[number], ProviderFixture> = {
       // Sandbox hosts are `*.localhost` names here; the BFF process must resolve them.
       NODE_OPTIONS: `--import ${fileURLToPath(new URL('./support/localhost-subdomains.mjs', import.meta.url))}`,
     }),
+    pauses: true,
     holds: async (_dataDir, runtime) => (await e2bSandbox(runtime)) !== undefined,
     lose: async (_dataDir, runtime) => {
       const sandbox = await e2bSandbox(runtime);
@@ -208,6 +211,34 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     expect(clone?.detail).toMatch(/nobody\/missing\.git/);
     expect(clone?.detail).toMatch(/does not exist|not found|not appear to be a git repository/i);
   });
+
+  if (fixture.pauses) {
+    it('pauses when idle with its files kept, stays paused through a BFF restart, and a message resumes it', async () => {
+      const options = { dataDir: tempDir('rc-bff-'), idleTimeoutMs: 1500, idleCheckMs: 100 };
+      let bff = await startTestBff({ ...options, ...fixture.bff?.() });
+      const { runtime, threadId } = await readyRuntime(bff, provider);
+      const run = async (text: string, expected: string) => {
+        await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text } });
+        return waitFor(
+          async () =>
+            ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }).events,
+          (all) => all.some((event) => event.kind === 'tool.output' && event.data.includes(expected)),
+        );
+      };
+      await run('echo kept-$((6 * 7)) > notes.txt && echo written', 'written');
+      await runtimeStatus(bff.api, runtime.id, 'paused');
+
+      await bff.stop();
+      bff = await startTestBff({ ...options, ...fixture.bff?.() });
+      expect(((await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status).toBe('paused');
+      await run('cat notes.txt', 'kept-42');
+      await runtimeStatus(bff.api, runtime.id, 'ready');
+      const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+      const ended = endedSteps(log.entries).filter((entry) => entry.step === 'pause' || entry.step === 'resume');
+      expect(ended.map((entry) => `${entry.step}:${entry.state}`)).toEqual(['pause:ok', 'resume:ok']);
+      expect(ended[1]?.durationMs).toBeGreaterThan(0);
+    });
+  }
 
   it('deletes a runtime with everything it holds, and a second delete is a clean 404', async () => {
     const bff = await startTestBff({ processProviderFor: 'all', ...fixture.bff?.() });
