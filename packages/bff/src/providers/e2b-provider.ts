@@ -313,7 +313,8 @@ export class E2bProvider implements Provider {
    * for its listening line on stdout; its stderr goes to a log file in the sandbox.
    */
   async #startRuntime(sandbox: Sandbox, state: State, context: StartContext): Promise<StartedRuntime> {
-    await this.#stopRuntime(sandbox);
+    // Started before (it has a port): that runtime may still hold the state folder.
+    if (state.port !== undefined) await this.#stopRuntime(sandbox);
     let listening: (port: number) => void = () => {};
     const listened = new Promise<number>((resolve) => (listening = resolve));
     let stdout = '';
