@@ -81,6 +81,10 @@ Providers (New in the portal):
                  server says so at start and offers the Local process only.
   Local process  (process) a plain process as this server's user, no sandbox: for the owner only
                  unless --process-provider-for all.
+  E2B sandbox    (e2b) a fresh E2B cloud sandbox per runtime, paused when idle (files and
+                 processes kept). On with E2B_API_KEY; also E2B_API_URL, E2B_DOMAIN,
+                 E2B_SANDBOX_URL (the SDK's own) and REMOTE_CHAT_E2B_TEMPLATE (default base:
+                 a template with Node.js 20 or later and git).
   SSH host       (ssh) a folder per runtime on a host reached over SSH, the link over a channel
                  forwarded to the runtime's Unix socket (no port opened there); needs git and
                  Node >= 20 on the host. REMOTE_CHAT_SSH_HOST, _PORT (22), _USER (this user),
