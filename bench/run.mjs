@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every benchmark against the built packages, prints one markdown table
 // (paste it into the README) and writes bench/results.json. BENCH_QUICK=1 for a short smoke run;
-// BENCH_ONLY=latency,replay to run some (latency throughput replay recovery memory storm gateway llm elements). Progress goes to stderr, the table to stdout.
+// BENCH_ONLY=latency,replay to run some (latency throughput replay recovery memory storm gateway llm providers elements). Progress goes to stderr, the table to stdout.
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { memory } from './scenarios/memory.mjs';
 import { storm } from './scenarios/storm.mjs';
 import { gateway } from './scenarios/gateway.mjs';
 import { llm } from './scenarios/llm.mjs';
+import { providers } from './scenarios/providers.mjs';
 
 /** The browser elements' benchmarks (bench/elements.mjs, Chromium), when that file is there. */
 async function elements({ quick }) {
@@ -33,7 +34,7 @@ async function elements({ quick }) {
   return { rows, detail: null };
 }
 
-const scenarios = { latency, throughput, replay, recovery, memory, storm, gateway, llm };
+const scenarios = { latency, throughput, replay, recovery, memory, storm, gateway, llm, providers };
 if (existsSync(fileURLToPath(new URL('./elements.mjs', import.meta.url)))) scenarios.elements = elements;
 const only = process.env.BENCH_ONLY?.split(',')
   .map((s) => s.trim())

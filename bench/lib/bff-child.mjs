@@ -2,10 +2,21 @@
 // parent, so the BFF's event loop does only the BFF's work and can be killed, restarted and
 // measured on its own. Configured by BENCH_BFF (JSON); talks to the parent over IPC.
 import { readFileSync } from 'node:fs';
-import { createLogger, startServer } from '@remote-chat/bff';
+import { configuredProviders, createLogger, startServer } from '@remote-chat/bff';
 
 const config = JSON.parse(process.env.BENCH_BFF ?? '{}');
+const logger = createLogger(config.logLevel ?? 'silent');
+// `config.env`: provider settings by environment, as `remote-chat-bff` reads them.
+const providers = config.env
+  ? await configuredProviders({
+      env: config.env,
+      context: { dataDir: config.dataDir, logger, idleTimeoutMs: config.idleTimeoutMs ?? 3_600_000 },
+    })
+  : [];
 const server = await startServer({
+  configuredProviders: providers,
+  ...(config.processProviderFor && { processProviderFor: config.processProviderFor }),
+  ...(config.idleTimeoutMs && { idleTimeoutMs: config.idleTimeoutMs, idleCheckMs: config.idleCheckMs ?? 100 }),
   port: config.port ?? 0,
   host: '127.0.0.1',
   dataDir: config.dataDir,
@@ -13,7 +24,7 @@ const server = await startServer({
   ...(config.sqliteSynchronous && { sqliteSynchronous: config.sqliteSynchronous }),
   ...(config.stream && { stream: config.stream }),
   ...(config.gateway && { gateway: config.gateway }),
-  logger: createLogger(config.logLevel ?? 'silent'),
+  logger,
 });
 const { store } = server.chat;
 

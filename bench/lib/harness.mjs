@@ -41,10 +41,11 @@ process.on('exit', killChildren);
  * Forks `script` with `--expose-gc`, passes `config` as JSON in env `envName`, waits for its
  * `{ready}` message. Returns { child, url, pid, call(op, args), kill(signal), exited, output() }.
  */
-export async function spawnChild(script, envName, config, { timeoutMs = 30_000 } = {}) {
+export async function spawnChild(script, envName, config, { timeoutMs = 30_000, execArgv = [] } = {}) {
   const child = fork(join(here, script), [], {
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of every child (BFF, relay) into DIR on exit.
     execArgv: [
+      ...execArgv,
       '--expose-gc',
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ],
@@ -119,9 +120,12 @@ export async function spawnChild(script, envName, config, { timeoutMs = 30_000 }
   };
 }
 
-/** A BFF in a child process. `config`: { dataDir, databaseUrl?, port? }. */
-export async function startBff(config) {
-  const bff = await spawnChild('bff-child.mjs', 'BENCH_BFF', config);
+/**
+ * A BFF in a child process. `config`: { dataDir, databaseUrl?, port?, env? (provider settings),
+ * idleTimeoutMs?, idleCheckMs?, processProviderFor? }; `options.execArgv` goes to its Node.
+ */
+export async function startBff(config, options = {}) {
+  const bff = await spawnChild('bff-child.mjs', 'BENCH_BFF', config, options);
   return bff;
 }
 

@@ -10,6 +10,10 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   runtime_unavailable: 503,
   internal: 500,
+  // Not 401: that is this BFF's own session (a client refreshes its token on it).
+  github_unauthorized: 403,
+  github_rate_limited: 429,
+  github_unavailable: 502,
 };
 
 /** An error that crosses the wire: a code from the protocol's list, a message, optional data. */

@@ -28,6 +28,8 @@ export type {
   StepOutcome,
 } from './providers/provider.js';
 export type { ProviderAudience } from './providers/provider-access.js';
+export { SshProvider, SshSettingsSchema, sshProviderDefinition } from './providers/ssh-provider.js';
+export type { SshProviderOptions, SshSettings } from './providers/ssh-provider.js';
 export type { SandboxLimits, SandboxNetwork } from './providers/sandbox-command.js';
 export { REDACTED_PATHS, createLogger, createRemoteChat } from './remote-chat.js';
 export type { RemoteChat, RemoteChatOptions } from './remote-chat.js';

@@ -52,6 +52,12 @@ export const ERROR_CODES = [
   'rate_limited',
   'runtime_unavailable',
   'internal',
+  /** GitHub refused the browser's token (expired or revoked): sign in to GitHub again. */
+  'github_unauthorized',
+  /** GitHub's rate limit is spent; `data.resetAt` (ISO) says when it resets. */
+  'github_rate_limited',
+  /** GitHub could not be reached, or failed. */
+  'github_unavailable',
 ] as const;
 /**
  * Why the execution gateway refused or ended a request (`executionGateway.error`'s `code`):

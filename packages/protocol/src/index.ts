@@ -225,3 +225,33 @@ export type {
 export { threadTitleFrom } from './thread-title.js';
 export { retryAfterMs } from './retry-after.js';
 export { uploadName } from './upload-name.js';
+
+// GitHub through the BFF: the token stays in the browser and is passed per request.
+export {
+  GITHUB_TOKEN_HEADER,
+  GitHubBranchPageSchema,
+  GitHubIssuePageSchema,
+  GitHubIssueSchema,
+  GitHubRepoPageSchema,
+  GitHubRepoQuerySchema,
+  GitHubRepoSchema,
+  GitHubSignInErrorMessageSchema,
+  GitHubTokenMessageSchema,
+  GitHubTokenSchema,
+  GitHubUserSchema,
+  PushRequestSchema,
+  PushResponseSchema,
+} from './github.js';
+export type {
+  GitHubBranchPage,
+  GitHubIssue,
+  GitHubIssuePage,
+  GitHubRepo,
+  GitHubRepoPage,
+  GitHubTokenMessage,
+  GitHubUser,
+  PushRequest,
+  PushResponse,
+} from './github.js';
+export { ThreadIssueSchema } from './resources.js';
+export type { ThreadIssue } from './resources.js';

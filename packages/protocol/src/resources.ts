@@ -86,6 +86,12 @@ export const RuntimeSchema = z.object({
   logSeq: SeqSchema,
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
+  /**
+   * When a message last went in, an event came out or a thread was opened: what the idle window
+   * counts from (so the runtime has been idle since). Null before anything happened on it; kept in
+   * the store at most a minute behind. Absent from older BFFs.
+   */
+  lastActivityAt: TimestampSchema.nullable().optional(),
 });
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
@@ -134,10 +140,21 @@ export const LogEntrySchema = z.intersection(
 );
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 
+/** The issue a thread was started from: the thread links back to it. */
+export const ThreadIssueSchema = z.object({
+  repo: RepoSchema,
+  number: z.number().int().positive(),
+  title: z.string().max(500),
+  htmlUrl: z.string().max(2000),
+});
+export type ThreadIssue = z.infer<typeof ThreadIssueSchema>;
+
 export const ThreadSchema = z.object({
   id: IdSchema,
   runtimeId: IdSchema,
   title: z.string().max(200),
+  /** The GitHub issue it was started from, if any: the chat links back to it. */
+  issue: ThreadIssueSchema.nullable().optional(),
   /** The seq of the newest event. */
   lastSeq: SeqSchema,
   createdAt: TimestampSchema,

@@ -9,9 +9,11 @@ import {
   RepoSchema,
   RuntimeKindSchema,
   RuntimeSchema,
+  ThreadIssueSchema,
   ThreadSchema,
   UserSchema,
 } from './resources.js';
+import { GitHubTokenSchema } from './github.js';
 
 /** `GET /api/config`: what this BFF offers. Readable without signing in. */
 export const ConfigResponseSchema = z.object({
@@ -34,7 +36,8 @@ export const ConfigResponseSchema = z.object({
   agents: z.array(
     z.object({ id: AgentIdSchema, label: z.string(), description: z.string(), kind: AgentKindSchema.optional() }),
   ),
-  github: z.object({ enabled: z.boolean() }),
+  /** GitHub sign-in: on when the BFF has an OAuth app; `webUrl` is the GitHub host (Enterprise Server too). */
+  github: z.object({ enabled: z.boolean(), webUrl: z.string().optional() }),
   limits: z.object({
     maxMessageChars: z.number().int(),
     maxBodyBytes: z.number().int(),
@@ -51,6 +54,11 @@ export const CreateRuntimeRequestSchema = z.strictObject({
   branch: BranchSchema.optional(),
   /** The default agent of the runtime's threads. @default "shell" */
   agent: AgentIdSchema.optional(),
+  /**
+   * The user's GitHub token, for the `clone` step of `repo` only: used for that one command and
+   * never stored (a public repository needs none).
+   */
+  githubToken: GitHubTokenSchema.optional(),
 });
 export type CreateRuntimeRequest = z.infer<typeof CreateRuntimeRequestSchema>;
 
@@ -72,6 +80,8 @@ export type LogPageResponse = z.infer<typeof LogPageResponseSchema>;
 /** `POST /api/runtimes/:id/threads` */
 export const CreateThreadRequestSchema = z.strictObject({
   title: z.string().trim().min(1).max(200).optional(),
+  /** The GitHub issue the thread starts from (its first message is the issue, edited by the user). */
+  issue: ThreadIssueSchema.optional(),
 });
 export type CreateThreadRequest = z.infer<typeof CreateThreadRequestSchema>;
 

@@ -85,6 +85,11 @@ Providers (New in the portal):
                  processes kept). On with E2B_API_KEY; also E2B_API_URL, E2B_DOMAIN,
                  E2B_SANDBOX_URL (the SDK's own) and REMOTE_CHAT_E2B_TEMPLATE (default base:
                  a template with Node.js 20 or later and git).
+  SSH host       (ssh) a folder per runtime on a host reached over SSH, the link over a channel
+                 forwarded to the runtime's Unix socket (no port opened there); needs git and
+                 Node >= 20 on the host. REMOTE_CHAT_SSH_HOST, _PORT (22), _USER (this user),
+                 _KEY (a private key file; else the agent at SSH_AUTH_SOCK), _KNOWN_HOSTS (pins the
+                 host key; ~/.ssh/known_hosts), _DIR (~/.remote-chat/runtimes), _AUDIENCE (owner|all).
   Your own       --provider-module FILE: a module whose default export is a Provider (see the
                  README, "Your own provider"); offered first.
   Configured providers come first in the picker; a wrong setting stops the server (exit code 2).
