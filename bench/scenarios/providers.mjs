@@ -2,10 +2,10 @@
 // through the public API (POST /api/runtimes, then the runtime read until it is ready). E2B and
 // Daytona run against the local stand-ins (test/support/*-standin.ts, built here with esbuild),
 // whose sandboxes are bubblewrap namespaces on this machine: the figures measure our steps and the
-// official SDKs' round trips, not a cloud's sandbox boot. Then resume from pause → first output:
+// official SDKs' round trips, not a cloud's sandbox boot; ssh runs against a real sshd on loopback. Then resume from pause → first output:
 // a paused sandbox is sent `echo`, timed until its output arrives, beside the same message to a
 // ready `process` runtime.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import * as h from '../lib/harness.mjs';
@@ -17,7 +17,11 @@ async function loadStandins() {
   const outdir = `${root}node_modules/.cache/remote-chat-bench`;
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: { e2b: `${root}test/support/e2b-standin.ts`, daytona: `${root}test/support/daytona-standin.ts` },
+    entryPoints: {
+      e2b: `${root}test/support/e2b-standin.ts`,
+      daytona: `${root}test/support/daytona-standin.ts`,
+      sshd: `${root}test/support/sshd.ts`,
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -26,8 +30,10 @@ async function loadStandins() {
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
   });
-  const [e2b, daytona] = await Promise.all([import(`${outdir}/e2b.mjs`), import(`${outdir}/daytona.mjs`)]);
-  return { e2b, daytona };
+  const [e2b, daytona, sshd] = await Promise.all(
+    ['e2b', 'daytona', 'sshd'].map((name) => import(`${outdir}/${name}.mjs`)),
+  );
+  return { e2b, daytona, sshd };
 }
 
 /** Creates a runtime and reads it until ready: milliseconds from the POST. */
@@ -72,10 +78,25 @@ async function waitStatus(bff, auth, id, status) {
 
 export async function providers({ quick, log }) {
   const rounds = quick ? 2 : 5;
-  const { e2b, daytona } = await loadStandins();
+  const { e2b, daytona, sshd } = await loadStandins();
   const e2bStandin = await e2b.startE2bStandin();
   const daytonaStandin = await daytona.startDaytonaStandin();
-  const env = { ...e2bStandin.env, ...daytonaStandin.env };
+  // A real OpenSSH server on loopback, where this machine has one (Debian's openssh-server).
+  const sshServer = existsSync('/usr/sbin/sshd') ? await sshd.startSshd() : null;
+  if (!sshServer) log('  no /usr/sbin/sshd: the ssh row is skipped');
+  const env = {
+    ...e2bStandin.env,
+    ...daytonaStandin.env,
+    ...(sshServer && {
+      REMOTE_CHAT_SSH_HOST: sshServer.host,
+      REMOTE_CHAT_SSH_PORT: String(sshServer.port),
+      REMOTE_CHAT_SSH_USER: sshServer.user,
+      REMOTE_CHAT_SSH_KEY: sshServer.keyFile,
+      REMOTE_CHAT_SSH_KNOWN_HOSTS: sshServer.knownHostsFile,
+      REMOTE_CHAT_SSH_DIR: `${sshServer.remoteDir}/runtimes`,
+      REMOTE_CHAT_SSH_AUDIENCE: 'all',
+    }),
+  };
   // Idle pause after 3 s, so the resume rows have something to resume.
   const bff = await h.startBff(
     { dataDir: h.tempDir(), env, processProviderFor: 'all', idleTimeoutMs: 3000, idleCheckMs: 100 },
@@ -83,9 +104,10 @@ export async function providers({ quick, log }) {
   );
   const rows = [];
   const detail = {};
+  let auth;
   try {
-    const auth = await h.owner(bff);
-    const names = ['process', 'e2b', 'daytona'];
+    auth = await h.owner(bff);
+    const names = ['process', 'e2b', 'daytona', ...(sshServer ? ['ssh'] : [])];
     const times = Object.fromEntries(names.map((n) => [n, []]));
     const made = Object.fromEntries(names.map((n) => [n, []]));
     // Interleaved, so the machine's noise falls on every provider alike.
@@ -102,7 +124,7 @@ export async function providers({ quick, log }) {
       const value = h.median(times[name]);
       rows.push({
         id: `providers.ready.${name}`,
-        name: `New → ready, ${name}${name === 'process' ? '' : ' (stand-in)'} (median of ${rounds})`,
+        name: `New → ready, ${name}${{ process: '', ssh: ' (sshd on loopback)' }[name] ?? ' (stand-in)'} (median of ${rounds})`,
         value,
         unit: 'ms',
         ...(name !== 'process' && { baseline: base, ratio: value / base }),
@@ -141,9 +163,18 @@ export async function providers({ quick, log }) {
     }
     detail.resume = { ...resumed, warmProcess: warm };
   } finally {
+    // Deleted through the BFF, so every provider tears its runtimes down (an SSH host's outlive us).
+    try {
+      const { runtimes } = await h.api(bff.url, auth.cookie, '/api/runtimes');
+      for (const runtime of runtimes)
+        await h.api(bff.url, auth.cookie, `/api/runtimes/${runtime.id}`, undefined, 'DELETE').catch(() => {});
+    } catch (error) {
+      log(`  could not delete the runtimes: ${error.message}`);
+    }
     await bff.close();
     await e2bStandin.close();
     await daytonaStandin.close();
+    await sshServer?.stop();
   }
   return { rows, detail };
 }
