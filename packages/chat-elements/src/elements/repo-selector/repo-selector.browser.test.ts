@@ -47,7 +47,7 @@ describe('<rc-repo-selector>', () => {
       .find((b) => b.textContent?.includes('Use repository'))!
       .click();
     await settle(selector);
-    expect(changes.map((e) => e.detail)).toEqual([{ repo: 'octo/infra', branch: 'develop' }]);
+    expect(changes.map((e) => e.detail)).toEqual([{ repo: 'octo/infra', branch: 'develop', issue: null }]);
     expect(part(selector, 'trigger').textContent).toContain('octo/infra · develop');
     expect(selector.open).toBe(false);
   });
