@@ -8,7 +8,7 @@ export { sharedStyles } from './styles/theme.js';
 /** Token counts and model labels as the chat shows them, for host pages' own usage views. */
 export { formatTokenCount, modelLabel, tokenDetail, tokenSummary } from './util/model-usage.js';
 export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
-export type { OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
+export type { GitHubPageOptions, OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
 export type { RequestOptions } from './client/rest-transport.js';
 export {
   ChatClientError,
@@ -68,7 +68,15 @@ export type { AgentInfo } from './elements/composer/composer.js';
 export type { PendingMessage, PendingMessageState } from './controllers/send-queue-controller.js';
 export { RemoteChatElement } from './elements/remote-chat/remote-chat.js';
 export { RcRepoSelector } from './elements/repo-selector/repo-selector.js';
-export type { RepoSource, RepoSummary } from './elements/repo-selector/repo-source.js';
+export { GitHubRepoSource } from './elements/repo-selector/github-repo-source.js';
+export type { GitHubRepoSourceOptions } from './elements/repo-selector/github-repo-source.js';
+export { GitHubSignedOutError } from './elements/repo-selector/repo-source.js';
+export type { RepoPageOptions, RepoSource, RepoSummary, SignInOptions } from './elements/repo-selector/repo-source.js';
+export { RcPushDialog } from './elements/push-dialog/push-dialog.js';
+export { loadGitHubElements } from './github-elements.js';
+export { GitHubTokenStore } from './client/github-token-store.js';
+export { signInWithPopup } from './client/github-sign-in.js';
+export type { GitHubSignInOptions } from './client/github-sign-in.js';
 export { RcRuntimePicker } from './elements/runtime-picker/runtime-picker.js';
 export type { ProviderInfo, RuntimePickerMode } from './elements/runtime-picker/runtime-picker.js';
 export { RcSandboxLog } from './elements/sandbox-log/sandbox-log.js';

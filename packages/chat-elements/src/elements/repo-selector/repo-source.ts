@@ -41,6 +41,8 @@ export interface RepoSource {
   signIn(options?: SignInOptions): Promise<void>;
   /** Forgets the GitHub account in this browser. */
   signOut?(): Promise<void>;
+  /** The token, for the clone of a new runtime and for a push; undefined when signed out. */
+  token?(): Promise<string | undefined>;
   /** A page of the repositories the user can clone, best matches first. */
   listRepos(options: RepoPageOptions): Promise<GitHubRepoPage>;
   /** A page of a repository's branch names. */
