@@ -50,7 +50,14 @@ async function mount(bff: FakeBff) {
 async function openRepos(selector: RcRepoSelector) {
   await waitFor(() => (selector as unknown as { source?: unknown }).source, { what: 'the GitHub source' });
   part(selector, 'trigger').click();
-  await waitFor(() => part(selector, 'panel').querySelector('button.repo'), { what: 'the repositories' });
+  await waitFor(() => part(selector, 'panel').querySelector('ul[aria-label="Repositories"] button.repo'), {
+    what: 'the repositories',
+  });
+}
+
+/** A repository of the list (not of the recent ones). */
+function listedRepo(selector: RcRepoSelector, name: string): HTMLButtonElement {
+  return button(part(selector, 'panel').querySelector('ul[aria-label="Repositories"]')!, name);
 }
 
 function button(root: Element, text: string): HTMLButtonElement {
@@ -118,8 +125,11 @@ describe('<remote-chat> with GitHub', () => {
     const bff = githubBff({ runtimes: false });
     const { chat, selector } = await mount(bff);
     await openRepos(selector);
-    button(part(selector, 'panel'), 'octo/api').click();
-    const branch = await waitFor(() => part(selector, 'panel').querySelector('select'), { what: 'the branches' });
+    listedRepo(selector, 'octo/api').click();
+    await waitFor(() => part(selector, 'panel').querySelector('select option[value="develop"]'), {
+      what: 'the branches',
+    });
+    const branch = part(selector, 'panel').querySelector('select')!;
     branch.value = 'develop';
     branch.dispatchEvent(new Event('change'));
     button(part(selector, 'panel'), 'Use repository').click();
@@ -138,7 +148,7 @@ describe('<remote-chat> with GitHub', () => {
     const bff = githubBff();
     const { chat, selector } = await mount(bff);
     await openRepos(selector);
-    button(part(selector, 'panel'), 'octo/notes-app').click();
+    listedRepo(selector, 'octo/notes-app').click();
     const issue = await waitFor(() => part(selector, 'panel').querySelector<HTMLButtonElement>('button.issue'), {
       what: 'the issues',
     });

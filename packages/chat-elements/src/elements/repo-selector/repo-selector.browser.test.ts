@@ -78,14 +78,15 @@ describe('<rc-repo-selector>', () => {
       html`<rc-repo-selector open .source=${fakeRepoSource({ delayMs: 5, repos: manyRepos(3000), perPage: 30 })}></rc-repo-selector>`,
     );
     const panel = part(selector, 'panel');
-    await waitFor(() => panel.querySelectorAll('button.repo').length === 30, { what: 'the first page' });
+    const listed = () => panel.querySelectorAll('ul[aria-label="Repositories"] button.repo').length;
+    await waitFor(() => listed() === 30, { what: 'the first page' });
     expect(visibleText(panel)).toContain('private');
     const list = panel.querySelector<HTMLElement>('.lists')!;
     list.scrollTop = list.scrollHeight;
     list.dispatchEvent(new Event('scroll'));
-    await waitFor(() => panel.querySelectorAll('button.repo').length === 60, { what: 'the second page' });
+    await waitFor(() => listed() === 60, { what: 'the second page' });
     panel.querySelector<HTMLButtonElement>('button.more')!.click();
-    await waitFor(() => panel.querySelectorAll('button.repo').length === 90, { what: 'the third page' });
+    await waitFor(() => listed() === 90, { what: 'the third page' });
     expect(visibleText(panel)).toContain('bigorg/service-0090');
     expect(visibleText(panel)).not.toContain('bigorg/service-0091');
   });
@@ -102,9 +103,14 @@ describe('<rc-repo-selector>', () => {
     );
     search.focus();
     await userEvent.keyboard('service-02');
-    await waitFor(() => part(selector, 'panel').querySelectorAll('button.repo').length === 30, { what: 'matches' });
-    const names = [...part(selector, 'panel').querySelectorAll('.repo-name')].map((n) => n.textContent ?? '');
-    expect(names.every((n) => n.includes('service-02'))).toBe(true);
+    const names = () =>
+      [...part(selector, 'panel').querySelectorAll('ul[aria-label="Repositories"] .repo-name')].map(
+        (n) => n.textContent ?? '',
+      );
+    await waitFor(() => names().length > 0 && names().every((n) => n.includes('service-02')), { what: 'matches' });
+    // service-0200 … service-0299: a hundred matches, the first page of them shown.
+    expect(names()).toHaveLength(30);
+    expect(part(selector, 'panel').querySelector('button.more')).not.toBeNull();
   });
 
   it('goes back to sign-in with a clear message when the GitHub sign-in was revoked', async () => {
@@ -136,8 +142,13 @@ describe('<rc-repo-selector>', () => {
     const selector = await fixture<RcRepoSelector>(html`<rc-repo-selector open .source=${source}></rc-repo-selector>`);
     const changes = recordEvents<RcRepoChangeEvent>(selector, 'rc-repo-change');
     const panel = part(selector, 'panel');
-    await waitFor(() => panel.querySelector('button.repo'), { what: 'the list' });
-    panel.querySelector<HTMLButtonElement>('button.repo')!.click();
+    const notes = await waitFor(
+      () => panel.querySelector<HTMLButtonElement>('ul[aria-label="Repositories"] button.repo'),
+      {
+        what: 'the list',
+      },
+    );
+    notes.click();
     await waitFor(() => panel.querySelector('select option[selected]')?.textContent?.includes('main (default)'), {
       what: 'the default branch preselected',
     });

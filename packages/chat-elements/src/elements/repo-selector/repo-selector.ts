@@ -445,7 +445,7 @@ export class RcRepoSelector extends LitElement {
         ${
           chosen
             ? html`<p class="chosen-issue">
-                <span>#${chosen.number} ${chosen.title}</span>
+                <span>${`#${chosen.number} ${chosen.title}`}</span>
                 <button class="button quiet" type="button" @click=${() => (this._pendingIssue = null)}>No issue</button>
               </p>`
             : html`
@@ -467,7 +467,7 @@ export class RcRepoSelector extends LitElement {
                       ${issues.items.map(
                         (issue) => html`<li>
                           <button class="repo issue" type="button" @click=${() => (this._pendingIssue = issue)}>
-                            <span class="repo-name">#${issue.number} ${issue.title}</span>
+                            <span class="repo-name">${`#${issue.number} ${issue.title}`}</span>
                           </button>
                         </li>`,
                       )}
