@@ -46,6 +46,8 @@ export { RcMessageSendEvent } from './events/message-send-event.js';
 export type { MessageSendDetail } from './events/message-send-event.js';
 export { RcPendingChangeEvent } from './events/pending-change-event.js';
 export type { PendingChangeDetail } from './events/pending-change-event.js';
+export { RcPushCloseEvent } from './events/push-close-event.js';
+export type { PushCloseDetail } from './events/push-close-event.js';
 export { RcRepoChangeEvent } from './events/repo-change-event.js';
 export type { RepoChangeDetail } from './events/repo-change-event.js';
 export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';

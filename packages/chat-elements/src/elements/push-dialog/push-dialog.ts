@@ -3,6 +3,7 @@ import { property, query, state } from 'lit/decorators.js';
 import type { PushResponse } from '@remote-chat/protocol';
 import { ChatClientError, describeError } from '../../client/errors.js';
 import type { RestApi } from '../../client/rest-api.js';
+import { RcPushCloseEvent } from '../../events/push-close-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { httpUrl } from '../../util/format.js';
 import { rateLimitMessage } from '../repo-selector/github-repo-source.js';
@@ -42,6 +43,9 @@ function branchProblem(name: string): string {
  * asks for the branch (suggesting `remote-chat/<thread-slug>`) and an optional commit message,
  * pushes through the BFF with the user's GitHub token, shows progress, then a link to open a
  * pull request. An expired or revoked GitHub sign-in is forgotten and offered again.
+ *
+ * @fires rc-push-close - {@link RcPushCloseEvent} `{ result }` when the user closes the dialog
+ *   (Cancel, Close or Escape), with the push made, if any.
  *
  * @csspart dialog - The modal dialog.
  * @csspart pull-request - The "Open a pull request" link.
@@ -96,7 +100,7 @@ export class RcPushDialog extends LitElement {
 
   private close(): void {
     this.open = false;
-    this.dispatchEvent(new Event('close', { bubbles: true, composed: true }));
+    this.dispatchEvent(new RcPushCloseEvent({ result: this._result ?? null }));
   }
 
   private async push(event: SubmitEvent): Promise<void> {

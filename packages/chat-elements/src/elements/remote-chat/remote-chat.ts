@@ -372,7 +372,7 @@ export class RemoteChatElement extends LitElement {
                 .source=${source}
                 thread-id=${this._thread?.id ?? ''}
                 thread-title=${this._thread?.title ?? ''}
-                @close=${() => (this._pushOpen = false)}
+                @rc-push-close=${() => (this._pushOpen = false)}
               ></rc-push-dialog>`
             : nothing
         }
