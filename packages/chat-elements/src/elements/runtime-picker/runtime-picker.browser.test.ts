@@ -31,6 +31,8 @@ describe('<rc-runtime-picker>', () => {
     const colour = (name: string) => getComputedStyle(dot(name)).backgroundColor;
     // Green, amber and grey are three different colours.
     expect(new Set([colour('notes-app'), colour('quick experiment'), colour('old spike')]).size).toBe(3);
+    // The chosen one says its repository and branch too, to a screen reader and on hover.
+    expect(part(picker, 'combobox').textContent).toContain('process · octo/notes-app@main');
   });
 
   it('picks a runtime with the keyboard and fires rc-runtime-select', async () => {

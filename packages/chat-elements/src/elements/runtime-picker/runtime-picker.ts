@@ -263,8 +263,8 @@ export class RcRuntimePicker extends LitElement {
   private renderRuntimeSummary(runtime: Runtime) {
     return html`
       <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
-      <span class="combo-value">${runtime.name}</span>
-      <span class="visually-hidden">, ${runtimeStatusLabel(runtime.status)}</span>
+      <span class="combo-value" title=${runtimeDetails(runtime)}>${runtime.name}</span>
+      <span class="visually-hidden">, ${runtimeStatusLabel(runtime.status)}, ${runtimeDetails(runtime)}</span>
     `;
   }
 
