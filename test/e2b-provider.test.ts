@@ -7,7 +7,14 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type E2bProviderOptions, E2bProvider, type RuntimeSettings } from '@remote-chat/bff';
+import {
+  ConfigError,
+  configuredProviders,
+  createLogger,
+  type E2bProviderOptions,
+  E2bProvider,
+  type RuntimeSettings,
+} from '@remote-chat/bff';
 import { dialLink } from '@remote-chat/link';
 import type { LogEntry, Runtime } from '@remote-chat/protocol';
 import { Sandbox } from 'e2b';
@@ -82,7 +89,8 @@ async function runOverLink(linkUrl: string, runtimeId: string, command: string):
   }
 }
 
-describe('the e2b provider', () => {
+// Each test brings real sandboxes up (bubblewrap, a Node runtime): slower than most on a busy machine.
+describe('the e2b provider', { timeout: 60_000 }, () => {
   it('makes a sandbox named after the runtime, with the token kept out of every command line', async () => {
     const { started, state, ctx } = await bringUp(provider({ idleTimeoutMs: 120_000 }));
     expect(started.endpoint.linkUrl).toBe(`ws://${state.port}-${state.sandboxId}.${standin.domain}/link`);
@@ -256,5 +264,39 @@ describe('an e2b runtime that cannot be made', () => {
     expect(create).toMatchObject({ detail: expect.stringMatching(message) });
     expect(log.some((entry) => entry.kind === 'step' && entry.step === 'clone')).toBe(false);
     expect(standin.sandboxes()).toEqual([]);
+  });
+});
+
+describe('the e2b provider in the configuration', () => {
+  const providerContext = () => ({ dataDir: '/nonexistent', logger: createLogger('silent'), idleTimeoutMs: 600_000 });
+
+  it('is switched on by E2B_API_KEY, with the config file under the environment, and keeps its timeout above the idle window', async () => {
+    expect(await configuredProviders({ env: {}, context: providerContext() })).toEqual([]);
+    const [e2b] = await configuredProviders({
+      env: { ...standin.env, REMOTE_CHAT_E2B_TEMPLATE: 'base' },
+      fileSettings: { e2b: { apiKey: 'e2b_not_the_key', template: 'no-such-template' } },
+      context: providerContext(),
+    });
+    expect(e2b).toBeInstanceOf(E2bProvider);
+    expect(e2b).toMatchObject({ id: 'e2b', label: 'E2B sandbox', sandboxTimeoutMs: 660_000 });
+    // The environment's key and template, not the file's.
+    const { state } = await (e2b as E2bProvider).create(context());
+    onTestFinished(() => e2b!.destroy(state));
+    const info = await Sandbox.getInfo(state.sandboxId, standin.sdkOptions);
+    expect(info.templateId).toBe('base');
+    expect(info.endAt.getTime() - Date.now()).toBeGreaterThan(650_000);
+  });
+
+  it('stops the start with a message naming a wrong setting, never its value', async () => {
+    const wrong = configuredProviders({
+      env: { E2B_API_KEY: 'e2b_secret_value', E2B_API_URL: 'not a url' },
+      context: providerContext(),
+    });
+    await expect(wrong).rejects.toBeInstanceOf(ConfigError);
+    await expect(wrong).rejects.toThrow(/^provider e2b: apiUrl \(E2B_API_URL\): /);
+    await expect(wrong).rejects.not.toThrow(/e2b_secret_value/);
+    await expect(
+      configuredProviders({ env: {}, fileSettings: { e2b: { template: 'base' } }, context: providerContext() }),
+    ).rejects.toThrow(/^provider e2b: apiKey \(E2B_API_KEY\): /);
   });
 });

@@ -41,6 +41,10 @@ interface ProviderFixture {
   prepare(): Promise<Prepared>;
   /** It can pause (`Provider.pause`): the idle pause and resume are part of its contract. @default false */
   pauses?: boolean;
+  /** Before its tests (a stand-in or a server they share). */
+  start?(): Promise<void>;
+  /** After its tests: what they left running. */
+  stop?(): Promise<void>;
 }
 
 /** Runtime folders (`<root>/runtimes/<id>`) with a process in each. */
@@ -79,6 +83,14 @@ const FIXTURES: Record<ProviderId, ProviderFixture> = {
   ssh: {
     // Every step is a round trip to the host, and a loaded machine makes each one slow.
     timeoutMs: 120_000,
+    start: async () => {
+      sshd = await startSshd();
+    },
+    stop: async () => {
+      // Its runtimes outlive their BFF, as on a real host; a test's must not outlive the test.
+      if (sshd) killRuntimesIn(sshd.remoteDir);
+      await sshd?.stop();
+    },
     prepare: async () => {
       const s = sshd!;
       const settings = {
@@ -106,6 +118,12 @@ const FIXTURES: Record<ProviderId, ProviderFixture> = {
   e2b: {
     timeoutMs: 60_000,
     pauses: true,
+    start: async () => {
+      e2b = await startE2bStandin();
+    },
+    stop: async () => {
+      await e2b?.close();
+    },
     prepare: async () => ({
       bff: { providers: [new E2bProvider({ ...e2b!.sdkOptions, template: 'base' })] },
       env: { ...e2b!.env, NODE_OPTIONS: SUBDOMAINS },
@@ -135,6 +153,7 @@ const FIXTURES: Record<ProviderId, ProviderFixture> = {
     },
   },
   folder: {
+    stop: async () => killRuntimesIn(folderRoot),
     prepare: async () => {
       const module = (await import(example)) as { default: NonNullable<ServerOptions['providers']>[number] };
       return {
@@ -210,23 +229,12 @@ const BRING_UP: RuntimeStep[] = ['create', 'clone', 'install', 'settings', 'star
 
 describe.each(PROVIDERS)('the %s provider', (provider) => {
   const fixture = FIXTURES[provider];
-  if (provider === 'e2b') {
-    beforeAll(async () => {
-      e2b = await startE2bStandin();
-    });
-    afterAll(() => e2b?.close());
-  }
-  if (provider === 'ssh') {
-    beforeAll(async () => {
-      sshd = await startSshd();
-    });
-    afterAll(async () => {
-      // Its runtimes outlive their BFF, as on a real host; a test's must not outlive the test.
-      if (sshd) killRuntimesIn(sshd.remoteDir);
-      await sshd?.stop();
-    });
-  }
-  if (provider === 'folder') afterAll(() => killRuntimesIn(folderRoot));
+  beforeAll(async () => {
+    await fixture.start?.();
+  });
+  afterAll(async () => {
+    await fixture.stop?.();
+  });
   const limit = { timeout: fixture.timeoutMs };
 
   it('creates a runtime through every step, in order and timed, and a chat runs in it', limit, async () => {
