@@ -341,7 +341,7 @@ export class RemoteChatElement extends LitElement {
                   .issue=${this._issue}
                   @rc-repo-change=${this.onRepoChange}
                 ></rc-repo-selector>`
-              : html`<button class="button repo-stand-in" type="button" aria-expanded="false" @click=${this.openRepoSelector}>
+              : html`<button class="button repo-stand-in" type="button" @click=${this.openRepoSelector}>
                   Select repository
                 </button>`
           }
