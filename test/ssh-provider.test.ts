@@ -91,7 +91,7 @@ function linkOpens(url: string): Promise<boolean> {
   });
 }
 
-describe('the ssh provider', { timeout: 90_000 }, () => {
+describe('the ssh provider', { timeout: 120_000 }, () => {
   it('runs a runtime on the host with its link on a Unix socket reached through SSH, not on a TCP port', async () => {
     const logins = () => sshd.log().match(/Accepted publickey/g)?.length ?? 0;
     const before = logins();

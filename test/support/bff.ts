@@ -167,7 +167,8 @@ export async function readyRuntime(
   const created = await bff.api('/api/runtimes', { body: { ...request, provider } });
   if (created.status !== 201) throw new Error(`create answered ${created.status}: ${await created.text()}`);
   const runtime = (await created.json()) as Runtime;
-  const deadline = Date.now() + 30_000;
+  // A bound, not a measure: an SSH host's steps are round trips, slow on a loaded machine.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const current = (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
     if (current.status === 'ready') break;

@@ -231,21 +231,28 @@ export function serveCommand(): Command {
     .action(async (flags: ServeFlags) => {
       // Whatever this server writes (database, secret, workspaces) is its user's alone.
       process.umask(0o077);
-      const running = await serve(flags);
+      // Listening for signals before serve() prints the address: a SIGTERM that comes as soon as
+      // the sign-in line is read still shuts down cleanly, once the server is up.
+      let running: RunningServer | undefined;
+      let requested: string | undefined;
       let stopping = false;
       const stop = (signal: string) => {
-        if (stopping) return;
+        requested ??= signal;
+        if (stopping || !running) return;
         stopping = true;
-        running.chat.logger.info({ signal }, 'shutting down');
-        running.close().then(
+        const server = running;
+        server.chat.logger.info({ signal }, 'shutting down');
+        server.close().then(
           () => process.exit(0),
           (error: unknown) => {
-            running.chat.logger.error({ err: error }, 'shutdown failed');
+            server.chat.logger.error({ err: error }, 'shutdown failed');
             process.exit(1);
           },
         );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      running = await serve(flags);
+      if (requested) stop(requested);
     });
 }
