@@ -4,6 +4,7 @@
  */
 import './elements/chat/define.js';
 import './elements/composer/define.js';
+import './elements/push-dialog/define.js';
 import './elements/remote-chat/define.js';
 import './elements/repo-selector/define.js';
 import './elements/runtime-picker/define.js';

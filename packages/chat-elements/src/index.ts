@@ -20,7 +20,7 @@ export {
 export { SnapshotListController } from './controllers/snapshot-list-controller.js';
 export type { SnapshotListCallbacks } from './controllers/snapshot-list-controller.js';
 export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
-export type { OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
+export type { GitHubPageOptions, OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
 export type { RequestOptions } from './client/rest-transport.js';
 export {
   ChatClientError,
@@ -58,6 +58,8 @@ export { RcMessageSendEvent } from './events/message-send-event.js';
 export type { MessageSendDetail } from './events/message-send-event.js';
 export { RcPendingChangeEvent } from './events/pending-change-event.js';
 export type { PendingChangeDetail } from './events/pending-change-event.js';
+export { RcPushCloseEvent } from './events/push-close-event.js';
+export type { PushCloseDetail } from './events/push-close-event.js';
 export { RcRepoChangeEvent } from './events/repo-change-event.js';
 export type { RepoChangeDetail } from './events/repo-change-event.js';
 export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
@@ -82,7 +84,15 @@ export type { AgentInfo } from './elements/composer/composer.js';
 export type { PendingMessage, PendingMessageState } from './controllers/send-queue-controller.js';
 export { RemoteChatElement } from './elements/remote-chat/remote-chat.js';
 export { RcRepoSelector } from './elements/repo-selector/repo-selector.js';
-export type { RepoSource, RepoSummary } from './elements/repo-selector/repo-source.js';
+export { GitHubRepoSource } from './elements/repo-selector/github-repo-source.js';
+export type { GitHubRepoSourceOptions } from './elements/repo-selector/github-repo-source.js';
+export { GitHubSignedOutError } from './elements/repo-selector/repo-source.js';
+export type { RepoPageOptions, RepoSource, RepoSummary, SignInOptions } from './elements/repo-selector/repo-source.js';
+export { RcPushDialog } from './elements/push-dialog/push-dialog.js';
+export { loadGitHubElements } from './github-elements.js';
+export { GitHubTokenStore } from './client/github-token-store.js';
+export { signInWithPopup } from './client/github-sign-in.js';
+export type { GitHubSignInOptions } from './client/github-sign-in.js';
 export { RcRuntimePicker } from './elements/runtime-picker/runtime-picker.js';
 export type { ProviderInfo, RuntimePickerMode } from './elements/runtime-picker/runtime-picker.js';
 export { RcSandboxLog } from './elements/sandbox-log/sandbox-log.js';

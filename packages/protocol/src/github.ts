@@ -32,6 +32,7 @@ export const GitHubSignInErrorMessageSchema = z.object({
   type: z.literal('rc-github-error'),
   message: z.string().max(1000),
 });
+export type GitHubSignInErrorMessage = z.infer<typeof GitHubSignInErrorMessageSchema>;
 
 /** `GET /api/github/user` */
 export const GitHubUserSchema = z.object({

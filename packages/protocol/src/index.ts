@@ -248,6 +248,7 @@ export type {
   GitHubIssuePage,
   GitHubRepo,
   GitHubRepoPage,
+  GitHubSignInErrorMessage,
   GitHubTokenMessage,
   GitHubUser,
   PushRequest,

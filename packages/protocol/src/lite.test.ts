@@ -145,6 +145,38 @@ describe('the browser protocol entry (no zod)', () => {
           threads: [{ threadId: 'th_1', runtimeId: 'rt_1', today: usage, total: usage }],
         },
       ],
+      ['GitHubUserSchema', { login: 'ada', name: null, avatarUrl: null }],
+      [
+        'GitHubRepoPageSchema',
+        {
+          repos: [
+            {
+              fullName: 'octo/notes',
+              description: null,
+              private: true,
+              defaultBranch: 'main',
+              sizeKb: 12,
+              pushedAt: null,
+              htmlUrl: 'https://github.com/octo/notes',
+            },
+          ],
+          nextPage: 2,
+        },
+      ],
+      ['GitHubBranchPageSchema', { branches: ['main', 'feature/x'], nextPage: null }],
+      [
+        'GitHubIssuePageSchema',
+        {
+          issues: [{ number: 4, title: 'Bug', body: null, htmlUrl: 'https://github.com/o/n/issues/4' }],
+          nextPage: null,
+        },
+      ],
+      [
+        'PushResponseSchema',
+        { branch: 'remote-chat/x', commit: 'abc', pullRequestUrl: 'https://github.com/o/n/pull/new/x' },
+      ],
+      ['GitHubTokenMessageSchema', { type: 'rc-github-token', token: 'gho_abc', expiresAt: null }],
+      ['GitHubSignInErrorMessageSchema', { type: 'rc-github-error', message: 'denied' }],
     ];
     for (const [name, value] of answers) {
       const fullSchema = (full as Record<string, unknown>)[name] as { safeParse(v: unknown): { success: boolean } };
@@ -155,7 +187,17 @@ describe('the browser protocol entry (no zod)', () => {
     }
   });
 
+  it('hears only a well-formed token from the GitHub sign-in popup', () => {
+    for (const token of ['', 'has space', 'x'.repeat(513), 'gho_<script>', 42]) {
+      const message = { type: 'rc-github-token', token, expiresAt: null };
+      expect(full.GitHubTokenMessageSchema.safeParse(message).success).toBe(false);
+      expect(lite.GitHubTokenMessageSchema.safeParse(message).success).toBe(false);
+    }
+    expect(lite.GitHubTokenMessageSchema.safeParse({ type: 'rc-github-error', token: 'gho_a' }).success).toBe(false);
+  });
+
   it('has the same constants as the main entry', () => {
+    expect(lite.GITHUB_TOKEN_HEADER).toBe(full.GITHUB_TOKEN_HEADER);
     expect(lite.EVENT_KINDS).toEqual(full.EVENT_KINDS);
     expect(lite.CLOSE_CODES).toBe(full.CLOSE_CODES);
     expect(lite.RUNTIME_STEPS).toBe(full.RUNTIME_STEPS);

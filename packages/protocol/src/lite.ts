@@ -39,8 +39,15 @@ import type {
   ErrorBody,
   EventKind,
   EventPageResponse,
+  GitHubBranchPage,
+  GitHubIssuePage,
+  GitHubRepoPage,
+  GitHubSignInErrorMessage,
+  GitHubTokenMessage,
+  GitHubUser,
   LogPageResponse,
   PermissionAnswerResponse,
+  PushResponse,
   Runtime,
   RuntimeListResponse,
   SendMessageResponse,
@@ -52,6 +59,7 @@ import type {
   UploadedFile,
   UsageResponse,
 } from './index.js';
+import type { GITHUB_TOKEN_HEADER as GitHubTokenHeader } from './index.js';
 
 export {
   AGENT_STATES,
@@ -282,6 +290,30 @@ export const CreatedAgentTokenSchema = schema<CreatedAgentToken>(
   (v, p) => agentToken(v, p) || object({ token: str })(v, p),
 );
 export const StreamTicketResponseSchema = schema<StreamTicketResponse>(object({ ticket: str, expiresAt: str }));
+
+// GitHub through the BFF: the fields the repository selector, the issue picker and the push
+// dialog read. The popup's messages are checked fully (their token is sent on as a header).
+/** The main entry's constant (its type is the literal, so the two cannot differ). */
+export const GITHUB_TOKEN_HEADER: typeof GitHubTokenHeader = 'x-github-token';
+const page = (key: string, item: Check): Check => object({ [key]: array(item), nextPage: nullable(num) });
+export const GitHubUserSchema = schema<GitHubUser>(
+  object({ login: str, name: nullable(str), avatarUrl: nullable(str) }),
+);
+export const GitHubRepoPageSchema = schema<GitHubRepoPage>(
+  page('repos', object({ fullName: str, description: nullable(str), private: bool, defaultBranch: str, htmlUrl: str })),
+);
+export const GitHubBranchPageSchema = schema<GitHubBranchPage>(page('branches', str));
+export const GitHubIssuePageSchema = schema<GitHubIssuePage>(
+  page('issues', object({ number: num, title: str, body: nullable(str), htmlUrl: str })),
+);
+export const PushResponseSchema = schema<PushResponse>(object({ branch: str, commit: str, pullRequestUrl: str }));
+const githubToken: Check = (v, p) => (typeof v === 'string' && /^[A-Za-z0-9_.-]{1,512}$/.test(v) ? '' : p);
+export const GitHubTokenMessageSchema = schema<GitHubTokenMessage>(
+  object({ type: oneOf(['rc-github-token']), token: githubToken, expiresAt: nullable(str) }),
+);
+export const GitHubSignInErrorMessageSchema = schema<GitHubSignInErrorMessage>(
+  object({ type: oneOf(['rc-github-error']), message: str }),
+);
 
 const topic: Check = (v, p) => (typeof v === 'string' && parseTopic(v) !== null ? '' : p);
 const runtimesTopic = oneOf([streamTopic.runtimes]);

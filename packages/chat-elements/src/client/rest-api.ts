@@ -5,8 +5,14 @@ import {
   CreatedAgentTokenSchema,
   CreatedApiTokenSchema,
   EventPageResponseSchema,
+  GITHUB_TOKEN_HEADER,
+  GitHubBranchPageSchema,
+  GitHubIssuePageSchema,
+  GitHubRepoPageSchema,
+  GitHubUserSchema,
   LogPageResponseSchema,
   PermissionAnswerResponseSchema,
+  PushResponseSchema,
   RuntimeListResponseSchema,
   RuntimeSchema,
   SendMessageResponseSchema,
@@ -24,8 +30,14 @@ import {
   type CreateRuntimeRequest,
   type CreateThreadRequest,
   type EventPageResponse,
+  type GitHubBranchPage,
+  type GitHubIssuePage,
+  type GitHubRepoPage,
+  type GitHubUser,
   type LogPageResponse,
   type PermissionAnswerResponse,
+  type PushRequest,
+  type PushResponse,
   type Runtime,
   type SendMessageRequest,
   type SendMessageResponse,
@@ -79,6 +91,14 @@ export interface PageOptions extends RequestOptions {
   after?: number;
   /** At most this many entries. @default the BFF's page size (1000) */
   limit?: number;
+}
+
+/** A page of a GitHub list, and the text it is searched for. */
+export interface GitHubPageOptions extends RequestOptions {
+  /** Only what matches this text. @default "" */
+  q?: string;
+  /** Which page, from 1. @default 1 */
+  page?: number;
 }
 
 /** A message to send. */
@@ -288,6 +308,68 @@ export class RestApi extends EventTarget {
     await this.rest.request('DELETE', `/threads/${enc(threadId)}/agent-tokens/${enc(tokenId)}`, null, options);
   }
 
+  // GitHub, through the BFF. The token is the user's own, kept in their browser; it is sent in the
+  // `X-GitHub-Token` header of each of these requests and the BFF keeps it no longer than the
+  // request. GitHub refusing it answers `github_unauthorized` (403), a spent rate limit
+  // `github_rate_limited` (429, `data.resetAt`), GitHub out of reach `github_unavailable` (502).
+
+  /**
+   * Where the GitHub sign-in popup starts: `GET /api/github/oauth/start?origin=…`. The BFF's
+   * callback posts the token (`rc-github-token`) to the page of that origin.
+   * @param origin The opening page's origin. @default location.origin
+   */
+  githubSignInUrl(origin: string = globalThis.location?.origin ?? ''): string {
+    return `${this.rest.apiBase}/github/oauth/start?origin=${encodeURIComponent(origin)}`;
+  }
+
+  /** `GET /api/github/user`: who the token belongs to. */
+  getGitHubUser(token: string, options?: RequestOptions): Promise<GitHubUser> {
+    return this.rest.request('GET', '/github/user', GitHubUserSchema, { ...options, headers: githubHeader(token) });
+  }
+
+  /** `GET /api/github/repos?q&page`: the user's and their organisations' repositories, best first. */
+  listGitHubRepos(token: string, options?: GitHubPageOptions): Promise<GitHubRepoPage> {
+    return this.rest.request('GET', `/github/repos${githubQuery(options)}`, GitHubRepoPageSchema, {
+      ...options,
+      headers: githubHeader(token),
+    });
+  }
+
+  /** `GET /api/github/repos/:owner/:repo/branches?page`: a page of a repository's branches. */
+  listGitHubBranches(token: string, repo: string, options?: GitHubPageOptions): Promise<GitHubBranchPage> {
+    return this.rest.request(
+      'GET',
+      `/github/repos/${repoPath(repo)}/branches${githubQuery(options)}`,
+      GitHubBranchPageSchema,
+      {
+        ...options,
+        headers: githubHeader(token),
+      },
+    );
+  }
+
+  /** `GET /api/github/repos/:owner/:repo/issues?q&page`: a page of its open issues, newest first. */
+  listGitHubIssues(token: string, repo: string, options?: GitHubPageOptions): Promise<GitHubIssuePage> {
+    return this.rest.request(
+      'GET',
+      `/github/repos/${repoPath(repo)}/issues${githubQuery(options)}`,
+      GitHubIssuePageSchema,
+      {
+        ...options,
+        headers: githubHeader(token),
+      },
+    );
+  }
+
+  /**
+   * `POST /api/threads/:id/push`: the thread's runtime commits its workspace if it changed and
+   * pushes it to a new branch, with the token for that one command; answers where to open a pull
+   * request.
+   */
+  pushThread(threadId: string, body: PushRequest, options?: RequestOptions): Promise<PushResponse> {
+    return this.rest.request('POST', `/threads/${enc(threadId)}/push`, PushResponseSchema, { ...options, body });
+  }
+
   /**
    * `POST /api/stream-tickets`: a one-time ticket, valid for seconds, that opens
    * `WS /api/stream?ticket=…` from this page's origin. The stream fetches its own; this is for
@@ -300,6 +382,23 @@ export class RestApi extends EventTarget {
 
 function enc(id: string): string {
   return encodeURIComponent(id);
+}
+
+function githubHeader(token: string): Record<string, string> {
+  return { [GITHUB_TOKEN_HEADER]: token };
+}
+
+/** `owner/name` as two path segments. */
+function repoPath(repo: string): string {
+  return repo.split('/').map(enc).join('/');
+}
+
+function githubQuery(options: GitHubPageOptions | undefined): string {
+  const query = new URLSearchParams();
+  if (options?.q) query.set('q', options.q);
+  if (options?.page !== undefined && options.page > 1) query.set('page', String(options.page));
+  const s = query.toString();
+  return s ? `?${s}` : '';
 }
 
 function pageQuery(options: PageOptions | undefined): string {

@@ -7,8 +7,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** A request's options and its body: JSON, or a `Blob` sent as it is. */
-export type RequestInput = RequestOptions & { body?: unknown };
+/** A request's options, its body (JSON, or a `Blob` sent as it is) and headers of its own. */
+export type RequestInput = RequestOptions & { body?: unknown; headers?: Record<string, string> };
 
 /** The part of a zod schema the client uses; keeps zod itself out of this package's dependencies. */
 export interface Schema<T> {
@@ -81,7 +81,7 @@ export class RestTransport {
     options: RequestInput,
     token: string | undefined,
   ): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
     const blob = options.body instanceof Blob ? options.body : undefined;
     if (options.body !== undefined)
       headers['content-type'] = blob ? blob.type || 'application/octet-stream' : 'application/json';

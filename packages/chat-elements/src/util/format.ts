@@ -73,3 +73,8 @@ export function formatBytes(bytes: number): string {
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
+
+/** `url` if it is an http(s) URL, for an `href`; undefined otherwise (a `javascript:` URL from a server must not run). */
+export function httpUrl(url: string): string | undefined {
+  return /^https?:\/\//i.test(url) ? url : undefined;
+}

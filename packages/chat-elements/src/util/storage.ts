@@ -39,3 +39,8 @@ export async function keep(key: string, value: unknown): Promise<void> {
     // Not kept: quota or a closed database. The text is still on screen.
   }
 }
+
+/** Where the composer keeps a thread's draft (and where a thread started from an issue finds its first message). */
+export function draftKey(bffUrl: string | undefined, threadId: string): string {
+  return `draft:${bffUrl ?? 'local'}:${threadId}`;
+}

@@ -17,6 +17,19 @@ export const chatStyles = css`
     background: var(--_bg);
   }
 
+  /* The issue a thread was started from */
+  .issue-link {
+    margin: 0;
+    padding: 0.4rem clamp(0.6rem, 3vw, 1.5rem);
+    border-bottom: 1px solid var(--_border);
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .issue-link a {
+    color: var(--_accent);
+  }
+
   /* The conversation */
   .transcript-area {
     position: relative;

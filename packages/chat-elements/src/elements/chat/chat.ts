@@ -18,6 +18,7 @@ import { RcPermissionAnswerEvent } from '../../events/permission-answer-event.js
 import type { RcPendingChangeEvent } from '../../events/pending-change-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { cssProps } from '../../util/css-props.js';
+import { httpUrl } from '../../util/format.js';
 import type { AgentInfo, RcComposer } from '../composer/composer.js';
 import { agentMessage, CodeCopyController, MarkdownViews } from './agent-message.js';
 import { agentMessageStyles } from './agent-message.styles.js';
@@ -89,6 +90,7 @@ const OPEN_ESTIMATE = 120;
  *   user pastes or drops a file; cancel it to upload the file yourself.
  *
  * @csspart base - The wrapper.
+ * @csspart issue-link - Above the conversation of a thread started from a GitHub issue: the link back to it.
  * @csspart transcript - The scrolling conversation (`role="log"`).
  * @csspart message - A user or agent message.
  * @csspart answer-meta - Under a model's answer: the model that answered and the tokens it took.
@@ -421,6 +423,15 @@ export class RcChat extends LitElement {
         @dragleave=${this.onDragLeave}
         @drop=${this.onDrop}
       >
+        ${
+          this._thread?.issue
+            ? html`<p class="issue-link" part="issue-link">
+              <a href=${httpUrl(this._thread.issue.htmlUrl) ?? nothing} target="_blank" rel="noopener noreferrer"
+                >Issue #${this._thread.issue.number}: ${this._thread.issue.title}</a
+              >
+            </p>`
+            : nothing
+        }
         <div class="transcript-area">
           <div
             class="transcript"

@@ -11,7 +11,7 @@ import { RcMessageSendEvent } from '../../events/message-send-event.js';
 import { RcPendingChangeEvent } from '../../events/pending-change-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { formatBytes } from '../../util/format.js';
-import { keep, readKept } from '../../util/storage.js';
+import { draftKey, keep, readKept } from '../../util/storage.js';
 import { agentChoices } from './agent-choices.js';
 import { composerStyles } from './composer.styles.js';
 
@@ -182,7 +182,7 @@ export class RcComposer extends LitElement {
   // Drafts
 
   private get draftStorageKey(): string {
-    return this.threadId ? `draft:${this.client?.bffUrl ?? 'local'}:${this.threadId}` : '';
+    return this.threadId ? draftKey(this.client?.bffUrl, this.threadId) : '';
   }
 
   private loadDraft(): void {

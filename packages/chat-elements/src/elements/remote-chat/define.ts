@@ -1,6 +1,6 @@
-// <remote-chat> renders the other elements, so defining it defines them too.
+// <remote-chat> renders the other elements, so defining it defines them too (the GitHub ones
+// when first needed: see `loadGitHubElements`).
 import '../chat/define.js';
-import '../repo-selector/define.js';
 import '../runtime-picker/define.js';
 import '../sandbox-log/define.js';
 import '../thread-list/define.js';

@@ -41,7 +41,7 @@ const meta: Meta<Args> = {
         <remote-chat
           theme=${ifDefined(args.theme || undefined)}
           .client=${bff.client()}
-          .repoSource=${args.github ? fakeRepoSource() : undefined}
+          .repoSource=${args.github ? { ...fakeRepoSource(), token: async () => 'gho_fake' } : undefined}
         ></remote-chat>
       </div>
     `;
@@ -73,8 +73,34 @@ export const Returning: Story = {
   },
 };
 
-/** As Returning, with GitHub switched on and a repository source. */
+/** As Returning, with GitHub switched on and a repository source: "Push to branch…" in the header. */
 export const WithGitHub: Story = { args: { ...Returning.args, github: true } };
+
+/** A thread started from a GitHub issue: the link back to it above the conversation. */
+export const FromAnIssue: Story = {
+  args: {
+    ...WithGitHub.args,
+    bff: {
+      state: {
+        ...Returning.args!.bff!.state,
+        threads: [
+          {
+            ...threads[0]!,
+            lastSeq: conversation.length,
+            issue: {
+              repo: 'octo/notes-app',
+              number: 42,
+              title: 'Search misses notes with accents',
+              htmlUrl: 'https://github.com/octo/notes-app/issues/42',
+            },
+          },
+        ],
+      },
+    },
+  },
+};
+
+export const FromAnIssueDarkPhone: Story = { ...darkPhone, args: FromAnIssue.args };
 
 /** Waits until `find` returns something, checking every 50 ms. */
 async function until<T>(find: () => T | null | undefined, timeoutMs = 5000): Promise<T> {

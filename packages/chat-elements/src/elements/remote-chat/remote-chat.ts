@@ -3,7 +3,7 @@ import { Task } from '@lit/task';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
-import type { ConfigResponse, Runtime, Thread } from '@remote-chat/protocol';
+import type { ConfigResponse, GitHubIssue, Runtime, Thread } from '@remote-chat/protocol';
 import type { TokenProvider } from '../../client/bearer-token.js';
 import { describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
@@ -12,9 +12,11 @@ import { configContext } from '../../context/config-context.js';
 import { runtimeContext } from '../../context/runtime-context.js';
 import { threadContext } from '../../context/thread-context.js';
 import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
+import type { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
 import { RcTokenExpiredEvent } from '../../events/token-expired-event.js';
+import { loadGitHubElements } from '../../github-elements.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import type { RepoSource } from '../repo-selector/repo-source.js';
 import { ClientController } from './client-controller.js';
@@ -57,7 +59,9 @@ let nextId = 0;
  * `token` or `tokenProvider` again also retries.
  *
  * @csspart base - The grid of header, sidebar and main area.
- * @csspart header - The header with the runtime picker and the repository selector.
+ * @csspart header - The header with the runtime picker, the repository selector and, on a thread
+ *   whose runtime has a repository, "Push to branch…".
+ * @csspart push-button - The "Push to branch…" button.
  * @csspart sidebar - The thread list and the sandbox log.
  * @csspart main - The chat.
  *
@@ -103,6 +107,18 @@ export class RemoteChatElement extends LitElement {
 
   @state() private _repo: string | null = null;
   @state() private _branch: string | null = null;
+  /** The issue the next new thread starts from. */
+  @state() private _issue: GitHubIssue | null = null;
+  /** The GitHub of this BFF, made (lazily) when it has GitHub and no `repoSource` was given. */
+  @state() private _githubSource: RepoSource | undefined;
+  @state() private _pushOpen = false;
+  /** Whether the GitHub elements are defined (loaded when GitHub is on, or when first opened). */
+  @state() private _githubElements = false;
+  @state() private _githubLoadError = '';
+  /** The issue of the runtime being created: its first thread starts from it. */
+  private issueForCreate: { repo: string; issue: GitHubIssue } | undefined;
+  /** The client `_githubSource` was made for. */
+  private githubSourceClient: RemoteChatClient | undefined;
   @state() private _sidebarOpen = false;
 
   @provide({ context: clientContext })
@@ -144,15 +160,62 @@ export class RemoteChatElement extends LitElement {
   /** A client to use instead of the one the element makes from `bff-url`. */
   @property({ attribute: false }) client: RemoteChatClient | undefined;
 
-  /** Where the repository selector gets GitHub repositories from. */
+  /**
+   * Where the repository selector gets GitHub repositories from. By default, when the BFF has
+   * GitHub on, the BFF's (`GitHubRepoSource`: the token from a popup sign-in, kept in this
+   * browser's IndexedDB per BFF).
+   */
   @property({ attribute: false }) repoSource: RepoSource | undefined;
 
   override willUpdate(changed: PropertyValues): void {
     if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider'))
       this.clients.update();
     this.selection.sync(this._client, Boolean(this._config?.user));
+    this.makeGitHubSource();
     if (this.selection.runtime !== this._runtime) this._runtime = this.selection.runtime;
     if (this.selection.thread !== this._thread) this._thread = this.selection.thread;
+  }
+
+  /** Where the repository selector, the runtime's clone and the push get GitHub from. */
+  private get source(): RepoSource | undefined {
+    return this.repoSource ?? this._githubSource;
+  }
+
+  /** With GitHub on the BFF and no `repoSource`: the BFF's GitHub, loaded when first needed. */
+  private makeGitHubSource(): void {
+    if (this._config?.github.enabled && !this._githubElements) void this.loadGitHub();
+    const client = this._client;
+    if (this.repoSource || !client || !this._config?.github.enabled || this.githubSourceClient === client) return;
+    this.githubSourceClient = client;
+    void import('../repo-selector/github-repo-source.js').then(({ GitHubRepoSource }) => {
+      if (this.githubSourceClient === client) this._githubSource = new GitHubRepoSource(client);
+    });
+  }
+
+  /** Defines the GitHub elements; false (with the reason shown) when their file could not be loaded. */
+  private async loadGitHub(): Promise<boolean> {
+    if (this._githubElements) return true;
+    try {
+      await loadGitHubElements();
+      this._githubElements = true;
+      this._githubLoadError = '';
+      return true;
+    } catch (error) {
+      this._githubLoadError = `The GitHub part of the chat could not be loaded: ${describeError(error)}`;
+      return false;
+    }
+  }
+
+  /** The stand-in for the repository selector was pressed: load it, and open it. */
+  private async openRepoSelector(): Promise<void> {
+    if (!(await this.loadGitHub())) return;
+    await this.updateComplete;
+    const selector = this.renderRoot.querySelector('rc-repo-selector');
+    if (selector) selector.open = true;
+  }
+
+  private async openPush(): Promise<void> {
+    if (await this.loadGitHub()) this._pushOpen = true;
   }
 
   /** After a lapse: reconnects the stream and asks the BFF who we are again. */
@@ -162,7 +225,14 @@ export class RemoteChatElement extends LitElement {
   }
 
   private onRuntimeSelect(event: RcRuntimeSelectEvent): void {
-    this.selection.selectRuntime(event.detail.runtime);
+    const { runtime } = event.detail;
+    const first = this.issueForCreate;
+    this.issueForCreate = undefined;
+    if (first && runtime.repo === first.repo && runtime.status === 'starting') {
+      this.selection.startFromIssue(runtime.id, first.repo, first.issue);
+      this._issue = null;
+    }
+    this.selection.selectRuntime(runtime);
   }
 
   private onThreadSelect(event: RcThreadSelectEvent): void {
@@ -172,8 +242,22 @@ export class RemoteChatElement extends LitElement {
   }
 
   private onRepoChange(event: RcRepoChangeEvent): void {
-    this._repo = event.detail.repo;
-    this._branch = event.detail.branch;
+    const { repo, branch, issue = null } = event.detail;
+    this._repo = repo;
+    this._branch = branch;
+    this._issue = issue;
+    // An issue of the open runtime's repository starts a thread there now; otherwise the first
+    // thread of the next runtime made with it.
+    const runtime = this._runtime;
+    if (repo && issue && runtime?.repo === repo && (runtime.status === 'ready' || runtime.status === 'paused')) {
+      this._issue = null;
+      void this.selection.openIssueThread(runtime, repo, issue);
+    }
+  }
+
+  private onRuntimeCreate(event: RcRuntimeCreateEvent): void {
+    const { repo } = event.detail.request;
+    this.issueForCreate = repo && this._issue && repo === this._repo ? { repo, issue: this._issue } : undefined;
   }
 
   private renderConnection() {
@@ -221,6 +305,8 @@ export class RemoteChatElement extends LitElement {
   private renderChat() {
     const sidebarId = `${this.uid}-sidebar`;
     const { runtimes, autoThreadError } = this.selection;
+    const source = this.source;
+    const canPush = Boolean(source?.token && this._runtime?.repo && this._thread);
     return html`
       <div
         class=${classMap({ base: true, 'sidebar-open': this._sidebarOpen })}
@@ -241,26 +327,55 @@ export class RemoteChatElement extends LitElement {
           <rc-runtime-picker
             .repo=${this._repo}
             .branch=${this._branch}
+            .githubToken=${source?.token ? () => source.token!() : undefined}
             mode=${runtimes.loaded && runtimes.items.length === 0 ? 'new' : 'existing'}
+            @rc-runtime-create=${this.onRuntimeCreate}
             @rc-runtime-select=${this.onRuntimeSelect}
           ></rc-runtime-picker>
-          <rc-repo-selector
-            .source=${this.repoSource}
-            .repo=${this._repo}
-            .branch=${this._branch}
-            @rc-repo-change=${this.onRepoChange}
-          ></rc-repo-selector>
+          ${
+            this._githubElements
+              ? html`<rc-repo-selector
+                  .source=${source}
+                  .repo=${this._repo}
+                  .branch=${this._branch}
+                  .issue=${this._issue}
+                  @rc-repo-change=${this.onRepoChange}
+                ></rc-repo-selector>`
+              : html`<button class="button repo-stand-in" type="button" @click=${this.openRepoSelector}>
+                  Select repository
+                </button>`
+          }
+          ${
+            canPush
+              ? html`<button class="button push-button" part="push-button" type="button" @click=${this.openPush}>
+                  Push to branch…
+                </button>`
+              : nothing
+          }
           ${this.renderConnection()}
         </div>
         <div class="scrim" aria-hidden="true" @click=${() => this.toggleDrawer(false)}></div>
         <aside id=${sidebarId} class="sidebar" part="sidebar" aria-label="Threads and sandbox log" tabindex="0">
           ${autoThreadError ? html`<p class="alert" role="alert">${autoThreadError}</p>` : nothing}
+          ${this._githubLoadError ? html`<p class="alert" role="alert">${this._githubLoadError}</p>` : nothing}
           <rc-thread-list @rc-thread-select=${this.onThreadSelect}></rc-thread-list>
           <rc-sandbox-log></rc-sandbox-log>
         </aside>
         <div class="main" part="main">
           <rc-chat></rc-chat>
         </div>
+        ${
+          this._pushOpen
+            ? html`<rc-push-dialog
+                open
+                .client=${this._client}
+                .source=${source}
+                thread-id=${this._thread?.id ?? ''}
+                thread-title=${this._thread?.title ?? ''}
+                @rc-push-close=${() => (this._pushOpen = false)}
+              ></rc-push-dialog>`
+            : nothing
+        }
       </div>
     `;
   }

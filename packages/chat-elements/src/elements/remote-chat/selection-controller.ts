@@ -1,8 +1,9 @@
 import type { ReactiveControllerHost } from 'lit';
-import { streamTopic, type Runtime, type Thread } from '@remote-chat/protocol';
+import { streamTopic, type GitHubIssue, type Runtime, type Thread } from '@remote-chat/protocol';
 import { describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
+import { draftKey, keep } from '../../util/storage.js';
 import { loadSelection, saveSelection } from './selection-store.js';
 
 /**
@@ -28,6 +29,10 @@ export class SelectionController {
   private client: RemoteChatClient | undefined;
   /** Runtimes a thread was opened for automatically, so that it happens once. */
   private readonly autoThreaded = new Set<string>();
+  /** The issue a runtime's first thread starts from, by runtime id. */
+  private readonly firstIssues = new Map<string, { repo: string; issue: GitHubIssue }>();
+  /** A thread is being opened from an issue: the newest thread is not opened meanwhile (its draft is not written yet). */
+  private openingIssue = false;
   /** The selection as last saved, so that it is written only when it changes. */
   private remembered = '';
 
@@ -80,6 +85,37 @@ export class SelectionController {
     this.host.requestUpdate();
   }
 
+  /** The first thread of `runtimeId` (opened once it is ready) starts from `issue` of `repo`. */
+  startFromIssue(runtimeId: string, repo: string, issue: GitHubIssue): void {
+    this.firstIssues.set(runtimeId, { repo, issue });
+  }
+
+  /**
+   * Opens a new thread of `runtime` started from `issue` of `repo`: the thread links back to the
+   * issue, and its composer holds the issue's title and body, to edit before sending.
+   */
+  async openIssueThread(runtime: Runtime, repo: string, issue: GitHubIssue): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.openingIssue = true;
+    try {
+      const thread = await client.createThread(runtime.id, {
+        title: `#${issue.number} ${issue.title}`.slice(0, 200),
+        issue: { repo, number: issue.number, title: issue.title.slice(0, 500), htmlUrl: issue.htmlUrl },
+      });
+      await keep(draftKey(client.bffUrl, thread.id), issueMessage(issue));
+      if (this.runtimeId !== thread.runtimeId) return;
+      this.threads.upsert(thread);
+      this.threadId = thread.id;
+      this.host.requestUpdate();
+    } catch (error) {
+      this.autoThreadError = `Could not open a thread for issue #${issue.number}: ${describeError(error)}`;
+      this.host.requestUpdate();
+    } finally {
+      this.openingIssue = false;
+    }
+  }
+
   private get storageKey(): string {
     return `remote-chat:${this.client?.bffUrl ?? ''}:selection`;
   }
@@ -104,6 +140,7 @@ export class SelectionController {
    * none, a new one (once per runtime, so that a failure does not loop).
    */
   private openNewestThread(): void {
+    if (this.openingIssue) return;
     const newest = this.threads.items.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (newest) {
       this.threadId = newest.id;
@@ -113,6 +150,12 @@ export class SelectionController {
     const client = this.client;
     if (!client || runtime?.status !== 'ready' || this.autoThreaded.has(runtime.id)) return;
     this.autoThreaded.add(runtime.id);
+    const first = this.firstIssues.get(runtime.id);
+    if (first) {
+      this.firstIssues.delete(runtime.id);
+      void this.openIssueThread(runtime, first.repo, first.issue);
+      return;
+    }
     void client.createThread(runtime.id).then(
       (thread) => {
         if (this.runtimeId !== thread.runtimeId) return;
@@ -125,4 +168,9 @@ export class SelectionController {
       },
     );
   }
+}
+
+/** A thread's first message, from the issue it starts from. */
+export function issueMessage(issue: GitHubIssue): string {
+  return issue.body?.trim() ? `${issue.title}\n\n${issue.body.trim()}` : issue.title;
 }

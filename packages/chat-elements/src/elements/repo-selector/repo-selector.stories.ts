@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
-import { fakeRepoSource } from '../../fixtures/repo-source.js';
+import { fakeRepoSource, manyRepos } from '../../fixtures/repo-source.js';
+import { GITHUB_NOT_CONFIGURED } from './repo-selector.js';
 import type { RepoSource } from './repo-source.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
@@ -44,7 +45,32 @@ export const Unavailable: Story = {
   },
 };
 
+/** The BFF has no GitHub app: it says which settings switch it on. */
+export const NotConfigured: Story = { args: { source: undefined, disabled: true, reason: GITHUB_NOT_CONFIGURED } };
+
 export const SignedOut: Story = { args: { source: fakeRepoSource({ signedIn: false }) } };
+
+/** The sign-in popup was blocked: a link opens it instead. */
+export const PopupBlocked: Story = {
+  args: { source: fakeRepoSource({ signedIn: false, delayMs: 5, popupBlocked: true }) },
+  play: async ({ canvasElement }) => {
+    const selector = canvasElement.querySelector('rc-repo-selector');
+    for (let i = 0; i < 40; i++) {
+      const button = selector?.shadowRoot?.querySelector<HTMLButtonElement>('.panel button.primary');
+      if (button) {
+        button.click();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  },
+};
+
+/** The token was revoked or expired: back to sign-in, saying so. */
+export const SignInExpired: Story = { args: { source: fakeRepoSource({ delayMs: 5, revoked: true }) } };
+
+/** Thousands of repositories, a page at a time, private ones marked. */
+export const ManyRepositories: Story = { args: { source: fakeRepoSource({ delayMs: 5, repos: manyRepos(2000) }) } };
 
 export const Loading: Story = { args: { source: fakeRepoSource({ delayMs: Number.POSITIVE_INFINITY }) } };
 
@@ -73,7 +99,32 @@ export const BranchPick: Story = {
   },
 };
 
+/** GitHub's rate limit is spent: when it resets. */
+export const RateLimited: Story = {
+  args: { source: fakeRepoSource({ failWith: "GitHub's rate limit is used up. It resets at 14:05." }) },
+};
+
+/** Closed, with a repository, a branch and an issue chosen. */
+export const ChosenWithIssue: Story = {
+  args: {
+    open: false,
+    repo: 'octo/notes-app',
+    branch: null,
+  },
+  render: (args) => html`
+    <div style="display: flex; justify-content: flex-end; align-items: flex-start; min-height: 4rem">
+      <rc-repo-selector
+        .source=${args.source}
+        .repo=${args.repo}
+        .issue=${{ number: 42, title: 'Search misses notes with accents', body: null, htmlUrl: 'https://github.com/octo/notes-app/issues/42' }}
+      ></rc-repo-selector>
+    </div>
+  `,
+};
+
 export const RepositoriesDark: Story = { ...dark };
+
+export const BranchPickDarkPhone: Story = { ...darkPhone, play: BranchPick.play };
 
 export const RepositoriesPhone: Story = { ...phone };
 

@@ -54,12 +54,47 @@ export const repoSelectorStyles = css`
     font: inherit;
   }
 
-  .repos {
+  /* The scrolling lists: only the pages fetched so far are in it. */
+  .lists {
     max-height: 16rem;
     overflow: auto;
+    margin-bottom: 0.5rem;
+  }
+  .lists.issues {
+    max-height: 9rem;
+  }
+  .list-title {
+    margin: 0.4rem 0 0.2rem;
+    color: var(--_muted);
+    font-size: 0.8em;
+    font-weight: 600;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+  }
+  .repos {
     margin: 0;
     padding: 0;
     list-style: none;
+  }
+  .issues-field {
+    margin: 0 0 0.6rem;
+    padding: 0;
+    border: 0;
+  }
+  .issues-field legend {
+    margin-bottom: 0.25rem;
+    padding: 0;
+    font-weight: 550;
+  }
+  .chosen-issue {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    gap: 0.5rem;
+  }
+  .muted {
+    color: var(--_muted);
+    font-weight: 400;
   }
   .repo {
     display: grid;

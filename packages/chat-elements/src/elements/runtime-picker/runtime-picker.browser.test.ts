@@ -36,6 +36,8 @@ describe('<rc-runtime-picker>', () => {
     expect(text.find((t) => t.includes('octo/site'))).toMatch(/Paused.*Sandbox.*e2b · octo\/site@main/);
     expect(colour('octo/site')).toBe('rgba(0, 0, 0, 0)');
     expect(getComputedStyle(dot('octo/site')).boxShadow).toMatch(/inset/);
+    // The chosen one says its repository and branch too, to a screen reader and on hover.
+    expect(part(picker, 'combobox').textContent).toContain('process · octo/notes-app@main');
   });
 
   it('picks a runtime with the keyboard and fires rc-runtime-select', async () => {

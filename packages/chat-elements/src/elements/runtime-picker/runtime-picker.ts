@@ -119,6 +119,12 @@ export class RcRuntimePicker extends LitElement {
   /** The branch a new runtime checks out; the default branch when null. */
   @property() branch: string | null = null;
 
+  /**
+   * Gets the user's GitHub token for the clone of `repo` (sent once with the creation, never
+   * stored by the BFF); a public repository needs none.
+   */
+  @property({ attribute: false }) githubToken: (() => Promise<string | undefined>) | undefined;
+
   /** The default agent of a new runtime's threads; the BFF's default when null. */
   @property() agent: string | null = null;
 
@@ -260,7 +266,9 @@ export class RcRuntimePicker extends LitElement {
     if (!this.client) return;
     this._creating = true;
     try {
-      const runtime = await this.client.createRuntime(request);
+      // Only now, after the event: the token is in no event detail.
+      const githubToken = this.repo ? await this.githubToken?.() : undefined;
+      const runtime = await this.client.createRuntime(githubToken ? { ...request, githubToken } : request);
       this.runtimesList.upsert(runtime);
       this.value = runtime.id;
       this.mode = 'existing';
@@ -305,8 +313,8 @@ export class RcRuntimePicker extends LitElement {
   private renderRuntimeSummary(runtime: Runtime) {
     return html`
       <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
-      <span class="combo-value">${runtime.name}</span>
-      <span class="visually-hidden">, ${runtimeStatusLabel(runtime.status)}</span>
+      <span class="combo-value" title=${runtimeDetails(runtime)}>${runtime.name}</span>
+      <span class="visually-hidden">, ${runtimeStatusLabel(runtime.status)}, ${runtimeDetails(runtime)}</span>
     `;
   }
 
