@@ -14,6 +14,7 @@ describe('the files the BFF copies and serves', () => {
     writeFileSync(join(dir, 'elements.js'), '// other elements');
     writeFileSync(join(dir, 'elements.js.map'), '{"version":3,"sources":[]}');
     writeFileSync(join(dir, 'runtime.js'), '// another runtime');
+    writeFileSync(join(dir, 'remote-chat-github-part.js'), '// a part loaded when needed');
     const bff = await startTestBff({
       portalDir: dir,
       elementsFile: join(dir, 'elements.js'),
@@ -26,6 +27,12 @@ describe('the files the BFF copies and serves', () => {
     expect(await elements.text()).toBe('// other elements');
     expect(await (await fetch(`${bff.url}/remote-chat.js.map`)).text()).toBe('{"version":3,"sources":[]}');
     expect(await (await fetch(`${bff.url}/remote-chat-runtime.js`)).text()).toBe('// another runtime');
+    // The elements' lazily loaded parts, beside them, to any origin; nothing else of that folder.
+    const part = await fetch(`${bff.url}/remote-chat-github-part.js`);
+    expect(part.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await part.text()).toBe('// a part loaded when needed');
+    for (const path of ['/remote-chat-missing.js', '/remote-chat-..%2findex.html', '/remote-chat-part.js%00.txt'])
+      expect((await fetch(`${bff.url}${path}`)).status, path).toBe(404);
   });
 
   it('copies the runtime file it is given into a new runtime', async () => {

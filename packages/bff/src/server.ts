@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import express, { type RequestHandler } from 'express';
 import { SESSION_COOKIE } from './auth.js';
 import { defaultElementsFile, defaultPortalDir, defaultRuntimeFile } from './built-files.js';
@@ -144,6 +144,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res
       .type('text/javascript')
       .sendFile(resolve(options.runtimeFile ?? defaultRuntimeFile()), (error) => error && next(error));
+  });
+
+  // The parts of the elements loaded when first needed (GitHub sign-in, the repository selector,
+  // the push dialog): `remote-chat-<part>.js` beside `remote-chat.js`, to any origin like it. The
+  // name is checked (letters, digits, dashes; no path) and must be a file of that folder.
+  app.get(/^\/(remote-chat-[a-z0-9-]{1,64}\.js(?:\.map)?)$/, (req, res, next) => {
+    const name = (req.params as Record<string, string>)[0] ?? '';
+    const file = join(dirname(elementsFile()), name);
+    if (!existsSync(file)) {
+      next();
+      return;
+    }
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.sendFile(file, { maxAge: '5m' }, (error) => error && next(error));
   });
 
   const portalDir = options.portalDir ?? defaultPortalDir();
