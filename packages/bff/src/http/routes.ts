@@ -49,6 +49,7 @@ import { usageDay } from '../store/usage-store.js';
 import { isAllowedOrigin } from './origins.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimit } from './rate-limit.js';
+import { createGitHubRoutes, type GitHubRoutesDeps } from '../github/github-routes.js';
 
 export interface RoutesDeps {
   store: Store;
@@ -69,6 +70,8 @@ export interface RoutesDeps {
   dailyTokens: number | undefined;
   /** The ACP agents sandbox runtimes are configured with. */
   acpAgents: readonly AcpAgentConfig[];
+  /** GitHub sign-in and its API, when configured. @default off */
+  github?: Pick<GitHubRoutesDeps, 'api' | 'oauth'> & { webUrl: string };
 }
 
 /** Threads `GET /usage` lists at most. */
@@ -210,7 +213,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
             description: p.description,
           })),
         agents: agentsOffered(deps.models, deps.acpAgents),
-        github: { enabled: false },
+        github: deps.github ? { enabled: true, webUrl: deps.github.webUrl } : { enabled: false },
         limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
       };
       res.json(body);
@@ -282,8 +285,10 @@ export function createRoutes(deps: RoutesDeps): express.Router {
         id: newId('th'),
         runtimeId: runtime.id,
         userId: caller.user.id,
-        title: body.title ?? 'New thread',
-        titled: body.title !== undefined,
+        // A thread from an issue is named after it unless the person named it.
+        title: body.title ?? (body.issue ? `#${body.issue.number} ${body.issue.title}`.slice(0, 200) : 'New thread'),
+        titled: body.title !== undefined || body.issue !== undefined,
+        issue: body.issue ?? null,
       });
       writer.notifyThread(thread);
       runtimes.touch(runtime.id);
@@ -530,6 +535,26 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       res.status(201).json((await auth.createStreamTicket(caller, req.headers.origin)) satisfies StreamTicketResponse);
     }),
   );
+
+  if (deps.github)
+    router.use(
+      '/github',
+      createGitHubRoutes({
+        ...deps.github,
+        auth,
+        allowedOrigins: deps.allowedOrigins,
+        authed: (handler) => authed(handler),
+      }),
+    );
+  else
+    router.use('/github', (_req, _res, next) =>
+      next(
+        new RemoteChatError(
+          'not_found',
+          'GitHub is not configured on this server: set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET.',
+        ),
+      ),
+    );
 
   router.use((_req, _res, next) => next(new RemoteChatError('not_found', 'No such route.')));
   return router;

@@ -26,7 +26,7 @@ import { InboundEvents } from './inbound-events.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
 import { messageSendOf } from './stored-outbox.js';
-import { ENDED, Supervisor } from './supervisor.js';
+import { ENDED, Supervisor, type SupervisorOptions } from './supervisor.js';
 
 export interface RuntimesOptions {
   store: Store;
@@ -54,6 +54,8 @@ export interface RuntimesOptions {
   agentSettings?: AgentSettings;
   /** Where a runtime's `clone` step clones `owner/name` from. @default 'https://github.com' */
   gitBaseUrl?: string | undefined;
+  /** Asked before a runtime's `clone` step (GitHub: access, size, branch). @default none */
+  checkSource?: SupervisorOptions['checkSource'];
   /** The one-file runtime each sandbox runtime gets. @default the runtime package's built bundle */
   runtimeFile?: string | undefined;
 }
@@ -114,6 +116,7 @@ export class Runtimes {
       ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
       ...(options.agentSettings && { agentSettings: options.agentSettings }),
       gitBaseUrl: options.gitBaseUrl,
+      checkSource: options.checkSource,
       runtimeFile: options.runtimeFile,
     });
   }
@@ -159,7 +162,8 @@ export class Runtimes {
       agent: request.agent ?? 'shell',
     });
     this.view.publish(record);
-    this.supervisor.start(record, provider);
+    // The token goes to the clone step alone; a runtime without a repository has no use for it.
+    this.supervisor.start(record, provider, request.repo ? request.githubToken : undefined);
     return this.toPublic(record);
   }
 

@@ -182,6 +182,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('agent_tokens_thread').on('agent_tokens').column('thread_id').execute();
     },
   },
+  '0009_thread_issue': {
+    async up(db: Kysely<unknown>) {
+      // The GitHub issue a thread started from (ThreadIssue as JSON), or null.
+      await db.schema.alterTable('threads').addColumn('issue', 'text').execute();
+    },
+  },
 };
 
 const migrationProvider: MigrationProvider = {
