@@ -205,15 +205,23 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
     const header = req.headers.authorization ?? '';
     const token = header.replace(/^(token|bearer)\s+/i, '');
     const account = tokens.get(token);
-    if (!account)
+    const path = url.pathname.slice('/api/v3'.length);
+    if (header === '') {
+      // Anonymous, as GitHub: public repositories only; a private one is not found.
+      const anonymous = /^\/repos\/([^/]+\/[^/]+)(\/.*)?$/.exec(path);
+      const repo = anonymous ? repos.get(anonymous[1]!.toLowerCase()) : undefined;
+      if (!anonymous) return json(res, 401, { message: 'Requires authentication' });
+      if (!repo || repo.private) return json(res, 404, { message: 'Not Found' });
+    } else if (!account) {
       return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
-    account.used += 1;
-    const exhausted = account.used > limit;
+    }
+    const used = account ? ++account.used : 0;
+    const exhausted = used > limit;
     const rate = {
       'x-ratelimit-limit': String(limit),
-      'x-ratelimit-remaining': String(Math.max(0, limit - account.used)),
+      'x-ratelimit-remaining': String(Math.max(0, limit - used)),
       'x-ratelimit-reset': String(resetAt),
-      'x-ratelimit-used': String(Math.min(account.used, limit)),
+      'x-ratelimit-used': String(Math.min(used, limit)),
       'x-ratelimit-resource': url.pathname.includes('/search/') ? 'search' : 'core',
     };
     if (exhausted)
@@ -226,7 +234,6 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
         },
         rate,
       );
-    const path = url.pathname.slice('/api/v3'.length);
     const visible = [...repos.values()];
     const notFound = () =>
       json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, rate);

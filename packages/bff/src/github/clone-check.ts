@@ -19,7 +19,7 @@ export function cloneCheck(api: GitHubApi, maxRepoKb: number): (source: CloneSou
     };
     const repo = await api.repo(source.token, source.repo).catch(fail);
     if (repo.sizeKb > maxRepoKb) {
-      const mb = (kb: number) => `${Math.ceil(kb / 1024)} MB`;
+      const mb = (kb: number) => `${Number((kb / 1024).toFixed(kb < 10 * 1024 ? 1 : 0))} MB`;
       throw new Error(
         `${source.repo} is too large to clone here: about ${mb(repo.sizeKb)}, and this server clones repositories up to ${mb(maxRepoKb)} (REMOTE_CHAT_GITHUB_MAX_REPO_MB).`,
       );

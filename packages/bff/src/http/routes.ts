@@ -13,6 +13,7 @@ import {
   PROTOCOL_VERSION,
   PermissionAnswerRequestSchema,
   PermissionParamsSchema,
+  PushRequestSchema,
   SendMessageRequestSchema,
   UpdateThreadRequestSchema,
   uploadName,
@@ -29,6 +30,7 @@ import {
   type UploadedFile,
   type AcpAgentConfig,
   type PermissionAnswerResponse,
+  type PushResponse,
   type ModelInfo,
   type UsageResponse,
 } from '@remote-chat/protocol';
@@ -378,6 +380,41 @@ export function createRoutes(deps: RoutesDeps): express.Router {
         if (!selfRun) throw error;
       });
       res.status(202).json({ ok: true });
+    }),
+  );
+
+  router.post(
+    '/threads/:id/push',
+    authed(async (req, res, caller) => {
+      const body = parse(PushRequestSchema, req.body, 'push');
+      const thread = await ownThread(caller, req.params.id);
+      const github = deps.github;
+      if (!github)
+        throw new RemoteChatError(
+          'not_found',
+          'GitHub is not configured on this server: set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET.',
+        );
+      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
+      assertMayUseProvider(providers, caller, runtime.provider);
+      if (runtime.kind === 'machine' || !runtime.repo)
+        throw new RemoteChatError(
+          'bad_request',
+          runtime.kind === 'machine'
+            ? 'This runtime is your own machine: push from there with git.'
+            : 'This runtime has no GitHub repository to push to; create one from a repository.',
+        );
+      runtimes.assertAvailable(runtime);
+      const pushed = await runtimes.push(thread, {
+        branch: body.branch,
+        token: body.token,
+        message: body.message ?? thread.title,
+      });
+      const base = runtime.branch ?? pushed.base ?? 'HEAD';
+      res.json({
+        branch: body.branch,
+        commit: pushed.commit,
+        pullRequestUrl: `${github.webUrl}/${runtime.repo}/compare/${encodeURI(base)}...${encodeURI(body.branch)}?expand=1`,
+      } satisfies PushResponse);
     }),
   );
 

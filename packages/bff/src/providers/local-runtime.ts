@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { GIT_TOKEN_ENV, GIT_TOKEN_HELPER_ARGS } from '@remote-chat/protocol';
 import { z } from 'zod';
 import { RUNTIMES_FOLDER } from '../data-dir.js';
 import type { CloneSource, RuntimeSettings, StepContext, StepOutcome } from './provider.js';
@@ -60,24 +61,6 @@ export async function createRuntimeFolder(folder: RuntimeFolder): Promise<void> 
   await mkdir(folder.workspace, { recursive: true });
 }
 
-/** The environment variable the inline credential helper reads the token from. */
-export const GIT_TOKEN_ENV = 'REMOTE_CHAT_GIT_TOKEN';
-
-/**
- * `git -c …` arguments that make one git command authenticate with the token in its own
- * environment (`GIT_TOKEN_ENV`), as GitHub takes it (`x-access-token` and the token as password):
- * the token is never in argv, never in a file and never in `.git/config`. Helpers configured
- * elsewhere are reset first, so none of them stores it.
- */
-export const TOKEN_HELPER_ARGS = [
-  '-c',
-  'credential.helper=',
-  '-c',
-  `credential.helper=!f() { test "$1" = get && echo username=x-access-token && echo "password=$${GIT_TOKEN_ENV}"; }; f`,
-  '-c',
-  'credential.useHttpPath=false',
-];
-
 /** The environment of a git command that may use a token, never asking a terminal. */
 export function gitEnv(token: string | undefined): NodeJS.ProcessEnv {
   const { GIT_ASKPASS: _askpass, SSH_ASKPASS: _ssh, ...env } = process.env;
@@ -104,7 +87,7 @@ export function cloneFailure(source: CloneSource, stderr: string): string {
   if (/Remote branch .* not found|couldn't find remote ref/i.test(stderr))
     return `Branch ${source.branch} is gone from ${repo}: pick another branch.`;
   if (
-    /Authentication failed|could not read Username|terminal prompts disabled|Repository not found|returned error: 40[134]/i.test(
+    /Authentication failed|could not read Username|terminal prompts disabled|Repository not found|repository '[^']*' not found|returned error: 40[134]/i.test(
       stderr,
     )
   )
@@ -130,7 +113,8 @@ export async function cloneWorkspace(
     await run('git', ['init', '--quiet', '--initial-branch', 'main', workspace]);
     return { skipped: 'No repository selected: the agent starts in an empty git repository.' };
   }
-  const args = [...TOKEN_HELPER_ARGS, 'clone', '--progress', '--depth', '50'];
+  // The token (if any) reaches git through its environment and an inline credential helper.
+  const args = [...GIT_TOKEN_HELPER_ARGS, 'clone', '--progress', '--depth', '50'];
   if (source.branch) args.push('--branch', source.branch);
   // Cloning into the existing empty folder keeps the path stable.
   const { stderr, code } = await new Promise<{ stderr: string; code: number | null }>((resolve, reject) => {

@@ -27,6 +27,7 @@ import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
 import { messageSendOf } from './stored-outbox.js';
 import { ENDED, Supervisor, type SupervisorOptions } from './supervisor.js';
+import { WorkspacePushes, type PushOutcome } from './workspace-pushes.js';
 
 export interface RuntimesOptions {
   store: Store;
@@ -79,6 +80,7 @@ export class Runtimes {
   private readonly view: RuntimeView;
   private readonly inbound: InboundEvents;
   private readonly supervisor: Supervisor;
+  private readonly pushes = new WorkspacePushes();
 
   constructor(private readonly options: RuntimesOptions) {
     const { store, writer, hub, providers, logger } = options;
@@ -90,12 +92,17 @@ export class Runtimes {
       ...(options.linkTimeoutMs !== undefined && { linkTimeoutMs: options.linkTimeoutMs }),
       onMessage: (live, message, seq) => this.inbound.receive(live, message, seq),
       onState: (live, state, detail) => this.linkChanged(live, state, detail),
-      onGatewayFrame: (live, frame) =>
+      onGatewayFrame: (live, frame) => {
+        if (frame.type === 'workspace.pushResult') {
+          this.pushes.receive(live, frame);
+          return;
+        }
         options.gateway.receive(
           // Whose call it is comes from the link, never from the frame.
           { runtimeId: live.id, userId: live.userId, send: (answer) => live.session.sendGateway(answer) },
           frame,
-        ),
+        );
+      },
     });
     this.view = new RuntimeView(hub, (runtimeId) => this.links.stateOf(runtimeId));
     this.inbound = new InboundEvents({
@@ -123,7 +130,10 @@ export class Runtimes {
 
   /** After each handshake the runtime learns the models; a link that goes down ends its gateway calls. */
   private async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
-    if (state === 'offline') this.options.gateway.linkDown(live.id);
+    if (state === 'offline') {
+      this.options.gateway.linkDown(live.id);
+      this.pushes.linkDown(live.id);
+    }
     if (state === 'open' && live.link !== 'open' && !live.abort.signal.aborted)
       void this.links
         .send(live, [{ type: 'models', models: [...this.options.models] }])
@@ -251,6 +261,17 @@ export class Runtimes {
       });
     }
     await this.links.send(live, pieces);
+  }
+
+  /**
+   * Asks the thread's runtime to push its workspace to a new branch with the user's token, now
+   * and over the open link only (never stored: see `WorkspacePushes`). The runtime shows the push
+   * in the thread as a tool card.
+   */
+  async push(thread: ThreadRecord, request: { branch: string; token: string; message: string }): Promise<PushOutcome> {
+    const live = await this.links.require(thread.runtimeId);
+    live.lastActivity = Date.now();
+    return this.pushes.push(live, { threadId: thread.id, ...request });
   }
 
   /** Asks the runtime to stop the thread's work; stored when this resolves, like a message. */
