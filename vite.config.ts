@@ -1,5 +1,6 @@
 // Browser builds, one `vite build` for both:
-// - `client`: the portal (demo/index.html, and demo/account/index.html at `/account/`) into
+// - `client`: the portal (demo/index.html, demo/runtimes/index.html at `/runtimes/` and
+//   demo/account/index.html at `/account/`) into
 //   demo/dist, which the BFF serves at `/`;
 // - `elements`: packages/chat-elements/dist/remote-chat.js, one self-contained ES module that
 //   defines every element, for a plain `<script type="module">` on any site.
@@ -141,7 +142,13 @@ export default defineConfig({
         emptyOutDir: true,
         target: 'es2023',
         sourcemap: true,
-        rolldownOptions: { input: { main: here('demo/index.html'), account: here('demo/account/index.html') } },
+        rolldownOptions: {
+          input: {
+            main: here('demo/index.html'),
+            runtimes: here('demo/runtimes/index.html'),
+            account: here('demo/account/index.html'),
+          },
+        },
       },
     },
     elements: {

@@ -61,9 +61,11 @@ describe('the Daytona stand-in through @daytonaio/sdk', () => {
   it('executes a command, and streams a session command’s output with its exit code after', async () => {
     const sandbox = await daytona.create({ snapshot: 'remote-chat:1' });
     expect(sandbox.state).toBe('started');
-    const executed = await sandbox.process.executeCommand('echo hello; pwd');
+    const executed = await sandbox.process.executeCommand('sh -c "echo hello; pwd"');
     expect(executed).toMatchObject({ exitCode: 0, result: 'hello\n/home/daytona\n' });
-    expect((await sandbox.process.executeCommand('exit 4')).exitCode).toBe(4);
+    expect((await sandbox.process.executeCommand('sh -c "exit 4"')).exitCode).toBe(4);
+    // No shell, as in Daytona's toolbox: the words go to echo as they are.
+    expect((await sandbox.process.executeCommand("echo 'a b' && $HOME")).result).toBe('a b && $HOME\n');
 
     await sandbox.process.createSession('steps');
     const { cmdId } = await sandbox.process.executeSessionCommand('steps', {

@@ -28,9 +28,10 @@ import { readBody, readJson, type StandinCommand, StandinSandbox, sendJson } fro
  *   `./localhost-subdomains.mjs` in a Node process that should resolve such names.
  *
  * Sandboxes are {@link StandinSandbox}es (home `/home/daytona`). Stop keeps the files and kills
- * every process, as Daytona's stop does; start runs nothing by itself. What it does not do:
- * snapshots are names only, a session runs each command in a fresh shell (no `cd` or variables
- * carried between commands), no PTY, git, LSP, code-run, file listing, archive or volumes.
+ * every process, as Daytona's stop does; start runs nothing by itself. `/process/execute` runs no
+ * shell, as Daytona's does not: it splits the line into words ({@link toolboxWords}). What it does
+ * not do: snapshots are names only, a session runs each command in a fresh shell (no `cd` or
+ * variables carried between commands), no PTY, git, LSP, code-run, file listing, archive or volumes.
  */
 export async function startDaytonaStandin(options: DaytonaStandinOptions = {}): Promise<DaytonaStandin> {
   const apiKey = options.apiKey ?? 'dtn_standin_key';
@@ -146,6 +147,7 @@ export async function startDaytonaStandin(options: DaytonaStandinOptions = {}): 
         env: body.data.env ?? {},
         labels: body.data.labels ?? {},
         target: body.data.target ?? 'us',
+        autoStopInterval: body.data.autoStopInterval ?? 15,
         state: 'started',
         createdAt: new Date(),
         previewToken: randomBytes(16).toString('hex'),
@@ -206,7 +208,9 @@ export async function startDaytonaStandin(options: DaytonaStandinOptions = {}): 
     if (method === 'POST' && path === '/process/execute') {
       const body = ExecuteSchema.safeParse(await readJson(request));
       if (!body.success) return sendError(response, 400, body.error.message);
-      const command = sandbox.spawn('/bin/sh', ['-c', body.data.command], {
+      // Daytona's toolbox runs no shell here: it splits the line into words itself.
+      const [cmd = '', ...args] = toolboxWords(body.data.command);
+      const command = sandbox.spawn(cmd, args, {
         cwd: body.data.cwd,
         envs: { ...record.env, ...body.data.envs },
       });
@@ -388,7 +392,7 @@ export async function startDaytonaStandin(options: DaytonaStandinOptions = {}): 
       toolboxProxyUrl: toolboxProxyUrl(),
       createdAt: record.createdAt.toISOString(),
       updatedAt: new Date().toISOString(),
-      autoStopInterval: 0,
+      autoStopInterval: record.autoStopInterval,
       autoArchiveInterval: 0,
       autoDeleteInterval: -1,
     };
@@ -480,6 +484,7 @@ interface DaytonaSandboxRecord {
   env: Record<string, string>;
   labels: Record<string, string>;
   target: string;
+  autoStopInterval: number;
   state: 'started' | 'stopped' | 'destroyed';
   createdAt: Date;
   previewToken: string;
@@ -500,6 +505,8 @@ const NewSandboxSchema = z.object({
   env: z.record(z.string(), z.string()).optional(),
   labels: z.record(z.string(), z.string()).optional(),
   target: z.string().max(100).optional(),
+  /** Minutes without activity before Daytona stops it; 0 never. Kept and reported, not acted on. */
+  autoStopInterval: z.number().int().min(0).optional(),
 });
 const ExecuteSchema = z.object({
   command: z.string().min(1),
@@ -514,6 +521,26 @@ const SessionExecSchema = z.object({
   async: z.boolean().optional(),
 });
 const DownloadSchema = z.object({ paths: z.array(z.string()).min(1).max(1000) });
+
+/**
+ * A command line split into words as Daytona's toolbox does for `POST /process/execute`
+ * (`parseCommand` in its daemon): spaces separate words except inside '…' or "…", and nothing else
+ * is special: no `;`, `&&`, `|`, `$`, redirections or backslash escapes.
+ */
+export function toolboxWords(command: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let quote = '';
+  for (const char of command) {
+    if ((char === '"' || char === "'") && (!quote || quote === char)) quote = quote ? '' : char;
+    else if (char === ' ' && !quote) {
+      if (current) words.push(current);
+      current = '';
+    } else current += char;
+  }
+  if (current) words.push(current);
+  return words;
+}
 
 /** Splits prefixed log chunks back into stdout and stderr text. */
 function demux(chunks: readonly Buffer[]): { stdout: string; stderr: string } {

@@ -1,13 +1,14 @@
 import { css } from 'lit';
 
-// What the Account page's sections add to the elements' shared styles (buttons, alerts, the
-// spinner, visually-hidden text; composed before this): headings, panels, and the page's
-// color-scheme, which the portal's theme choice sets.
+// What the portal's page sections (Account, Runtimes) add to the elements' shared styles
+// (buttons, alerts, the spinner, visually-hidden text; composed before this): headings, panels,
+// the confirmation dialog, and the page's color-scheme, which the portal's theme choice sets.
 export const accountStyles = css`
   :host {
     display: block;
     container-type: inline-size;
     color-scheme: inherit;
+    --_on-danger: light-dark(#ffffff, #2a0a0c);
   }
 
   h2,
@@ -75,5 +76,34 @@ export const accountStyles = css`
     align-items: center;
     gap: 0.5rem;
     color: var(--_muted);
+  }
+
+  .button.danger-solid {
+    background: var(--_danger);
+    border-color: var(--_danger);
+    color: var(--_on-danger);
+  }
+
+  /* A confirmation before something that cannot be undone (revoke, delete). */
+  dialog {
+    max-width: min(32rem, calc(100vw - 2rem));
+    padding: 1.25rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    color: var(--_text);
+  }
+  dialog::backdrop {
+    background: rgb(0 0 0 / 0.45);
+  }
+  dialog form {
+    display: grid;
+    gap: 0.9rem;
+  }
+  .dialog-actions {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: flex-end;
+    gap: 0.5rem;
   }
 `;

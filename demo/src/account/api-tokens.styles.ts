@@ -6,13 +6,6 @@ export const apiTokensStyles = css`
     /* Darker than the elements' warning colour: it sits on the pale warning panel. */
     --_warn: light-dark(#7a5200, #e0b03a);
     --_warn-soft: light-dark(#fff4d6, #33290f);
-    --_on-danger: light-dark(#ffffff, #2a0a0c);
-  }
-
-  .button.danger-solid {
-    background: var(--_danger);
-    border-color: var(--_danger);
-    color: var(--_on-danger);
   }
 
   .fields {
@@ -120,28 +113,6 @@ export const apiTokensStyles = css`
   }
   .empty {
     color: var(--_muted);
-  }
-
-  dialog {
-    max-width: min(32rem, calc(100vw - 2rem));
-    padding: 1.25rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_bg);
-    color: var(--_text);
-  }
-  dialog::backdrop {
-    background: rgb(0 0 0 / 0.45);
-  }
-  dialog form {
-    display: grid;
-    gap: 0.9rem;
-  }
-  .dialog-actions {
-    display: flex;
-    flex-wrap: wrap;
-    justify-content: flex-end;
-    gap: 0.5rem;
   }
 
   /* Phone width: fields, rows and actions stack. */

@@ -7,6 +7,18 @@ export { Hub } from './hub.js';
 export type { EntrySource, SeqEntry, SubscribeOptions, Subscription } from './hub.js';
 export { BubblewrapProvider } from './providers/bubblewrap-provider.js';
 export type { BubblewrapProviderOptions } from './providers/bubblewrap-provider.js';
+export {
+  DaytonaProvider,
+  DaytonaSettingsSchema,
+  DaytonaStepError,
+  RUNTIME_LABEL,
+  RUNTIME_PORT,
+  autoStopMinutes,
+  daytonaDefinition,
+} from './providers/daytona-provider.js';
+export type { DaytonaProviderOptions, DaytonaSettings } from './providers/daytona-provider.js';
+export { E2B_PROVIDER, E2bProvider, E2bSettingsSchema } from './providers/e2b-provider.js';
+export type { E2bProviderOptions, E2bSettings } from './providers/e2b-provider.js';
 export { ProcessProvider } from './providers/process-provider.js';
 export type { ProcessProviderOptions } from './providers/process-provider.js';
 export { configuredProviders } from './providers/provider-config.js';
@@ -26,6 +38,8 @@ export type {
   StepOutcome,
 } from './providers/provider.js';
 export type { ProviderAudience } from './providers/provider-access.js';
+export { SshProvider, SshSettingsSchema, sshProviderDefinition } from './providers/ssh-provider.js';
+export type { SshProviderOptions, SshSettings } from './providers/ssh-provider.js';
 export type { SandboxLimits, SandboxNetwork } from './providers/sandbox-command.js';
 export { REDACTED_PATHS, createLogger, createRemoteChat } from './remote-chat.js';
 export type { RemoteChat, RemoteChatOptions } from './remote-chat.js';

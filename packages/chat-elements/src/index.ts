@@ -7,6 +7,18 @@ export { themeStyles } from './styles/theme.js';
 export { sharedStyles } from './styles/theme.js';
 /** Token counts and model labels as the chat shows them, for host pages' own usage views. */
 export { formatTokenCount, modelLabel, tokenDetail, tokenSummary } from './util/model-usage.js';
+/** A runtime's status dot and words, and times, as the picker shows them, for host pages' own runtime views. */
+export { statusDotStyles } from './styles/theme.js';
+export {
+  formatDateTime,
+  formatDuration,
+  formatRelativeTime,
+  runtimeStatusLabel,
+  statusDotClass,
+} from './util/format.js';
+/** A snapshot topic (`runtimes`, `threads:ID`) followed live, as the elements follow it. */
+export { SnapshotListController } from './controllers/snapshot-list-controller.js';
+export type { SnapshotListCallbacks } from './controllers/snapshot-list-controller.js';
 export type { RemoteChatClientOptions } from './client/remote-chat-client.js';
 export type { OutgoingMessage, PageOptions, SendOptions } from './client/rest-api.js';
 export type { RequestOptions } from './client/rest-transport.js';
@@ -50,6 +62,8 @@ export { RcRepoChangeEvent } from './events/repo-change-event.js';
 export type { RepoChangeDetail } from './events/repo-change-event.js';
 export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
 export type { RuntimeCreateDetail } from './events/runtime-create-event.js';
+export { RcRuntimeDeleteEvent } from './events/runtime-delete-event.js';
+export type { RuntimeDeleteDetail } from './events/runtime-delete-event.js';
 export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
 export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
 export { RcThreadCreateEvent } from './events/thread-create-event.js';

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { LinkSession } from './session.js';
 import { LinkClosedError } from './errors.js';
@@ -11,6 +12,11 @@ export interface LinkDialerOptions<Out, In, GOut = never, GIn = never> {
   session: LinkSession<Out, In, GOut, GIn>;
   /** Extra HTTP headers for the upgrade request. */
   headers?: Record<string, string>;
+  /**
+   * Opens the byte stream each attempt runs over instead of a connection to the URL's host (an
+   * SSH-forwarded channel): see `DialLinkOptions.createConnection`. @default a connection to the URL's host
+   */
+  createConnection?: () => Promise<Duplex>;
   /** The first retry's delay cap. @default 250 */
   minDelayMs?: number;
   /** The largest delay cap. @default 30_000 */
@@ -92,6 +98,7 @@ export class LinkDialer<Out, In, GOut = never, GIn = never> {
           token: options.token,
           session: options.session,
           ...(options.headers ? { headers: options.headers } : {}),
+          ...(options.createConnection ? { createConnection: options.createConnection } : {}),
         });
       } catch (error) {
         options.onError?.(error);

@@ -1,4 +1,6 @@
-import { WebSocket, type RawData } from 'ws';
+import type { ClientRequestArgs } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, type ClientOptions, type RawData } from 'ws';
 import { CLOSE_CODES, HelloFrameSchema, PROTOCOL_VERSION, WelcomeFrameSchema } from '@remote-chat/protocol';
 import { closeSocket, type LinkSession } from './session.js';
 import { LinkHandshakeError } from './errors.js';
@@ -23,6 +25,37 @@ export interface DialLinkOptions<Out, In, GOut = never, GIn = never> {
   headers?: Record<string, string>;
   /** @default HANDSHAKE_TIMEOUT_MS */
   timeoutMs?: number;
+  /**
+   * Opens the byte stream the link runs over instead of a connection to the URL's host (an
+   * SSH-forwarded channel); the URL still names the host and path of the upgrade request.
+   * Called once per dial. @default a TCP connection to the URL's host (a Unix socket for `ws+unix:`)
+   */
+  createConnection?: () => Promise<Duplex>;
+}
+
+/**
+ * ws's `createConnection` (handed on to `http.request`) from a function that opens a stream: the
+ * callback form, since the stream comes asynchronously. A stream that is not a socket gets the
+ * socket methods http and ws call on it, as no-ops (the link has its own heartbeats and timeout).
+ */
+function streamConnection(open: () => Promise<Duplex>): ClientOptions['createConnection'] {
+  const connect = (_options: ClientRequestArgs, done: (error: Error | null, stream?: Duplex) => void) => {
+    open().then(
+      (stream) => done(null, socketLike(stream)),
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
+    return undefined;
+  };
+  // ws types this option as net.createConnection; http.request takes the callback form too.
+  return connect as unknown as ClientOptions['createConnection'];
+}
+
+function socketLike(stream: Duplex): Duplex {
+  const socket = stream as Duplex & Record<string, unknown>;
+  for (const method of ['setTimeout', 'setNoDelay', 'setKeepAlive', 'ref', 'unref']) {
+    if (typeof socket[method] !== 'function') socket[method] = () => socket;
+  }
+  return socket;
 }
 
 /**
@@ -43,6 +76,7 @@ export function dialLink<Out, In, GOut = never, GIn = never>(
         maxPayload: session.maxPayloadBytes,
         perMessageDeflate: false,
         handshakeTimeout: timeoutMs,
+        ...(options.createConnection && { createConnection: streamConnection(options.createConnection) }),
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -1,3 +1,5 @@
+import { connect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -55,6 +57,29 @@ async function listen(
   });
   cleanups.push(() => server.close());
   return Object.assign(server, { accepted });
+}
+
+/** A stream that carries a socket's bytes but is no socket (as an SSH channel is not). */
+function plainStream(socket: Socket): Duplex {
+  const stream = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk: Buffer, _encoding, done) => void socket.write(chunk, done),
+    final: (done) => {
+      socket.end();
+      done();
+    },
+    destroy: (error, done) => {
+      socket.destroy();
+      done(error);
+    },
+  });
+  socket.on('data', (data) => {
+    if (!stream.push(data)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  socket.on('error', (error) => stream.destroy(error));
+  return stream;
 }
 
 function hello(lastReceived = 0, protocol: number = PROTOCOL_VERSION) {
@@ -493,6 +518,50 @@ describe('runtime link', () => {
     await waitFor(() => errors.length >= 3, 'three failed attempts');
     expect(dialler.session.state).not.toBe('open');
     expect(errors.every((error) => error instanceof LinkHandshakeError && error.code === 1006)).toBe(true);
+  });
+
+  it('runs over the stream createConnection opens, once per dial, instead of a connection to the URL host', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+    const { port } = new URL(server.url);
+    let opened = 0;
+    const dialler = recordingSession();
+    const dialer = new LinkDialer({
+      // A host nobody can reach: every byte goes through the stream instead.
+      url: 'ws://runtime.invalid/link',
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: dialler.session,
+      minDelayMs: 20,
+      createConnection: async () => {
+        opened++;
+        return plainStream(connect(Number(port), '127.0.0.1'));
+      },
+    });
+    dialer.start();
+    cleanups.push(() => dialer.stop());
+    await waitFor(() => dialler.session.state === 'open', 'open');
+    dialler.session.send({ n: 1 });
+    await waitFor(() => listener.handled.length === 1, 'handled');
+    expect(opened).toBe(1);
+    for (const socket of server.sockets) socket.terminate();
+    dialler.session.send({ n: 2 });
+    await waitFor(() => listener.handled.length === 2, 'handled after a redial');
+    expect(opened).toBe(2);
+    expect(listener.handled).toEqual([1, 2]);
+  });
+
+  it('fails a dial with 1006 and the reason when createConnection rejects', async () => {
+    const error = await dialLink({
+      url: 'ws://runtime.invalid/link',
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: recordingSession().session,
+      createConnection: () => Promise.reject(new Error('the channel was refused')),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LinkHandshakeError);
+    expect((error as LinkHandshakeError).code).toBe(1006);
+    expect((error as LinkHandshakeError).message).toContain('the channel was refused');
   });
 
   it('refuses with the close code verify chooses, such as 4403', async () => {

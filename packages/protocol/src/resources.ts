@@ -86,6 +86,12 @@ export const RuntimeSchema = z.object({
   logSeq: SeqSchema,
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
+  /**
+   * When a message last went in, an event came out or a thread was opened: what the idle window
+   * counts from (so the runtime has been idle since). Null before anything happened on it; kept in
+   * the store at most a minute behind. Absent from older BFFs.
+   */
+  lastActivityAt: TimestampSchema.nullable().optional(),
 });
 export type Runtime = z.infer<typeof RuntimeSchema>;
 

@@ -92,6 +92,18 @@ Providers (New in the portal):
                  server says so at start and offers the Local process only.
   Local process  (process) a plain process as this server's user, no sandbox: for the owner only
                  unless --process-provider-for all.
+  E2B sandbox    (e2b) a fresh E2B cloud sandbox per runtime, paused when idle (files and
+                 processes kept). On with E2B_API_KEY; also E2B_API_URL, E2B_DOMAIN,
+                 E2B_SANDBOX_URL (the SDK's own) and REMOTE_CHAT_E2B_TEMPLATE (default base:
+                 a template with Node.js 20 or later and git).
+  SSH host       (ssh) a folder per runtime on a host reached over SSH, the link over a channel
+                 forwarded to the runtime's Unix socket (no port opened there); needs git and
+                 Node >= 20 on the host. REMOTE_CHAT_SSH_HOST, _PORT (22), _USER (this user),
+                 _KEY (a private key file; else the agent at SSH_AUTH_SOCK), _KNOWN_HOSTS (pins the
+                 host key; ~/.ssh/known_hosts), _DIR (~/.remote-chat/runtimes), _AUDIENCE (owner|all).
+  Daytona        (daytona) a Daytona cloud sandbox per runtime, paused when idle (Daytona's stop:
+                 files kept). On when DAYTONA_API_KEY is set; also DAYTONA_API_URL, DAYTONA_TARGET,
+                 REMOTE_CHAT_DAYTONA_SNAPSHOT (a snapshot with Node 20 or later and git).
   Your own       --provider-module FILE: a module whose default export is a Provider (see the
                  README, "Your own provider"); offered first.
   Configured providers come first in the picker; a wrong setting stops the server (exit code 2).

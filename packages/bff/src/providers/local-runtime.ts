@@ -45,7 +45,7 @@ export function newRuntimeDir(dataDir: string, runtimeId: string): string {
 }
 
 /** What `remote-chat-runtime serve` writes once it listens (only the fields the BFF needs). */
-const RuntimeFileSchema = z.object({
+export const RuntimeFileSchema = z.object({
   pid: z.number().int(),
   port: z.number().int(),
   host: z.string(),

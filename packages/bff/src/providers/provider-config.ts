@@ -2,14 +2,21 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError } from '../gateway/gateway-config.js';
+import { daytonaDefinition } from './daytona-provider.js';
+import { E2B_PROVIDER } from './e2b-provider.js';
 import type { Provider, ProviderContext, ProviderDefinition } from './provider.js';
+import { sshProviderDefinition } from './ssh-provider.js';
 
 /**
  * The providers this BFF knows besides the local ones, each switched on by its settings (see
  * README, "Cloud sandboxes and other hosts"). A provider written elsewhere joins through
  * `--provider-module`, not through this list.
  */
-export const BUILTIN_PROVIDERS: readonly ProviderDefinition<unknown>[] = [];
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition<unknown>[] = [
+  E2B_PROVIDER,
+  daytonaDefinition,
+  sshProviderDefinition,
+];
 
 /** The methods a provider must have; a module whose export lacks one is refused at start-up. */
 const PROVIDER_METHODS = ['create', 'clone', 'install', 'writeSettings', 'start', 'probe', 'stop', 'destroy'] as const;

@@ -68,6 +68,8 @@ export interface RuntimeEndpoint {
    * upgrade request. Called once per dial.
    */
   connect?: () => Promise<Duplex>;
+  /** Extra HTTP headers for the upgrade request (a platform's proxy token, such as Daytona's preview token). */
+  headers?: Record<string, string>;
 }
 
 /** A runtime the `start` step (or a resume) left running. */

@@ -12,6 +12,8 @@ export interface InboundEventsOptions {
   logger: Logger;
   /** A runtime's `runtime.info` is stored (a machine is ready only then: the picker needs its project). */
   onInfo: (live: LiveRuntime) => Promise<void>;
+  /** An event came out of the runtime: it is in use (`LiveLinks.markActive`). */
+  markActive: (live: LiveRuntime) => void;
 }
 
 /**
@@ -45,7 +47,7 @@ export class InboundEvents {
       if (appending) {
         await appending.stored;
         live.storedReceived = Math.max(live.storedReceived, seq);
-        live.lastActivity = Date.now();
+        this.options.markActive(live);
         if (event.kind === 'status') {
           if (event.state === 'running' || event.state === 'thinking') live.busy.add(incoming.threadId);
           else live.busy.delete(incoming.threadId);

@@ -39,8 +39,13 @@ export interface LiveRuntime {
   link: LinkState;
   /** Threads known to belong to this runtime: a runtime may only write to its own. */
   threads: Set<string>;
-  /** When a message went in or an event came out, for the idle shutdown. */
+  /**
+   * When a message went in, an event came out or a thread was opened (or the runtime became
+   * ready), for the idle shutdown and the public `lastActivityAt`. Set with `LiveLinks.markActive`.
+   */
   lastActivity: number;
+  /** The `lastActivity` last written to the store (0: none). */
+  activitySaved: number;
   /** Threads whose agent is working (last status `thinking` or `running`). */
   busy: Set<string>;
   /** When the provider was last asked whether the runtime's process is gone. */
@@ -68,7 +73,12 @@ export interface LiveLinksOptions {
   onState: (live: LiveRuntime, state: LinkState, detail?: string) => Promise<void>;
   /** Hears each unnumbered frame a runtime sends (gateway requests, push results; not acknowledged). */
   onGatewayFrame: (live: LiveRuntime, frame: FromRuntimeUnnumberedFrame) => void;
+  /** Hears that a runtime's last activity was written to the store, or could not be. */
+  onActivitySaved: (live: LiveRuntime, error?: unknown) => void;
 }
+
+/** A runtime's last activity is written to the store at most this often (and when its link is let go). */
+const SAVE_ACTIVITY_EVERY_MS = 60_000;
 
 /**
  * The links this BFF holds, one per runtime it serves: made when a runtime is brought up or a
@@ -98,11 +108,6 @@ export class LiveLinks {
     return live;
   }
 
-  /** A runtime's link state; `offline` when no link is held. */
-  stateOf(runtimeId: string): LinkState {
-    return this.live.get(runtimeId)?.link ?? 'offline';
-  }
-
   all(): LiveRuntime[] {
     return [...this.live.values()];
   }
@@ -120,6 +125,8 @@ export class LiveLinks {
     const outbox = await StoredOutbox.load(this.options.store, record.id, (error) =>
       this.options.onOutboxError(record.id, error),
     );
+    // The idle window goes on from the last use the store knows of, across BFF restarts.
+    const saved = record.lastActivityAt ? Date.parse(record.lastActivityAt) : 0;
     const live: LiveRuntime = {
       id: record.id,
       userId: record.userId,
@@ -127,7 +134,8 @@ export class LiveLinks {
       abort: new AbortController(),
       link: 'offline',
       threads: new Set(),
-      lastActivity: Date.now(),
+      lastActivity: saved || Date.now(),
+      activitySaved: saved,
       busy: new Set(),
       paused: record.status === 'paused',
       lastProbe: 0,
@@ -188,6 +196,27 @@ export class LiveLinks {
     return run;
   }
 
+  /**
+   * The runtime was used now: the idle window starts again. Written to the store at most once a
+   * minute (a store write per message would cost more than the page showing it is worth).
+   */
+  markActive(live: LiveRuntime): void {
+    live.lastActivity = Date.now();
+    if (live.lastActivity - live.activitySaved >= SAVE_ACTIVITY_EVERY_MS) void this.saveActivity(live);
+  }
+
+  /** Writes the runtime's last activity to the store if it moved since the last write. */
+  private async saveActivity(live: LiveRuntime): Promise<void> {
+    if (live.lastActivity <= live.activitySaved) return;
+    live.activitySaved = live.lastActivity;
+    try {
+      await this.options.store.recordActivity(live.id, new Date(live.activitySaved).toISOString());
+      this.options.onActivitySaved(live);
+    } catch (error) {
+      this.options.onActivitySaved(live, error);
+    }
+  }
+
   /** Forgets a runtime's link; stop its dialler first. */
   delete(runtimeId: string): void {
     this.live.delete(runtimeId);
@@ -198,6 +227,7 @@ export class LiveLinks {
     await live.dialer?.stop();
     live.session.detach(CLOSE_CODES.goingAway, reason);
     this.live.delete(live.id);
+    await this.saveActivity(live);
   }
 
   /** The runtime's link credential: derived from the server secret, never stored. */
@@ -233,6 +263,9 @@ export class LiveLinks {
       runtimeId: live.id,
       token: this.tokenFor(live.id),
       session: live.session,
+      // A runtime reached through its provider's stream (an SSH channel) rather than by the URL's host.
+      ...(endpoint.connect && { createConnection: endpoint.connect }),
+      ...(endpoint.headers && { headers: endpoint.headers }),
     });
     live.dialer.start();
     await opened;
@@ -244,6 +277,7 @@ export class LiveLinks {
       this.all().map(async (live) => {
         await live.dialer?.stop();
         live.session.detach(CLOSE_CODES.goingAway, 'server shutting down');
+        await this.saveActivity(live);
       }),
     );
     this.live.clear();

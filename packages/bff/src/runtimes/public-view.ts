@@ -2,7 +2,6 @@ import {
   MachineSchema,
   RuntimeAgentSchema,
   streamTopic,
-  type LinkState,
   type LogEntry,
   type Runtime,
   type ThreadEvent,
@@ -10,6 +9,7 @@ import {
 import { z } from 'zod';
 import { userChannel, type Hub } from '../hub.js';
 import type { RuntimeRecord } from '../store/store.js';
+import type { LiveRuntime } from './live-links.js';
 
 /** The frames `runtimes` subscribers get. */
 export type RuntimesMessage = { type: 'runtime'; runtime: Runtime } | { type: 'runtime-removed'; id: string };
@@ -30,21 +30,24 @@ const ReportedInfoSchema = z.object({
 export class RuntimeView {
   constructor(
     private readonly hub: Hub<ThreadEvent | LogEntry>,
-    /** A runtime's live link state (`offline` when no link is held). */
-    private readonly linkOf: (runtimeId: string) => LinkState,
+    /** The link this BFF holds for a runtime, if any: its state and its last activity are live. */
+    private readonly liveOf: (runtimeId: string) => LiveRuntime | undefined,
   ) {}
 
   /** The public view of a stored runtime, with the live link state. */
   toPublic(record: RuntimeRecord): Runtime {
     const { userId: _u, providerState: _p, info, linkReceived: _l, ...runtime } = record;
     const reported = ReportedInfoSchema.safeParse(info ?? {});
+    const live = this.liveOf(record.id);
     return {
       ...runtime,
+      // The store's copy may be a minute behind the link's.
+      lastActivityAt: live ? new Date(live.lastActivity).toISOString() : record.lastActivityAt,
       project: reported.success ? (reported.data.project ?? null) : null,
       gitRemote: reported.success ? (reported.data.gitRemote ?? null) : null,
       machine: reported.success ? (reported.data.machine ?? null) : null,
       agents: reported.success ? (reported.data.agents ?? []) : [],
-      link: this.linkOf(record.id),
+      link: live?.link ?? 'offline',
     };
   }
 

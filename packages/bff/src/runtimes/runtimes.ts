@@ -81,6 +81,8 @@ export class Runtimes {
   private readonly inbound: InboundEvents;
   private readonly supervisor: Supervisor;
   private readonly pushes = new WorkspacePushes();
+  /** Deletes under way, by runtime id. */
+  private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(private readonly options: RuntimesOptions) {
     const { store, writer, hub, providers, logger } = options;
@@ -103,13 +105,22 @@ export class Runtimes {
           frame,
         );
       },
+      onActivitySaved: (live, error) => {
+        if (error)
+          logger.warn({ runtimeId: live.id, err: errorMessage(error) }, 'cannot save when the runtime was last used');
+        // Its page shows the new idle time: at most once a minute per runtime in use (not when
+        // the link is let go: the stop or delete that lets it go publishes the runtime itself).
+        else if (!live.abort.signal.aborted)
+          void store.getRuntime(live.id).then((record) => record && this.view.publish(record));
+      },
     });
-    this.view = new RuntimeView(hub, (runtimeId) => this.links.stateOf(runtimeId));
+    this.view = new RuntimeView(hub, (runtimeId) => this.links.get(runtimeId));
     this.inbound = new InboundEvents({
       store,
       writer,
       view: this.view,
       logger,
+      markActive: (live) => this.links.markActive(live),
       onInfo: (live) => this.supervisor.reported(live),
     });
     this.supervisor = new Supervisor({
@@ -182,14 +193,24 @@ export class Runtimes {
     return requireRuntime(this.options.store, userId, id);
   }
 
+  /**
+   * Tears a runtime down and deletes it with its threads. A delete while one is under way waits
+   * for that one (the page and the picker may both ask); once it is gone, not_found.
+   */
   async delete(userId: string, id: string): Promise<void> {
-    await this.supervisor.destroy(await this.get(userId, id));
+    const record = await this.get(userId, id);
+    let deleting = this.deleting.get(id);
+    if (!deleting) {
+      deleting = this.supervisor.destroy(record).finally(() => this.deleting.delete(id));
+      this.deleting.set(id, deleting);
+    }
+    await deleting;
   }
 
   /** Counts as use of the runtime for the idle shutdown (a thread opened, a page looking at it). */
   touch(runtimeId: string): void {
     const live = this.links.get(runtimeId);
-    if (live) live.lastActivity = Date.now();
+    if (live) this.links.markActive(live);
   }
 
   /**
@@ -228,7 +249,7 @@ export class Runtimes {
   ): Promise<AppendResult> {
     const live = await this.links.require(thread.runtimeId);
     live.threads.add(thread.id);
-    live.lastActivity = Date.now();
+    this.links.markActive(live);
     this.supervisor.wake(live);
     return this.links.exclusive(live, async () => {
       const outbound = { runtimeId: live.id, seq: live.outbox.lastSeq + 1, message: toMessage };
@@ -246,7 +267,7 @@ export class Runtimes {
    */
   async upload(thread: ThreadRecord, path: string, bytes: Buffer): Promise<void> {
     const live = await this.links.require(thread.runtimeId);
-    live.lastActivity = Date.now();
+    this.links.markActive(live);
     this.supervisor.wake(live);
     const chunk = LIMITS.uploadChunkBytes;
     const pieces: ToRuntimeMessage[] = [];

@@ -191,10 +191,24 @@ export class Supervisor {
       if (record.kind === 'machine' && live.link === 'open') await this.tellToShutDown(live, 'deleted in the portal');
       await links.release(live, 'runtime deleted');
     }
+    const provider = providers.get(record.provider);
     try {
-      await providers.get(record.provider)?.destroy(record.providerState);
+      await provider?.destroy(record.providerState);
+      // Said in its log, which a page following it sees before the runtime is gone.
+      await this.setStatus(
+        record.id,
+        'stopped',
+        record.kind === 'machine'
+          ? 'Deleted: the machine was told to stop serving this folder; its threads are gone.'
+          : `Deleted: the sandbox was torn down (${provider?.label ?? record.provider}); its workspace and threads are gone.`,
+      );
     } catch (error) {
       logger.warn({ runtimeId: record.id, err: errorMessage(error) }, 'provider could not destroy the runtime');
+      await writer.appendLog(record.id, {
+        kind: 'error',
+        message: `Could not tear the sandbox down: ${errorMessage(error)}`,
+        hint: `Deleted here anyway; check ${provider?.label ?? record.provider} for anything left running.`,
+      });
     }
     await writer.drain();
     await store.deleteRuntime(record.id);
@@ -256,7 +270,7 @@ export class Supervisor {
       await this.steps.step(record.id, live.abort.signal, 'ready', async () => {
         await links.connect(live, endpoint);
         // The idle window starts when the runtime can be used, not when it was asked for.
-        live.lastActivity = Date.now();
+        links.markActive(live);
         // Ready in the store before the log says so: whoever sees the step end finds it ready.
         await this.setStatus(record.id, 'ready');
         return { detail: 'Link open; the agent is listening.' };
@@ -368,7 +382,7 @@ export class Supervisor {
         async (endpoint) => {
           live.paused = false;
           await links.connect(live, endpoint);
-          live.lastActivity = Date.now();
+          links.markActive(live);
           await this.setStatus(record.id, 'ready');
         },
       );

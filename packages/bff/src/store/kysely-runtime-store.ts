@@ -23,6 +23,7 @@ function toRuntime(row: Selectable<RuntimesTable>): RuntimeRecord {
     linkReceived: num(row.link_received),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    lastActivityAt: row.last_activity_at,
   };
 }
 
@@ -68,6 +69,7 @@ export function kyselyRuntimeStore(db: Kysely<Database>): RuntimeStore {
           link_received: 0,
           created_at: at,
           updated_at: at,
+          last_activity_at: null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -116,6 +118,16 @@ export function kyselyRuntimeStore(db: Kysely<Database>): RuntimeStore {
 
     async setLinkReceived(id, seq) {
       await recordReceipt(db, { runtimeId: id, seq });
+    },
+
+    async recordActivity(id, at) {
+      // ISO timestamps in UTC (`toISOString`) order as text, on SQLite and Postgres alike.
+      await db
+        .updateTable('runtimes')
+        .set({ last_activity_at: at })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<', at)]))
+        .execute();
     },
 
     loadOutbound(runtimeId) {

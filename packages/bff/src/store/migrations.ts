@@ -182,7 +182,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('agent_tokens_thread').on('agent_tokens').column('thread_id').execute();
     },
   },
-  '0009_thread_issue': {
+  '0009_runtime_last_activity': {
+    async up(db: Kysely<unknown>) {
+      // When a runtime was last used, for the Runtimes page; null for runtimes made before.
+      await db.schema.alterTable('runtimes').addColumn('last_activity_at', 'text').execute();
+    },
+  },
+  '0010_thread_issue': {
     async up(db: Kysely<unknown>) {
       // The GitHub issue a thread started from (ThreadIssue as JSON), or null.
       await db.schema.alterTable('threads').addColumn('issue', 'text').execute();

@@ -133,6 +133,8 @@ export interface RuntimesTable {
   outbound_acked: Generated<number>;
   created_at: string;
   updated_at: string;
+  /** When the runtime was last used (the idle window's start), saved at most once a minute. */
+  last_activity_at: string | null;
 }
 
 export interface RuntimeLogTable {

@@ -81,6 +81,19 @@ function storeSuite(
       await store.close();
     });
 
+    it('keeps when a runtime was last used, never moving it back, without touching updatedAt', async () => {
+      const store = await open(await location());
+      const { runtime } = await fixture(store);
+      expect(runtime.lastActivityAt).toBeNull();
+      await store.recordActivity(runtime.id, '2025-11-20T10:00:00.000Z');
+      await store.recordActivity(runtime.id, '2025-11-20T09:00:00.000Z');
+      const read = await store.getRuntime(runtime.id);
+      expect(read).toMatchObject({ lastActivityAt: '2025-11-20T10:00:00.000Z', updatedAt: runtime.updatedAt });
+      await store.recordActivity(runtime.id, '2025-11-20T10:01:00.000Z');
+      expect((await store.listRuntimes(null))[0]?.lastActivityAt).toBe('2025-11-20T10:01:00.000Z');
+      await store.close();
+    });
+
     it('gives concurrent appends distinct consecutive seqs', async () => {
       const store = await open(await location());
       const { thread } = await fixture(store);

@@ -24,6 +24,7 @@ export interface RuntimeRecord extends Omit<Runtime, 'project' | 'gitRemote' | '
   info: Record<string, unknown> | null;
   /** The highest link seq the BFF stored from this runtime. */
   linkReceived: number;
+  lastActivityAt: string | null;
 }
 
 /** An API token as the store keeps it, for authentication. */
@@ -204,6 +205,8 @@ export interface RuntimeStore {
   deleteRuntime(id: string): Promise<void>;
   /** Stores that the BFF handled the runtime's link frames up to `seq` (monotonic). */
   setLinkReceived(id: string, seq: number): Promise<void>;
+  /** Stores when the runtime was last used (never moving it back); `updatedAt` stays. */
+  recordActivity(id: string, at: string): Promise<void>;
 
   /** The BFF's link outbox to a runtime as kept: its numbering and what was not acknowledged. */
   loadOutbound(runtimeId: string): Promise<OutboundState>;

@@ -65,6 +65,11 @@ export class SnapshotListController<T extends SnapshotTopic> implements Reactive
     this.change(upsert(this.items, item));
   }
 
+  /** Takes an item out ahead of the stream: one the user just deleted. */
+  remove(id: string): void {
+    this.change(this.items.filter((item) => item.id !== id));
+  }
+
   private readonly onFrame = (frame: TopicFrame<T>): void => {
     if (frame.type === 'error') {
       this.callbacks.onError?.(frame.message);

@@ -2,10 +2,11 @@ import { html } from 'lit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import type { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
+import type { RcRuntimeDeleteEvent } from '../../events/runtime-delete-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { cleanUp, fixture, part, recordEvents, settle, visibleText, waitFor } from '../../fixtures/harness.js';
-import { providers, readyRuntime, runtimes } from '../../fixtures/runtimes.js';
+import { pausedRuntime, providers, readyRuntime, runtimes, stoppedRuntime } from '../../fixtures/runtimes.js';
 import type { RcRuntimePicker } from './runtime-picker.js';
 import './define.js';
 
@@ -31,6 +32,10 @@ describe('<rc-runtime-picker>', () => {
     const colour = (name: string) => getComputedStyle(dot(name)).backgroundColor;
     // Green, amber and grey are three different colours.
     expect(new Set([colour('notes-app'), colour('quick experiment'), colour('old spike')]).size).toBe(3);
+    // Paused has a dot of its own: a ring, not a fill, and said in words.
+    expect(text.find((t) => t.includes('octo/site'))).toMatch(/Paused.*Sandbox.*e2b · octo\/site@main/);
+    expect(colour('octo/site')).toBe('rgba(0, 0, 0, 0)');
+    expect(getComputedStyle(dot('octo/site')).boxShadow).toMatch(/inset/);
   });
 
   it('picks a runtime with the keyboard and fires rc-runtime-select', async () => {
@@ -73,6 +78,120 @@ describe('<rc-runtime-picker>', () => {
     expect(picker.mode).toBe('existing');
     await waitFor(() => visibleText(part(picker, 'combobox')).length > 0 && picker.runtimes[0]?.status === 'ready', {
       what: 'ready',
+    });
+  });
+
+  describe('deleting a runtime', () => {
+    /** A picker whose client reaches a fake BFF that holds the fixture runtimes. */
+    async function mountWithBff() {
+      const bff = new FakeBff({ latencyMs: 5, state: { runtimes } });
+      const picker = await fixture<RcRuntimePicker>(
+        html`<rc-runtime-picker .providers=${providers} .client=${bff.client()}></rc-runtime-picker>`,
+      );
+      await waitFor(() => picker.runtimes.length === runtimes.length, { what: 'the runtimes' });
+      return { bff, picker };
+    }
+    const options = (picker: RcRuntimePicker) => [...part(picker, 'listbox').querySelectorAll('[role="option"]')];
+    const optionOf = (picker: RcRuntimePicker, name: string) =>
+      options(picker).find((o) => o.querySelector('.option-name')!.textContent === name)!;
+    const confirm = (picker: RcRuntimePicker) =>
+      picker.shadowRoot!.querySelector<HTMLElement>('[part="delete-confirm"]');
+    const focused = (picker: RcRuntimePicker) => picker.shadowRoot!.activeElement;
+
+    it("asks first from an option's × button, and Cancel or Escape deletes nothing", async () => {
+      const { bff, picker } = await mountWithBff();
+      part(picker, 'combobox').click();
+      await settle(picker);
+      optionOf(picker, 'old spike').querySelector<HTMLElement>('.option-delete')!.click();
+      await settle(picker);
+      // The list closes and the question takes its place, focus on Cancel.
+      expect(part(picker, 'combobox').getAttribute('aria-expanded')).toBe('false');
+      const dialog = confirm(picker)!;
+      expect(dialog.getAttribute('role')).toBe('alertdialog');
+      expect(dialog.textContent!.replace(/\s+/g, ' ')).toContain(
+        'Delete “old spike”? It is torn down and its threads deleted.',
+      );
+      expect(focused(picker)?.textContent?.trim()).toBe('Cancel');
+      await userEvent.keyboard('{Escape}');
+      await settle(picker);
+      expect(confirm(picker)).toBeNull();
+      expect(focused(picker)).toBe(part(picker, 'combobox'));
+
+      part(picker, 'combobox').click();
+      await settle(picker);
+      optionOf(picker, 'old spike').querySelector<HTMLElement>('.option-delete')!.click();
+      await settle(picker);
+      await userEvent.click(focused(picker)!);
+      await settle(picker);
+      expect(confirm(picker)).toBeNull();
+      await bff.settled();
+      expect(bff.requests.filter((r) => r.startsWith('DELETE'))).toEqual([]);
+      expect(picker.runtimes).toHaveLength(runtimes.length);
+    });
+
+    it('deletes the highlighted runtime with the Delete key, through its client, and it leaves the list', async () => {
+      const { bff, picker } = await mountWithBff();
+      const deletes = recordEvents<RcRuntimeDeleteEvent>(picker, 'rc-runtime-delete');
+      part(picker, 'combobox').focus();
+      await userEvent.keyboard('{ArrowDown}');
+      await settle(picker);
+      // Newest first: starting, ready, failed, then the paused one.
+      await userEvent.keyboard('{ArrowDown}{ArrowDown}{ArrowDown}');
+      await settle(picker);
+      const active = picker.shadowRoot!.querySelector('.option.active .option-name')!.textContent;
+      expect(active).toBe(pausedRuntime.name);
+      await userEvent.keyboard('{Delete}');
+      await settle(picker);
+      expect(confirm(picker)!.textContent).toContain(`Delete “${pausedRuntime.name}”?`);
+      const deleteButton = [...confirm(picker)!.querySelectorAll('button')].find((b) =>
+        b.textContent!.includes('Delete'),
+      )!;
+      deleteButton.click();
+      await settle(picker);
+      // Busy while the BFF works: a spinner, and the question stays.
+      expect(deleteButton.getAttribute('aria-disabled')).toBe('true');
+      expect(deleteButton.querySelector('.spinner')).not.toBeNull();
+      await waitFor(() => confirm(picker) === null, { what: 'the delete to finish' });
+      expect(deletes.map((e) => e.detail.runtime.id)).toEqual([pausedRuntime.id]);
+      expect(bff.requests).toContain(`DELETE /runtimes/${pausedRuntime.id}`);
+      expect(picker.runtimes.map((r) => r.id)).not.toContain(pausedRuntime.id);
+      expect(bff.state.runtimes.map((r) => r.id)).not.toContain(pausedRuntime.id);
+      expect(focused(picker)).toBe(part(picker, 'combobox'));
+    });
+
+    it('says why a delete failed and keeps the question open to try again', async () => {
+      const { bff, picker } = await mountWithBff();
+      part(picker, 'combobox').click();
+      await settle(picker);
+      optionOf(picker, stoppedRuntime.name).querySelector<HTMLElement>('.option-delete')!.click();
+      await settle(picker);
+      bff.goOffline();
+      const deleteButton = () =>
+        [...confirm(picker)!.querySelectorAll('button')].find((b) => b.textContent!.includes('Delete'))!;
+      deleteButton().click();
+      const alert = await waitFor(() => confirm(picker)?.querySelector('[role="alert"]'), { what: 'the error' });
+      expect(alert.textContent).toMatch(/^Could not delete it: /);
+      expect(deleteButton().getAttribute('aria-disabled')).toBe('false');
+      expect(picker.runtimes.map((r) => r.id)).toContain(stoppedRuntime.id);
+
+      bff.goOnline();
+      deleteButton().click();
+      await waitFor(() => confirm(picker) === null, { what: 'the retried delete' });
+      expect(picker.runtimes.map((r) => r.id)).not.toContain(stoppedRuntime.id);
+    });
+
+    it('leaves the delete to the host that cancels rc-runtime-delete', async () => {
+      const { bff, picker } = await mountWithBff();
+      picker.addEventListener('rc-runtime-delete', (e) => e.preventDefault(), { once: true });
+      part(picker, 'combobox').click();
+      await settle(picker);
+      optionOf(picker, readyRuntime.name).querySelector<HTMLElement>('.option-delete')!.click();
+      await settle(picker);
+      [...confirm(picker)!.querySelectorAll('button')].find((b) => b.textContent!.includes('Delete'))!.click();
+      await settle(picker);
+      expect(confirm(picker)).toBeNull();
+      await bff.settled();
+      expect(bff.requests.filter((r) => r.startsWith('DELETE'))).toEqual([]);
     });
   });
 });

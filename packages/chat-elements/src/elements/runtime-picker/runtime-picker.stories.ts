@@ -1,9 +1,10 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import type { Runtime } from '@remote-chat/protocol';
-import { providers, readyRuntime, runtimes } from '../../fixtures/runtimes.js';
+import { pausedRuntime, providers, readyRuntime, runtimes } from '../../fixtures/runtimes.js';
 import type { ProviderInfo, RuntimePickerMode } from './runtime-picker.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
+import { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import './define.js';
 
@@ -37,7 +38,7 @@ type Story = StoryObj<Args>;
 /** A ready runtime picked; the list holds one of each status. */
 export const Existing: Story = {};
 
-/** The drop-down open: green ready, amber starting or offline, grey stopped, red failed. */
+/** The drop-down open: green ready, amber starting or offline, a ring paused, grey stopped, red failed. */
 export const ExistingOpen: Story = {
   play: async ({ canvasElement }) => {
     const picker = canvasElement.querySelector('rc-runtime-picker');
@@ -67,3 +68,61 @@ export const Loading: Story = {
   render: () =>
     html`<rc-runtime-picker .client=${new FakeBff({ latencyMs: Number.POSITIVE_INFINITY }).client()}></rc-runtime-picker>`,
 };
+
+/** A paused runtime picked: its ring, and "Paused" for screen readers. */
+export const Paused: Story = { args: { value: pausedRuntime.id } };
+
+/** Opens the list and asks to delete the paused runtime through its × button. */
+async function askDelete(canvasElement: HTMLElement): Promise<HTMLElement | null | undefined> {
+  const picker = canvasElement.querySelector('rc-runtime-picker');
+  await picker?.updateComplete;
+  picker?.shadowRoot?.querySelector<HTMLButtonElement>('.combo-button')?.click();
+  await picker?.updateComplete;
+  const option = [...(picker?.shadowRoot?.querySelectorAll('[role="option"]') ?? [])].find((o) =>
+    o.textContent?.includes(pausedRuntime.name),
+  );
+  option?.querySelector<HTMLElement>('.option-delete')?.click();
+  await picker?.updateComplete;
+  return picker?.shadowRoot?.querySelector<HTMLElement>('[part="delete-confirm"]');
+}
+
+/** Delete asks first: the runtime's name, what goes with it, Cancel (focused) and Delete. */
+export const DeleteConfirm: Story = { play: ({ canvasElement }) => void askDelete(canvasElement) };
+
+export const DeleteConfirmDarkPhone: Story = { ...darkPhone, play: DeleteConfirm.play };
+
+/**
+ * A picker whose client reaches a fake BFF holding the fixture runtimes, with the paused one's
+ * delete asked for and confirmed; `delete` says how the BFF answers the DELETE.
+ */
+function confirmedDelete(answer: 'never' | 'offline'): Story {
+  const bff = new FakeBff({ latencyMs: 5, state: { runtimes } });
+  const { fetch, WebSocket } = bff.transport();
+  const client = new RemoteChatClient({
+    bffUrl: FakeBff.url,
+    WebSocket,
+    // Only the DELETE is held or refused, so the story comes to rest with the list loaded.
+    fetch: (input, init) =>
+      init?.method !== 'DELETE'
+        ? fetch(input, init)
+        : answer === 'never'
+          ? new Promise<Response>(() => {})
+          : Promise.reject(new TypeError('Failed to fetch')),
+  });
+  return {
+    render: () => html`<rc-runtime-picker .client=${client}></rc-runtime-picker>`,
+    play: async ({ canvasElement }) => {
+      const picker = canvasElement.querySelector('rc-runtime-picker');
+      for (let i = 0; i < 200 && (picker?.runtimes.length ?? 0) < runtimes.length; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      const confirm = await askDelete(canvasElement);
+      [...(confirm?.querySelectorAll('button') ?? [])].at(-1)?.click();
+    },
+  };
+}
+
+/** While the BFF tears the runtime down: a spinner on Delete, Cancel unavailable. */
+export const Deleting: Story = confirmedDelete('never');
+
+/** A delete that failed: what went wrong, with the question still open to try again. */
+export const DeleteFailed: Story = confirmedDelete('offline');

@@ -137,7 +137,7 @@ export const runtimePickerStyles = css`
   }
   .option {
     display: grid;
-    grid-template-columns: auto 1fr auto;
+    grid-template-columns: auto 1fr auto auto;
     align-items: center;
     column-gap: 0.5rem;
     padding: 0.45rem 0.55rem;
@@ -157,6 +157,15 @@ export const runtimePickerStyles = css`
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  /* Mouse and touch; the keyboard's way is Delete on the highlighted option. */
+  .option-delete {
+    grid-area: 1 / 4 / 3;
+    padding: 0 0.4rem;
+    font-size: 1.2em;
+  }
+  .option-delete:hover {
+    color: var(--_danger);
   }
   .option-meta {
     grid-column: 2 / 4;
@@ -187,6 +196,17 @@ export const runtimePickerStyles = css`
     color: var(--_muted);
   }
 
+  .confirm {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.5rem;
+    flex-basis: 100%;
+  }
+  .confirm span {
+    flex: 1 1 16rem;
+  }
+
   .create-error {
     flex-basis: 100%;
     font-size: 0.9em;
@@ -197,6 +217,9 @@ export const runtimePickerStyles = css`
     :host([mode='existing']) .base {
       flex-wrap: nowrap;
       gap: 0.35rem;
+    }
+    :host([mode='existing']) .base:has(.confirm) {
+      flex-wrap: wrap;
     }
     /* The Existing / New switch stays one row; the runtime list takes what is left. */
     .mode {

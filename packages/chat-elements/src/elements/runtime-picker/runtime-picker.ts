@@ -4,12 +4,13 @@ import { property, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
 import type { ConfigResponse, CreateRuntimeRequest, Runtime } from '@remote-chat/protocol';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
-import { describeError } from '../../client/errors.js';
+import { ChatClientError, describeError } from '../../client/errors.js';
 import { clientContext } from '../../context/client-context.js';
 import { configContext, type ConfigContextValue } from '../../context/config-context.js';
 import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-context.js';
 import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
 import { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
+import { RcRuntimeDeleteEvent } from '../../events/runtime-delete-event.js';
 import { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import { sharedStyles, statusDotStyles, themeStyles } from '../../styles/theme.js';
 import { runtimeStatusLabel, statusDotClass } from '../../util/format.js';
@@ -39,7 +40,9 @@ function runtimeDetails(runtime: Runtime): string {
  *
  * Existing lists the live runtimes, newest first, each with its name, its bound repository (or
  * its machine and git remote), its kind (a sandbox, or the user's own machine) and a status dot:
- * green ready, amber starting or offline, grey stopped, red failed. New lists the providers.
+ * green ready, amber starting or offline, a hollow ring paused, grey stopped, red failed. Each
+ * can be deleted (its × button, or Delete on the highlighted one), after a confirmation. New
+ * lists the providers.
  *
  * Give it a `client` (or put it inside `<remote-chat>`) and it lists the user's runtimes live and
  * creates new ones itself; or set `runtimes` and `providers` and handle the events.
@@ -48,6 +51,8 @@ function runtimeDetails(runtime: Runtime): string {
  *   runtime, and after a runtime they asked for was created.
  * @fires rc-runtime-create - {@link RcRuntimeCreateEvent} `{ request }` (cancelable) when the user
  *   presses Create; cancel it to create the runtime yourself.
+ * @fires rc-runtime-delete - {@link RcRuntimeDeleteEvent} `{ runtime }` (cancelable) when the user
+ *   confirms a delete; cancel it to delete the runtime yourself.
  *
  * @csspart base - The wrapper of all controls.
  * @csspart mode - The Existing / New radio group.
@@ -55,9 +60,11 @@ function runtimeDetails(runtime: Runtime): string {
  * @csspart listbox - The runtime list.
  * @csspart providers - The provider radio group.
  * @csspart create-button - The Create runtime button.
+ * @csspart delete-confirm - The confirmation a delete asks for.
  *
  * @cssprop --rc-color-ok - Status dot of a ready runtime.
  * @cssprop --rc-color-warn - Status dot of a starting or offline runtime.
+ * @cssprop --rc-color-accent - Ring of a paused runtime.
  * @cssprop --rc-color-idle - Status dot of a stopped runtime.
  * @cssprop --rc-color-danger - Status dot of a failed runtime.
  * @cssprop --rc-color-scheme - `light`, `dark` or `light dark` (the default).
@@ -76,6 +83,10 @@ export class RcRuntimePicker extends LitElement {
   @state() private _provider: string | undefined;
   @state() private _creating = false;
   @state() private _createError = '';
+  /** The runtime the delete confirmation asks about. */
+  @state() private _deleting: Runtime | undefined;
+  @state() private _deleteBusy = false;
+  @state() private _deleteError = '';
 
   @consume({ context: configContext, subscribe: true })
   @state()
@@ -123,10 +134,13 @@ export class RcRuntimePicker extends LitElement {
     }
   }
 
-  override updated(): void {
+  override updated(changed: PropertyValues): void {
     if (this._open) {
       this.renderRoot.querySelector(`#${this.uid}-option-${this._active}`)?.scrollIntoView({ block: 'nearest' });
     }
+    // The confirmation takes focus (on Cancel) when it opens, and gives it back when it closes.
+    if (changed.has('_deleting'))
+      this.renderRoot.querySelector<HTMLElement>(this._deleting ? '.confirm .button' : '.combo-button')?.focus();
   }
 
   private get sortedRuntimes(): Runtime[] {
@@ -185,6 +199,12 @@ export class RcRuntimePicker extends LitElement {
         if (!this._open) return;
         this._open = false;
         break;
+      case 'Delete': {
+        const runtime = list[this._active];
+        if (!this._open || !runtime) return;
+        this.askDelete(runtime);
+        break;
+      }
       case 'Tab':
         this._open = false;
         return;
@@ -197,6 +217,36 @@ export class RcRuntimePicker extends LitElement {
   private onComboFocusOut(event: FocusEvent): void {
     const to = event.relatedTarget;
     if (!(to instanceof Node) || !this.renderRoot.contains(to)) this._open = false;
+  }
+
+  private askDelete(runtime: Runtime): void {
+    this._open = false;
+    this._deleteError = '';
+    this._deleting = runtime;
+  }
+
+  private async confirmDelete(): Promise<void> {
+    const runtime = this._deleting;
+    if (!runtime || this._deleteBusy) return;
+    // Cancelled, or no client: the host deletes it.
+    if (!this.dispatchEvent(new RcRuntimeDeleteEvent({ runtime })) || !this.client) {
+      this._deleting = undefined;
+      return;
+    }
+    this._deleteBusy = true;
+    try {
+      await this.client.deleteRuntime(runtime.id);
+    } catch (error) {
+      // Already gone is as good as deleted.
+      if (!(error instanceof ChatClientError && error.code === 'not_found')) {
+        this._deleteError = describeError(error);
+        return;
+      }
+    } finally {
+      this._deleteBusy = false;
+    }
+    this.runtimesList.remove(runtime.id);
+    this._deleting = undefined;
   }
 
   private async create(): Promise<void> {
@@ -290,7 +340,15 @@ export class RcRuntimePicker extends LitElement {
           }
           <span class="chevron" aria-hidden="true"></span>
         </button>
-        <ul id=${listId} class="listbox" part="listbox" role="listbox" aria-label="Runtimes" ?hidden=${!this._open}>
+        <ul
+          id=${listId}
+          class="listbox"
+          part="listbox"
+          role="listbox"
+          aria-label="Runtimes"
+          aria-describedby="${this.uid}-delete-hint"
+          ?hidden=${!this._open}
+        >
           ${
             list.length === 0
               ? html`<li class="empty" role="presentation">
@@ -314,11 +372,47 @@ export class RcRuntimePicker extends LitElement {
                       ><span class="kind ${runtime.kind}">${runtime.kind === 'machine' ? 'Local machine' : 'Sandbox'}</span>
                       ${runtimeDetails(runtime)}</span
                     >
+                    <span
+                      class="option-delete"
+                      aria-hidden="true"
+                      title="Delete ${runtime.name}"
+                      @click=${(e: Event) => {
+                        e.stopPropagation();
+                        this.askDelete(runtime);
+                      }}
+                      >×</span
+                    >
                   </li>
                 `,
                 )
           }
         </ul>
+        <span id="${this.uid}-delete-hint" hidden>Delete key: delete the runtime.</span>
+      </div>
+      ${this._deleting ? this.renderConfirm(this._deleting) : nothing}
+    `;
+  }
+
+  private renderConfirm(runtime: Runtime) {
+    const id = `${this.uid}-confirm`;
+    return html`
+      <div
+        class="confirm"
+        part="delete-confirm"
+        role="alertdialog"
+        aria-labelledby=${id}
+        aria-describedby="${id}-body"
+        @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && !this._deleteBusy && ((this._deleting = undefined))}
+      >
+        <strong id=${id}>Delete “${runtime.name}”?</strong>
+        <span id="${id}-body">It is torn down and its threads deleted.</span>
+        <button class="button" type="button" ?disabled=${this._deleteBusy} @click=${() => (this._deleting = undefined)}>
+          Cancel
+        </button>
+        <button class="button danger" type="button" aria-disabled=${this._deleteBusy} @click=${this.confirmDelete}>
+          ${this._deleteBusy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Delete
+        </button>
+        ${this._deleteError ? html`<p class="alert" role="alert">Could not delete it: ${this._deleteError}</p>` : nothing}
       </div>
     `;
   }

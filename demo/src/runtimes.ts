@@ -1,0 +1,6 @@
+// The portal's Runtimes page: every runtime of the signed-in person, with delete.
+import './portal.css';
+import './runtimes/define.js';
+import { setUpThemeChoice } from './theme-choice.js';
+
+setUpThemeChoice();

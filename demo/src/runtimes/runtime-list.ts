@@ -1,0 +1,273 @@
+import { Task } from '@lit/task';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import type { ConfigResponse, Runtime, RuntimeStatus } from '@remote-chat/protocol';
+import {
+  ChatClientError,
+  RemoteChatClient,
+  SnapshotListController,
+  formatDateTime,
+  formatDuration,
+  formatRelativeTime,
+  runtimeStatusLabel,
+  sharedStyles,
+  statusDotClass,
+  statusDotStyles,
+  themeStyles,
+} from '@remote-chat/elements';
+import { accountStyles } from '../account/account.styles.js';
+import { runtimeListStyles } from './runtime-list.styles.js';
+
+/** How often the ages and idle times are redrawn. */
+const REDRAW_EVERY_MS = 30_000;
+/** Statuses in which a runtime can be idle: up, or paused with its files kept. */
+const IDLE_STATUSES: ReadonlySet<RuntimeStatus> = new Set(['ready', 'offline', 'paused']);
+
+/**
+ * The repository a runtime holds, as `owner/name@branch`, or a machine's git remote or folder (a
+ * sandbox's folder is always its `workspace`, which says nothing).
+ */
+function repositoryOf(runtime: Runtime): string | null {
+  if (runtime.repo) return runtime.branch ? `${runtime.repo}@${runtime.branch}` : runtime.repo;
+  return runtime.kind === 'machine' ? (runtime.gitRemote ?? runtime.project) : null;
+}
+
+/** "under a minute", "5 min", "2 h 10 min": how long ago, to the minute. */
+function idleFor(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  return ms < 60_000 ? 'under a minute' : formatDuration(Math.floor(ms / 60_000) * 60_000);
+}
+
+function time(iso: string, now: number) {
+  return html`<time datetime=${iso} title=${formatDateTime(iso)}>${formatRelativeTime(iso, now)}</time>`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * @summary The Runtimes page: every runtime of the signed-in person, newest first, with its
+ * provider, status (dot and words), repository, age, last activity and idle time, kept live from
+ * the `runtimes` topic; each can be deleted after a confirmation (its sandbox torn down, its
+ * threads deleted), with progress while the server works and the error if it fails. Talks to the
+ * BFF of this page's origin with the owner's session.
+ */
+export class PortalRuntimes extends LitElement {
+  static override styles = [themeStyles, sharedStyles, statusDotStyles, accountStyles, runtimeListStyles];
+
+  private readonly configTask = new Task(this, {
+    task: async ([client], { signal }) => client.getConfig({ signal }),
+    args: () => [this.client] as const,
+  });
+  private readonly list = new SnapshotListController<'runtimes'>(this, {
+    onError: (message) => (this._listError = message),
+  });
+  private redraw: ReturnType<typeof setInterval> | undefined;
+  /** Where focus goes after the next render: the list's heading, once a deleted row is gone. */
+  private focusListAfterRender = false;
+
+  @query('dialog') private dialog!: HTMLDialogElement;
+  @query('#list-title') private listTitle!: HTMLElement;
+
+  /** The runtime the delete dialog asks about. */
+  @state() private _deleting: Runtime | undefined;
+  @state() private _deleteBusy = false;
+  @state() private _deleteError = '';
+  @state() private _listError = '';
+  /** Said by the live region: what just happened. */
+  @state() private _announcement = '';
+  /** The time the ages are drawn against. */
+  @state() private _now = Date.now();
+
+  /** The client for the BFF; one for this page's origin, with its session cookie, by default. */
+  @property({ attribute: false }) client = new RemoteChatClient();
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.redraw = setInterval(() => (this._now = Date.now()), REDRAW_EVERY_MS);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.redraw);
+  }
+
+  override willUpdate(): void {
+    // The list is followed once the config says someone is signed in.
+    const signedIn = Boolean(this.configTask.value?.user);
+    this.list.follow(this.client, signedIn ? 'runtimes' : undefined);
+  }
+
+  override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    if (this.focusListAfterRender) this.listTitle?.focus();
+    this.focusListAfterRender = false;
+  }
+
+  private askDelete(runtime: Runtime): void {
+    this._deleting = runtime;
+    this._deleteError = '';
+    this.dialog.showModal();
+  }
+
+  private async onDelete(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const runtime = this._deleting;
+    if (!runtime || this._deleteBusy) return;
+    this._deleteBusy = true;
+    this._deleteError = '';
+    try {
+      await this.client.deleteRuntime(runtime.id);
+    } catch (error) {
+      // Already gone (deleted elsewhere meanwhile) counts as deleted; anything else stays on screen.
+      if (!(error instanceof ChatClientError && error.code === 'not_found')) {
+        this._deleteError = `Could not delete the runtime: ${describe(error)}`;
+        this._deleteBusy = false;
+        return;
+      }
+    }
+    this._deleteBusy = false;
+    this.list.remove(runtime.id);
+    this._announcement = `Deleted “${runtime.name}”.`;
+    this.dialog.close();
+    // The button that opened the dialog is gone with its row.
+    this.focusListAfterRender = true;
+  }
+
+  private onDialogClose(): void {
+    this._deleting = undefined;
+    this._deleteError = '';
+  }
+
+  private providerLabel(runtime: Runtime, config: ConfigResponse): string {
+    if (runtime.kind === 'machine') return runtime.machine ? `Your machine · ${runtime.machine.name}` : 'Your machine';
+    return config.providers.find((p) => p.id === runtime.provider)?.label ?? runtime.provider;
+  }
+
+  private renderRuntime(runtime: Runtime, config: ConfigResponse) {
+    const nameId = `runtime-${runtime.id}`;
+    const repository = repositoryOf(runtime);
+    const activity = runtime.lastActivityAt;
+    const none = html`<span class="muted" aria-label="none">—</span>`;
+    return html`
+      <li class="runtime" aria-labelledby=${nameId}>
+        <div class="runtime-head">
+          <h4 class="runtime-name" id=${nameId}>${runtime.name}</h4>
+          <span class="status">
+            <span class="status-dot ${statusDotClass(runtime.status)}" aria-hidden="true"></span>
+            ${runtimeStatusLabel(runtime.status)}
+          </span>
+          <span class="id"><span class="visually-hidden">Id </span>${runtime.id}</span>
+        </div>
+        <dl class="facts">
+          <div><dt>Provider</dt><dd>${this.providerLabel(runtime, config)}</dd></div>
+          <div><dt>Repository</dt><dd class="repository">${repository ?? none}</dd></div>
+          <div><dt>Created</dt><dd>${time(runtime.createdAt, this._now)}</dd></div>
+          <div><dt>Last activity</dt><dd>${activity ? time(activity, this._now) : none}</dd></div>
+          <div>
+            <dt>Idle</dt>
+            <dd>${activity && IDLE_STATUSES.has(runtime.status) ? idleFor(activity, this._now) : none}</dd>
+          </div>
+        </dl>
+        <button
+          class="button danger"
+          type="button"
+          aria-disabled=${runtime.status === 'stopping' ? 'true' : 'false'}
+          @click=${() => runtime.status !== 'stopping' && this.askDelete(runtime)}
+        >
+          ${runtime.status === 'stopping' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
+          Delete<span class="visually-hidden"> “${runtime.name}”</span>
+        </button>
+      </li>
+    `;
+  }
+
+  private renderList(config: ConfigResponse) {
+    if (this._listError) {
+      return html`<div class="panel load-error"><p class="alert" role="alert">Could not list your runtimes: ${this._listError}</p></div>`;
+    }
+    if (!this.list.loaded) return this.renderLoading();
+    const runtimes = this.list.items.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return html`
+      <section class="panel list" aria-labelledby="list-title">
+        <h3 id="list-title" tabindex="-1">
+          ${runtimes.length === 1 ? '1 runtime' : `${runtimes.length} runtimes`}, newest first
+        </h3>
+        ${
+          runtimes.length === 0
+            ? html`<div class="empty">
+                <p>
+                  No runtimes yet. A runtime is where your agents work: a sandbox this server starts for you, or your own
+                  machine.
+                </p>
+                <p>
+                  <a class="button primary" href="/">Start one in Chat</a>: pick <strong>New</strong>, choose where it runs and
+                  press <strong>Create runtime</strong>. To use your own machine, run
+                  <code>remote-chat-runtime connect</code> there with an API token from <a href="/account/">Account</a>.
+                </p>
+              </div>`
+            : html`<ul class="runtimes" role="list">
+                ${runtimes.map((runtime) => this.renderRuntime(runtime, config))}
+              </ul>`
+        }
+      </section>
+    `;
+  }
+
+  private renderLoading() {
+    return html`<p class="status" role="status"><span class="spinner" aria-hidden="true"></span> Loading your runtimes…</p>`;
+  }
+
+  private renderDialog() {
+    const runtime = this._deleting;
+    const what =
+      runtime?.kind === 'machine'
+        ? 'The machine is told to stop serving this folder, and its threads are deleted.'
+        : 'Its sandbox is torn down, and its workspace, threads and log are deleted.';
+    return html`
+      <dialog aria-labelledby="delete-title" aria-describedby="delete-body" @close=${this.onDialogClose}>
+        <form method="dialog" @submit=${this.onDelete}>
+          <h3 id="delete-title">Delete “${runtime?.name ?? ''}”?</h3>
+          <p id="delete-body">${what} This cannot be undone.</p>
+          ${this._deleteError ? html`<p class="alert" role="alert">${this._deleteError}</p>` : nothing}
+          <div class="dialog-actions">
+            <button class="button" type="button" autofocus @click=${() => this.dialog.close()}>Cancel</button>
+            <button class="button danger-solid" type="submit" aria-disabled=${this._deleteBusy ? 'true' : 'false'}>
+              ${this._deleteBusy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Delete runtime
+            </button>
+          </div>
+        </form>
+      </dialog>
+    `;
+  }
+
+  override render() {
+    return html`
+      <section class="base" part="base" aria-labelledby="title">
+        <h2 id="title" class="visually-hidden">Your runtimes</h2>
+        ${this.configTask.render({
+          initial: () => this.renderLoading(),
+          pending: () => this.renderLoading(),
+          error: (error) =>
+            html`<div class="panel load-error">
+              <p class="alert" role="alert">Could not reach the server: ${describe(error)}</p>
+              <button class="button" type="button" @click=${() => void this.configTask.run()}>Try again</button>
+            </div>`,
+          complete: (config) =>
+            config.user
+              ? this.renderList(config)
+              : html`<div class="panel signed-out">
+                  <h3>You're signed out</h3>
+                  <p>
+                    Open the sign-in link that <code>npm start</code> printed in its terminal (or run
+                    <code>npx remote-chat-bff signin-link</code> for a new one), then come back to this page.
+                  </p>
+                </div>`,
+        })}
+        <p class="visually-hidden" role="status">${this._announcement}</p>
+        ${this.renderDialog()}
+      </section>
+    `;
+  }
+}
