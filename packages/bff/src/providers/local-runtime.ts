@@ -73,7 +73,8 @@ export function progressLines(stderr: string): string[] {
   for (const raw of stderr.split(/[\r\n]+/)) {
     const line = raw.trim();
     if (!line) continue;
-    const phase = /^(remote: )?([A-Za-z ]+):/.exec(line)?.[0];
+    // Progress ("Receiving objects:  42% (…)") repeats per phase: keep the last of each.
+    const phase = /\d+%/.test(line) ? /^(remote: )?([A-Za-z ]+):/.exec(line)?.[0] : undefined;
     const last = lines.at(-1);
     if (phase && last?.startsWith(phase)) lines[lines.length - 1] = line;
     else lines.push(line);
@@ -96,7 +97,7 @@ export function cloneFailure(source: CloneSource, stderr: string): string {
       : `No access to ${repo}: it is private or does not exist. Sign in to GitHub, then try again.`;
   if (/Could not resolve host|Failed to connect|Connection refused|timed out|Network is unreachable/i.test(stderr))
     return `The git host cannot be reached to clone ${repo} (a network failure); try again in a moment.`;
-  return `git clone of ${repo} failed: ${progressLines(stderr).slice(-3).join(' ')}`;
+  return `git clone ${source.url} failed: ${progressLines(stderr).slice(-6).join(' ')}`;
 }
 
 /**
