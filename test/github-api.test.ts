@@ -118,3 +118,17 @@ test('without GitHub configured, config says so and its routes say how to set it
     /REMOTE_CHAT_GITHUB_CLIENT_ID/,
   );
 });
+
+test('a page on an allowed origin may send the GitHub token header', async () => {
+  const { bff } = await startGitHubWorld({ bff: { allowedOrigins: ['https://host.example'] } });
+  const preflight = await fetch(`${bff.url}/api/github/repos`, {
+    method: 'OPTIONS',
+    headers: {
+      origin: 'https://host.example',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization, x-github-token',
+    },
+  });
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-github-token');
+});
