@@ -119,3 +119,39 @@ test('GET /api/config says whether GitHub is on and where', async () => {
   const config = (await (await bff.api('/api/config')).json()) as { github: unknown };
   expect(config.github).toEqual({ enabled: true, webUrl: github.url });
 });
+
+test('a page on another site signs in with a one-time ticket, and the token goes to that page’s origin only', async () => {
+  const host = 'https://host.example';
+  const { github, bff } = await startGitHubWorld({ bff: { allowedOrigins: [host] } });
+  const ticketFor = async () => {
+    const response = await bff.api('/api/stream-tickets', { method: 'POST', headers: { origin: host } });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { ticket: string }).ticket;
+  };
+  // A ticket issued to the host's pages cannot start a flow that posts elsewhere.
+  const elsewhere = await fetch(
+    `${bff.url}/api/github/oauth/start?origin=${encodeURIComponent(bff.url)}&ticket=${await ticketFor()}`,
+    { redirect: 'manual' },
+  );
+  expect(elsewhere.status).toBe(401);
+
+  const ticket = await ticketFor();
+  const started = await fetch(`${bff.url}/api/github/oauth/start?origin=${encodeURIComponent(host)}&ticket=${ticket}`, {
+    redirect: 'manual',
+  });
+  expect(started.status).toBe(302);
+  const flowCookie = (started.headers.get('set-cookie') ?? '').split(';')[0]!;
+  // The ticket is spent.
+  const again = await fetch(`${bff.url}/api/github/oauth/start?origin=${encodeURIComponent(host)}&ticket=${ticket}`, {
+    redirect: 'manual',
+  });
+  expect(again.status).toBe(401);
+
+  const callback = await approve(started.headers.get('location')!);
+  // No Remote Chat session in the popup: the flow's cookie is what binds it to this browser.
+  const page = await fetch(callback, { headers: { cookie: flowCookie } });
+  expect(page.status).toBe(200);
+  const { message, origin } = postedMessage(await page.text());
+  expect(origin).toBe(host);
+  expect(github.tokens).toContain(GitHubTokenMessageSchema.parse(message).token);
+});

@@ -18,6 +18,12 @@ interface PendingSignIn {
   verifier: string;
   origin: string;
   userId: string;
+  /**
+   * How the start proved the user: the session cookie (the callback must come with the same
+   * user's session), or a one-time ticket a host page's client token bought (a page on another
+   * site has no session here; the flow is then bound to this browser by the cookie alone).
+   */
+  via: 'session' | 'ticket';
   /** Epoch ms after which it is refused. */
   exp: number;
 }
@@ -31,12 +37,18 @@ export class GitHubOAuth {
   ) {}
 
   /** Starts a sign-in: where to send the browser, and the cookie value that remembers it. */
-  start(userId: string, origin: string, redirectUrl: string): { location: string; cookie: string } {
+  start(
+    userId: string,
+    via: PendingSignIn['via'],
+    origin: string,
+    redirectUrl: string,
+  ): { location: string; cookie: string } {
     const pending: PendingSignIn = {
       state: randomBytes(24).toString('base64url'),
       verifier: randomBytes(48).toString('base64url'),
       origin,
       userId,
+      via,
       exp: Date.now() + OAUTH_MAX_AGE_SECONDS * 1000,
     };
     const { url } = getWebFlowAuthorizationUrl({
@@ -56,16 +68,17 @@ export class GitHubOAuth {
   }
 
   /**
-   * The pending sign-in a callback belongs to: its cookie's signature, age, user and `state` must
-   * all match. Null for anything else (a forged or stale cookie, another user, a state mismatch).
-   * The origin comes back even when the state does not match, so the opener can be told.
+   * The pending sign-in a callback belongs to: its cookie's signature and age must hold, and a
+   * sign-in started with a session must come back with that user's session. Null for anything
+   * else (a forged or stale cookie, another user). The caller checks the `state`.
    */
   pending(cookie: string | undefined, userId: string | undefined): PendingSignIn | null {
     const [payload, signature, ...rest] = (cookie ?? '').split('.');
     if (!payload || !signature || rest.length > 0 || !safeEqual(signature, this.#sign(payload))) return null;
     try {
       const pending = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as PendingSignIn;
-      if (pending.userId !== userId || !(pending.exp > Date.now())) return null;
+      if (!(pending.exp > Date.now())) return null;
+      if (pending.via !== 'ticket' && pending.userId !== userId) return null;
       return pending;
     } catch {
       return null;

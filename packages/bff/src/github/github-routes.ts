@@ -74,9 +74,6 @@ export function createGitHubRoutes(deps: GitHubRoutesDeps): express.Router {
 
   router.get('/oauth/start', async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const caller = await auth.authenticate({ cookie: req.headers.cookie });
-      if (caller?.via !== 'session')
-        throw new RemoteChatError('unauthorized', 'Sign in to Remote Chat first; then connect GitHub.');
       const origin = typeof req.query.origin === 'string' ? req.query.origin : '';
       let normalized = '';
       try {
@@ -86,7 +83,17 @@ export function createGitHubRoutes(deps: GitHubRoutesDeps): express.Router {
       }
       if (normalized !== ownOrigin(req) && !deps.allowedOrigins.includes(normalized))
         throw new RemoteChatError('forbidden', 'origin must be this server or one of its allowed origins.');
-      const { location, cookie } = oauth.start(caller.user.id, normalized, callbackUrl(req));
+      // A page on another site has no session here: it passes a stream ticket its client token
+      // bought (`POST /api/stream-tickets`), issued to that page's origin, which must be ORIGIN.
+      const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : undefined;
+      let userId: string | undefined;
+      if (ticket) userId = (await auth.redeemStreamTicket(ticket, normalized))?.user.id;
+      else {
+        const caller = await auth.authenticate({ cookie: req.headers.cookie });
+        if (caller?.via === 'session') userId = caller.user.id;
+      }
+      if (!userId) throw new RemoteChatError('unauthorized', 'Sign in to Remote Chat first; then connect GitHub.');
+      const { location, cookie } = oauth.start(userId, ticket ? 'ticket' : 'session', normalized, callbackUrl(req));
       res.setHeader(
         'Set-Cookie',
         serializeCookie(GITHUB_OAUTH_COOKIE, cookie, {
