@@ -6,6 +6,7 @@ import { SshProvider, SshSettingsSchema, configuredProviders, createLogger } fro
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { clientId, readyRuntime, startTestBff } from './support/bff.js';
+import { startGitHttpServer } from './support/git-http-server.js';
 import { startSshd, type TestSshd } from './support/sshd.js';
 
 // The ssh provider against a real OpenSSH server on loopback, as this user, with throwaway keys.
@@ -178,6 +179,32 @@ describe('the ssh provider', { timeout: 120_000 }, () => {
       log.entries.filter((entry) => entry.kind === 'step' && entry.step === 'start' && entry.state === 'started'),
     ).toHaveLength(1);
     expect(log.entries.some((entry) => entry.kind === 'link' && entry.state === 'offline')).toBe(true);
+  });
+
+  it('clones a private repository with the user’s token from stdin: not in argv, a file or the git config', async () => {
+    const token = 'gho_sshCloneToken0123456789';
+    const git = await startGitHttpServer({
+      repos: [
+        { fullName: 'acme/app', private: true, branches: { main: { 'a.txt': 'a\n' }, feature: { 'b.txt': 'b\n' } } },
+      ],
+      allows: (given) => given === token,
+    });
+    onTestFinished(() => git.close());
+    const ssh = provider();
+    const signal = AbortSignal.timeout(60_000);
+    const { state } = await ssh.create({ runtimeId: 'rt_sshclone', signal });
+    onTestFinished(() => ssh.destroy(state));
+    const source = { repo: 'acme/app', url: `${git.url}/acme/app.git`, branch: 'feature' };
+    await expect(ssh.clone({ runtimeId: 'rt_sshclone', signal }, state, source)).rejects.toThrow(/git clone .* failed/);
+    const workspace = join(sshd.remoteDir, 'rt_sshclone', 'workspace');
+    // The failed clone left nothing behind; the next one clones into the same empty folder.
+    spawnSync('sh', ['-c', `rm -rf ${JSON.stringify(workspace)}/.git ${JSON.stringify(workspace)}/*`]);
+    await ssh.clone({ runtimeId: 'rt_sshclone', signal }, state, { ...source, token });
+    const log = execFileSync('git', ['-C', workspace, 'log', '-1', '--format=%s'], { encoding: 'utf8' });
+    expect(log).toBe('feature: b.txt\n');
+    expect(git.requests.some((r) => r.authorized)).toBe(true);
+    const files = readdirSync(workspace, { recursive: true, encoding: 'utf8' }).map((name) => join(workspace, name));
+    for (const file of files) if (statSync(file).isFile()) expect(readFileSync(file).includes(token), file).toBe(false);
   });
 
   it('fails the install step clearly when the host has a Node older than 20', async () => {

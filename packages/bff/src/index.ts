@@ -45,6 +45,7 @@ export { REDACTED_PATHS, createLogger, createRemoteChat } from './remote-chat.js
 export type { RemoteChat, RemoteChatOptions } from './remote-chat.js';
 export { startServer } from './server.js';
 export type { RunningServer, ServerOptions } from './server.js';
+export { GITHUB_ENV, loadGitHubConfig, type GitHubConfig } from './github/github-config.js';
 export { openStore } from './store/open-store.js';
 export { openPostgresStore } from './store/postgres-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';

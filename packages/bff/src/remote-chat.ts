@@ -27,6 +27,10 @@ import { ExecutionGateway } from './gateway/execution-gateway.js';
 import { ConfigError, emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
 import { InferenceHandler } from './gateway/inference.js';
 import { Upstreams } from './gateway/upstream.js';
+import { GitHubApi } from './github/github-api.js';
+import { cloneCheck } from './github/clone-check.js';
+import type { GitHubConfig } from './github/github-config.js';
+import { GitHubOAuth } from './github/github-oauth.js';
 import { defaultProviders } from './providers/default-providers.js';
 import type { Provider } from './providers/provider.js';
 import type { ProviderAudience } from './providers/provider-access.js';
@@ -71,8 +75,16 @@ export interface RemoteChatOptions {
   allowedOrigins?: string[];
   /** The WebSocket path browsers connect to. @default '/api/stream' */
   streamPath?: string;
-  /** Where a runtime's `clone` step clones `owner/name` from, whatever its provider. @default 'https://github.com' */
+  /**
+   * Where a runtime's `clone` step clones `owner/name` from, whatever its provider.
+   * @default `github.webUrl`, else 'https://github.com'
+   */
   gitBaseUrl?: string;
+  /**
+   * GitHub sign-in (an OAuth app or a GitHub App), its API for the repository selector, and the
+   * size check before a clone. `loadGitHubConfig` reads it from `REMOTE_CHAT_GITHUB_*`. @default off
+   */
+  github?: GitHubConfig;
   /**
    * The one-file runtime (`remote-chat-runtime.js`) that every provider's `install` step puts into
    * its runtimes and the standalone server serves. The BFF never imports runtime code.
@@ -135,6 +147,13 @@ export const REDACTED_PATHS = [
   '*.*.apiKey',
   'req.headers["x-api-key"]',
   'headers["x-api-key"]',
+  // GitHub tokens travel per request (and in the bodies of runtime creation and push).
+  'req.headers["x-github-token"]',
+  'headers["x-github-token"]',
+  'githubToken',
+  '*.githubToken',
+  'code_verifier',
+  '*.code_verifier',
 ];
 
 /** A request's target as a URL, or null when it is not one (`//[`, `http://[/x`): a peer chose it. */
@@ -181,6 +200,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     throw new Error(`${topic} is not a seq topic`);
   });
   const writer = new EntryWriter(store, hub);
+  const githubApi = options.github ? new GitHubApi(options.github) : undefined;
   const providerList = options.providers ?? [
     ...(options.configuredProviders ?? []),
     ...(await defaultProviders({
@@ -234,7 +254,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       acpAgents: options.acpAgents ?? [],
       ...(options.permissionTimeoutMs !== undefined && { permissionTimeoutMs: options.permissionTimeoutMs }),
     },
-    gitBaseUrl: options.gitBaseUrl,
+    gitBaseUrl: options.gitBaseUrl ?? options.github?.webUrl,
+    ...(githubApi && options.github && { checkSource: cloneCheck(githubApi, options.github.maxRepoMb * 1024) }),
     runtimeFile: options.runtimeFile,
   });
   const streamPath = options.streamPath ?? '/api/stream';
@@ -266,6 +287,14 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       models,
       dailyTokens: gatewayConfig.dailyTokens,
       acpAgents: options.acpAgents ?? [],
+      ...(githubApi &&
+        options.github && {
+          github: {
+            api: githubApi,
+            oauth: new GitHubOAuth(options.github, secret.derive('github-oauth', 'v1')),
+            webUrl: options.github.webUrl,
+          },
+        }),
     }),
   );
   router.use(errorHandler(logger));

@@ -88,9 +88,13 @@ export const GatewayToRuntimeFrameSchema = z.discriminatedUnion('type', [
 export type GatewayToRuntimeFrame = z.infer<typeof GatewayToRuntimeFrameSchema>;
 export type GatewayErrorFrame = z.infer<typeof GatewayErrorFrameSchema>;
 
-/** Whether a parsed JSON frame's `type` names a gateway frame (then it is checked by a gateway schema). */
+/**
+ * Whether a parsed JSON frame's `type` names an unnumbered frame: the execution gateway's, or a
+ * workspace push (`link.ts`), which share its channel. Such a frame is checked by the side's
+ * unnumbered-frame schema, never numbered, stored or resent.
+ */
 export function isGatewayFrameType(type: unknown): boolean {
-  return typeof type === 'string' && type.startsWith('executionGateway.');
+  return typeof type === 'string' && (type.startsWith('executionGateway.') || type.startsWith('workspace.'));
 }
 
 /** A configured model's id: what `llm:<id>` and an inference request's `model` name. */

@@ -109,3 +109,20 @@ export const PushResponseSchema = z.object({
   pullRequestUrl: z.string(),
 });
 export type PushResponse = z.infer<typeof PushResponseSchema>;
+
+/** The environment variable through which one git command gets the user's token (see `GIT_TOKEN_HELPER_ARGS`). */
+export const GIT_TOKEN_ENV = 'REMOTE_CHAT_GIT_TOKEN';
+
+/**
+ * `git -c …` arguments (before the git subcommand) that make one git command authenticate with
+ * the token in its own environment (`GIT_TOKEN_ENV`), as GitHub takes it: user `x-access-token`,
+ * the token as password. The token is then never in argv, in a file or in `.git/config`; helpers
+ * configured elsewhere are reset first, so none of them stores it. The BFF's clone and the
+ * runtime's push both use these.
+ */
+export const GIT_TOKEN_HELPER_ARGS: readonly string[] = [
+  '-c',
+  'credential.helper=',
+  '-c',
+  `credential.helper=!f() { test "$1" = get && echo username=x-access-token && echo "password=$${GIT_TOKEN_ENV}"; }; f`,
+];

@@ -183,6 +183,11 @@ export {
   ToRuntimeMessageSchema,
   WelcomeFrameSchema,
   linkFrameSchema,
+  // Unnumbered: the execution gateway's frames and workspace pushes (which carry a token).
+  FromRuntimeUnnumberedFrameSchema,
+  ToRuntimeUnnumberedFrameSchema,
+  WorkspacePushFrameSchema,
+  WorkspacePushResultFrameSchema,
 } from './link.js';
 export type {
   FromRuntimeFrame,
@@ -193,6 +198,10 @@ export type {
   LinkMessageSchema,
   ToRuntimeFrame,
   ToRuntimeMessage,
+  FromRuntimeUnnumberedFrame,
+  ToRuntimeUnnumberedFrame,
+  WorkspacePushFrame,
+  WorkspacePushResultFrame,
 } from './link.js';
 export {
   AgentTokenListResponseSchema,
@@ -239,6 +248,8 @@ export {
   GitHubTokenMessageSchema,
   GitHubTokenSchema,
   GitHubUserSchema,
+  GIT_TOKEN_ENV,
+  GIT_TOKEN_HELPER_ARGS,
   PushRequestSchema,
   PushResponseSchema,
 } from './github.js';

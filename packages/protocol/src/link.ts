@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { AgentIdSchema, EventBodySchema } from './events.js';
 import { IdSchema, LIMITS, SeqSchema } from './common.js';
-import { GatewayFromRuntimeFrameSchema, GatewayToRuntimeFrameSchema, ModelInfoSchema } from './gateway.js';
-import { MachineSchema } from './resources.js';
+import {
+  GatewayFromRuntimeFrameSchema,
+  GatewayRequestIdSchema,
+  GatewayToRuntimeFrameSchema,
+  ModelInfoSchema,
+} from './gateway.js';
+import { GitHubTokenSchema } from './github.js';
+import { BranchSchema, MachineSchema } from './resources.js';
 import { RuntimeAgentSchema } from './agents.js';
 
 /**
@@ -123,14 +129,66 @@ export function linkFrameSchema<T extends z.ZodType>(message: T) {
   ]);
 }
 
-/** Frames a runtime receives: the link's frames and the gateway's answers (`gateway.ts`). */
-export const ToRuntimeFrameSchema = z.union([linkFrameSchema(ToRuntimeMessageSchema), GatewayToRuntimeFrameSchema]);
+/**
+ * BFF → runtime, unnumbered like the execution gateway's frames: push the workspace (committed
+ * first if it has changes) to a new branch with the user's GitHub token. It carries a token, so it
+ * is never numbered, stored (the BFF's link outbox is in its store) or resent: it lives as long as
+ * the socket it was written on, and a link drop fails it.
+ */
+export const WorkspacePushFrameSchema = z.strictObject({
+  type: z.literal('workspace.push'),
+  requestId: GatewayRequestIdSchema,
+  /** The thread the push shows in, as a tool card. */
+  threadId: IdSchema,
+  branch: BranchSchema,
+  /** For this one `git push` only: its environment, never argv, a file or an agent's environment. */
+  token: GitHubTokenSchema,
+  /** The commit message when there are changes to commit. */
+  message: z.string().min(1).max(2000),
+});
+export type WorkspacePushFrame = z.infer<typeof WorkspacePushFrameSchema>;
+
+/** runtime → BFF: how a `workspace.push` ended. */
+export const WorkspacePushResultFrameSchema = z.strictObject({
+  type: z.literal('workspace.pushResult'),
+  requestId: GatewayRequestIdSchema,
+  ok: z.boolean(),
+  /** The commit pushed. */
+  commit: z
+    .string()
+    .regex(/^[0-9a-f]{40,64}$/)
+    .optional(),
+  /** The branch the workspace was on before the push, if any (a pull request's base). */
+  base: BranchSchema.nullable().optional(),
+  /** Why it failed: `no_access` (the token may not push), `rejected` (the branch exists and moved), `network`, `failed`. */
+  reason: z.enum(['no_access', 'rejected', 'network', 'failed']).optional(),
+  /** A sentence a person can act on; never the token. */
+  error: z.string().max(4096).optional(),
+});
+export type WorkspacePushResultFrame = z.infer<typeof WorkspacePushResultFrameSchema>;
+
+/** The unnumbered frames a runtime receives: the execution gateway's answers and workspace pushes. */
+export const ToRuntimeUnnumberedFrameSchema = z.discriminatedUnion('type', [
+  GatewayToRuntimeFrameSchema,
+  WorkspacePushFrameSchema,
+]);
+export type ToRuntimeUnnumberedFrame = z.infer<typeof ToRuntimeUnnumberedFrameSchema>;
+
+/** The unnumbered frames the BFF receives: gateway requests and cancels, and push results. */
+export const FromRuntimeUnnumberedFrameSchema = z.discriminatedUnion('type', [
+  GatewayFromRuntimeFrameSchema,
+  WorkspacePushResultFrameSchema,
+]);
+export type FromRuntimeUnnumberedFrame = z.infer<typeof FromRuntimeUnnumberedFrameSchema>;
+
+/** Frames a runtime receives: the link's frames and the unnumbered ones (`gateway.ts`, pushes). */
+export const ToRuntimeFrameSchema = z.union([linkFrameSchema(ToRuntimeMessageSchema), ToRuntimeUnnumberedFrameSchema]);
 export type ToRuntimeFrame = z.infer<typeof ToRuntimeFrameSchema>;
 
-/** Frames the BFF receives from a runtime: the link's frames and gateway requests and cancels. */
+/** Frames the BFF receives from a runtime: the link's frames and the unnumbered ones. */
 export const FromRuntimeFrameSchema = z.union([
   linkFrameSchema(FromRuntimeMessageSchema),
-  GatewayFromRuntimeFrameSchema,
+  FromRuntimeUnnumberedFrameSchema,
 ]);
 export type FromRuntimeFrame = z.infer<typeof FromRuntimeFrameSchema>;
 

@@ -6,6 +6,8 @@ import {
   type Machine,
   type ModelInfo,
   type ToRuntimeMessage,
+  type WorkspacePushFrame,
+  type WorkspacePushResultFrame,
 } from '@remote-chat/protocol';
 import type { Agent, AgentTurn } from './agents/agent.js';
 import { backpressureOf, type Backpressure, type PressureSource } from './backpressure.js';
@@ -17,6 +19,7 @@ import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';
 import { writeFilePiece } from './tools/files.js';
+import { pushWorkspace } from './tools/git-push.js';
 import { targetInWorkspace } from './tools/workspace-path.js';
 import { RUNTIME_VERSION } from './version.js';
 
@@ -315,6 +318,15 @@ export class RuntimeHost {
   addAgent(agent: Agent): void {
     this.#agents.set(agent.id, agent);
     void this.sendInfo();
+  }
+
+  /**
+   * Pushes the workspace to a new branch, as a person asked through the BFF (an unnumbered
+   * `workspace.push`: it carries their token, for that one `git push` only). Shown in the thread
+   * as a `git` tool card; answers with the commit or why it failed.
+   */
+  push(frame: WorkspacePushFrame): Promise<WorkspacePushResultFrame> {
+    return pushWorkspace(this.#options.workspace, frame, (event) => this.#emit(frame.threadId, event));
   }
 
   /** Stops offering `agent` (if it is still the one with its id) and reports the new list. */

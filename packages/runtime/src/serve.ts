@@ -5,10 +5,11 @@ import { WebSocketServer } from 'ws';
 import {
   CLOSE_CODES,
   ToRuntimeMessageSchema,
+  ToRuntimeUnnumberedFrameSchema,
   type FromRuntimeMessage,
-  type GatewayFromRuntimeFrame,
-  type GatewayToRuntimeFrame,
+  type FromRuntimeUnnumberedFrame,
   type ToRuntimeMessage,
+  type ToRuntimeUnnumberedFrame,
 } from '@remote-chat/protocol';
 import { LinkSession, type LinkSessionOptions, acceptLink } from '@remote-chat/link';
 import { runtimeAgents } from './agents/built-in.js';
@@ -96,16 +97,40 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     await state.close();
     throw new RuntimeStartError(`cannot start the model endpoint: ${error.message}`, EXIT_CODES.listen);
   });
-  const session: LinkSession<FromRuntimeMessage, ToRuntimeMessage, GatewayFromRuntimeFrame, GatewayToRuntimeFrame> =
-    new LinkSession({
-      inbound: ToRuntimeMessageSchema,
-      onMessage: (message, seq) => host.handle(message, seq),
-      outbox: state.outbox,
-      lastReceived: state.journal.lastReceived,
-      log,
-      gateway: models.link,
-      ...options.link,
-    });
+  const session: LinkSession<
+    FromRuntimeMessage,
+    ToRuntimeMessage,
+    FromRuntimeUnnumberedFrame,
+    ToRuntimeUnnumberedFrame
+  > = new LinkSession({
+    inbound: ToRuntimeMessageSchema,
+    onMessage: (message, seq) => host.handle(message, seq),
+    outbox: state.outbox,
+    lastReceived: state.journal.lastReceived,
+    log,
+    // Unnumbered frames: the gateway's answers, and pushes (which carry a token, so are never stored).
+    gateway: {
+      inbound: ToRuntimeUnnumberedFrameSchema,
+      onFrame: (frame) => {
+        if (frame.type !== 'workspace.push') return models.link.onFrame(frame);
+        void host.push(frame).then(
+          (result) => session.sendGateway(result),
+          (error: unknown) =>
+            session.sendGateway({
+              type: 'workspace.pushResult',
+              requestId: frame.requestId,
+              ok: false,
+              reason: 'failed',
+              error: `The push failed in the runtime: ${error instanceof Error ? error.message : String(error)}`.slice(
+                0,
+                4096,
+              ),
+            }),
+        );
+      },
+    },
+    ...options.link,
+  });
   const host = new RuntimeHost({
     workspace,
     agents: runtimeAgents(workspace, settings, state.commands, {

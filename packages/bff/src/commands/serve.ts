@@ -3,6 +3,7 @@ import { PROVIDER_AUDIENCES, type ProviderAudience } from '../providers/provider
 import { SANDBOX_NETWORKS, type SandboxNetwork } from '../providers/sandbox-command.js';
 import { loadAgentsConfig, loadGatewayConfig, loadProvidersConfig } from '../gateway/gateway-config.js';
 import { configuredProviders } from '../providers/provider-config.js';
+import { GITHUB_ENV, loadGitHubConfig } from '../github/github-config.js';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
 import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
@@ -37,6 +38,9 @@ export async function serve(
   const gateway = loadGatewayConfig({ env, configFile: flags.config });
   const agents = loadAgentsConfig({ env, configFile: flags.config });
   const providersConfig = loadProvidersConfig({ configFile: flags.config });
+  const github = loadGitHubConfig(env);
+  // The clone host even with GitHub sign-in off (public repositories clone without a token).
+  const gitBaseUrl = github?.webUrl ?? env[GITHUB_ENV.webUrl]?.trim().replace(/\/+$/, '');
   const logger = createLogger(flags.logLevel);
   const dataDir = resolveDataDir(flags.dataDir);
   const providers = await configuredProviders({
@@ -47,6 +51,8 @@ export async function serve(
   });
   const running = await startServer({
     configuredProviders: providers,
+    ...(github && { github }),
+    ...(gitBaseUrl && { gitBaseUrl }),
     gateway,
     acpAgents: agents.acpAgents,
     ...(agents.permissionTimeoutMs !== undefined && { permissionTimeoutMs: agents.permissionTimeoutMs }),
@@ -66,6 +72,11 @@ export async function serve(
     print(`Model ${model.id}: ${model.model} (${model.api}) at ${model.baseUrl}${model.apiKey ? '' : ', no key'}`);
   if (gateway.models.length === 0) print('No model configured: only the shell agent (see --help, Models).');
   for (const provider of providers) print(`Provider ${provider.id}: ${provider.label}`);
+  print(
+    github
+      ? `GitHub sign-in: on (${github.webUrl}, API ${github.apiUrl}); callback URL ${running.url}/api/github/oauth/callback`
+      : 'GitHub sign-in: off (set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET; see --help, GitHub).',
+  );
   for (const agent of agents.acpAgents) print(`ACP agent ${agent.id}: ${[agent.command, ...agent.args].join(' ')}`);
   print(`Remote Chat is running at ${running.url}`);
   print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
@@ -126,7 +137,17 @@ ACP agents (Claude Code, Codex, Gemini CLI, … over the Agent Client Protocol),
                       "permissionTimeoutMs": 300000   (an unanswered permission request is denied)
   REMOTE_CHAT_ACP_AGENTS        the same list as JSON (replaces the file's)
   A runtime offers those whose command it finds on its PATH; their model calls go through this
-  server (OPENAI_BASE_URL / ANTHROPIC_BASE_URL point at the runtime's keyless endpoint).`;
+  server (OPENAI_BASE_URL / ANTHROPIC_BASE_URL point at the runtime's keyless endpoint).
+
+GitHub (sign-in, the repository selector, clone with the user's token, push to a branch):
+  REMOTE_CHAT_GITHUB_CLIENT_ID      an OAuth app's (or GitHub App's) client id; setting it and the
+  REMOTE_CHAT_GITHUB_CLIENT_SECRET  secret switches GitHub on. Callback URL to register:
+                                    <this server's URL>/api/github/oauth/callback
+  REMOTE_CHAT_GITHUB_URL            the web host (default https://github.com; Enterprise Server:
+                                    https://HOST); also where runtimes clone owner/name from
+  REMOTE_CHAT_GITHUB_API_URL        the REST API (default https://api.github.com; https://HOST/api/v3)
+  REMOTE_CHAT_GITHUB_MAX_REPO_MB    larger repositories fail the clone step (default 1024)
+  The token stays in the browser; the server uses it per request and never stores or logs it.`;
 
 export function serveCommand(): Command {
   return new Command('serve')

@@ -18,7 +18,7 @@ export function cors(allowedOrigins: readonly string[]): RequestHandler {
     res.setHeader('Access-Control-Allow-Origin', origin);
     if (req.method !== 'OPTIONS') return next();
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
-    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-GitHub-Token');
     res.setHeader('Access-Control-Max-Age', '600');
     res.status(204).end();
   };

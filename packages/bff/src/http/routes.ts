@@ -13,6 +13,7 @@ import {
   PROTOCOL_VERSION,
   PermissionAnswerRequestSchema,
   PermissionParamsSchema,
+  PushRequestSchema,
   SendMessageRequestSchema,
   UpdateThreadRequestSchema,
   uploadName,
@@ -29,6 +30,7 @@ import {
   type UploadedFile,
   type AcpAgentConfig,
   type PermissionAnswerResponse,
+  type PushResponse,
   type ModelInfo,
   type UsageResponse,
 } from '@remote-chat/protocol';
@@ -49,6 +51,7 @@ import { usageDay } from '../store/usage-store.js';
 import { isAllowedOrigin } from './origins.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimit } from './rate-limit.js';
+import { createGitHubRoutes, type GitHubRoutesDeps } from '../github/github-routes.js';
 
 export interface RoutesDeps {
   store: Store;
@@ -69,6 +72,8 @@ export interface RoutesDeps {
   dailyTokens: number | undefined;
   /** The ACP agents sandbox runtimes are configured with. */
   acpAgents: readonly AcpAgentConfig[];
+  /** GitHub sign-in and its API, when configured. @default off */
+  github?: Pick<GitHubRoutesDeps, 'api' | 'oauth'> & { webUrl: string };
 }
 
 /** Threads `GET /usage` lists at most. */
@@ -210,7 +215,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
             description: p.description,
           })),
         agents: agentsOffered(deps.models, deps.acpAgents),
-        github: { enabled: false },
+        github: deps.github ? { enabled: true, webUrl: deps.github.webUrl } : { enabled: false },
         limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
       };
       res.json(body);
@@ -282,8 +287,10 @@ export function createRoutes(deps: RoutesDeps): express.Router {
         id: newId('th'),
         runtimeId: runtime.id,
         userId: caller.user.id,
-        title: body.title ?? 'New thread',
-        titled: body.title !== undefined,
+        // A thread from an issue is named after it unless the person named it.
+        title: body.title ?? (body.issue ? `#${body.issue.number} ${body.issue.title}`.slice(0, 200) : 'New thread'),
+        titled: body.title !== undefined || body.issue !== undefined,
+        issue: body.issue ?? null,
       });
       writer.notifyThread(thread);
       runtimes.touch(runtime.id);
@@ -373,6 +380,41 @@ export function createRoutes(deps: RoutesDeps): express.Router {
         if (!selfRun) throw error;
       });
       res.status(202).json({ ok: true });
+    }),
+  );
+
+  router.post(
+    '/threads/:id/push',
+    authed(async (req, res, caller) => {
+      const body = parse(PushRequestSchema, req.body, 'push');
+      const thread = await ownThread(caller, req.params.id);
+      const github = deps.github;
+      if (!github)
+        throw new RemoteChatError(
+          'not_found',
+          'GitHub is not configured on this server: set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET.',
+        );
+      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
+      assertMayUseProvider(providers, caller, runtime.provider);
+      if (runtime.kind === 'machine' || !runtime.repo)
+        throw new RemoteChatError(
+          'bad_request',
+          runtime.kind === 'machine'
+            ? 'This runtime is your own machine: push from there with git.'
+            : 'This runtime has no GitHub repository to push to; create one from a repository.',
+        );
+      runtimes.assertAvailable(runtime);
+      const pushed = await runtimes.push(thread, {
+        branch: body.branch,
+        token: body.token,
+        message: body.message ?? thread.title,
+      });
+      const base = runtime.branch ?? pushed.base ?? 'HEAD';
+      res.json({
+        branch: body.branch,
+        commit: pushed.commit,
+        pullRequestUrl: `${github.webUrl}/${runtime.repo}/compare/${encodeURI(base)}...${encodeURI(body.branch)}?expand=1`,
+      } satisfies PushResponse);
     }),
   );
 
@@ -530,6 +572,26 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       res.status(201).json((await auth.createStreamTicket(caller, req.headers.origin)) satisfies StreamTicketResponse);
     }),
   );
+
+  if (deps.github)
+    router.use(
+      '/github',
+      createGitHubRoutes({
+        ...deps.github,
+        auth,
+        allowedOrigins: deps.allowedOrigins,
+        authed: (handler) => authed(handler),
+      }),
+    );
+  else
+    router.use('/github', (_req, _res, next) =>
+      next(
+        new RemoteChatError(
+          'not_found',
+          'GitHub is not configured on this server: set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET.',
+        ),
+      ),
+    );
 
   router.use((_req, _res, next) => next(new RemoteChatError('not_found', 'No such route.')));
   return router;

@@ -1,3 +1,4 @@
+import { GIT_TOKEN_ENV, GIT_TOKEN_HELPER_ARGS } from '@remote-chat/protocol';
 import { readFile } from 'node:fs/promises';
 import type { Daytona, Sandbox } from '@daytonaio/sdk';
 import { z } from 'zod';
@@ -171,12 +172,15 @@ export class DaytonaProvider implements Provider {
       return { skipped: 'No repository selected: the agent starts in an empty git repository.' };
     }
     const branch = source.branch ? ` --branch ${quote(source.branch)}` : '';
+    // The user's token (a private repository) only in this command's environment (the toolbox
+    // request's `envs`), read by an inline credential helper: never in the command line or a file.
+    const helper = GIT_TOKEN_HELPER_ARGS.map(quote).join(' ');
     await this.#exec(
       context.signal,
       sandbox,
-      `GIT_TERMINAL_PROMPT=0 git clone --quiet --depth 50${branch} -- ${quote(source.url)} ${quote(folder.workspace)}`,
+      `GIT_TERMINAL_PROMPT=0 git ${helper} clone --quiet --depth 50${branch} -- ${quote(source.url)} ${quote(folder.workspace)}`,
       'git clone',
-      { repeatable: false, timeoutSeconds: 600 },
+      { repeatable: false, timeoutSeconds: 600, ...(source.token && { env: { [GIT_TOKEN_ENV]: source.token } }) },
     );
     return { detail: `${source.repo}${source.branch ? `@${source.branch}` : ''}` };
   }
@@ -408,11 +412,11 @@ export class DaytonaProvider implements Provider {
     sandbox: Sandbox,
     script: string,
     what: string,
-    options: { repeatable?: boolean; timeoutSeconds?: number } = {},
+    options: { repeatable?: boolean; timeoutSeconds?: number; env?: Record<string, string> } = {},
   ): Promise<string> {
     const result = await this.#call(
       signal,
-      () => sandbox.process.executeCommand(shellCommand(script), undefined, undefined, options.timeoutSeconds),
+      () => sandbox.process.executeCommand(shellCommand(script), undefined, options.env, options.timeoutSeconds),
       { repeatable: options.repeatable ?? true, what },
     );
     if (result.exitCode !== 0) {

@@ -1,3 +1,4 @@
+import { GIT_TOKEN_ENV, GIT_TOKEN_HELPER_ARGS } from '@remote-chat/protocol';
 import { readFile } from 'node:fs/promises';
 import {
   AuthenticationError,
@@ -187,11 +188,14 @@ export class E2bProvider implements Provider {
       return { skipped: 'No repository selected: the agent starts in an empty git repository.' };
     }
     const branch = source.branch ? ` --branch ${quote(source.branch)}` : '';
+    // The user's token (a private repository) only in this command's environment, read by an
+    // inline credential helper: not in the command line, a file or the workspace's git config.
+    const helper = GIT_TOKEN_HELPER_ARGS.map(quote).join(' ');
     await this.#run(
       sandbox,
-      `git clone --quiet --depth 50${branch} -- ${quote(source.url)} ${WORKSPACE}`,
+      `git ${helper} clone --quiet --depth 50${branch} -- ${quote(source.url)} ${WORKSPACE}`,
       'git clone',
-      { GIT_TERMINAL_PROMPT: '0' },
+      { GIT_TERMINAL_PROMPT: '0', ...(source.token && { [GIT_TOKEN_ENV]: source.token }) },
       context.signal,
     );
     return { detail: `${source.repo}${source.branch ? `@${source.branch}` : ''}` };

@@ -1,7 +1,8 @@
-import { type ChildProcess, execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { GIT_TOKEN_ENV, GIT_TOKEN_HELPER_ARGS } from '@remote-chat/protocol';
 import { z } from 'zod';
 import { RUNTIMES_FOLDER } from '../data-dir.js';
 import type { CloneSource, RuntimeSettings, StepContext, StepOutcome } from './provider.js';
@@ -60,7 +61,50 @@ export async function createRuntimeFolder(folder: RuntimeFolder): Promise<void> 
   await mkdir(folder.workspace, { recursive: true });
 }
 
-/** `clone` on this host: `git clone` into the (empty) workspace, or `git init` with no source. */
+/** The environment of a git command that may use a token, never asking a terminal. */
+export function gitEnv(token: string | undefined): NodeJS.ProcessEnv {
+  const { GIT_ASKPASS: _askpass, SSH_ASKPASS: _ssh, ...env } = process.env;
+  return { ...env, GIT_TERMINAL_PROMPT: '0', ...(token !== undefined && { [GIT_TOKEN_ENV]: token }) };
+}
+
+/** git's `--progress` output, carriage returns and all, as the last line of each phase. */
+export function progressLines(stderr: string): string[] {
+  const lines: string[] = [];
+  for (const raw of stderr.split(/[\r\n]+/)) {
+    const line = raw.trim();
+    if (!line) continue;
+    // Progress ("Receiving objects:  42% (…)") repeats per phase: keep the last of each.
+    const phase = /\d+%/.test(line) ? /^(remote: )?([A-Za-z ]+):/.exec(line)?.[0] : undefined;
+    const last = lines.at(-1);
+    if (phase && last?.startsWith(phase)) lines[lines.length - 1] = line;
+    else lines.push(line);
+  }
+  return lines;
+}
+
+/** A failed clone's stderr as what happened and what to do. */
+export function cloneFailure(source: CloneSource, stderr: string): string {
+  const repo = source.repo;
+  if (/Remote branch .* not found|couldn't find remote ref/i.test(stderr))
+    return `Branch ${source.branch} is gone from ${repo}: pick another branch.`;
+  if (
+    /Authentication failed|could not read Username|terminal prompts disabled|Repository not found|repository '[^']*' not found|returned error: 40[134]/i.test(
+      stderr,
+    )
+  )
+    return source.token
+      ? `No access to ${repo}: your GitHub account cannot read it. Sign in to GitHub with an account that can, or pick another repository.`
+      : `No access to ${repo}: it is private or does not exist. Sign in to GitHub, then try again.`;
+  if (/Could not resolve host|Failed to connect|Connection refused|timed out|Network is unreachable/i.test(stderr))
+    return `The git host cannot be reached to clone ${repo} (a network failure); try again in a moment.`;
+  return `git clone ${source.url} failed: ${progressLines(stderr).slice(-6).join(' ')}`;
+}
+
+/**
+ * `clone` on this host: `git clone --progress` into the (empty) workspace, with the user's token
+ * (if any) through the inline credential helper; or `git init` with no source. The progress
+ * lines become the step's detail.
+ */
 export async function cloneWorkspace(
   workspace: string,
   source: CloneSource | null,
@@ -70,14 +114,28 @@ export async function cloneWorkspace(
     await run('git', ['init', '--quiet', '--initial-branch', 'main', workspace]);
     return { skipped: 'No repository selected: the agent starts in an empty git repository.' };
   }
-  const args = ['clone', '--quiet', '--depth', '50'];
+  // The token (if any) reaches git through its environment and an inline credential helper.
+  const args = [...GIT_TOKEN_HELPER_ARGS, 'clone', '--progress', '--depth', '50'];
   if (source.branch) args.push('--branch', source.branch);
   // Cloning into the existing empty folder keeps the path stable.
-  await run('git', [...args, '--', source.url, workspace], {
-    signal,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  const { stderr, code } = await new Promise<{ stderr: string; code: number | null }>((resolve, reject) => {
+    const child = spawn('git', [...args, '--', source.url, workspace], {
+      signal,
+      env: gitEnv(source.token),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let text = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      // Progress can be long; the tail is what matters.
+      text = (text + chunk).slice(-64_000);
+    });
+    child.once('error', reject);
+    child.once('close', (exit) => resolve({ stderr: text, code: exit }));
   });
-  return { detail: `${source.repo}${source.branch ? `@${source.branch}` : ''}` };
+  if (code !== 0) throw new Error(cloneFailure(source, stderr));
+  const head = `${source.repo}${source.branch ? `@${source.branch}` : ''}`;
+  return { detail: [head, ...progressLines(stderr)].join('\n') };
 }
 
 /** `install` on this host: the one-file runtime copied into the runtime's folder. */

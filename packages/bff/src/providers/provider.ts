@@ -34,6 +34,12 @@ export interface CloneSource {
   url: string;
   /** @default the repository's default branch */
   branch: string | null;
+  /**
+   * The user's GitHub token for this one clone, in memory only: give it to the one git command
+   * (its environment, read by an inline credential helper), never to argv, a file, the store, a
+   * log or the runtime. Absent for a public repository.
+   */
+  token?: string;
 }
 
 /** What a provider is told for one step of one runtime. */

@@ -1,3 +1,4 @@
+import { GIT_TOKEN_HELPER_ARGS } from '@remote-chat/protocol';
 import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
@@ -78,16 +79,26 @@ type State = z.infer<typeof StateSchema>;
 /** CLONE_SCRIPT's exit code when the host has no git. */
 const NO_GIT = 127;
 
-/** `git clone` $2 (at branch $3, when given) into the workspace $1, or `git init` it when $2 is empty. */
+/**
+ * `git clone` $2 (at branch $3, when given) into the workspace $1, or `git init` it when $2 is
+ * empty; the arguments after $3 go to git before `clone` (the inline credential helper). The
+ * user's token, if any, is the first line of stdin: into the git command's environment only,
+ * never on a command line or in a file.
+ */
 const CLONE_SCRIPT = `
 command -v git >/dev/null 2>&1 || exit ${NO_GIT}
-if [ -z "$2" ]; then
+workspace=$1 url=$2 branch=$3
+shift 3
+IFS= read -r REMOTE_CHAT_GIT_TOKEN || :
+if [ -n "$REMOTE_CHAT_GIT_TOKEN" ]; then export REMOTE_CHAT_GIT_TOKEN; else unset REMOTE_CHAT_GIT_TOKEN; fi
+if [ -z "$url" ]; then
   # symbolic-ref rather than --initial-branch, which git before 2.28 lacks.
-  git init --quiet "$1" && git -C "$1" symbolic-ref HEAD refs/heads/main
+  git init --quiet "$workspace" && git -C "$workspace" symbolic-ref HEAD refs/heads/main
   exit
 fi
-if [ -n "$3" ]; then set -- --branch "$3" -- "$2" "$1"; else set -- -- "$2" "$1"; fi
-GIT_TERMINAL_PROMPT=0 exec git clone --quiet --depth 50 "$@"
+if [ -n "$branch" ]; then set -- "$@" clone --quiet --depth 50 --branch "$branch" -- "$url" "$workspace"
+else set -- "$@" clone --quiet --depth 50 -- "$url" "$workspace"; fi
+GIT_TERMINAL_PROMPT=0 exec git "$@"
 `;
 
 /** sun_path's size on Linux, with its terminating NUL. */
@@ -264,9 +275,11 @@ export class SshProvider implements Provider {
 
   async clone(context: StepContext, raw: ProviderState, source: CloneSource | null): Promise<StepOutcome> {
     const { workspace } = remoteFolder(StateSchema.parse(raw).dir);
-    const result = await this.ssh.exec(CLONE_SCRIPT, [workspace, source?.url ?? '', source?.branch ?? ''], {
-      signal: context.signal,
-    });
+    const result = await this.ssh.exec(
+      CLONE_SCRIPT,
+      [workspace, source?.url ?? '', source?.branch ?? '', ...GIT_TOKEN_HELPER_ARGS],
+      { signal: context.signal, stdin: `${source?.token ?? ''}\n` },
+    );
     if (result.code === NO_GIT)
       throw new Error(`git is not installed on ${this.ssh.where}: the runtime needs it there.`);
     if (result.code !== 0)

@@ -1,10 +1,10 @@
 import {
   CLOSE_CODES,
   FromRuntimeMessageSchema,
-  GatewayFromRuntimeFrameSchema,
+  FromRuntimeUnnumberedFrameSchema,
   type FromRuntimeMessage,
-  type GatewayFromRuntimeFrame,
-  type GatewayToRuntimeFrame,
+  type FromRuntimeUnnumberedFrame,
+  type ToRuntimeUnnumberedFrame,
   type LinkState,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
@@ -16,12 +16,12 @@ import type { ServerSecret } from '../secrets.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import { StoredOutbox } from './stored-outbox.js';
 
-/** The BFF's end of a runtime link: data messages both ways, gateway requests in and answers out. */
+/** The BFF's end of a runtime link: data messages both ways; gateway requests and push results in, answers and pushes out. */
 export type RuntimeLinkSession = LinkSession<
   ToRuntimeMessage,
   FromRuntimeMessage,
-  GatewayToRuntimeFrame,
-  GatewayFromRuntimeFrame
+  ToRuntimeUnnumberedFrame,
+  FromRuntimeUnnumberedFrame
 >;
 
 /** A runtime this BFF holds a link to, or is bringing up. */
@@ -33,7 +33,7 @@ export interface LiveRuntime {
   outbox: StoredOutbox;
   /** The send in flight (see `LiveLinks.exclusive`). */
   sending: Promise<void>;
-  dialer: LinkDialer<ToRuntimeMessage, FromRuntimeMessage, GatewayToRuntimeFrame, GatewayFromRuntimeFrame> | null;
+  dialer: LinkDialer<ToRuntimeMessage, FromRuntimeMessage, ToRuntimeUnnumberedFrame, FromRuntimeUnnumberedFrame> | null;
   /** Aborted when the runtime is deleted or the BFF closes. */
   abort: AbortController;
   link: LinkState;
@@ -71,8 +71,8 @@ export interface LiveLinksOptions {
   onMessage: (live: LiveRuntime, message: FromRuntimeMessage, seq: number) => Promise<void>;
   /** Hears every change of a link's state. */
   onState: (live: LiveRuntime, state: LinkState, detail?: string) => Promise<void>;
-  /** Hears each execution gateway frame a runtime sends (not numbered, not acknowledged). */
-  onGatewayFrame: (live: LiveRuntime, frame: GatewayFromRuntimeFrame) => void;
+  /** Hears each unnumbered frame a runtime sends (gateway requests, push results; not acknowledged). */
+  onGatewayFrame: (live: LiveRuntime, frame: FromRuntimeUnnumberedFrame) => void;
   /** Hears that a runtime's last activity was written to the store, or could not be. */
   onActivitySaved: (live: LiveRuntime, error?: unknown) => void;
 }
@@ -144,7 +144,12 @@ export class LiveLinks {
       ordering: Promise.resolve(),
       outbox,
       sending: Promise.resolve(),
-      session: new LinkSession<ToRuntimeMessage, FromRuntimeMessage, GatewayToRuntimeFrame, GatewayFromRuntimeFrame>({
+      session: new LinkSession<
+        ToRuntimeMessage,
+        FromRuntimeMessage,
+        ToRuntimeUnnumberedFrame,
+        FromRuntimeUnnumberedFrame
+      >({
         inbound: FromRuntimeMessageSchema,
         outbox,
         // Kept in the store, not memory: nothing sent is refused for a full outbox.
@@ -155,7 +160,7 @@ export class LiveLinks {
         frameGate: () => linkFrameGate(),
         onMessage: (incoming, seq) => this.options.onMessage(live, incoming, seq),
         gateway: {
-          inbound: GatewayFromRuntimeFrameSchema,
+          inbound: FromRuntimeUnnumberedFrameSchema,
           onFrame: (frame) => this.options.onGatewayFrame(live, frame),
         },
       }),

@@ -23,6 +23,8 @@ export interface StepRunnerOptions {
   agentSettings: AgentSettings;
   /** Where `owner/name` repositories are cloned from. @default 'https://github.com' */
   gitBaseUrl?: string | undefined;
+  /** Asked before `clone` (GitHub: access, size, branch); throws what to tell the user. @default none */
+  checkSource?: ((source: CloneSource) => Promise<void>) | undefined;
   /** The one-file runtime each runtime gets. @default the runtime package's built bundle */
   runtimeFile?: string | undefined;
   /** The runtime's command time limit. @default 600_000 */
@@ -34,6 +36,8 @@ export interface BringUp {
   token: string;
   /** Aborted when the runtime is deleted or the BFF closes; no step starts after that. */
   signal: AbortSignal;
+  /** The user's GitHub token for the `clone` step only (memory only; see `CloneSource.token`). */
+  cloneToken?: string | undefined;
 }
 
 /**
@@ -56,7 +60,11 @@ export class StepRunner {
       await this.#save(record, state);
       return created.detail === undefined ? undefined : { detail: created.detail };
     });
-    await this.step(record.id, bringUp.signal, 'clone', () => provider.clone(context, state, this.#source(record)));
+    await this.step(record.id, bringUp.signal, 'clone', async () => {
+      const source = this.#source(record, bringUp.cloneToken);
+      if (source) await this.options.checkSource?.(source);
+      return provider.clone(context, state, source);
+    });
     await this.step(record.id, bringUp.signal, 'install', () =>
       provider.install(context, state, this.options.runtimeFile ?? defaultRuntimeFile()),
     );
@@ -161,10 +169,10 @@ export class StepRunner {
   }
 
   /** What `clone` clones: the runtime's repository (`owner/name`) on the configured git host. */
-  #source(record: RuntimeRecord): CloneSource | null {
+  #source(record: RuntimeRecord, token: string | undefined): CloneSource | null {
     if (!record.repo) return null;
     const base = (this.options.gitBaseUrl ?? 'https://github.com').replace(/\/+$/, '');
-    return { repo: record.repo, url: `${base}/${record.repo}.git`, branch: record.branch };
+    return { repo: record.repo, url: `${base}/${record.repo}.git`, branch: record.branch, ...(token && { token }) };
   }
 
   #settings(record: RuntimeRecord): RuntimeSettings {

@@ -26,7 +26,8 @@ import { InboundEvents } from './inbound-events.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
 import { messageSendOf } from './stored-outbox.js';
-import { ENDED, Supervisor } from './supervisor.js';
+import { ENDED, Supervisor, type SupervisorOptions } from './supervisor.js';
+import { WorkspacePushes, type PushOutcome } from './workspace-pushes.js';
 
 export interface RuntimesOptions {
   store: Store;
@@ -54,6 +55,8 @@ export interface RuntimesOptions {
   agentSettings?: AgentSettings;
   /** Where a runtime's `clone` step clones `owner/name` from. @default 'https://github.com' */
   gitBaseUrl?: string | undefined;
+  /** Asked before a runtime's `clone` step (GitHub: access, size, branch). @default none */
+  checkSource?: SupervisorOptions['checkSource'];
   /** The one-file runtime each sandbox runtime gets. @default the runtime package's built bundle */
   runtimeFile?: string | undefined;
 }
@@ -77,6 +80,7 @@ export class Runtimes {
   private readonly view: RuntimeView;
   private readonly inbound: InboundEvents;
   private readonly supervisor: Supervisor;
+  private readonly pushes = new WorkspacePushes();
   /** Deletes under way, by runtime id. */
   private readonly deleting = new Map<string, Promise<void>>();
 
@@ -90,12 +94,17 @@ export class Runtimes {
       ...(options.linkTimeoutMs !== undefined && { linkTimeoutMs: options.linkTimeoutMs }),
       onMessage: (live, message, seq) => this.inbound.receive(live, message, seq),
       onState: (live, state, detail) => this.linkChanged(live, state, detail),
-      onGatewayFrame: (live, frame) =>
+      onGatewayFrame: (live, frame) => {
+        if (frame.type === 'workspace.pushResult') {
+          this.pushes.receive(live, frame);
+          return;
+        }
         options.gateway.receive(
           // Whose call it is comes from the link, never from the frame.
           { runtimeId: live.id, userId: live.userId, send: (answer) => live.session.sendGateway(answer) },
           frame,
-        ),
+        );
+      },
       onActivitySaved: (live, error) => {
         if (error)
           logger.warn({ runtimeId: live.id, err: errorMessage(error) }, 'cannot save when the runtime was last used');
@@ -125,13 +134,17 @@ export class Runtimes {
       ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
       ...(options.agentSettings && { agentSettings: options.agentSettings }),
       gitBaseUrl: options.gitBaseUrl,
+      checkSource: options.checkSource,
       runtimeFile: options.runtimeFile,
     });
   }
 
   /** After each handshake the runtime learns the models; a link that goes down ends its gateway calls. */
   private async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
-    if (state === 'offline') this.options.gateway.linkDown(live.id);
+    if (state === 'offline') {
+      this.options.gateway.linkDown(live.id);
+      this.pushes.linkDown(live.id);
+    }
     if (state === 'open' && live.link !== 'open' && !live.abort.signal.aborted)
       void this.links
         .send(live, [{ type: 'models', models: [...this.options.models] }])
@@ -170,7 +183,8 @@ export class Runtimes {
       agent: request.agent ?? 'shell',
     });
     this.view.publish(record);
-    this.supervisor.start(record, provider);
+    // The token goes to the clone step alone; a runtime without a repository has no use for it.
+    this.supervisor.start(record, provider, request.repo ? request.githubToken : undefined);
     return this.toPublic(record);
   }
 
@@ -268,6 +282,17 @@ export class Runtimes {
       });
     }
     await this.links.send(live, pieces);
+  }
+
+  /**
+   * Asks the thread's runtime to push its workspace to a new branch with the user's token, now
+   * and over the open link only (never stored: see `WorkspacePushes`). The runtime shows the push
+   * in the thread as a tool card.
+   */
+  async push(thread: ThreadRecord, request: { branch: string; token: string; message: string }): Promise<PushOutcome> {
+    const live = await this.links.require(thread.runtimeId);
+    live.lastActivity = Date.now();
+    return this.pushes.push(live, { threadId: thread.id, ...request });
   }
 
   /** Asks the runtime to stop the thread's work; stored when this resolves, like a message. */

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
-import { StepRunner } from './provider-steps.js';
+import { StepRunner, type StepRunnerOptions } from './provider-steps.js';
 import type { RuntimeView } from './public-view.js';
 
 /** Statuses after which a runtime takes no more work. */
@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   agentSettings?: AgentSettings;
   /** Where `clone` clones `owner/name` from. @default 'https://github.com' */
   gitBaseUrl?: string | undefined;
+  /** Asked before `clone` (GitHub: access, size, branch). @default none */
+  checkSource?: StepRunnerOptions['checkSource'];
   /** The one-file runtime `install` puts in each runtime. @default the runtime package's built bundle */
   runtimeFile?: string | undefined;
 }
@@ -67,6 +69,7 @@ export class Supervisor {
       writer: options.writer,
       agentSettings: options.agentSettings ?? {},
       gitBaseUrl: options.gitBaseUrl,
+      checkSource: options.checkSource,
       runtimeFile: options.runtimeFile,
     });
     const idleCheckMs = options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? 3_600_000) / 10);
@@ -74,9 +77,12 @@ export class Supervisor {
     this.idleTimer.unref();
   }
 
-  /** Provisions a new runtime through its provider, in the background. */
-  start(record: RuntimeRecord, provider: Provider): void {
-    this.track(this.bringUp(record, provider, 'provision'));
+  /**
+   * Provisions a new runtime through its provider, in the background. `cloneToken` (the user's
+   * GitHub token) is for the `clone` step only and lives in memory until that step ends.
+   */
+  start(record: RuntimeRecord, provider: Provider, cloneToken?: string): void {
+    this.track(this.bringUp(record, provider, 'provision', cloneToken));
   }
 
   /**
@@ -247,10 +253,15 @@ export class Supervisor {
     void tracked.finally(() => this.tasks.delete(tracked));
   }
 
-  private async bringUp(record: RuntimeRecord, provider: Provider, mode: 'provision' | 'restart'): Promise<void> {
+  private async bringUp(
+    record: RuntimeRecord,
+    provider: Provider,
+    mode: 'provision' | 'restart',
+    cloneToken?: string,
+  ): Promise<void> {
     const { links } = this.options;
     const live = await links.ensure(record);
-    const bringUp = { token: links.tokenFor(record.id), signal: live.abort.signal };
+    const bringUp = { token: links.tokenFor(record.id), signal: live.abort.signal, cloneToken };
     try {
       const endpoint =
         mode === 'provision'

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { EventBody, ThreadEvent } from '@remote-chat/protocol';
+import { ThreadIssueSchema, type EventBody, type ThreadEvent, type ThreadIssue } from '@remote-chat/protocol';
 import { AppendBatch } from './append-batch.js';
 import { UNBOUNDED_BYTES, pageEnd } from './byte-page.js';
 import { recordReceipt } from './kysely-runtime-store.js';
@@ -17,10 +17,22 @@ function toThread(row: Selectable<ThreadsTable>): ThreadRecord {
     userId: row.user_id,
     title: row.title,
     titled: Boolean(row.titled),
+    issue: parseIssue(row.issue),
     lastSeq: num(row.last_seq),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** A stored issue; null when there is none or it no longer reads as one. */
+function parseIssue(text: string | null): ThreadIssue | null {
+  if (!text) return null;
+  try {
+    const parsed = ThreadIssueSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 export function toEvent(row: {
@@ -115,6 +127,7 @@ export function kyselyThreadStore(
           user_id: thread.userId,
           title: thread.title,
           titled: thread.titled ? 1 : 0,
+          issue: thread.issue ? JSON.stringify(thread.issue) : null,
           last_seq: 0,
           created_at: at,
           updated_at: at,

@@ -188,6 +188,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('runtimes').addColumn('last_activity_at', 'text').execute();
     },
   },
+  '0010_thread_issue': {
+    async up(db: Kysely<unknown>) {
+      // The GitHub issue a thread started from (ThreadIssue as JSON), or null.
+      await db.schema.alterTable('threads').addColumn('issue', 'text').execute();
+    },
+  },
 };
 
 const migrationProvider: MigrationProvider = {

@@ -151,6 +151,8 @@ export interface ThreadsTable {
   title: string;
   /** Whether the title was set by a person (then the first message does not replace it). */
   titled: Generated<number>;
+  /** The GitHub issue it started from (`ThreadIssue` as JSON), or null. */
+  issue: string | null;
   last_seq: number;
   created_at: string;
   updated_at: string;

@@ -9,6 +9,7 @@ import type {
   RuntimeStatus,
   Thread,
   ThreadEvent,
+  ThreadIssue,
   ToRuntimeMessage,
   User,
 } from '@remote-chat/protocol';
@@ -233,6 +234,8 @@ export interface ThreadStore {
     userId: string;
     title: string;
     titled: boolean;
+    /** The GitHub issue it starts from. @default none */
+    issue?: ThreadIssue | null;
   }): Promise<ThreadRecord>;
   getThread(id: string): Promise<ThreadRecord | null>;
   /** A runtime's threads, most recently active first. */
