@@ -35,6 +35,9 @@ test('signs in with state and PKCE and posts the token to the opener’s origin 
   expect(flowCookie.startsWith('rc_github_oauth=')).toBe(true);
   expect(response.headers.get('set-cookie')).toMatch(/HttpOnly/i);
   expect(response.headers.get('set-cookie')).toMatch(/SameSite=Lax/i);
+  // The popup keeps its opener through GitHub (the portal itself allows its popups that).
+  expect(response.headers.get('cross-origin-opener-policy')).toBe('unsafe-none');
+  expect((await fetch(`${bff.url}/`)).headers.get('cross-origin-opener-policy')).toBe('same-origin-allow-popups');
 
   const callback = await approve(location);
   const asked = github.authorizeRequests.at(-1)!;
@@ -47,6 +50,7 @@ test('signs in with state and PKCE and posts the token to the opener’s origin 
   const page = await fetch(callback, { headers: { cookie: `${bff.cookie}; ${flowCookie}` } });
   expect(page.status).toBe(200);
   expect(page.headers.get('cache-control')).toBe('no-store');
+  expect(page.headers.get('cross-origin-opener-policy')).toBe('unsafe-none');
   const csp = page.headers.get('content-security-policy') ?? '';
   const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
   expect(nonce).toBeTruthy();

@@ -64,7 +64,9 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   );
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  // Not `same-origin`: that would cut the GitHub sign-in popup off from the portal (it passes
+  // through github.com), so the popup could never post its token back.
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
   next();
 };
 

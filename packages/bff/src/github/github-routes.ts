@@ -29,6 +29,13 @@ export interface GitHubRoutesDeps {
   authed: (handler: Handler) => express.RequestHandler;
 }
 
+/**
+ * The sign-in popup's pages (start, callback) open no browsing-context-group switch: the popup
+ * passes through GitHub and must still have `window.opener` (the portal, or a page on another
+ * site) when the callback posts the token to it.
+ */
+const POPUP_OPENER_POLICY = 'unsafe-none';
+
 const PageQuerySchema = z.object({ page: z.coerce.number().int().min(1).max(1000).default(1) });
 const OwnerRepoSchema = z
   .object({ owner: z.string(), repo: z.string() })
@@ -105,6 +112,7 @@ export function createGitHubRoutes(deps: GitHubRoutesDeps): express.Router {
         }),
       );
       res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Cross-Origin-Opener-Policy', POPUP_OPENER_POLICY);
       res.redirect(302, location);
     } catch (error) {
       next(error);
@@ -127,6 +135,7 @@ export function createGitHubRoutes(deps: GitHubRoutesDeps): express.Router {
       const nonce = randomBytes(16).toString('base64');
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Referrer-Policy', 'no-referrer');
+      res.setHeader('Cross-Origin-Opener-Policy', POPUP_OPENER_POLICY);
       res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'`);
       res.type('html');
       if (!pending) {
