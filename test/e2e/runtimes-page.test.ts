@@ -60,9 +60,11 @@ describe('the Runtimes page in Chromium', () => {
     await page.getByRole('heading', { name: '2 runtimes, newest first' }).waitFor({ timeout: TIMEOUT });
     const row = (name: string) => page.getByRole('listitem', { name });
     expect((await row('sandboxed').innerText()).replace(/\s+/g, ' ')).toMatch(
-      /sandboxed Ready Provider Local sandbox Repository — Created just now Last activity just now Idle under a minute/,
+      /sandboxed Ready Id rt_[\w-]+ Provider Local sandbox Repository — Created just now Last activity just now Idle under a minute/,
     );
-    expect((await row('plain').innerText()).replace(/\s+/g, ' ')).toMatch(/plain Ready Provider Local process/);
+    expect((await row('plain').innerText()).replace(/\s+/g, ' ')).toMatch(
+      /plain Ready Id rt_[\w-]+ Provider Local process/,
+    );
 
     // Its log, followed as the chat's sandbox log follows it.
     const cookies = await context.cookies(bff.url);
