@@ -1,20 +1,85 @@
 #!/usr/bin/env node
-// `npm run bench`: runs every benchmark against the built packages, prints one markdown table
-// (paste it into the README) and writes bench/results.json. BENCH_QUICK=1 for a short smoke run;
-// BENCH_ONLY=latency,replay to run some (latency throughput replay recovery memory storm gateway llm providers elements). Progress goes to stderr, the table to stdout.
+// `npm run bench`: builds, runs the benchmarks against the built packages, prints one markdown
+// table (paste it into the README) and writes bench/results.json. `--help` lists the scenarios.
+// Progress goes to stderr, the table to stdout.
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import * as h from './lib/harness.mjs';
-import { latency } from './scenarios/latency.mjs';
-import { throughput } from './scenarios/throughput.mjs';
-import { replay } from './scenarios/replay.mjs';
-import { recovery } from './scenarios/recovery.mjs';
-import { memory } from './scenarios/memory.mjs';
-import { storm } from './scenarios/storm.mjs';
-import { gateway } from './scenarios/gateway.mjs';
-import { llm } from './scenarios/llm.mjs';
-import { providers } from './scenarios/providers.mjs';
+import { parseArgs } from 'node:util';
+
+/** Every scenario, in the order they run, with what it measures (the names `--only` takes). */
+const SCENARIOS = {
+  latency: 'relay latency runtime → BFF → browser, one event at a time, beside a bare ws relay',
+  throughput: 'one runtime as fast as accepted to 1 / 10 / 100 subscribers (SQLite, Postgres)',
+  replay: 'a 100,000-event thread to a fresh subscriber: first event and all',
+  recovery: 'BFF SIGKILL → restart → the stream resumed; every event once, in order',
+  memory: 'memory per idle browser connection (1,000 streams)',
+  storm: '2,000 streams dropped at once, all caught up',
+  gateway: 'a model stream through the execution gateway, beside the model directly',
+  llm: 'the llm agent end to end: per chunk, and Send → first token',
+  providers: 'New → ready and resume → first output per provider (process, e2b, daytona, ssh)',
+  peers: 'one workload beside a bare relay, a corked relay and socket.io: latency, throughput, a SIGKILL',
+  elements: 'the browser elements in Chromium (open a 10,000-event thread, bundle size)',
+};
+
+const HELP = `Usage: npm run bench [-- [options] [scenario ...]]
+
+Runs the benchmarks and prints a markdown table (stdout) and bench/results.json.
+With no scenario named, runs them all (about 5 minutes).
+
+Scenarios:
+${Object.entries(SCENARIOS)
+  .map(([name, what]) => `  ${name.padEnd(11)} ${what}`)
+  .join('\n')}
+
+Options:
+  --only a,b     run these scenarios (the same as naming them; env BENCH_ONLY)
+  --quick        a short smoke run of each, SQLite only (env BENCH_QUICK=1)
+  --no-build     do not run \`npm run build\` first
+  -h, --help     this text
+
+Environment:
+  BENCH_POSTGRES=0 / =1     skip / force the Postgres rows (they need Debian's postgresql)
+  BENCH_CPU_PROF=DIR        write V8 CPU profiles of the BFF and baseline processes into DIR
+`;
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (flags.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const only = [...positionals, ...(flags.only ?? process.env.BENCH_ONLY ?? '').split(',')]
+  .map((s) => s.trim())
+  .filter(Boolean);
+const unknown = only.filter((name) => !(name in SCENARIOS));
+if (unknown.length) {
+  process.stderr.write(`unknown scenario: ${unknown.join(', ')}\n\n${HELP}`);
+  process.exit(2);
+}
+if (flags.quick) process.env.BENCH_QUICK = '1';
+if (!flags['no-build']) execFileSync('npm', ['run', 'build', '--silent'], { stdio: ['ignore', 'inherit', 'inherit'] });
+
+// After the build: the scenarios import the built packages.
+const h = await import('./lib/harness.mjs');
+const { latency } = await import('./scenarios/latency.mjs');
+const { throughput } = await import('./scenarios/throughput.mjs');
+const { replay } = await import('./scenarios/replay.mjs');
+const { recovery } = await import('./scenarios/recovery.mjs');
+const { memory } = await import('./scenarios/memory.mjs');
+const { storm } = await import('./scenarios/storm.mjs');
+const { gateway } = await import('./scenarios/gateway.mjs');
+const { llm } = await import('./scenarios/llm.mjs');
+const { providers } = await import('./scenarios/providers.mjs');
+const { peers } = await import('./scenarios/peers.mjs');
 
 /** The browser elements' benchmarks (bench/elements.mjs, Chromium), when that file is there. */
 async function elements({ quick }) {
@@ -34,11 +99,8 @@ async function elements({ quick }) {
   return { rows, detail: null };
 }
 
-const scenarios = { latency, throughput, replay, recovery, memory, storm, gateway, llm, providers };
+const scenarios = { latency, throughput, replay, recovery, memory, storm, gateway, llm, providers, peers };
 if (existsSync(fileURLToPath(new URL('./elements.mjs', import.meta.url)))) scenarios.elements = elements;
-const only = process.env.BENCH_ONLY?.split(',')
-  .map((s) => s.trim())
-  .filter(Boolean);
 const quick = h.QUICK;
 const started = Date.now();
 const log = (line) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
@@ -58,7 +120,7 @@ const rows = [];
 const details = {};
 const failures = [];
 for (const [name, run] of Object.entries(scenarios)) {
-  if (only && !only.includes(name)) continue;
+  if (only.length && !only.includes(name)) continue;
   log(`${name}…`);
   const t = Date.now();
   try {

@@ -82,6 +82,10 @@ it('runs the commands the README names right after npm install in a fresh clone,
   expect((await npx('remote-chat-bff', '--version')).stdout.trim()).toBe(version('bff'));
   expect((await npx('remote-chat-runtime', '--version')).stdout.trim()).toBe(version('runtime'));
 
+  // The benchmarks say what they run without running anything.
+  const bench = await run('npm', ['run', 'bench', '--', '--help'], { cwd: dir, env: cleanEnv(), timeout: 60_000 });
+  for (const text of ['Scenarios:', 'peers', '--only']) expect(bench.stdout).toContain(text);
+
   // What the README and the used-link page tell people to run for a new sign-in link.
   const link = await npx('remote-chat-bff', 'signin-link', '--data-dir', join(dir, 'data'));
   expect(link.stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:8787\/auth\/signin\?token=\S+$/);

@@ -129,9 +129,14 @@ export async function startBff(config, options = {}) {
   return bff;
 }
 
-/** The bare `ws` relay baseline in a child process. */
+/** The bare `ws` relay baseline in a child process; `{ cork: true }` corks a tick's writes. */
 export function startRelay(config = {}) {
   return spawnChild('relay-child.mjs', 'BENCH_RELAY', config);
+}
+
+/** A socket.io relay (stores nothing) in a child process: the peers scenario's socket.io column. */
+export function startSocketIo(config = {}) {
+  return spawnChild('socketio-child.mjs', 'BENCH_SOCKETIO', config);
 }
 
 export { freePort } from '../../test/support/free-port.mjs';
@@ -415,6 +420,71 @@ export class Subscriber {
   terminate() {
     this.ws?.terminate();
   }
+}
+
+/**
+ * A subscriber that reconnects every `reconnectMs` while its stream is down and resubscribes
+ * after the last seq it saw, as the browser client does. `options` go to its Subscriber.
+ */
+export function resumingSubscriber(url, cookie, threadId, options = {}, reconnectMs = 20) {
+  const state = { reconnects: 0, stopped: false };
+  const sub = new Subscriber(url, cookie, options);
+  async function connect() {
+    for (;;) {
+      if (state.stopped) return;
+      try {
+        await sub.open();
+        sub.ws.once('close', () => void reconnect());
+        sub.subscribe(threadId, sub.lastSeq);
+        return;
+      } catch {
+        await sleep(reconnectMs);
+      }
+    }
+  }
+  async function reconnect() {
+    if (state.stopped) return;
+    state.reconnects++;
+    await sleep(reconnectMs);
+    await connect();
+  }
+  return {
+    sub,
+    state,
+    connect,
+    stop() {
+      state.stopped = true;
+      sub.close();
+    },
+  };
+}
+
+/**
+ * A plain `ws` client of a relay that redials every `reconnectMs` whenever it is not connected
+ * (the baselines' stand-in for a client that reconnects). `c.ws` is the open socket or null.
+ */
+export function keepOpen(url, onMessage, reconnectMs = 20) {
+  const c = { ws: null, opens: 0, stopped: false };
+  const dial = () => {
+    if (c.stopped) return;
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.on('error', () => {});
+    ws.on('open', () => {
+      c.ws = ws;
+      c.opens++;
+    });
+    ws.on('message', onMessage);
+    ws.on('close', () => {
+      if (c.ws === ws) c.ws = null;
+      setTimeout(dial, reconnectMs);
+    });
+  };
+  dial();
+  c.stop = () => {
+    c.stopped = true;
+    c.ws?.close();
+  };
+  return c;
 }
 
 /** Opens `n` subscribers, `concurrency` handshakes at a time. */

@@ -1,7 +1,8 @@
 // The baseline: a bare `ws` server with no store, no auth, no validation. `/send` sockets send
 // text frames that the server forwards, unchanged, to every `/recv` socket. A `/recv` socket opened
 // with `?replay=N&size=S` first gets N frames of S bytes (a stand-in for a replay) and then
-// `{"type":"caught-up"}`. Talks to the parent over IPC like bff-child.mjs.
+// `{"type":"caught-up"}`. `config.cork` corks a tick's writes (the corked baseline of the peers
+// scenario). Talks to the parent over IPC like bff-child.mjs.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
@@ -16,6 +17,7 @@ wss.on('connection', (ws, req) => {
   if (url.pathname === '/send') {
     ws.on('message', (data) => {
       const text = data.toString();
+      if (config.cork) corkReceivers();
       for (const r of receivers) r.send(text);
     });
     return;
@@ -34,6 +36,20 @@ wss.on('connection', (ws, req) => {
     } else ws.send('{"type":"subscribed"}');
   });
 });
+
+// `config.cork`: a relay that corks each receiver's socket for the rest of the tick, so the frames
+// of one read (ws parses a whole TCP chunk at once) leave in one write per receiver.
+let corked = false;
+function corkReceivers() {
+  if (corked) return;
+  corked = true;
+  const sockets = [...receivers].map((r) => r._socket).filter(Boolean);
+  for (const socket of sockets) socket.cork();
+  process.nextTick(() => {
+    corked = false;
+    for (const socket of sockets) socket.uncork();
+  });
+}
 
 /** Sends in pages like the hub does, yielding between pages, with backpressure like the BFF's limit. */
 async function sendReplay(ws, n, size) {

@@ -13,51 +13,31 @@ import * as h from '../lib/harness.mjs';
 const SEND_EVERY_MS = 5;
 const RECONNECT_EVERY_MS = 20;
 
-/** A subscriber that reconnects and resumes by itself, and checks each event's counter. */
+/** A resuming subscriber that also checks each event's counter and watches for the first ones. */
 function resumingSubscriber(url, cookie, threadId) {
-  const state = { expected: 1, wrong: [], reconnects: 0, stopped: false, watch: null };
-  const sub = new h.Subscriber(url, cookie, {
-    parse: 'full',
-    onEvent: (seq, event) => {
-      const w = state.watch;
-      if (w) {
-        w.first ??= h.now();
-        if (seq > w.seqAbove) w.firstNew ??= h.now();
-      }
-      const c = h.counterOf(event);
-      if (c !== state.expected && state.wrong.length < 10)
-        state.wrong.push({ got: c, expected: state.expected, seq: event.seq });
-      state.expected = c + 1;
+  const resuming = h.resumingSubscriber(
+    url,
+    cookie,
+    threadId,
+    {
+      parse: 'full',
+      onEvent: (seq, event) => {
+        const { state } = resuming;
+        const w = state.watch;
+        if (w) {
+          w.first ??= h.now();
+          if (seq > w.seqAbove) w.firstNew ??= h.now();
+        }
+        const c = h.counterOf(event);
+        if (c !== state.expected && state.wrong.length < 10)
+          state.wrong.push({ got: c, expected: state.expected, seq: event.seq });
+        state.expected = c + 1;
+      },
     },
-  });
-  async function connect() {
-    for (;;) {
-      if (state.stopped) return;
-      try {
-        await sub.open();
-        sub.ws.once('close', () => void reconnect());
-        sub.subscribe(threadId, sub.lastSeq);
-        return;
-      } catch {
-        await h.sleep(RECONNECT_EVERY_MS);
-      }
-    }
-  }
-  async function reconnect() {
-    if (state.stopped) return;
-    state.reconnects++;
-    await h.sleep(RECONNECT_EVERY_MS);
-    await connect();
-  }
-  return {
-    sub,
-    state,
-    connect,
-    stop() {
-      state.stopped = true;
-      sub.close();
-    },
-  };
+    RECONNECT_EVERY_MS,
+  );
+  Object.assign(resuming.state, { expected: 1, wrong: [], watch: null });
+  return resuming;
 }
 
 async function relayBaseline(restarts) {
@@ -65,27 +45,9 @@ async function relayBaseline(restarts) {
   let relay = await h.startRelay({ port });
   const times = [];
   let lastMessageAt = 0;
-  let stopped = false;
   const base = `ws://127.0.0.1:${port}`;
-  // A client that reconnects every 20 ms whenever it is not connected.
-  function keep(path, onMessage) {
-    const c = { ws: null };
-    const dial = () => {
-      if (stopped) return;
-      const ws = new WebSocket(base + path, { perMessageDeflate: false });
-      ws.on('error', () => {});
-      ws.on('open', () => (c.ws = ws));
-      ws.on('message', onMessage);
-      ws.on('close', () => {
-        if (c.ws === ws) c.ws = null;
-        setTimeout(dial, RECONNECT_EVERY_MS);
-      });
-    };
-    dial();
-    return c;
-  }
-  const sender = keep('/send', () => {});
-  keep('/recv', () => (lastMessageAt = h.now()));
+  const sender = h.keepOpen(`${base}/send`, () => {}, RECONNECT_EVERY_MS);
+  const receiver = h.keepOpen(`${base}/recv`, () => (lastMessageAt = h.now()), RECONNECT_EVERY_MS);
   const ticker = setInterval(
     () => sender.ws?.readyState === WebSocket.OPEN && sender.ws.send('{"type":"event"}'),
     SEND_EVERY_MS,
@@ -102,7 +64,8 @@ async function relayBaseline(restarts) {
       times.push({ readyMs: readyAt - killedAt, firstMs: lastMessageAt - killedAt });
     }
   } finally {
-    stopped = true;
+    sender.stop();
+    receiver.stop();
     clearInterval(ticker);
     await relay.close();
   }
