@@ -84,6 +84,50 @@ describe('a self-run agent with a thread token', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'status', state: 'idle' });
   });
 
+  it('asks the person through the BFF: the answer clicked reaches the agent, a second answer is refused', async () => {
+    const bff = await startTestBff();
+    const { threadId } = await readyRuntime(bff);
+    const created = await mint(bff, threadId);
+    const agent = startPythonAgent(['--bff', bff.url, '--ask'], { REMOTE_CHAT_THREAD_TOKEN: created.token });
+    await agent.waitFor(`registered as python-example for thread ${threadId}`);
+    const ask = async (text: string) => {
+      await bff.api(`/api/threads/${threadId}/messages`, {
+        body: { clientId: clientId(), text, agent: 'python-example' },
+      });
+      await waitFor(
+        async () => (await storedEvents(bff, threadId)).filter((e) => e.kind === 'permission.request').length,
+        'the permission request, stored',
+        20_000,
+      );
+      const requests = (await storedEvents(bff, threadId)).filter((e) => e.kind === 'permission.request');
+      const request = requests.at(-1);
+      if (request?.kind !== 'permission.request') throw new Error('no request');
+      return request;
+    };
+
+    const first = await ask('count these four words');
+    expect(first).toMatchObject({ title: 'May I count the words of your message?' });
+    // Its runtime is not involved: the answer goes to the BFF's own agent connection.
+    const answered = await bff.api(`/api/threads/${threadId}/permissions/${first.requestId}`, {
+      body: { optionId: 'yes' },
+    });
+    expect(answered.status).toBe(202);
+    await waitFor(
+      async () => (await storedEvents(bff, threadId)).some((e) => e.kind === 'tool.result' && e.ok),
+      'the tool call it was allowed',
+      20_000,
+    );
+    const again = await bff.api(`/api/threads/${threadId}/permissions/${first.requestId}`, {
+      body: { optionId: 'no' },
+    });
+    expect(again.status).toBe(409);
+    const events = await storedEvents(bff, threadId);
+    expect(events.filter((e) => e.kind === 'permission.answer')).toEqual([
+      expect.objectContaining({ requestId: first.requestId, optionId: 'yes', by: 'user' }),
+    ]);
+    expect(events.find((e) => e.kind === 'tool.output')).toMatchObject({ data: '4 words\n' });
+  });
+
   it('refuses the token on another thread, a revoked token and another user; revoking cuts the connection', async () => {
     const bff = await startTestBff({ allowedOrigins: [HOST] });
     const { runtime, threadId } = await readyRuntime(bff);

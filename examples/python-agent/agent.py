@@ -3,8 +3,9 @@
 
 It registers on a runtime's agent endpoint (or dials the BFF with a thread token), then answers
 every message: it streams back a short reply word by word, shows one harmless "tool call" (it
-counts the words of the message; it runs nothing), and ends the turn. Stop (a `cancel` frame)
-ends the turn at once. See README.md beside this file and docs/agent-protocol.md.
+counts the words of the message; it runs nothing), and ends the turn. With --ask it first asks
+the person for permission (the chat shows the question with its buttons) and counts only if
+allowed. Stop (a `cancel` frame) ends the turn at once. See README.md beside this file and docs/agent-protocol.md.
 
     # on the runtime's host, as the runtime's user:
     python3 agent.py --endpoint-file STATE_DIR/agent-endpoint.json
@@ -37,6 +38,8 @@ def parse_args():
                         help="dial this BFF (http(s)://host[/mount]) with the thread token in "
                              "REMOTE_CHAT_THREAD_TOKEN instead of a runtime's endpoint")
     parser.add_argument("--delay", type=float, default=0.03, help="seconds between streamed words")
+    parser.add_argument("--ask", action="store_true",
+                        help="ask the person for permission before the tool call")
     return parser.parse_args()
 
 
@@ -74,6 +77,7 @@ class Agent:
         self.socket = socket
         self.args = args
         self.turns = {}  # (threadId, turnId) -> asyncio.Task
+        self.asks = {}  # (threadId, turnId, requestId) -> future of the permission.answer frame
 
     async def send(self, frame):
         await self.socket.send(json.dumps(frame))
@@ -81,6 +85,18 @@ class Agent:
     async def event(self, message, event):
         await self.send({"type": "event", "threadId": message["threadId"],
                          "turnId": message["turnId"], "event": event})
+
+    async def ask(self, message, request_id, title, options):
+        """Asks the person; returns the host's `permission.answer` frame (a choice, or denied)."""
+        key = (message["threadId"], message["turnId"], request_id)
+        self.asks[key] = asyncio.get_running_loop().create_future()
+        try:
+            await self.send({"type": "permission.request", "threadId": message["threadId"],
+                             "turnId": message["turnId"], "requestId": request_id,
+                             "title": title, "options": options})
+            return await self.asks[key]
+        finally:
+            self.asks.pop(key, None)
 
     async def answer(self, message):
         """One turn: a streamed reply, one harmless tool call, then `done`."""
@@ -100,6 +116,17 @@ class Agent:
                 await asyncio.sleep(self.args.delay if "slowly" not in text else 1.0)
             await self.event(message, {"kind": "message.agent", "messageId": reply_id,
                                        "text": "".join(streamed), "agent": message["agent"]})
+            if self.args.ask:
+                answer = await self.ask(message, "count", "May I count the words of your message?", [
+                    {"optionId": "yes", "name": "Allow", "kind": "allow_once"},
+                    {"optionId": "no", "name": "Reject", "kind": "reject_once"},
+                ])
+                if answer.get("denied") or answer.get("kind", "").startswith("reject"):
+                    why = "No one answered in time" if answer["by"] == "timeout" else "You said no"
+                    await self.event(message, {"kind": "message.agent", "messageId": f"{reply_id}-no",
+                                               "text": f"{why}, so I did not count.", "agent": message["agent"]})
+                    await self.send({"type": "done", "threadId": message["threadId"], "turnId": message["turnId"]})
+                    return
             call_id = f"py-{message['turnId']}-count"
             await self.event(message, {"kind": "tool.call", "callId": call_id, "tool": "count_words",
                                        "title": "Count the words of the message", "input": {"text": text}})
@@ -130,6 +157,10 @@ class Agent:
             elif kind == "message":
                 key = (frame["threadId"], frame["turnId"])
                 self.turns[key] = asyncio.create_task(self.answer(frame))
+            elif kind == "permission.answer":
+                future = self.asks.get((frame["threadId"], frame["turnId"], frame["requestId"]))
+                if future and not future.done():
+                    future.set_result(frame)
             elif kind == "cancel":
                 task = self.turns.get((frame["threadId"], frame["turnId"]))
                 if task:

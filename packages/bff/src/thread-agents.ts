@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, LIMITS, type EventBody, type RuntimeAgent, type ThreadEventOf } from '@remote-chat/protocol';
-import { AgentSocket } from '@remote-chat/link';
+import { AgentSocket, PermissionDesk } from '@remote-chat/link';
 import type { Logger } from 'pino';
 import type { Grant } from './credential-watch.js';
 import type { EntryWriter } from './entry-writer.js';
@@ -12,6 +12,8 @@ export interface ThreadAgentsOptions {
   logger: Logger;
   /** Calls `onEnd` once the grant no longer stands (revoked token, deleted thread); returns the unwatch. */
   watchGrant: (grant: Grant, onEnd: () => void) => () => void;
+  /** A permission request no one answers is denied after this long. @default 300_000 */
+  permissionTimeoutMs?: number;
 }
 
 /** Who a thread token let in. */
@@ -41,9 +43,22 @@ export class ThreadAgents {
   readonly #connected = new Map<string, Map<string, Connected>>();
   /** threadId → the tail of its turns, and the running turn's abort. */
   readonly #queues = new Map<string, { tail: Promise<void>; controllers: Set<AbortController> }>();
+  /** Their permission requests waiting for a person. */
+  readonly #permissions: PermissionDesk;
 
   constructor(options: ThreadAgentsOptions) {
     this.#options = options;
+    this.#permissions = new PermissionDesk(options.permissionTimeoutMs ?? 300_000);
+  }
+
+  /** Whether a self-run agent of the thread waits for the answer to this request. */
+  asking(threadId: string, requestId: string): boolean {
+    return this.#permissions.waiting(threadId, requestId);
+  }
+
+  /** Hands a person's answer (already stored) to the agent that asked; false if none waits for it. */
+  answer(threadId: string, requestId: string, optionId: string): boolean {
+    return this.#permissions.answer(threadId, requestId, optionId);
   }
 
   /** Takes a socket a thread token opened; `agentId` is the URL's query. */
@@ -150,6 +165,7 @@ export class ThreadAgents {
       history: await this.#history(thread.id, message.seq),
       signal,
       emit,
+      askPermission: (question) => this.#permissions.ask(thread.id, question, emit, signal),
     });
   }
 

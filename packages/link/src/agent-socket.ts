@@ -9,6 +9,7 @@ import {
   type HostToAgentFrame,
 } from '@remote-chat/protocol';
 import { parseJson, rawDataText } from './frames.js';
+import type { PermissionOutcome, PermissionQuestion } from './permission-desk.js';
 import { closeSocket, MAX_BAD_FRAMES } from './session.js';
 
 /** Who an agent said it is in its `register` frame (with the id its URL named). */
@@ -54,13 +55,21 @@ export interface AgentSocketTurn {
   signal: AbortSignal;
   /** Publishes one event of the turn (already checked against the protocol's schema). */
   emit: (event: EventBody) => void;
+  /** Asks the person (the host's `PermissionDesk`): a `permission.request` frame of the agent. */
+  askPermission: (question: PermissionQuestion) => Promise<PermissionOutcome>;
 }
+
+/** Permission requests one turn may have open at once. */
+export const MAX_OPEN_PERMISSION_REQUESTS = 8;
 
 /** How long an agent has to send `done` after `cancel` before the turn is ended for it. */
 export const AGENT_CANCEL_GRACE_MS = 1_000;
 
 interface OpenTurn {
   emit: (event: EventBody) => void;
+  askPermission: (question: PermissionQuestion) => Promise<PermissionOutcome>;
+  /** The agent's ids of its permission requests waiting for an answer. */
+  asking: Set<string>;
   /** Tool calls opened and not closed, to close if the turn is cut short. */
   calls: Set<string>;
   /** Streamed text of messages not closed by a `message.agent`. */
@@ -143,6 +152,8 @@ export class AgentSocket {
       };
       const open: OpenTurn = {
         emit: turn.emit,
+        askPermission: turn.askPermission,
+        asking: new Set(),
         calls: new Set(),
         streamed: new Map(),
         end: (how) => {
@@ -260,6 +271,10 @@ export class AgentSocket {
       open.end(frame.error === undefined ? {} : { error: frame.error });
       return;
     }
+    if (frame.type === 'permission.request') {
+      this.#ask(open, frame);
+      return;
+    }
     const event = frame.event;
     if (event.kind === 'tool.call') open.calls.add(event.callId);
     else if (event.kind === 'tool.result') open.calls.delete(event.callId);
@@ -269,6 +284,39 @@ export class AgentSocket {
       if (sofar.length < LIMITS.maxMessageChars) open.streamed.set(event.messageId, sofar + event.text);
     } else if (event.kind === 'message.agent') open.streamed.delete(event.messageId);
     open.emit(event);
+  }
+
+  /**
+   * Asks the person on the agent's behalf and sends the agent the outcome. The host's desk writes
+   * the request and the answer into the thread, and denies on its timeout or the turn's Stop.
+   */
+  #ask(open: OpenTurn, frame: Extract<AgentToHostFrame, { type: 'permission.request' }>): void {
+    const { type: _type, threadId, turnId, requestId, ...question } = frame;
+    const about = { threadId, turnId };
+    if (open.asking.has(requestId)) {
+      this.#refuse('bad_frame', `Permission request "${requestId}" is waiting for its answer already.`, about);
+      return;
+    }
+    if (open.asking.size >= MAX_OPEN_PERMISSION_REQUESTS) {
+      this.#refuse(
+        'bad_frame',
+        `At most ${MAX_OPEN_PERMISSION_REQUESTS} permission requests of a turn may wait at once.`,
+        about,
+      );
+      return;
+    }
+    open.asking.add(requestId);
+    void open.askPermission(question).then((outcome) => {
+      open.asking.delete(requestId);
+      this.#send({
+        type: 'permission.answer',
+        ...about,
+        requestId,
+        ...(outcome.outcome === 'chosen'
+          ? { by: 'user', optionId: outcome.option.optionId, kind: outcome.option.kind }
+          : { by: outcome.by, denied: true }),
+      });
+    });
   }
 
   /** A token bucket: `framesPerSecond`, bursts of twice as many. */

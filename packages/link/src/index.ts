@@ -15,5 +15,9 @@ export type { LinkOutbox, OutboxEntry, OutboxState } from './outbox.js';
 export { LinkClosedError, LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';
 
 // An external agent's WebSocket, as a runtime's agent endpoint and the BFF's `/api/agent` host it.
-export { AGENT_CANCEL_GRACE_MS, AgentSocket } from './agent-socket.js';
+export { AGENT_CANCEL_GRACE_MS, AgentSocket, MAX_OPEN_PERMISSION_REQUESTS } from './agent-socket.js';
 export type { AgentRegistration, AgentSocketOptions, AgentSocketTurn, RegistrationVerdict } from './agent-socket.js';
+
+// The permission requests an agent is waiting on, with their timeout and Stop (both hosts of agents).
+export { PermissionDesk } from './permission-desk.js';
+export type { PermissionOutcome, PermissionQuestion } from './permission-desk.js';

@@ -4,9 +4,9 @@
 // to a self-run agent holding a thread token. docs/agent-protocol.md documents them with examples.
 import { z } from 'zod';
 import { IdSchema, LIMITS } from './common.js';
-import { AGENT_ENDPOINT_ERROR_CODES } from './constants.js';
+import { AGENT_ENDPOINT_ERROR_CODES, PERMISSION_ANSWERERS, PERMISSION_OPTION_KINDS } from './constants.js';
 import { BUILT_IN_AGENT_IDS } from './agents.js';
-import { AgentIdSchema, EventBodySchema } from './events.js';
+import { AgentIdSchema, EventBodySchema, PermissionQuestionSchema } from './events.js';
 
 export { AGENT_ENDPOINT_ERROR_CODES } from './constants.js';
 
@@ -30,9 +30,13 @@ export const ExternalAgentIdSchema = z
 /** Names one turn: a user message the agent answers. Its seq in the thread, as a string. */
 const TurnIdSchema = z.string().min(1).max(64);
 
+/** The agent's own name for one of its permission requests, echoed in the answer. */
+const AskIdSchema = z.string().min(1).max(128);
+
 /**
  * The events an external agent may send: every `EventBody` except what only people and the host
- * write (`message.user`, `permission.request`, `permission.answer`).
+ * write (`message.user`, `permission.request`, `permission.answer`; an agent asks with the
+ * `permission.request` frame instead, and the host writes the events).
  */
 export const AgentEventBodySchema = EventBodySchema.refine(
   (event) => !['message.user', 'permission.request', 'permission.answer'].includes(event.kind),
@@ -63,6 +67,19 @@ export const AgentToHostFrameSchema = z.discriminatedUnion('type', [
     threadId: IdSchema,
     turnId: TurnIdSchema,
     event: AgentEventBodySchema,
+  }),
+  /**
+   * Asks the person before doing something, within an open turn: the chat shows `title` and the
+   * options as buttons (to every browser of the user), and the host answers with one
+   * `permission.answer` frame — the option a person chose, or denied when no one answered in time
+   * or the person pressed Stop. Wait for it before going on.
+   */
+  PermissionQuestionSchema.extend({
+    type: z.literal('permission.request'),
+    threadId: IdSchema,
+    turnId: TurnIdSchema,
+    /** Yours: unique among your open requests of the turn; the answer names it. */
+    requestId: AskIdSchema,
   }),
   /** The agent is done with the turn (after a `cancel` too). `error` ends it with that sentence. */
   z.object({
@@ -109,6 +126,21 @@ export const HostToAgentFrameSchema = z.discriminatedUnion('type', [
     transcript: z.array(TranscriptEntrySchema).optional(),
     /** Older events were left out of `transcript` to keep the frame small. */
     transcriptTruncated: z.boolean().optional(),
+  }),
+  /**
+   * How a `permission.request` of yours was settled: `by: user` with the option a person chose
+   * (`optionId` and its `kind`), or `denied: true` with `by: timeout` (no answer in time) or
+   * `by: stop` (the person stopped the turn).
+   */
+  z.object({
+    type: z.literal('permission.answer'),
+    threadId: IdSchema,
+    turnId: TurnIdSchema,
+    requestId: AskIdSchema,
+    by: z.enum(PERMISSION_ANSWERERS),
+    optionId: z.string().min(1).max(128).optional(),
+    kind: z.enum(PERMISSION_OPTION_KINDS).optional(),
+    denied: z.boolean().optional(),
   }),
   /** The person pressed Stop: end the turn soon (send `done`). After a second it is ended for you. */
   z.object({ type: z.literal('cancel'), threadId: IdSchema, turnId: TurnIdSchema }),

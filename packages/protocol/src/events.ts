@@ -42,6 +42,24 @@ export const PermissionOptionSchema = z.object({
 });
 export type PermissionOption = z.infer<typeof PermissionOptionSchema>;
 
+/** What an agent asks a person before it does something: a `permission.request` without its ids. */
+export const PermissionQuestionSchema = z.object({
+  /** What is asked, for people. */
+  title: z.string().max(4096),
+  /** The tool call it is about, when the agent named one (`callId` of its `tool.call`). */
+  toolCall: z
+    .object({
+      callId: LocalIdSchema.optional(),
+      tool: ToolNameSchema.optional(),
+      title: z.string().max(4096).optional(),
+      input: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+  /** The choices, in the agent's order. */
+  options: z.array(PermissionOptionSchema).min(1).max(16),
+});
+export type PermissionQuestion = z.infer<typeof PermissionQuestionSchema>;
+
 /**
  * The body of every thread event, discriminated on `kind`. Agents produce these without a seq;
  * the BFF stores them and gives each its seq.
@@ -134,23 +152,10 @@ export const EventBodySchema = z.discriminatedUnion('kind', [
    * The agent asks before it does something (run a command, edit a file); it waits until a
    * `permission.answer` with the same `requestId`, which comes from a person or the timeout.
    */
-  z.object({
+  PermissionQuestionSchema.extend({
     kind: z.literal('permission.request'),
     /** Unique within the thread; the route's `:requestId`. */
     requestId: LocalIdSchema,
-    /** What is asked, for people. */
-    title: z.string().max(4096),
-    /** The tool call it is about, when the agent named one (`callId` of its `tool.call`). */
-    toolCall: z
-      .object({
-        callId: LocalIdSchema.optional(),
-        tool: ToolNameSchema.optional(),
-        title: z.string().max(4096).optional(),
-        input: z.record(z.string(), z.unknown()).optional(),
-      })
-      .optional(),
-    /** The choices, in the agent's order. */
-    options: z.array(PermissionOptionSchema).min(1).max(16),
   }),
   /**
    * How a permission request was settled; the first answer to a request is the only one stored.

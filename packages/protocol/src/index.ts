@@ -17,10 +17,19 @@ export {
   EVENT_KINDS,
   EventBodySchema,
   PermissionOptionSchema,
+  PermissionQuestionSchema,
   ThreadEventSchema,
   ToolNameSchema,
 } from './events.js';
-export type { AgentState, EventBody, EventKind, PermissionOption, ThreadEvent, ThreadEventOf } from './events.js';
+export type {
+  AgentState,
+  EventBody,
+  EventKind,
+  PermissionOption,
+  PermissionQuestion,
+  ThreadEvent,
+  ThreadEventOf,
+} from './events.js';
 export {
   AGENT_KINDS,
   AcpAgentConfigSchema,

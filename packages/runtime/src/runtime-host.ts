@@ -14,7 +14,7 @@ import { backpressureOf, type Backpressure, type PressureSource } from './backpr
 import { ThreadHistory } from './durable/thread-history.js';
 import type { TurnJournal } from './durable/turn-journal.js';
 import type { ModelAccess, ModelEndpointAccess } from './model-endpoint/model-access.js';
-import { PermissionDesk } from './permission-desk.js';
+import { PermissionDesk } from '@remote-chat/link';
 import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';

@@ -458,10 +458,17 @@ export function createRoutes(deps: RoutesDeps): express.Router {
         throw new RemoteChatError('bad_request', `The request has no option "${optionId}".`, {
           options: request.options.map((option) => option.optionId),
         });
-      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
-      assertMayUseProvider(providers, caller, runtime.provider);
-      runtimes.assertAvailable(runtime);
-      const { event, created } = await runtimes.answerPermission(thread, requestId, optionId);
+      // A self-run agent (thread token) asked through the BFF itself; a runtime's agents through it.
+      const selfRun = threadAgents.asking(thread.id, requestId);
+      if (!selfRun) {
+        const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
+        assertMayUseProvider(providers, caller, runtime.provider);
+        runtimes.assertAvailable(runtime);
+      }
+      const { event, created } = selfRun
+        ? await writer.appendEvent(thread, { kind: 'permission.answer', requestId, optionId, by: 'user' })
+        : await runtimes.answerPermission(thread, requestId, optionId);
+      if (selfRun && created) threadAgents.answer(thread.id, requestId, optionId);
       if (!created)
         throw new RemoteChatError('conflict', 'This request was answered already.', {
           answer: event,

@@ -1,7 +1,7 @@
 import type { AgentKind, EventBody, ModelAccessKind, ToRuntimeMessage } from '@remote-chat/protocol';
 import type { Backpressure } from '../backpressure.js';
 import type { ModelAccess } from '../model-endpoint/model-access.js';
-import type { PermissionOutcome, PermissionQuestion } from '../permission-desk.js';
+import type { PermissionOutcome, PermissionQuestion } from '@remote-chat/link';
 
 export type { Backpressure } from '../backpressure.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AcpAgentConfig, EventBody } from '@remote-chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PermissionOutcome } from '../../permission-desk.js';
+import type { PermissionOutcome } from '@remote-chat/link';
 import { tempDirs } from '../../test-support/temp.js';
 import { ofKind, outputOf, runTurn } from '../../test-support/turns.js';
 import { AcpAgent, acpAgents } from './acp-agent.js';

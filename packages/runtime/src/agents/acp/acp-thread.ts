@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import * as acp from '@agentclientprotocol/sdk';
 import type { AcpAgentConfig } from '@remote-chat/protocol';
 import { modelEnv } from '../../model-endpoint/model-access.js';
-import type { PermissionOutcome } from '../../permission-desk.js';
+import type { PermissionOutcome } from '@remote-chat/link';
 import { readTextFile, writeTextFile } from '../../tools/files.js';
 import { withoutSecrets } from '../../tools/terminal.js';
 import { truncateText } from '../../tools/text-chunks.js';

@@ -174,6 +174,50 @@ describe("the runtime's agent endpoint", () => {
     await waitFor(() => eventsOf('th_2').some((e) => e.kind === 'message.agent' && e.text === 'Stopped.'), 'stopped');
   });
 
+  it('asks the person for an agent, hands it the answer, and denies on Stop', async () => {
+    const agent = await TestAgent.open('careful');
+    await agent.register('Careful');
+    say('th_3', 'tidy up', 'careful');
+    await waitFor(() => agent.of('message').length === 1, 'the message');
+    const { threadId, turnId } = agent.of('message')[0]!;
+    const options = [
+      { optionId: 'yes', name: 'Allow once', kind: 'allow_once' },
+      { optionId: 'no', name: 'Reject', kind: 'reject_once' },
+    ];
+    agent.send({ type: 'permission.request', threadId, turnId, requestId: 'ask-1', title: 'Delete build/?', options });
+    // The same id again while it waits, and a request outside any open turn, are refused.
+    agent.send({ type: 'permission.request', threadId, turnId, requestId: 'ask-1', title: 'Again?', options });
+    agent.send({ type: 'permission.request', threadId, turnId: '999', requestId: 'ask-2', title: 'x', options });
+    await waitFor(() => agent.of('error').length === 2, 'the refusals');
+    expect(agent.of('error').map((e) => e.code)).toEqual(['bad_frame', 'unknown_turn']);
+
+    await waitFor(() => eventsOf('th_3').some((e) => e.kind === 'permission.request'), 'the request in the thread');
+    const request = eventsOf('th_3').find((e) => e.kind === 'permission.request');
+    if (request?.kind !== 'permission.request') throw new Error('no request');
+    expect(request).toMatchObject({ title: 'Delete build/?', options });
+    expect(eventsOf('th_3').filter((e) => e.kind === 'permission.request')).toHaveLength(1);
+    // The BFF stored the person's answer and hands it to the runtime.
+    await host.handle({ type: 'permission.answer', threadId, requestId: request.requestId, optionId: 'yes' });
+    await waitFor(() => agent.of('permission.answer').length === 1, 'the answer');
+    expect(agent.of('permission.answer')[0]).toEqual({
+      type: 'permission.answer',
+      threadId,
+      turnId,
+      requestId: 'ask-1',
+      by: 'user',
+      optionId: 'yes',
+      kind: 'allow_once',
+    });
+
+    // A second request, then Stop: denied, written into the thread and sent to the agent.
+    agent.send({ type: 'permission.request', threadId, turnId, requestId: 'ask-3', title: 'Push?', options });
+    await waitFor(() => eventsOf('th_3').filter((e) => e.kind === 'permission.request').length === 2, 'request 2');
+    await host.handle({ type: 'thread.cancel', threadId });
+    await waitFor(() => agent.of('permission.answer').length === 2, 'the denial');
+    expect(agent.of('permission.answer')[1]).toMatchObject({ requestId: 'ask-3', by: 'stop', denied: true });
+    expect(eventsOf('th_3')).toContainEqual(expect.objectContaining({ kind: 'permission.answer', by: 'stop' }));
+  });
+
   it('refuses an id another agent of the runtime has, and replaces an older connection of the same agent', async () => {
     // A built-in id is refused at the upgrade; an ACP agent's id at `register`.
     await expect(TestAgent.open('shell')).rejects.toThrow(/400/);

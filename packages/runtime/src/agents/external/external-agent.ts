@@ -28,6 +28,7 @@ export class ExternalAgent implements Agent {
       history: turn.history,
       signal: turn.signal,
       emit: turn.emit,
+      askPermission: (question) => turn.askPermission(question),
     });
   }
 }

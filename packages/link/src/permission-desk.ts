@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { EventBody, PermissionOption } from '@remote-chat/protocol';
+import type { EventBody, PermissionOption, PermissionQuestion } from '@remote-chat/protocol';
 
-/** What an agent asks a person (`permission.request` without its id). */
-export type PermissionQuestion = Omit<Extract<EventBody, { kind: 'permission.request' }>, 'kind' | 'requestId'>;
+export type { PermissionQuestion } from '@remote-chat/protocol';
 
 /** How a permission request was settled: an option a person chose, or denied (no answer in time, or Stop). */
 export type PermissionOutcome =
@@ -15,7 +14,7 @@ interface Pending {
 }
 
 /**
- * The permission requests the runtime's agents are waiting on. `ask` emits a `permission.request`
+ * The permission requests a host's agents are waiting on (a runtime's, or the BFF's self-run agents). `ask` emits a `permission.request`
  * and waits for the person's answer (the BFF stores it first and sends it as a `permission.answer`
  * message), for the timeout, or for the turn's Stop; the last two emit a denied
  * `permission.answer` themselves. The first way to settle a request wins; later answers find
@@ -57,6 +56,11 @@ export class PermissionDesk {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Whether a request of the thread is waiting for its answer here. */
+  waiting(threadId: string, requestId: string): boolean {
+    return this.#pending.has(keyOf(threadId, requestId));
   }
 
   /**
