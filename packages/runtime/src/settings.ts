@@ -19,6 +19,13 @@ export const RuntimeSettingsSchema = z.object({
   acpAgents: AcpAgentListSchema.default([]),
   /** An agent's permission request left unanswered this long is denied, and the thread says so. */
   permissionTimeoutMs: z.number().int().positive().max(86_400_000).default(300_000),
+  /**
+   * An ACP agent's process (one per thread) is stopped after this long without a turn; the next
+   * message starts it again, resuming its session where the agent can, else telling it the thread.
+   */
+  acpIdleMs: z.number().int().positive().max(86_400_000).default(600_000),
+  /** At most this many ACP agent processes run at once; the longest idle is stopped for a new one. */
+  acpMaxProcesses: z.number().int().positive().max(64).default(4),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>;
 

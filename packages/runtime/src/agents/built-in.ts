@@ -44,6 +44,8 @@ export function runtimeAgents(
       machine: options.machine ?? false,
       workspace,
       commandTimeoutMs: settings.commandTimeoutMs,
+      idleMs: settings.acpIdleMs,
+      maxProcesses: settings.acpMaxProcesses,
       commands,
       stateDir: options.stateDir,
       log: options.log,

@@ -39,7 +39,9 @@ CLI, …) go in the config file: "acpAgents": [{"id": "claude", "label": "Claude
 "claude-code-acp", "args": [], "env": {}}] (offered where the command is on PATH; started in the
 folder with the variables above, then "env"; with "ownLogin": true, without the endpoint's
 variables, so that the agent uses its own login, and the chat's picker says so), and
-"permissionTimeoutMs" (default 300000) denies a permission request no one answers in time. With --own-models FILE ({"baseUrl":
+"permissionTimeoutMs" (default 300000) denies a permission request no one answers in time;
+a thread's ACP agent process stops after "acpIdleMs" (default 600000) without a message, and at
+most "acpMaxProcesses" (default 4) run at once. With --own-models FILE ({"baseUrl":
 "https://api.openai.com", "apiKey": "…", "models": [{"id": "gpt-4.1", "label": "GPT-4.1", "api":
 "openai"}]}) they call your own models directly with your own key instead. Agents in any
 language register on each folder's agent endpoint (ws://127.0.0.1:PORT/codebolt?agentId=ID, see
@@ -111,6 +113,8 @@ export async function runConnect(flags: ConnectFlags, folders: string[], env: No
       settings: RuntimeSettingsSchema.parse({
         acpAgents: settings.acpAgents,
         ...(settings.permissionTimeoutMs !== undefined && { permissionTimeoutMs: settings.permissionTimeoutMs }),
+        ...(settings.acpIdleMs !== undefined && { acpIdleMs: settings.acpIdleMs }),
+        ...(settings.acpMaxProcesses !== undefined && { acpMaxProcesses: settings.acpMaxProcesses }),
       }),
       out,
       err,

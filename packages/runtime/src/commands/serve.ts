@@ -38,7 +38,9 @@ file keeps two runtimes from sharing one state folder.
 
 Settings file (JSON, optional): { "agent": "shell", "commandTimeoutMs": 600000, "llmMaxSteps": 50,
   "acpAgents": [{ "id": "claude", "command": "claude-code-acp", "args": [], "env": {} }],
-  "permissionTimeoutMs": 300000 }   (ACP agents are offered where their command is on PATH)
+  "permissionTimeoutMs": 300000, "acpIdleMs": 600000, "acpMaxProcesses": 4 }
+  (ACP agents are offered where their command is on PATH; each thread's agent process stops after
+  acpIdleMs without a message, and at most acpMaxProcesses run at once)
 
 Agents: shell (a message is a command line) and llm (a coding agent on a model: llm for the
 first model, llm:<model id> for another). The llm agent's models come from the server, which

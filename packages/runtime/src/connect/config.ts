@@ -24,6 +24,10 @@ export const ConnectConfigSchema = z.object({
   acpAgents: AcpAgentListSchema.optional(),
   /** A permission request left unanswered this long is denied. @default 300000 (5 minutes) */
   permissionTimeoutMs: z.number().int().positive().max(86_400_000).optional(),
+  /** A thread's ACP agent process is stopped after this long without a message. @default 600000 */
+  acpIdleMs: z.number().int().positive().max(86_400_000).optional(),
+  /** ACP agent processes running at once, at most. @default 4 */
+  acpMaxProcesses: z.number().int().positive().max(64).optional(),
 });
 export type ConnectConfig = z.infer<typeof ConnectConfigSchema>;
 
@@ -66,6 +70,9 @@ export interface ConnectSettings {
   acpAgents: AcpAgentConfig[];
   /** The config file's permission timeout, if it sets one. */
   permissionTimeoutMs: number | undefined;
+  /** The config file's ACP process limits, if it sets them. */
+  acpIdleMs: number | undefined;
+  acpMaxProcesses: number | undefined;
 }
 
 /**
@@ -132,6 +139,8 @@ export async function resolveConnectSettings(input: {
     warnings,
     acpAgents: config?.acpAgents ?? [],
     permissionTimeoutMs: config?.permissionTimeoutMs,
+    acpIdleMs: config?.acpIdleMs,
+    acpMaxProcesses: config?.acpMaxProcesses,
   };
 }
 

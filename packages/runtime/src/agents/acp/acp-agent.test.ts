@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { AcpAgentConfig, EventBody } from '@remote-chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PermissionOutcome } from '@remote-chat/link';
+import { waitFor } from '../../../../../test/support/wait.js';
 import { tempDirs } from '../../test-support/temp.js';
 import { ofKind, outputOf, runTurn } from '../../test-support/turns.js';
 import { AcpAgent, acpAgents } from './acp-agent.js';
@@ -29,13 +30,17 @@ const config = (env: Record<string, string> = {}): AcpAgentConfig => ({
   env,
 });
 
-async function testAgent(options: { env?: Record<string, string>; stateDir?: string } = {}) {
+async function testAgent(
+  options: { env?: Record<string, string>; stateDir?: string; idleMs?: number; maxProcesses?: number } = {},
+) {
   const workspace = await temp.make('rc-acp-ws-');
   const agent = new AcpAgent({
     config: config(options.env),
     workspace,
     sessions: new AcpSessions(options.stateDir),
     log: () => {},
+    ...(options.idleMs !== undefined && { idleMs: options.idleMs }),
+    ...(options.maxProcesses !== undefined && { maxProcesses: options.maxProcesses }),
   });
   agents.push(agent);
   return { agent, workspace };
@@ -173,6 +178,32 @@ describe('the ACP agent', () => {
     const { agent } = await testAgent({ env, stateDir });
     const events = await runTurn(agent, 'stream', { threadId: 'th_r' });
     expect(ofKind(events, 'message.agent')[0]?.text).toBe('Hello from the test agent (prompt 1, loaded).');
+  });
+
+  it('stops a thread’s idle agent process and resumes its session with the next message', async () => {
+    const env = { ACP_TEST_LOAD_SESSIONS: '1' };
+    const { agent } = await testAgent({ env, stateDir: await temp.make('rc-acp-state-'), idleMs: 300 });
+    await runTurn(agent, 'stream', { threadId: 'th_idle' });
+    expect(agent.liveProcesses).toBe(1);
+    await waitFor(() => agent.liveProcesses === 0, 'the idle process stopped', 5_000);
+    const events = await runTurn(agent, 'stream', { threadId: 'th_idle' });
+    expect(ofKind(events, 'message.agent')[0]?.text).toBe('Hello from the test agent (prompt 1, loaded).');
+  });
+
+  it('stops the longest idle process when a new thread would pass the limit', async () => {
+    const env = { ACP_TEST_LOAD_SESSIONS: '1' };
+    const { agent } = await testAgent({ env, stateDir: await temp.make('rc-acp-state-'), maxProcesses: 2 });
+    await runTurn(agent, 'stream', { threadId: 'th_1' });
+    await runTurn(agent, 'stream', { threadId: 'th_2' });
+    await runTurn(agent, 'stream', { threadId: 'th_1' });
+    expect(agent.liveProcesses).toBe(2);
+    // th_2 is now the longest idle: a third thread takes its place.
+    await runTurn(agent, 'stream', { threadId: 'th_3' });
+    expect(agent.liveProcesses).toBe(2);
+    const again = await runTurn(agent, 'stream', { threadId: 'th_1' });
+    expect(ofKind(again, 'message.agent')[0]?.text).toBe('Hello from the test agent (prompt 3).');
+    const resumed = await runTurn(agent, 'stream', { threadId: 'th_2' });
+    expect(ofKind(resumed, 'message.agent')[0]?.text).toBe('Hello from the test agent (prompt 1, loaded).');
   });
 
   it('tells a session loaded after a restart only the turns of other agents since its own last turn', async () => {

@@ -20,6 +20,10 @@ export interface AcpAgentOptions {
   log?: (line: string) => void;
   /** After a Stop, how long the agent gets to end its turn before its process is stopped. @default 1_000 */
   cancelGraceMs?: number;
+  /** A thread's agent process is stopped after this long without a turn. @default 600_000 */
+  idleMs?: number;
+  /** Agent processes (one per thread) running at once, at most; the longest idle goes first. @default 4 */
+  maxProcesses?: number;
   /** It runs on a person's machine, where `ownLogin` is honoured. @default false */
   machine?: boolean;
   /** The runtime's endpoint serves the person's own models (`--own-models`). @default false */
@@ -39,7 +43,7 @@ export class AcpAgent implements Agent {
   readonly modelAccess: ModelAccessKind;
   readonly #options: AcpAgentOptions;
   readonly #commands: CommandSettings;
-  readonly #threads = new Map<string, AcpThread>();
+  readonly #threads = new Map<string, ThreadProcess>();
   /** Started without the model endpoint's variables: it uses its own login. */
   readonly #ownLogin: boolean;
 
@@ -54,10 +58,10 @@ export class AcpAgent implements Agent {
 
   handle(turn: AgentTurn): Promise<void> {
     const { threadId } = turn.message;
-    let thread = this.#threads.get(threadId);
-    if (!thread) {
+    let entry = this.#threads.get(threadId);
+    if (!entry) {
       const { config, workspace, sessions } = this.#options;
-      thread = new AcpThread({
+      const thread = new AcpThread({
         config,
         label: this.label,
         threadId,
@@ -65,19 +69,76 @@ export class AcpAgent implements Agent {
         sessions,
         commands: this.#commands,
         ownLogin: this.#ownLogin,
-        log: this.#options.log ?? ((line) => console.error(line)),
+        log: this.#log,
         ...(this.#options.cancelGraceMs !== undefined && { cancelGraceMs: this.#options.cancelGraceMs }),
       });
-      this.#threads.set(threadId, thread);
+      entry = { thread, turns: 0, usedAt: 0, idleTimer: undefined };
+      this.#threads.set(threadId, entry);
     }
-    return thread.run(turn);
+    const current = entry;
+    clearTimeout(current.idleTimer);
+    current.turns++;
+    current.usedAt = performance.now();
+    if (!current.thread.live) this.#makeRoom(current);
+    return current.thread.run(turn).finally(() => {
+      current.turns--;
+      current.usedAt = performance.now();
+      if (current.turns > 0) return;
+      current.idleTimer = setTimeout(() => this.#stopIdle(threadId, current), this.#options.idleMs ?? 600_000);
+      current.idleTimer.unref();
+    });
   }
 
   async close(): Promise<void> {
-    const threads = [...this.#threads.values()];
+    const entries = [...this.#threads.values()];
     this.#threads.clear();
-    await Promise.all(threads.map((thread) => thread.stop()));
+    for (const entry of entries) clearTimeout(entry.idleTimer);
+    await Promise.all(entries.map((entry) => entry.thread.stop()));
   }
+
+  /** How many of its threads have an agent process now. */
+  get liveProcesses(): number {
+    let live = 0;
+    for (const entry of this.#threads.values()) if (entry.thread.live) live++;
+    return live;
+  }
+
+  get #log(): (line: string) => void {
+    return this.#options.log ?? ((line) => console.error(line));
+  }
+
+  /** A thread's process had no turn for the idle window: stopped (its session id is kept). */
+  #stopIdle(threadId: string, entry: ThreadProcess): void {
+    if (entry.turns > 0 || !entry.thread.live) return;
+    this.#log(`${this.label}: stopping the agent process of thread ${threadId}, idle`);
+    void entry.thread.stop();
+  }
+
+  /** Before `starting` starts a process: stops the longest idle ones while at the limit. */
+  #makeRoom(starting: ThreadProcess): void {
+    const max = this.#options.maxProcesses ?? 4;
+    const idle = [...this.#threads.entries()]
+      .filter(([, entry]) => entry !== starting && entry.turns === 0 && entry.thread.live)
+      .sort(([, a], [, b]) => a.usedAt - b.usedAt);
+    let live = this.liveProcesses;
+    for (const [threadId, entry] of idle) {
+      if (live < max) break;
+      clearTimeout(entry.idleTimer);
+      this.#log(`${this.label}: stopping the agent process of thread ${threadId} to start another`);
+      void entry.thread.stop();
+      live--;
+    }
+  }
+}
+
+/** A thread's agent process and what decides when it is stopped. */
+interface ThreadProcess {
+  thread: AcpThread;
+  /** Turns handed to it and not finished. */
+  turns: number;
+  /** When it last started or finished a turn (performance.now()). */
+  usedAt: number;
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 /**

@@ -97,6 +97,11 @@ export class AcpThread {
     }
   }
 
+  /** The agent's process is running (started by a turn, not stopped since). */
+  get live(): boolean {
+    return this.#running !== undefined;
+  }
+
   /** Stops the agent's process and its terminals. */
   async stop(): Promise<void> {
     const running = this.#running;
