@@ -374,6 +374,23 @@ describe('the fake BFF answers as the real one', () => {
         'answer to a permission request in a thread that does not exist': outcome(
           await bff.call('POST', '/threads/th_nonesuch/permissions/perm-1', { optionId: 'allow' }),
         ),
+        'thread tokens: mint, list, revoke, revoke again, a bad id': await (async () => {
+          const minted = await bff.call('POST', `/threads/${seeded}/agent-tokens`, {});
+          const tokenId = (minted.body as { id: string }).id;
+          const listed = await bff.call('GET', `/threads/${seeded}/agent-tokens`);
+          const revoked = await bff.call('DELETE', `/threads/${seeded}/agent-tokens/${tokenId}`);
+          const again = await bff.call('DELETE', `/threads/${seeded}/agent-tokens/${tokenId}`);
+          const after = await bff.call('GET', `/threads/${seeded}/agent-tokens`);
+          return {
+            minted: { ...outcome(minted), keys: keys(minted.body) },
+            listed: { ...outcome(listed), count: (listed.body as { tokens: unknown[] }).tokens.length },
+            revoked: outcome(revoked),
+            again: outcome(again),
+            after: (after.body as { tokens: unknown[] }).tokens.length,
+            'bad id': outcome(await bff.call('DELETE', `/threads/${seeded}/agent-tokens/not%20an%20id`)),
+            'no thread': outcome(await bff.call('GET', '/threads/th_nonesuch/agent-tokens')),
+          };
+        })(),
         'runtime from an unknown provider': outcome(await bff.call('POST', '/runtimes', { provider: 'nonesuch' })),
         'runtime with no provider': outcome(await bff.call('POST', '/runtimes', {})),
         'runtime with an unknown field': outcome(
@@ -396,6 +413,13 @@ describe('the fake BFF answers as the real one', () => {
       'answer to a permission request with no option': { status: 400, code: 'bad_request' },
       'upload over the limit': { status: 413 },
       'delete a stopped runtime': { status: 204 },
+      'thread tokens: mint, list, revoke, revoke again, a bad id': {
+        listed: { status: 200, count: 1 },
+        revoked: { status: 204 },
+        again: { status: 404 },
+        after: 0,
+        'bad id': { status: 400 },
+      },
     });
   });
 

@@ -1,9 +1,10 @@
-// `remote-chat.js` as a third-party script: one file (and, loaded on first use, the GitHub elements'
-// files beside it), under 52 KB gzip, that runs under a strict
+// `remote-chat.js` as a third-party script: one file (and, loaded on first use, the files of its
+// rarely used parts beside it: the GitHub elements, the thread-token help), under 52 KB gzip, that runs under a strict
 // Content-Security-Policy (no inline script or style of any kind, no eval), defines its elements
 // without clobbering the page's own, and leaks no CSS into the page.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -12,6 +13,13 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { newPage } from '../support/browser.js';
 
 const bundlePath = fileURLToPath(new URL('../../packages/chat-elements/dist/remote-chat.js', import.meta.url));
+
+/** The bundle and the files of its parts beside it, as a site that hosts them serves them. */
+function bundleFiles(): Record<string, [type: string, body: Buffer]> {
+  const folder = dirname(bundlePath);
+  const names = readdirSync(folder).filter((name) => /^remote-chat(-[\w-]+)?\.js$/.test(name));
+  return Object.fromEntries(names.map((name) => [`/${name}`, ['text/javascript', readFileSync(join(folder, name))]]));
+}
 
 const CSP = [
   "default-src 'none'",
@@ -151,7 +159,7 @@ describe('remote-chat.js on another site', () => {
         'body { font-family: Georgia, serif; color: rgb(10, 20, 30) } .frame { height: 480px; width: 720px }',
       ],
       '/before.js': ['text/javascript', BEFORE],
-      '/remote-chat.js': ['text/javascript', readFileSync(bundlePath)],
+      ...bundleFiles(),
       '/page.js': ['text/javascript', PAGE_JS],
       '/favicon.ico': ['image/x-icon', ''],
     });
@@ -201,7 +209,7 @@ describe('remote-chat.js on another site', () => {
       '/': ['text/html', PAGE],
       '/site.css': ['text/css', '.frame { height: 480px; width: 720px }'],
       '/before.js': ['text/javascript', BEFORE],
-      '/remote-chat.js': ['text/javascript', readFileSync(bundlePath)],
+      ...bundleFiles(),
       '/page.js': ['text/javascript', PAGE_JS],
       '/favicon.ico': ['image/x-icon', ''],
     });

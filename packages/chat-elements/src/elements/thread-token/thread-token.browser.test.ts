@@ -40,5 +40,21 @@ describe('<rc-thread-token> in the agent picker', () => {
     expect(shown.value).toMatch(/^rcat_fake/);
     expect(bff.requests).toContain(`POST /threads/${threads[0]!.id}/agent-tokens`);
     expect(bff.agentTokens).toEqual([expect.objectContaining({ threadId: threads[0]!.id })]);
+
+    // Listed without its secret; Revoke asks once more, then cuts it off.
+    const row = await waitFor(() => help.shadowRoot!.querySelector<HTMLElement>('[part="tokens"] li'), {
+      what: 'the token listed',
+    });
+    expect(row.textContent).toContain('Thread token');
+    expect(row.textContent).toContain('never used');
+    expect(row.textContent).not.toContain('rcat_');
+    const revoke = row.querySelector<HTMLButtonElement>('[part="revoke"]')!;
+    await userEvent.click(revoke);
+    expect(revoke.textContent?.trim()).toBe('Revoke now');
+    expect(bff.agentTokens).toHaveLength(1);
+    await userEvent.click(revoke);
+    await waitFor(() => bff.agentTokens.length === 0 || undefined, { what: 'the token revoked' });
+    await waitFor(() => !help.shadowRoot!.querySelector('[part="tokens"]') || undefined, { what: 'the list emptied' });
+    expect(bff.requests).toContain(`GET /threads/${threads[0]!.id}/agent-tokens`);
   });
 });

@@ -21,6 +21,31 @@ export const threadTokenStyles = css`
     width: 100%;
     box-sizing: border-box;
   }
+  .tokens {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 0.3rem;
+  }
+  .tokens li {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.2rem 0.5rem;
+  }
+  .token-name {
+    font-weight: 600;
+  }
+  .token-meta {
+    color: var(--_muted);
+    flex: 1 1 auto;
+  }
+  .revoke.confirming {
+    color: var(--rc-color-danger, #b3261e);
+    border-color: currentColor;
+  }
   .error {
     color: var(--rc-color-danger, #b3261e);
   }
