@@ -175,6 +175,16 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => '/api/machine-tokens', body: { userId: 'bob', name: 'm' } },
   { method: 'DELETE', path: (id) => `/api/machine-tokens/${id.other}` },
   { method: 'POST', path: () => '/api/stream-tickets', body: {} },
+  { method: 'POST', path: (id) => `/api/threads/${id.thread}/permissions/perm-1`, body: { optionId: 'allow' } },
+  { method: 'POST', path: (id) => `/api/threads/${id.thread}/push`, body: { branch: 'fuzz' }, owner: false },
+  { method: 'GET', path: () => '/api/usage' },
+  // GitHub is on, its API at a closed port: every call fails fast as github_unavailable.
+  { method: 'GET', path: () => '/api/github/user' },
+  { method: 'GET', path: () => '/api/github/repos?q=fuzz&page=2' },
+  { method: 'GET', path: (id) => `/api/github/repos/${id.other}/${id.other}/branches` },
+  { method: 'GET', path: (id) => `/api/github/repos/${id.other}/${id.other}/issues?q=bug` },
+  { method: 'GET', path: () => `/api/github/oauth/start?origin=${encodeURIComponent(ALLOWED)}` },
+  { method: 'GET', path: () => '/api/github/oauth/callback?state=fuzz&code=fuzz' },
   { method: 'GET', path: () => '/auth/signin?token=nonesuch' },
   { method: 'POST', path: () => '/auth/signout', owner: false },
   { method: 'OPTIONS', path: (id) => `/api/threads/${id.thread}` },
@@ -675,7 +685,12 @@ describe('HTTP and WebSocket fuzzing', () => {
   }, async () => {
     const dataDir = tempDir('rc-fuzz-');
     await seed(dataDir);
-    const bff = await spawnBff(['--data-dir', dataDir, '--allowed-origins', ALLOWED, '--log-level', 'warn']);
+    const bff = await spawnBff(['--data-dir', dataDir, '--allowed-origins', ALLOWED, '--log-level', 'warn'], {
+      REMOTE_CHAT_GITHUB_CLIENT_ID: 'fuzz-client',
+      REMOTE_CHAT_GITHUB_CLIENT_SECRET: 'fuzz-secret',
+      REMOTE_CHAT_GITHUB_URL: 'http://127.0.0.1:1',
+      REMOTE_CHAT_GITHUB_API_URL: 'http://127.0.0.1:1',
+    });
     const cookie = await signIn(bff.signinLink);
     const r = random(SEED);
     // Once the BFF has settled (re-attaching the seeded runtimes), nothing a request does may change these.
