@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { REDACTED_PATHS } from '@remote-chat/bff';
+import {
+  ProcessProvider,
+  REDACTED_PATHS,
+  type ProviderState,
+  type StartContext,
+  type StartedRuntime,
+} from '@remote-chat/bff';
 import {
   PushResponseSchema,
   type EventPageResponse,
@@ -13,6 +19,8 @@ import pino from 'pino';
 import { expect, test } from 'vitest';
 import { clientId, readyRuntime, type TestBff } from './support/bff.js';
 import { APP_REPO, startGitHubWorld } from './support/github-world.js';
+import { tempDir } from './support/temp-dir.js';
+import { waitFor } from './support/wait.js';
 
 /** Sends a shell command line to the thread and returns what it printed once it ended. */
 async function run(bff: TestBff, threadId: string, command: string): Promise<string> {
@@ -194,4 +202,45 @@ test('a push with a token that may not push is refused as github_unauthorized an
   expect(pushed.status, await pushed.clone().text()).toBe(403);
   expect(((await pushed.json()) as { error: { code: string } }).error.code).toBe('github_unauthorized');
   expect(git.revParse(APP_REPO, 'refs/heads/rc/nope')).toBeNull();
+});
+
+/**
+ * A provider whose runtimes pause: the Local process provider, pausing by stopping the runtime
+ * (its workspace kept) and resuming by starting it again, as a platform that keeps files does.
+ */
+class PausableProcessProvider extends ProcessProvider {
+  override readonly id = 'pausable';
+  override readonly label = 'Pausable process';
+  async pause(state: ProviderState): Promise<ProviderState> {
+    await this.stop(state);
+    return state;
+  }
+  resume(context: StartContext, state: ProviderState): Promise<StartedRuntime> {
+    return this.start(context, state);
+  }
+}
+
+test('a push to a paused runtime resumes it first, then pushes', async () => {
+  const dataDir = tempDir('rc-pausable-');
+  const { github, git, bff } = await startGitHubWorld({
+    bff: {
+      dataDir,
+      configuredProviders: [new PausableProcessProvider({ dataDir })],
+      idleTimeoutMs: 1_500,
+      idleCheckMs: 100,
+    },
+  });
+  const token = github.issueToken();
+  const { runtime, threadId } = await readyRuntime(bff, 'pausable', { repo: APP_REPO, githubToken: token });
+  await run(bff, threadId, 'echo "done before the pause" > paused.txt');
+  await waitFor(
+    async () => ((await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status === 'paused',
+    'the runtime paused when idle',
+    20_000,
+  );
+  const pushed = await bff.api(`/api/threads/${threadId}/push`, { body: { branch: 'rc/after-pause', token } });
+  expect(pushed.status, await pushed.clone().text()).toBe(200);
+  const { commit } = PushResponseSchema.parse(await pushed.json());
+  expect(git.revParse(APP_REPO, 'refs/heads/rc/after-pause')).toBe(commit);
+  expect(((await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status).toBe('ready');
 });

@@ -29,6 +29,9 @@ import { messageSendOf } from './stored-outbox.js';
 import { ENDED, Supervisor, type SupervisorOptions } from './supervisor.js';
 import { WorkspacePushes, type PushOutcome } from './workspace-pushes.js';
 
+/** How long a push waits for a paused runtime to come back before it says so. */
+const PUSH_WAKE_TIMEOUT_MS = 120_000;
+
 export interface RuntimesOptions {
   store: Store;
   writer: EntryWriter;
@@ -291,8 +294,34 @@ export class Runtimes {
    */
   async push(thread: ThreadRecord, request: { branch: string; token: string; message: string }): Promise<PushOutcome> {
     const live = await this.links.require(thread.runtimeId);
-    live.lastActivity = Date.now();
+    this.links.markActive(live);
+    // A paused runtime is resumed first: the push needs its link open (it is never queued).
+    this.supervisor.wake(live);
+    await this.linkOpen(live, PUSH_WAKE_TIMEOUT_MS);
     return this.pushes.push(live, { threadId: thread.id, ...request });
+  }
+
+  /** Resolves once the runtime's link is open; after `timeoutMs` fails as unavailable. */
+  private linkOpen(live: LiveRuntime, timeoutMs: number): Promise<void> {
+    if (live.session.state === 'open') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(
+          new RemoteChatError(
+            'runtime_unavailable',
+            'The runtime did not come back in time (it was paused, restarting or offline); try again shortly.',
+          ),
+        );
+      }, timeoutMs);
+      timer.unref();
+      const off = live.session.onState((state) => {
+        if (state !== 'open') return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
   }
 
   /** Asks the runtime to stop the thread's work; stored when this resolves, like a message. */

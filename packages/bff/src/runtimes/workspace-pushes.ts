@@ -48,7 +48,7 @@ export class WorkspacePushes {
           requestId,
           new RemoteChatError(
             'runtime_unavailable',
-            'The runtime is not connected right now (paused, restarting or offline): send it a message to wake it, then push again.',
+            'The runtime is not connected right now (restarting or offline); try again once it is ready.',
           ),
         );
     });
