@@ -10,10 +10,13 @@ import {
   type ThreadEvent,
   type User,
 } from '@remote-chat/protocol';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
+import { startRelay } from './cluster/cluster.js';
 import { prepareDataDir, restrictDataFiles } from './data-dir.js';
 import type { Grant } from './credential-watch.js';
 import { cors } from './http/cors.js';
@@ -52,6 +55,20 @@ export interface RemoteChatOptions {
    * `normal` survives a process kill but may lose the last commits on power loss. @default 'full'
    */
   sqliteSynchronous?: 'full' | 'normal';
+  /**
+   * The server secret (base64url, ≥ 32 bytes), the same on every instance of a cluster.
+   * @default made once into `dataDir`
+   */
+  secret?: string;
+  /**
+   * `redis://…` to relay between instances through Redis pub/sub; without it, instances on
+   * Postgres relay through `LISTEN/NOTIFY`. Needs a Postgres `databaseUrl`.
+   */
+  redisUrl?: string;
+  /** This process's name in a cluster. @default host-pid-random */
+  instanceId?: string;
+  /** How often every followed topic is read again, in case a relay message was lost. @default 5000 */
+  relayRecheckMs?: number;
   /** A store to use instead of opening one (tests, custom deployments). */
   store?: Store;
   /**
@@ -117,6 +134,8 @@ export interface RemoteChatOptions {
 }
 
 export interface RemoteChat {
+  /** This process's name in a cluster. */
+  instanceId: string;
   /** The REST API; mount it at `/api` (or wherever `streamPath`'s folder is). */
   router: express.Router;
   /** Routes a WebSocket upgrade for `streamPath`; returns false for other paths. */
@@ -191,14 +210,19 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       onIdleError: (error) =>
         logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     }));
-  const secret = ServerSecret.load(options.dataDir);
+  const secret = ServerSecret.load(options.dataDir, options.secret);
   restrictDataFiles(options.dataDir);
-  const hub = new Hub<ThreadEvent | LogEntry>(async (topic, after, limit, maxBytes) => {
-    const parsed = parseTopic(topic);
-    if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit, maxBytes);
-    if (parsed?.family === 'runtime-log') return store.listLog(parsed.id, after, limit, maxBytes);
-    throw new Error(`${topic} is not a seq topic`);
-  });
+  const instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const hub = new Hub<ThreadEvent | LogEntry>(
+    async (topic, after, limit, maxBytes) => {
+      const parsed = parseTopic(topic);
+      if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit, maxBytes);
+      if (parsed?.family === 'runtime-log') return store.listLog(parsed.id, after, limit, maxBytes);
+      throw new Error(`${topic} is not a seq topic`);
+    },
+    (topic, error) => logger.warn({ topic, err: String(error) }, 'reading another instance’s entries failed'),
+  );
+  const relay = await startRelay({ ...options, instanceId, hub, logger });
   const writer = new EntryWriter(store, hub);
   const githubApi = options.github ? new GitHubApi(options.github) : undefined;
   const providerList = options.providers ?? [
@@ -432,6 +456,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   }
 
   return {
+    instanceId,
     router,
     handleUpgrade,
     auth,
@@ -449,6 +474,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       gateway.close();
       await runtimes.close();
       await writer.drain();
+      await relay?.close();
       await store.close();
     },
   };

@@ -34,6 +34,8 @@ export interface ServerOptions extends RemoteChatOptions {
    * own address for the rate limits. @default none: the headers are ignored
    */
   trustProxy?: string;
+  /** The URL browsers and machines use (a load balancer's in a cluster), for printed links. @default `url` */
+  publicUrl?: string;
 }
 
 export interface RunningServer {
@@ -41,6 +43,8 @@ export interface RunningServer {
   server: Server;
   /** `http://host:port`, as a browser on this machine reaches it. */
   url: string;
+  /** `publicUrl` when given, else `url`. */
+  publicUrl: string;
   /** Makes a fresh one-time sign-in link for the owner. */
   signinLink(): Promise<string>;
   close(): Promise<void>;
@@ -203,8 +207,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     chat,
     server,
     url,
+    publicUrl: options.publicUrl ?? url,
     async signinLink() {
-      return `${url}/auth/signin?token=${await chat.auth.createOwnerSignin()}`;
+      return `${options.publicUrl ?? url}/auth/signin?token=${await chat.auth.createOwnerSignin()}`;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,13 +6,24 @@ import { configuredProviders } from '../providers/provider-config.js';
 import { GITHUB_ENV, loadGitHubConfig } from '../github/github-config.js';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
-import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
+import {
+  dataDirOption,
+  databaseUrlOption,
+  instanceIdOption,
+  publicUrlOption,
+  redisUrlOption,
+  resolveDataDir,
+} from './options.js';
 
 export interface ServeFlags {
   port: number;
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** The URL browsers and machines use (a load balancer's in a cluster). */
+  publicUrl?: string;
+  redisUrl?: string;
+  instanceId?: string;
   allowedOrigins?: string[];
   idleTimeout: number;
   sqliteSynchronous: 'full' | 'normal';
@@ -42,6 +53,10 @@ export async function serve(
   // The clone host even with GitHub sign-in off (public repositories clone without a token).
   const gitBaseUrl = github?.webUrl ?? env[GITHUB_ENV.webUrl]?.trim().replace(/\/+$/, '');
   const logger = createLogger(flags.logLevel);
+  // The server secret comes from the environment alone (a flag would show in ps), and leaves it:
+  // the commands this server starts (git, runtimes) inherit its environment.
+  const secret = env.REMOTE_CHAT_SECRET;
+  delete env.REMOTE_CHAT_SECRET;
   const dataDir = resolveDataDir(flags.dataDir);
   const providers = await configuredProviders({
     env,
@@ -60,6 +75,10 @@ export async function serve(
     host: flags.host,
     dataDir,
     ...(flags.databaseUrl && { databaseUrl: flags.databaseUrl }),
+    ...(flags.redisUrl && { redisUrl: flags.redisUrl }),
+    ...(flags.publicUrl && { publicUrl: flags.publicUrl }),
+    ...(flags.instanceId && { instanceId: flags.instanceId }),
+    ...(secret !== undefined && { secret }),
     allowedOrigins: flags.allowedOrigins ?? [],
     idleTimeoutMs: flags.idleTimeout * 60_000,
     sqliteSynchronous: flags.sqliteSynchronous,
@@ -74,11 +93,16 @@ export async function serve(
   for (const provider of providers) print(`Provider ${provider.id}: ${provider.label}`);
   print(
     github
-      ? `GitHub sign-in: on (${github.webUrl}, API ${github.apiUrl}); callback URL ${running.url}/api/github/oauth/callback`
+      ? `GitHub sign-in: on (${github.webUrl}, API ${github.apiUrl}); callback URL ${running.publicUrl}/api/github/oauth/callback`
       : 'GitHub sign-in: off (set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET; see --help, GitHub).',
   );
   for (const agent of agents.acpAgents) print(`ACP agent ${agent.id}: ${[agent.command, ...agent.args].join(' ')}`);
   print(`Remote Chat is running at ${running.url}`);
+  if (running.publicUrl !== running.url) print(`Public URL: ${running.publicUrl}`);
+  if (flags.databaseUrl?.startsWith('postgres'))
+    print(
+      `Instance ${running.chat.instanceId}: fan-out through ${flags.redisUrl ? 'Redis' : 'Postgres LISTEN/NOTIFY'}`,
+    );
   print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
   return running;
 }
@@ -110,6 +134,16 @@ Providers (New in the portal):
   An idle runtime (--idle-timeout) is paused where its provider can pause, else stopped.
 
 The data directory is made private at every start (folder 0700, files 0600).
+
+Several instances (behind a load balancer, on one Postgres; see docs/deploy.md):
+  DATABASE_URL              postgres://… the same for all: events, the outbox and leases live there
+  REMOTE_CHAT_SECRET        the server secret, the same for all (base64url of 32 random bytes, e.g.
+                            node -e "console.log(crypto.randomBytes(32).toString('base64url'))");
+                            without it the server makes one in its data directory (one instance)
+  REMOTE_CHAT_PUBLIC_URL    the load balancer's URL, for the links this server prints
+  REDIS_URL                 optional: fan events out through Redis pub/sub instead of LISTEN/NOTIFY
+  REMOTE_CHAT_INSTANCE_ID   optional: this process's name (default host-pid-random)
+  Nothing else needs to differ between instances but the port.
 
 Models (the llm agent; keys stay in this server, runtimes reach models through it):
   REMOTE_CHAT_LLM_MODEL         the upstream's model name; setting it configures one model
@@ -169,6 +203,9 @@ export function serveCommand(): Command {
     )
     .addOption(dataDirOption())
     .addOption(databaseUrlOption())
+    .addOption(publicUrlOption())
+    .addOption(redisUrlOption())
+    .addOption(instanceIdOption())
     .addOption(
       new Option('--allowed-origins <origins>', 'comma-separated origins whose pages may embed the chat')
         .env('REMOTE_CHAT_ALLOWED_ORIGINS')

@@ -1,0 +1,83 @@
+// Several BFF instances on one Postgres (issue 16): a browser on any instance sees every event of
+// its threads, once and in order, whichever instance stored it; fan-out goes through Postgres
+// LISTEN/NOTIFY, or through Redis pub/sub when REDIS_URL is set.
+import { randomBytes } from 'node:crypto';
+import type { Runtime, Thread } from '@remote-chat/protocol';
+import { describe, expect, it } from 'vitest';
+import { startTestBff, type TestBff } from './support/bff.js';
+import { freshPostgresDatabase } from './support/databases.js';
+import { MACHINE_INFO, MachineLink } from './support/machine-link.js';
+import { testService } from './support/services.js';
+import { apiToken } from './support/tokens.js';
+import { waitFor } from './support/wait.js';
+
+const RUNTIME = 'rt_cluster_laptop';
+
+/** Two instances on a fresh database with one secret; the recheck timer is off, so only the relay can deliver. */
+async function twoInstances(fanout: 'postgres' | 'redis'): Promise<[TestBff, TestBff]> {
+  const common = {
+    databaseUrl: await freshPostgresDatabase(),
+    secret: randomBytes(32).toString('base64url'),
+    relayRecheckMs: 600_000,
+    ...(fanout === 'redis' && { redisUrl: await testService('redis') }),
+  };
+  return [await startTestBff(common), await startTestBff(common)];
+}
+
+async function machineOn(bff: TestBff, token: string): Promise<MachineLink> {
+  const link = await MachineLink.open(bff.url, { token, runtimeId: RUNTIME, lastReceived: 0 });
+  link.send({ type: 'data', seq: 1, message: MACHINE_INFO });
+  await waitFor(
+    async () => ((await (await bff.api(`/api/runtimes/${RUNTIME}`)).json()) as Runtime).status === 'ready',
+    'the machine to be ready',
+    20_000,
+  );
+  return link;
+}
+
+for (const fanout of ['postgres', 'redis'] as const) {
+  describe(`two instances on one Postgres, fan-out through ${fanout}`, () => {
+    it('a stream on A gets every event a machine linked to B writes, once and in order', async () => {
+      const [a, b] = await twoInstances(fanout);
+      // A sign-in and an API token made on one instance work on the other.
+      const { token } = await apiToken(a, 'laptop');
+      const machine = await machineOn(b, token);
+      const thread = (await (await b.api(`/api/runtimes/${RUNTIME}/threads`, { body: {} })).json()) as Thread;
+
+      const stream = await a.stream();
+      stream.send({ type: 'subscribe', topic: `thread:${thread.id}`, after: 0 });
+      const runtimes = await a.stream();
+      runtimes.send({ type: 'subscribe', topic: 'runtimes' });
+      await stream.until(() => stream.frames.some((f) => f.type === 'caught-up'));
+
+      const count = 200;
+      for (let n = 1; n <= count; n++)
+        machine.send({
+          type: 'data',
+          seq: 1 + n,
+          message: {
+            type: 'thread.event',
+            threadId: thread.id,
+            event: { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${n}\n` },
+          },
+        });
+      await stream.until(() => stream.events(thread.id).length >= count, 20_000, `${count} events on A`);
+      const events = stream.events(thread.id);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+      expect(events.map((e) => (e.kind === 'tool.output' ? e.data : ''))).toEqual(
+        Array.from({ length: count }, (_, i) => `line ${i + 1}\n`),
+      );
+
+      // A's runtime list hears of B's link going down.
+      await machine.close();
+      await runtimes.until(
+        () =>
+          runtimes.frames.some(
+            (f) => f.type === 'runtime' && f.runtime.id === RUNTIME && f.runtime.status === 'offline',
+          ),
+        20_000,
+        'the runtime offline on A',
+      );
+    });
+  });
+}
