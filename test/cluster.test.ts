@@ -2,9 +2,9 @@
 // its threads, once and in order, whichever instance stored it; fan-out goes through Postgres
 // LISTEN/NOTIFY, or through Redis pub/sub when REDIS_URL is set.
 import { randomBytes } from 'node:crypto';
-import type { Runtime, Thread } from '@remote-chat/protocol';
+import type { Runtime, SendMessageResponse, Thread } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { startTestBff, type TestBff } from './support/bff.js';
+import { clientId, startTestBff, type TestBff } from './support/bff.js';
 import { freshPostgresDatabase } from './support/databases.js';
 import { MACHINE_INFO, MachineLink } from './support/machine-link.js';
 import { testService } from './support/services.js';
@@ -13,12 +13,14 @@ import { waitFor } from './support/wait.js';
 
 const RUNTIME = 'rt_cluster_laptop';
 
-/** Two instances on a fresh database with one secret; the recheck timer is off, so only the relay can deliver. */
+/** Two instances on a fresh database with one secret; the timers are slow, so only the relay can deliver quickly. */
 async function twoInstances(fanout: 'postgres' | 'redis'): Promise<[TestBff, TestBff]> {
   const common = {
     databaseUrl: await freshPostgresDatabase(),
     secret: randomBytes(32).toString('base64url'),
     relayRecheckMs: 600_000,
+    // Heartbeats (which also pick up handed-off messages) far apart: only the relay's nudge is quick.
+    leaseTtlMs: 60_000,
     ...(fanout === 'redis' && { redisUrl: await testService('redis') }),
   };
   return [await startTestBff(common), await startTestBff(common)];
@@ -78,6 +80,41 @@ for (const fanout of ['postgres', 'redis'] as const) {
         20_000,
         'the runtime offline on A',
       );
+    });
+
+    it('a message, an upload and a cancel posted on A reach the machine linked to B, once each, in order', async () => {
+      const [a, b] = await twoInstances(fanout);
+      const { token } = await apiToken(a, 'laptop');
+      const machine = await machineOn(b, token);
+      const thread = (await (await a.api(`/api/runtimes/${RUNTIME}/threads`, { body: {} })).json()) as Thread;
+      const stream = await b.stream();
+      stream.send({ type: 'subscribe', topic: `thread:${thread.id}`, after: 0 });
+
+      const upload = await a.api(`/api/threads/${thread.id}/uploads?name=notes.txt`, {
+        body: 'hello',
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(upload.status).toBe(201);
+      const sent = await a.api(`/api/threads/${thread.id}/messages`, {
+        body: { clientId: clientId(), text: 'echo from A' },
+      });
+      expect(sent.status).toBe(202);
+      expect(((await sent.json()) as SendMessageResponse).event).toMatchObject({ kind: 'message.user', seq: 1 });
+      expect((await a.api(`/api/threads/${thread.id}/cancel`, { method: 'POST' })).status).toBe(202);
+
+      const wanted = ['file.upload', 'message.send', 'thread.cancel'];
+      await machine.until(
+        () => machine.frames.filter((f) => wanted.includes(f.message?.type ?? '')).length >= 3,
+        'the upload, the message and the cancel on B',
+      );
+      const delivered = machine.frames.filter((f) => f.type === 'data' && wanted.includes(f.message?.type ?? ''));
+      expect(delivered.map((f) => f.message?.type)).toEqual(wanted);
+      expect(delivered[1]!.message).toMatchObject({ threadId: thread.id, text: 'echo from A', seq: 1 });
+      // Numbered by B, after what B sent before (its link seqs go on without a gap).
+      const seqs = delivered.map((f) => f.seq!);
+      expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2]);
+      // The message is in the thread as B's subscribers see it.
+      await stream.until(() => stream.events(thread.id).some((e) => e.kind === 'message.user'));
     });
   });
 }

@@ -10,13 +10,14 @@ import {
   type ThreadEvent,
   type User,
 } from '@remote-chat/protocol';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
-import { startRelay } from './cluster/cluster.js';
+import { isPostgresUrl, startRelay } from './cluster/cluster.js';
 import { prepareDataDir, restrictDataFiles } from './data-dir.js';
 import type { Grant } from './credential-watch.js';
 import { cors } from './http/cors.js';
@@ -65,8 +66,13 @@ export interface RemoteChatOptions {
    * Postgres relay through `LISTEN/NOTIFY`. Needs a Postgres `databaseUrl`.
    */
   redisUrl?: string;
-  /** This process's name in a cluster. @default host-pid-random */
+  /**
+   * This process's name in a cluster: it holds link leases under it. A restart with the same name
+   * takes its leases back at once. @default the host name and a hash of `dataDir`
+   */
   instanceId?: string;
+  /** How long a link lease lasts without a heartbeat (cluster only). @default 15_000 */
+  leaseTtlMs?: number;
   /** How often every followed topic is read again, in case a relay message was lost. @default 5000 */
   relayRecheckMs?: number;
   /** A store to use instead of opening one (tests, custom deployments). */
@@ -212,7 +218,9 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     }));
   const secret = ServerSecret.load(options.dataDir, options.secret);
   restrictDataFiles(options.dataDir);
-  const instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const instanceId =
+    options.instanceId ??
+    `${hostname()}-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 8)}`;
   const hub = new Hub<ThreadEvent | LogEntry>(
     async (topic, after, limit, maxBytes) => {
       const parsed = parseTopic(topic);
@@ -281,6 +289,9 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     gitBaseUrl: options.gitBaseUrl ?? options.github?.webUrl,
     ...(githubApi && options.github && { checkSource: cloneCheck(githubApi, options.github.maxRepoMb * 1024) }),
     runtimeFile: options.runtimeFile,
+    ...(isPostgresUrl(options.databaseUrl) && {
+      cluster: { instanceId, leaseTtlMs: options.leaseTtlMs ?? 15_000 },
+    }),
   });
   const streamPath = options.streamPath ?? '/api/stream';
   const linkPath = streamPath.replace(/stream$/, 'link');

@@ -41,7 +41,10 @@ export const redisUrlOption = () =>
   ).env('REDIS_URL');
 
 export const instanceIdOption = () =>
-  new Option('--instance-id <id>', "this process's name in a cluster (leases, logs, metrics); default host-pid-random")
+  new Option(
+    '--instance-id <id>',
+    "this process's name in a cluster, under which it holds link leases; default the host name and a hash of the data directory",
+  )
     .env('REMOTE_CHAT_INSTANCE_ID')
     .argParser((v) => {
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(v))

@@ -142,7 +142,7 @@ Several instances (behind a load balancer, on one Postgres; see docs/deploy.md):
                             without it the server makes one in its data directory (one instance)
   REMOTE_CHAT_PUBLIC_URL    the load balancer's URL, for the links this server prints
   REDIS_URL                 optional: fan events out through Redis pub/sub instead of LISTEN/NOTIFY
-  REMOTE_CHAT_INSTANCE_ID   optional: this process's name (default host-pid-random)
+  REMOTE_CHAT_INSTANCE_ID   optional: this process's name (default: host name + hash of the data dir)
   Nothing else needs to differ between instances but the port.
 
 Models (the llm agent; keys stay in this server, runtimes reach models through it):
