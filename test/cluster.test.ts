@@ -118,3 +118,37 @@ for (const fanout of ['postgres', 'redis'] as const) {
     });
   });
 }
+
+describe('operations', () => {
+  it('answers /healthz and /readyz, and /metrics to loopback or to its bearer token only', async () => {
+    const databaseUrl = await freshPostgresDatabase();
+    const open = await startTestBff({ databaseUrl, instanceId: 'one' });
+    expect(await (await fetch(`${open.url}/healthz`)).text()).toBe('ok\n');
+    expect((await fetch(`${open.url}/readyz`)).status).toBe(200);
+    const scraped = await (await fetch(`${open.url}/metrics`)).text();
+    for (const name of [
+      'remote_chat_stream_connections',
+      'remote_chat_runtime_links',
+      'remote_chat_events_stored_total',
+      'remote_chat_events_delivered_total',
+      'remote_chat_store_seconds',
+      'remote_chat_lease_changes_total',
+      'remote_chat_gateway_calls_total',
+      'remote_chat_relay_messages_total',
+    ])
+      expect(scraped).toContain(`# TYPE ${name} `);
+    expect(scraped).toContain('instance_id="one"');
+
+    const guarded = await startTestBff({ databaseUrl, instanceId: 'two', metricsToken: 'scrape-me' });
+    expect((await fetch(`${guarded.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(404);
+    expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer scrape-me' } })).status).toBe(
+      200,
+    );
+
+    // Draining: not ready any more, still alive.
+    await guarded.server.drain();
+    expect((await fetch(`${open.url}/readyz`)).status).toBe(200);
+    expect(await guarded.server.chat.unready()).toBe('draining');
+  });
+});

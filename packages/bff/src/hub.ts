@@ -65,6 +65,12 @@ export interface Subscription {
  */
 const PAGE = { rows: 1000, bytes: 256 * 1024 } as const;
 
+/** Entries handed to subscribers by every hub of this process, for metrics. */
+const deliveries = { count: 0 };
+
+/** How many entries the hubs of this process handed to subscribers so far. */
+export const deliveredEntries = (): number => deliveries.count;
+
 class SeqSubscriber<E extends SeqEntry> implements Subscription {
   seq: number;
   closed = false;
@@ -140,6 +146,7 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
 
   private deliver(entry: E): void {
     this.seq = entry.seq;
+    deliveries.count++;
     this.options.onEntry(entry);
   }
 }

@@ -18,6 +18,7 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
 import { isPostgresUrl, startRelay } from './cluster/cluster.js';
+import { Metrics } from './cluster/metrics.js';
 import { prepareDataDir, restrictDataFiles } from './data-dir.js';
 import type { Grant } from './credential-watch.js';
 import { cors } from './http/cors.js';
@@ -25,7 +26,7 @@ import { errorHandler } from './http/error-handler.js';
 import { isAllowedOrigin } from './http/origins.js';
 import { RateLimiter } from './rate-limiter.js';
 import { createRoutes } from './http/routes.js';
-import { Hub } from './hub.js';
+import { deliveredEntries, Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
 import { ExecutionGateway } from './gateway/execution-gateway.js';
 import { ConfigError, emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
@@ -152,6 +153,16 @@ export interface RemoteChat {
   logger: Logger;
   /** Re-attaches the runtimes that were up before a restart. */
   resume(): Promise<void>;
+  /** This instance's Prometheus metrics (the standalone server serves them at `/metrics`). */
+  metrics: Metrics;
+  /** Null when the instance takes work: the store answers and it is not draining; else why not. */
+  unready(): Promise<string | null>;
+  /**
+   * Drains this instance of a cluster: not ready from now on, link leases let go and links and
+   * browser streams closed with 4504 (`reconnectElsewhere`), so they reconnect to another instance
+   * at once. `close` after it.
+   */
+  drain(): Promise<void>;
   /** Closes links and sockets and the store; runtimes keep running. */
   close(): Promise<void>;
 }
@@ -230,8 +241,22 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     },
     (topic, error) => logger.warn({ topic, err: String(error) }, 'reading another instance’s entries failed'),
   );
-  const relay = await startRelay({ ...options, instanceId, hub, logger });
-  const writer = new EntryWriter(store, hub);
+  const metrics = new Metrics(instanceId, {
+    streams: () => sockets.clients.size,
+    links: () => runtimes.linkCount,
+    delivered: deliveredEntries,
+  });
+  const relay = await startRelay({
+    ...options,
+    instanceId,
+    hub,
+    logger,
+    onTraffic: (direction) => metrics.relayMessages.inc({ direction }),
+  });
+  const writer = new EntryWriter(store, hub, (kind, stored, seconds) => {
+    metrics.eventsStored.inc({ topic: kind }, stored);
+    metrics.storeSeconds.observe({ operation: kind === 'thread' ? 'append_events' : 'append_log' }, seconds);
+  });
   const githubApi = options.github ? new GitHubApi(options.github) : undefined;
   const providerList = options.providers ?? [
     ...(options.configuredProviders ?? []),
@@ -267,8 +292,15 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       }),
     },
   });
+  // Counted as they come in, whatever the gateway answers.
+  const receiveGatewayFrame = gateway.receive.bind(gateway);
+  gateway.receive = (link, frame) => {
+    metrics.gatewayCalls.inc({ capability: frame.type === 'executionGateway.cancel' ? 'cancel' : frame.capability });
+    receiveGatewayFrame(link, frame);
+  };
   const runtimes: Runtimes = new Runtimes({
     gateway,
+    onLeaseChange: (change, count) => metrics.leaseChanges.inc({ change }, count),
     models,
     authenticateMachine: async (token) => {
       const caller = await auth.fromApiToken(token);
@@ -466,6 +498,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     }
   }
 
+  let draining = false;
   return {
     instanceId,
     router,
@@ -475,6 +508,23 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     runtimes,
     logger,
     resume: () => runtimes.resumeAll(),
+    metrics,
+    async unready() {
+      if (draining) return 'draining';
+      try {
+        // Any read: a missing runtime answers null once the store does.
+        await store.getRuntime('readiness-probe');
+        return null;
+      } catch (error) {
+        return `the store does not answer: ${String(error)}`;
+      }
+    },
+    async drain() {
+      draining = true;
+      await runtimes.drain();
+      for (const client of sockets.clients)
+        client.close(CLOSE_CODES.reconnectElsewhere, 'this instance is draining; reconnect elsewhere');
+    },
     async close() {
       auth.close();
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');

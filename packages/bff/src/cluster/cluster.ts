@@ -17,6 +17,7 @@ export async function startRelay(options: {
   instanceId: string;
   hub: RelayedHub;
   logger: Logger;
+  onTraffic?: (direction: 'in' | 'out') => void;
 }): Promise<Relay | null> {
   const { databaseUrl, redisUrl, logger } = options;
   if (!isPostgresUrl(databaseUrl)) {
@@ -33,6 +34,7 @@ export async function startRelay(options: {
     transport,
     hub: options.hub,
     logger,
+    ...(options.onTraffic && { onTraffic: options.onTraffic }),
     ...(options.relayRecheckMs !== undefined && { recheckMs: options.relayRecheckMs }),
   });
 }

@@ -57,6 +57,8 @@ export async function serve(
   // the commands this server starts (git, runtimes) inherit its environment.
   const secret = env.REMOTE_CHAT_SECRET;
   delete env.REMOTE_CHAT_SECRET;
+  const metricsToken = env.REMOTE_CHAT_METRICS_TOKEN;
+  delete env.REMOTE_CHAT_METRICS_TOKEN;
   const dataDir = resolveDataDir(flags.dataDir);
   const providers = await configuredProviders({
     env,
@@ -79,6 +81,7 @@ export async function serve(
     ...(flags.publicUrl && { publicUrl: flags.publicUrl }),
     ...(flags.instanceId && { instanceId: flags.instanceId }),
     ...(secret !== undefined && { secret }),
+    ...(metricsToken && { metricsToken }),
     allowedOrigins: flags.allowedOrigins ?? [],
     idleTimeoutMs: flags.idleTimeout * 60_000,
     sqliteSynchronous: flags.sqliteSynchronous,
@@ -143,6 +146,10 @@ Several instances (behind a load balancer, on one Postgres; see docs/deploy.md):
   REMOTE_CHAT_PUBLIC_URL    the load balancer's URL, for the links this server prints
   REDIS_URL                 optional: fan events out through Redis pub/sub instead of LISTEN/NOTIFY
   REMOTE_CHAT_INSTANCE_ID   optional: this process's name (default: host name + hash of the data dir)
+  REMOTE_CHAT_METRICS_TOKEN optional: GET /metrics asks for it as a bearer token (without it, it
+                            answers loopback only); GET /healthz and /readyz answer anyone
+  SIGTERM drains: /readyz fails, link leases are let go, links and streams close with 4504
+  (reconnect elsewhere) and reconnect to another instance at once.
   Nothing else needs to differ between instances but the port.
 
 Models (the llm agent; keys stay in this server, runtimes reach models through it):
@@ -300,13 +307,18 @@ export function serveCommand(): Command {
         stopping = true;
         const server = running;
         server.chat.logger.info({ signal }, 'shutting down');
-        server.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            server.chat.logger.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        // An instance of a cluster drains first: its links and streams reconnect to the others at once.
+        const drained =
+          flags.databaseUrl?.startsWith('postgres') && signal === 'SIGTERM' ? server.drain() : Promise.resolve();
+        drained
+          .then(() => server.close())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              server.chat.logger.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));

@@ -11,6 +11,8 @@ export interface LinkLeasesOptions {
   /** How long a lease lasts without a heartbeat; heartbeats come three times as often. */
   ttlMs: number;
   logger: Logger;
+  /** Hears each lease taken, lost to another instance or released (metrics). */
+  onChange?: (change: 'taken' | 'lost' | 'released', count: number) => void;
   /** Re-attaches a runtime whose holder stopped renewing its lease; false if another took it first. */
   reattach: (record: RuntimeRecord) => Promise<boolean>;
 }
@@ -36,9 +38,11 @@ export class LinkLeases {
     this.timer.unref();
   }
 
-  take(runtimeId: string, force: boolean): Promise<boolean> {
+  async take(runtimeId: string, force: boolean): Promise<boolean> {
     const { store, instanceId, ttlMs } = this.options;
-    return store.takeLease(runtimeId, instanceId, ttlMs, force);
+    const taken = await store.takeLease(runtimeId, instanceId, ttlMs, force);
+    if (taken) this.options.onChange?.('taken', 1);
+    return taken;
   }
 
   /** A relay message: another instance handed off messages for `runtimeId`. */
@@ -68,6 +72,7 @@ export class LinkLeases {
           continue;
         }
         logger.info({ runtimeId: live.id }, 'another instance holds this runtime now; letting its link go');
+        this.options.onChange?.('lost', 1);
         await links.forget(live);
       }
       await this.adoptOrphans();
@@ -93,6 +98,8 @@ export class LinkLeases {
   async close(release: boolean): Promise<void> {
     clearInterval(this.timer);
     await this.beating;
-    if (release) await this.options.store.releaseLeases(this.options.instanceId);
+    if (!release) return;
+    this.options.onChange?.('released', this.options.links.all().length);
+    await this.options.store.releaseLeases(this.options.instanceId);
   }
 }

@@ -68,6 +68,8 @@ export interface RuntimesOptions {
    * heartbeat. Without it this BFF holds every link (one instance).
    */
   cluster?: { instanceId: string; leaseTtlMs: number };
+  /** Hears each lease change (cluster only), for metrics. */
+  onLeaseChange?: (change: 'taken' | 'lost' | 'released', count: number) => void;
 }
 
 /** Whom a machine's API token proves. */
@@ -157,6 +159,7 @@ export class Runtimes {
           ttlMs: options.cluster.leaseTtlMs,
           logger,
           reattach: (record) => this.supervisor.reattach(record),
+          ...(options.onLeaseChange && { onChange: options.onLeaseChange }),
         })
       : null;
     // Another instance took a message for a runtime whose link this one may hold.
@@ -176,6 +179,11 @@ export class Runtimes {
           this.options.logger.error({ runtimeId: live.id, err: errorMessage(error) }, 'cannot send the model list'),
         );
     await this.supervisor.linkChanged(live, state, detail);
+  }
+
+  /** How many runtime links this instance holds. */
+  get linkCount(): number {
+    return this.links.all().length;
   }
 
   /** Whether a thread is one of a live runtime's own. */
