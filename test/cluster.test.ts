@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Runtime, SendMessageResponse, Thread } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { clientId, startTestBff, type TestBff } from './support/bff.js';
+import { clientId, readyRuntime, startTestBff, type TestBff } from './support/bff.js';
 import { freshPostgresDatabase } from './support/databases.js';
 import { MACHINE_INFO, MachineLink } from './support/machine-link.js';
 import { testService } from './support/services.js';
@@ -118,6 +118,34 @@ for (const fanout of ['postgres', 'redis'] as const) {
     });
   });
 }
+
+describe('a sandbox whose instance went away', () => {
+  it('is re-dialled by another instance once its lease expires, and a message posted there runs', async () => {
+    const common = {
+      databaseUrl: await freshPostgresDatabase(),
+      secret: randomBytes(32).toString('base64url'),
+      leaseTtlMs: 1500,
+    };
+    const a = await startTestBff(common);
+    const b = await startTestBff(common);
+    const { runtime, threadId } = await readyRuntime(b);
+    // B goes without letting its lease go (as a crash would; its runtime keeps running).
+    await b.stop();
+    const stream = await a.stream();
+    stream.send({ type: 'subscribe', topic: `thread:${threadId}`, after: 0 });
+    await waitFor(async () => a.server.chat.runtimes.linkCount === 1, 'A to take the runtime over', 20_000);
+    const sent = await a.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo adopted' },
+    });
+    expect(sent.status).toBe(202);
+    await stream.until(
+      () => stream.events(threadId).some((e) => e.kind === 'tool.output' && e.data.includes('adopted')),
+      30_000,
+      'the output on A',
+    );
+    expect(((await (await a.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime).status).toBe('ready');
+  });
+});
 
 describe('operations', () => {
   it('answers /healthz and /readyz, and /metrics to loopback or to its bearer token only', async () => {
