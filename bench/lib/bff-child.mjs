@@ -21,6 +21,10 @@ const server = await startServer({
   host: '127.0.0.1',
   dataDir: config.dataDir,
   ...(config.databaseUrl && { databaseUrl: config.databaseUrl }),
+  // A cluster (bench/scale.mjs): the same secret on every instance, each its own name.
+  ...(config.secret && { secret: config.secret }),
+  ...(config.instanceId && { instanceId: config.instanceId }),
+  ...(config.redisUrl && { redisUrl: config.redisUrl }),
   ...(config.sqliteSynchronous && { sqliteSynchronous: config.sqliteSynchronous }),
   ...(config.stream && { stream: config.stream }),
   ...(config.gateway && { gateway: config.gateway }),

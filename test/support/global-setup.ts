@@ -4,6 +4,7 @@ import { chromium, type BrowserServer } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
 import { CHROMIUM_LAUNCH } from './chromium.mjs';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.mjs';
+import { startRedisServer, type RedisServer } from './redis-server.mjs';
 import type { TestService } from './services.js';
 
 declare module 'vitest' {
@@ -19,6 +20,7 @@ declare module 'vitest' {
 
 let browser: Promise<BrowserServer> | undefined;
 let postgres: Promise<PostgresCluster> | undefined;
+let redis: Promise<RedisServer> | undefined;
 let broker: Server | undefined;
 
 const start: Record<TestService, () => Promise<string>> = {
@@ -30,6 +32,10 @@ const start: Record<TestService, () => Promise<string>> = {
     if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
     postgres ??= startPostgresCluster();
     return (await postgres).url;
+  },
+  redis: async () => {
+    redis ??= startRedisServer();
+    return (await redis).url;
   },
 };
 
@@ -49,6 +55,10 @@ export default async function setup(project: TestProject) {
   project.provide('testServicesUrl', `http://127.0.0.1:${(broker.address() as AddressInfo).port}`);
   return async () => {
     broker?.close();
-    await Promise.allSettled([browser?.then((b) => b.close()), postgres?.then((p) => p.stop())]);
+    await Promise.allSettled([
+      browser?.then((b) => b.close()),
+      postgres?.then((p) => p.stop()),
+      redis?.then((r) => r.stop()),
+    ]);
   };
 }

@@ -1,7 +1,7 @@
 import { inject } from 'vitest';
 
 /** The services a test run shares, started by the global setup on first use. */
-export type TestService = 'chromium' | 'postgres';
+export type TestService = 'chromium' | 'postgres' | 'redis';
 
 const addresses = new Map<TestService, Promise<string>>();
 

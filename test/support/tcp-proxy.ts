@@ -15,6 +15,8 @@ export interface TcpProxy {
    * with `dropAll`.
    */
   holdFromClients(on: boolean): void;
+  /** New connections go to this port from now on (a load balancer moving to another instance). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
@@ -22,12 +24,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let refusing = false;
   let holding = false;
+  let target = targetPort;
   const server: Server = createServer((client) => {
     if (refusing) {
       client.destroy();
       return;
     }
-    const upstream = connect(targetPort, '127.0.0.1');
+    const upstream = connect(target, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const end = () => {
@@ -57,6 +60,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     refuse(on) {
       refusing = on;
+    },
+    retarget(port) {
+      target = port;
     },
     holdFromClients(on) {
       holding = on;

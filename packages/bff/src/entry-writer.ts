@@ -34,6 +34,8 @@ export class EntryWriter {
   constructor(
     private readonly store: ThreadStore & Pick<RuntimeStore, 'appendLog'>,
     private readonly hub: Hub<ThreadEvent | LogEntry>,
+    /** Hears each commit: what, how many entries were new and how long it took (metrics). */
+    private readonly observe: (kind: 'thread' | 'log', stored: number, seconds: number) => void = () => undefined,
   ) {}
 
   /**
@@ -44,7 +46,7 @@ export class EntryWriter {
   appendEvent(
     thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
     body: EventBody,
-    link: Pick<AppendItem, 'receipt' | 'outbound'> = {},
+    link: Pick<AppendItem, 'receipt' | 'outbound' | 'handoff'> = {},
   ): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       let batch = this.pending.get(thread.id);
@@ -69,8 +71,10 @@ export class EntryWriter {
     this.pending.delete(threadId);
     const { thread, items } = batch;
     let results: AppendResult[];
+    const started = performance.now();
     try {
       results = await this.store.appendEvents(threadId, items);
+      this.observe('thread', results.filter((r) => r.created).length, (performance.now() - started) / 1000);
     } catch (error) {
       for (const item of items) item.reject(error);
       return;
@@ -96,7 +100,9 @@ export class EntryWriter {
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry> {
     const topic = streamTopic.runtimeLog(runtimeId);
     return this.queue.run(topic, async () => {
+      const started = performance.now();
       const entry = await this.store.appendLog(runtimeId, body);
+      this.observe('log', 1, (performance.now() - started) / 1000);
       this.hub.publish(topic, entry);
       return entry;
     });

@@ -42,6 +42,16 @@ export interface SubscribeOptions<E extends SeqEntry> {
   beforePage?: () => Promise<void>;
 }
 
+/**
+ * Carries what one instance's hub publishes to the other instances of a cluster (`Relay` in
+ * cluster/relay.ts): the highest seq of a seq topic (never the entries: the others read those
+ * from the store), and plain-topic messages whole.
+ */
+export interface HubRelay {
+  announce(topic: string, seq: number): void;
+  broadcast(channel: string, message: unknown): void;
+}
+
 export interface Subscription {
   /** The seq of the last entry delivered. */
   readonly seq: number;
@@ -54,6 +64,12 @@ export interface Subscription {
  * of 256 KiB and its socket's queue, not a thousand rows of them.
  */
 const PAGE = { rows: 1000, bytes: 256 * 1024 } as const;
+
+/** Entries handed to subscribers by every hub of this process, for metrics. */
+const deliveries = { count: 0 };
+
+/** How many entries the hubs of this process handed to subscribers so far. */
+export const deliveredEntries = (): number => deliveries.count;
 
 class SeqSubscriber<E extends SeqEntry> implements Subscription {
   seq: number;
@@ -130,6 +146,7 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
 
   private deliver(entry: E): void {
     this.seq = entry.seq;
+    deliveries.count++;
     this.options.onEntry(entry);
   }
 }
@@ -145,8 +162,22 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
 export class Hub<E extends SeqEntry = SeqEntry> {
   private readonly seqTopics = new Map<string, Set<SeqSubscriber<E>>>();
   private readonly plainTopics = new Map<string, Set<(message: unknown) => void>>();
+  /** Per seq topic with subscribers: the highest seq fanned out here, whoever stored it. */
+  private readonly known = new Map<string, number>();
+  /** Seq topics being read after another instance's append; true: read again when done. */
+  private readonly fetching = new Map<string, boolean>();
+  private relay: HubRelay | undefined;
 
-  constructor(private readonly source: EntrySource<E>) {}
+  constructor(
+    private readonly source: EntrySource<E>,
+    /** Hears a failed read after another instance's append (the next announcement or recheck retries). */
+    private readonly onFetchError: (topic: string, error: unknown) => void = () => undefined,
+  ) {}
+
+  /** Tells the other instances of a cluster what this hub publishes from now on. */
+  attach(relay: HubRelay): void {
+    this.relay = relay;
+  }
 
   subscribe(topic: string, options: SubscribeOptions<E>): Subscription {
     let subscribers = this.seqTopics.get(topic);
@@ -158,10 +189,65 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     return subscriber;
   }
 
+  /** Fans out an entry this instance committed, and announces it to the other instances. */
   publish(topic: string, entry: E): void {
+    this.relay?.announce(topic, entry.seq);
+    this.fanOut(topic, entry);
+  }
+
+  private fanOut(topic: string, entry: E): void {
     const subscribers = this.seqTopics.get(topic);
     if (!subscribers) return;
+    if (entry.seq > (this.known.get(topic) ?? 0)) this.known.set(topic, entry.seq);
     for (const subscriber of subscribers) subscriber.offer(entry);
+  }
+
+  /**
+   * Another instance committed entries of `topic` up to `seq`: if anyone here follows the topic
+   * and has not had them, reads them from the store once and fans them out. Subscribers drop what
+   * they have and heal a gap from the store, so a late or repeated announcement changes nothing.
+   */
+  advanced(topic: string, seq: number): void {
+    const subscribers = this.seqTopics.get(topic);
+    if (!subscribers || seq <= this.base(topic, subscribers)) return;
+    void this.fetch(topic);
+  }
+
+  /** Reads every followed seq topic after what was fanned out: announcements may have been lost. */
+  recheck(): void {
+    for (const topic of this.seqTopics.keys()) void this.fetch(topic);
+  }
+
+  /** The seq after which nobody here lacks an entry they are live for. */
+  private base(topic: string, subscribers: Set<SeqSubscriber<E>>): number {
+    let base = this.known.get(topic) ?? 0;
+    for (const subscriber of subscribers) if (subscriber.seq > base) base = subscriber.seq;
+    return base;
+  }
+
+  private async fetch(topic: string): Promise<void> {
+    if (this.fetching.has(topic)) {
+      this.fetching.set(topic, true);
+      return;
+    }
+    this.fetching.set(topic, false);
+    try {
+      for (;;) {
+        const subscribers = this.seqTopics.get(topic);
+        if (!subscribers) return;
+        const page = await this.source(topic, this.base(topic, subscribers), PAGE.rows, PAGE.bytes);
+        for (const entry of page) this.fanOut(topic, entry);
+        if (page.length > 0 || this.fetching.get(topic)) {
+          this.fetching.set(topic, false);
+          continue;
+        }
+        return;
+      }
+    } catch (error) {
+      this.onFetchError(topic, error);
+    } finally {
+      this.fetching.delete(topic);
+    }
   }
 
   listen(topic: string, listener: (message: unknown) => void): () => void {
@@ -174,7 +260,14 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     };
   }
 
+  /** Tells this instance's listeners of a plain topic, and the other instances'. */
   notify(topic: string, message: unknown): void {
+    this.relay?.broadcast(topic, message);
+    this.notifyHere(topic, message);
+  }
+
+  /** Tells this instance's listeners only: a message another instance broadcast. */
+  notifyHere(topic: string, message: unknown): void {
     const listeners = this.plainTopics.get(topic);
     if (!listeners) return;
     for (const listener of listeners) listener(message);
@@ -192,6 +285,8 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     const subscribers = this.seqTopics.get(topic);
     if (!subscribers) return;
     subscribers.delete(subscriber);
-    if (subscribers.size === 0) this.seqTopics.delete(topic);
+    if (subscribers.size > 0) return;
+    this.seqTopics.delete(topic);
+    this.known.delete(topic);
   }
 }

@@ -10,10 +10,15 @@ import {
   type ThreadEvent,
   type User,
 } from '@remote-chat/protocol';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { hostname } from 'node:os';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { Auth } from './auth.js';
+import { isPostgresUrl, startRelay } from './cluster/cluster.js';
+import { Metrics } from './cluster/metrics.js';
 import { prepareDataDir, restrictDataFiles } from './data-dir.js';
 import type { Grant } from './credential-watch.js';
 import { cors } from './http/cors.js';
@@ -21,7 +26,7 @@ import { errorHandler } from './http/error-handler.js';
 import { isAllowedOrigin } from './http/origins.js';
 import { RateLimiter } from './rate-limiter.js';
 import { createRoutes } from './http/routes.js';
-import { Hub } from './hub.js';
+import { deliveredEntries, Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
 import { ExecutionGateway } from './gateway/execution-gateway.js';
 import { ConfigError, emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
@@ -52,6 +57,25 @@ export interface RemoteChatOptions {
    * `normal` survives a process kill but may lose the last commits on power loss. @default 'full'
    */
   sqliteSynchronous?: 'full' | 'normal';
+  /**
+   * The server secret (base64url, ≥ 32 bytes), the same on every instance of a cluster.
+   * @default made once into `dataDir`
+   */
+  secret?: string;
+  /**
+   * `redis://…` to relay between instances through Redis pub/sub; without it, instances on
+   * Postgres relay through `LISTEN/NOTIFY`. Needs a Postgres `databaseUrl`.
+   */
+  redisUrl?: string;
+  /**
+   * This process's name in a cluster: it holds link leases under it. A restart with the same name
+   * takes its leases back at once. @default the host name and a hash of `dataDir`
+   */
+  instanceId?: string;
+  /** How long a link lease lasts without a heartbeat (cluster only). @default 15_000 */
+  leaseTtlMs?: number;
+  /** How often every followed topic is read again, in case a relay message was lost. @default 5000 */
+  relayRecheckMs?: number;
   /** A store to use instead of opening one (tests, custom deployments). */
   store?: Store;
   /**
@@ -117,6 +141,8 @@ export interface RemoteChatOptions {
 }
 
 export interface RemoteChat {
+  /** This process's name in a cluster. */
+  instanceId: string;
   /** The REST API; mount it at `/api` (or wherever `streamPath`'s folder is). */
   router: express.Router;
   /** Routes a WebSocket upgrade for `streamPath`; returns false for other paths. */
@@ -127,6 +153,16 @@ export interface RemoteChat {
   logger: Logger;
   /** Re-attaches the runtimes that were up before a restart. */
   resume(): Promise<void>;
+  /** This instance's Prometheus metrics (the standalone server serves them at `/metrics`). */
+  metrics: Metrics;
+  /** Null when the instance takes work: the store answers and it is not draining; else why not. */
+  unready(): Promise<string | null>;
+  /**
+   * Drains this instance of a cluster: not ready from now on, link leases let go and links and
+   * browser streams closed with 4504 (`reconnectElsewhere`), so they reconnect to another instance
+   * at once. `close` after it.
+   */
+  drain(): Promise<void>;
   /** Closes links and sockets and the store; runtimes keep running. */
   close(): Promise<void>;
 }
@@ -191,15 +227,36 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       onIdleError: (error) =>
         logger.warn({ err: error.message }, 'a pooled database connection failed; it will be replaced'),
     }));
-  const secret = ServerSecret.load(options.dataDir);
+  const secret = ServerSecret.load(options.dataDir, options.secret);
   restrictDataFiles(options.dataDir);
-  const hub = new Hub<ThreadEvent | LogEntry>(async (topic, after, limit, maxBytes) => {
-    const parsed = parseTopic(topic);
-    if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit, maxBytes);
-    if (parsed?.family === 'runtime-log') return store.listLog(parsed.id, after, limit, maxBytes);
-    throw new Error(`${topic} is not a seq topic`);
+  const instanceId =
+    options.instanceId ??
+    `${hostname()}-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 8)}`;
+  const hub = new Hub<ThreadEvent | LogEntry>(
+    async (topic, after, limit, maxBytes) => {
+      const parsed = parseTopic(topic);
+      if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit, maxBytes);
+      if (parsed?.family === 'runtime-log') return store.listLog(parsed.id, after, limit, maxBytes);
+      throw new Error(`${topic} is not a seq topic`);
+    },
+    (topic, error) => logger.warn({ topic, err: String(error) }, 'reading another instance’s entries failed'),
+  );
+  const metrics = new Metrics(instanceId, {
+    streams: () => sockets.clients.size,
+    links: () => runtimes.linkCount,
+    delivered: deliveredEntries,
   });
-  const writer = new EntryWriter(store, hub);
+  const relay = await startRelay({
+    ...options,
+    instanceId,
+    hub,
+    logger,
+    onTraffic: (direction) => metrics.relayMessages.inc({ direction }),
+  });
+  const writer = new EntryWriter(store, hub, (kind, stored, seconds) => {
+    metrics.eventsStored.inc({ topic: kind }, stored);
+    metrics.storeSeconds.observe({ operation: kind === 'thread' ? 'append_events' : 'append_log' }, seconds);
+  });
   const githubApi = options.github ? new GitHubApi(options.github) : undefined;
   const providerList = options.providers ?? [
     ...(options.configuredProviders ?? []),
@@ -235,8 +292,15 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       }),
     },
   });
+  // Counted as they come in, whatever the gateway answers.
+  const receiveGatewayFrame = gateway.receive.bind(gateway);
+  gateway.receive = (link, frame) => {
+    metrics.gatewayCalls.inc({ capability: frame.type === 'executionGateway.cancel' ? 'cancel' : frame.capability });
+    receiveGatewayFrame(link, frame);
+  };
   const runtimes: Runtimes = new Runtimes({
     gateway,
+    onLeaseChange: (change, count) => metrics.leaseChanges.inc({ change }, count),
     models,
     authenticateMachine: async (token) => {
       const caller = await auth.fromApiToken(token);
@@ -257,6 +321,9 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     gitBaseUrl: options.gitBaseUrl ?? options.github?.webUrl,
     ...(githubApi && options.github && { checkSource: cloneCheck(githubApi, options.github.maxRepoMb * 1024) }),
     runtimeFile: options.runtimeFile,
+    ...(isPostgresUrl(options.databaseUrl) && {
+      cluster: { instanceId, leaseTtlMs: options.leaseTtlMs ?? 15_000 },
+    }),
   });
   const streamPath = options.streamPath ?? '/api/stream';
   const linkPath = streamPath.replace(/stream$/, 'link');
@@ -431,7 +498,9 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     }
   }
 
+  let draining = false;
   return {
+    instanceId,
     router,
     handleUpgrade,
     auth,
@@ -439,6 +508,23 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     runtimes,
     logger,
     resume: () => runtimes.resumeAll(),
+    metrics,
+    async unready() {
+      if (draining) return 'draining';
+      try {
+        // Any read: a missing runtime answers null once the store does.
+        await store.getRuntime('readiness-probe');
+        return null;
+      } catch (error) {
+        return `the store does not answer: ${String(error)}`;
+      }
+    },
+    async drain() {
+      draining = true;
+      await runtimes.drain();
+      for (const client of sockets.clients)
+        client.close(CLOSE_CODES.reconnectElsewhere, 'this instance is draining; reconnect elsewhere');
+    },
     async close() {
       auth.close();
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
@@ -449,6 +535,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       gateway.close();
       await runtimes.close();
       await writer.drain();
+      await relay?.close();
       await store.close();
     },
   };

@@ -6,6 +6,7 @@ import express, { type RequestHandler } from 'express';
 import { SESSION_COOKIE } from './auth.js';
 import { defaultElementsFile, defaultPortalDir, defaultRuntimeFile } from './built-files.js';
 import { RemoteChatError } from './errors.js';
+import { safeEqual } from './secrets.js';
 import { errorHandler } from './http/error-handler.js';
 import { isSameOrigin } from './http/origins.js';
 import { rateLimit } from './http/rate-limit.js';
@@ -34,6 +35,13 @@ export interface ServerOptions extends RemoteChatOptions {
    * own address for the rate limits. @default none: the headers are ignored
    */
   trustProxy?: string;
+  /** The URL browsers and machines use (a load balancer's in a cluster), for printed links. @default `url` */
+  publicUrl?: string;
+  /**
+   * A bearer token `GET /metrics` asks for, from any address. @default none: `/metrics` answers
+   * loopback peers only
+   */
+  metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -41,8 +49,15 @@ export interface RunningServer {
   server: Server;
   /** `http://host:port`, as a browser on this machine reaches it. */
   url: string;
+  /** `publicUrl` when given, else `url`. */
+  publicUrl: string;
   /** Makes a fresh one-time sign-in link for the owner. */
   signinLink(): Promise<string>;
+  /**
+   * Stops accepting connections and drains (`RemoteChat.drain`): `/readyz` fails, links and
+   * streams close with 4504 so they reconnect to another instance. `close` after it.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +95,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy || false);
   app.use(securityHeaders);
+  // For the load balancer and the orchestrator: up (no store call), and taking work.
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+  app.get('/readyz', async (_req, res) => {
+    const why = await chat.unready();
+    res
+      .status(why ? 503 : 200)
+      .type('text/plain')
+      .send(why ? `not ready: ${why}\n` : 'ready\n');
+  });
+  app.get('/metrics', async (req, res, next) => {
+    try {
+      const header = req.headers.authorization ?? '';
+      const allowed = options.metricsToken
+        ? header.startsWith('Bearer ') && safeEqual(header.slice('Bearer '.length).trim(), options.metricsToken)
+        : isLoopback(req.socket.remoteAddress);
+      if (!allowed) {
+        res.status(404).type('text/plain').send('Not Found\n');
+        return;
+      }
+      res.type(chat.metrics.registry.contentType).send(await chat.metrics.registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
   app.use(accessLog(chat.logger));
   app.use('/api', chat.router);
 
@@ -203,8 +244,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     chat,
     server,
     url,
+    publicUrl: options.publicUrl ?? url,
     async signinLink() {
-      return `${url}/auth/signin?token=${await chat.auth.createOwnerSignin()}`;
+      return `${options.publicUrl ?? url}/auth/signin?token=${await chat.auth.createOwnerSignin()}`;
+    },
+    async drain() {
+      // No new connections; those open end as the instance drains.
+      server.close();
+      await chat.drain();
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -238,4 +285,9 @@ function accessLog(logger: RemoteChat['logger']): RequestHandler {
 
 function noCacheHtml(res: express.Response, path: string): void {
   if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+}
+
+/** Whether a peer address is this machine's loopback (IPv4, IPv6 or IPv4-mapped). */
+function isLoopback(address: string | undefined): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address ?? '');
 }

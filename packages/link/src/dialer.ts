@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { CLOSE_CODES } from '@remote-chat/protocol';
 import type { LinkSession } from './session.js';
 import { LinkClosedError } from './errors.js';
 import { dialLink } from './handshake.js';
@@ -127,6 +128,8 @@ export class LinkDialer<Out, In, GOut = never, GIn = never> {
       clearTimeout(this.#stableTimer);
       return;
     }
+    // An instance of a cluster that drains sends its links elsewhere: come back as from a first try.
+    if (error instanceof LinkClosedError && error.code === CLOSE_CODES.reconnectElsewhere) this.#attempt = 0;
     const min = this.#options.minDelayMs ?? 250;
     const max = this.#options.maxDelayMs ?? 30_000;
     const cap = Math.min(max, min * 2 ** Math.min(this.#attempt, 30));

@@ -115,6 +115,11 @@ export const CLOSE_CODES = {
   reauthenticate: 4440,
   /** The server is shutting down; reconnect later. */
   goingAway: 4503,
+  /**
+   * This instance of a cluster is draining (or no longer holds the runtime's link): reconnect at
+   * once, without backing off; the load balancer sends the new connection to another instance.
+   */
+  reconnectElsewhere: 4504,
 } as const;
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
 

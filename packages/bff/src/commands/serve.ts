@@ -6,13 +6,24 @@ import { configuredProviders } from '../providers/provider-config.js';
 import { GITHUB_ENV, loadGitHubConfig } from '../github/github-config.js';
 import { createLogger } from '../remote-chat.js';
 import { startServer, type RunningServer } from '../server.js';
-import { dataDirOption, databaseUrlOption, resolveDataDir } from './options.js';
+import {
+  dataDirOption,
+  databaseUrlOption,
+  instanceIdOption,
+  publicUrlOption,
+  redisUrlOption,
+  resolveDataDir,
+} from './options.js';
 
 export interface ServeFlags {
   port: number;
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** The URL browsers and machines use (a load balancer's in a cluster). */
+  publicUrl?: string;
+  redisUrl?: string;
+  instanceId?: string;
   allowedOrigins?: string[];
   idleTimeout: number;
   sqliteSynchronous: 'full' | 'normal';
@@ -42,6 +53,12 @@ export async function serve(
   // The clone host even with GitHub sign-in off (public repositories clone without a token).
   const gitBaseUrl = github?.webUrl ?? env[GITHUB_ENV.webUrl]?.trim().replace(/\/+$/, '');
   const logger = createLogger(flags.logLevel);
+  // The server secret comes from the environment alone (a flag would show in ps), and leaves it:
+  // the commands this server starts (git, runtimes) inherit its environment.
+  const secret = env.REMOTE_CHAT_SECRET;
+  delete env.REMOTE_CHAT_SECRET;
+  const metricsToken = env.REMOTE_CHAT_METRICS_TOKEN;
+  delete env.REMOTE_CHAT_METRICS_TOKEN;
   const dataDir = resolveDataDir(flags.dataDir);
   const providers = await configuredProviders({
     env,
@@ -60,6 +77,11 @@ export async function serve(
     host: flags.host,
     dataDir,
     ...(flags.databaseUrl && { databaseUrl: flags.databaseUrl }),
+    ...(flags.redisUrl && { redisUrl: flags.redisUrl }),
+    ...(flags.publicUrl && { publicUrl: flags.publicUrl }),
+    ...(flags.instanceId && { instanceId: flags.instanceId }),
+    ...(secret !== undefined && { secret }),
+    ...(metricsToken && { metricsToken }),
     allowedOrigins: flags.allowedOrigins ?? [],
     idleTimeoutMs: flags.idleTimeout * 60_000,
     sqliteSynchronous: flags.sqliteSynchronous,
@@ -74,11 +96,16 @@ export async function serve(
   for (const provider of providers) print(`Provider ${provider.id}: ${provider.label}`);
   print(
     github
-      ? `GitHub sign-in: on (${github.webUrl}, API ${github.apiUrl}); callback URL ${running.url}/api/github/oauth/callback`
+      ? `GitHub sign-in: on (${github.webUrl}, API ${github.apiUrl}); callback URL ${running.publicUrl}/api/github/oauth/callback`
       : 'GitHub sign-in: off (set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET; see --help, GitHub).',
   );
   for (const agent of agents.acpAgents) print(`ACP agent ${agent.id}: ${[agent.command, ...agent.args].join(' ')}`);
   print(`Remote Chat is running at ${running.url}`);
+  if (running.publicUrl !== running.url) print(`Public URL: ${running.publicUrl}`);
+  if (flags.databaseUrl?.startsWith('postgres'))
+    print(
+      `Instance ${running.chat.instanceId}: fan-out through ${flags.redisUrl ? 'Redis' : 'Postgres LISTEN/NOTIFY'}`,
+    );
   print(`Sign in (one-time link, valid for an hour): ${await running.signinLink()}`);
   return running;
 }
@@ -110,6 +137,20 @@ Providers (New in the portal):
   An idle runtime (--idle-timeout) is paused where its provider can pause, else stopped.
 
 The data directory is made private at every start (folder 0700, files 0600).
+
+Several instances (behind a load balancer, on one Postgres; see docs/deploy.md):
+  DATABASE_URL              postgres://… the same for all: events, the outbox and leases live there
+  REMOTE_CHAT_SECRET        the server secret, the same for all (base64url of 32 random bytes, e.g.
+                            node -e "console.log(crypto.randomBytes(32).toString('base64url'))");
+                            without it the server makes one in its data directory (one instance)
+  REMOTE_CHAT_PUBLIC_URL    the load balancer's URL, for the links this server prints
+  REDIS_URL                 optional: fan events out through Redis pub/sub instead of LISTEN/NOTIFY
+  REMOTE_CHAT_INSTANCE_ID   optional: this process's name (default: host name + hash of the data dir)
+  REMOTE_CHAT_METRICS_TOKEN optional: GET /metrics asks for it as a bearer token (without it, it
+                            answers loopback only); GET /healthz and /readyz answer anyone
+  SIGTERM drains: /readyz fails, link leases are let go, links and streams close with 4504
+  (reconnect elsewhere) and reconnect to another instance at once.
+  Nothing else needs to differ between instances but the port.
 
 Models (the llm agent; keys stay in this server, runtimes reach models through it):
   REMOTE_CHAT_LLM_MODEL         the upstream's model name; setting it configures one model
@@ -169,6 +210,9 @@ export function serveCommand(): Command {
     )
     .addOption(dataDirOption())
     .addOption(databaseUrlOption())
+    .addOption(publicUrlOption())
+    .addOption(redisUrlOption())
+    .addOption(instanceIdOption())
     .addOption(
       new Option('--allowed-origins <origins>', 'comma-separated origins whose pages may embed the chat')
         .env('REMOTE_CHAT_ALLOWED_ORIGINS')
@@ -263,13 +307,18 @@ export function serveCommand(): Command {
         stopping = true;
         const server = running;
         server.chat.logger.info({ signal }, 'shutting down');
-        server.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            server.chat.logger.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        // An instance of a cluster drains first: its links and streams reconnect to the others at once.
+        const drained =
+          flags.databaseUrl?.startsWith('postgres') && signal === 'SIGTERM' ? server.drain() : Promise.resolve();
+        drained
+          .then(() => server.close())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              server.chat.logger.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Auth } from '../auth.js';
 import { ServerSecret } from '../secrets.js';
 import { openStore } from '../store/open-store.js';
@@ -9,7 +9,7 @@ export async function createSigninToken(flags: { dataDir: string; databaseUrl?: 
   const dataDir = resolveDataDir(flags.dataDir);
   const store = await openStore({ dataDir, databaseUrl: flags.databaseUrl });
   try {
-    return await new Auth(store, ServerSecret.load(dataDir), []).createOwnerSignin();
+    return await new Auth(store, ServerSecret.load(dataDir, process.env.REMOTE_CHAT_SECRET), []).createOwnerSignin();
   } finally {
     await store.close();
   }
@@ -18,7 +18,11 @@ export async function createSigninToken(flags: { dataDir: string; databaseUrl?: 
 export function signinLinkCommand(): Command {
   return new Command('signin-link')
     .description('print a fresh one-time sign-in link for the owner of a running server')
-    .option('--url <url>', "the server's address", 'http://127.0.0.1:8787')
+    .addOption(
+      new Option('--url <url>', "the server's address (a cluster's: its load balancer's)")
+        .env('REMOTE_CHAT_PUBLIC_URL')
+        .default('http://127.0.0.1:8787'),
+    )
     .addOption(dataDirOption())
     .addOption(databaseUrlOption())
     .action(async (flags: { url: string; dataDir: string; databaseUrl?: string }) => {

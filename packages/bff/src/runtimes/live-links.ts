@@ -75,6 +75,11 @@ export interface LiveLinksOptions {
   onGatewayFrame: (live: LiveRuntime, frame: FromRuntimeUnnumberedFrame) => void;
   /** Hears that a runtime's last activity was written to the store, or could not be. */
   onActivitySaved: (live: LiveRuntime, error?: unknown) => void;
+  /**
+   * Several instances (cluster/): takes the runtime's lease before its link is made here;
+   * `force` for a runtime that dialled this instance. Without it every link is this BFF's.
+   */
+  takeLease?: (runtimeId: string, force: boolean) => Promise<boolean>;
 }
 
 /** A runtime's last activity is written to the store at most this often (and when its link is let go). */
@@ -112,16 +117,22 @@ export class LiveLinks {
     return [...this.live.values()];
   }
 
-  /** The runtime's link, made (offline, not dialled, its outbox loaded from the store) when none is held yet. */
-  async ensure(record: RuntimeRecord): Promise<LiveRuntime> {
+  /**
+   * The runtime's link, made (offline, not dialled, its outbox loaded from the store) when none is
+   * held yet. In a cluster it takes the runtime's lease first (`force`: whoever held it) and
+   * throws runtime_unavailable when another instance holds it.
+   */
+  async ensure(record: RuntimeRecord, force = false): Promise<LiveRuntime> {
     const existing = this.live.get(record.id) ?? this.making.get(record.id);
     if (existing) return existing;
-    const making = this.make(record).finally(() => this.making.delete(record.id));
+    const making = this.make(record, force).finally(() => this.making.delete(record.id));
     this.making.set(record.id, making);
     return making;
   }
 
-  private async make(record: RuntimeRecord): Promise<LiveRuntime> {
+  private async make(record: RuntimeRecord, force: boolean): Promise<LiveRuntime> {
+    if (this.options.takeLease && !(await this.options.takeLease(record.id, force)))
+      throw new RemoteChatError('runtime_unavailable', 'Another instance holds the runtime’s link.');
     const outbox = await StoredOutbox.load(this.options.store, record.id, (error) =>
       this.options.onOutboxError(record.id, error),
     );
@@ -167,7 +178,39 @@ export class LiveLinks {
     };
     live.session.onState((state, detail) => void this.options.onState(live, state, detail));
     this.live.set(record.id, live);
+    if (this.options.takeLease)
+      void this.claimHandoffs(live).catch((error: unknown) => this.options.onOutboxError(live.id, error));
     return live;
+  }
+
+  /**
+   * Numbers the messages other instances took for the runtime into its outbox (one transaction
+   * moves them from `handoffs` to `outbound`), then hands them to the link, in order.
+   */
+  claimHandoffs(live: LiveRuntime): Promise<void> {
+    return this.exclusive(live, async () => {
+      for (;;) {
+        const entries = await this.options.store.claimHandoffs(live.id, live.outbox.lastSeq + 1);
+        if (entries.length === 0) return;
+        let moved = false;
+        for (const entry of entries) if (live.session.send(entry.message) !== entry.seq) moved = true;
+        // A renumbering (the runtime lost its state) meanwhile moved their seqs.
+        if (moved) live.outbox.rewrite();
+        await live.outbox.written();
+      }
+    });
+  }
+
+  /**
+   * Another instance took the runtime's lease (its runtime dialled that one): drops the link here
+   * without writing anything more of it to the store, which is the new holder's now.
+   */
+  async forget(live: LiveRuntime): Promise<void> {
+    if (this.live.get(live.id) !== live) return;
+    this.live.delete(live.id);
+    live.abort.abort();
+    await live.dialer?.stop();
+    live.session.detach(CLOSE_CODES.reconnectElsewhere, 'another instance holds this runtime now');
   }
 
   /**
@@ -272,11 +315,11 @@ export class LiveLinks {
   }
 
   /** Closes every link (runtimes keep running) and forgets them. */
-  async closeAll(): Promise<void> {
+  async closeAll(code: number = CLOSE_CODES.goingAway, reason = 'server shutting down'): Promise<void> {
     await Promise.all(
       this.all().map(async (live) => {
         await live.dialer?.stop();
-        live.session.detach(CLOSE_CODES.goingAway, 'server shutting down');
+        live.session.detach(code, reason);
         await this.saveActivity(live);
       }),
     );

@@ -23,6 +23,7 @@ import type { AgentSettings, Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
 import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
 import { InboundEvents } from './inbound-events.js';
+import { LinkLeases } from './link-leases.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
 import { messageSendOf } from './stored-outbox.js';
@@ -31,6 +32,8 @@ import { WorkspacePushes, type PushOutcome } from './workspace-pushes.js';
 
 /** How long a push waits for a paused runtime to come back before it says so. */
 const PUSH_WAKE_TIMEOUT_MS = 120_000;
+/** The hub channel on which an instance tells the others it handed off messages for a runtime (its id). */
+const HANDOFFS_CHANNEL = 'handoffs';
 
 export interface RuntimesOptions {
   store: Store;
@@ -62,6 +65,13 @@ export interface RuntimesOptions {
   checkSource?: SupervisorOptions['checkSource'];
   /** The one-file runtime each sandbox runtime gets. @default the runtime package's built bundle */
   runtimeFile?: string | undefined;
+  /**
+   * Several instances on one store: this instance's id and how long a link lease lasts without a
+   * heartbeat. Without it this BFF holds every link (one instance).
+   */
+  cluster?: { instanceId: string; leaseTtlMs: number };
+  /** Hears each lease change (cluster only), for metrics. */
+  onLeaseChange?: (change: 'taken' | 'lost' | 'released', count: number) => void;
 }
 
 /** Whom a machine's API token proves. */
@@ -86,6 +96,8 @@ export class Runtimes {
   private readonly pushes = new WorkspacePushes();
   /** Deletes under way, by runtime id. */
   private readonly deleting = new Map<string, Promise<void>>();
+  /** Link ownership across instances (cluster only). */
+  private readonly leases: LinkLeases | null;
 
   constructor(private readonly options: RuntimesOptions) {
     const { store, writer, hub, providers, logger } = options;
@@ -108,6 +120,7 @@ export class Runtimes {
           frame,
         );
       },
+      ...(options.cluster && { takeLease: (runtimeId, force) => this.leases!.take(runtimeId, force) }),
       onActivitySaved: (live, error) => {
         if (error)
           logger.warn({ runtimeId: live.id, err: errorMessage(error) }, 'cannot save when the runtime was last used');
@@ -140,6 +153,19 @@ export class Runtimes {
       checkSource: options.checkSource,
       runtimeFile: options.runtimeFile,
     });
+    this.leases = options.cluster
+      ? new LinkLeases({
+          store,
+          links: this.links,
+          instanceId: options.cluster.instanceId,
+          ttlMs: options.cluster.leaseTtlMs,
+          logger,
+          reattach: (record) => this.supervisor.reattach(record),
+          ...(options.onLeaseChange && { onChange: options.onLeaseChange }),
+        })
+      : null;
+    // Another instance took a message for a runtime whose link this one may hold.
+    if (this.leases) hub.listen(HANDOFFS_CHANNEL, (runtimeId) => void this.leases?.handedOff(String(runtimeId)));
   }
 
   /** After each handshake the runtime learns the models; a link that goes down ends its gateway calls. */
@@ -155,6 +181,11 @@ export class Runtimes {
           this.options.logger.error({ runtimeId: live.id, err: errorMessage(error) }, 'cannot send the model list'),
         );
     await this.supervisor.linkChanged(live, state, detail);
+  }
+
+  /** How many runtime links this instance holds. */
+  get linkCount(): number {
+    return this.links.all().length;
   }
 
   /** Whether a thread is one of a live runtime's own. */
@@ -186,6 +217,8 @@ export class Runtimes {
       agent: request.agent ?? 'shell',
     });
     this.view.publish(record);
+    // Its link is this instance's from the start: no other adopts it while it starts.
+    await this.leases?.take(record.id, true);
     // The token goes to the clone step alone; a runtime without a repository has no use for it.
     this.supervisor.start(record, provider, request.repo ? request.githubToken : undefined);
     return this.toPublic(record);
@@ -250,7 +283,15 @@ export class Runtimes {
     body: EventBody,
     toMessage: (event: ThreadEvent) => ToRuntimeMessage,
   ): Promise<AppendResult> {
-    const live = await this.links.require(thread.runtimeId);
+    const live = await this.holder(thread.runtimeId);
+    if (!live) {
+      // Another instance holds the link: kept for it in this transaction, and it is told.
+      const result = await this.options.writer.appendEvent(thread, body, {
+        handoff: { runtimeId: thread.runtimeId, message: toMessage },
+      });
+      if (result.created) this.options.hub.notify(HANDOFFS_CHANNEL, thread.runtimeId);
+      return result;
+    }
     live.threads.add(thread.id);
     this.links.markActive(live);
     this.supervisor.wake(live);
@@ -269,9 +310,6 @@ export class Runtimes {
    * when this resolves, like a message.
    */
   async upload(thread: ThreadRecord, path: string, bytes: Buffer): Promise<void> {
-    const live = await this.links.require(thread.runtimeId);
-    this.links.markActive(live);
-    this.supervisor.wake(live);
     const chunk = LIMITS.uploadChunkBytes;
     const pieces: ToRuntimeMessage[] = [];
     for (let offset = 0; offset === 0 || offset < bytes.length; offset += chunk) {
@@ -284,7 +322,33 @@ export class Runtimes {
         final: offset + chunk >= bytes.length,
       });
     }
-    await this.links.send(live, pieces);
+    await this.sendOrHandOff(thread.runtimeId, pieces);
+  }
+
+  /**
+   * The runtime's link if this instance holds it (or takes it now: nobody else did), else null:
+   * another instance holds it. Without a cluster: the link, or runtime_unavailable.
+   */
+  private async holder(runtimeId: string): Promise<LiveRuntime | null> {
+    if (!this.leases || this.links.has(runtimeId)) return this.links.require(runtimeId);
+    const record = await this.options.store.getRuntime(runtimeId);
+    if (!record || ENDED.has(record.status))
+      throw new RemoteChatError('runtime_unavailable', 'The runtime is not running.');
+    if (!(await this.supervisor.reattach(record))) return null;
+    return this.links.require(runtimeId);
+  }
+
+  /** Sends messages over the link this instance holds, or hands them to the holder (stored either way). */
+  private async sendOrHandOff(runtimeId: string, messages: ToRuntimeMessage[]): Promise<void> {
+    const live = await this.holder(runtimeId);
+    if (!live) {
+      await this.options.store.handOff(runtimeId, messages);
+      this.options.hub.notify(HANDOFFS_CHANNEL, runtimeId);
+      return;
+    }
+    this.links.markActive(live);
+    this.supervisor.wake(live);
+    await this.links.send(live, messages);
   }
 
   /**
@@ -326,13 +390,13 @@ export class Runtimes {
 
   /** Asks the runtime to stop the thread's work; stored when this resolves, like a message. */
   async cancel(thread: ThreadRecord): Promise<void> {
-    const live = await this.links.require(thread.runtimeId);
-    await this.links.send(live, [{ type: 'thread.cancel', threadId: thread.id }]);
+    await this.sendOrHandOff(thread.runtimeId, [{ type: 'thread.cancel', threadId: thread.id }]);
   }
 
   /** Throws runtime_unavailable unless the runtime can take work now or once its link is back. */
   assertAvailable(record: RuntimeRecord): void {
-    if (ENDED.has(record.status) || !this.links.has(record.id)) {
+    // In a cluster another instance may hold the link, or this one takes it on the first message.
+    if (ENDED.has(record.status) || (!this.leases && !this.links.has(record.id))) {
       throw new RemoteChatError(
         'runtime_unavailable',
         `The runtime is ${record.status}; start a new runtime to continue.`,
@@ -359,7 +423,8 @@ export class Runtimes {
       verify: async ({ runtimeId, token }) => {
         machine = await this.options.authenticateMachine(token);
         if (!machine) return refusal();
-        live = await this.links.ensure(await this.machineRuntime(machine.userId, runtimeId));
+        // It dialled this instance: the link is here now, whoever held it (cluster).
+        live = await this.links.ensure(await this.machineRuntime(machine.userId, runtimeId), true);
         return true;
       },
       session: () => live!.session,
@@ -417,7 +482,19 @@ export class Runtimes {
 
   /** Closes every link; runtimes keep running and are re-attached by the next start. */
   async close(): Promise<void> {
+    await this.leases?.close(false);
     await this.supervisor.close();
     await this.links.closeAll();
+  }
+
+  /**
+   * Drains this instance of a cluster: stops renewing leases and lets them go, closing every link
+   * with `reconnectElsewhere`, so runtimes dial another instance at once (sandboxes are dialled by
+   * another once it sees the lease free). Runtimes keep running.
+   */
+  async drain(): Promise<void> {
+    await this.leases?.close(true);
+    await this.supervisor.close();
+    await this.links.closeAll(CLOSE_CODES.reconnectElsewhere, 'this instance is draining; reconnect elsewhere');
   }
 }

@@ -1,7 +1,7 @@
 import type { LinkState, RuntimeStatus } from '@remote-chat/protocol';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
-import { errorMessage } from '../errors.js';
+import { RemoteChatError, errorMessage } from '../errors.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
@@ -91,57 +91,69 @@ export class Supervisor {
    * (its workspace and threads are kept), or marked failed if it never finished starting.
    */
   async resumeAll(): Promise<void> {
-    const { store, writer, providers, links } = this.options;
-    const records = await store.listRuntimes(null);
+    const records = (await this.options.store.listRuntimes(null)).filter((r) => !ENDED.has(r.status));
+    // Machines first, then paused sandboxes (in order, as they are quick), then the others at once.
+    for (const record of records.filter((r) => r.kind === 'machine')) await this.reattach(record);
+    for (const record of records.filter((r) => r.kind === 'sandbox' && r.status === 'paused'))
+      await this.reattach(record);
+    await Promise.all(
+      records.filter((r) => r.kind === 'sandbox' && r.status !== 'paused').map((record) => this.reattach(record)),
+    );
+  }
+
+  /**
+   * Re-attaches one runtime that was up (`resumeAll`; in a cluster also one whose holder died):
+   * returns false when another instance holds its link.
+   */
+  async reattach(record: RuntimeRecord): Promise<boolean> {
+    const { writer, providers, links } = this.options;
+    const ensure = () =>
+      links.ensure(record).catch((error: unknown) => {
+        if (error instanceof RemoteChatError && error.code === 'runtime_unavailable') return null;
+        throw error;
+      });
+    if (ENDED.has(record.status)) return false;
     // Machines dial in by themselves; until they do they are offline, and messages wait for them.
-    for (const record of records.filter((r) => r.kind === 'machine' && !ENDED.has(r.status))) {
-      await links.ensure(record);
+    if (record.kind === 'machine') {
+      if (!(await ensure())) return false;
       await this.setStatus(record.id, 'offline', 'Waiting for the machine to connect.');
+      return true;
     }
     // Paused ones stay paused, their links made so messages queue; the next message resumes them.
-    for (const record of records.filter((r) => r.kind === 'sandbox' && r.status === 'paused')) {
-      await links.ensure(record);
+    if (record.status === 'paused') return (await ensure()) !== null;
+    const provider = providers.get(record.provider);
+    if (!provider) {
+      await this.fail(record, `Provider "${record.provider}" is not configured on this server.`);
+      return false;
     }
-    await Promise.all(
-      records
-        .filter((r) => r.kind === 'sandbox' && !ENDED.has(r.status) && r.status !== 'paused')
-        .map(async (record) => {
-          const provider = providers.get(record.provider);
-          if (!provider) {
-            await this.fail(record, `Provider "${record.provider}" is not configured on this server.`);
-            return;
-          }
-          const endpoint = await provider.probe(record.providerState).catch(() => null);
-          if (endpoint) {
-            const live = await links.ensure(record);
-            await writer.appendLog(record.id, {
-              kind: 'link',
-              state: 'resuming',
-              detail: 'BFF restarted; re-attaching.',
-            });
-            this.track(
-              links.connect(live, endpoint).then(
-                () => this.setStatus(record.id, 'ready'),
-                (error) => this.fail(record, `Could not re-attach: ${errorMessage(error)}`),
-              ),
-            );
-          } else if (record.status === 'starting') {
-            await this.fail(
-              record,
-              'The server stopped while this runtime was starting.',
-              'Delete it and create a new one.',
-            );
-          } else {
-            await writer.appendLog(record.id, {
-              kind: 'error',
-              message: 'The runtime process is gone (the host restarted or it was stopped).',
-              hint: 'Restarting it in its workspace; threads and files are kept.',
-            });
-            await this.setStatus(record.id, 'offline');
-            this.track(this.bringUp(record, provider, 'restart'));
-          }
-        }),
-    );
+    const endpoint = await provider.probe(record.providerState).catch(() => null);
+    if (endpoint) {
+      const live = await ensure();
+      if (!live) return false;
+      await writer.appendLog(record.id, {
+        kind: 'link',
+        state: 'resuming',
+        detail: 'BFF restarted; re-attaching.',
+      });
+      this.track(
+        links.connect(live, endpoint).then(
+          () => this.setStatus(record.id, 'ready'),
+          (error) => this.fail(record, `Could not re-attach: ${errorMessage(error)}`),
+        ),
+      );
+    } else if (record.status === 'starting') {
+      await this.fail(record, 'The server stopped while this runtime was starting.', 'Delete it and create a new one.');
+    } else {
+      if (!(await ensure())) return false;
+      await writer.appendLog(record.id, {
+        kind: 'error',
+        message: 'The runtime process is gone (the host restarted or it was stopped).',
+        hint: 'Restarting it in its workspace; threads and files are kept.',
+      });
+      await this.setStatus(record.id, 'offline');
+      this.track(this.bringUp(record, provider, 'restart'));
+    }
+    return true;
   }
 
   /** Follows a link's state into the runtime log and the runtime's status. */

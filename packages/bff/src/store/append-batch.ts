@@ -1,4 +1,4 @@
-import { EventBodySchema, type EventBody, type ThreadEvent } from '@remote-chat/protocol';
+import { EventBodySchema, type EventBody, type ThreadEvent, type ToRuntimeMessage } from '@remote-chat/protocol';
 import type { AppendItem, AppendResult, LinkReceipt } from './store.js';
 
 /** A row of the outbound table as a batch writes it. */
@@ -115,6 +115,15 @@ export class AppendBatch {
       if (!item.outbound || !result.created) return [];
       const { runtimeId, seq, message } = item.outbound;
       return [{ runtime_id: runtimeId, seq, message: JSON.stringify(message(result.event)) }];
+    });
+  }
+
+  /** The handed-off messages of the new events among `results` (this batch's, in order), per runtime. */
+  handoffs(results: readonly AppendResult[]): Array<[string, ToRuntimeMessage]> {
+    return this.items.flatMap((item, index) => {
+      const result = results[index]!;
+      if (!item.handoff || !result.created) return [];
+      return [[item.handoff.runtimeId, item.handoff.message(result.event)] as [string, ToRuntimeMessage]];
     });
   }
 

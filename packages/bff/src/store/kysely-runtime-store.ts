@@ -1,9 +1,10 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { LogBodySchema, type LogEntry, type RuntimeKind, type RuntimeStatus } from '@remote-chat/protocol';
 import { UNBOUNDED_BYTES, pageEnd } from './byte-page.js';
+import { claimHandoffs, getLease, insertHandoffs, releaseLeases, renewLeases, takeLease } from './handoffs.js';
 import { ackOutbound, insertOutbound, loadOutbound, outboundRows, replaceOutbound } from './outbound.js';
 import { now, num, type Database, type RuntimesTable } from './schema.js';
-import type { LinkReceipt, RuntimeRecord, RuntimeStore } from './store.js';
+import type { ClusterStore, LinkReceipt, RuntimeRecord, RuntimeStore } from './store.js';
 
 function toRuntime(row: Selectable<RuntimesTable>): RuntimeRecord {
   return {
@@ -47,7 +48,7 @@ export async function recordReceipt(db: Kysely<Database> | Transaction<Database>
 }
 
 /** Runtimes, their logs and link outboxes over Kysely (SQLite and Postgres alike). */
-export function kyselyRuntimeStore(db: Kysely<Database>): RuntimeStore {
+export function kyselyRuntimeStore(db: Kysely<Database>): RuntimeStore & ClusterStore {
   return {
     async createRuntime(runtime) {
       const at = now();
@@ -112,6 +113,8 @@ export function kyselyRuntimeStore(db: Kysely<Database>): RuntimeStore {
         await trx.deleteFrom('threads').where('runtime_id', '=', id).execute();
         await trx.deleteFrom('runtime_log').where('runtime_id', '=', id).execute();
         await trx.deleteFrom('outbound').where('runtime_id', '=', id).execute();
+        await trx.deleteFrom('handoffs').where('runtime_id', '=', id).execute();
+        await trx.deleteFrom('runtime_leases').where('runtime_id', '=', id).execute();
         await trx.deleteFrom('runtimes').where('id', '=', id).execute();
       });
     },
@@ -145,6 +148,13 @@ export function kyselyRuntimeStore(db: Kysely<Database>): RuntimeStore {
     replaceOutbound(runtimeId, state) {
       return db.transaction().execute((trx) => replaceOutbound(trx, runtimeId, state));
     },
+
+    handOff: (runtimeId, messages) => insertHandoffs(db, runtimeId, messages),
+    claimHandoffs: (runtimeId, firstSeq) => claimHandoffs(db, runtimeId, firstSeq),
+    takeLease: (runtimeId, instanceId, ttlMs, force) => takeLease(db, runtimeId, instanceId, ttlMs, force),
+    renewLeases: (instanceId, runtimeIds, ttlMs) => renewLeases(db, instanceId, runtimeIds, ttlMs),
+    releaseLeases: (instanceId, runtimeIds) => releaseLeases(db, instanceId, runtimeIds),
+    getLease: (runtimeId) => getLease(db, runtimeId),
 
     async appendLog(runtimeId, body) {
       const parsed = LogBodySchema.parse(body);

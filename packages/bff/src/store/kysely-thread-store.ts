@@ -3,6 +3,7 @@ import { ThreadIssueSchema, type EventBody, type ThreadEvent, type ThreadIssue }
 import { AppendBatch } from './append-batch.js';
 import { UNBOUNDED_BYTES, pageEnd } from './byte-page.js';
 import { recordReceipt } from './kysely-runtime-store.js';
+import { insertHandoffs } from './handoffs.js';
 import { insertOutbound } from './outbound.js';
 import { now, num, type Database, type ThreadsTable } from './schema.js';
 import type { ThreadRecord, ThreadStore } from './store.js';
@@ -95,6 +96,7 @@ export function kyselyThreadStore(
         const results = batch.results(first, at);
         const outbound = batch.outboundRows(results);
         if (outbound.length > 0) await insertOutbound(trx, outbound);
+        for (const [runtimeId, message] of batch.handoffs(results)) await insertHandoffs(trx, runtimeId, [message]);
         return results;
       });
     },

@@ -194,6 +194,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('threads').addColumn('issue', 'text').execute();
     },
   },
+  '0013_cluster_leases': {
+    async up(db: Kysely<unknown>) {
+      // Several instances on one Postgres: which one holds a runtime's link, and the messages
+      // another instance took for it until the holder numbers them into its outbox.
+      await db.schema
+        .createTable('runtime_leases')
+        .addColumn('runtime_id', 'text', (c) => c.primaryKey())
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('handoffs')
+        // Ordered by id: the time it was taken, then a counter (handoffKey).
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('runtime_id', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('handoffs_runtime').on('handoffs').columns(['runtime_id', 'id']).execute();
+    },
+  },
 };
 
 const migrationProvider: MigrationProvider = {

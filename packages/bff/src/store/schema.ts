@@ -18,6 +18,8 @@ export interface Database {
   agent_tokens: AgentTokensTable;
   stream_tickets: StreamTicketsTable;
   outbound: OutboundTable;
+  runtime_leases: RuntimeLeasesTable;
+  handoffs: HandoffsTable;
   model_usage: ModelUsageTable;
 }
 
@@ -44,6 +46,25 @@ export interface ModelUsageTable {
 export interface OutboundTable {
   runtime_id: string;
   seq: number;
+  /** The ToRuntimeMessage as JSON. */
+  message: string;
+}
+
+/** Which instance of a cluster holds a runtime's link, until when (ms since the epoch). */
+export interface RuntimeLeasesTable {
+  runtime_id: string;
+  instance_id: string;
+  expires_at: number;
+}
+
+/**
+ * A message for a runtime taken by an instance that does not hold its link, until the holder
+ * moves it into `outbound` under its next link seq (in one transaction).
+ */
+export interface HandoffsTable {
+  /** Sorts in the order the messages were taken (`handoffKey`). */
+  id: string;
+  runtime_id: string;
   /** The ToRuntimeMessage as JSON. */
   message: string;
 }

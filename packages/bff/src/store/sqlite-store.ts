@@ -87,6 +87,8 @@ function sqliteEventPaths(database: Sqlite.Database) {
       async appendEvents(threadId, items) {
         // Kysely's transactions share this connection; while one is open, take its path instead.
         if (database.inTransaction) return portable.appendEvents(threadId, items);
+        // A message handed to another instance's link (cluster/leases.ts) is rare: the portable path writes it.
+        if (items.some((item) => item.handoff)) return portable.appendEvents(threadId, items);
         const batch = new AppendBatch(threadId, items);
         return database.transaction(() => append(batch))();
       },

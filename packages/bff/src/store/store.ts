@@ -13,7 +13,10 @@ import type {
   ToRuntimeMessage,
   User,
 } from '@remote-chat/protocol';
+import type { Lease } from './handoffs.js';
 import type { UsageStore } from './usage-store.js';
+
+export type { Lease } from './handoffs.js';
 
 /** A runtime as stored: the public fields plus what only the BFF sees. */
 export interface RuntimeRecord extends Omit<Runtime, 'project' | 'gitRemote' | 'machine'> {
@@ -116,6 +119,11 @@ export interface AppendItem {
   receipt?: LinkReceipt;
   /** Only for a `message.user`; kept only if the event is new (not a retry of a stored one). */
   outbound?: OutboundItem;
+  /**
+   * Instead of `outbound`, on an instance that does not hold the runtime's link: the message is
+   * kept in `handoffs` (same transaction) until the holder numbers it into its outbox.
+   */
+  handoff?: Omit<OutboundItem, 'seq'>;
 }
 
 export interface AppendResult {
@@ -226,6 +234,24 @@ export interface RuntimeStore {
   listLog(runtimeId: string, after: number, limit: number, maxBytes?: number): Promise<LogEntry[]>;
 }
 
+/**
+ * Several instances on one store (cluster/leases.ts): which instance holds each runtime's link (a
+ * lease with a heartbeat), and the messages other instances take for it.
+ */
+export interface ClusterStore {
+  /** Keeps messages for a runtime whose link another instance holds, in order. */
+  handOff(runtimeId: string, messages: readonly ToRuntimeMessage[]): Promise<void>;
+  /** Moves a runtime's handed-off messages into its outbox from link seq `firstSeq`, atomically. */
+  claimHandoffs(runtimeId: string, firstSeq: number): Promise<OutboundEntry[]>;
+  /** Takes the runtime's lease when free, expired or this instance's (always with `force`). */
+  takeLease(runtimeId: string, instanceId: string, ttlMs: number, force: boolean): Promise<boolean>;
+  /** Extends this instance's leases; returns the runtime ids it still held. */
+  renewLeases(instanceId: string, runtimeIds: readonly string[], ttlMs: number): Promise<string[]>;
+  /** Lets go of this instance's leases on `runtimeIds`, or of all of them. */
+  releaseLeases(instanceId: string, runtimeIds?: readonly string[]): Promise<void>;
+  getLease(runtimeId: string): Promise<Lease | null>;
+}
+
 /** Threads and their events. */
 export interface ThreadStore {
   createThread(thread: {
@@ -271,7 +297,7 @@ export interface ThreadStore {
  * transaction that stores the entry, so a seq is never handed out for an entry that was not stored.
  * A part of the BFF that needs one aggregate takes its interface.
  */
-export interface Store extends AuthStore, RuntimeStore, ThreadStore, UsageStore {
+export interface Store extends AuthStore, RuntimeStore, ThreadStore, UsageStore, ClusterStore {
   /** `sqlite` or `postgres`, for messages and benchmarks. */
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;

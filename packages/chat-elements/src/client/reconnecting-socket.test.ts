@@ -115,6 +115,18 @@ describe('ReconnectingSocket', () => {
     expect(await wait(2, 5_000)).toBe(500);
   });
 
+  it('connects again at once, whatever failed before, when a draining instance closes with 4504', async () => {
+    connect();
+    (await made(0)).fail();
+    await vi.advanceTimersToNextTimerAsync();
+    const second = await made(1);
+    second.open();
+    await vi.advanceTimersByTimeAsync(1_000);
+    // A cluster instance drains: another takes the connection now, without a backoff.
+    second.drop(4504);
+    expect((await made(2)).madeAt - second.madeAt).toBe(1_000);
+  });
+
   it('gives up an attempt that has not opened in time and tries again', async () => {
     const { seen } = connect();
     const stuck = await made(0);

@@ -133,6 +133,8 @@ export class ReconnectingSocket {
   private readonly onClose = (event: { readonly code: number }): void => {
     this.clearTimers();
     if (this.closed) return;
+    // A draining instance of a cluster (4504, CLOSE_CODES.reconnectElsewhere): another takes us now.
+    if (event.code === 4504) this.retries = -1;
     this.connect();
     this.handlers.close(event);
   };
