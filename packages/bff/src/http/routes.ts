@@ -15,6 +15,7 @@ import {
   PermissionParamsSchema,
   PushRequestSchema,
   SendMessageRequestSchema,
+  UpdateRuntimeRequestSchema,
   UpdateThreadRequestSchema,
   uploadName,
   type AgentTokenListResponse,
@@ -245,6 +246,24 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/runtimes/:id',
     authed(async (req, res, caller) => {
       res.json(runtimes.toPublic(await ownRuntime(caller, req)));
+    }),
+  );
+
+  router.patch(
+    '/runtimes/:id',
+    authed(async (req, res, caller) => {
+      const id = runtimeId(req);
+      const { name } = parse(UpdateRuntimeRequestSchema, req.body, 'runtime');
+      res.json(await runtimes.rename(caller.user.id, id, name));
+    }),
+  );
+
+  router.post(
+    '/runtimes/:id/start',
+    authed(async (req, res, caller) => {
+      const runtime = await ownRuntime(caller, req);
+      assertMayUseProvider(providers, caller, runtime.provider);
+      res.status(202).json(await runtimes.startAgain(caller.user.id, runtime.id));
     }),
   );
 

@@ -1,7 +1,7 @@
 import type { LinkState, RuntimeStatus } from '@remote-chat/protocol';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
-import { errorMessage } from '../errors.js';
+import { RemoteChatError, errorMessage } from '../errors.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
@@ -56,7 +56,7 @@ export interface SupervisorOptions {
 export class Supervisor {
   /** Work started in the background (bringing up, restarting, re-attaching), awaited by `close`. */
   private readonly tasks = new Set<Promise<void>>();
-  /** Runtimes being restarted after their process died. */
+  /** Runtimes being restarted: their process died, or a person asked to start them again. */
   private readonly restarting = new Set<string>();
   /** Paused runtimes being resumed. */
   private readonly resuming = new Set<string>();
@@ -83,6 +83,32 @@ export class Supervisor {
    */
   start(record: RuntimeRecord, provider: Provider, cloneToken?: string): void {
     this.track(this.bringUp(record, provider, 'provision', cloneToken));
+  }
+
+  /**
+   * Starts a stopped sandbox again in the workspace it kept (the `start` step, then `ready`), in
+   * the background: its threads carry on where they were. Only a stopped sandbox can: a paused
+   * one wakes with its next message, and a machine comes back when it dials in.
+   */
+  async startAgain(record: RuntimeRecord): Promise<void> {
+    const provider = this.options.providers.get(record.provider);
+    if (record.kind !== 'sandbox' || record.status !== 'stopped' || !provider || this.restarting.has(record.id))
+      throw new RemoteChatError(
+        'conflict',
+        record.kind === 'machine'
+          ? 'A machine runtime starts again when its machine connects: run `remote-chat-runtime connect` there.'
+          : !provider
+            ? `Provider "${record.provider}" is not configured on this server.`
+            : `The runtime is ${this.restarting.has(record.id) ? 'starting' : record.status}; only a stopped runtime can be started again.`,
+      );
+    this.restarting.add(record.id);
+    try {
+      await this.setStatus(record.id, 'starting', 'Starting again on request, in the same workspace.');
+    } catch (error) {
+      this.restarting.delete(record.id);
+      throw error;
+    }
+    this.track(this.bringUp(record, provider, 'restart').finally(() => this.restarting.delete(record.id)));
   }
 
   /**
