@@ -16,6 +16,8 @@ export {
   runtimeStatusLabel,
   statusDotClass,
 } from './util/format.js';
+/** When a sandbox stops for sitting idle, in words ("Stops after 60 min idle · in 12 min"). */
+export { idleStopText } from './util/idle-window.js';
 /** A snapshot topic (`runtimes`, `threads:ID`) followed live, as the elements follow it. */
 export { SnapshotListController } from './controllers/snapshot-list-controller.js';
 export type { SnapshotListCallbacks } from './controllers/snapshot-list-controller.js';

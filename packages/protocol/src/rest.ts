@@ -41,6 +41,11 @@ export const ConfigResponseSchema = z.object({
   limits: z.object({
     maxMessageChars: z.number().int(),
     maxBodyBytes: z.number().int(),
+    /**
+     * How long a sandbox runtime may sit idle (from `Runtime.lastActivityAt`) before it is paused
+     * or stopped; machines never are. Absent from older BFFs.
+     */
+    idleTimeoutMs: z.number().int().positive().optional(),
   }),
 });
 export type ConfigResponse = z.infer<typeof ConfigResponseSchema>;

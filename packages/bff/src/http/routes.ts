@@ -73,6 +73,8 @@ export interface RoutesDeps {
   dailyTokens: number | undefined;
   /** The ACP agents sandbox runtimes are configured with. */
   acpAgents: readonly AcpAgentConfig[];
+  /** How long a sandbox may sit idle before it is paused or stopped (`GET /config` says so). */
+  idleTimeoutMs: number;
   /** GitHub sign-in and its API, when configured. @default off */
   github?: Pick<GitHubRoutesDeps, 'api' | 'oauth'> & { webUrl: string };
 }
@@ -217,7 +219,11 @@ export function createRoutes(deps: RoutesDeps): express.Router {
           })),
         agents: agentsOffered(deps.models, deps.acpAgents),
         github: deps.github ? { enabled: true, webUrl: deps.github.webUrl } : { enabled: false },
-        limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
+        limits: {
+          maxMessageChars: LIMITS.maxMessageChars,
+          maxBodyBytes: LIMITS.maxBodyBytes,
+          idleTimeoutMs: deps.idleTimeoutMs,
+        },
       };
       res.json(body);
     } catch (error) {

@@ -11,11 +11,13 @@ import type { RuntimeView } from './public-view.js';
 /** Statuses after which a runtime takes no more work. */
 export const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
 
-/** "60 minutes", "1 minute", "30 seconds". */
+/** How long a sandbox may sit idle when the configuration does not say: an hour. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
+
+/** "60 minutes", "1 minute", "30 seconds", "1 second". */
 function formatMinutes(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
-  const minutes = Math.round(ms / 60_000);
-  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  const [count, unit] = ms < 60_000 ? [Math.round(ms / 1000), 'second'] : [Math.round(ms / 60_000), 'minute'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** At most this many automatic restarts of a runtime whose process died, per window. */
@@ -72,7 +74,8 @@ export class Supervisor {
       checkSource: options.checkSource,
       runtimeFile: options.runtimeFile,
     });
-    const idleCheckMs = options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? 3_600_000) / 10);
+    const idleCheckMs =
+      options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) / 10);
     this.idleTimer = setInterval(() => void this.stopIdle(), idleCheckMs);
     this.idleTimer.unref();
   }
@@ -348,7 +351,7 @@ export class Supervisor {
    * can pause; stops the others, and tells their threads what was lost.
    */
   private async stopIdle(): Promise<void> {
-    const limit = this.options.idleTimeoutMs ?? 3_600_000;
+    const limit = this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const now = Date.now();
     for (const live of this.options.links.all()) {
       if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted || live.paused) continue;
