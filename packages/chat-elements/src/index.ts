@@ -68,6 +68,8 @@ export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
 export type { RuntimeCreateDetail } from './events/runtime-create-event.js';
 export { RcRuntimeDeleteEvent } from './events/runtime-delete-event.js';
 export type { RuntimeDeleteDetail } from './events/runtime-delete-event.js';
+export { RcRuntimeRenameEvent } from './events/runtime-rename-event.js';
+export type { RuntimeRenameDetail } from './events/runtime-rename-event.js';
 export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
 export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
 export { RcThreadCreateEvent } from './events/thread-create-event.js';
