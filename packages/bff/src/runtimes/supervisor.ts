@@ -6,6 +6,7 @@ import type { AgentSettings, Provider } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
 import { StepRunner, type StepRunnerOptions } from './provider-steps.js';
+import { plainLinkDetail } from './link-words.js';
 import type { RuntimeView } from './public-view.js';
 
 /** Statuses after which a runtime takes no more work. */
@@ -174,7 +175,8 @@ export class Supervisor {
   }
 
   /** Follows a link's state into the runtime log and the runtime's status. */
-  async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
+  async linkChanged(live: LiveRuntime, state: LinkState, linkDetail?: string): Promise<void> {
+    const detail = linkDetail && plainLinkDetail(linkDetail);
     const previous = live.link;
     live.link = state;
     // A paused runtime's link is down on purpose: neither offline nor gone.

@@ -82,34 +82,11 @@ export function foldLog(entries: readonly LogEntry[]): LogView {
   return { steps: views, errors, notes, running: views.find((s) => s.state === 'started') };
 }
 
-/** What a link close code means, for a person. */
-const CLOSE_WORDS: Record<number, string> = {
-  1000: 'the connection was closed',
-  1001: 'the other side is going away',
-  1006: 'the connection dropped',
-  4401: 'the credentials were refused',
-  4403: 'the connection was refused',
-  4406: 'the two sides run different versions',
-  4408: 'no heartbeat arrived in time',
-  4409: 'a newer connection took over',
-  4413: 'a message was too large',
-  4429: 'too many messages, too fast',
-  4430: 'a side could not keep up; it resumes where it was',
-  4440: 'the token was revoked or expired',
-  4503: 'the other side is shutting down',
-};
-
-/**
- * A link entry in plain words: "Connected", "Reconnecting", "Disconnected: runtime shutting
- * down" (not "offline: closed by peer (4503: runtime shutting down)").
- */
+/** A link entry in plain words: "Connected", "Reconnecting", "Disconnected: runtime shutting down". */
 export function linkNoteText(note: Extract<LogEntry, { kind: 'link' }>): string {
   const what = { open: 'Connected', connecting: 'Connecting', resuming: 'Reconnecting', offline: 'Disconnected' }[
     note.state
   ];
-  if (!note.detail) return what;
-  // The link says how a socket closed as "closed by peer (4503: runtime shutting down)".
-  const closed = /^closed(?: by peer)? \((\d{4})(?:: (.*))?\)$/.exec(note.detail);
-  const why = closed ? closed[2] || CLOSE_WORDS[Number(closed[1])] || 'the connection closed' : note.detail;
-  return `${what}: ${why}`;
+  // The BFF writes the detail in plain words (see its link-words.ts).
+  return note.detail ? `${what}: ${note.detail}` : what;
 }
