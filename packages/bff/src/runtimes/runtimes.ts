@@ -22,7 +22,7 @@ import { isOwnedBy, requireRuntime } from '../ownership.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
 import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
-import { InboundEvents } from './inbound-events.js';
+import { InboundEvents, MACHINE_DEFAULT_NAME } from './inbound-events.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
 import { defaultRuntimeName } from './runtime-names.js';
@@ -384,7 +384,7 @@ export class Runtimes {
     const record = await store.createRuntime({
       id,
       userId,
-      name: 'Machine',
+      name: MACHINE_DEFAULT_NAME,
       kind: 'machine',
       provider: 'machine',
       repo: null,
