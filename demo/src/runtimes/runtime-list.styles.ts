@@ -58,16 +58,6 @@ export const runtimeListStyles = css`
     gap: 0.3rem;
     font-weight: 550;
   }
-  .field input {
-    min-height: 2.25rem;
-    padding: 0.3rem 0.6rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_surface);
-    color: var(--_text);
-    font: inherit;
-    font-weight: 400;
-  }
   #rename-id {
     margin: 0;
     font-family: var(--_mono);

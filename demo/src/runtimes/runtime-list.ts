@@ -338,6 +338,7 @@ export class PortalRuntimes extends LitElement {
           <label class="field">
             New name
             <input
+              class="text-input"
               name="name"
               autocomplete="off"
               required

@@ -177,14 +177,6 @@ export const runtimePickerStyles = css`
   .option-delete:hover {
     color: var(--_danger);
   }
-  .option-id {
-    grid-column: 2 / 4;
-    color: var(--_muted);
-    font-size: 0.8em;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-  }
   .group-label {
     padding: 0.5rem 0.55rem 0.2rem;
     border-top: 1px solid var(--_border);
@@ -199,13 +191,17 @@ export const runtimePickerStyles = css`
     border-top: 0;
     margin-top: 0;
   }
-  .option-meta {
+  .option-meta,
+  .option-id {
     grid-column: 2 / 4;
     color: var(--_muted);
     font-size: 0.85em;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  .option-id {
+    font-size: 0.8em;
   }
   .kind {
     display: inline-block;
@@ -252,18 +248,6 @@ export const runtimePickerStyles = css`
   }
   .rename input {
     flex: 1 1 12rem;
-    min-width: 0;
-    min-height: 2.25rem;
-    padding: 0.3rem 0.6rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_bg);
-    color: var(--_text);
-    font: inherit;
-  }
-  .rename input:focus-visible {
-    outline: 2px solid var(--_focus);
-    outline-offset: 1px;
   }
   .rename-id {
     flex-basis: 100%;

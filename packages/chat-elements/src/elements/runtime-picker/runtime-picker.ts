@@ -530,7 +530,7 @@ export class RcRuntimePicker extends LitElement {
         <label id="${id}-label" for="${id}-name">Rename “${runtime.name}”</label>
         <input
           id="${id}-name"
-          class="input"
+          class="text-input"
           name="name"
           autocomplete="off"
           maxlength=${LIMITS.maxRuntimeNameChars}
