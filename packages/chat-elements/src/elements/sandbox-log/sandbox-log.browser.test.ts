@@ -124,6 +124,21 @@ describe('<rc-sandbox-log>', () => {
     expect(text).not.toMatch(/Connection (open|offline)/);
   });
 
+  it('stays open for a runtime the person watched start, once it is ready', async () => {
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id="rt_ready" .runtime=${{ ...readyRuntime, status: 'starting' }} .entries=${logMidStart}></rc-sandbox-log>`,
+    );
+    expect(part(log, 'toggle').getAttribute('aria-expanded')).toBe('true');
+    log.runtime = readyRuntime;
+    log.entries = logReady;
+    await log.updateComplete;
+    expect(part(log, 'toggle').getAttribute('aria-expanded')).toBe('true');
+    expect(part(log, 'body').hidden).toBe(false);
+    part(log, 'toggle').click();
+    await log.updateComplete;
+    expect(part(log, 'body').hidden).toBe(true);
+  });
+
   it('shows no duration for a skipped step', async () => {
     const log = await fixture<RcSandboxLog>(
       html`<rc-sandbox-log runtime-id="rt_starting" .runtime=${startingRuntime} .entries=${logReady}></rc-sandbox-log>`,

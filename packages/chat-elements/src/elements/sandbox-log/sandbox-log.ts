@@ -42,8 +42,9 @@ const IDLE_REDRAW_MS = 30_000;
  * and its output; then errors with what to do about them, and connection changes in plain words.
  * Live.
  *
- * Once the runtime is ready the log folds to one summary line ("Started in 3.2 s · Stops after
- * 60 min idle · in 12 min"), and Show opens it; open, it scrolls within a capped height, so it
+ * A runtime that is ready when it is first shown has its log folded to one summary line
+ * ("Started in 3.2 s · Stops after 60 min idle · in 12 min"), and Show opens it (one the person
+ * watches start stays open until they press Hide); open, it scrolls within a capped height, so it
  * never crowds out what sits below it. A machine runtime shows what is true of it instead of the
  * sandbox steps: its host, folder, git remote, since when it is connected and when it was last
  * seen. A stopped sandbox offers Start again, in the same workspace.
@@ -108,7 +109,10 @@ export class RcSandboxLog extends LitElement {
   });
 
   @state() private _now = Date.now();
-  /** Open or folded by the person; undefined: folded once the runtime is ready. */
+  /**
+   * Open or folded, by the person; undefined until decided: folded for a runtime that is ready when
+   * it is first shown, open for one the person watches start (until they fold it).
+   */
   @state() private _open: boolean | undefined;
   @state() private _startBusy = false;
   @state() private _startError = '';
@@ -152,6 +156,8 @@ export class RcSandboxLog extends LitElement {
       this._open = undefined;
       this._startError = '';
     }
+    if (this._open === undefined && this.runtime?.id === this.runtimeId && this.runtimeId)
+      this._open = this.runtime.status !== 'ready';
     if (changed.has('entries')) this.view = foldLog(this.entries);
   }
 
@@ -176,10 +182,9 @@ export class RcSandboxLog extends LitElement {
     return this.runtime ? idleStopText(this.runtime, this._config?.limits.idleTimeoutMs, this._now) : null;
   }
 
-  /** Whether the log shows open: as the person left it, else folded once the runtime is ready. */
+  /** Whether the log shows open: as decided (see `_open`); open until then. */
   private get open(): boolean {
-    if (this._open !== undefined) return this._open;
-    return this.runtime?.status !== 'ready' || this.view.steps.some((s) => s.state === 'failed');
+    return this._open !== false;
   }
 
   private async startAgain(): Promise<void> {
@@ -190,7 +195,8 @@ export class RcSandboxLog extends LitElement {
     try {
       // The runtimes topic brings it back as starting, then ready; the log follows the steps.
       this.runtime = await this.client.startRuntime(runtime.id);
-      this._open = undefined;
+      // Open, to watch it start.
+      this._open = true;
     } catch (error) {
       this._startError = describeError(error);
     } finally {
