@@ -396,6 +396,23 @@ describe('the fake BFF answers as the real one', () => {
         'runtime with an unknown field': outcome(
           await bff.call('POST', '/runtimes', { provider: 'process', size: 'xl' }),
         ),
+        'rename a runtime': await (async () => {
+          const renamed = await bff.call('PATCH', `/runtimes/${ready}`, { name: '  Build box  ' });
+          const after = await bff.call('GET', `/runtimes/${ready}`);
+          return { ...outcome(renamed), name: (renamed.body as Runtime).name, after: (after.body as Runtime).name };
+        })(),
+        'rename a runtime to nothing': outcome(await bff.call('PATCH', `/runtimes/${ready}`, { name: '   ' })),
+        'rename a runtime to 61 characters': outcome(
+          await bff.call('PATCH', `/runtimes/${ready}`, { name: 'x'.repeat(61) }),
+        ),
+        'rename a runtime with an unknown field': outcome(
+          await bff.call('PATCH', `/runtimes/${ready}`, { name: 'x', color: 'red' }),
+        ),
+        'rename a runtime that does not exist': outcome(
+          await bff.call('PATCH', '/runtimes/rt_nonesuch', { name: 'x' }),
+        ),
+        'start a ready runtime again': outcome(await bff.call('POST', `/runtimes/${ready}/start`)),
+        'start a runtime that does not exist': outcome(await bff.call('POST', '/runtimes/rt_nonesuch/start')),
         'a route that does not exist': outcome(await bff.call('GET', '/nonesuch')),
         'delete a stopped runtime': outcome(await bff.call('DELETE', `/runtimes/${stopped}`)),
         'the deleted runtime': outcome(await bff.call('GET', `/runtimes/${stopped}`)),
@@ -420,6 +437,10 @@ describe('the fake BFF answers as the real one', () => {
         after: 0,
         'bad id': { status: 400 },
       },
+      'rename a runtime': { status: 200, name: 'Build box', after: 'Build box' },
+      'rename a runtime to 61 characters': { status: 400, code: 'bad_request' },
+      'rename a runtime that does not exist': { status: 404, code: 'not_found' },
+      'start a ready runtime again': { status: 409, code: 'conflict' },
     });
   });
 
@@ -578,7 +599,8 @@ describe('the fake BFF answers as the real one', () => {
           ...outcome(created),
           keys: keys(created.body),
           runtimeStatus: (created.body as Runtime).status,
-          name: (created.body as Runtime).name,
+          // Generated, so only its shape compares: two words (and a number, on the fake).
+          'named like calm-otter': /^[a-z]+-[a-z]+(-\d+)?$/.test((created.body as Runtime).name),
         },
         delete: { ...outcome(deleted), frames: removal },
       };
@@ -589,6 +611,7 @@ describe('the fake BFF answers as the real one', () => {
       // The first line, cut to 59 characters and an ellipsis.
       'the thread titled by its first message': { title: `${longLine.slice(0, 59)}…` },
       cancel: { status: 202, body: { ok: true } },
+      'new runtime': { 'named like calm-otter': true },
     });
   });
 });

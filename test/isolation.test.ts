@@ -65,6 +65,8 @@ function routesFor(ids: { runtime: string; thread: string }) {
     { path: `/api/threads/${ids.thread}/events` },
     { path: `/api/threads/${ids.thread}/messages`, body: { clientId: clientId(), text: 'cat /etc/passwd' } },
     { path: `/api/threads/${ids.thread}/cancel`, body: {} },
+    { path: `/api/runtimes/${ids.runtime}`, method: 'PATCH', body: { name: 'stolen' } },
+    { path: `/api/runtimes/${ids.runtime}/start`, body: {} },
     { path: `/api/runtimes/${ids.runtime}`, method: 'DELETE' },
   ];
 }
@@ -92,7 +94,9 @@ describe('isolation between users', () => {
     expect(((await (await call(bff, bob, '/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes).toEqual([]);
     const thread = (await (await call(bff, alice, `/api/threads/${alices.thread.id}`)).json()) as Thread;
     expect(thread).toMatchObject({ title: 'mine', lastSeq: 0 });
-    expect((await call(bff, alice, `/api/runtimes/${alices.runtime.id}`)).status).toBe(200);
+    const runtime = await call(bff, alice, `/api/runtimes/${alices.runtime.id}`);
+    expect(runtime.status).toBe(200);
+    expect(((await runtime.json()) as Runtime).name).toBe(alices.runtime.name);
   });
 
   it("refuses another user's topics on the stream exactly as topics that do not exist", async () => {

@@ -52,6 +52,22 @@ it('lists a machine runtime as ready only together with its project and git remo
   second.socket.close();
 
   const ready = published().filter((runtime) => runtime.status === 'ready');
+  // Called after its folder.
+  expect(ready[0]!.name).toBe('app');
+
+  // Renamed by its person, it keeps that name when it reports its folder again.
+  const renamed = await bff.api(`/api/runtimes/${RUNTIME_ID}`, { method: 'PATCH', body: { name: 'laptop: app' } });
+  expect(renamed.status).toBe(200);
+  const third = await connectMachine(0);
+  third.send({ type: 'data', seq: 3, message: MACHINE_INFO });
+  await stream.until(
+    () => published().filter((r) => r.status === 'ready').length > ready.length,
+    20_000,
+    'ready once more',
+  );
+  third.socket.close();
+  expect(published().at(-1)!.name).toBe('laptop: app');
+
   const reported = ready.map(({ project, gitRemote }) => ({ project, gitRemote }));
   expect(reported.every((r) => r.project === 'app' && r.gitRemote !== null)).toBe(true);
   expect(reported[0]).toEqual({ project: 'app', gitRemote: 'https://github.com/octo/app.git' });

@@ -81,6 +81,40 @@ describe('runtime lifecycle', () => {
     ).toBe(true);
   });
 
+  it('starts an idle-stopped runtime again on request, in the same workspace, and its thread goes on', async () => {
+    const bff = await startTestBff({ idleTimeoutMs: 2500, idleCheckMs: 100 });
+    const { runtime, threadId } = await readyRuntime(bff);
+    const events = async () =>
+      (await (await bff.api(`/api/threads/${threadId}/events`)).json()) as {
+        events: { kind: string; data?: string }[];
+      };
+    await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo before-the-stop > kept.txt' },
+    });
+    await waitFor(events, (page) => page.events.some((e) => e.kind === 'tool.result'));
+    const read = async () => (await (await bff.api(`/api/runtimes/${runtime.id}`)).json()) as Runtime;
+    await waitFor(read, (r) => r.status === 'stopped');
+
+    const started = await bff.api(`/api/runtimes/${runtime.id}/start`, { body: {} });
+    expect(started.status).toBe(202);
+    expect(((await started.json()) as Runtime).status).toBe('starting');
+    // Asked again while it starts: refused, and nothing starts twice.
+    const twice = await bff.api(`/api/runtimes/${runtime.id}/start`, { body: {} });
+    expect(twice.status).toBe(409);
+    await waitFor(read, (r) => r.status === 'ready' && r.link === 'open');
+
+    await bff.api(`/api/threads/${threadId}/messages`, { body: { clientId: clientId(), text: 'cat kept.txt' } });
+    const page = await waitFor(events, (p) => p.events.filter((e) => e.kind === 'tool.result').length === 2);
+    expect(
+      page.events
+        .filter((e) => e.kind === 'tool.output')
+        .map((e) => e.data)
+        .join(''),
+    ).toContain('before-the-stop');
+    const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
+    expect(log.entries.some((e) => e.kind === 'status' && /Starting again on request/.test(e.detail ?? ''))).toBe(true);
+  });
+
   it('keeps a runtime that is at work running past the idle window', async () => {
     const bff = await startTestBff({ idleTimeoutMs: 1000, idleCheckMs: 100 });
     const { runtime, threadId } = await readyRuntime(bff);

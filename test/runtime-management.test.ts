@@ -32,6 +32,36 @@ describe('runtime management', () => {
     expect(Date.parse(stored!.lastActivityAt!)).toBeGreaterThanOrEqual(Date.parse(used.lastActivityAt!));
   });
 
+  it('names a new runtime after its repository or with a short distinct name, and renames it', async () => {
+    const bff = await startTestBff();
+    const create = async (body: object) =>
+      (await (await bff.api('/api/runtimes', { body: { provider: 'process', ...body } })).json()) as Runtime;
+    const generated = await Promise.all([create({}), create({})]);
+    for (const runtime of generated) expect(runtime.name).toMatch(/^[a-z]+-[a-z]+(-\d+)?$/);
+    expect(generated[0]!.name).not.toBe(generated[1]!.name);
+    expect((await create({ name: '  Mine  ' })).name).toBe('Mine');
+
+    const stream = await bff.stream();
+    stream.send({ type: 'subscribe', topic: streamTopic.runtimes });
+    await stream.until(() => stream.frames.some((f) => f.type === 'runtimes'));
+    const id = generated[0]!.id;
+    const renamed = await bff.api(`/api/runtimes/${id}`, { method: 'PATCH', body: { name: '  Build box ' } });
+    expect(renamed.status).toBe(200);
+    expect(((await renamed.json()) as Runtime).name).toBe('Build box');
+    await stream.until(
+      () => stream.frames.some((f) => f.type === 'runtime' && f.runtime.id === id && f.runtime.name === 'Build box'),
+      5000,
+      'the renamed runtime, live',
+    );
+    // Too long, empty or with more than a name: refused, and the name stays.
+    for (const body of [{ name: 'x'.repeat(61) }, { name: '  ' }, { name: 'ok', status: 'ready' }, {}]) {
+      const refused = await bff.api(`/api/runtimes/${id}`, { method: 'PATCH', body });
+      expect(refused.status).toBe(400);
+    }
+    expect((await runtimeOf(bff, id)).name).toBe('Build box');
+    expect((await bff.api('/api/runtimes/rt_nonesuch', { method: 'PATCH', body: { name: 'x' } })).status).toBe(404);
+  });
+
   it('says in its log that a deleted runtime was torn down; deleting twice, even at once, is harmless', async () => {
     const bff = await startTestBff();
     const { runtime } = await readyRuntime(bff);

@@ -109,4 +109,73 @@ describe('the Runtimes page in Chromium', () => {
     expect(bff.child.exitCode).toBeNull();
     expect(errors).toEqual([]);
   });
+
+  it('renames a runtime on the page, and starts an idle-stopped one again in the same workspace, where its thread goes on', async () => {
+    // An idle window of 6 s, so the runtime stops while the test waits.
+    const bff = await spawnBff(['--data-dir', tempDir(), '--idle-timeout', '0.1']);
+    const context = await newContext({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    const page = await context.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(bff.signinLink);
+
+    const runtime = (await api(page, '/api/runtimes', 'POST', { provider: 'process' })).body as Runtime;
+    // No name given: a short generated one, not the provider's.
+    expect(runtime.name).toMatch(/^[a-z]+-[a-z]+$/);
+    await untilReady(page, runtime.id);
+    const thread = (await api(page, `/api/runtimes/${runtime.id}/threads`, 'POST', {})).body as { id: string };
+    const send = (text: string) =>
+      api(page, `/api/threads/${thread.id}/messages`, 'POST', { clientId: `e2e-${Date.now()}-${text.length}`, text });
+    const outputs = async () =>
+      ((await api(page, `/api/threads/${thread.id}/events`)).body as { events: { kind: string; data?: string }[] })
+        .events;
+    await send('echo written-before-the-stop > kept.txt');
+    await expect
+      .poll(async () => (await outputs()).filter((e) => e.kind === 'tool.result').length, { timeout: TIMEOUT })
+      .toBe(1);
+    await expect
+      .poll(async () => ((await api(page, `/api/runtimes/${runtime.id}`)).body as Runtime).status, { timeout: TIMEOUT })
+      .toBe('stopped');
+
+    await page.goto(`${bff.url}/runtimes/`);
+    const row = (name: string) => page.getByRole('listitem', { name });
+    await row(runtime.name).waitFor({ timeout: TIMEOUT });
+
+    await row(runtime.name)
+      .getByRole('button', { name: `Rename “${runtime.name}”` })
+      .click();
+    const rename = page.getByRole('dialog', { name: `Rename “${runtime.name}”` });
+    await rename.getByRole('textbox', { name: 'New name' }).fill('  scratch pad  ');
+    await rename.getByRole('button', { name: 'Save' }).click();
+    await rename.waitFor({ state: 'hidden', timeout: TIMEOUT });
+    await row('scratch pad').waitFor({ timeout: TIMEOUT });
+    expect(((await api(page, `/api/runtimes/${runtime.id}`)).body as Runtime).name).toBe('scratch pad');
+
+    await row('scratch pad').getByRole('button', { name: 'Start again “scratch pad”' }).click();
+    await expect
+      .poll(async () => (await row('scratch pad').locator('.status').innerText()).trim(), { timeout: TIMEOUT })
+      .toBe('Ready');
+    expect(
+      await row('scratch pad')
+        .getByRole('button', { name: /Start again/ })
+        .count(),
+    ).toBe(0);
+
+    // The same workspace: the file is still there, and the thread goes on.
+    await send('cat kept.txt');
+    await expect
+      .poll(async () => (await outputs()).filter((e) => e.kind === 'tool.result').length, { timeout: TIMEOUT })
+      .toBe(2);
+    const printed = (await outputs())
+      .filter((e) => e.kind === 'tool.output')
+      .map((e) => e.data)
+      .join('');
+    expect(printed).toContain('written-before-the-stop');
+
+    await row('scratch pad').getByRole('button', { name: 'Delete “scratch pad”' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete “scratch pad”?' });
+    await dialog.getByRole('button', { name: 'Delete runtime' }).click();
+    await page.getByText('No runtimes yet.').waitFor({ timeout: TIMEOUT });
+    expect(errors).toEqual([]);
+  });
 });

@@ -129,15 +129,17 @@ function serve(files: Record<string, [type: string, body: string | Buffer]>): Pr
 }
 
 describe('remote-chat.js on another site', () => {
-  it('is one file under 52 KB gzip, which loads only its own files beside it on first use', () => {
+  it('is one file under 54 KB gzip, which loads only its own files beside it on first use', () => {
     const bundle = readFileSync(bundlePath);
     const gzip = gzipSync(bundle, { level: 9 }).length;
     console.info(
       `[measure] remote-chat.js: ${(bundle.length / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzip`,
     );
     // 52 KB since the permission and plan cards and the thread-token element joined the chat
-    // (51.2 KB); the aim stays 50 KB, by loading those parts only when a thread needs them.
-    expect(gzip).toBeLessThan(52 * 1024);
+    // (51.2 KB); 54 KB since runtimes can be renamed and started again, and the sandbox log folds
+    // and shows machines as they are (53.3 KB; loading the rename form on first use made the file
+    // bigger, not smaller). The aim stays 50 KB, by loading such parts only when they are needed.
+    expect(gzip).toBeLessThan(54 * 1024);
     // Self-contained: no static import; `import()` only of its own chunks (the GitHub elements),
     // which sit beside it, named `remote-chat-*.js`, and import what they share from it.
     const text = bundle.toString();

@@ -77,7 +77,7 @@ describe('<portal-runtimes>', () => {
     const bff = new FakeBff({ latencyMs: 40, state: { runtimes } });
     const page = await mount(bff);
     await waitFor(() => rows(page).length === runtimes.length, { what: 'the runtimes' });
-    const button = rowOf(page, readyRuntime.name).querySelector<HTMLButtonElement>('button')!;
+    const button = rowOf(page, readyRuntime.name).querySelector<HTMLButtonElement>('button.delete')!;
     expect(button.textContent!.replace(/\s+/g, ' ').trim()).toBe('Delete “notes-app”');
 
     // Cancel changes nothing.
@@ -105,11 +105,52 @@ describe('<portal-runtimes>', () => {
     expect(page.shadowRoot!.querySelector('[role="status"]')!.textContent).toBe('Deleted “notes-app”.');
   });
 
+  it('renames a runtime in a dialog, and the row says its new name', async () => {
+    const bff = new FakeBff({ latencyMs: 5, state: { runtimes } });
+    const page = await mount(bff);
+    await waitFor(() => rows(page).length === runtimes.length, { what: 'the runtimes' });
+    rowOf(page, readyRuntime.name).querySelector<HTMLButtonElement>('button.rename')!.click();
+    await page.updateComplete;
+    const dialog = page.shadowRoot!.querySelector<HTMLDialogElement>('dialog.rename-dialog')!;
+    expect(dialog.open).toBe(true);
+    expect(dialog.textContent).toContain(`Id ${readyRuntime.id}`);
+    const input = dialog.querySelector('input')!;
+    expect(input.value).toBe(readyRuntime.name);
+    // Blank: the server refuses it, the dialog says why and stays.
+    input.value = '   ';
+    dialog.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    const alert = await waitFor(() => dialog.querySelector('[role="alert"]'), { what: 'the refusal' });
+    expect(alert.textContent).toMatch(/^Could not rename the runtime: /);
+    input.value = 'Build box';
+    dialog.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    await waitFor(() => !dialog.open, { what: 'the rename' });
+    expect(rowOf(page, 'Build box')).toBeDefined();
+    expect(page.shadowRoot!.querySelector('[role="status"]')!.textContent).toBe('Renamed “notes-app” to “Build box”.');
+  });
+
+  it('says when an idle sandbox stops, and starts a stopped one again', async () => {
+    const bff = new FakeBff({ latencyMs: 5, stepMs: 10, state: { runtimes } });
+    const page = await mount(bff);
+    await waitFor(() => rows(page).length === runtimes.length, { what: 'the runtimes' });
+    // Ready, used 15 minutes ago, in an hour's window.
+    expect(rowOf(page, readyRuntime.name).querySelector('.idle-stop')!.textContent).toBe(
+      'Stops after 1 h idle · in 45 min',
+    );
+    expect(rowOf(page, machineRuntime.name).querySelector('.idle-stop')).toBeNull();
+    expect(rowOf(page, readyRuntime.name).querySelector('button.start-again')).toBeNull();
+    rowOf(page, stoppedRuntime.name).querySelector<HTMLButtonElement>('button.start-again')!.click();
+    await waitFor(() => bff.requests.includes(`POST /runtimes/${stoppedRuntime.id}/start`), { what: 'the start' });
+    await waitFor(() => rowOf(page, stoppedRuntime.name).querySelector('.status')!.textContent!.trim() === 'Ready', {
+      what: 'the runtime ready again',
+    });
+    expect(rowOf(page, stoppedRuntime.name).querySelector('button.start-again')).toBeNull();
+  });
+
   it('says why a delete failed and keeps the runtime', async () => {
     const bff = new FakeBff({ latencyMs: 5, state: { runtimes } });
     const page = await mount(bff);
     await waitFor(() => rows(page).length === runtimes.length, { what: 'the runtimes' });
-    rowOf(page, failedRuntime.name).querySelector<HTMLButtonElement>('button')!.click();
+    rowOf(page, failedRuntime.name).querySelector<HTMLButtonElement>('button.delete')!.click();
     bff.goOffline();
     const dialog = dialogOf(page);
     [...dialog.querySelectorAll('button')].find((b) => b.textContent!.includes('Delete runtime'))!.click();
@@ -137,7 +178,7 @@ describe('<portal-runtimes>', () => {
     const page = await mount(new FakeBff({ latencyMs: 5, state: { runtimes } }), { width: '360px', height: '700px' });
     await waitFor(() => rows(page).length === runtimes.length, { what: 'the runtimes' });
     const row = rowOf(page, readyRuntime.name);
-    const [name, button] = [row.querySelector('.runtime-name')!, row.querySelector('button')!].map((e) =>
+    const [name, button] = [row.querySelector('.runtime-name')!, row.querySelector('button.delete')!].map((e) =>
       e.getBoundingClientRect(),
     );
     expect(button!.top).toBeGreaterThan(name!.bottom);

@@ -36,9 +36,32 @@ export const runtimeListStyles = css`
     gap: 0.4rem;
     font-size: 0.9em;
   }
-  .runtime > .button {
+  .actions {
     grid-column: 2;
     grid-row: 1 / 3;
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: flex-end;
+    gap: 0.4rem;
+  }
+  .idle-stop,
+  .start-error {
+    grid-column: 1 / -1;
+    margin: 0;
+    font-size: 0.85em;
+  }
+  .idle-stop {
+    color: var(--_muted);
+  }
+  .field {
+    display: grid;
+    gap: 0.3rem;
+    font-weight: 550;
+  }
+  #rename-id {
+    margin: 0;
+    font-family: var(--_mono);
+    font-size: 0.8em;
   }
   .facts {
     display: grid;
@@ -90,10 +113,10 @@ export const runtimeListStyles = css`
     .runtime {
       grid-template-columns: 1fr;
     }
-    .runtime > .button {
+    .actions {
       grid-column: 1;
       grid-row: auto;
-      justify-self: start;
+      justify-content: start;
     }
     .facts {
       grid-template-columns: 1fr;

@@ -9,6 +9,7 @@ import {
   formatDateTime,
   formatDuration,
   formatRelativeTime,
+  idleStopText,
   runtimeStatusLabel,
   sharedStyles,
   statusDotClass,
@@ -49,8 +50,10 @@ function describe(error: unknown): string {
 /**
  * @summary The Runtimes page: every runtime of the signed-in person, newest first, with its
  * provider, status (dot and words), repository, age, last activity and idle time, kept live from
- * the `runtimes` topic; each can be deleted after a confirmation (its sandbox torn down, its
- * threads deleted), with progress while the server works and the error if it fails. Talks to the
+ * the `runtimes` topic, and when an idle sandbox will stop; each can be renamed, and deleted
+ * after a confirmation (its sandbox torn down, its threads deleted), with progress while the
+ * server works and the error if it fails; a stopped sandbox can be started again in its
+ * workspace. Talks to the
  * BFF of this page's origin with the owner's session.
  */
 export class PortalRuntimes extends LitElement {
@@ -67,7 +70,8 @@ export class PortalRuntimes extends LitElement {
   /** Where focus goes after the next render: the list's heading, once a deleted row is gone. */
   private focusListAfterRender = false;
 
-  @query('dialog') private dialog!: HTMLDialogElement;
+  @query('dialog.delete-dialog') private dialog!: HTMLDialogElement;
+  @query('dialog.rename-dialog') private renameDialog!: HTMLDialogElement;
   @query('#list-title') private listTitle!: HTMLElement;
 
   /** The runtime the delete dialog asks about. */
@@ -75,6 +79,13 @@ export class PortalRuntimes extends LitElement {
   @state() private _deleteBusy = false;
   @state() private _deleteError = '';
   @state() private _listError = '';
+  /** The runtime the rename dialog renames. */
+  @state() private _renaming: Runtime | undefined;
+  @state() private _renameBusy = false;
+  @state() private _renameError = '';
+  /** Stopped runtimes being started again, and why the last try failed, by id. */
+  @state() private _starting: ReadonlySet<string> = new Set();
+  @state() private _startErrors: Readonly<Record<string, string>> = {};
   /** Said by the live region: what just happened. */
   @state() private _announcement = '';
   /** The time the ages are drawn against. */
@@ -135,6 +146,47 @@ export class PortalRuntimes extends LitElement {
     this.focusListAfterRender = true;
   }
 
+  private askRename(runtime: Runtime): void {
+    this._renaming = runtime;
+    this._renameError = '';
+    this.renameDialog.showModal();
+  }
+
+  private async onRename(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const runtime = this._renaming;
+    if (!runtime || this._renameBusy) return;
+    const input = (event.currentTarget as HTMLFormElement).querySelector('input')!;
+    this._renameBusy = true;
+    this._renameError = '';
+    try {
+      // The BFF trims it and says what is wrong with it (empty, too long).
+      const renamed = await this.client.renameRuntime(runtime.id, input.value);
+      this.list.upsert(renamed);
+      this._announcement = `Renamed “${runtime.name}” to “${renamed.name}”.`;
+      this.renameDialog.close();
+    } catch (error) {
+      this._renameError = `Could not rename the runtime: ${describe(error)}`;
+    } finally {
+      this._renameBusy = false;
+    }
+  }
+
+  private async startAgain(runtime: Runtime): Promise<void> {
+    if (this._starting.has(runtime.id)) return;
+    this._starting = new Set([...this._starting, runtime.id]);
+    const { [runtime.id]: _, ...errors } = this._startErrors;
+    this._startErrors = errors;
+    try {
+      this.list.upsert(await this.client.startRuntime(runtime.id));
+      this._announcement = `Starting “${runtime.name}” again.`;
+    } catch (error) {
+      this._startErrors = { ...this._startErrors, [runtime.id]: `Could not start it again: ${describe(error)}` };
+    } finally {
+      this._starting = new Set([...this._starting].filter((id) => id !== runtime.id));
+    }
+  }
+
   private onDialogClose(): void {
     this._deleting = undefined;
     this._deleteError = '';
@@ -150,6 +202,9 @@ export class PortalRuntimes extends LitElement {
     const repository = repositoryOf(runtime);
     const activity = runtime.lastActivityAt;
     const none = html`<span class="muted" aria-label="none">—</span>`;
+    const starting = this._starting.has(runtime.id);
+    const startError = this._startErrors[runtime.id];
+    const idleStop = idleStopText(runtime, config.limits.idleTimeoutMs, this._now);
     return html`
       <li class="runtime" aria-labelledby=${nameId}>
         <div class="runtime-head">
@@ -170,15 +225,35 @@ export class PortalRuntimes extends LitElement {
             <dd>${activity && IDLE_STATUSES.has(runtime.status) ? idleFor(activity, this._now) : none}</dd>
           </div>
         </dl>
-        <button
-          class="button danger"
-          type="button"
-          aria-disabled=${runtime.status === 'stopping' ? 'true' : 'false'}
-          @click=${() => runtime.status !== 'stopping' && this.askDelete(runtime)}
-        >
-          ${runtime.status === 'stopping' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
-          Delete<span class="visually-hidden"> “${runtime.name}”</span>
-        </button>
+        <div class="actions">
+          ${
+            runtime.status === 'stopped' && runtime.kind === 'sandbox'
+              ? html`<button
+                  class="button primary start-again"
+                  type="button"
+                  aria-disabled=${starting ? 'true' : 'false'}
+                  @click=${() => void this.startAgain(runtime)}
+                >
+                  ${starting ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
+                  Start again<span class="visually-hidden"> “${runtime.name}”</span>
+                </button>`
+              : nothing
+          }
+          <button class="button rename" type="button" @click=${() => this.askRename(runtime)}>
+            Rename<span class="visually-hidden"> “${runtime.name}”</span>
+          </button>
+          <button
+            class="button danger delete"
+            type="button"
+            aria-disabled=${runtime.status === 'stopping' ? 'true' : 'false'}
+            @click=${() => runtime.status !== 'stopping' && this.askDelete(runtime)}
+          >
+            ${runtime.status === 'stopping' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
+            Delete<span class="visually-hidden"> “${runtime.name}”</span>
+          </button>
+        </div>
+        ${idleStop ? html`<p class="idle-stop">${idleStop}</p>` : nothing}
+        ${startError ? html`<p class="alert start-error" role="alert">${startError}</p>` : nothing}
       </li>
     `;
   }
@@ -226,7 +301,12 @@ export class PortalRuntimes extends LitElement {
         ? 'The machine is told to stop serving this folder, and its threads are deleted.'
         : 'Its sandbox is torn down, and its workspace, threads and log are deleted.';
     return html`
-      <dialog aria-labelledby="delete-title" aria-describedby="delete-body" @close=${this.onDialogClose}>
+      <dialog
+        class="delete-dialog"
+        aria-labelledby="delete-title"
+        aria-describedby="delete-body"
+        @close=${this.onDialogClose}
+      >
         <form method="dialog" @submit=${this.onDelete}>
           <h3 id="delete-title">Delete “${runtime?.name ?? ''}”?</h3>
           <p id="delete-body">${what} This cannot be undone.</p>
@@ -235,6 +315,44 @@ export class PortalRuntimes extends LitElement {
             <button class="button" type="button" autofocus @click=${() => this.dialog.close()}>Cancel</button>
             <button class="button danger-solid" type="submit" aria-disabled=${this._deleteBusy ? 'true' : 'false'}>
               ${this._deleteBusy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Delete runtime
+            </button>
+          </div>
+        </form>
+      </dialog>
+    `;
+  }
+
+  private renderRenameDialog() {
+    const runtime = this._renaming;
+    return html`
+      <dialog
+        class="rename-dialog"
+        aria-labelledby="rename-title"
+        @close=${() => {
+          this._renaming = undefined;
+          this._renameError = '';
+        }}
+      >
+        <form method="dialog" @submit=${this.onRename}>
+          <h3 id="rename-title">Rename “${runtime?.name ?? ''}”</h3>
+          <label class="field">
+            New name
+            <input
+              class="text-input"
+              name="name"
+              autocomplete="off"
+              required
+              maxlength="60"
+              .value=${runtime?.name ?? ''}
+              aria-describedby="rename-id"
+            />
+          </label>
+          <p id="rename-id" class="muted">Id ${runtime?.id ?? ''}</p>
+          ${this._renameError ? html`<p class="alert" role="alert">${this._renameError}</p>` : nothing}
+          <div class="dialog-actions">
+            <button class="button" type="button" @click=${() => this.renameDialog.close()}>Cancel</button>
+            <button class="button primary" type="submit" aria-disabled=${this._renameBusy ? 'true' : 'false'}>
+              ${this._renameBusy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Save
             </button>
           </div>
         </form>
@@ -266,7 +384,7 @@ export class PortalRuntimes extends LitElement {
                 </div>`,
         })}
         <p class="visually-hidden" role="status">${this._announcement}</p>
-        ${this.renderDialog()}
+        ${this.renderDialog()} ${this.renderRenameDialog()}
       </section>
     `;
   }

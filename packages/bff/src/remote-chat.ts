@@ -41,6 +41,7 @@ import type { Provider } from './providers/provider.js';
 import type { ProviderAudience } from './providers/provider-access.js';
 import type { SandboxNetwork } from './providers/sandbox-command.js';
 import { Runtimes } from './runtimes/runtimes.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './runtimes/supervisor.js';
 import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -354,6 +355,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       models,
       dailyTokens: gatewayConfig.dailyTokens,
       acpAgents: options.acpAgents ?? [],
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       ...(githubApi &&
         options.github && {
           github: {

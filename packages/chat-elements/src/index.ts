@@ -16,6 +16,8 @@ export {
   runtimeStatusLabel,
   statusDotClass,
 } from './util/format.js';
+/** When a sandbox stops for sitting idle, in words ("Stops after 60 min idle · in 12 min"). */
+export { idleStopText } from './util/idle-window.js';
 /** A snapshot topic (`runtimes`, `threads:ID`) followed live, as the elements follow it. */
 export { SnapshotListController } from './controllers/snapshot-list-controller.js';
 export type { SnapshotListCallbacks } from './controllers/snapshot-list-controller.js';
@@ -66,6 +68,8 @@ export { RcRuntimeCreateEvent } from './events/runtime-create-event.js';
 export type { RuntimeCreateDetail } from './events/runtime-create-event.js';
 export { RcRuntimeDeleteEvent } from './events/runtime-delete-event.js';
 export type { RuntimeDeleteDetail } from './events/runtime-delete-event.js';
+export { RcRuntimeRenameEvent } from './events/runtime-rename-event.js';
+export type { RuntimeRenameDetail } from './events/runtime-rename-event.js';
 export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
 export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
 export { RcThreadCreateEvent } from './events/thread-create-event.js';

@@ -9,6 +9,8 @@ export const PROTOCOL_VERSION = 2;
 export const LIMITS = {
   /** Largest JSON body the BFF accepts on a REST route. */
   maxBodyBytes: 256 * 1024,
+  /** Longest runtime name a person may give (after trimming). */
+  maxRuntimeNameChars: 60,
   /** Largest user message text. */
   maxMessageChars: 64 * 1024,
   /** Largest frame on the browser stream. */

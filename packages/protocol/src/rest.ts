@@ -41,15 +41,23 @@ export const ConfigResponseSchema = z.object({
   limits: z.object({
     maxMessageChars: z.number().int(),
     maxBodyBytes: z.number().int(),
+    /**
+     * How long a sandbox runtime may sit idle (from `Runtime.lastActivityAt`) before it is paused
+     * or stopped; machines never are. Absent from older BFFs.
+     */
+    idleTimeoutMs: z.number().int().positive().optional(),
   }),
 });
 export type ConfigResponse = z.infer<typeof ConfigResponseSchema>;
 
+/** A runtime's name as a person gives it: trimmed, not empty, short enough for a picker row. */
+export const RuntimeNameSchema = z.string().trim().min(1).max(LIMITS.maxRuntimeNameChars);
+
 /** `POST /api/runtimes` */
 export const CreateRuntimeRequestSchema = z.strictObject({
   provider: ProviderIdSchema,
-  /** Shown in the picker; defaults to the repository or a generated name. */
-  name: z.string().trim().min(1).max(200).optional(),
+  /** Shown in the picker; defaults to the repository's name or a generated one (`calm-otter`). */
+  name: RuntimeNameSchema.optional(),
   repo: RepoSchema.optional(),
   branch: BranchSchema.optional(),
   /** The default agent of the runtime's threads. @default "shell" */
@@ -61,6 +69,12 @@ export const CreateRuntimeRequestSchema = z.strictObject({
   githubToken: GitHubTokenSchema.optional(),
 });
 export type CreateRuntimeRequest = z.infer<typeof CreateRuntimeRequestSchema>;
+
+/** `PATCH /api/runtimes/:id` */
+export const UpdateRuntimeRequestSchema = z.strictObject({
+  name: RuntimeNameSchema,
+});
+export type UpdateRuntimeRequest = z.infer<typeof UpdateRuntimeRequestSchema>;
 
 export const RuntimeListResponseSchema = z.object({ runtimes: z.array(RuntimeSchema) });
 export type RuntimeListResponse = z.infer<typeof RuntimeListResponseSchema>;

@@ -15,6 +15,7 @@ import {
   PermissionParamsSchema,
   PushRequestSchema,
   SendMessageRequestSchema,
+  UpdateRuntimeRequestSchema,
   UpdateThreadRequestSchema,
   uploadName,
   type AgentTokenListResponse,
@@ -72,6 +73,8 @@ export interface RoutesDeps {
   dailyTokens: number | undefined;
   /** The ACP agents sandbox runtimes are configured with. */
   acpAgents: readonly AcpAgentConfig[];
+  /** How long a sandbox may sit idle before it is paused or stopped (`GET /config` says so). */
+  idleTimeoutMs: number;
   /** GitHub sign-in and its API, when configured. @default off */
   github?: Pick<GitHubRoutesDeps, 'api' | 'oauth'> & { webUrl: string };
 }
@@ -216,7 +219,11 @@ export function createRoutes(deps: RoutesDeps): express.Router {
           })),
         agents: agentsOffered(deps.models, deps.acpAgents),
         github: deps.github ? { enabled: true, webUrl: deps.github.webUrl } : { enabled: false },
-        limits: { maxMessageChars: LIMITS.maxMessageChars, maxBodyBytes: LIMITS.maxBodyBytes },
+        limits: {
+          maxMessageChars: LIMITS.maxMessageChars,
+          maxBodyBytes: LIMITS.maxBodyBytes,
+          idleTimeoutMs: deps.idleTimeoutMs,
+        },
       };
       res.json(body);
     } catch (error) {
@@ -245,6 +252,24 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     '/runtimes/:id',
     authed(async (req, res, caller) => {
       res.json(runtimes.toPublic(await ownRuntime(caller, req)));
+    }),
+  );
+
+  router.patch(
+    '/runtimes/:id',
+    authed(async (req, res, caller) => {
+      const id = runtimeId(req);
+      const { name } = parse(UpdateRuntimeRequestSchema, req.body, 'runtime');
+      res.json(await runtimes.rename(caller.user.id, id, name));
+    }),
+  );
+
+  router.post(
+    '/runtimes/:id/start',
+    authed(async (req, res, caller) => {
+      const runtime = await ownRuntime(caller, req);
+      assertMayUseProvider(providers, caller, runtime.provider);
+      res.status(202).json(await runtimes.startAgain(caller.user.id, runtime.id));
     }),
   );
 

@@ -5,6 +5,9 @@ import type { Store, ThreadRecord } from '../store/store.js';
 import type { LiveRuntime } from './live-links.js';
 import type { RuntimeView } from './public-view.js';
 
+/** What a machine runtime is called before it said which folder it serves. */
+export const MACHINE_DEFAULT_NAME = 'Machine';
+
 export interface InboundEventsOptions {
   store: Store;
   writer: EntryWriter;
@@ -63,7 +66,10 @@ export class InboundEvents {
       logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
     } else {
       const record = await store.getRuntime(live.id);
-      const named = record?.kind === 'machine' && incoming.project ? { name: incoming.project } : {};
+      // A machine is called after its folder, until a person renames it: then their name stays.
+      const previous = record?.info?.['project'];
+      const unnamed = record?.name === MACHINE_DEFAULT_NAME || record?.name === previous;
+      const named = record?.kind === 'machine' && incoming.project && unnamed ? { name: incoming.project } : {};
       const updated = await store.updateRuntime(live.id, { info: incoming, ...named });
       if (updated) this.options.view.publish(updated);
       await this.options.onInfo(live);

@@ -15,17 +15,18 @@ import { acceptLink, closeSocket, type LinkRefusal } from '@remote-chat/link';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
-import { RemoteChatError, errorMessage } from '../errors.js';
+import { RemoteChatError, errorMessage, notFound } from '../errors.js';
 import type { ExecutionGateway } from '../gateway/execution-gateway.js';
 import type { Hub } from '../hub.js';
 import { isOwnedBy, requireRuntime } from '../ownership.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
 import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
-import { InboundEvents } from './inbound-events.js';
+import { InboundEvents, MACHINE_DEFAULT_NAME } from './inbound-events.js';
 import { LinkLeases } from './link-leases.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
+import { defaultRuntimeName } from './runtime-names.js';
 import { messageSendOf } from './stored-outbox.js';
 import { ENDED, Supervisor, type SupervisorOptions } from './supervisor.js';
 import { WorkspacePushes, type PushOutcome } from './workspace-pushes.js';
@@ -206,10 +207,11 @@ export class Runtimes {
         providers: [...this.options.providers.keys()],
       });
     }
+    const taken = request.name ? [] : (await this.options.store.listRuntimes(userId)).map((r) => r.name);
     const record = await this.options.store.createRuntime({
       id: newId('rt'),
       userId,
-      name: request.name ?? request.repo ?? provider.label,
+      name: request.name ?? defaultRuntimeName(request.repo ?? null, taken),
       kind: provider.kind,
       provider: provider.id,
       repo: request.repo ?? null,
@@ -227,6 +229,24 @@ export class Runtimes {
   /** A runtime the user owns, or not_found (also when it exists but is someone else's). */
   get(userId: string, id: string): Promise<RuntimeRecord> {
     return requireRuntime(this.options.store, userId, id);
+  }
+
+  /** Renames a runtime the user owns (not_found otherwise) and tells their pages and pickers. */
+  async rename(userId: string, id: string, name: string): Promise<Runtime> {
+    await this.get(userId, id);
+    const updated = await this.options.store.updateRuntime(id, { name });
+    if (!updated) throw notFound('runtime');
+    this.view.publish(updated);
+    return this.toPublic(updated);
+  }
+
+  /**
+   * Starts a stopped sandbox of the user's again in its kept workspace (see
+   * `Supervisor.startAgain`); answers with it starting.
+   */
+  async startAgain(userId: string, id: string): Promise<Runtime> {
+    await this.supervisor.startAgain(await this.get(userId, id));
+    return this.toPublic(await this.get(userId, id));
   }
 
   /**
@@ -399,7 +419,7 @@ export class Runtimes {
     if (ENDED.has(record.status) || (!this.leases && !this.links.has(record.id))) {
       throw new RemoteChatError(
         'runtime_unavailable',
-        `The runtime is ${record.status}; start a new runtime to continue.`,
+        `The runtime is ${record.status}; start it again or pick another runtime to continue.`,
       );
     }
   }
@@ -458,7 +478,7 @@ export class Runtimes {
     const record = await store.createRuntime({
       id,
       userId,
-      name: 'Machine',
+      name: MACHINE_DEFAULT_NAME,
       kind: 'machine',
       provider: 'machine',
       repo: null,

@@ -6,16 +6,19 @@ import type { AgentSettings, Provider } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
 import { StepRunner, type StepRunnerOptions } from './provider-steps.js';
+import { plainLinkDetail } from './link-words.js';
 import type { RuntimeView } from './public-view.js';
 
 /** Statuses after which a runtime takes no more work. */
 export const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
 
-/** "60 minutes", "1 minute", "30 seconds". */
+/** How long a sandbox may sit idle when the configuration does not say: an hour. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
+
+/** "60 minutes", "1 minute", "30 seconds", "1 second". */
 function formatMinutes(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
-  const minutes = Math.round(ms / 60_000);
-  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  const [count, unit] = ms < 60_000 ? [Math.round(ms / 1000), 'second'] : [Math.round(ms / 60_000), 'minute'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** At most this many automatic restarts of a runtime whose process died, per window. */
@@ -56,7 +59,7 @@ export interface SupervisorOptions {
 export class Supervisor {
   /** Work started in the background (bringing up, restarting, re-attaching), awaited by `close`. */
   private readonly tasks = new Set<Promise<void>>();
-  /** Runtimes being restarted after their process died. */
+  /** Runtimes being restarted: their process died, or a person asked to start them again. */
   private readonly restarting = new Set<string>();
   /** Paused runtimes being resumed. */
   private readonly resuming = new Set<string>();
@@ -72,7 +75,8 @@ export class Supervisor {
       checkSource: options.checkSource,
       runtimeFile: options.runtimeFile,
     });
-    const idleCheckMs = options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? 3_600_000) / 10);
+    const idleCheckMs =
+      options.idleCheckMs ?? Math.min(60_000, (options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) / 10);
     this.idleTimer = setInterval(() => void this.stopIdle(), idleCheckMs);
     this.idleTimer.unref();
   }
@@ -83,6 +87,32 @@ export class Supervisor {
    */
   start(record: RuntimeRecord, provider: Provider, cloneToken?: string): void {
     this.track(this.bringUp(record, provider, 'provision', cloneToken));
+  }
+
+  /**
+   * Starts a stopped sandbox again in the workspace it kept (the `start` step, then `ready`), in
+   * the background: its threads carry on where they were. Only a stopped sandbox can: a paused
+   * one wakes with its next message, and a machine comes back when it dials in.
+   */
+  async startAgain(record: RuntimeRecord): Promise<void> {
+    const provider = this.options.providers.get(record.provider);
+    if (record.kind !== 'sandbox' || record.status !== 'stopped' || !provider || this.restarting.has(record.id))
+      throw new RemoteChatError(
+        'conflict',
+        record.kind === 'machine'
+          ? 'A machine runtime starts again when its machine connects: run `remote-chat-runtime connect` there.'
+          : !provider
+            ? `Provider "${record.provider}" is not configured on this server.`
+            : `The runtime is ${this.restarting.has(record.id) ? 'starting' : record.status}; only a stopped runtime can be started again.`,
+      );
+    this.restarting.add(record.id);
+    try {
+      await this.setStatus(record.id, 'starting', 'Starting again on request, in the same workspace.');
+    } catch (error) {
+      this.restarting.delete(record.id);
+      throw error;
+    }
+    this.track(this.bringUp(record, provider, 'restart').finally(() => this.restarting.delete(record.id)));
   }
 
   /**
@@ -157,7 +187,8 @@ export class Supervisor {
   }
 
   /** Follows a link's state into the runtime log and the runtime's status. */
-  async linkChanged(live: LiveRuntime, state: LinkState, detail?: string): Promise<void> {
+  async linkChanged(live: LiveRuntime, state: LinkState, linkDetail?: string): Promise<void> {
+    const detail = linkDetail && plainLinkDetail(linkDetail);
     const previous = live.link;
     live.link = state;
     // A paused runtime's link is down on purpose: neither offline nor gone.
@@ -334,7 +365,7 @@ export class Supervisor {
    * can pause; stops the others, and tells their threads what was lost.
    */
   private async stopIdle(): Promise<void> {
-    const limit = this.options.idleTimeoutMs ?? 3_600_000;
+    const limit = this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const now = Date.now();
     for (const live of this.options.links.all()) {
       if (live.busy.size > 0 || now - live.lastActivity < limit || live.abort.signal.aborted || live.paused) continue;

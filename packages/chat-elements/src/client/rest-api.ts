@@ -179,6 +179,19 @@ export class RestApi extends EventTarget {
     return this.rest.request('GET', `/runtimes/${enc(runtimeId)}`, RuntimeSchema, options);
   }
 
+  /** `PATCH /api/runtimes/:id`: renames the runtime (trimmed, 1 to 60 characters). */
+  renameRuntime(runtimeId: string, name: string, options?: RequestOptions): Promise<Runtime> {
+    return this.rest.request('PATCH', `/runtimes/${enc(runtimeId)}`, RuntimeSchema, { ...options, body: { name } });
+  }
+
+  /**
+   * `POST /api/runtimes/:id/start`: starts a stopped sandbox again in its kept workspace; it
+   * answers at once with status `starting`, and its threads carry on once it is ready.
+   */
+  startRuntime(runtimeId: string, options?: RequestOptions): Promise<Runtime> {
+    return this.rest.request('POST', `/runtimes/${enc(runtimeId)}/start`, RuntimeSchema, options);
+  }
+
   /** `DELETE /api/runtimes/:id`: stops the runtime and deletes it. */
   async deleteRuntime(runtimeId: string, options?: RequestOptions): Promise<void> {
     await this.rest.request('DELETE', `/runtimes/${enc(runtimeId)}`, null, options);

@@ -190,6 +190,23 @@ export const sharedStyles = css`
     color: var(--_muted);
   }
 
+  /* A one-line text field. */
+  .text-input {
+    min-width: 0;
+    min-height: 2.25rem;
+    padding: 0.3rem 0.6rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    color: var(--_text);
+    font: inherit;
+    font-weight: 400;
+  }
+  .text-input:focus-visible {
+    outline: 2px solid var(--_focus);
+    outline-offset: 1px;
+  }
+
   .alert {
     margin: 0;
     padding: 0.6rem 0.8rem;

@@ -155,7 +155,7 @@ export class RcComposer extends LitElement {
           return 'The runtime is offline. You can send messages once it reconnects.';
         case 'stopping':
         case 'stopped':
-          return 'This runtime is stopped. Pick another runtime or create a new one.';
+          return 'This runtime is stopped. Press Start again in the sandbox log, or pick another runtime.';
         case 'failed':
           return 'This runtime failed to start: see the sandbox log, then create a new one.';
         case 'ready':

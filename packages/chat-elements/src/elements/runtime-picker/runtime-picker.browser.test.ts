@@ -1,8 +1,9 @@
 import { html } from 'lit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { userEvent } from 'vitest/browser';
+import { page, userEvent } from 'vitest/browser';
 import type { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
 import type { RcRuntimeDeleteEvent } from '../../events/runtime-delete-event.js';
+import type { RcRuntimeRenameEvent } from '../../events/runtime-rename-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { cleanUp, fixture, part, recordEvents, settle, visibleText, waitFor } from '../../fixtures/harness.js';
@@ -38,6 +39,44 @@ describe('<rc-runtime-picker>', () => {
     expect(getComputedStyle(dot('octo/site')).boxShadow).toMatch(/inset/);
     // The chosen one says its repository and branch too, to a screen reader and on hover.
     expect(part(picker, 'combobox').textContent).toContain('process · octo/notes-app@main');
+  });
+
+  it('lists the live runtimes first and the stopped and failed ones after them, under Stopped', async () => {
+    const picker = await mount();
+    part(picker, 'combobox').click();
+    await settle(picker);
+    const rows = [...part(picker, 'listbox').children].map((li) =>
+      li.getAttribute('role') === 'option'
+        ? li.querySelector('.option-name')!.textContent
+        : `[${li.textContent!.trim()}]`,
+    );
+    expect(rows).toEqual(['quick experiment', 'notes-app', 'octo/site', 'notes', '[Stopped]', 'octo/api', 'old spike']);
+    // Each says its id and age.
+    const ready = [...part(picker, 'listbox').querySelectorAll('[role="option"]')].find((o) =>
+      o.textContent!.includes('notes-app'),
+    )!;
+    expect(ready.querySelector('.option-id')!.textContent).toBe(`${readyRuntime.id} · created 1 hour ago`);
+  });
+
+  it('keeps the open list within a phone screen, without moving the page sideways', async () => {
+    await page.viewport(390, 844);
+    try {
+      const picker = await fixture<RcRuntimePicker>(
+        html`<rc-runtime-picker .runtimes=${runtimes} .providers=${providers} value=${readyRuntime.id}></rc-runtime-picker>`,
+        { width: '374px', height: '600px' },
+      );
+      const before = document.documentElement.scrollWidth;
+      part(picker, 'combobox').click();
+      await settle(picker);
+      const list = part(picker, 'listbox').getBoundingClientRect();
+      expect(list.width).toBeGreaterThan(200);
+      expect(list.left).toBeGreaterThanOrEqual(0);
+      expect(list.right).toBeLessThanOrEqual(390);
+      expect(document.documentElement.scrollWidth).toBe(before);
+      expect(document.documentElement.scrollWidth).toBeLessThanOrEqual(390);
+    } finally {
+      await page.viewport(1024, 768);
+    }
   });
 
   it('picks a runtime with the keyboard and fires rc-runtime-select', async () => {
@@ -137,8 +176,8 @@ describe('<rc-runtime-picker>', () => {
       part(picker, 'combobox').focus();
       await userEvent.keyboard('{ArrowDown}');
       await settle(picker);
-      // Newest first: starting, ready, failed, then the paused one.
-      await userEvent.keyboard('{ArrowDown}{ArrowDown}{ArrowDown}');
+      // Newest first among the live ones: starting, ready, then the paused one.
+      await userEvent.keyboard('{ArrowDown}{ArrowDown}');
       await settle(picker);
       const active = picker.shadowRoot!.querySelector('.option.active .option-name')!.textContent;
       expect(active).toBe(pausedRuntime.name);
@@ -180,6 +219,43 @@ describe('<rc-runtime-picker>', () => {
       deleteButton().click();
       await waitFor(() => confirm(picker) === null, { what: 'the retried delete' });
       expect(picker.runtimes.map((r) => r.id)).not.toContain(stoppedRuntime.id);
+    });
+
+    it('renames a runtime from its ✎ button or F2, through its client, and refuses an empty name', async () => {
+      const { bff, picker } = await mountWithBff();
+      const renames = recordEvents<RcRuntimeRenameEvent>(picker, 'rc-runtime-rename');
+      part(picker, 'combobox').click();
+      await settle(picker);
+      optionOf(picker, readyRuntime.name).querySelector<HTMLElement>('.option-rename')!.click();
+      await settle(picker);
+      const form = part(picker, 'rename-form');
+      const input = form.querySelector('input')!;
+      expect(focused(picker)).toBe(input);
+      expect(input.value).toBe(readyRuntime.name);
+      expect(form.textContent).toContain(readyRuntime.id);
+      await userEvent.keyboard('{Control>}a{/Control}  Build box  {Enter}');
+      await waitFor(() => picker.shadowRoot!.querySelector('[part="rename-form"]') === null, { what: 'the rename' });
+      expect(renames.map((e) => e.detail.name)).toEqual(['Build box']);
+      expect(bff.requests).toContain(`PATCH /runtimes/${readyRuntime.id}`);
+      expect(bff.state.runtimes.find((r) => r.id === readyRuntime.id)!.name).toBe('Build box');
+      part(picker, 'combobox').click();
+      await settle(picker);
+      expect(optionOf(picker, 'Build box')).toBeDefined();
+
+      // F2 on the highlighted one; a blank name is refused here, nothing sent (the field holds 60 at most).
+      await userEvent.keyboard('{F2}');
+      await settle(picker);
+      expect(part(picker, 'rename-form').querySelector('input')!.maxLength).toBe(60);
+      await userEvent.keyboard('{Control>}a{/Control}   {Enter}');
+      await settle(picker);
+      const alert = part(picker, 'rename-form').querySelector('[role="alert"]')!;
+      expect(alert.textContent).toContain('1 to 60 characters');
+      await bff.settled();
+      expect(bff.requests.filter((r) => r.startsWith('PATCH'))).toHaveLength(1);
+      await userEvent.keyboard('{Escape}');
+      await settle(picker);
+      expect(picker.shadowRoot!.querySelector('[part="rename-form"]')).toBeNull();
+      expect(focused(picker)).toBe(part(picker, 'combobox'));
     });
 
     it('leaves the delete to the host that cancels rc-runtime-delete', async () => {

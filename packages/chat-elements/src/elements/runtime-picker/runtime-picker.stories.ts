@@ -72,8 +72,11 @@ export const Loading: Story = {
 /** A paused runtime picked: its ring, and "Paused" for screen readers. */
 export const Paused: Story = { args: { value: pausedRuntime.id } };
 
-/** Opens the list and asks to delete the paused runtime through its × button. */
-async function askDelete(canvasElement: HTMLElement): Promise<HTMLElement | null | undefined> {
+/** Opens the list and presses one of the paused runtime's buttons (× or ✎); resolves with what opened. */
+async function askAbout(
+  canvasElement: HTMLElement,
+  action: 'delete' | 'rename' = 'delete',
+): Promise<HTMLElement | null | undefined> {
   const picker = canvasElement.querySelector('rc-runtime-picker');
   await picker?.updateComplete;
   picker?.shadowRoot?.querySelector<HTMLButtonElement>('.combo-button')?.click();
@@ -81,10 +84,18 @@ async function askDelete(canvasElement: HTMLElement): Promise<HTMLElement | null
   const option = [...(picker?.shadowRoot?.querySelectorAll('[role="option"]') ?? [])].find((o) =>
     o.textContent?.includes(pausedRuntime.name),
   );
-  option?.querySelector<HTMLElement>('.option-delete')?.click();
+  option?.querySelector<HTMLElement>(`.option-${action}`)?.click();
   await picker?.updateComplete;
-  return picker?.shadowRoot?.querySelector<HTMLElement>('[part="delete-confirm"]');
+  return picker?.shadowRoot?.querySelector<HTMLElement>(
+    action === 'delete' ? '[part="delete-confirm"]' : '[part="rename-form"]',
+  );
 }
+const askDelete = (canvasElement: HTMLElement) => askAbout(canvasElement, 'delete');
+
+/** Rename: the name in a field (selected), the runtime's id under it, Cancel and Save. */
+export const Rename: Story = { play: ({ canvasElement }) => void askAbout(canvasElement, 'rename') };
+
+export const RenameDarkPhone: Story = { ...darkPhone, play: Rename.play };
 
 /** Delete asks first: the runtime's name, what goes with it, Cancel (focused) and Delete. */
 export const DeleteConfirm: Story = { play: ({ canvasElement }) => void askDelete(canvasElement) };

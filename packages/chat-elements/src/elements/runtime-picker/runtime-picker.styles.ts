@@ -137,7 +137,7 @@ export const runtimePickerStyles = css`
   }
   .option {
     display: grid;
-    grid-template-columns: auto 1fr auto auto;
+    grid-template-columns: auto 1fr auto auto auto;
     align-items: center;
     column-gap: 0.5rem;
     padding: 0.45rem 0.55rem;
@@ -158,22 +158,50 @@ export const runtimePickerStyles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
-  /* Mouse and touch; the keyboard's way is Delete on the highlighted option. */
+  /* Mouse and touch; the keyboard's way is F2 or Delete on the highlighted option. */
+  .option-rename,
   .option-delete {
-    grid-area: 1 / 4 / 3;
+    grid-row: 1 / 4;
     padding: 0 0.4rem;
     font-size: 1.2em;
+  }
+  .option-rename {
+    grid-column: 4;
+  }
+  .option-delete {
+    grid-column: 5;
+  }
+  .option-rename:hover {
+    color: var(--_accent);
   }
   .option-delete:hover {
     color: var(--_danger);
   }
-  .option-meta {
+  .group-label {
+    padding: 0.5rem 0.55rem 0.2rem;
+    border-top: 1px solid var(--_border);
+    margin-top: 0.25rem;
+    color: var(--_muted);
+    font-size: 0.8em;
+    font-weight: 650;
+    letter-spacing: 0.04em;
+    text-transform: uppercase;
+  }
+  .group-label:first-child {
+    border-top: 0;
+    margin-top: 0;
+  }
+  .option-meta,
+  .option-id {
     grid-column: 2 / 4;
     color: var(--_muted);
     font-size: 0.85em;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  .option-id {
+    font-size: 0.8em;
   }
   .kind {
     display: inline-block;
@@ -207,6 +235,31 @@ export const runtimePickerStyles = css`
     flex: 1 1 16rem;
   }
 
+  .rename {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.5rem;
+    flex-basis: 100%;
+  }
+  .rename label {
+    flex-basis: 100%;
+    font-weight: 550;
+  }
+  .rename input {
+    flex: 1 1 12rem;
+  }
+  .rename-id {
+    flex-basis: 100%;
+    order: 9;
+    color: var(--_muted);
+    font-size: 0.8em;
+  }
+  .rename .alert {
+    flex-basis: 100%;
+    order: 10;
+  }
+
   .create-error {
     flex-basis: 100%;
     font-size: 0.9em;
@@ -218,8 +271,20 @@ export const runtimePickerStyles = css`
       flex-wrap: nowrap;
       gap: 0.35rem;
     }
-    :host([mode='existing']) .base:has(.confirm) {
+    :host([mode='existing']) .base:has(.confirm, .rename) {
       flex-wrap: wrap;
+    }
+    /* The list spans the whole picker, under both controls, so it never runs past the screen. */
+    :host([mode='existing']) .base {
+      position: relative;
+    }
+    :host([mode='existing']) .combo {
+      position: static;
+    }
+    .listbox {
+      inset-inline: 0;
+      width: auto;
+      max-width: none;
     }
     /* The Existing / New switch stays one row; the runtime list takes what is left. */
     .mode {

@@ -2,7 +2,13 @@ import { consume } from '@lit/context';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
-import type { ConfigResponse, CreateRuntimeRequest, Runtime } from '@remote-chat/protocol';
+import {
+  LIMITS,
+  type ConfigResponse,
+  type CreateRuntimeRequest,
+  type Runtime,
+  type RuntimeStatus,
+} from '@remote-chat/protocol';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { ChatClientError, describeError } from '../../client/errors.js';
 import { clientContext } from '../../context/client-context.js';
@@ -11,9 +17,10 @@ import { runtimeContext, type RuntimeContextValue } from '../../context/runtime-
 import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
 import { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
 import { RcRuntimeDeleteEvent } from '../../events/runtime-delete-event.js';
+import { RcRuntimeRenameEvent } from '../../events/runtime-rename-event.js';
 import { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
 import { sharedStyles, statusDotStyles, themeStyles } from '../../styles/theme.js';
-import { runtimeStatusLabel, statusDotClass } from '../../util/format.js';
+import { formatDateTime, formatRelativeTime, runtimeStatusLabel, statusDotClass } from '../../util/format.js';
 import { runtimePickerStyles } from './runtime-picker.styles.js';
 
 /** A provider as `GET /api/config` lists it. */
@@ -23,6 +30,9 @@ export type ProviderInfo = ConfigResponse['providers'][number];
 export type RuntimePickerMode = 'existing' | 'new';
 
 let nextId = 0;
+
+/** Statuses of runtimes that take no work until started again: listed after the others, under Stopped. */
+const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
 
 /** Where a runtime runs and what it holds: "process · octo/app@main", "ada-laptop · git@…". */
 function runtimeDetails(runtime: Runtime): string {
@@ -38,11 +48,13 @@ function runtimeDetails(runtime: Runtime): string {
  * @summary Picks the runtime to chat with: an existing one from a drop-down, or a new one from a
  * provider.
  *
- * Existing lists the live runtimes, newest first, each with its name, its bound repository (or
- * its machine and git remote), its kind (a sandbox, or the user's own machine) and a status dot:
- * green ready, amber starting or offline, a hollow ring paused, grey stopped, red failed. Each
- * can be deleted (its × button, or Delete on the highlighted one), after a confirmation. New
- * lists the providers.
+ * Existing lists the runtimes, the ones that can work first and the stopped and failed ones after
+ * them under "Stopped", newest first in each, each with its name, its bound repository (or its
+ * machine and git remote), its kind (a sandbox, or the user's own machine), its id and age, and a
+ * status dot: green ready, amber starting or offline, a hollow ring paused, grey stopped, red
+ * failed. Each can be renamed (its ✎ button, or F2 on the highlighted one) and deleted (its ×
+ * button, or Delete), after a confirmation. On a phone the list spans the picker's width, so it
+ * never runs past the screen. New lists the providers.
  *
  * Give it a `client` (or put it inside `<remote-chat>`) and it lists the user's runtimes live and
  * creates new ones itself; or set `runtimes` and `providers` and handle the events.
@@ -53,6 +65,8 @@ function runtimeDetails(runtime: Runtime): string {
  *   presses Create; cancel it to create the runtime yourself.
  * @fires rc-runtime-delete - {@link RcRuntimeDeleteEvent} `{ runtime }` (cancelable) when the user
  *   confirms a delete; cancel it to delete the runtime yourself.
+ * @fires rc-runtime-rename - {@link RcRuntimeRenameEvent} `{ runtime, name }` (cancelable) when the
+ *   user saves a new name; cancel it to rename the runtime yourself.
  *
  * @csspart base - The wrapper of all controls.
  * @csspart mode - The Existing / New radio group.
@@ -61,6 +75,7 @@ function runtimeDetails(runtime: Runtime): string {
  * @csspart providers - The provider radio group.
  * @csspart create-button - The Create runtime button.
  * @csspart delete-confirm - The confirmation a delete asks for.
+ * @csspart rename-form - The form a rename opens.
  *
  * @cssprop --rc-color-ok - Status dot of a ready runtime.
  * @cssprop --rc-color-warn - Status dot of a starting or offline runtime.
@@ -87,6 +102,11 @@ export class RcRuntimePicker extends LitElement {
   @state() private _deleting: Runtime | undefined;
   @state() private _deleteBusy = false;
   @state() private _deleteError = '';
+  /** The runtime the rename form renames. */
+  @state() private _renaming: Runtime | undefined;
+  @state() private _renameBusy = false;
+  @state() private _renameError = '';
+  @state() private _now = Date.now();
 
   @consume({ context: configContext, subscribe: true })
   @state()
@@ -144,13 +164,22 @@ export class RcRuntimePicker extends LitElement {
     if (this._open) {
       this.renderRoot.querySelector(`#${this.uid}-option-${this._active}`)?.scrollIntoView({ block: 'nearest' });
     }
-    // The confirmation takes focus (on Cancel) when it opens, and gives it back when it closes.
-    if (changed.has('_deleting'))
+    // The confirmation takes focus (on Cancel) when it opens, and gives it back when it closes;
+    // so does the rename form (on its name, selected).
+    if (changed.has('_deleting') && (this._deleting || changed.get('_deleting')))
       this.renderRoot.querySelector<HTMLElement>(this._deleting ? '.confirm .button' : '.combo-button')?.focus();
+    if (changed.has('_renaming') && (this._renaming || changed.get('_renaming'))) {
+      const input = this.renderRoot.querySelector<HTMLInputElement>('.rename input');
+      if (input) input.select();
+      else this.renderRoot.querySelector<HTMLElement>('.combo-button')?.focus();
+    }
   }
 
+  /** The runtimes that can work, newest first, then the stopped and failed ones, newest first. */
   private get sortedRuntimes(): Runtime[] {
-    return this.runtimes.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return this.runtimes.toSorted(
+      (a, b) => Number(ENDED.has(a.status)) - Number(ENDED.has(b.status)) || b.createdAt.localeCompare(a.createdAt),
+    );
   }
 
   private setMode(mode: RuntimePickerMode): void {
@@ -163,6 +192,7 @@ export class RcRuntimePicker extends LitElement {
     const list = this.sortedRuntimes;
     const selected = list.findIndex((r) => r.id === this.value);
     this._active = Math.max(0, selected);
+    this._now = Date.now();
     this._open = true;
   }
 
@@ -211,6 +241,12 @@ export class RcRuntimePicker extends LitElement {
         this.askDelete(runtime);
         break;
       }
+      case 'F2': {
+        const runtime = list[this._active];
+        if (!this._open || !runtime) return;
+        this.askRename(runtime);
+        break;
+      }
       case 'Tab':
         this._open = false;
         return;
@@ -227,8 +263,44 @@ export class RcRuntimePicker extends LitElement {
 
   private askDelete(runtime: Runtime): void {
     this._open = false;
+    this._renaming = undefined;
     this._deleteError = '';
     this._deleting = runtime;
+  }
+
+  private askRename(runtime: Runtime): void {
+    this._open = false;
+    this._deleting = undefined;
+    this._renameError = '';
+    this._renaming = runtime;
+  }
+
+  private async saveRename(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const runtime = this._renaming;
+    if (!runtime || this._renameBusy) return;
+    const input = (event.currentTarget as HTMLFormElement).querySelector('input')!;
+    // As the BFF checks it (RuntimeNameSchema), without zod in the browser bundle.
+    const name = input.value.trim();
+    if (!name || name.length > LIMITS.maxRuntimeNameChars) {
+      this._renameError = `A name is 1 to ${LIMITS.maxRuntimeNameChars} characters.`;
+      return;
+    }
+    // Cancelled, or no client: the host renames it.
+    if (!this.dispatchEvent(new RcRuntimeRenameEvent({ runtime, name })) || !this.client) {
+      this._renaming = undefined;
+      return;
+    }
+    this._renameBusy = true;
+    this._renameError = '';
+    try {
+      this.runtimesList.upsert(await this.client.renameRuntime(runtime.id, name));
+      this._renaming = undefined;
+    } catch (error) {
+      this._renameError = describeError(error);
+    } finally {
+      this._renameBusy = false;
+    }
   }
 
   private async confirmDelete(): Promise<void> {
@@ -364,6 +436,12 @@ export class RcRuntimePicker extends LitElement {
               </li>`
               : list.map(
                   (runtime, index) => html`
+                  ${
+                    // The first stopped or failed one opens their group.
+                    ENDED.has(runtime.status) && (index === 0 || !ENDED.has(list[index - 1]!.status))
+                      ? html`<li class="group-label" role="presentation">Stopped</li>`
+                      : nothing
+                  }
                   <li
                     id="${this.uid}-option-${index}"
                     class=${classMap({ option: true, active: index === this._active })}
@@ -380,6 +458,19 @@ export class RcRuntimePicker extends LitElement {
                       ><span class="kind ${runtime.kind}">${runtime.kind === 'machine' ? 'Local machine' : 'Sandbox'}</span>
                       ${runtimeDetails(runtime)}</span
                     >
+                    <span class="option-id" title=${formatDateTime(runtime.createdAt)}
+                      >${runtime.id} · created ${formatRelativeTime(runtime.createdAt, this._now)}</span
+                    >
+                    <span
+                      class="option-rename"
+                      aria-hidden="true"
+                      title="Rename ${runtime.name}"
+                      @click=${(e: Event) => {
+                        e.stopPropagation();
+                        this.askRename(runtime);
+                      }}
+                      >✎</span
+                    >
                     <span
                       class="option-delete"
                       aria-hidden="true"
@@ -395,9 +486,10 @@ export class RcRuntimePicker extends LitElement {
                 )
           }
         </ul>
-        <span id="${this.uid}-delete-hint" hidden>Delete key: delete the runtime.</span>
+        <span id="${this.uid}-delete-hint" hidden>F2: rename the runtime. Delete key: delete it.</span>
       </div>
       ${this._deleting ? this.renderConfirm(this._deleting) : nothing}
+      ${this._renaming ? this.renderRename(this._renaming) : nothing}
     `;
   }
 
@@ -422,6 +514,39 @@ export class RcRuntimePicker extends LitElement {
         </button>
         ${this._deleteError ? html`<p class="alert" role="alert">Could not delete it: ${this._deleteError}</p>` : nothing}
       </div>
+    `;
+  }
+
+  private renderRename(runtime: Runtime) {
+    const id = `${this.uid}-rename`;
+    return html`
+      <form
+        class="rename"
+        part="rename-form"
+        aria-labelledby="${id}-label"
+        @submit=${this.saveRename}
+        @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && !this._renameBusy && ((this._renaming = undefined))}
+      >
+        <label id="${id}-label" for="${id}-name">Rename “${runtime.name}”</label>
+        <input
+          id="${id}-name"
+          class="text-input"
+          name="name"
+          autocomplete="off"
+          maxlength=${LIMITS.maxRuntimeNameChars}
+          .value=${runtime.name}
+          aria-describedby="${id}-id"
+          aria-invalid=${this._renameError ? 'true' : 'false'}
+        />
+        <span id="${id}-id" class="rename-id">${runtime.id}</span>
+        <button class="button" type="button" ?disabled=${this._renameBusy} @click=${() => (this._renaming = undefined)}>
+          Cancel
+        </button>
+        <button class="button primary" type="submit" aria-disabled=${this._renameBusy ? 'true' : 'false'}>
+          ${this._renameBusy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Save
+        </button>
+        ${this._renameError ? html`<p class="alert" role="alert">Could not rename it: ${this._renameError}</p>` : nothing}
+      </form>
     `;
   }
 

@@ -81,3 +81,12 @@ export function foldLog(entries: readonly LogEntry[]): LogView {
   );
   return { steps: views, errors, notes, running: views.find((s) => s.state === 'started') };
 }
+
+/** A link entry in plain words: "Connected", "Reconnecting", "Disconnected: runtime shutting down". */
+export function linkNoteText(note: Extract<LogEntry, { kind: 'link' }>): string {
+  const what = { open: 'Connected', connecting: 'Connecting', resuming: 'Reconnecting', offline: 'Disconnected' }[
+    note.state
+  ];
+  // The BFF writes the detail in plain words (see its link-words.ts).
+  return note.detail ? `${what}: ${note.detail}` : what;
+}

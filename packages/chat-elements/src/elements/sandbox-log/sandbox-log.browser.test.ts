@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { cleanUp, fixture, part, visibleText, waitFor } from '../../fixtures/harness.js';
 import { logFailed, logMidStart, logReady, logResumed } from '../../fixtures/runtime-log.js';
-import { failedRuntime, readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
+import type { LogEntry } from '@remote-chat/protocol';
+import {
+  failedRuntime,
+  machineRuntime,
+  readyRuntime,
+  startingRuntime,
+  stoppedRuntime,
+} from '../../fixtures/runtimes.js';
+import { ago } from '../../fixtures/time.js';
 import type { RcSandboxLog } from './sandbox-log.js';
 import './define.js';
 
@@ -60,6 +68,8 @@ describe('<rc-sandbox-log>', () => {
     const log = await fixture<RcSandboxLog>(
       html`<rc-sandbox-log runtime-id="rt_ready" .runtime=${readyRuntime} .entries=${logResumed}></rc-sandbox-log>`,
     );
+    part(log, 'toggle').click();
+    await log.updateComplete;
     const text = visibleText(log);
     expect(text).toContain('Paused in 1.2 s: Files kept; compute released.');
     expect(text).toContain('Resumed in 2.3 s');
@@ -78,6 +88,102 @@ describe('<rc-sandbox-log>', () => {
     );
     await waitFor(() => part(log, 'progress').textContent?.includes('Started in'), { what: 'the end of the start' });
     expect(log.shadowRoot!.querySelector('[data-step="clone"]')!.getAttribute('data-state')).toBe('skipped');
+  });
+
+  it('folds to one line once the runtime is ready, and opens on Show into a capped scrolling list', async () => {
+    const reconnects: LogEntry[] = Array.from({ length: 50 }, (_, i) => ({
+      runtimeId: 'rt_ready',
+      seq: logReady.length + i + 1,
+      at: new Date().toISOString(),
+      ...(i % 2
+        ? { kind: 'link' as const, state: 'open' as const }
+        : { kind: 'link' as const, state: 'offline' as const, detail: 'runtime shutting down' }),
+    }));
+    const log = await fixture<RcSandboxLog>(
+      html`<div style="height: 900px"><rc-sandbox-log runtime-id="rt_ready" .runtime=${readyRuntime}
+        .entries=${[...logReady, ...reconnects]}></rc-sandbox-log></div>`,
+    ).then((wrapper) => wrapper.querySelector<RcSandboxLog>('rc-sandbox-log')!);
+    const toggle = part(log, 'toggle');
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(part(log, 'body').hidden).toBe(true);
+    expect(visibleText(log)).toContain('Started in 247 ms');
+    expect(log.getBoundingClientRect().height).toBeLessThan(80);
+
+    toggle.click();
+    await log.updateComplete;
+    const body = part(log, 'body');
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(body.hidden).toBe(false);
+    // Fifty connection changes scroll inside the log instead of stretching it.
+    expect(body.scrollHeight).toBeGreaterThan(body.clientHeight);
+    expect(body.getBoundingClientRect().height).toBeLessThanOrEqual(20 * 16 + 1);
+    // In plain words (the BFF writes the detail so), not link states.
+    const text = visibleText(log);
+    expect(text).toContain('Disconnected: runtime shutting down');
+    expect(text).toContain('Connected');
+    expect(text).not.toMatch(/Connection (open|offline)/);
+  });
+
+  it('stays open for a runtime the person watched start, once it is ready', async () => {
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id="rt_ready" .runtime=${{ ...readyRuntime, status: 'starting' }} .entries=${logMidStart}></rc-sandbox-log>`,
+    );
+    expect(part(log, 'toggle').getAttribute('aria-expanded')).toBe('true');
+    log.runtime = readyRuntime;
+    log.entries = logReady;
+    await log.updateComplete;
+    expect(part(log, 'toggle').getAttribute('aria-expanded')).toBe('true');
+    expect(part(log, 'body').hidden).toBe(false);
+    part(log, 'toggle').click();
+    await log.updateComplete;
+    expect(part(log, 'body').hidden).toBe(true);
+  });
+
+  it('shows no duration for a skipped step', async () => {
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id="rt_starting" .runtime=${startingRuntime} .entries=${logReady}></rc-sandbox-log>`,
+    );
+    expect(log.shadowRoot!.querySelector('[data-step="clone"]')!.getAttribute('data-state')).toBe('skipped');
+    expect(log.shadowRoot!.querySelector('[data-step="clone"] .duration')!.textContent!.trim()).toBe('');
+    expect(log.shadowRoot!.querySelector('[data-step="create"] .duration')!.textContent!.trim()).toBe('6 ms');
+  });
+
+  it('shows a machine as it is: host, folder, connected since and last seen, not sandbox steps', async () => {
+    const machine = { ...machineRuntime, status: 'ready' as const, link: 'open' as const };
+    const entries: LogEntry[] = [
+      {
+        runtimeId: machine.id,
+        seq: 1,
+        at: ago(600),
+        kind: 'status',
+        status: 'starting',
+        detail: 'A machine registered this folder.',
+      },
+      { runtimeId: machine.id, seq: 2, at: ago(300), kind: 'link', state: 'open' },
+      { runtimeId: machine.id, seq: 3, at: ago(300), kind: 'status', status: 'ready' },
+    ];
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id=${machine.id} .runtime=${machine} .entries=${entries}></rc-sandbox-log>`,
+    );
+    const facts = visibleText(part(log, 'machine'));
+    expect(facts).toContain('Host ada-laptop');
+    expect(facts).toContain('Folder notes');
+    expect(facts).toContain('Connected since 5 minutes ago');
+    expect(facts).toContain('Last seen now');
+    expect(log.shadowRoot!.querySelector('[part="step"]')).toBeNull();
+    expect(visibleText(log)).not.toContain('Waiting to start');
+  });
+
+  it('starts a stopped sandbox again from its log, in the same workspace', async () => {
+    const bff = new FakeBff({ latencyMs: 5, stepMs: 15, state: { runtimes: [stoppedRuntime] } });
+    const log = await fixture<RcSandboxLog>(
+      html`<rc-sandbox-log runtime-id=${stoppedRuntime.id} .runtime=${stoppedRuntime} .client=${bff.client()}></rc-sandbox-log>`,
+    );
+    expect(visibleText(log)).toContain('Its workspace and threads are kept.');
+    part(log, 'start-again').click();
+    await waitFor(() => bff.requests.includes(`POST /runtimes/${stoppedRuntime.id}/start`), { what: 'the start' });
+    await waitFor(() => log.runtime?.status === 'starting', { what: 'the runtime starting' });
+    expect(log.shadowRoot!.querySelector('[part="start-again"]')).toBeNull();
   });
 
   it('asks for a runtime when it has none', async () => {

@@ -3,7 +3,14 @@ import { html } from 'lit';
 import type { LogEntry, Runtime } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { logFailed, logMidStart, logReady, logResumed } from '../../fixtures/runtime-log.js';
-import { failedRuntime, readyRuntime, startingRuntime } from '../../fixtures/runtimes.js';
+import {
+  failedRuntime,
+  machineRuntime,
+  readyRuntime,
+  startingRuntime,
+  stoppedRuntime,
+} from '../../fixtures/runtimes.js';
+import { ago } from '../../fixtures/time.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import './define.js';
 
@@ -39,6 +46,36 @@ export const Ready: Story = { args: { entries: logReady, runtime: readyRuntime, 
 export const PausedAndResumed: Story = {
   args: { entries: logResumed, runtime: readyRuntime, runtimeId: readyRuntime.id },
 };
+
+/** A machine that dialled in: its host, folder and connection, not the sandbox steps. */
+export const Machine: Story = {
+  args: {
+    runtime: { ...machineRuntime, status: 'ready', link: 'open' },
+    runtimeId: machineRuntime.id,
+    entries: [
+      { runtimeId: machineRuntime.id, seq: 1, at: ago(600), kind: 'status', status: 'starting' },
+      { runtimeId: machineRuntime.id, seq: 2, at: ago(300), kind: 'link', state: 'open' },
+      { runtimeId: machineRuntime.id, seq: 3, at: ago(300), kind: 'status', status: 'ready' },
+    ],
+  },
+};
+
+/** Stopped after an idle window: Start again brings it back in the same workspace. */
+export const Stopped: Story = {
+  render: () => html`
+    <div style="width: 20rem">
+      <rc-sandbox-log
+        runtime-id=${stoppedRuntime.id}
+        .runtime=${stoppedRuntime}
+        .client=${new FakeBff({ state: { runtimes: [stoppedRuntime] } }).client()}
+      ></rc-sandbox-log>
+    </div>
+  `,
+};
+
+export const StoppedDark: Story = { ...dark, render: Stopped.render };
+
+export const MachineDarkPhone: Story = { ...darkPhone, args: Machine.args };
 
 export const NoRuntime: Story = { args: { entries: [], runtime: undefined, runtimeId: '' } };
 

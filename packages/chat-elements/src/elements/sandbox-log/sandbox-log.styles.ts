@@ -16,8 +16,75 @@ export const sandboxLogStyles = css`
   .header {
     display: flex;
     align-items: center;
-    justify-content: space-between;
     gap: 0.5rem;
+  }
+  .runtime-status {
+    margin-inline-start: auto;
+  }
+  .toggle {
+    padding: 0.15rem 0.5rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: transparent;
+    color: var(--_text);
+    font: inherit;
+    font-size: 0.8em;
+    cursor: pointer;
+  }
+  .toggle:hover {
+    background: var(--_surface-raised);
+  }
+  .toggle:focus-visible,
+  .body:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+
+  /* Open, the log scrolls within a capped height instead of pushing what follows away. */
+  .body {
+    display: flex;
+    flex-direction: column;
+    gap: 0.5rem;
+    max-height: min(20rem, 40vh);
+    overflow-y: auto;
+    overscroll-behavior: contain;
+  }
+  .body[hidden] {
+    display: none;
+  }
+  .summary {
+    margin: 0;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+
+  .machine {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0.2rem 0.75rem;
+    margin: 0;
+    font-size: 0.85em;
+  }
+  .machine > div {
+    display: contents;
+  }
+  .machine dt {
+    color: var(--_muted);
+  }
+  .machine dd {
+    margin: 0;
+    min-width: 0;
+    overflow-wrap: anywhere;
+  }
+
+  .start-again {
+    display: grid;
+    gap: 0.4rem;
+    justify-items: start;
+    font-size: 0.9em;
+  }
+  .start-again p {
+    margin: 0;
   }
   .heading {
     margin: 0;
