@@ -239,6 +239,16 @@ export class RemoteChatElement extends LitElement {
     this.selection.selectThread(event.detail.thread);
     // On a narrow screen the sidebar covers the chat: fold it once a thread is picked.
     this._sidebarOpen = false;
+    // A new thread is for writing in: the message box gets the focus.
+    if (event.detail.fresh) void this.focusComposer();
+  }
+
+  /** Moves focus to the chat's message box, once the chat shows the selected thread. */
+  private async focusComposer(): Promise<void> {
+    await this.updateComplete;
+    const chat = this.renderRoot.querySelector('rc-chat');
+    await chat?.updateComplete;
+    chat?.focus();
   }
 
   private onRepoChange(event: RcRepoChangeEvent): void {

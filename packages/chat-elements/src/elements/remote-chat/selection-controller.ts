@@ -4,13 +4,14 @@ import { describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
 import { draftKey, keep } from '../../util/storage.js';
+import { sortByActivity } from '../../util/thread-order.js';
 import { loadSelection, saveSelection } from './selection-store.js';
 
 /**
  * Which runtime and thread `<remote-chat>` shows. It follows the user's runtimes and the selected
  * runtime's threads, remembers the selection for the tab (restored for a new client, so a reload
  * shows the same thread), forgets a runtime or thread that no longer exists, and with no thread
- * open opens the newest, or a new one once a runtime it shows is ready with none. Its two lists
+ * open opens the most recently active one that is not archived, or a new one once a runtime it shows is ready with none. Its two lists
  * are the host's controllers; the host calls `sync()` before each update.
  */
 export class SelectionController {
@@ -141,7 +142,7 @@ export class SelectionController {
    */
   private openNewestThread(): void {
     if (this.openingIssue) return;
-    const newest = this.threads.items.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const newest = sortByActivity(this.threads.items).find((t) => !t.archivedAt);
     if (newest) {
       this.threadId = newest.id;
       return;
