@@ -7,6 +7,7 @@ export { themeStyles } from './styles/theme.js';
 export { sharedStyles } from './styles/theme.js';
 /** Token counts and model labels as the chat shows them, for host pages' own usage views. */
 export { formatTokenCount, modelLabel, tokenDetail, tokenSummary } from './util/model-usage.js';
+export { machineConnectCommand } from './util/connect-command.js';
 /** A runtime's status dot and words, and times, as the picker shows them, for host pages' own runtime views. */
 export { statusDotStyles } from './styles/theme.js';
 export {

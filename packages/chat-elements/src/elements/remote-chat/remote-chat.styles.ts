@@ -96,8 +96,88 @@ export const remoteChatStyles = css`
 
   .main {
     grid-area: main;
+    display: flex;
+    flex-direction: column;
     min-width: 0;
     min-height: 0;
+  }
+  .main rc-chat {
+    flex: 1 1 auto;
+    min-height: 0;
+  }
+  .main > .alert {
+    flex: none;
+    margin: 0.75rem;
+  }
+
+  /* Shown only while it has the focus: the first Tab stop, straight to the message box. */
+  .skip-link {
+    position: absolute;
+    z-index: 5;
+    top: 0.5rem;
+    left: 0.5rem;
+    padding: 0.4rem 0.75rem;
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    color: var(--_accent);
+    transform: translateY(-200%);
+  }
+  .skip-link:focus {
+    transform: none;
+  }
+  .base {
+    position: relative;
+  }
+
+  .welcome {
+    display: grid;
+    align-content: start;
+    gap: 0.75rem;
+    max-width: 46rem;
+    margin: 0 auto;
+    padding: 1.5rem 1rem;
+    overflow-y: auto;
+  }
+  .welcome h2 {
+    margin: 0;
+    font-size: 1.3em;
+  }
+  .welcome h3 {
+    margin: 0;
+    font-size: 1em;
+  }
+  .welcome p {
+    margin: 0;
+  }
+  .modes {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));
+    gap: 0.75rem;
+  }
+  .mode {
+    display: grid;
+    align-content: start;
+    gap: 0.6rem;
+    padding: 1rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+  .mode p {
+    color: var(--_muted);
+  }
+  .start-button {
+    justify-self: start;
+  }
+  .command {
+    margin: 0;
+    padding: 0.6rem 0.75rem;
+    overflow-x: auto;
+    border-radius: calc(var(--_radius) - 2px);
+    background: var(--_bg);
+    font-family: var(--_mono);
+    font-size: 0.85em;
+    white-space: pre;
   }
 
   .center {

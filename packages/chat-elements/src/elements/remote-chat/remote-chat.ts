@@ -18,6 +18,7 @@ import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
 import { RcTokenExpiredEvent } from '../../events/token-expired-event.js';
 import { loadGitHubElements } from '../../github-elements.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
+import { machineConnectCommand } from '../../util/connect-command.js';
 import type { RepoSource } from '../repo-selector/repo-source.js';
 import { ClientController } from './client-controller.js';
 import { remoteChatStyles } from './remote-chat.styles.js';
@@ -31,7 +32,13 @@ let nextId = 0;
  * runtime and thread through `@lit/context`.
  *
  * It remembers the selected runtime and thread for the tab, so a reload shows the same thread.
+ * With `url-state` it keeps them in the page's URL as well (`?runtime=…&thread=…`), so that a link
+ * opens that thread wherever the user is signed in, and Back and Forward move between choices.
  * When a runtime it created becomes ready with no thread yet, it opens a new one.
+ *
+ * A user with no runtime yet gets a welcome that says what a runtime is and starts the first chat
+ * in one click (a sandbox on the first sandbox provider); the keyboard has a "Skip to message box"
+ * link ahead of the header.
  *
  * @example
  * ```html
@@ -120,6 +127,11 @@ export class RemoteChatElement extends LitElement {
   /** The client `_githubSource` was made for. */
   private githubSourceClient: RemoteChatClient | undefined;
   @state() private _sidebarOpen = false;
+  /** The one-click first chat: being made, and why it failed. */
+  @state() private _starting = false;
+  @state() private _startError = '';
+  /** Focus the message box once a thread is open (after the one-click first chat). */
+  private focusWhenThread = false;
 
   @provide({ context: clientContext })
   @state()
@@ -139,6 +151,13 @@ export class RemoteChatElement extends LitElement {
 
   /** The BFF's origin (and path prefix). The page's origin when empty. */
   @property({ attribute: 'bff-url' }) bffUrl = '';
+
+  /**
+   * Keep the selected runtime and thread in the page's URL (`?runtime=…&thread=…`, pushed to the
+   * history when the user picks one): links to a thread work, and Back and Forward. Off by default,
+   * as the page's URL is the host's; the portal turns it on.
+   */
+  @property({ type: Boolean, attribute: 'url-state' }) urlState = false;
 
   /** Forces `light` or `dark`; follows the system when unset. */
   @property({ reflect: true }) theme: 'light' | 'dark' | undefined;
@@ -170,10 +189,18 @@ export class RemoteChatElement extends LitElement {
   override willUpdate(changed: PropertyValues): void {
     if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider'))
       this.clients.update();
+    this.selection.urlState = this.urlState;
     this.selection.sync(this._client, Boolean(this._config?.user));
     this.makeGitHubSource();
     if (this.selection.runtime !== this._runtime) this._runtime = this.selection.runtime;
     if (this.selection.thread !== this._thread) this._thread = this.selection.thread;
+  }
+
+  override updated(): void {
+    if (this.focusWhenThread && this._thread) {
+      this.focusWhenThread = false;
+      void this.focusComposer();
+    }
   }
 
   /** Where the repository selector, the runtime's clone and the push get GitHub from. */
@@ -270,6 +297,81 @@ export class RemoteChatElement extends LitElement {
     this.issueForCreate = repo && this._issue && repo === this._repo ? { repo, issue: this._issue } : undefined;
   }
 
+  /** The welcome's one click: a sandbox runtime on the first sandbox provider, then its first thread. */
+  private async startFirstChat(provider: string): Promise<void> {
+    const client = this._client;
+    if (!client || this._starting) return;
+    this._starting = true;
+    this._startError = '';
+    try {
+      const runtime = await client.createRuntime({ provider });
+      this.focusWhenThread = true;
+      this.selection.selectRuntime(runtime);
+    } catch (error) {
+      this._startError = `Could not start a sandbox: ${describeError(error)}`;
+    } finally {
+      this._starting = false;
+    }
+  }
+
+  /** For a user with no runtime yet: what a runtime is, the two kinds, and the first chat in one click. */
+  private renderWelcome(config: ConfigResponse) {
+    const sandbox = config.providers.find((p) => p.kind === 'sandbox');
+    const headingId = `${this.uid}-welcome`;
+    return html`
+      <section class="welcome" part="welcome" aria-labelledby=${headingId}>
+        <h2 id=${headingId}>Welcome to Remote Chat</h2>
+        <p>
+          You chat with an agent that works in a <strong>runtime</strong>: a workspace with a shell, where it
+          runs commands and changes files. A runtime runs in one of two places:
+        </p>
+        <div class="modes">
+          ${
+            sandbox
+              ? html`<div class="mode">
+                  <h3>A sandbox here</h3>
+                  <p>${sandbox.label}: ${sandbox.description}</p>
+                  <button
+                    class="button primary start-button"
+                    part="start-button"
+                    type="button"
+                    aria-disabled=${this._starting ? 'true' : 'false'}
+                    @click=${() => void this.startFirstChat(sandbox.id)}
+                  >
+                    ${this._starting ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Start your first chat
+                  </button>
+                  ${this._startError ? html`<p class="alert" role="alert">${this._startError}</p>` : nothing}
+                </div>`
+              : nothing
+          }
+          <div class="mode">
+            <h3>Your own machine</h3>
+            <p>
+              The agent works in your project folder, with your tools. Create an API token on the Account page,
+              then run this in the folder; it shows up in the runtime menu above.
+            </p>
+            <pre class="command" tabindex="0" aria-label="Commands that connect your machine"><code>${machineConnectCommand(
+              this._client?.bffUrl ?? '',
+            )}</code></pre>
+          </div>
+        </div>
+      </section>
+    `;
+  }
+
+  /** A link named a runtime or thread this user cannot see. */
+  private renderNotFound() {
+    const what = this.selection.notFound;
+    if (!what) return nothing;
+    return html`<p class="alert not-found" part="not-found" role="alert">
+      ${
+        what === 'runtime'
+          ? 'The runtime in this link was not found: it was deleted, or it is not yours. Pick or create one in the menu above.'
+          : 'The thread in this link was not found: it was deleted, or it is not yours. Pick another thread, or start a new one.'
+      }
+    </p>`;
+  }
+
   private renderConnection() {
     const { connection } = this.clients;
     const text = connection === 'reconnecting' ? 'Reconnecting…' : connection === 'connecting' ? 'Connecting…' : '';
@@ -304,6 +406,11 @@ export class RemoteChatElement extends LitElement {
     `;
   }
 
+  private skipToComposer(event: Event): void {
+    event.preventDefault();
+    void this.focusComposer();
+  }
+
   private toggleDrawer(open = !this._sidebarOpen): void {
     this._sidebarOpen = open;
     void this.updateComplete.then(() => {
@@ -323,7 +430,8 @@ export class RemoteChatElement extends LitElement {
         part="base"
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this._sidebarOpen && this.toggleDrawer(false)}
       >
-        <div class="header" part="header">
+        <a class="skip-link" href="#" @click=${this.skipToComposer}>Skip to message box</a>
+        <div class="header" part="header" role="region" aria-label="Runtime">
           <button
             class="button quiet sidebar-toggle"
             type="button"
@@ -371,8 +479,13 @@ export class RemoteChatElement extends LitElement {
           <rc-thread-list @rc-thread-select=${this.onThreadSelect}></rc-thread-list>
           <rc-sandbox-log></rc-sandbox-log>
         </aside>
-        <div class="main" part="main">
-          <rc-chat></rc-chat>
+        <div class="main" part="main" role="region" aria-label="Chat">
+          ${this.renderNotFound()}
+          ${
+            runtimes.loaded && runtimes.items.length === 0 && this._config
+              ? this.renderWelcome(this._config)
+              : html`<rc-chat></rc-chat>`
+          }
         </div>
         ${
           this._pushOpen
