@@ -1,5 +1,5 @@
 // `remote-chat.js` as a third-party script: one file (and, loaded on first use, the GitHub elements'
-// files beside it), under 52 KB gzip, that runs under a strict
+// files beside it), under 54 KB gzip, that runs under a strict
 // Content-Security-Policy (no inline script or style of any kind, no eval), defines its elements
 // without clobbering the page's own, and leaks no CSS into the page.
 import { existsSync, readFileSync } from 'node:fs';
@@ -121,15 +121,17 @@ function serve(files: Record<string, [type: string, body: string | Buffer]>): Pr
 }
 
 describe('remote-chat.js on another site', () => {
-  it('is one file under 52 KB gzip, which loads only its own files beside it on first use', () => {
+  it('is one file under 54 KB gzip, which loads only its own files beside it on first use', () => {
     const bundle = readFileSync(bundlePath);
     const gzip = gzipSync(bundle, { level: 9 }).length;
     console.info(
       `[measure] remote-chat.js: ${(bundle.length / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzip`,
     );
     // 52 KB since the permission and plan cards and the thread-token element joined the chat
-    // (51.2 KB); the aim stays 50 KB, by loading those parts only when a thread needs them.
-    expect(gzip).toBeLessThan(52 * 1024);
+    // (51.2 KB); 54 KB since thread archive/delete, deep links (url-state), the skip link and the
+    // empty states joined (53.4 KB; the first-run welcome is a file of its own). The aim stays
+    // 50 KB, by loading the cards only when a thread needs them.
+    expect(gzip).toBeLessThan(54 * 1024);
     // Self-contained: no static import; `import()` only of its own chunks (the GitHub elements),
     // which sit beside it, named `remote-chat-*.js`, and import what they share from it.
     const text = bundle.toString();

@@ -69,6 +69,8 @@ export { RcRuntimeDeleteEvent } from './events/runtime-delete-event.js';
 export type { RuntimeDeleteDetail } from './events/runtime-delete-event.js';
 export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
 export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
+export { RcFirstChatEvent } from './events/first-chat-event.js';
+export type { FirstChatDetail } from './events/first-chat-event.js';
 export { RcThreadCreateEvent } from './events/thread-create-event.js';
 export type { ThreadCreateDetail } from './events/thread-create-event.js';
 export { RcThreadRenameEvent } from './events/thread-rename-event.js';
@@ -90,6 +92,7 @@ export type { GitHubRepoSourceOptions } from './elements/repo-selector/github-re
 export { GitHubSignedOutError } from './elements/repo-selector/repo-source.js';
 export type { RepoPageOptions, RepoSource, RepoSummary, SignInOptions } from './elements/repo-selector/repo-source.js';
 export { RcPushDialog } from './elements/push-dialog/push-dialog.js';
+export { RcWelcome } from './elements/welcome/welcome.js';
 export { loadGitHubElements } from './github-elements.js';
 export { GitHubTokenStore } from './client/github-token-store.js';
 export { signInWithPopup } from './client/github-sign-in.js';

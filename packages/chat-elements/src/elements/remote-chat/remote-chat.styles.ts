@@ -129,55 +129,8 @@ export const remoteChatStyles = css`
     position: relative;
   }
 
-  .welcome {
-    display: grid;
-    align-content: start;
-    gap: 0.75rem;
-    max-width: 46rem;
-    margin: 0 auto;
-    padding: 1.5rem 1rem;
-    overflow-y: auto;
-  }
-  .welcome h2 {
-    margin: 0;
-    font-size: 1.3em;
-  }
-  .welcome h3 {
-    margin: 0;
-    font-size: 1em;
-  }
-  .welcome p {
-    margin: 0;
-  }
-  .modes {
-    display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));
-    gap: 0.75rem;
-  }
-  .mode {
-    display: grid;
-    align-content: start;
-    gap: 0.6rem;
-    padding: 1rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_surface);
-  }
-  .mode p {
-    color: var(--_muted);
-  }
-  .start-button {
-    justify-self: start;
-  }
-  .command {
-    margin: 0;
-    padding: 0.6rem 0.75rem;
-    overflow-x: auto;
-    border-radius: calc(var(--_radius) - 2px);
-    background: var(--_bg);
-    font-family: var(--_mono);
-    font-size: 0.85em;
-    white-space: pre;
+  .main rc-welcome {
+    flex: 1 1 auto;
   }
 
   .center {

@@ -11,6 +11,7 @@ import { clientContext } from '../../context/client-context.js';
 import { configContext } from '../../context/config-context.js';
 import { runtimeContext } from '../../context/runtime-context.js';
 import { threadContext } from '../../context/thread-context.js';
+import type { RcFirstChatEvent } from '../../events/first-chat-event.js';
 import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
 import type { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
@@ -18,7 +19,6 @@ import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
 import { RcTokenExpiredEvent } from '../../events/token-expired-event.js';
 import { loadGitHubElements } from '../../github-elements.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
-import { machineConnectCommand } from '../../util/connect-command.js';
 import type { RepoSource } from '../repo-selector/repo-source.js';
 import { ClientController } from './client-controller.js';
 import { remoteChatStyles } from './remote-chat.styles.js';
@@ -130,6 +130,8 @@ export class RemoteChatElement extends LitElement {
   /** The one-click first chat: being made, and why it failed. */
   @state() private _starting = false;
   @state() private _startError = '';
+  /** Whether `<rc-welcome>` is defined (its file is loaded for a user with no runtime yet). */
+  @state() private _welcomeLoaded = false;
   /** Focus the message box once a thread is open (after the one-click first chat). */
   private focusWhenThread = false;
 
@@ -297,7 +299,7 @@ export class RemoteChatElement extends LitElement {
     this.issueForCreate = repo && this._issue && repo === this._repo ? { repo, issue: this._issue } : undefined;
   }
 
-  /** The welcome's one click: a sandbox runtime on the first sandbox provider, then its first thread. */
+  /** The welcome's one click: a sandbox runtime on `provider`, then its first thread. */
   private async startFirstChat(provider: string): Promise<void> {
     const client = this._client;
     if (!client || this._starting) return;
@@ -314,49 +316,19 @@ export class RemoteChatElement extends LitElement {
     }
   }
 
-  /** For a user with no runtime yet: what a runtime is, the two kinds, and the first chat in one click. */
+  /** For a user with no runtime yet: the welcome (its file is loaded only for such a user). */
   private renderWelcome(config: ConfigResponse) {
-    const sandbox = config.providers.find((p) => p.kind === 'sandbox');
-    const headingId = `${this.uid}-welcome`;
-    return html`
-      <section class="welcome" part="welcome" aria-labelledby=${headingId}>
-        <h2 id=${headingId}>Welcome to Remote Chat</h2>
-        <p>
-          You chat with an agent that works in a <strong>runtime</strong>: a workspace with a shell, where it
-          runs commands and changes files. A runtime runs in one of two places:
-        </p>
-        <div class="modes">
-          ${
-            sandbox
-              ? html`<div class="mode">
-                  <h3>A sandbox here</h3>
-                  <p>${sandbox.label}: ${sandbox.description}</p>
-                  <button
-                    class="button primary start-button"
-                    part="start-button"
-                    type="button"
-                    aria-disabled=${this._starting ? 'true' : 'false'}
-                    @click=${() => void this.startFirstChat(sandbox.id)}
-                  >
-                    ${this._starting ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Start your first chat
-                  </button>
-                  ${this._startError ? html`<p class="alert" role="alert">${this._startError}</p>` : nothing}
-                </div>`
-              : nothing
-          }
-          <div class="mode">
-            <h3>Your own machine</h3>
-            <p>
-              The agent works in your project folder, with your tools. Create an API token on the Account page,
-              then run this in the folder; it shows up in the runtime menu above.
-            </p>
-            <pre class="command" tabindex="0" aria-label="Commands that connect your machine"><code>${machineConnectCommand(
-              this._client?.bffUrl ?? '',
-            )}</code></pre>
-          </div>
-        </div>
-      </section>
-    `;
+    if (!this._welcomeLoaded) {
+      void import('../welcome/define.js').then(() => (this._welcomeLoaded = true));
+      return nothing;
+    }
+    return html`<rc-welcome
+      .providers=${config.providers}
+      bff-url=${this._client?.bffUrl ?? ''}
+      ?busy=${this._starting}
+      error=${this._startError}
+      @rc-first-chat=${(event: RcFirstChatEvent) => void this.startFirstChat(event.detail.provider)}
+    ></rc-welcome>`;
   }
 
   /** A link named a runtime or thread this user cannot see. */

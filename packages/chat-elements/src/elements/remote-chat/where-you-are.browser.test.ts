@@ -46,19 +46,21 @@ describe('<remote-chat> for a first-time user', () => {
       width: '1100px',
       height: '700px',
     });
-    const welcome = await waitFor(() => deepQuery(chat, '[part~="welcome"]'), { what: 'the welcome' });
+    const welcome = await waitFor(() => deepQuery(chat, 'rc-welcome')?.shadowRoot?.querySelector('.base'), {
+      what: 'the welcome',
+    });
     const text = visibleText(welcome);
     expect(text).toContain('Welcome to Remote Chat');
     expect(text).toContain('A sandbox here');
     expect(text).toContain('Your own machine');
     expect(text).toContain(`node remote-chat-runtime.js connect --url ${FakeBff.url}`);
-    part(chat, 'start-button').click();
+    part(chat.shadowRoot!.querySelector('rc-welcome')!, 'start-button').click();
     await waitFor(() => openThread(chat).startsWith('th_'), { what: 'the first thread, open' });
     expect(bff.state.runtimes).toHaveLength(1);
     expect(bff.state.runtimes[0]!.provider).toBe('process');
     expect(bff.state.threads).toHaveLength(1);
     await waitFor(() => focused(chat)?.tagName === 'TEXTAREA', { what: 'the focus in the message box' });
-    expect(deepQuery(chat, '[part~="welcome"]')).toBeNull();
+    expect(deepQuery(chat, 'rc-welcome')).toBeNull();
   });
 
   it('says what to do next when no runtime is picked', async () => {
