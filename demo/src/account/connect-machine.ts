@@ -13,7 +13,12 @@ export class PortalConnectMachine extends LitElement {
     sharedStyles,
     accountStyles,
     css`
+      :host {
+        display: block;
+        min-width: 0;
+      }
       .command {
+        max-width: 100%;
         margin: 0;
         padding: 0.6rem 0.75rem;
         overflow-x: auto;
