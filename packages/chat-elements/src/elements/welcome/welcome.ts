@@ -47,7 +47,7 @@ export class RcWelcome extends LitElement {
             sandbox
               ? html`<div class="mode">
                   <h3>A sandbox here</h3>
-                  <p>${sandbox.label}: ${sandbox.description}</p>
+                  <p>${sandbox.description}</p>
                   <button
                     class="button primary"
                     part="start-button"
