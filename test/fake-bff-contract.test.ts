@@ -334,6 +334,36 @@ describe('the fake BFF answers as the real one', () => {
           await bff.call('PATCH', `/threads/${seeded}`, { title: 'x', pinned: true }),
         ),
         'rename a thread that does not exist': outcome(await bff.call('PATCH', '/threads/th_nonesuch', { title: 'x' })),
+        archive: await (async () => {
+          const archived = await bff.call('PATCH', `/threads/${seeded}`, { archived: true });
+          const again = await bff.call('PATCH', `/threads/${seeded}`, { archived: true });
+          const unarchived = await bff.call('PATCH', `/threads/${seeded}`, { archived: false });
+          const at = (answer: Answer) => (answer.body as Thread).archivedAt;
+          return {
+            ...outcome(archived),
+            keys: keys(archived.body),
+            archived: typeof at(archived) === 'string',
+            'archived again keeps when': at(again) === at(archived),
+            unarchived: at(unarchived),
+          };
+        })(),
+        'archive with a string': outcome(await bff.call('PATCH', `/threads/${seeded}`, { archived: 'yes' })),
+        'archive a thread that does not exist': outcome(
+          await bff.call('PATCH', '/threads/th_nonesuch', { archived: true }),
+        ),
+        'delete a thread': await (async () => {
+          const doomed = (await bff.call('POST', `/runtimes/${ready}/threads`, { title: 'Doomed' })).body as Thread;
+          const deleted = await bff.call('DELETE', `/threads/${doomed.id}`);
+          const list = (await bff.call('GET', `/runtimes/${ready}/threads`)).body as { threads: Thread[] };
+          return {
+            ...outcome(deleted),
+            'then get it': outcome(await bff.call('GET', `/threads/${doomed.id}`)),
+            'then its events': outcome(await bff.call('GET', `/threads/${doomed.id}/events`)),
+            'still listed': list.threads.some((t) => t.id === doomed.id),
+            'delete it again': outcome(await bff.call('DELETE', `/threads/${doomed.id}`)),
+          };
+        })(),
+        'delete a thread that does not exist': outcome(await bff.call('DELETE', '/threads/th_nonesuch')),
         'message to a stopped runtime': outcome(
           await bff.call('POST', `/threads/${seeded}/messages`, { clientId: aClientId(1), text: 'ls' }),
         ),
@@ -441,6 +471,9 @@ describe('the fake BFF answers as the real one', () => {
       'rename a runtime to 61 characters': { status: 400, code: 'bad_request' },
       'rename a runtime that does not exist': { status: 404, code: 'not_found' },
       'start a ready runtime again': { status: 409, code: 'conflict' },
+      'archive with a string': { status: 400, code: 'bad_request' },
+      'delete a thread': { status: 204, 'then get it': { status: 404 }, 'still listed': false },
+      'delete a thread that does not exist': { status: 404, code: 'not_found' },
     });
   });
 
@@ -499,9 +532,20 @@ describe('the fake BFF answers as the real one', () => {
       await bff.call('PATCH', `/threads/${fresh}`, { title: 'Renamed live' });
       await stream.until(() => stream.frames.slice(before).some((f) => f.type === 'thread'), 'the renamed thread');
       const renamed = stream.frames.slice(before).find((f) => f.type === 'thread');
+      // Live: a deleted thread leaves the thread list.
+      const doomed = (await bff.call('POST', `/runtimes/${ready}/threads`, { title: 'Doomed' })).body as Thread;
+      const beforeDelete = stream.frames.length;
+      await bff.call('DELETE', `/threads/${doomed.id}`);
+      const removedFrame = () => stream.frames.slice(beforeDelete).find((f) => f.type === 'thread-removed');
+      await stream.until(() => removedFrame() !== undefined, 'the deleted thread');
+      const removed = removedFrame();
       return {
         ...observed,
         'renamed, live': renamed?.type === 'thread' && { id: renamed.thread.id, title: renamed.thread.title },
+        'deleted, live': removed?.type === 'thread-removed' && {
+          topic: removed.topic === `threads:${ready}`,
+          id: removed.id === doomed.id,
+        },
       };
     });
     expect(real).toMatchObject({

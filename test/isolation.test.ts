@@ -67,6 +67,8 @@ function routesFor(ids: { runtime: string; thread: string }) {
     { path: `/api/threads/${ids.thread}/cancel`, body: {} },
     { path: `/api/runtimes/${ids.runtime}`, method: 'PATCH', body: { name: 'stolen' } },
     { path: `/api/runtimes/${ids.runtime}/start`, body: {} },
+    { path: `/api/threads/${ids.thread}`, method: 'PATCH', body: { archived: true } },
+    { path: `/api/threads/${ids.thread}`, method: 'DELETE' },
     { path: `/api/runtimes/${ids.runtime}`, method: 'DELETE' },
   ];
 }
@@ -93,7 +95,7 @@ describe('isolation between users', () => {
     // Bob's lists do not show Alice's runtime, and nothing of hers changed.
     expect(((await (await call(bff, bob, '/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes).toEqual([]);
     const thread = (await (await call(bff, alice, `/api/threads/${alices.thread.id}`)).json()) as Thread;
-    expect(thread).toMatchObject({ title: 'mine', lastSeq: 0 });
+    expect(thread).toMatchObject({ title: 'mine', lastSeq: 0, archivedAt: null });
     const runtime = await call(bff, alice, `/api/runtimes/${alices.runtime.id}`);
     expect(runtime.status).toBe(200);
     expect(((await runtime.json()) as Runtime).name).toBe(alices.runtime.name);

@@ -188,4 +188,24 @@ describe('a self-run agent with a thread token', () => {
     expect(agent.closeCode).toBe(4440);
     await expect(RawAgent.open(bff, token)).rejects.toThrow(/401/);
   });
+
+  it('is cut off when its thread is deleted, and the thread goes with its events', async () => {
+    const bff = await startTestBff();
+    const { runtime, threadId } = await readyRuntime(bff);
+    const sent = await bff.api(`/api/threads/${threadId}/messages`, {
+      body: { clientId: clientId(), text: 'echo hi' },
+    });
+    expect(sent.status).toBe(202);
+    await waitFor(async () => (await storedEvents(bff, threadId)).length > 0, 'an event');
+    const { token } = await mint(bff, threadId);
+    const agent = await RawAgent.open(bff, token);
+    expect((await bff.api(`/api/threads/${threadId}`, { method: 'DELETE' })).status).toBe(204);
+    await waitFor(() => agent.closeCode !== undefined, 'the connection cut', 2_000);
+    expect(agent.closeCode).toBe(4440);
+    await expect(RawAgent.open(bff, token)).rejects.toThrow(/401/);
+    expect((await bff.api(`/api/threads/${threadId}/events`)).status).toBe(404);
+    expect(await bff.server.chat.store.listEvents(threadId, 0, 100)).toEqual([]);
+    // The runtime and its other threads stay.
+    expect((await bff.api(`/api/runtimes/${runtime.id}`)).status).toBe(200);
+  });
 });

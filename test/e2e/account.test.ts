@@ -122,9 +122,15 @@ describe('Account → API tokens in Chromium', () => {
     await page.getByRole('region', { name: 'Copy your new token now' }).waitFor({ timeout: TIMEOUT });
     await page.getByRole('listitem', { name: 'my laptop' }).getByText('Never').first().waitFor();
 
-    // Nothing sticks out sideways, and the Account link is there on a phone too.
+    // The commands that connect a machine, for this server, ready to copy.
+    const connect = page.getByRole('region', { name: 'Connect your machine' });
+    expect(await connect.innerText()).toContain(`node remote-chat-runtime.js connect --url ${bff.url}`);
+    expect(await connect.getByRole('button', { name: 'Copy commands' }).isVisible()).toBe(true);
+
+    // Nothing sticks out sideways, and the Account link and Sign out are there on a phone too.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     expect(await page.getByRole('link', { name: 'Account' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
 
     const background = () =>
       page

@@ -11,6 +11,9 @@ import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { AppendItem, AppendResult, RuntimeStore, ThreadRecord, ThreadStore } from './store/store.js';
 
+/** The messages a runtime's `threads:` subscribers get. */
+export type ThreadsMessage = { type: 'thread'; thread: Thread } | { type: 'thread-removed'; id: string };
+
 export function publicThread(record: ThreadRecord): Thread {
   const { userId: _user, titled: _titled, ...thread } = record;
   return thread;
@@ -93,7 +96,7 @@ export class EntryWriter {
     }
     if (updated || created.some((body) => body.kind === 'message.user' || body.kind === 'status')) {
       updated ??= await this.store.getThread(threadId);
-      if (updated) this.hub.notify(streamTopic.threads(thread.runtimeId), publicThread(updated));
+      if (updated) this.notifyThread(updated);
     }
   }
 
@@ -108,9 +111,20 @@ export class EntryWriter {
     });
   }
 
-  /** Tells a runtime's thread-list subscribers that a thread was made or renamed. */
+  /** Tells a runtime's thread-list subscribers that a thread was made or changed. */
   notifyThread(thread: ThreadRecord): void {
-    this.hub.notify(streamTopic.threads(thread.runtimeId), publicThread(thread));
+    this.hub.notify(streamTopic.threads(thread.runtimeId), {
+      type: 'thread',
+      thread: publicThread(thread),
+    } satisfies ThreadsMessage);
+  }
+
+  /** Tells a runtime's thread-list subscribers that a thread was deleted. */
+  notifyThreadRemoved(thread: ThreadRecord): void {
+    this.hub.notify(streamTopic.threads(thread.runtimeId), {
+      type: 'thread-removed',
+      id: thread.id,
+    } satisfies ThreadsMessage);
   }
 
   /** Waits for every queued append. */

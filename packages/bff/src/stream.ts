@@ -8,14 +8,13 @@ import {
   type LogEntry,
   type SeqTopic,
   type ServerFrame,
-  type Thread,
   type ThreadEvent,
   type Topic,
   type TopicFrame,
   type User,
 } from '@remote-chat/protocol';
 import type { WebSocket } from 'ws';
-import { publicThread } from './entry-writer.js';
+import { publicThread, type ThreadsMessage } from './entry-writer.js';
 import { userChannel, type Hub } from './hub.js';
 import { TokenBucket } from './rate-limiter.js';
 import { ownedRuntime, ownedThread } from './ownership.js';
@@ -164,7 +163,12 @@ export class StreamConnection {
           topic,
           topic,
           async () => ({ type: 'threads', topic, threads: (await store.listThreads(id)).map(publicThread) }),
-          (thread) => ({ type: 'thread', topic, thread: thread as Thread }),
+          (message) => {
+            const m = message as ThreadsMessage;
+            return m.type === 'thread'
+              ? { type: 'thread', topic, thread: m.thread }
+              : { type: 'thread-removed', topic, id: m.id };
+          },
         );
         return;
       }

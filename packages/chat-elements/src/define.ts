@@ -11,3 +11,4 @@ import './elements/runtime-picker/define.js';
 import './elements/sandbox-log/define.js';
 import './elements/thread-list/define.js';
 import './elements/thread-token/define.js';
+import './elements/welcome/define.js';

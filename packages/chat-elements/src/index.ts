@@ -7,6 +7,7 @@ export { themeStyles } from './styles/theme.js';
 export { sharedStyles } from './styles/theme.js';
 /** Token counts and model labels as the chat shows them, for host pages' own usage views. */
 export { formatTokenCount, modelLabel, tokenDetail, tokenSummary } from './util/model-usage.js';
+export { machineConnectCommand } from './util/connect-command.js';
 /** A runtime's status dot and words, and times, as the picker shows them, for host pages' own runtime views. */
 export { statusDotStyles } from './styles/theme.js';
 export {
@@ -72,6 +73,8 @@ export { RcRuntimeRenameEvent } from './events/runtime-rename-event.js';
 export type { RuntimeRenameDetail } from './events/runtime-rename-event.js';
 export { RcRuntimeSelectEvent } from './events/runtime-select-event.js';
 export type { RuntimeSelectDetail } from './events/runtime-select-event.js';
+export { RcFirstChatEvent } from './events/first-chat-event.js';
+export type { FirstChatDetail } from './events/first-chat-event.js';
 export { RcThreadCreateEvent } from './events/thread-create-event.js';
 export type { ThreadCreateDetail } from './events/thread-create-event.js';
 export { RcThreadRenameEvent } from './events/thread-rename-event.js';
@@ -93,6 +96,7 @@ export type { GitHubRepoSourceOptions } from './elements/repo-selector/github-re
 export { GitHubSignedOutError } from './elements/repo-selector/repo-source.js';
 export type { RepoPageOptions, RepoSource, RepoSummary, SignInOptions } from './elements/repo-selector/repo-source.js';
 export { RcPushDialog } from './elements/push-dialog/push-dialog.js';
+export { RcWelcome } from './elements/welcome/welcome.js';
 export { loadGitHubElements } from './github-elements.js';
 export { GitHubTokenStore } from './client/github-token-store.js';
 export { signInWithPopup } from './client/github-sign-in.js';

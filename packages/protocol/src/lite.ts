@@ -329,6 +329,7 @@ export const ServerFrameSchema = schema<ServerFrame>(
     'runtime-removed': { topic: runtimesTopic, id: str },
     threads: { topic, threads: array(thread) },
     thread: { topic, thread },
+    'thread-removed': { topic, id: str },
     error: { code: oneOf(ERROR_CODES), message: str, topic: optional(topic) },
     pong: { id: optional(num) },
   } satisfies Record<ServerFrame['type'], Record<string, Check>>),

@@ -158,7 +158,10 @@ export const ThreadSchema = z.object({
   /** The seq of the newest event. */
   lastSeq: SeqSchema,
   createdAt: TimestampSchema,
+  /** The last activity: a user message, an agent turn's status, a rename. Lists sort by it. */
   updatedAt: TimestampSchema,
+  /** When the user archived it (lists hide it unless asked); null or absent when not archived. */
+  archivedAt: TimestampSchema.nullable().optional(),
 });
 export type Thread = z.infer<typeof ThreadSchema>;
 

@@ -99,10 +99,15 @@ export const CreateThreadRequestSchema = z.strictObject({
 });
 export type CreateThreadRequest = z.infer<typeof CreateThreadRequestSchema>;
 
-/** `PATCH /api/threads/:id` */
-export const UpdateThreadRequestSchema = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-});
+/** `PATCH /api/threads/:id`: renames it, archives it (`archived: true`) or unarchives it; at least one. */
+export const UpdateThreadRequestSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine((body) => body.title !== undefined || body.archived !== undefined, {
+    message: 'Give a title, archived, or both.',
+  });
 export type UpdateThreadRequest = z.infer<typeof UpdateThreadRequestSchema>;
 
 export const ThreadListResponseSchema = z.object({ threads: z.array(ThreadSchema) });

@@ -43,6 +43,8 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('runtime-removed'), topic: z.literal('runtimes'), id: IdSchema }),
   z.object({ type: z.literal('threads'), topic: TopicSchema, threads: z.array(ThreadSchema) }),
   z.object({ type: z.literal('thread'), topic: TopicSchema, thread: ThreadSchema }),
+  /** A thread of the runtime was deleted. */
+  z.object({ type: z.literal('thread-removed'), topic: TopicSchema, id: IdSchema }),
   z.object({
     type: z.literal('error'),
     code: ErrorCodeSchema,

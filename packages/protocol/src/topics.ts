@@ -20,7 +20,7 @@ export const SEQ_TOPIC_FAMILIES = ['runtime-log', 'thread'] as const;
 /** The frames each family's topics carry, and no others. */
 export const TOPIC_FRAME_TYPES = {
   runtimes: ['runtimes', 'runtime', 'runtime-removed', 'error'],
-  threads: ['threads', 'thread', 'error'],
+  threads: ['threads', 'thread', 'thread-removed', 'error'],
   'runtime-log': ['log', 'caught-up', 'error'],
   thread: ['event', 'caught-up', 'error'],
 } as const satisfies Record<TopicFamily, readonly ServerFrame['type'][]>;

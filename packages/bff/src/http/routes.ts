@@ -335,10 +335,31 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const thread = await ownThread(caller, req.params.id);
       const body = parse(UpdateThreadRequestSchema, req.body, 'thread');
-      const updated = await store.updateThread(thread.id, { title: body.title, titled: true });
+      const updated = await store.updateThread(thread.id, {
+        ...(body.title !== undefined && { title: body.title, titled: true }),
+        // Archiving again keeps when it was first archived.
+        ...(body.archived !== undefined && {
+          archivedAt: body.archived ? (thread.archivedAt ?? new Date().toISOString()) : null,
+        }),
+      });
       if (!updated) throw notFound('thread');
       writer.notifyThread(updated);
       res.json(publicThread(updated));
+    }),
+  );
+
+  router.delete(
+    '/threads/:id',
+    authed(async (req, res, caller) => {
+      const thread = await ownThread(caller, req.params.id);
+      // A turn at work stops first (best effort: a runtime that is away has nothing to stop).
+      threadAgents.cancel(thread.id);
+      await runtimes.cancel(thread).catch(() => undefined);
+      if (!(await store.deleteThread(thread.id))) throw notFound('thread');
+      writer.notifyThreadRemoved(thread);
+      // Its thread tokens are gone: cut their agents off now.
+      await auth.recheck();
+      res.status(204).end();
     }),
   );
 

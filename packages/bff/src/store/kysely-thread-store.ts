@@ -22,6 +22,7 @@ function toThread(row: Selectable<ThreadsTable>): ThreadRecord {
     lastSeq: num(row.last_seq),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    archivedAt: row.archived_at ?? null,
   };
 }
 
@@ -133,6 +134,7 @@ export function kyselyThreadStore(
           last_seq: 0,
           created_at: at,
           updated_at: at,
+          archived_at: null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -158,11 +160,24 @@ export function kyselyThreadStore(
     async updateThread(id, patch) {
       const row = await db
         .updateTable('threads')
-        .set({ title: patch.title, titled: patch.titled ? 1 : 0, updated_at: now() })
+        .set({
+          ...(patch.title !== undefined && { title: patch.title, titled: patch.titled ? 1 : 0, updated_at: now() }),
+          ...(patch.archivedAt !== undefined && { archived_at: patch.archivedAt }),
+        })
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst();
       return row ? toThread(row) : null;
+    },
+
+    async deleteThread(id) {
+      // Children first, so the delete does not depend on foreign-key enforcement being on.
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('events').where('thread_id', '=', id).execute();
+        await trx.deleteFrom('agent_tokens').where('thread_id', '=', id).execute();
+        const deleted = await trx.deleteFrom('threads').where('id', '=', id).executeTakeFirst();
+        return deleted.numDeletedRows > 0n;
+      });
     },
 
     async appendEvent(threadId, body, receipt) {

@@ -194,6 +194,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('threads').addColumn('issue', 'text').execute();
     },
   },
+  '0012_thread_archived': {
+    async up(db: Kysely<unknown>) {
+      // When the user archived the thread, or null (not archived).
+      await db.schema.alterTable('threads').addColumn('archived_at', 'text').execute();
+    },
+  },
   '0013_cluster_leases': {
     async up(db: Kysely<unknown>) {
       // Several instances on one Postgres: which one holds a runtime's link, and the messages

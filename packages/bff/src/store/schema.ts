@@ -177,6 +177,8 @@ export interface ThreadsTable {
   last_seq: number;
   created_at: string;
   updated_at: string;
+  /** When the user archived it, or null. */
+  archived_at: string | null;
 }
 
 export interface EventsTable {

@@ -225,6 +225,24 @@ function storeSuite(
       await store.close();
     });
 
+    it('archives, unarchives and deletes a thread with its events, leaving the runtime', async () => {
+      const store = await open(await location());
+      const { runtime, thread } = await fixture(store);
+      expect(thread.archivedAt).toBeNull();
+      await store.appendEvent(thread.id, { kind: 'status', state: 'idle' });
+      const archived = await store.updateThread(thread.id, { archivedAt: '2026-01-02T03:04:05.000Z' });
+      expect(archived).toMatchObject({ archivedAt: '2026-01-02T03:04:05.000Z', title: 'New thread' });
+      // Archiving is not activity: the thread keeps its place in the list.
+      expect(archived?.updatedAt).toBe((await store.getThread(thread.id))?.updatedAt);
+      expect((await store.updateThread(thread.id, { archivedAt: null }))?.archivedAt).toBeNull();
+      expect(await store.deleteThread(thread.id)).toBe(true);
+      expect(await store.getThread(thread.id)).toBeNull();
+      expect(await store.listEvents(thread.id, 0, 10)).toEqual([]);
+      expect(await store.deleteThread(thread.id)).toBe(false);
+      expect(await store.getRuntime(runtime.id)).not.toBeNull();
+      await store.close();
+    });
+
     it('keeps what a runtime has not acknowledged across a reopen, in order, and renumbers it', async () => {
       const at = await location();
       let store = await open(at);

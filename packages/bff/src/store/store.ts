@@ -266,7 +266,16 @@ export interface ThreadStore {
   getThread(id: string): Promise<ThreadRecord | null>;
   /** A runtime's threads, most recently active first. */
   listThreads(runtimeId: string): Promise<ThreadRecord[]>;
-  updateThread(id: string, patch: { title: string; titled: boolean }): Promise<ThreadRecord | null>;
+  /**
+   * Renames a thread (`title`, with `titled`: whether a person named it; the rename counts as
+   * activity) and/or archives it (`archivedAt`: when, or null to unarchive).
+   */
+  updateThread(
+    id: string,
+    patch: { title?: string; titled?: boolean; archivedAt?: string | null },
+  ): Promise<ThreadRecord | null>;
+  /** Deletes a thread, its events and its thread tokens; false if there was no such thread. */
+  deleteThread(id: string): Promise<boolean>;
 
   /**
    * Stores an event with the thread's next seq. A `message.user` whose client id is already in

@@ -43,6 +43,7 @@ import {
   type SendMessageResponse,
   type StreamTicketResponse,
   type Thread,
+  type UpdateThreadRequest,
   type UploadedFile,
   type UsageResponse,
 } from '@remote-chat/protocol';
@@ -216,7 +217,17 @@ export class RestApi extends EventTarget {
 
   /** `PATCH /api/threads/:id` */
   renameThread(threadId: string, title: string, options?: RequestOptions): Promise<Thread> {
-    return this.rest.request('PATCH', `/threads/${enc(threadId)}`, ThreadSchema, { ...options, body: { title } });
+    return this.updateThread(threadId, { title }, options);
+  }
+
+  /** `PATCH /api/threads/:id`: renames, archives (`archived: true`) or unarchives a thread. */
+  updateThread(threadId: string, body: UpdateThreadRequest, options?: RequestOptions): Promise<Thread> {
+    return this.rest.request('PATCH', `/threads/${enc(threadId)}`, ThreadSchema, { ...options, body });
+  }
+
+  /** `DELETE /api/threads/:id`: deletes a thread with its events and thread tokens. */
+  async deleteThread(threadId: string, options?: RequestOptions): Promise<void> {
+    await this.rest.request('DELETE', `/threads/${enc(threadId)}`, null, options);
   }
 
   /** `GET /api/threads/:id/events?after=N&limit=M`: a thread's events after a seq, in order. */

@@ -41,6 +41,7 @@ function foldList(items: readonly (Runtime | Thread)[], frame: ServerFrame): (Ru
     case 'thread':
       return upsert(items, frame.thread);
     case 'runtime-removed':
+    case 'thread-removed':
       return items.filter((item) => item.id !== frame.id);
     default:
       return undefined;
@@ -52,7 +53,7 @@ export function applyToSnapshot(snapshot: ServerFrame | undefined, frame: Server
   if (frame.type === 'runtimes' || frame.type === 'threads') return frame;
   if (snapshot?.type === 'runtimes' && (frame.type === 'runtime' || frame.type === 'runtime-removed'))
     return { ...snapshot, runtimes: foldSnapshot<'runtimes'>(snapshot.runtimes, frame) ?? snapshot.runtimes };
-  if (snapshot?.type === 'threads' && frame.type === 'thread')
+  if (snapshot?.type === 'threads' && (frame.type === 'thread' || frame.type === 'thread-removed'))
     return { ...snapshot, threads: foldSnapshot<`threads:${string}`>(snapshot.threads, frame) ?? snapshot.threads };
   return snapshot;
 }

@@ -2,6 +2,11 @@ import type { Thread } from '@remote-chat/protocol';
 
 export interface ThreadSelectDetail {
   readonly thread: Thread;
+  /**
+   * The user asked for a new thread (New thread): it was created, or an empty one was reused.
+   * `<remote-chat>` then moves focus to the message box.
+   */
+  readonly fresh?: boolean;
 }
 
 /** The user opened a thread, or one they asked for was created. */

@@ -114,11 +114,15 @@ describe('<rc-chat> shows a conversation', () => {
     expect(visibleText(chat)).toContain('The runtime is starting');
   });
 
-  it('shows how to start in an empty thread, and a note when no thread is open', async () => {
+  it('shows how to start in an empty thread, and the next step with no thread or no runtime', async () => {
     const empty = await mount([]);
     expect(visibleText(empty)).toContain('Start the conversation');
-    const none = await fixture<RcChat>(html`<rc-chat></rc-chat>`);
+    const none = await fixture<RcChat>(html`<rc-chat .runtime=${readyRuntime}></rc-chat>`);
     expect(visibleText(none)).toContain('No thread is open');
+    expect(visibleText(none)).toContain('press New to start one');
+    const noRuntime = await fixture<RcChat>(html`<rc-chat></rc-chat>`);
+    expect(visibleText(noRuntime)).toContain('No runtime picked');
+    expect(visibleText(noRuntime)).toContain('Pick one in the menu above');
     // With no thread the status line says nothing, and shows no state dot either.
     expect(none.shadowRoot!.querySelector('.state-dot')).toBeNull();
     expect(empty.shadowRoot!.querySelector('.state-dot')).not.toBeNull();

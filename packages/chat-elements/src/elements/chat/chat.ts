@@ -467,6 +467,7 @@ export class RcChat extends LitElement {
                 feedStatus: this.feed.status,
                 feedError: this.feed.error,
                 onRetry: () => this.feed.retry(),
+                hasRuntime: Boolean(this.runtime),
                 hasThread: Boolean(this.threadId),
                 hasRows: items.length > 0,
                 hasPending: this._pending.length > 0,

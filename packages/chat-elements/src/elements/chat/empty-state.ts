@@ -7,6 +7,8 @@ export interface EmptyStateOptions {
   feedStatus: FeedStatus;
   feedError: unknown;
   onRetry: () => void;
+  /** A runtime is picked. */
+  hasRuntime: boolean;
   /** A thread is open. */
   hasThread: boolean;
   /** The transcript has rows. */
@@ -18,13 +20,14 @@ export interface EmptyStateOptions {
 }
 
 /**
- * What the transcript says while it has nothing to show: the thread could not be read (with Try
- * again), no thread is open, the conversation is loading, or how to start it.
+ * What the transcript says while it has nothing to show, each with the next step: the thread could
+ * not be read (with Try again), no runtime is picked, no thread is open, the conversation is loading, or how to start it.
  */
 export function emptyState({
   feedStatus,
   feedError,
   onRetry,
+  hasRuntime,
   hasThread,
   hasRows,
   hasPending,
@@ -36,8 +39,20 @@ export function emptyState({
       <button class="button" type="button" @click=${onRetry}>Try again</button>
     </div>`;
   }
+  if (!hasRuntime && !hasThread && !hasRows) {
+    return html`<div class="empty">
+      <p class="empty-title">No runtime picked</p>
+      <p>
+        A runtime is where the agent works: a sandbox on the server, or your own machine. Pick one in the menu
+        above, or create one there.
+      </p>
+    </div>`;
+  }
   if (!hasThread && !hasRows) {
-    return html`<div class="empty"><p class="empty-title">No thread is open</p><p>Pick a thread or start a new one.</p></div>`;
+    return html`<div class="empty">
+      <p class="empty-title">No thread is open</p>
+      <p>Pick a thread in the list, or press New to start one.</p>
+    </div>`;
   }
   if (feedStatus === 'loading' && !hasRows) {
     return html`<div class="empty" role="status"><span class="spinner" aria-hidden="true"></span> Loading the conversation…</div>`;

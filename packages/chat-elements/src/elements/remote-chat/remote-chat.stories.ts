@@ -51,8 +51,39 @@ export default meta;
 
 type Story = StoryObj<Args>;
 
-/** Signed in, no runtime yet: New is preselected. Create one and watch it start. */
+/** Signed in, no runtime yet: the welcome explains runtimes and starts the first chat in one click. */
 export const FirstVisit: Story = {};
+
+/** The welcome, dark, on a phone. */
+export const FirstVisitDarkPhone: Story = { ...darkPhone };
+
+/** A runtime but none picked: the chat names the next step. */
+export const NoRuntimePicked: Story = {
+  args: { bff: { state: { runtimes: [readyRuntime], threads, logs: { [readyRuntime.id]: logReady } } } },
+};
+
+/** Many threads, one of them archived, in the sidebar. */
+export const ManyThreads: Story = {
+  args: {
+    rememberedRuntime: readyRuntime.id,
+    bff: {
+      state: {
+        runtimes: [readyRuntime],
+        threads: [
+          ...threads,
+          ...Array.from({ length: 16 }, (_, i) => ({
+            ...threads[0]!,
+            id: `th_more${i}`,
+            title: `Another thread ${i + 1}`,
+            archivedAt: i === 0 ? threads[0]!.updatedAt : null,
+          })),
+        ],
+        logs: { [readyRuntime.id]: logReady },
+        events: { th_tests: conversation },
+      },
+    },
+  },
+};
 
 export const SignedOut: Story = { args: { bff: { state: { config: signedOutConfig } } } };
 

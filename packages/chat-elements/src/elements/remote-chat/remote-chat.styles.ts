@@ -64,29 +64,73 @@ export const remoteChatStyles = css`
     max-width: 100%;
   }
 
+  /*
+   * The sidebar holds whatever its parts hold: the thread list takes the space left and scrolls
+   * its threads (never fewer than about five rows while there is room), the sandbox log takes at
+   * most two fifths and scrolls itself, so neither draws over the other however long they grow.
+   */
   .sidebar {
     grid-area: sidebar;
     display: flex;
     flex-direction: column;
     gap: 1rem;
     min-height: 0;
-    overflow-y: auto;
+    overflow: hidden;
     padding: 0.75rem;
     border-inline-end: 1px solid var(--_border);
     background: var(--_surface);
   }
+  .sidebar > .alert {
+    flex: none;
+  }
   .sidebar rc-thread-list {
-    flex: 0 1 auto;
-    max-height: 45%;
+    flex: 1 1 0;
+    min-height: min(16rem, 50%);
   }
   .sidebar rc-sandbox-log {
-    flex: 1 0 auto;
+    flex: 0 1 auto;
+    min-height: 0;
+    max-height: 40%;
+    overflow: auto;
   }
 
   .main {
     grid-area: main;
+    display: flex;
+    flex-direction: column;
     min-width: 0;
     min-height: 0;
+  }
+  .main rc-chat {
+    flex: 1 1 auto;
+    min-height: 0;
+  }
+  .main > .alert {
+    flex: none;
+    margin: 0.75rem;
+  }
+
+  /* Shown only while it has the focus: the first Tab stop, straight to the message box. */
+  .skip-link {
+    position: absolute;
+    z-index: 5;
+    top: 0.5rem;
+    left: 0.5rem;
+    padding: 0.4rem 0.75rem;
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    color: var(--_accent);
+    transform: translateY(-200%);
+  }
+  .skip-link:focus {
+    transform: none;
+  }
+  .base {
+    position: relative;
+  }
+
+  .main rc-welcome {
+    flex: 1 1 auto;
   }
 
   .center {
@@ -200,10 +244,7 @@ export const remoteChatStyles = css`
       z-index: 2;
       background: rgb(0 0 0 / 0.35);
     }
-    .sidebar rc-thread-list {
-      flex: none;
-      max-height: none;
-    }
+
   }
   @media (prefers-reduced-motion: reduce) {
     .sidebar {

@@ -11,6 +11,7 @@ import { clientContext } from '../../context/client-context.js';
 import { configContext } from '../../context/config-context.js';
 import { runtimeContext } from '../../context/runtime-context.js';
 import { threadContext } from '../../context/thread-context.js';
+import type { RcFirstChatEvent } from '../../events/first-chat-event.js';
 import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
 import type { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
@@ -31,7 +32,13 @@ let nextId = 0;
  * runtime and thread through `@lit/context`.
  *
  * It remembers the selected runtime and thread for the tab, so a reload shows the same thread.
+ * With `url-state` it keeps them in the page's URL as well (`?runtime=…&thread=…`), so that a link
+ * opens that thread wherever the user is signed in, and Back and Forward move between choices.
  * When a runtime it created becomes ready with no thread yet, it opens a new one.
+ *
+ * A user with no runtime yet gets a welcome that says what a runtime is and starts the first chat
+ * in one click (a sandbox on the first sandbox provider); the keyboard has a "Skip to message box"
+ * link ahead of the header.
  *
  * @example
  * ```html
@@ -120,6 +127,13 @@ export class RemoteChatElement extends LitElement {
   /** The client `_githubSource` was made for. */
   private githubSourceClient: RemoteChatClient | undefined;
   @state() private _sidebarOpen = false;
+  /** The one-click first chat: being made, and why it failed. */
+  @state() private _starting = false;
+  @state() private _startError = '';
+  /** Whether `<rc-welcome>` is defined (its file is loaded for a user with no runtime yet). */
+  @state() private _welcomeLoaded = false;
+  /** Focus the message box once a thread is open (after the one-click first chat). */
+  private focusWhenThread = false;
 
   @provide({ context: clientContext })
   @state()
@@ -139,6 +153,13 @@ export class RemoteChatElement extends LitElement {
 
   /** The BFF's origin (and path prefix). The page's origin when empty. */
   @property({ attribute: 'bff-url' }) bffUrl = '';
+
+  /**
+   * Keep the selected runtime and thread in the page's URL (`?runtime=…&thread=…`, pushed to the
+   * history when the user picks one): links to a thread work, and Back and Forward. Off by default,
+   * as the page's URL is the host's; the portal turns it on.
+   */
+  @property({ type: Boolean, attribute: 'url-state' }) urlState = false;
 
   /** Forces `light` or `dark`; follows the system when unset. */
   @property({ reflect: true }) theme: 'light' | 'dark' | undefined;
@@ -170,10 +191,18 @@ export class RemoteChatElement extends LitElement {
   override willUpdate(changed: PropertyValues): void {
     if (changed.has('client') || changed.has('bffUrl') || changed.has('token') || changed.has('tokenProvider'))
       this.clients.update();
+    this.selection.urlState = this.urlState;
     this.selection.sync(this._client, Boolean(this._config?.user));
     this.makeGitHubSource();
     if (this.selection.runtime !== this._runtime) this._runtime = this.selection.runtime;
     if (this.selection.thread !== this._thread) this._thread = this.selection.thread;
+  }
+
+  override updated(): void {
+    if (this.focusWhenThread && this._thread) {
+      this.focusWhenThread = false;
+      void this.focusComposer();
+    }
   }
 
   /** Where the repository selector, the runtime's clone and the push get GitHub from. */
@@ -239,6 +268,16 @@ export class RemoteChatElement extends LitElement {
     this.selection.selectThread(event.detail.thread);
     // On a narrow screen the sidebar covers the chat: fold it once a thread is picked.
     this._sidebarOpen = false;
+    // A new thread is for writing in: the message box gets the focus.
+    if (event.detail.fresh) void this.focusComposer();
+  }
+
+  /** Moves focus to the chat's message box, once the chat shows the selected thread. */
+  private async focusComposer(): Promise<void> {
+    await this.updateComplete;
+    const chat = this.renderRoot.querySelector('rc-chat');
+    await chat?.updateComplete;
+    chat?.focus();
   }
 
   private onRepoChange(event: RcRepoChangeEvent): void {
@@ -258,6 +297,51 @@ export class RemoteChatElement extends LitElement {
   private onRuntimeCreate(event: RcRuntimeCreateEvent): void {
     const { repo } = event.detail.request;
     this.issueForCreate = repo && this._issue && repo === this._repo ? { repo, issue: this._issue } : undefined;
+  }
+
+  /** The welcome's one click: a sandbox runtime on `provider`, then its first thread. */
+  private async startFirstChat(provider: string): Promise<void> {
+    const client = this._client;
+    if (!client || this._starting) return;
+    this._starting = true;
+    this._startError = '';
+    try {
+      const runtime = await client.createRuntime({ provider });
+      this.focusWhenThread = true;
+      this.selection.selectRuntime(runtime);
+    } catch (error) {
+      this._startError = `Could not start a sandbox: ${describeError(error)}`;
+    } finally {
+      this._starting = false;
+    }
+  }
+
+  /** For a user with no runtime yet: the welcome (its file is loaded only for such a user). */
+  private renderWelcome(config: ConfigResponse) {
+    if (!this._welcomeLoaded) {
+      void import('../welcome/define.js').then(() => (this._welcomeLoaded = true));
+      return nothing;
+    }
+    return html`<rc-welcome
+      .providers=${config.providers}
+      bff-url=${this._client?.bffUrl ?? ''}
+      ?busy=${this._starting}
+      error=${this._startError}
+      @rc-first-chat=${(event: RcFirstChatEvent) => void this.startFirstChat(event.detail.provider)}
+    ></rc-welcome>`;
+  }
+
+  /** A link named a runtime or thread this user cannot see. */
+  private renderNotFound() {
+    const what = this.selection.notFound;
+    if (!what) return nothing;
+    return html`<p class="alert not-found" part="not-found" role="alert">
+      ${
+        what === 'runtime'
+          ? 'The runtime in this link was not found: it was deleted, or it is not yours. Pick or create one in the menu above.'
+          : 'The thread in this link was not found: it was deleted, or it is not yours. Pick another thread, or start a new one.'
+      }
+    </p>`;
   }
 
   private renderConnection() {
@@ -294,6 +378,11 @@ export class RemoteChatElement extends LitElement {
     `;
   }
 
+  private skipToComposer(event: Event): void {
+    event.preventDefault();
+    void this.focusComposer();
+  }
+
   private toggleDrawer(open = !this._sidebarOpen): void {
     this._sidebarOpen = open;
     void this.updateComplete.then(() => {
@@ -313,7 +402,8 @@ export class RemoteChatElement extends LitElement {
         part="base"
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this._sidebarOpen && this.toggleDrawer(false)}
       >
-        <div class="header" part="header">
+        <a class="skip-link" href="#" @click=${this.skipToComposer}>Skip to message box</a>
+        <div class="header" part="header" role="region" aria-label="Runtime">
           <button
             class="button quiet sidebar-toggle"
             type="button"
@@ -361,8 +451,13 @@ export class RemoteChatElement extends LitElement {
           <rc-thread-list @rc-thread-select=${this.onThreadSelect}></rc-thread-list>
           <rc-sandbox-log></rc-sandbox-log>
         </aside>
-        <div class="main" part="main">
-          <rc-chat></rc-chat>
+        <div class="main" part="main" role="region" aria-label="Chat">
+          ${this.renderNotFound()}
+          ${
+            runtimes.loaded && runtimes.items.length === 0 && this._config
+              ? this.renderWelcome(this._config)
+              : html`<rc-chat></rc-chat>`
+          }
         </div>
         ${
           this._pushOpen

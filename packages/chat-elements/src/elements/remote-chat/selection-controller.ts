@@ -1,19 +1,27 @@
-import type { ReactiveControllerHost } from 'lit';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { streamTopic, type GitHubIssue, type Runtime, type Thread } from '@remote-chat/protocol';
 import { describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { SnapshotListController } from '../../controllers/snapshot-list-controller.js';
 import { draftKey, keep } from '../../util/storage.js';
-import { loadSelection, saveSelection } from './selection-store.js';
+import { sortByActivity } from '../../util/thread-order.js';
+import { loadSelection, saveSelection, selectionFromUrl, writeSelectionToUrl } from './selection-store.js';
+
+/** What a link asked for that the user cannot see (it does not exist, or is not theirs). */
+export type NotFound = 'runtime' | 'thread' | '';
 
 /**
  * Which runtime and thread `<remote-chat>` shows. It follows the user's runtimes and the selected
  * runtime's threads, remembers the selection for the tab (restored for a new client, so a reload
  * shows the same thread), forgets a runtime or thread that no longer exists, and with no thread
- * open opens the newest, or a new one once a runtime it shows is ready with none. Its two lists
+ * open opens the most recently active one that is not archived, or a new one once a runtime it shows is ready with none. Its two lists
  * are the host's controllers; the host calls `sync()` before each update.
+ *
+ * With `urlState` on, the page's URL holds the selection too (`?runtime=…&thread=…`): a link opens
+ * that thread, a choice of the user's is a new history entry, and Back and Forward go back to
+ * earlier choices. A link to a runtime or thread the user cannot see sets `notFound`.
  */
-export class SelectionController {
+export class SelectionController implements ReactiveController {
   /** The user's runtimes. */
   readonly runtimes: SnapshotListController<'runtimes'>;
   /** The threads of the selected runtime. */
@@ -35,10 +43,44 @@ export class SelectionController {
   private openingIssue = false;
   /** The selection as last saved, so that it is written only when it changes. */
   private remembered = '';
+  /** Whether the page's URL holds the selection. */
+  urlState = false;
+  /** What the link asked for that could not be found; empty when it was, or there was no link. */
+  notFound: NotFound = '';
+  /** The user chose the selection since it was last written: the URL gets a new history entry. */
+  private chosen = false;
+  /** The selection came from the URL (a link, Back or Forward) and is not checked yet. */
+  private fromUrl = { runtime: false, thread: false };
 
   constructor(private readonly host: ReactiveControllerHost) {
     this.runtimes = new SnapshotListController(host);
     this.threads = new SnapshotListController(host);
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    addEventListener('popstate', this.onPopState);
+  }
+
+  hostDisconnected(): void {
+    removeEventListener('popstate', this.onPopState);
+  }
+
+  /** Back or Forward: the selection the URL names now. */
+  private readonly onPopState = (): void => {
+    if (!this.urlState) return;
+    this.takeFromUrl();
+    this.host.requestUpdate();
+  };
+
+  private takeFromUrl(): void {
+    const { runtimeId, threadId } = selectionFromUrl();
+    if (!runtimeId) return;
+    this.runtimeId = runtimeId;
+    this.threadId = threadId;
+    this.fromUrl = { runtime: true, thread: Boolean(threadId) };
+    this.notFound = '';
+    this.autoThreadError = '';
   }
 
   /**
@@ -51,15 +93,24 @@ export class SelectionController {
       this.restore();
     }
     this.runtimes.follow(client, signedIn ? streamTopic.runtimes : undefined);
-    // A remembered runtime that no longer exists is forgotten.
-    if (this.runtimes.loaded && this.runtimeId && !this.runtimes.items.some((r) => r.id === this.runtimeId)) {
-      this.selectRuntimeId('');
+    // A remembered runtime that no longer exists is forgotten; a linked one is not found.
+    if (this.runtimes.loaded && this.runtimeId) {
+      const found = this.runtimes.items.some((r) => r.id === this.runtimeId);
+      if (!found && this.fromUrl.runtime) this.notFound = 'runtime';
+      if (!found) {
+        this.selectRuntimeId('');
+        this.fromUrl.thread = false;
+      }
+      this.fromUrl.runtime = false;
     }
     this.runtime = this.runtimes.items.find((r) => r.id === this.runtimeId);
 
     this.threads.follow(client, signedIn && this.runtimeId ? streamTopic.threads(this.runtimeId) : undefined);
-    if (this.threads.loaded && this.threadId && !this.threads.items.some((t) => t.id === this.threadId)) {
-      this.threadId = '';
+    if (this.threads.loaded && this.threadId && this.runtime) {
+      const found = this.threads.items.some((t) => t.id === this.threadId);
+      if (!found && this.fromUrl.thread) this.notFound = 'thread';
+      if (!found) this.threadId = '';
+      this.fromUrl.thread = false;
     }
     if (this.threads.loaded && !this.threadId) this.openNewestThread();
     this.thread = this.threads.items.find((t) => t.id === this.threadId);
@@ -70,17 +121,26 @@ export class SelectionController {
       this.remembered = remembered;
       saveSelection(this.storageKey, selection);
     }
+    // The URL follows once what it names is known to exist (or is known not to).
+    if (this.urlState && !this.fromUrl.runtime && !this.fromUrl.thread && this.runtimes.loaded) {
+      writeSelectionToUrl(selection, this.chosen);
+      this.chosen = false;
+    }
   }
 
   /** The user picked `runtime`, or created it. */
   selectRuntime(runtime: Runtime): void {
     this.runtimes.upsert(runtime);
+    if (runtime.id !== this.runtimeId) this.chosen = true;
+    this.notFound = '';
     this.selectRuntimeId(runtime.id);
   }
 
   /** The user opened `thread`, or created it. */
   selectThread(thread: Thread): void {
     if (thread.runtimeId === this.runtimeId) this.threads.upsert(thread);
+    if (thread.id !== this.threadId) this.chosen = true;
+    this.notFound = '';
     this.threadId = thread.id;
     this.host.requestUpdate();
   }
@@ -125,6 +185,8 @@ export class SelectionController {
     this.runtimeId = remembered.runtimeId;
     this.threadId = remembered.threadId;
     this.remembered = JSON.stringify(remembered);
+    // A link wins over what the tab remembered.
+    if (this.urlState) this.takeFromUrl();
   }
 
   private selectRuntimeId(runtimeId: string): void {
@@ -141,7 +203,7 @@ export class SelectionController {
    */
   private openNewestThread(): void {
     if (this.openingIssue) return;
-    const newest = this.threads.items.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const newest = sortByActivity(this.threads.items).find((t) => !t.archivedAt);
     if (newest) {
       this.threadId = newest.id;
       return;

@@ -32,3 +32,34 @@ export function saveSelection(key: string, selection: RememberedSelection): void
     // As above: not remembering is fine.
   }
 }
+
+/** The query parameters a page's URL keeps the selection in, with `url-state`. */
+export const URL_PARAMS = { runtime: 'runtime', thread: 'thread' } as const;
+
+/** The selection the page's URL names; empty ids where it names none. */
+export function selectionFromUrl(url: URL = new URL(location.href)): RememberedSelection {
+  const id = (name: string) => {
+    const value = url.searchParams.get(name) ?? '';
+    // Ids are short and plain; anything else names nothing.
+    return /^[A-Za-z0-9_-]{1,100}$/.test(value) ? value : '';
+  };
+  return { runtimeId: id(URL_PARAMS.runtime), threadId: id(URL_PARAMS.thread) };
+}
+
+/**
+ * Puts the selection in the page's URL: a new history entry when the user chose it (`push`), else
+ * the current entry replaced; nothing when the URL says it already. Other parameters stay.
+ */
+export function writeSelectionToUrl(selection: RememberedSelection, push: boolean): void {
+  const url = new URL(location.href);
+  for (const [name, value] of [
+    [URL_PARAMS.runtime, selection.runtimeId],
+    [URL_PARAMS.thread, selection.threadId],
+  ] as const) {
+    if (value) url.searchParams.set(name, value);
+    else url.searchParams.delete(name);
+  }
+  if (url.href === location.href) return;
+  if (push) history.pushState(history.state, '', url);
+  else history.replaceState(history.state, '', url);
+}

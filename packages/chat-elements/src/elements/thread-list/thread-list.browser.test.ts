@@ -83,11 +83,12 @@ describe('<rc-thread-list>', () => {
   });
 
   it('creates, lists live and renames through a client', async () => {
-    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
+    const started = threads.filter((t) => t.lastSeq > 0);
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: started }, latencyMs: 5 });
     const list = await fixture<RcThreadList>(
       html`<rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>`,
     );
-    await waitFor(() => titles(list).length === 4, { what: 'the threads' });
+    await waitFor(() => titles(list).length === 3, { what: 'the threads' });
     const creates = recordEvents<RcThreadCreateEvent>(list, 'rc-thread-create');
     const selects = recordEvents<RcThreadSelectEvent>(list, 'rc-thread-select');
     part(list, 'new-button').click();
@@ -148,8 +149,90 @@ describe('<rc-thread-list>', () => {
 
   it('says what to do when there is no runtime, no thread, or an error', async () => {
     const none = await fixture<RcThreadList>(html`<rc-thread-list></rc-thread-list>`);
-    expect(visibleText(none)).toContain('Pick a runtime');
+    expect(visibleText(none)).toContain('No runtime picked: pick or create one above');
     const empty = await fixture<RcThreadList>(html`<rc-thread-list runtime-id="rt_ready"></rc-thread-list>`);
-    expect(visibleText(empty)).toContain('No threads yet');
+    expect(visibleText(empty)).toContain('No threads yet. Press New to start one.');
+  });
+
+  it('sorts by last activity, not creation, and says so', async () => {
+    // The oldest thread just had a message: it comes first.
+    const revived = threads.map((t) => (t.id === 'th_deps' ? { ...t, updatedAt: new Date().toISOString() } : t));
+    const list = await fixture<RcThreadList>(
+      html`<rc-thread-list runtime-id="rt_ready" .threads=${revived}></rc-thread-list>`,
+    );
+    expect(titles(list)[0]).toBe('Which dependencies are outdated?');
+    expect(visibleText(list)).toContain('Recent activity first');
+  });
+
+  it('reuses an empty thread on New rather than making another', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
+    const list = await fixture<RcThreadList>(
+      html`<rc-thread-list runtime-id="rt_ready" .client=${bff.client()}></rc-thread-list>`,
+    );
+    await waitFor(() => titles(list).length === 4, { what: 'the threads' });
+    const selects = recordEvents<RcThreadSelectEvent>(list, 'rc-thread-select');
+    part(list, 'new-button').click();
+    await waitFor(() => selects.length === 1, { what: 'the empty thread, opened' });
+    part(list, 'new-button').click();
+    await waitFor(() => selects.length === 2, { what: 'the empty thread, opened again' });
+    expect(selects.map((e) => [e.detail.thread.id, e.detail.fresh])).toEqual([
+      ['th_first', true],
+      ['th_first', true],
+    ]);
+    await bff.settled();
+    expect(bff.requests.filter((r) => r.startsWith('POST'))).toEqual([]);
+    expect(bff.state.threads).toHaveLength(4);
+  });
+
+  it('archives a thread out of the list, shows it behind "Show archived", and brings it back', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
+    const list = await fixture<RcThreadList>(
+      html`<rc-thread-list runtime-id="rt_ready" value="th_readme" .client=${bff.client()}></rc-thread-list>`,
+    );
+    await waitFor(() => titles(list).length === 4, { what: 'the threads' });
+    expect(list.shadowRoot!.querySelector('[part="show-archived"]')).toBeNull();
+    part(list, 'archive-button').click();
+    await waitFor(() => titles(list).length === 3, { what: 'the archived thread gone from the list' });
+    expect(titles(list)).not.toContain('Fix the README typos');
+    expect(bff.state.threads.find((t) => t.id === 'th_readme')?.archivedAt).toEqual(expect.any(String));
+
+    const toggle = part<HTMLInputElement>(list, 'show-archived');
+    expect(visibleText(list)).toContain('Show archived (1)');
+    toggle.click();
+    await settle(list);
+    expect(titles(list)).toContain('Fix the README typos');
+    expect(visibleText(list)).toContain('Archived');
+    // The open thread is the archived one: the button brings it back.
+    expect(part(list, 'archive-button').textContent?.trim()).toBe('Unarchive');
+    part(list, 'archive-button').click();
+    await waitFor(() => bff.state.threads.find((t) => t.id === 'th_readme')?.archivedAt === null, {
+      what: 'the thread unarchived on the BFF',
+    });
+  });
+
+  it('deletes a thread only after the user confirms, and keeps it when they cancel', async () => {
+    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads }, latencyMs: 5 });
+    const list = await fixture<RcThreadList>(
+      html`<rc-thread-list runtime-id="rt_ready" value="th_readme" .client=${bff.client()}></rc-thread-list>`,
+    );
+    await waitFor(() => titles(list).length === 4, { what: 'the threads' });
+    part(list, 'delete-button').click();
+    await settle(list);
+    const confirm = part(list, 'confirm-delete');
+    expect(visibleText(confirm)).toContain('Delete “Fix the README typos” and its whole conversation?');
+    // Focus starts on Cancel; Escape cancels.
+    expect(list.shadowRoot!.activeElement?.textContent?.trim()).toBe('Cancel');
+    await userEvent.keyboard('{Escape}');
+    await settle(list);
+    expect(list.shadowRoot!.querySelector('[part="confirm-delete"]')).toBeNull();
+    expect(bff.requests.filter((r) => r.startsWith('DELETE'))).toEqual([]);
+
+    part(list, 'delete-button').click();
+    await settle(list);
+    part(list, 'confirm-delete').querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    await waitFor(() => titles(list).length === 3, { what: 'the thread gone' });
+    expect(titles(list)).not.toContain('Fix the README typos');
+    expect(bff.requests.filter((r) => r.startsWith('DELETE'))).toEqual(['DELETE /threads/th_readme']);
+    expect(bff.state.threads.map((t) => t.id)).not.toContain('th_readme');
   });
 });

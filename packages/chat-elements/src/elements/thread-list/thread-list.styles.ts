@@ -33,12 +33,45 @@ export const threadListStyles = css`
     flex: 1;
   }
   .new-button,
-  .rename-button {
+  .actions .button {
     min-height: 2rem;
     padding: 0.2rem 0.6rem;
     font-size: 0.9em;
   }
-  .rename-form {
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.25rem;
+  }
+  .caption {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: space-between;
+    gap: 0.25rem 0.5rem;
+    color: var(--_muted);
+    font-size: 0.8em;
+  }
+  .show-archived {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.3rem;
+    min-height: 1.5rem;
+    cursor: pointer;
+  }
+  .archived-tag {
+    color: var(--_muted);
+    font-size: 0.75em;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+  }
+  .confirm-delete p {
+    margin: 0;
+    font-size: 0.9em;
+    overflow-wrap: anywhere;
+  }
+  .rename-form,
+  .confirm-delete {
     display: flex;
     flex-direction: column;
     gap: 0.4rem;

@@ -15,20 +15,24 @@ import { RcThreadRenameEvent } from '../../events/thread-rename-event.js';
 import { RcThreadSelectEvent } from '../../events/thread-select-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { formatDateTime, formatRelativeTime } from '../../util/format.js';
+import { isEmptyThread, sortByActivity } from '../../util/thread-order.js';
 import { threadListStyles } from './thread-list.styles.js';
 
 let nextId = 0;
 
 /**
- * @summary A runtime's threads, newest first, with New thread and Rename.
+ * @summary A runtime's threads, most recently active first, with New thread, Rename, Archive and
+ * Delete.
  *
  * A listbox: arrow keys, Home and End move through the threads, Enter or Space opens one, F2 (or
  * a double click, or the Rename button) renames the one under the cursor. Each thread is titled
- * from its first message until renamed. With a `client` and a `runtime-id` it lists the threads
- * live and creates and renames them itself; or set `threads` and handle the events.
+ * from its first message until renamed. New thread reuses an empty thread (no messages yet)
+ * rather than making another. Archived threads are hidden behind "Show archived"; Delete asks
+ * first. With a `client` and a `runtime-id` it lists the threads live and creates, renames,
+ * archives and deletes them itself; or set `threads` and handle the events.
  *
- * @fires rc-thread-select - {@link RcThreadSelectEvent} `{ thread }` when the user opens a thread,
- *   and after a thread they asked for was created.
+ * @fires rc-thread-select - {@link RcThreadSelectEvent} `{ thread, fresh }` when the user opens a
+ *   thread, and after New thread (`fresh: true`) created one or reused an empty one.
  * @fires rc-thread-create - {@link RcThreadCreateEvent} `{ runtimeId }` (cancelable) when the
  *   user presses New thread; cancel it to create the thread yourself.
  * @fires rc-thread-rename - {@link RcThreadRenameEvent} `{ thread, title }` (cancelable) when the
@@ -67,6 +71,12 @@ export class RcThreadList extends LitElement {
   @state() private _renaming: Thread | null = null;
   @state() private _renameText = '';
   @state() private _renameBusy = false;
+  /** Whether archived threads are listed. */
+  @state() private _showArchived = false;
+  /** The thread whose deletion waits for the user's yes. */
+  @state() private _deleting: Thread | null = null;
+  /** A request to archive, unarchive or delete is on its way. */
+  @state() private _busy = false;
 
   @consume({ context: runtimeContext, subscribe: true })
   @state()
@@ -130,14 +140,25 @@ export class RcThreadList extends LitElement {
     else this.threads = upsert(this.threads, thread);
   }
 
+  /** The threads listed: most recently active first, archived ones only when asked for. */
   private get sortedThreads(): Thread[] {
-    return this.threads.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return sortByActivity(this.threads.filter((t) => this._showArchived || !t.archivedAt));
   }
 
-  private open(thread: Thread): void {
-    if (thread.id === this.value) return;
+  private get archivedCount(): number {
+    return this.threads.filter((t) => t.archivedAt).length;
+  }
+
+  /** The thread the Rename, Archive and Delete buttons act on: the open one, else the one under the cursor. */
+  private get current(): Thread | undefined {
+    const list = this.sortedThreads;
+    return list.find((t) => t.id === this.value) ?? list[this._active];
+  }
+
+  private open(thread: Thread, fresh = false): void {
+    if (thread.id === this.value && !fresh) return;
     this.value = thread.id;
-    this.dispatchEvent(new RcThreadSelectEvent({ thread }));
+    this.dispatchEvent(new RcThreadSelectEvent({ thread, ...(fresh && { fresh }) }));
   }
 
   private onFocus(): void {
@@ -182,6 +203,13 @@ export class RcThreadList extends LitElement {
   private async create(): Promise<void> {
     if (!this.runtimeId || this._creating) return;
     this._error = '';
+    // An empty thread is there already: open it rather than make another.
+    const empty = sortByActivity(this.threads).find(isEmptyThread);
+    if (empty) {
+      this._active = Math.max(0, this.sortedThreads.indexOf(empty));
+      this.open(empty, true);
+      return;
+    }
     if (!this.dispatchEvent(new RcThreadCreateEvent({ runtimeId: this.runtimeId }))) return;
     if (!this.client) return;
     this._creating = true;
@@ -189,7 +217,7 @@ export class RcThreadList extends LitElement {
       const thread = await this.client.createThread(this.runtimeId);
       this.putThread(thread);
       this._active = 0;
-      this.open(thread);
+      this.open(thread, true);
     } catch (error) {
       this._error = `Could not create a thread: ${describeError(error)}`;
     } finally {
@@ -234,6 +262,59 @@ export class RcThreadList extends LitElement {
     }
   }
 
+  /** Archives `thread`, or brings it back from the archive. */
+  private async setArchived(thread: Thread, archived: boolean): Promise<void> {
+    if (this._busy) return;
+    this._error = '';
+    if (!this.client || !this.following) {
+      this.putThread({ ...thread, archivedAt: archived ? new Date().toISOString() : null });
+      return;
+    }
+    this._busy = true;
+    try {
+      this.putThread(await this.client.updateThread(thread.id, { archived }));
+    } catch (error) {
+      this._error = `Could not ${archived ? 'archive' : 'unarchive'} the thread: ${describeError(error)}`;
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  private startDelete(thread: Thread): void {
+    this._deleting = thread;
+    this._error = '';
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>('.confirm-delete .cancel-button')?.focus(),
+    );
+  }
+
+  private endDelete(): void {
+    this._deleting = null;
+    void this.updateComplete.then(() => this.focus());
+  }
+
+  private async confirmDelete(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const thread = this._deleting;
+    if (!thread || this._busy) return;
+    this._error = '';
+    if (this.client && this.following) {
+      this._busy = true;
+      try {
+        await this.client.deleteThread(thread.id);
+      } catch (error) {
+        this._error = `Could not delete the thread: ${describeError(error)}`;
+        return;
+      } finally {
+        this._busy = false;
+      }
+      this.threadsList.remove(thread.id);
+    } else {
+      this.threads = this.threads.filter((t) => t.id !== thread.id);
+    }
+    this.endDelete();
+  }
+
   /** Moves focus to the thread list (or to New thread when there is none). */
   override focus(options?: FocusOptions): void {
     this.renderRoot.querySelector<HTMLElement>('.listbox, .new-button')?.focus(options);
@@ -258,13 +339,91 @@ export class RcThreadList extends LitElement {
     `;
   }
 
+  private renderConfirmDelete(thread: Thread) {
+    return html`
+      <form
+        class="confirm-delete"
+        part="confirm-delete"
+        aria-label="Delete thread"
+        @submit=${this.confirmDelete}
+        @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.endDelete()}
+      >
+        <p>${`Delete “${thread.title}” and its whole conversation? This cannot be undone.`}</p>
+        <div class="rename-actions">
+          <button class="button danger" type="submit" aria-disabled=${this._busy ? 'true' : 'false'}>Delete</button>
+          <button class="button quiet cancel-button" type="button" @click=${this.endDelete}>Cancel</button>
+        </div>
+      </form>
+    `;
+  }
+
+  private renderActions() {
+    const thread = this.current;
+    const archivedCount = this.archivedCount;
+    return html`
+      <div class="actions" part="actions">
+        <button
+          class="button quiet rename-button"
+          part="rename-button"
+          type="button"
+          title="Rename the thread (F2)"
+          ?disabled=${!thread}
+          @click=${() => thread && this.startRename(thread)}
+        >
+          Rename
+        </button>
+        <button
+          class="button quiet archive-button"
+          part="archive-button"
+          type="button"
+          ?disabled=${!thread}
+          aria-disabled=${this._busy ? 'true' : 'false'}
+          @click=${() => thread && void this.setArchived(thread, !thread.archivedAt)}
+        >
+          ${thread?.archivedAt ? 'Unarchive' : 'Archive'}
+        </button>
+        <button
+          class="button quiet delete-button"
+          part="delete-button"
+          type="button"
+          ?disabled=${!thread}
+          @click=${() => thread && this.startDelete(thread)}
+        >
+          Delete
+        </button>
+      </div>
+      <div class="caption">
+        <span>Recent activity first</span>
+        ${
+          archivedCount || this._showArchived
+            ? html`<label class="show-archived">
+                <input
+                  type="checkbox"
+                  part="show-archived"
+                  .checked=${this._showArchived}
+                  @change=${(e: Event) => (this._showArchived = (e.target as HTMLInputElement).checked)}
+                />
+                ${`Show archived (${archivedCount})`}
+              </label>`
+            : nothing
+        }
+      </div>
+    `;
+  }
+
   private renderList() {
     const list = this.sortedThreads;
-    if (!this.runtimeId) return html`<p class="notice">Pick a runtime to see its threads.</p>`;
+    if (!this.runtimeId) {
+      return html`<p class="notice">No runtime picked: pick or create one above to see its threads.</p>`;
+    }
     if (this.client && !this.threadsList.loaded && !this._error) {
       return html`<p class="notice" role="status">Loading threads…</p>`;
     }
-    if (list.length === 0) return html`<p class="notice">No threads yet.</p>`;
+    if (list.length === 0) {
+      return html`<p class="notice">
+        ${this.archivedCount ? 'Every thread is archived.' : 'No threads yet.'} Press <strong>New</strong> to start one.
+      </p>`;
+    }
     const now = Date.now();
     return html`
       <ul
@@ -292,6 +451,7 @@ export class RcThreadList extends LitElement {
               @dblclick=${() => this.startRename(thread)}
             >
               <span class="title">${thread.title}</span>
+              ${thread.archivedAt ? html`<span class="archived-tag">Archived</span>` : nothing}
               <time class="time" datetime=${thread.updatedAt} title=${formatDateTime(thread.updatedAt)}>
                 ${formatRelativeTime(thread.updatedAt, now)}
               </time>
@@ -308,20 +468,6 @@ export class RcThreadList extends LitElement {
         <div class="header">
           <h2 class="heading" id="${this.uid}-heading">Threads</h2>
           <button
-            class="button quiet rename-button"
-            part="rename-button"
-            type="button"
-            title="Rename the thread (F2)"
-            ?disabled=${!this.sortedThreads.length}
-            @click=${() => {
-              const list = this.sortedThreads;
-              const thread = list.find((t) => t.id === this.value) ?? list[this._active];
-              if (thread) this.startRename(thread);
-            }}
-          >
-            Rename
-          </button>
-          <button
             class="button new-button"
             part="new-button"
             type="button"
@@ -333,8 +479,10 @@ export class RcThreadList extends LitElement {
             New<span class="visually-hidden"> thread</span>
           </button>
         </div>
+        ${this.runtimeId ? this.renderActions() : nothing}
         ${this._error ? html`<p class="alert" role="alert">${this._error}</p>` : nothing}
-        ${this._renaming ? this.renderRename(this._renaming) : nothing} ${this.renderList()}
+        ${this._renaming ? this.renderRename(this._renaming) : nothing}
+        ${this._deleting ? this.renderConfirmDelete(this._deleting) : nothing} ${this.renderList()}
       </div>
     `;
   }
