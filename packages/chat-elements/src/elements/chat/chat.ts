@@ -33,9 +33,17 @@ import { permissionCardStyles } from './permission-card.styles.js';
 import { planCard } from './plan-card.js';
 import { statusLine } from './status-line.js';
 import { statusLineStyles } from './status-line.styles.js';
-import { followRunningOutput, toolCard } from './tool-card.js';
+import {
+  FullOutput,
+  OUTPUT_PAGE_CHARS,
+  outputFileName,
+  outputText,
+  saveText,
+  type EventPageReader,
+} from './full-output.js';
+import { followRunningOutput, oneTabStopPerCard, SHOWN_OUTPUT_CHARS, toolCard } from './tool-card.js';
 import { toolCardStyles } from './tool-card.styles.js';
-import { Transcript, type PermissionItem, type TranscriptItem } from './transcript.js';
+import { Transcript, type PermissionItem, type ToolItem, type TranscriptItem } from './transcript.js';
 import { pendingMessage, userMessage } from './user-message.js';
 import { userMessageStyles } from './user-message.styles.js';
 import { WindowingController } from './windowing-controller.js';
@@ -177,6 +185,8 @@ export class RcChat extends LitElement {
   @state() private _cardOpen = new Map<string, boolean>();
   /** Diffs the user asked to see whole. */
   @state() private _fullDiffs = new Set<string>();
+  /** Cut command output the user asked to see more of, read back from the store, by card key. */
+  @state() private _outputs = new Map<string, FullOutput>();
   @state() private _dragging = false;
   /** The composer's messages on their way, shown at the end of the conversation. */
   @state() private _pending: readonly PendingMessage[] = [];
@@ -236,6 +246,7 @@ export class RcChat extends LitElement {
         this.windowing.reset();
         this._cardOpen = new Map();
         this._fullDiffs = new Set();
+        this._outputs = new Map();
         this._permissions = new Map();
       }
     }
@@ -252,7 +263,10 @@ export class RcChat extends LitElement {
 
   override updated(): void {
     // Running commands' output boxes keep to their bottom too, unless scrolled.
-    if (this._scroller) followRunningOutput(this._scroller);
+    if (this._scroller) {
+      followRunningOutput(this._scroller);
+      oneTabStopPerCard(this._scroller);
+    }
   }
 
   private resetTranscript(): void {
@@ -323,6 +337,55 @@ export class RcChat extends LitElement {
     }
   }
 
+  // Cut output, read back from the thread's stored events.
+
+  private readEvents(): EventPageReader {
+    const { client, threadId } = this;
+    if (client && threadId) return (after) => client.getThreadEvents(threadId, { after });
+    const events = this.events;
+    return async (after) => ({ events: events.filter((e) => e.seq > after), lastSeq: events.at(-1)?.seq ?? 0 });
+  }
+
+  /** Reads a card's output back until `chars` characters are in, re-rendering the card as it goes. */
+  private async readOutput(item: ToolItem, full: FullOutput, chars: number): Promise<boolean> {
+    const threadId = this.threadId;
+    const changed = () => {
+      if (this.threadId === threadId) this._outputs = new Map(this._outputs).set(item.key, full);
+    };
+    full.loading = true;
+    full.error = '';
+    changed();
+    try {
+      await full.readUntil(chars, this.readEvents());
+      return true;
+    } catch (error) {
+      full.error = `Could not read the output: ${describeError(error)}`;
+      return false;
+    } finally {
+      full.loading = false;
+      changed();
+    }
+  }
+
+  /** Shows a page more of a cut output: its start is read back from the store the first time. */
+  private async showMoreOutput(item: ToolItem): Promise<void> {
+    const full = this._outputs.get(item.key) ?? new FullOutput(item, SHOWN_OUTPUT_CHARS);
+    if (full.loading) return;
+    if (await this.readOutput(item, full, item.droppedChars)) full.shown += OUTPUT_PAGE_CHARS;
+    this._outputs = new Map(this._outputs).set(item.key, full);
+  }
+
+  /** Saves the whole output of a command, read from the store, as a text file. */
+  private async downloadOutput(item: ToolItem): Promise<void> {
+    const known = this._outputs.get(item.key);
+    if (known?.loading) return;
+    // A running command's output grows: read it again from the start.
+    const full = known && item.result ? known : new FullOutput(item, known?.shown ?? SHOWN_OUTPUT_CHARS);
+    if (await this.readOutput(item, full, Number.POSITIVE_INFINITY)) {
+      saveText(outputText(full.chunks), outputFileName(item.title));
+    }
+  }
+
   // A file dropped anywhere on the chat goes to the composer.
 
   private onDragOver(event: DragEvent): void {
@@ -373,7 +436,11 @@ export class RcChat extends LitElement {
       case 'agent':
         return agentMessage(item, this.views, this.agents);
       case 'tool':
-        return toolCard(item, open, onToggle);
+        return toolCard(item, open, onToggle, {
+          full: this._outputs.get(item.key),
+          onShowMore: () => void this.showMoreOutput(item),
+          onDownload: () => void this.downloadOutput(item),
+        });
       case 'file':
         return fileCard(item, {
           open,
@@ -455,6 +522,9 @@ export class RcChat extends LitElement {
                       item,
                       open,
                       this._fullDiffs.has(item.key),
+                      this._outputs.get(item.key)?.shown,
+                      this._outputs.get(item.key)?.loading,
+                      this._outputs.get(item.key)?.error,
                       this.agents,
                       item.type === 'permission' ? this._permissions.get(item.request.requestId) : undefined,
                     ],
