@@ -79,8 +79,8 @@ const OPEN_ESTIMATE = 120;
  *
  * The composer (an `<rc-composer>`): Enter sends, Shift+Enter starts a new line; the draft is
  * kept per thread across reloads; a message sent while offline waits and goes out once when the
- * connection returns; a pasted or dropped file is uploaded into the workspace and its path put in
- * the message.
+ * connection returns; a pasted or dropped file is attached (a thumbnail or its name, removable),
+ * uploaded into the workspace on Send, and its path put in the message.
  *
  * With a `client` and a `thread-id` it reads the thread, follows it live and sends messages
  * itself; or set `events` and handle the events.
@@ -95,7 +95,7 @@ const OPEN_ESTIMATE = 120;
  * @fires rc-agent-change - {@link RcAgentChangeEvent} `{ agent }` when the user picks the agent
  *   that answers the next message.
  * @fires rc-file-upload - {@link RcFileUploadEvent} `{ threadId, file }` (cancelable) when the
- *   user pastes or drops a file; cancel it to upload the file yourself.
+ *   user pastes or drops a file; cancel it to upload the file yourself (it is not attached).
  *
  * @csspart base - The wrapper.
  * @csspart issue-link - Above the conversation of a thread started from a GitHub issue: the link back to it.
@@ -114,6 +114,7 @@ const OPEN_ESTIMATE = 120;
  * @csspart composer - The form with the message box and the Send button.
  * @csspart textarea - The message box.
  * @csspart send-button - The Send button.
+ * @csspart attachment - An attached file's chip, in the composer.
  * @csspart agent-picker - The agent drop-down.
  *
  * @cssprop --rc-color-user-bubble - Background of the user's messages.
@@ -407,7 +408,7 @@ export class RcChat extends LitElement {
     const composer = this._composer;
     if (files.length === 0 || !composer || composer.blockedReason) return;
     event.preventDefault();
-    for (const file of files) void composer.upload(file);
+    for (const file of files) composer.attach(file);
   }
 
   // Rows
@@ -565,7 +566,7 @@ export class RcChat extends LitElement {
             onStop: () => void this.stop(),
           })}
           <rc-composer
-            exportparts="composer, textarea, send-button, agent-picker"
+            exportparts="composer, textarea, send-button, agent-picker, attachment"
             .client=${this.client}
             .threadId=${this.threadId}
             .runtime=${this.runtime}
@@ -577,7 +578,7 @@ export class RcChat extends LitElement {
             @rc-agent-change=${this.onAgentChange}
           ></rc-composer>
         </div>
-        ${this._dragging ? html`<div class="drop-zone" aria-hidden="true"><span>Drop a file to upload it into the workspace</span></div>` : nothing}
+        ${this._dragging ? html`<div class="drop-zone" aria-hidden="true"><span>Drop a file to attach it</span></div>` : nothing}
       </div>
     `;
   }

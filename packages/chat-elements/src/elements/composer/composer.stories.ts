@@ -79,7 +79,30 @@ export const UploadRefused: Story = {
   },
 };
 
-/** Live against a fake BFF: a sent message goes out through the client; paste a file to upload it. */
+/** A pasted screenshot (a thumbnail), a log file (its name and size) and a file over the limit: each can be removed before Send. */
+export const Attachments: Story = {
+  args: { maxUploadBytes: 64 * 1024 },
+  play: async ({ canvasElement }) => {
+    const composer = canvasElement.querySelector('rc-composer');
+    await composer?.updateComplete;
+    const canvas = document.createElement('canvas');
+    canvas.width = 160;
+    canvas.height = 100;
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#1f56d0';
+    context.fillRect(0, 0, 160, 100);
+    context.fillStyle = '#ffffff';
+    context.fillRect(12, 12, 90, 10);
+    const image = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'));
+    composer?.attach(new File([image], 'Screenshot 2026-12-06 at 05.40.png', { type: 'image/png' }));
+    composer?.attach(new File(['error: port 3000 in use\n'], 'server.log', { type: 'text/plain' }));
+    composer?.attach(new File([new Uint8Array(200 * 1024)], 'screen-recording.mov', { type: 'video/quicktime' }));
+  },
+};
+
+export const AttachmentsDarkPhone: Story = { ...darkPhone, args: Attachments.args, play: Attachments.play };
+
+/** Live against a fake BFF: a sent message goes out through the client; paste a file to attach it, Send uploads it. */
 export const Live: Story = {
   render: (args) => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [threads[0]!], events: {} } });

@@ -7,7 +7,7 @@ export const composerStyles = css`
 
   .composer,
   .composer-note,
-  .uploads {
+  .attachments-area {
     max-width: 52rem;
     margin-inline: auto;
   }
@@ -97,32 +97,101 @@ export const composerStyles = css`
   }
 
   /* Files on their way into the workspace */
-  .uploads {
+  .attachments {
     display: flex;
-    flex-direction: column;
-    gap: 0.3rem;
-    margin-bottom: 0.4rem;
+    flex-wrap: wrap;
+    gap: 0.4rem;
+    margin: 0 0 0.4rem;
     padding: 0;
     list-style: none;
     font-size: 0.85em;
   }
-  .upload {
+  .attachment {
     display: flex;
-    flex-wrap: wrap;
     align-items: center;
-    gap: 0.4rem;
-    padding: 0.3rem 0.6rem;
+    gap: 0.45rem;
+    max-width: min(100%, 18rem);
+    padding: 0.25rem 0.25rem 0.25rem 0.3rem;
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     background: var(--_surface);
   }
-  .upload.failed {
+  .attachment.failed,
+  .attachment.refused {
     border-color: var(--_danger);
     background: var(--_danger-soft);
   }
-  .upload-name {
+  .thumb {
+    flex: none;
+    width: 2.5rem;
+    height: 2.5rem;
+    border-radius: calc(var(--_radius) * 0.6);
+    object-fit: cover;
+    background: var(--_surface-raised);
+  }
+  .file-icon {
+    padding: 0.5rem;
+    box-sizing: border-box;
+    fill: none;
+    stroke: var(--_muted);
+    stroke-width: 1.2;
+    stroke-linejoin: round;
+  }
+  .attachment-text {
+    display: flex;
+    flex-direction: column;
+    min-width: 0;
+  }
+  .attachment-name {
+    overflow: hidden;
     font-family: var(--_mono);
-    overflow-wrap: anywhere;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .attachment-status {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.3rem;
+    color: var(--_muted);
+    font-size: 0.9em;
+  }
+  .attachment.failed .attachment-status,
+  .attachment.refused .attachment-status {
+    color: var(--_danger);
+  }
+  .remove {
+    flex: none;
+    display: inline-grid;
+    place-items: center;
+    width: 2rem;
+    height: 2rem;
+    padding: 0;
+    border: 0;
+    border-radius: var(--_radius);
+    background: transparent;
+    color: var(--_muted);
+    cursor: pointer;
+  }
+  .remove:hover:not(:disabled) {
+    background: color-mix(in srgb, var(--_text) 8%, transparent);
+    color: var(--_text);
+  }
+  .remove:disabled {
+    cursor: not-allowed;
+    opacity: 0.5;
+  }
+  .remove svg {
+    width: 0.9rem;
+    height: 0.9rem;
+    fill: none;
+    stroke: currentColor;
+    stroke-width: 1.8;
+    stroke-linecap: round;
+  }
+  .send-error {
+    margin: 0 0 0.4rem;
+    color: var(--_danger);
+    font-size: 0.85em;
   }
 
   @media (max-width: 30rem) {

@@ -18,12 +18,20 @@ import { composerStyles } from './composer.styles.js';
 /** An agent the picker offers, as `GET /api/config` lists them. */
 export type AgentInfo = ConfigResponse['agents'][number];
 
-/** A file pasted or dropped into the composer, on its way into the workspace. */
-interface Upload {
+/**
+ * A file pasted or dropped into the composer: a chip until Send uploads it into the workspace and
+ * adds its path to the message. `refused` (too big, say) goes nowhere; it shows why.
+ */
+interface Attachment {
   id: number;
+  file: File;
   name: string;
   bytes: number;
-  state: 'uploading' | 'failed';
+  /** An object URL of an image, for its thumbnail. */
+  preview: string | undefined;
+  /** Its path in the workspace, once uploaded: a send that failed for another file does not upload it again. */
+  path: string | undefined;
+  state: 'ready' | 'uploading' | 'uploaded' | 'failed' | 'refused';
   error: string;
 }
 
@@ -48,8 +56,10 @@ function noUploadRoute(error: unknown): boolean {
  * too) and goes out once the connection returns, with the client id it was given when typed, so
  * the BFF stores it once. The messages on their way are `pending`; the composer does not show
  * them: whatever shows the conversation does, at its end (`<rc-chat>` does, on
- * `rc-pending-change`). A pasted or dropped file is uploaded into the workspace and its path put
- * in the message. With two or more agents on the runtime, a picker says who answers the next
+ * `rc-pending-change`). A pasted or dropped file is attached: a chip (an image's thumbnail, else its
+ * name and size) with a Remove button; Send uploads the attachments into the workspace (saying
+ * which, with a clear error if one fails: the message then waits) and sends the message with their
+ * paths after its text. With two or more agents on the runtime, a picker says who answers the next
  * message (the agents the runtime reported it can run, by label).
  *
  * @fires rc-message-send - {@link RcMessageSendEvent} `{ threadId, text, clientId }` (cancelable)
@@ -57,7 +67,7 @@ function noUploadRoute(error: unknown): boolean {
  * @fires rc-agent-change - {@link RcAgentChangeEvent} `{ agent }` when the user picks the agent
  *   that answers the next message.
  * @fires rc-file-upload - {@link RcFileUploadEvent} `{ threadId, file }` (cancelable) when the
- *   user pastes or drops a file; cancel it to upload the file yourself.
+ *   user pastes or drops a file; cancel it to upload the file yourself (it is not attached).
  * @fires rc-pending-change - {@link RcPendingChangeEvent} `{ pending, sent }` when the messages on
  *   their way change (not composed).
  *
@@ -65,6 +75,7 @@ function noUploadRoute(error: unknown): boolean {
  * @csspart composer - The form with the message box and the Send button.
  * @csspart textarea - The message box.
  * @csspart send-button - The Send button.
+ * @csspart attachment - An attached file's chip.
  * @csspart agent-picker - The agent drop-down.
  * @csspart thread-token - The picker's help for running your own agent (`<rc-thread-token>`).
  *
@@ -79,7 +90,7 @@ export class RcComposer extends LitElement {
   private draftTimer: ReturnType<typeof setTimeout> | undefined;
   /** The draft key whose stored draft was read; typing before it arrives wins. */
   private draftKey = '';
-  private nextUpload = 0;
+  private nextAttachment = 0;
   private readonly sendQueue = new SendQueueController(this);
   /** The send queue's messages as last announced with `rc-pending-change`. */
   private announcedPending: readonly PendingMessage[] = [];
@@ -89,7 +100,11 @@ export class RcComposer extends LitElement {
   @query('textarea') private _textarea!: HTMLTextAreaElement | null;
 
   @state() private _draft = '';
-  @state() private _uploads: Upload[] = [];
+  @state() private _attachments: Attachment[] = [];
+  /** Send is uploading the attachments: "Uploading 1 of 2 files…". */
+  @state() private _uploading = '';
+  /** Why the last Send did not go out (a file could not be uploaded). */
+  @state() private _sendError = '';
 
   /** The client to send and upload through. */
   @property({ attribute: false }) client: RemoteChatClient | undefined;
@@ -119,6 +134,7 @@ export class RcComposer extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.flushDraft();
+    this.clearAttachments();
   }
 
   override willUpdate(changed: PropertyValues): void {
@@ -126,7 +142,7 @@ export class RcComposer extends LitElement {
       this.sendQueue.follow(this.client, this.threadId);
       if (changed.has('threadId')) {
         this.flushDraft();
-        this._uploads = [];
+        this.clearAttachments();
         this.loadDraft();
       }
     }
@@ -230,14 +246,42 @@ export class RcComposer extends LitElement {
   }
 
   private submit(): void {
-    const text = this._textarea?.value ?? this._draft;
-    if (!text.trim() || this.blockedReason) return;
+    void this.send();
+  }
+
+  /**
+   * Uploads the attachments not uploaded yet (one at a time, saying which), then sends the message
+   * with their paths after its text. A file that cannot be uploaded stops the send: the text and
+   * the chips stay, with the reason, and Send tries again.
+   */
+  private async send(): Promise<void> {
+    if (this._uploading || this.blockedReason) return;
+    const attached = this._attachments.filter((a) => a.state !== 'refused');
+    if (!(this._textarea?.value ?? this._draft).trim() && attached.length === 0) return;
     const threadId = this.threadId;
+    this._sendError = '';
+    const waiting = attached.filter((a) => !a.path);
+    for (const [index, attachment] of waiting.entries()) {
+      this._uploading = `Uploading ${waiting.length === 1 ? attachment.name : `${index + 1} of ${waiting.length} files`}…`;
+      const error = await this.uploadAttachment(threadId, attachment);
+      if (threadId !== this.threadId) return;
+      if (error) {
+        this._uploading = '';
+        this._sendError = `Not sent: ${attachment.name} could not be uploaded (${error}). Remove it, or press Send to try again.`;
+        return;
+      }
+    }
+    this._uploading = '';
+    const paths = this._attachments.flatMap((a) => (a.state === 'uploaded' && a.path ? [a.path] : []));
+    const typed = (this._textarea?.value ?? this._draft).trimEnd();
+    const text = [typed, ...paths].filter(Boolean).join(' ');
+    if (!text.trim()) return;
     const clientId = newClientId();
     const sendEvent = new RcMessageSendEvent({ threadId, text, clientId });
     const handled = !this.dispatchEvent(sendEvent);
     this._draft = '';
     this.writeDraft();
+    this.clearAttachments();
     if (handled || !this.client) return;
     this.sentSinceAnnounced = true;
     this.sendQueue.add({ clientId, text, agent: this.agent ?? undefined });
@@ -255,45 +299,70 @@ export class RcComposer extends LitElement {
     const files = [...(event.clipboardData?.files ?? [])];
     if (files.length === 0) return;
     event.preventDefault();
-    for (const file of files) void this.upload(file);
+    for (const file of files) this.attach(file);
   }
 
-  private dismissUpload(id: number): void {
-    this._uploads = this._uploads.filter((u) => u.id !== id);
+  private setAttachment(id: number, change: Partial<Attachment>): void {
+    this._attachments = this._attachments.map((a) => (a.id === id ? { ...a, ...change } : a));
+  }
+
+  /** Takes a file off the message (its thumbnail's URL is let go). */
+  private removeAttachment(id: number): void {
+    const gone = this._attachments.find((a) => a.id === id);
+    if (gone?.preview) URL.revokeObjectURL(gone.preview);
+    this._attachments = this._attachments.filter((a) => a.id !== id);
+    if (!this._attachments.some((a) => a.state === 'failed')) this._sendError = '';
+    this.focus();
+  }
+
+  private clearAttachments(): void {
+    for (const a of this._attachments) if (a.preview) URL.revokeObjectURL(a.preview);
+    this._attachments = [];
+    this._sendError = '';
   }
 
   /**
-   * Uploads a file into the thread's workspace, as a paste does, and puts its path in the message.
-   * Fires `rc-file-upload` first; a refusal (too big, no chat server) shows in the composer.
+   * Attaches a file to the message, as a paste or a drop does: a chip (a thumbnail for an image)
+   * that can be removed, uploaded into the workspace on Send. Fires `rc-file-upload` first: cancel
+   * it to upload the file yourself. A file over the size limit is refused, with the reason.
    */
-  async upload(file: File): Promise<void> {
-    const id = ++this.nextUpload;
-    const name = file.name || 'pasted file';
-    const entry: Upload = { id, name, bytes: file.size, state: 'uploading', error: '' };
-    const fail = (error: string): void => {
-      this._uploads = this._uploads.map((u) => (u.id === id ? { ...u, state: 'failed' as const, error } : u));
-    };
-    this._uploads = [...this._uploads, entry];
-    if (this.blockedReason) return fail(this.blockedReason);
-    if (file.size > this.maxUploadBytes) {
-      return fail(`${formatBytes(file.size)} is over the ${formatBytes(this.maxUploadBytes)} limit.`);
-    }
+  attach(file: File): void {
     const threadId = this.threadId;
-    if (!this.dispatchEvent(new RcFileUploadEvent({ threadId, file }))) {
-      this._uploads = this._uploads.filter((u) => u.id !== id);
-      return;
+    if (!this.dispatchEvent(new RcFileUploadEvent({ threadId, file }))) return;
+    const name = file.name || 'pasted file';
+    const tooBig = file.size > this.maxUploadBytes;
+    this._attachments = [
+      ...this._attachments,
+      {
+        id: ++this.nextAttachment,
+        file,
+        name,
+        bytes: file.size,
+        preview: !tooBig && file.type.startsWith('image/') ? URL.createObjectURL(file) : undefined,
+        path: undefined,
+        state: tooBig ? 'refused' : 'ready',
+        error: tooBig ? `${formatBytes(file.size)} is over the ${formatBytes(this.maxUploadBytes)} limit.` : '',
+      },
+    ];
+  }
+
+  /** Uploads one attachment; returns why it failed, or an empty string. */
+  private async uploadAttachment(threadId: string, attachment: Attachment): Promise<string> {
+    if (!this.client) {
+      this.setAttachment(attachment.id, { state: 'failed', error: 'There is no chat server to upload to.' });
+      return 'there is no chat server to upload to';
     }
-    if (!this.client) return fail('There is no chat server to upload to.');
+    this.setAttachment(attachment.id, { state: 'uploading', error: '' });
     try {
-      const uploaded = await this.client.uploadFile(threadId, file);
-      this._uploads = this._uploads.filter((u) => u.id !== id);
-      if (threadId === this.threadId) this.insertText(uploaded.path);
+      const uploaded = await this.client.uploadFile(threadId, attachment.file);
+      this.setAttachment(attachment.id, { state: 'uploaded', path: uploaded.path });
+      return '';
     } catch (error) {
-      fail(
-        noUploadRoute(error)
-          ? 'this chat server does not take files yet (it has no POST /api/threads/:id/uploads).'
-          : describeError(error),
-      );
+      const reason = noUploadRoute(error)
+        ? 'this chat server does not take files yet (it has no POST /api/threads/:id/uploads)'
+        : describeError(error);
+      this.setAttachment(attachment.id, { state: 'failed', error: reason });
+      return reason;
     }
   }
 
@@ -335,22 +404,49 @@ export class RcComposer extends LitElement {
     this._textarea?.focus(options);
   }
 
-  private renderUploads() {
-    if (!this._uploads.length) return nothing;
-    return html`<ul class="uploads" aria-label="Files">
-      ${this._uploads.map(
-        (u) => html`<li class="upload ${u.state}">
-          ${u.state === 'uploading' ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span aria-hidden="true">✕</span>`}
-          <span class="upload-name">${u.name}</span>
-          ${
-            u.state === 'uploading'
-              ? html`<span class="muted">Uploading ${formatBytes(u.bytes)}…</span>`
-              : html`<span role="alert">Not uploaded: ${u.error}</span>
-                <button class="button quiet" type="button" aria-label="Dismiss ${u.name}" @click=${() => this.dismissUpload(u.id)}>Dismiss</button>`
-          }
-        </li>`,
-      )}
-    </ul>`;
+  private renderAttachment(a: Attachment) {
+    const status =
+      a.state === 'uploading'
+        ? html`<span class="spinner" aria-hidden="true"></span> Uploading…`
+        : a.state === 'uploaded'
+          ? 'Uploaded'
+          : a.state === 'refused'
+            ? html`<span role="alert">Not attached: ${a.error}</span>`
+            : a.state === 'failed'
+              ? html`<span role="alert">Not uploaded: ${a.error}</span>`
+              : formatBytes(a.bytes);
+    return html`<li class="attachment ${a.state}" part="attachment">
+      ${
+        a.preview
+          ? html`<img class="thumb" src=${a.preview} alt="" />`
+          : html`<svg class="thumb file-icon" viewBox="0 0 16 16" aria-hidden="true"><path d="M4 1.5h5l3.5 3.5v9.5h-8.5z M9 1.5v3.5h3.5" /></svg>`
+      }
+      <span class="attachment-text">
+        <span class="attachment-name" title=${a.name}>${a.name}</span>
+        <span class="attachment-status">${status}</span>
+      </span>
+      <button
+        class="remove"
+        type="button"
+        aria-label="Remove ${a.name}"
+        ?disabled=${a.state === 'uploading'}
+        @click=${() => this.removeAttachment(a.id)}
+      >
+        <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M4 4l8 8M12 4l-8 8" /></svg>
+      </button>
+    </li>`;
+  }
+
+  private renderAttachments() {
+    if (!this._attachments.length && !this._sendError) return nothing;
+    return html`<div class="attachments-area">
+      ${
+        this._attachments.length
+          ? html`<ul class="attachments" aria-label="Attachments">${this._attachments.map((a) => this.renderAttachment(a))}</ul>`
+          : nothing
+      }
+      ${this._sendError ? html`<p class="send-error" role="alert">${this._sendError}</p>` : nothing}
+    </div>`;
   }
 
   private renderAgentPicker() {
@@ -376,7 +472,8 @@ export class RcComposer extends LitElement {
     const noteId = `${this.uid}-note`;
     return html`
       <div class="base" part="base">
-        ${this.renderUploads()}
+        ${this.renderAttachments()}
+        <p class="visually-hidden" role="status">${this._uploading}</p>
         <form class="composer" part="composer" @submit=${this.onSubmit}>
           <textarea
             part="textarea"
@@ -390,9 +487,17 @@ export class RcComposer extends LitElement {
             @keydown=${this.onKeyDown}
             @paste=${this.onPaste}
           ></textarea>
-          <button class="button primary send" part="send-button" type="submit" ?disabled=${Boolean(reason)} aria-label="Send">
+          <button
+            class="button primary send"
+            part="send-button"
+            type="submit"
+            ?disabled=${Boolean(reason)}
+            aria-disabled=${this._uploading ? 'true' : 'false'}
+            aria-label=${this._uploading || 'Send'}
+          >
             <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M1.7 1.2a.6.6 0 0 1 .65-.08l12.5 6.3a.6.6 0 0 1 0 1.07l-12.5 6.3a.6.6 0 0 1-.84-.7L3.1 8.6H8a.6.6 0 0 0 0-1.2H3.1L1.51 1.9a.6.6 0 0 1 .19-.7Z"/></svg>
-            <span class="send-label">Send</span>
+            ${this._uploading ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
+            <span class="send-label">${this._uploading ? 'Uploading…' : 'Send'}</span>
           </button>
         </form>
         <div class="composer-note ${reason ? 'reason' : ''}">
