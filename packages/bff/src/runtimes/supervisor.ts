@@ -11,9 +11,10 @@ import type { RuntimeView } from './public-view.js';
 /** Statuses after which a runtime takes no more work. */
 export const ENDED: ReadonlySet<RuntimeStatus> = new Set(['stopping', 'stopped', 'failed']);
 
-/** "60 minutes", "1 minute", "30 seconds". */
+/** "60 minutes", "1 minute", "30 seconds", "1 second". */
 function formatMinutes(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
+  const seconds = Math.round(ms / 1000);
+  if (ms < 60_000) return seconds === 1 ? '1 second' : `${seconds} seconds`;
   const minutes = Math.round(ms / 60_000);
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
