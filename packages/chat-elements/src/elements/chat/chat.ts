@@ -33,14 +33,7 @@ import { permissionCardStyles } from './permission-card.styles.js';
 import { planCard } from './plan-card.js';
 import { statusLine } from './status-line.js';
 import { statusLineStyles } from './status-line.styles.js';
-import {
-  FullOutput,
-  OUTPUT_PAGE_CHARS,
-  outputFileName,
-  outputText,
-  saveText,
-  type EventPageReader,
-} from './full-output.js';
+import type { EventPageReader, FullOutput } from './full-output.js';
 import { followRunningOutput, oneTabStopPerCard, SHOWN_OUTPUT_CHARS, toolCard } from './tool-card.js';
 import { toolCardStyles } from './tool-card.styles.js';
 import { Transcript, type PermissionItem, type ToolItem, type TranscriptItem } from './transcript.js';
@@ -347,44 +340,23 @@ export class RcChat extends LitElement {
     return async (after) => ({ events: events.filter((e) => e.seq > after), lastSeq: events.at(-1)?.seq ?? 0 });
   }
 
-  /** Reads a card's output back until `chars` characters are in, re-rendering the card as it goes. */
-  private async readOutput(item: ToolItem, full: FullOutput, chars: number): Promise<boolean> {
-    const threadId = this.threadId;
-    const changed = () => {
-      if (this.threadId === threadId) this._outputs = new Map(this._outputs).set(item.key, full);
-    };
-    full.loading = true;
-    full.error = '';
-    changed();
-    try {
-      await full.readUntil(chars, this.readEvents());
-      return true;
-    } catch (error) {
-      full.error = `Could not read the output: ${describeError(error)}`;
-      return false;
-    } finally {
-      full.loading = false;
-      changed();
-    }
-  }
-
-  /** Shows a page more of a cut output: its start is read back from the store the first time. */
-  private async showMoreOutput(item: ToolItem): Promise<void> {
-    const full = this._outputs.get(item.key) ?? new FullOutput(item, SHOWN_OUTPUT_CHARS);
-    if (full.loading) return;
-    if (await this.readOutput(item, full, item.droppedChars)) full.shown += OUTPUT_PAGE_CHARS;
-    this._outputs = new Map(this._outputs).set(item.key, full);
-  }
-
-  /** Saves the whole output of a command, read from the store, as a text file. */
-  private async downloadOutput(item: ToolItem): Promise<void> {
+  /**
+   * Shows a page more of a cut output (its start read back from the store the first time), or
+   * saves the whole of it; the reading is in a module loaded on first use.
+   */
+  private async outputAction(item: ToolItem, action: 'showMore' | 'download'): Promise<void> {
     const known = this._outputs.get(item.key);
     if (known?.loading) return;
-    // A running command's output grows: read it again from the start.
-    const full = known && item.result ? known : new FullOutput(item, known?.shown ?? SHOWN_OUTPUT_CHARS);
-    if (await this.readOutput(item, full, Number.POSITIVE_INFINITY)) {
-      saveText(outputText(full.chunks), outputFileName(item.title));
-    }
+    const { FullOutput } = await import('./full-output.js');
+    // A running command's output grows: a download reads it again from the start.
+    const full =
+      known && (action === 'showMore' || item.result)
+        ? known
+        : new FullOutput(item, known?.shown ?? SHOWN_OUTPUT_CHARS);
+    const threadId = this.threadId;
+    await full[action](item, this.readEvents(), () => {
+      if (this.threadId === threadId) this._outputs = new Map(this._outputs).set(item.key, full);
+    });
   }
 
   // A file dropped anywhere on the chat goes to the composer.
@@ -439,8 +411,8 @@ export class RcChat extends LitElement {
       case 'tool':
         return toolCard(item, open, onToggle, {
           full: this._outputs.get(item.key),
-          onShowMore: () => void this.showMoreOutput(item),
-          onDownload: () => void this.downloadOutput(item),
+          onShowMore: () => void this.outputAction(item, 'showMore'),
+          onDownload: () => void this.outputAction(item, 'download'),
         });
       case 'file':
         return fileCard(item, {
@@ -518,14 +490,15 @@ export class RcChat extends LitElement {
                 (item) => item.key,
                 (item) => {
                   const open = this.isOpen(item);
+                  const output = this._outputs.get(item.key);
                   return html`<div class="row" data-key=${item.key}>${guard(
                     [
                       item,
                       open,
                       this._fullDiffs.has(item.key),
-                      this._outputs.get(item.key)?.shown,
-                      this._outputs.get(item.key)?.loading,
-                      this._outputs.get(item.key)?.error,
+                      output?.shown,
+                      output?.loading,
+                      output?.error,
                       this.agents,
                       item.type === 'permission' ? this._permissions.get(item.request.requestId) : undefined,
                     ],

@@ -1,14 +1,15 @@
 import type { ThreadEvent } from '@remote-chat/protocol';
+import { describeError } from '../../client/errors.js';
 import { terminalText } from '../../util/ansi.js';
+import { OUTPUT_PAGE_CHARS } from './tool-card.js';
 import type { OutputChunk, ToolItem } from './transcript.js';
-
-/** Earlier output "Show more" adds to a card each time. */
-export const OUTPUT_PAGE_CHARS = 200_000;
 
 /** A page of a thread's events after a seq, as `GET /api/threads/:id/events` answers. */
 export type EventPageReader = (after: number) => Promise<{ events: readonly ThreadEvent[]; lastSeq: number }>;
 
 /**
+ * Loaded on first use (a dynamic import: a file beside the one-file bundle).
+ *
  * A tool call's whole output, read back from the thread's stored events on demand (the transcript
  * keeps only its last 200,000 characters): pages of events from the call on, its `tool.output`
  * gathered until its `tool.result` or the thread's last event.
@@ -47,6 +48,52 @@ export class FullOutput {
     }
   }
 
+  /** Reads until `chars` characters are in, saying so through `changed`; false (with `error` set) if reading failed. */
+  private async read(chars: number, readPage: EventPageReader, changed: () => void): Promise<boolean> {
+    this.loading = true;
+    this.error = '';
+    changed();
+    try {
+      await this.readUntil(chars, readPage);
+      return true;
+    } catch (error) {
+      this.error = `Could not read the output: ${describeError(error)}`;
+      return false;
+    } finally {
+      this.loading = false;
+      changed();
+    }
+  }
+
+  /** Shows a page more: the output the transcript dropped is read back first. */
+  async showMore(item: ToolItem, readPage: EventPageReader, changed: () => void): Promise<void> {
+    if (await this.read(item.droppedChars, readPage, changed)) this.shown += OUTPUT_PAGE_CHARS;
+    changed();
+  }
+
+  /** Reads the whole output and saves it. */
+  async download(item: ToolItem, readPage: EventPageReader, changed: () => void): Promise<void> {
+    if (await this.read(Number.POSITIVE_INFINITY, readPage, changed)) this.save(item.title);
+  }
+
+  /**
+   * Saves what was read as a text file, colours and other escapes removed, named after the command
+   * (`output-ls--la.txt`), through a temporary link.
+   */
+  save(command: string): void {
+    const text = terminalText(this.chunks.map((chunk) => chunk.data).join(''));
+    const stem = command
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60);
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `output-${stem || 'command'}.txt`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
   /**
    * The output as the card shows it: what was read back from the store for the start (up to the
    * characters the transcript dropped), then what the transcript keeps.
@@ -66,28 +113,4 @@ export class FullOutput {
       ? { chunks: item.output, chars: item.outputChars }
       : { chunks: [...prefix, ...item.output], chars: prefixChars + item.outputChars };
   }
-}
-
-/** The whole output as plain text, colours and other escapes removed. */
-export function outputText(chunks: readonly OutputChunk[]): string {
-  return terminalText(chunks.map((chunk) => chunk.data).join(''));
-}
-
-/** Saves `text` as a file named `name` through a temporary link. */
-export function saveText(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** `output-ls--la.txt`: a file name from a command. */
-export function outputFileName(title: string): string {
-  const stem = title
-    .replace(/[^\w.-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
-  return `output-${stem || 'command'}.txt`;
 }

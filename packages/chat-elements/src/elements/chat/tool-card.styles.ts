@@ -59,10 +59,6 @@ export const toolCardStyles = css`
     color: var(--_muted);
     font-style: italic;
   }
-  .output-more .button {
-    min-height: 2rem;
-    padding-inline: 0.55rem;
-  }
   .output-error {
     flex-basis: 100%;
     color: var(--_danger);

@@ -2,7 +2,7 @@ import { html, nothing } from 'lit';
 import { ansiSegments } from '../../util/ansi.js';
 import { cssProps } from '../../util/css-props.js';
 import { formatDuration } from '../../util/format.js';
-import { OUTPUT_PAGE_CHARS, type FullOutput } from './full-output.js';
+import type { FullOutput } from './full-output.js';
 import type { OutputChunk, ToolItem } from './transcript.js';
 
 function outcome(item: ToolItem) {
@@ -27,6 +27,8 @@ function outcome(item: ToolItem) {
 
 /** Output shown per command at first; "Show more" reads earlier output back from the store. */
 export const SHOWN_OUTPUT_CHARS = 48_000;
+/** Earlier output "Show more" adds to a card each time. */
+export const OUTPUT_PAGE_CHARS = 200_000;
 
 /** What a card needs to show earlier output and save the whole of it. */
 export interface OutputActions {

@@ -2,7 +2,6 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { LIMITS, type ConfigResponse, type Runtime } from '@remote-chat/protocol';
 import { newClientId } from '../../client/client-id.js';
-import { ChatClientError, describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { SendQueueController, type PendingMessage } from '../../controllers/send-queue-controller.js';
 import { RcAgentChangeEvent } from '../../events/agent-change-event.js';
@@ -10,42 +9,15 @@ import { RcFileUploadEvent } from '../../events/file-upload-event.js';
 import { RcMessageSendEvent } from '../../events/message-send-event.js';
 import { RcPendingChangeEvent } from '../../events/pending-change-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
-import { formatBytes } from '../../util/format.js';
 import { draftKey, keep, readKept } from '../../util/storage.js';
 import { agentChoices } from './agent-choices.js';
+import type { Attachment } from './attachments.js';
 import { composerStyles } from './composer.styles.js';
 
 /** An agent the picker offers, as `GET /api/config` lists them. */
 export type AgentInfo = ConfigResponse['agents'][number];
 
-/**
- * A file pasted or dropped into the composer: a chip until Send uploads it into the workspace and
- * adds its path to the message. `refused` (too big, say) goes nowhere; it shows why.
- */
-interface Attachment {
-  id: number;
-  file: File;
-  name: string;
-  bytes: number;
-  /** An object URL of an image, for its thumbnail. */
-  preview: string | undefined;
-  /** Its path in the workspace, once uploaded: a send that failed for another file does not upload it again. */
-  path: string | undefined;
-  state: 'ready' | 'uploading' | 'uploaded' | 'failed' | 'refused';
-  error: string;
-}
-
 let nextId = 0;
-
-/** A BFF from before uploads: the route is missing (404 "No such route.", or a bare 404/405). */
-function noUploadRoute(error: unknown): boolean {
-  if (!(error instanceof ChatClientError)) return false;
-  return (
-    error.status === 405 ||
-    (error.status === 404 &&
-      (error.message === 'No such route.' || error.message.startsWith('The chat server answered')))
-  );
-}
 
 /**
  * @summary Where the user writes to the agent: the message box, the files on their way, the
@@ -101,8 +73,10 @@ export class RcComposer extends LitElement {
 
   @state() private _draft = '';
   @state() private _attachments: Attachment[] = [];
-  /** Send is uploading the attachments: "Uploading 1 of 2 files…". */
-  @state() private _uploading = '';
+  /** The chips and uploads of attachments: loaded with the first one, beside the one-file bundle. */
+  @state() private _attachmentsView: typeof import('./attachments.js') | undefined;
+  /** Send is uploading the attachments: "Uploading 1 of 2 files…". @internal */
+  @state() _uploading = '';
   /** Why the last Send did not go out (a file could not be uploaded). */
   @state() private _sendError = '';
 
@@ -260,18 +234,12 @@ export class RcComposer extends LitElement {
     if (!(this._textarea?.value ?? this._draft).trim() && attached.length === 0) return;
     const threadId = this.threadId;
     this._sendError = '';
-    const waiting = attached.filter((a) => !a.path);
-    for (const [index, attachment] of waiting.entries()) {
-      this._uploading = `Uploading ${waiting.length === 1 ? attachment.name : `${index + 1} of ${waiting.length} files`}…`;
-      const error = await this.uploadAttachment(threadId, attachment);
-      if (threadId !== this.threadId) return;
-      if (error) {
-        this._uploading = '';
-        this._sendError = `Not sent: ${attachment.name} could not be uploaded (${error}). Remove it, or press Send to try again.`;
-        return;
-      }
+    if (attached.some((a) => !a.path)) {
+      const view = await this.attachmentsView();
+      this._sendError = await view.uploadAll(this, threadId, attached);
+      this._uploading = '';
+      if (threadId !== this.threadId || this._sendError) return;
     }
-    this._uploading = '';
     const paths = this._attachments.flatMap((a) => (a.state === 'uploaded' && a.path ? [a.path] : []));
     const typed = (this._textarea?.value ?? this._draft).trimEnd();
     const text = [typed, ...paths].filter(Boolean).join(' ');
@@ -302,23 +270,25 @@ export class RcComposer extends LitElement {
     for (const file of files) this.attach(file);
   }
 
-  private setAttachment(id: number, change: Partial<Attachment>): void {
+  /** @internal For the attachments module. */
+  setAttachment(id: number, change: Partial<Attachment>): void {
     this._attachments = this._attachments.map((a) => (a.id === id ? { ...a, ...change } : a));
   }
 
-  /** Takes a file off the message (its thumbnail's URL is let go). */
-  private removeAttachment(id: number): void {
-    const gone = this._attachments.find((a) => a.id === id);
-    if (gone?.preview) URL.revokeObjectURL(gone.preview);
-    this._attachments = this._attachments.filter((a) => a.id !== id);
-    if (!this._attachments.some((a) => a.state === 'failed')) this._sendError = '';
-    this.focus();
+  /** Takes files off the message (all but those `keep` says), letting go of their thumbnails' URLs. */
+  private clearAttachments(keep: (a: Attachment) => boolean = () => false): void {
+    for (const a of this._attachments) if (a.preview && !keep(a)) URL.revokeObjectURL(a.preview);
+    this._attachments = this._attachments.filter(keep);
+    this._sendError = '';
   }
 
-  private clearAttachments(): void {
-    for (const a of this._attachments) if (a.preview) URL.revokeObjectURL(a.preview);
-    this._attachments = [];
-    this._sendError = '';
+  private async attachmentsView(): Promise<typeof import('./attachments.js')> {
+    if (this._attachmentsView) return this._attachmentsView;
+    const view = await import('./attachments.js');
+    const root = this.shadowRoot;
+    if (root && view.attachmentStyles.styleSheet)
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets, view.attachmentStyles.styleSheet];
+    return (this._attachmentsView = view);
   }
 
   /**
@@ -329,41 +299,11 @@ export class RcComposer extends LitElement {
   attach(file: File): void {
     const threadId = this.threadId;
     if (!this.dispatchEvent(new RcFileUploadEvent({ threadId, file }))) return;
-    const name = file.name || 'pasted file';
-    const tooBig = file.size > this.maxUploadBytes;
-    this._attachments = [
-      ...this._attachments,
-      {
-        id: ++this.nextAttachment,
-        file,
-        name,
-        bytes: file.size,
-        preview: !tooBig && file.type.startsWith('image/') ? URL.createObjectURL(file) : undefined,
-        path: undefined,
-        state: tooBig ? 'refused' : 'ready',
-        error: tooBig ? `${formatBytes(file.size)} is over the ${formatBytes(this.maxUploadBytes)} limit.` : '',
-      },
-    ];
-  }
-
-  /** Uploads one attachment; returns why it failed, or an empty string. */
-  private async uploadAttachment(threadId: string, attachment: Attachment): Promise<string> {
-    if (!this.client) {
-      this.setAttachment(attachment.id, { state: 'failed', error: 'There is no chat server to upload to.' });
-      return 'there is no chat server to upload to';
-    }
-    this.setAttachment(attachment.id, { state: 'uploading', error: '' });
-    try {
-      const uploaded = await this.client.uploadFile(threadId, attachment.file);
-      this.setAttachment(attachment.id, { state: 'uploaded', path: uploaded.path });
-      return '';
-    } catch (error) {
-      const reason = noUploadRoute(error)
-        ? 'this chat server does not take files yet (it has no POST /api/threads/:id/uploads)'
-        : describeError(error);
-      this.setAttachment(attachment.id, { state: 'failed', error: reason });
-      return reason;
-    }
+    const id = ++this.nextAttachment;
+    void this.attachmentsView().then((view) => {
+      if (threadId === this.threadId)
+        this._attachments = [...this._attachments, view.newAttachment(id, file, this.maxUploadBytes)];
+    });
   }
 
   /** Inserts text into the message box at the cursor, with a space either side if needed. */
@@ -404,49 +344,14 @@ export class RcComposer extends LitElement {
     this._textarea?.focus(options);
   }
 
-  private renderAttachment(a: Attachment) {
-    const status =
-      a.state === 'uploading'
-        ? html`<span class="spinner" aria-hidden="true"></span> Uploading…`
-        : a.state === 'uploaded'
-          ? 'Uploaded'
-          : a.state === 'refused'
-            ? html`<span role="alert">Not attached: ${a.error}</span>`
-            : a.state === 'failed'
-              ? html`<span role="alert">Not uploaded: ${a.error}</span>`
-              : formatBytes(a.bytes);
-    return html`<li class="attachment ${a.state}" part="attachment">
-      ${
-        a.preview
-          ? html`<img class="thumb" src=${a.preview} alt="" />`
-          : html`<svg class="thumb file-icon" viewBox="0 0 16 16" aria-hidden="true"><path d="M4 1.5h5l3.5 3.5v9.5h-8.5z M9 1.5v3.5h3.5" /></svg>`
-      }
-      <span class="attachment-text">
-        <span class="attachment-name" title=${a.name}>${a.name}</span>
-        <span class="attachment-status">${status}</span>
-      </span>
-      <button
-        class="remove"
-        type="button"
-        aria-label="Remove ${a.name}"
-        ?disabled=${a.state === 'uploading'}
-        @click=${() => this.removeAttachment(a.id)}
-      >
-        <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M4 4l8 8M12 4l-8 8" /></svg>
-      </button>
-    </li>`;
-  }
-
   private renderAttachments() {
     if (!this._attachments.length && !this._sendError) return nothing;
-    return html`<div class="attachments-area">
-      ${
-        this._attachments.length
-          ? html`<ul class="attachments" aria-label="Attachments">${this._attachments.map((a) => this.renderAttachment(a))}</ul>`
-          : nothing
-      }
-      ${this._sendError ? html`<p class="send-error" role="alert">${this._sendError}</p>` : nothing}
-    </div>`;
+    return (
+      this._attachmentsView?.attachmentsList(this._attachments, this._sendError, (id) => {
+        this.clearAttachments((a) => a.id !== id);
+        this.focus();
+      }) ?? nothing
+    );
   }
 
   private renderAgentPicker() {
@@ -496,8 +401,7 @@ export class RcComposer extends LitElement {
             aria-label=${this._uploading || 'Send'}
           >
             <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M1.7 1.2a.6.6 0 0 1 .65-.08l12.5 6.3a.6.6 0 0 1 0 1.07l-12.5 6.3a.6.6 0 0 1-.84-.7L3.1 8.6H8a.6.6 0 0 0 0-1.2H3.1L1.51 1.9a.6.6 0 0 1 .19-.7Z"/></svg>
-            ${this._uploading ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
-            <span class="send-label">${this._uploading ? 'Uploading…' : 'Send'}</span>
+            <span class="send-label">Send</span>
           </button>
         </form>
         <div class="composer-note ${reason ? 'reason' : ''}">
