@@ -7,6 +7,7 @@ import { userEvent } from 'vitest/browser';
 import { LIMITS } from '@remote-chat/protocol';
 import { FakeBff, type FakeBffOptions } from '../../fixtures/fake-bff.js';
 import { cleanUp, deepQueryAll, fixture, part, visibleText, waitFor } from '../../fixtures/harness.js';
+import { pngFile } from '../../fixtures/png.js';
 import { readyRuntime } from '../../fixtures/runtimes.js';
 import { threads } from '../../fixtures/threads.js';
 import type { RcChat } from './chat.js';
@@ -14,17 +15,8 @@ import './define.js';
 
 afterEach(cleanUp);
 
-/** A real 8×6 PNG, drawn on a canvas. */
-async function png(name: string): Promise<File> {
-  const canvas = document.createElement('canvas');
-  canvas.width = 8;
-  canvas.height = 6;
-  const context = canvas.getContext('2d')!;
-  context.fillStyle = '#1f56d0';
-  context.fillRect(0, 0, 8, 6);
-  const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'));
-  return new File([blob], name, { type: 'image/png' });
-}
+/** A real 8×6 PNG. */
+const png = (name: string) => pngFile(name, 8, 6);
 
 async function liveChat(options: Partial<FakeBffOptions> = {}, maxUploadBytes = LIMITS.maxUploadBytes) {
   const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5, ...options });

@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import type { Runtime } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
+import { pngFile } from '../../fixtures/png.js';
 import { acpConfig, ownLoginRuntime, readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import { threads } from '../../fixtures/threads.js';
@@ -85,16 +86,7 @@ export const Attachments: Story = {
   play: async ({ canvasElement }) => {
     const composer = canvasElement.querySelector('rc-composer');
     await composer?.updateComplete;
-    const canvas = document.createElement('canvas');
-    canvas.width = 160;
-    canvas.height = 100;
-    const context = canvas.getContext('2d')!;
-    context.fillStyle = '#1f56d0';
-    context.fillRect(0, 0, 160, 100);
-    context.fillStyle = '#ffffff';
-    context.fillRect(12, 12, 90, 10);
-    const image = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'));
-    composer?.attach(new File([image], 'Screenshot 2026-12-06 at 05.40.png', { type: 'image/png' }));
+    composer?.attach(await pngFile('Screenshot 2026-12-06 at 05.40.png', 160, 100));
     composer?.attach(new File(['error: port 3000 in use\n'], 'server.log', { type: 'text/plain' }));
     composer?.attach(new File([new Uint8Array(200 * 1024)], 'screen-recording.mov', { type: 'video/quicktime' }));
   },
