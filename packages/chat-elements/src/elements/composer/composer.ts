@@ -75,6 +75,7 @@ export class RcComposer extends LitElement {
   @state() private _attachments: Attachment[] = [];
   /** The chips and uploads of attachments: loaded with the first one, beside the one-file bundle. */
   @state() private _attachmentsView: typeof import('./attachments.js') | undefined;
+  private attachmentsLoad: Promise<typeof import('./attachments.js')> | undefined;
   /** Send is uploading the attachments: "Uploading 1 of 2 files…". @internal */
   @state() _uploading = '';
   /** Why the last Send did not go out (a file could not be uploaded). */
@@ -282,13 +283,15 @@ export class RcComposer extends LitElement {
     this._sendError = '';
   }
 
-  private async attachmentsView(): Promise<typeof import('./attachments.js')> {
-    if (this._attachmentsView) return this._attachmentsView;
-    const view = await import('./attachments.js');
-    const root = this.shadowRoot;
-    if (root && view.attachmentStyles.styleSheet)
-      root.adoptedStyleSheets = [...root.adoptedStyleSheets, view.attachmentStyles.styleSheet];
-    return (this._attachmentsView = view);
+  /** Loads the attachments module once (files attached meanwhile wait for it in their order) and adopts its styles. */
+  private attachmentsView(): Promise<typeof import('./attachments.js')> {
+    this.attachmentsLoad ??= import('./attachments.js').then((view) => {
+      const root = this.shadowRoot;
+      if (root && view.attachmentStyles.styleSheet)
+        root.adoptedStyleSheets = [...root.adoptedStyleSheets, view.attachmentStyles.styleSheet];
+      return (this._attachmentsView = view);
+    });
+    return this.attachmentsLoad;
   }
 
   /**
