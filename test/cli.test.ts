@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { signIn } from './support/bff.js';
 import { spawnBff } from './support/bff-process.js';
 import { tempDir } from './support/temp-dir.js';
+import { waitFor } from './support/wait.js';
 
 const run = promisify(execFile);
 const bffCli = fileURLToPath(new URL('../packages/bff/dist/cli.js', import.meta.url));
@@ -105,10 +106,37 @@ describe('remote-chat-bff', () => {
     expect(await signIn(stdout.trim())).toMatch(/^rc_session=/);
   });
 
-  it('shuts down on SIGTERM with exit code 0', async () => {
+  it('shuts down on SIGTERM with exit code 0, logging it as JSON when not at a terminal', async () => {
     const bff = await spawnBff(['--data-dir', tempDir()]);
     bff.child.kill('SIGTERM');
     expect(await bff.exited).toEqual({ code: 0, signal: null });
+    const logged = bff
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; signal?: string });
+    expect(logged).toContainEqual(expect.objectContaining({ msg: 'shutting down', signal: 'SIGTERM' }));
+    expect(bff.output()).not.toContain('Stopped.');
+  });
+
+  it('says it is shutting down in words at a terminal, after Ctrl+C, with no JSON line', async () => {
+    // A pseudo-terminal from script(1): Ctrl+C typed into it reaches the server as SIGINT.
+    const command = `exec '${process.execPath}' '${bffCli}' --port 0 --data-dir '${tempDir()}'`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(() => output.includes('Sign in'), 'the sign-in line', 30_000);
+    child.stdin.write('\u0003');
+    expect(await exited).toBe(0);
+    const after = output.slice(output.indexOf('Sign in')).split(/\r?\n/).slice(1);
+    expect(after.map((line) => line.replace(/^\^C/, '').trim()).filter(Boolean)).toEqual([
+      'Shutting down (Ctrl+C)…',
+      'Stopped.',
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { type Server, connect, createServer } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -201,6 +201,45 @@ describe(`escapes from a runtime (${PROVIDER})`, () => {
     );
     expect(output).not.toContain('CONNECTED');
     expect(output).not.toContain('host loopback service');
+  });
+});
+
+describe('the environment commands run with', () => {
+  const probe = 'printf "%s|%s|%s|%s|%s" "$USER" "$LOGNAME" "$HOME" "$SHELL" "$(id -un)"';
+
+  it("is the sandbox's own user in a Local sandbox: USER, LOGNAME, HOME and SHELL as its passwd says", async () => {
+    const bff = await startTestBff();
+    const { threadId } = await readyRuntime(bff, 'bubblewrap');
+    const [user, logname, home, shellPath, id] = (await shell(bff, threadId, probe)).split('|');
+    expect({ user, logname, shellPath, id }).toEqual({
+      user: 'runtime',
+      logname: 'runtime',
+      shellPath: '/bin/bash',
+      id: 'runtime',
+    });
+    expect(home).toMatch(/^\/.+/);
+    expect((await shell(bff, threadId, 'cd ~ && pwd')).trim()).toBe(home);
+  });
+
+  it("is the BFF's user in a Local process runtime, even when the BFF's environment has no USER", async () => {
+    // A service manager may start the BFF without USER or LOGNAME.
+    const kept = { USER: process.env.USER, LOGNAME: process.env.LOGNAME };
+    delete process.env.USER;
+    delete process.env.LOGNAME;
+    onTestFinished(() => {
+      for (const [name, value] of Object.entries(kept)) if (value !== undefined) process.env[name] = value;
+    });
+    const bff = await startTestBff();
+    const { threadId } = await readyRuntime(bff, 'process');
+    const [user, logname, home, shellPath, id] = (await shell(bff, threadId, probe)).split('|');
+    const account = userInfo();
+    expect({ user, logname, home, id }).toEqual({
+      user: account.username,
+      logname: account.username,
+      home: process.env.HOME || account.homedir,
+      id: account.username,
+    });
+    expect(shellPath).toMatch(/^\/.+sh$/);
   });
 });
 

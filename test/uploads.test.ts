@@ -52,4 +52,32 @@ describe('uploads', () => {
     expect(tooBig.status).toBe(413);
     expect((await outputOf(bff, threadId, 'ls uploads | wc -l')).trim()).toBe('1');
   });
+
+  it("keeps uploads out of the user's git status, through .git/info/exclude, not .gitignore", async () => {
+    const bff = await startTestBff();
+    const { threadId } = await readyRuntime(bff);
+    // The workspace as a user's own repository, with a commit and a .gitignore of theirs.
+    const setup = [
+      'git init -q',
+      'git -c user.name=u -c user.email=u@x commit -q --allow-empty -m start',
+      'printf "node_modules/\\n" > .gitignore',
+      'git add .gitignore',
+      'git -c user.name=u -c user.email=u@x commit -q -m ignore',
+      'git status --porcelain | wc -l',
+    ].join(' && ');
+    expect((await outputOf(bff, threadId, setup)).trim()).toBe('0');
+
+    const response = await upload(bff, threadId, 'screenshot.png', Buffer.from('png bytes'));
+    const { path } = (await response.json()) as { path: string };
+    expect((await outputOf(bff, threadId, `cat '${path}'`)).trim()).toBe('png bytes');
+    expect(await outputOf(bff, threadId, 'git status --porcelain --untracked-files=all')).toBe('');
+    expect(await outputOf(bff, threadId, 'cat .gitignore')).toBe('node_modules/\n');
+    expect(await outputOf(bff, threadId, 'grep -c "^/uploads/$" .git/info/exclude')).toBe('1\n');
+
+    // A second upload adds no second line.
+    await upload(bff, threadId, 'two.png', Buffer.from('two'));
+    expect((await outputOf(bff, threadId, 'ls uploads | wc -l')).trim()).toBe('2');
+    expect(await outputOf(bff, threadId, 'grep -c "^/uploads/$" .git/info/exclude')).toBe('1\n');
+    expect(await outputOf(bff, threadId, 'git status --porcelain --untracked-files=all')).toBe('');
+  });
 });

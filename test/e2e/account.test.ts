@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { spawnBff } from '../support/bff-process.js';
@@ -7,6 +9,7 @@ import { newPage } from '../support/browser.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const TIMEOUT = 20_000;
+const bffCli = fileURLToPath(new URL('../../packages/bff/dist/cli.js', import.meta.url));
 const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe's serious and critical findings on the page, shadow roots included. */
@@ -141,5 +144,35 @@ describe('Account → API tokens in Chromium', () => {
     expect(await background()).toBe('rgb(20, 22, 27)');
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a sign-in link opened a second time, in Chromium', () => {
+  it('answers with a page in the portal’s look, light and dark, that names the command for a new link', async () => {
+    const bff = await spawnBff(['--data-dir', tempDir()]);
+    expect((await fetch(bff.signinLink, { redirect: 'manual' })).status).toBe(303);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page, errors } = await newPage({ viewport: { width: 375, height: 740 }, colorScheme });
+      const response = await page.goto(bff.signinLink);
+      expect(response?.status()).toBe(400);
+      expect(response?.headers()['content-type']).toContain('text/html');
+      await page.getByRole('heading', { name: 'This sign-in link was already used' }).waitFor({ timeout: TIMEOUT });
+      expect(await page.locator('pre').innerText()).toBe('npx remote-chat-bff signin-link');
+      expect(await page.getByRole('link', { name: 'Open Remote Chat' }).getAttribute('href')).toBe('/');
+      const colours = await page.evaluate(() => [
+        getComputedStyle(document.documentElement).backgroundColor,
+        getComputedStyle(document.querySelector('h1')!).color,
+      ]);
+      // The portal's background in each scheme.
+      expect(colours[0]).toBe(colorScheme === 'light' ? 'rgb(238, 240, 244)' : 'rgb(13, 15, 19)');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    }
+    // The command it names is the CLI's.
+    const help = await new Promise<string>((resolve) =>
+      execFile(process.execPath, [bffCli, '--help'], (_error, stdout) => resolve(stdout)),
+    );
+    expect(help).toMatch(/^\s+signin-link\b/m);
   });
 });

@@ -10,6 +10,7 @@ import { safeEqual } from './secrets.js';
 import { errorHandler } from './http/error-handler.js';
 import { isSameOrigin } from './http/origins.js';
 import { rateLimit } from './http/rate-limit.js';
+import { usedSigninLinkPage } from './http/signin-page.js';
 import { RateLimiter } from './rate-limiter.js';
 import { createRemoteChat, type RemoteChat, type RemoteChatOptions } from './remote-chat.js';
 
@@ -130,12 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const token = typeof req.query.token === 'string' ? req.query.token : '';
       const session = token ? await chat.auth.signIn(token) : null;
       if (!session) {
-        res
-          .status(400)
-          .type('text/plain')
-          .send(
-            "This sign-in link was already used or has expired.\nRun `npx remote-chat-bff signin-link` in the server's folder (or restart the server) for a new one.\n",
-          );
+        res.status(400).type('html').send(usedSigninLinkPage());
         return;
       }
       res.cookie(SESSION_COOKIE, session.session, {

@@ -11,7 +11,13 @@ import {
   type GatewayToRuntimeFrame,
   type LinkState,
 } from '@remote-chat/protocol';
-import { LinkSession, MAX_BAD_FRAMES, type LinkSessionOptions, type LinkSessionStorage } from './session.js';
+import {
+  describeClose,
+  LinkSession,
+  MAX_BAD_FRAMES,
+  type LinkSessionOptions,
+  type LinkSessionStorage,
+} from './session.js';
 import { LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';
 import { acceptLink, dialLink } from './handshake.js';
 import { LinkDialer } from './dialer.js';
@@ -626,7 +632,15 @@ describe('runtime link', () => {
     dialer.start();
     await waitFor(() => listener.session.state === 'open', 'open');
     await dialer.stop(CLOSE_CODES.goingAway, 'runtime shutting down');
-    expect(await closed).toContain(String(CLOSE_CODES.goingAway));
+    // In words, for the runtime log a person reads: no WebSocket close code.
+    expect(await closed).toBe('Disconnected: runtime shutting down.');
+  });
+
+  it('says what a close without a reason means, in words', () => {
+    expect(describeClose(CLOSE_CODES.goingAway, '')).toBe('Disconnected: shutting down.');
+    expect(describeClose(CLOSE_CODES.replaced, '')).toBe('Disconnected: a newer connection replaced this one.');
+    expect(describeClose(1006, '')).toBe('Disconnected: the connection dropped.');
+    expect(describeClose(4999, '')).toBe('Disconnected: the connection closed.');
   });
 });
 

@@ -369,7 +369,7 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     const onClose = (code: number, reason: Buffer): void => {
       if (this.#socket !== socket) return;
       this.#cleanup();
-      this.#setState('offline', describeClose('closed by peer', code, reason.toString()));
+      this.#setState('offline', describeClose(code, reason.toString()));
     };
     const onError = (): void => {
       // 'close' follows every 'error'; nothing to do but keep the error from going unhandled.
@@ -565,7 +565,7 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     this.#flushAck();
     this.#cleanup();
     closeSocket(socket, code, reason);
-    if (announce) this.#setState('offline', describeClose('closed', code, reason));
+    if (announce) this.#setState('offline', describeClose(code, reason));
   }
 
   #cleanup(): void {
@@ -609,8 +609,27 @@ export function closeSocket(socket: WebSocket, code: number, reason: string): vo
 
 function ignoreError(): void {}
 
-function describeClose(prefix: string, code: number, reason: string): string {
-  return `${prefix} (${code}${reason ? `: ${reason}` : ''})`;
+/** What each close code means, for a close without a reason. */
+const CLOSE_WORDS: Record<number, string> = {
+  1000: 'the connection was closed',
+  1001: 'the other end went away',
+  1006: 'the connection dropped',
+  [CLOSE_CODES.badFrames]: 'too many malformed messages',
+  [CLOSE_CODES.unauthorized]: 'the credential was refused',
+  [CLOSE_CODES.forbidden]: 'not allowed',
+  [CLOSE_CODES.protocolMismatch]: 'the two ends speak different protocol versions',
+  [CLOSE_CODES.timeout]: 'nothing arrived in time',
+  [CLOSE_CODES.replaced]: 'a newer connection replaced this one',
+  [CLOSE_CODES.tooLarge]: 'a message was too large',
+  [CLOSE_CODES.rateLimited]: 'messages came too fast',
+  [CLOSE_CODES.slowConsumer]: 'the reader fell behind',
+  [CLOSE_CODES.reauthenticate]: 'the credential expired or was revoked',
+  [CLOSE_CODES.goingAway]: 'shutting down',
+};
+
+/** "Disconnected: runtime shutting down." — the reason in words, without WebSocket close codes. */
+export function describeClose(code: number, reason: string): string {
+  return `Disconnected: ${reason || CLOSE_WORDS[code] || 'the connection closed'}.`;
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {

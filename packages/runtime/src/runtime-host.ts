@@ -19,9 +19,13 @@ import { projectInfo } from './project-info.js';
 import { ThreadQueue } from './thread-queue.js';
 import { truncateText } from './tools/text-chunks.js';
 import { writeFilePiece } from './tools/files.js';
+import { excludeFromGit } from './tools/git-exclude.js';
 import { pushWorkspace } from './tools/git-push.js';
 import { targetInWorkspace } from './tools/workspace-path.js';
 import { RUNTIME_VERSION } from './version.js';
+
+/** The workspace folder the BFF puts uploaded files in (`uploads/<time>-<name>`). */
+const UPLOADS_FOLDER = 'uploads';
 
 export interface RuntimeHostOptions {
   /** The folder agents work in. */
@@ -216,6 +220,15 @@ export class RuntimeHost {
     try {
       const target = await targetInWorkspace(this.#options.workspace, message.path);
       const { offset, final } = message;
+      // Uploads stay out of the user's git status (a machine runtime works in their own repository).
+      const folder = message.path.split('/')[0];
+      if (offset === 0 && folder === UPLOADS_FOLDER) {
+        await excludeFromGit(this.#options.workspace, folder).catch((error: unknown) =>
+          this.#log(
+            `cannot keep ${folder}/ out of git status: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      }
       await writeFilePiece(target, { offset, final, data: Buffer.from(message.data, 'base64') }).finally(() =>
         target.folder.close(),
       );

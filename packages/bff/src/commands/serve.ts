@@ -306,16 +306,26 @@ export function serveCommand(): Command {
         if (stopping || !running) return;
         stopping = true;
         const server = running;
-        server.chat.logger.info({ signal }, 'shutting down');
+        // At a terminal, where the start-up lines were read, a person reads these too: words, not
+        // JSON (the log line goes to debug). Piped to a file or a service manager: the JSON log.
+        const person = process.stdout.isTTY === true && process.stderr.isTTY === true;
+        if (person) {
+          console.log(`Shutting down (${signal === 'SIGINT' ? 'Ctrl+C' : signal})…`);
+          server.chat.logger.debug({ signal }, 'shutting down');
+        } else server.chat.logger.info({ signal }, 'shutting down');
         // An instance of a cluster drains first: its links and streams reconnect to the others at once.
         const drained =
           flags.databaseUrl?.startsWith('postgres') && signal === 'SIGTERM' ? server.drain() : Promise.resolve();
         drained
           .then(() => server.close())
           .then(
-            () => process.exit(0),
+            () => {
+              if (person) console.log('Stopped.');
+              process.exit(0);
+            },
             (error: unknown) => {
               server.chat.logger.error({ err: error }, 'shutdown failed');
+              if (person) console.log(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
               process.exit(1);
             },
           );

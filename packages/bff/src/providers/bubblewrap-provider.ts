@@ -327,8 +327,11 @@ export class BubblewrapProvider implements Provider {
       // Only what a shell needs; the token is read and hidden from commands by the runtime.
       env: {
         PATH: sandboxPath(),
+        // The sandbox's own user, as its /etc/passwd says.
         HOME: INSIDE.home,
         USER: 'runtime',
+        LOGNAME: 'runtime',
+        SHELL: '/bin/bash',
         LANG: process.env.LANG ?? 'C.UTF-8',
         // V8 reserves 10 GB of address space per WebAssembly memory for its trap handler, past
         // the sandbox's 4 GiB limit: fetch (undici's llhttp) would fail in the runtime (its

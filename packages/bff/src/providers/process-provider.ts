@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { z } from 'zod';
 import {
   type LocalRuntimeOptions,
@@ -149,7 +150,7 @@ export class ProcessProvider implements Provider {
         // Only what a shell needs: the BFF's own secrets (database URL, keys) stay here.
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? dir,
+          ...userEnv(dir),
           LANG: process.env.LANG ?? 'C.UTF-8',
           REMOTE_CHAT_RUNTIME_ID: context.runtimeId,
           REMOTE_CHAT_RUNTIME_TOKEN: context.token,
@@ -174,4 +175,25 @@ export class ProcessProvider implements Provider {
   #folder(raw: ProviderState) {
     return runtimeFolder(StateSchema.parse(raw).dir);
   }
+}
+
+/**
+ * HOME, USER, LOGNAME and SHELL of a process runtime: the BFF's user's, as the runtime runs as that
+ * user (from the system's account database when the BFF's environment lacks them, as a service
+ * manager's often does), so `$USER`, `~` and tools that read them work.
+ */
+export function userEnv(fallbackHome: string): { HOME: string; USER: string; LOGNAME: string; SHELL: string } {
+  let account: { username: string; homedir: string; shell: string | null } | undefined;
+  try {
+    account = userInfo();
+  } catch {
+    // No entry for this uid (a container's arbitrary user): the environment or the fallbacks.
+  }
+  const user = process.env.USER || process.env.LOGNAME || account?.username || 'runtime';
+  return {
+    HOME: process.env.HOME || account?.homedir || fallbackHome,
+    USER: user,
+    LOGNAME: process.env.LOGNAME || user,
+    SHELL: process.env.SHELL || account?.shell || '/bin/bash',
+  };
 }

@@ -82,6 +82,42 @@ describe('the ANSI palette', () => {
     });
   }
 
+  for (const scheme of ['light', 'dark']) {
+    it(`reads every colour on every background, bold too, as ls's 34;42 and 30;42 (${scheme})`, async () => {
+      // Every foreground on every background, each bold as well: 512 runs.
+      const combos = COLOURS.flatMap((fg) =>
+        COLOURS.flatMap((bg) => [
+          { name: `${fg.name} on ${bg.name}`, sgr: `${30 + fg.offset};${40 + bg.offset}` },
+          { name: `bold ${fg.name} on ${bg.name}`, sgr: `1;${30 + fg.offset};${40 + bg.offset}` },
+        ]),
+      );
+      const events = threadEvents('th_ansi', [
+        { kind: 'tool.call', callId: 'c1', tool: 'terminal', title: 'ls', input: { command: 'ls --color' } },
+        {
+          kind: 'tool.output',
+          callId: 'c1',
+          stream: 'stdout',
+          data: combos.map((c) => `\u001b[${c.sgr}m${c.name}\u001b[0m`).join('\n'),
+        },
+        { kind: 'tool.result', callId: 'c1', ok: true, exitCode: 0, signal: null, durationMs: 5 },
+      ]);
+      const chat = await fixture<RcChat>(
+        html`<rc-chat theme=${scheme} thread-id="th_ansi" .runtime=${readyRuntime} .events=${events}></rc-chat>`,
+        { width: '900px', height: '1200px' },
+      );
+      const terminal = chat.shadowRoot!.querySelector<HTMLElement>('.terminal')!;
+      const runs = [...terminal.querySelectorAll<HTMLElement>('span[class*="-bg"]')];
+      expect(runs.map((run) => run.textContent)).toEqual(combos.map((c) => c.name));
+      const low = runs
+        .map((run) => {
+          const style = getComputedStyle(run);
+          return [run.textContent, contrast(style.color, style.backgroundColor)] as const;
+        })
+        .filter(([, ratio]) => ratio < 4.5);
+      expect(low).toEqual([]);
+    });
+  }
+
   it('takes the colours from --rc-ansi-* custom properties', async () => {
     const events = threadEvents('th_ansi', [
       { kind: 'tool.call', callId: 'c1', tool: 'terminal', title: 'ls', input: { command: 'ls' } },

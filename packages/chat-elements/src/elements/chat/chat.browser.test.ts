@@ -246,48 +246,6 @@ describe('<rc-chat> composer', () => {
     expect(new Set(bff.messagePosts).size).toBe(1);
     expect(qa(chat, '.pending')).toHaveLength(0);
   });
-
-  it('uploads a pasted screenshot into the workspace and puts its path in the message', async () => {
-    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
-    const chat = await fixture<RcChat>(
-      html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
-    );
-    const box = part<HTMLTextAreaElement>(chat, 'textarea');
-    box.focus();
-    await userEvent.keyboard('look at');
-    const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'screenshot.png', { type: 'image/png' }));
-    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-    // Named as the BFF names uploads: a time stamp, then the file's name.
-    const path = await waitFor(() => /uploads\/\d{8}-\d{6}-screenshot\.png/.exec(box.value)?.[0], { what: 'the path' });
-    expect(box.value).toBe(`look at ${path}`);
-    expect(bff.uploads.get(path)?.size).toBe(4);
-  });
-
-  it('says so plainly when the chat server has no upload route', async () => {
-    // A BFF from before uploads: the route is not there.
-    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5, uploads: false });
-    const client = bff.client();
-    const chat = await fixture<RcChat>(
-      html`<rc-chat thread-id="th_first" .runtime=${readyRuntime} .client=${client}></rc-chat>`,
-    );
-    const data = new DataTransfer();
-    data.items.add(new File(['x'], 'note.txt', { type: 'text/plain' }));
-    part(chat, 'base').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    await waitFor(() => visibleText(chat).includes('does not take files'), { what: 'the explanation' });
-  });
-
-  it('refuses a dropped file over the size limit, saying why', async () => {
-    const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads, events: {} }, latencyMs: 5 });
-    const chat = await fixture<RcChat>(
-      html`<rc-chat thread-id="th_first" max-upload-bytes="1024" .runtime=${readyRuntime} .client=${bff.client()}></rc-chat>`,
-    );
-    const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array(4096)], 'big.bin'));
-    part(chat, 'base').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    await waitFor(() => visibleText(chat).includes('over the 1.0 KB limit'), { what: 'the refusal' });
-    expect(bff.uploads.size).toBe(0);
-  });
 });
 
 /** A live 300-event thread, scrolled up from the bottom. */

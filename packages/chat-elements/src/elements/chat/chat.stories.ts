@@ -4,6 +4,7 @@ import type { Runtime, ThreadEvent } from '@remote-chat/protocol';
 import type { AgentInfo } from '../composer/composer.js';
 import { FakeBff } from '../../fixtures/fake-bff.js';
 import { hostileBodies } from '../../fixtures/hostile-outputs.js';
+import { longOutputBodies } from '../../fixtures/long-output.js';
 import { longThread } from '../../fixtures/long-thread.js';
 import { acpConfig, acpRuntime, readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
 import {
@@ -177,6 +178,14 @@ export const PermissionLive: Story = {
 
 /** A thread of 10,000 events: it opens at the end and scrolls smoothly; a few dozen rows are in the DOM. */
 export const LongThread: Story = { args: { events: longThread('th_tests', 10_000) } };
+
+/**
+ * A command's output longer than a card shows: how much is left out, "Show more" and "Download";
+ * then `ls` colours on coloured backgrounds, and lines that scroll sideways.
+ */
+export const LongOutput: Story = { args: { events: threadEvents('th_tests', longOutputBodies()) } };
+
+export const LongOutputDarkPhone: Story = { ...darkPhone, args: LongOutput.args };
 
 /** Scripts, event handlers, javascript: links, SVG, CSS and terminal escapes: all shown as text. */
 export const HostileOutput: Story = { args: { events: threadEvents('th_tests', hostileBodies()) } };

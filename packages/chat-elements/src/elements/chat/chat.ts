@@ -33,9 +33,10 @@ import { permissionCardStyles } from './permission-card.styles.js';
 import { planCard } from './plan-card.js';
 import { statusLine } from './status-line.js';
 import { statusLineStyles } from './status-line.styles.js';
-import { followRunningOutput, toolCard } from './tool-card.js';
+import type { EventPageReader, FullOutput } from './full-output.js';
+import { followRunningOutput, oneTabStopPerCard, SHOWN_OUTPUT_CHARS, toolCard } from './tool-card.js';
 import { toolCardStyles } from './tool-card.styles.js';
-import { Transcript, type PermissionItem, type TranscriptItem } from './transcript.js';
+import { Transcript, type PermissionItem, type ToolItem, type TranscriptItem } from './transcript.js';
 import { pendingMessage, userMessage } from './user-message.js';
 import { userMessageStyles } from './user-message.styles.js';
 import { WindowingController } from './windowing-controller.js';
@@ -71,8 +72,8 @@ const OPEN_ESTIMATE = 120;
  *
  * The composer (an `<rc-composer>`): Enter sends, Shift+Enter starts a new line; the draft is
  * kept per thread across reloads; a message sent while offline waits and goes out once when the
- * connection returns; a pasted or dropped file is uploaded into the workspace and its path put in
- * the message.
+ * connection returns; a pasted or dropped file is attached (a thumbnail or its name, removable),
+ * uploaded into the workspace on Send, and its path put in the message.
  *
  * With a `client` and a `thread-id` it reads the thread, follows it live and sends messages
  * itself; or set `events` and handle the events.
@@ -87,7 +88,7 @@ const OPEN_ESTIMATE = 120;
  * @fires rc-agent-change - {@link RcAgentChangeEvent} `{ agent }` when the user picks the agent
  *   that answers the next message.
  * @fires rc-file-upload - {@link RcFileUploadEvent} `{ threadId, file }` (cancelable) when the
- *   user pastes or drops a file; cancel it to upload the file yourself.
+ *   user pastes or drops a file; cancel it to upload the file yourself (it is not attached).
  *
  * @csspart base - The wrapper.
  * @csspart issue-link - Above the conversation of a thread started from a GitHub issue: the link back to it.
@@ -106,6 +107,7 @@ const OPEN_ESTIMATE = 120;
  * @csspart composer - The form with the message box and the Send button.
  * @csspart textarea - The message box.
  * @csspart send-button - The Send button.
+ * @csspart attachment - An attached file's chip, in the composer.
  * @csspart agent-picker - The agent drop-down.
  *
  * @cssprop --rc-color-user-bubble - Background of the user's messages.
@@ -177,6 +179,8 @@ export class RcChat extends LitElement {
   @state() private _cardOpen = new Map<string, boolean>();
   /** Diffs the user asked to see whole. */
   @state() private _fullDiffs = new Set<string>();
+  /** Cut command output the user asked to see more of, read back from the store, by card key. */
+  @state() private _outputs = new Map<string, FullOutput>();
   @state() private _dragging = false;
   /** The composer's messages on their way, shown at the end of the conversation. */
   @state() private _pending: readonly PendingMessage[] = [];
@@ -236,6 +240,7 @@ export class RcChat extends LitElement {
         this.windowing.reset();
         this._cardOpen = new Map();
         this._fullDiffs = new Set();
+        this._outputs = new Map();
         this._permissions = new Map();
       }
     }
@@ -252,7 +257,10 @@ export class RcChat extends LitElement {
 
   override updated(): void {
     // Running commands' output boxes keep to their bottom too, unless scrolled.
-    if (this._scroller) followRunningOutput(this._scroller);
+    if (this._scroller) {
+      followRunningOutput(this._scroller);
+      oneTabStopPerCard(this._scroller);
+    }
   }
 
   private resetTranscript(): void {
@@ -323,6 +331,34 @@ export class RcChat extends LitElement {
     }
   }
 
+  // Cut output, read back from the thread's stored events.
+
+  private readEvents(): EventPageReader {
+    const { client, threadId } = this;
+    if (client && threadId) return (after) => client.getThreadEvents(threadId, { after });
+    const events = this.events;
+    return async (after) => ({ events: events.filter((e) => e.seq > after), lastSeq: events.at(-1)?.seq ?? 0 });
+  }
+
+  /**
+   * Shows a page more of a cut output (its start read back from the store the first time), or
+   * saves the whole of it; the reading is in a module loaded on first use.
+   */
+  private async outputAction(item: ToolItem, action: 'showMore' | 'download'): Promise<void> {
+    const known = this._outputs.get(item.key);
+    if (known?.loading) return;
+    const { FullOutput } = await import('./full-output.js');
+    // A running command's output grows: a download reads it again from the start.
+    const full =
+      known && (action === 'showMore' || item.result)
+        ? known
+        : new FullOutput(item, known?.shown ?? SHOWN_OUTPUT_CHARS);
+    const threadId = this.threadId;
+    await full[action](item, this.readEvents(), () => {
+      if (this.threadId === threadId) this._outputs = new Map(this._outputs).set(item.key, full);
+    });
+  }
+
   // A file dropped anywhere on the chat goes to the composer.
 
   private onDragOver(event: DragEvent): void {
@@ -344,7 +380,7 @@ export class RcChat extends LitElement {
     const composer = this._composer;
     if (files.length === 0 || !composer || composer.blockedReason) return;
     event.preventDefault();
-    for (const file of files) void composer.upload(file);
+    for (const file of files) composer.attach(file);
   }
 
   // Rows
@@ -373,7 +409,11 @@ export class RcChat extends LitElement {
       case 'agent':
         return agentMessage(item, this.views, this.agents);
       case 'tool':
-        return toolCard(item, open, onToggle);
+        return toolCard(item, open, onToggle, {
+          full: this._outputs.get(item.key),
+          onShowMore: () => void this.outputAction(item, 'showMore'),
+          onDownload: () => void this.outputAction(item, 'download'),
+        });
       case 'file':
         return fileCard(item, {
           open,
@@ -450,11 +490,15 @@ export class RcChat extends LitElement {
                 (item) => item.key,
                 (item) => {
                   const open = this.isOpen(item);
+                  const output = this._outputs.get(item.key);
                   return html`<div class="row" data-key=${item.key}>${guard(
                     [
                       item,
                       open,
                       this._fullDiffs.has(item.key),
+                      output?.shown,
+                      output?.loading,
+                      output?.error,
                       this.agents,
                       item.type === 'permission' ? this._permissions.get(item.request.requestId) : undefined,
                     ],
@@ -496,7 +540,7 @@ export class RcChat extends LitElement {
             onStop: () => void this.stop(),
           })}
           <rc-composer
-            exportparts="composer, textarea, send-button, agent-picker"
+            exportparts="composer, textarea, send-button, agent-picker, attachment"
             .client=${this.client}
             .threadId=${this.threadId}
             .runtime=${this.runtime}
@@ -508,7 +552,7 @@ export class RcChat extends LitElement {
             @rc-agent-change=${this.onAgentChange}
           ></rc-composer>
         </div>
-        ${this._dragging ? html`<div class="drop-zone" aria-hidden="true"><span>Drop a file to upload it into the workspace</span></div>` : nothing}
+        ${this._dragging ? html`<div class="drop-zone" aria-hidden="true"><span>Drop a file to attach it</span></div>` : nothing}
       </div>
     `;
   }

@@ -5,16 +5,18 @@ const names = Object.keys(ANSI_PALETTE);
 
 /**
  * `.ansi-red-fg { color: var(--_ansi-red) }` for each of the 16 theme colours (--rc-ansi-*), then
- * the backgrounds: the colour blended into the terminal's, so that the output's own text stays
- * readable on it; white ones are light, with dark text.
+ * the backgrounds: the colour blended into the terminal's, with the terminal's text; white ones
+ * are light, with dark text. A background sets the text colour whatever foreground comes with it
+ * (the more specific rule wins): the palette's foregrounds are made for the dark terminal, and
+ * `ls`'s `30;42` or `34;42` would be grey or blue on green, unreadable.
  */
 const ansiColors = unsafeCSS(
   [
     ...names.map((name) => `.ansi-${name}-fg { color: var(--_ansi-${name}) }`),
     ...names.map((name) =>
       name.endsWith('white')
-        ? `.ansi-${name}-bg { background: var(--_ansi-${name}); color: var(--_terminal-bg) }`
-        : `.ansi-${name}-bg { background: color-mix(in srgb, var(--_ansi-${name}) 35%, var(--_terminal-bg)) }`,
+        ? `.terminal .ansi-${name}-bg { background: var(--_ansi-${name}); color: var(--_terminal-bg) }`
+        : `.terminal .ansi-${name}-bg { background: color-mix(in srgb, var(--_ansi-${name}) 35%, var(--_terminal-bg)); color: var(--_terminal-text) }`,
     ),
   ].join('\n'),
 );
@@ -34,8 +36,8 @@ export const toolCardStyles = css`
     padding: 0.6rem 0.75rem;
     background: var(--_terminal-bg);
     color: var(--_terminal-text);
-    white-space: pre-wrap;
-    overflow-wrap: anywhere;
+    /* Long lines scroll sideways inside the card, as in a terminal, rather than wrap (on a phone, most would). */
+    white-space: pre;
   }
   .terminal:empty {
     display: none;
@@ -43,10 +45,23 @@ export const toolCardStyles = css`
   .terminal .stderr {
     color: var(--_terminal-stderr);
   }
-  .terminal .dropped {
-    display: block;
-    color: #9aa4b2;
+  .output-more {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.25rem 0.5rem;
+    padding: 0.3rem 0.7rem;
+    border-top: 1px solid var(--_border);
+    font-size: 0.85em;
+  }
+  .output-more .dropped {
+    margin-inline-end: auto;
+    color: var(--_muted);
     font-style: italic;
+  }
+  .output-error {
+    flex-basis: 100%;
+    color: var(--_danger);
   }
 
   ${ansiColors}

@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import type { Runtime } from '@remote-chat/protocol';
 import { FakeBff } from '../../fixtures/fake-bff.js';
+import { pngFile } from '../../fixtures/png.js';
 import { acpConfig, ownLoginRuntime, readyRuntime, signedInConfig, startingRuntime } from '../../fixtures/runtimes.js';
 import { dark, darkPhone, phone } from '../../fixtures/story-variants.js';
 import { threads } from '../../fixtures/threads.js';
@@ -79,7 +80,21 @@ export const UploadRefused: Story = {
   },
 };
 
-/** Live against a fake BFF: a sent message goes out through the client; paste a file to upload it. */
+/** A pasted screenshot (a thumbnail), a log file (its name and size) and a file over the limit: each can be removed before Send. */
+export const Attachments: Story = {
+  args: { maxUploadBytes: 64 * 1024 },
+  play: async ({ canvasElement }) => {
+    const composer = canvasElement.querySelector('rc-composer');
+    await composer?.updateComplete;
+    composer?.attach(await pngFile('Screenshot 2026-12-06 at 05.40.png', 160, 100));
+    composer?.attach(new File(['error: port 3000 in use\n'], 'server.log', { type: 'text/plain' }));
+    composer?.attach(new File([new Uint8Array(200 * 1024)], 'screen-recording.mov', { type: 'video/quicktime' }));
+  },
+};
+
+export const AttachmentsDarkPhone: Story = { ...darkPhone, args: Attachments.args, play: Attachments.play };
+
+/** Live against a fake BFF: a sent message goes out through the client; paste a file to attach it, Send uploads it. */
 export const Live: Story = {
   render: (args) => {
     const bff = new FakeBff({ state: { runtimes: [readyRuntime], threads: [threads[0]!], events: {} } });

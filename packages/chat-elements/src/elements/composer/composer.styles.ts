@@ -7,7 +7,7 @@ export const composerStyles = css`
 
   .composer,
   .composer-note,
-  .uploads {
+  .attachments-area {
     max-width: 52rem;
     margin-inline: auto;
   }
@@ -97,34 +97,6 @@ export const composerStyles = css`
   }
 
   /* Files on their way into the workspace */
-  .uploads {
-    display: flex;
-    flex-direction: column;
-    gap: 0.3rem;
-    margin-bottom: 0.4rem;
-    padding: 0;
-    list-style: none;
-    font-size: 0.85em;
-  }
-  .upload {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 0.4rem;
-    padding: 0.3rem 0.6rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_surface);
-  }
-  .upload.failed {
-    border-color: var(--_danger);
-    background: var(--_danger-soft);
-  }
-  .upload-name {
-    font-family: var(--_mono);
-    overflow-wrap: anywhere;
-  }
-
   @media (max-width: 30rem) {
     .send-label {
       display: none;

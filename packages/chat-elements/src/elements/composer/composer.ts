@@ -2,7 +2,6 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { LIMITS, type ConfigResponse, type Runtime } from '@remote-chat/protocol';
 import { newClientId } from '../../client/client-id.js';
-import { ChatClientError, describeError } from '../../client/errors.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { SendQueueController, type PendingMessage } from '../../controllers/send-queue-controller.js';
 import { RcAgentChangeEvent } from '../../events/agent-change-event.js';
@@ -10,34 +9,15 @@ import { RcFileUploadEvent } from '../../events/file-upload-event.js';
 import { RcMessageSendEvent } from '../../events/message-send-event.js';
 import { RcPendingChangeEvent } from '../../events/pending-change-event.js';
 import { sharedStyles, themeStyles } from '../../styles/theme.js';
-import { formatBytes } from '../../util/format.js';
 import { draftKey, keep, readKept } from '../../util/storage.js';
 import { agentChoices } from './agent-choices.js';
+import type { Attachment } from './attachments.js';
 import { composerStyles } from './composer.styles.js';
 
 /** An agent the picker offers, as `GET /api/config` lists them. */
 export type AgentInfo = ConfigResponse['agents'][number];
 
-/** A file pasted or dropped into the composer, on its way into the workspace. */
-interface Upload {
-  id: number;
-  name: string;
-  bytes: number;
-  state: 'uploading' | 'failed';
-  error: string;
-}
-
 let nextId = 0;
-
-/** A BFF from before uploads: the route is missing (404 "No such route.", or a bare 404/405). */
-function noUploadRoute(error: unknown): boolean {
-  if (!(error instanceof ChatClientError)) return false;
-  return (
-    error.status === 405 ||
-    (error.status === 404 &&
-      (error.message === 'No such route.' || error.message.startsWith('The chat server answered')))
-  );
-}
 
 /**
  * @summary Where the user writes to the agent: the message box, the files on their way, the
@@ -48,8 +28,10 @@ function noUploadRoute(error: unknown): boolean {
  * too) and goes out once the connection returns, with the client id it was given when typed, so
  * the BFF stores it once. The messages on their way are `pending`; the composer does not show
  * them: whatever shows the conversation does, at its end (`<rc-chat>` does, on
- * `rc-pending-change`). A pasted or dropped file is uploaded into the workspace and its path put
- * in the message. With two or more agents on the runtime, a picker says who answers the next
+ * `rc-pending-change`). A pasted or dropped file is attached: a chip (an image's thumbnail, else its
+ * name and size) with a Remove button; Send uploads the attachments into the workspace (saying
+ * which, with a clear error if one fails: the message then waits) and sends the message with their
+ * paths after its text. With two or more agents on the runtime, a picker says who answers the next
  * message (the agents the runtime reported it can run, by label).
  *
  * @fires rc-message-send - {@link RcMessageSendEvent} `{ threadId, text, clientId }` (cancelable)
@@ -57,7 +39,7 @@ function noUploadRoute(error: unknown): boolean {
  * @fires rc-agent-change - {@link RcAgentChangeEvent} `{ agent }` when the user picks the agent
  *   that answers the next message.
  * @fires rc-file-upload - {@link RcFileUploadEvent} `{ threadId, file }` (cancelable) when the
- *   user pastes or drops a file; cancel it to upload the file yourself.
+ *   user pastes or drops a file; cancel it to upload the file yourself (it is not attached).
  * @fires rc-pending-change - {@link RcPendingChangeEvent} `{ pending, sent }` when the messages on
  *   their way change (not composed).
  *
@@ -65,6 +47,7 @@ function noUploadRoute(error: unknown): boolean {
  * @csspart composer - The form with the message box and the Send button.
  * @csspart textarea - The message box.
  * @csspart send-button - The Send button.
+ * @csspart attachment - An attached file's chip.
  * @csspart agent-picker - The agent drop-down.
  * @csspart thread-token - The picker's help for running your own agent (`<rc-thread-token>`).
  *
@@ -79,7 +62,7 @@ export class RcComposer extends LitElement {
   private draftTimer: ReturnType<typeof setTimeout> | undefined;
   /** The draft key whose stored draft was read; typing before it arrives wins. */
   private draftKey = '';
-  private nextUpload = 0;
+  private nextAttachment = 0;
   private readonly sendQueue = new SendQueueController(this);
   /** The send queue's messages as last announced with `rc-pending-change`. */
   private announcedPending: readonly PendingMessage[] = [];
@@ -89,7 +72,14 @@ export class RcComposer extends LitElement {
   @query('textarea') private _textarea!: HTMLTextAreaElement | null;
 
   @state() private _draft = '';
-  @state() private _uploads: Upload[] = [];
+  @state() private _attachments: Attachment[] = [];
+  /** The chips and uploads of attachments: loaded with the first one, beside the one-file bundle. */
+  @state() private _attachmentsView: typeof import('./attachments.js') | undefined;
+  private attachmentsLoad: Promise<typeof import('./attachments.js')> | undefined;
+  /** Send is uploading the attachments: "Uploading 1 of 2 files…". @internal */
+  @state() _uploading = '';
+  /** Why the last Send did not go out (a file could not be uploaded). */
+  @state() private _sendError = '';
 
   /** The client to send and upload through. */
   @property({ attribute: false }) client: RemoteChatClient | undefined;
@@ -119,6 +109,7 @@ export class RcComposer extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.flushDraft();
+    this.clearAttachments();
   }
 
   override willUpdate(changed: PropertyValues): void {
@@ -126,7 +117,7 @@ export class RcComposer extends LitElement {
       this.sendQueue.follow(this.client, this.threadId);
       if (changed.has('threadId')) {
         this.flushDraft();
-        this._uploads = [];
+        this.clearAttachments();
         this.loadDraft();
       }
     }
@@ -230,14 +221,36 @@ export class RcComposer extends LitElement {
   }
 
   private submit(): void {
-    const text = this._textarea?.value ?? this._draft;
-    if (!text.trim() || this.blockedReason) return;
+    void this.send();
+  }
+
+  /**
+   * Uploads the attachments not uploaded yet (one at a time, saying which), then sends the message
+   * with their paths after its text. A file that cannot be uploaded stops the send: the text and
+   * the chips stay, with the reason, and Send tries again.
+   */
+  private async send(): Promise<void> {
+    if (this._uploading || this.blockedReason) return;
+    const attached = this._attachments.filter((a) => a.state !== 'refused');
+    if (!(this._textarea?.value ?? this._draft).trim() && attached.length === 0) return;
     const threadId = this.threadId;
+    this._sendError = '';
+    if (attached.some((a) => !a.path)) {
+      const view = await this.attachmentsView();
+      this._sendError = await view.uploadAll(this, threadId, attached);
+      this._uploading = '';
+      if (threadId !== this.threadId || this._sendError) return;
+    }
+    const paths = this._attachments.flatMap((a) => (a.state === 'uploaded' && a.path ? [a.path] : []));
+    const typed = (this._textarea?.value ?? this._draft).trimEnd();
+    const text = [typed, ...paths].filter(Boolean).join(' ');
+    if (!text.trim()) return;
     const clientId = newClientId();
     const sendEvent = new RcMessageSendEvent({ threadId, text, clientId });
     const handled = !this.dispatchEvent(sendEvent);
     this._draft = '';
     this.writeDraft();
+    this.clearAttachments();
     if (handled || !this.client) return;
     this.sentSinceAnnounced = true;
     this.sendQueue.add({ clientId, text, agent: this.agent ?? undefined });
@@ -255,46 +268,45 @@ export class RcComposer extends LitElement {
     const files = [...(event.clipboardData?.files ?? [])];
     if (files.length === 0) return;
     event.preventDefault();
-    for (const file of files) void this.upload(file);
+    for (const file of files) this.attach(file);
   }
 
-  private dismissUpload(id: number): void {
-    this._uploads = this._uploads.filter((u) => u.id !== id);
+  /** @internal For the attachments module. */
+  setAttachment(id: number, change: Partial<Attachment>): void {
+    this._attachments = this._attachments.map((a) => (a.id === id ? { ...a, ...change } : a));
+  }
+
+  /** Takes files off the message (all but those `keep` says), letting go of their thumbnails' URLs. */
+  private clearAttachments(keep: (a: Attachment) => boolean = () => false): void {
+    for (const a of this._attachments) if (a.preview && !keep(a)) URL.revokeObjectURL(a.preview);
+    this._attachments = this._attachments.filter(keep);
+    this._sendError = '';
+  }
+
+  /** Loads the attachments module once (files attached meanwhile wait for it in their order) and adopts its styles. */
+  private attachmentsView(): Promise<typeof import('./attachments.js')> {
+    this.attachmentsLoad ??= import('./attachments.js').then((view) => {
+      const root = this.shadowRoot;
+      if (root && view.attachmentStyles.styleSheet)
+        root.adoptedStyleSheets = [...root.adoptedStyleSheets, view.attachmentStyles.styleSheet];
+      return (this._attachmentsView = view);
+    });
+    return this.attachmentsLoad;
   }
 
   /**
-   * Uploads a file into the thread's workspace, as a paste does, and puts its path in the message.
-   * Fires `rc-file-upload` first; a refusal (too big, no chat server) shows in the composer.
+   * Attaches a file to the message, as a paste or a drop does: a chip (a thumbnail for an image)
+   * that can be removed, uploaded into the workspace on Send. Fires `rc-file-upload` first: cancel
+   * it to upload the file yourself. A file over the size limit is refused, with the reason.
    */
-  async upload(file: File): Promise<void> {
-    const id = ++this.nextUpload;
-    const name = file.name || 'pasted file';
-    const entry: Upload = { id, name, bytes: file.size, state: 'uploading', error: '' };
-    const fail = (error: string): void => {
-      this._uploads = this._uploads.map((u) => (u.id === id ? { ...u, state: 'failed' as const, error } : u));
-    };
-    this._uploads = [...this._uploads, entry];
-    if (this.blockedReason) return fail(this.blockedReason);
-    if (file.size > this.maxUploadBytes) {
-      return fail(`${formatBytes(file.size)} is over the ${formatBytes(this.maxUploadBytes)} limit.`);
-    }
+  attach(file: File): void {
     const threadId = this.threadId;
-    if (!this.dispatchEvent(new RcFileUploadEvent({ threadId, file }))) {
-      this._uploads = this._uploads.filter((u) => u.id !== id);
-      return;
-    }
-    if (!this.client) return fail('There is no chat server to upload to.');
-    try {
-      const uploaded = await this.client.uploadFile(threadId, file);
-      this._uploads = this._uploads.filter((u) => u.id !== id);
-      if (threadId === this.threadId) this.insertText(uploaded.path);
-    } catch (error) {
-      fail(
-        noUploadRoute(error)
-          ? 'this chat server does not take files yet (it has no POST /api/threads/:id/uploads).'
-          : describeError(error),
-      );
-    }
+    if (!this.dispatchEvent(new RcFileUploadEvent({ threadId, file }))) return;
+    const id = ++this.nextAttachment;
+    void this.attachmentsView().then((view) => {
+      if (threadId === this.threadId)
+        this._attachments = [...this._attachments, view.newAttachment(id, file, this.maxUploadBytes)];
+    });
   }
 
   /** Inserts text into the message box at the cursor, with a space either side if needed. */
@@ -335,22 +347,14 @@ export class RcComposer extends LitElement {
     this._textarea?.focus(options);
   }
 
-  private renderUploads() {
-    if (!this._uploads.length) return nothing;
-    return html`<ul class="uploads" aria-label="Files">
-      ${this._uploads.map(
-        (u) => html`<li class="upload ${u.state}">
-          ${u.state === 'uploading' ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span aria-hidden="true">✕</span>`}
-          <span class="upload-name">${u.name}</span>
-          ${
-            u.state === 'uploading'
-              ? html`<span class="muted">Uploading ${formatBytes(u.bytes)}…</span>`
-              : html`<span role="alert">Not uploaded: ${u.error}</span>
-                <button class="button quiet" type="button" aria-label="Dismiss ${u.name}" @click=${() => this.dismissUpload(u.id)}>Dismiss</button>`
-          }
-        </li>`,
-      )}
-    </ul>`;
+  private renderAttachments() {
+    if (!this._attachments.length && !this._sendError) return nothing;
+    return (
+      this._attachmentsView?.attachmentsList(this._attachments, this._sendError, (id) => {
+        this.clearAttachments((a) => a.id !== id);
+        this.focus();
+      }) ?? nothing
+    );
   }
 
   private renderAgentPicker() {
@@ -376,7 +380,8 @@ export class RcComposer extends LitElement {
     const noteId = `${this.uid}-note`;
     return html`
       <div class="base" part="base">
-        ${this.renderUploads()}
+        ${this.renderAttachments()}
+        <p class="visually-hidden" role="status">${this._uploading}</p>
         <form class="composer" part="composer" @submit=${this.onSubmit}>
           <textarea
             part="textarea"
@@ -390,7 +395,14 @@ export class RcComposer extends LitElement {
             @keydown=${this.onKeyDown}
             @paste=${this.onPaste}
           ></textarea>
-          <button class="button primary send" part="send-button" type="submit" ?disabled=${Boolean(reason)} aria-label="Send">
+          <button
+            class="button primary send"
+            part="send-button"
+            type="submit"
+            ?disabled=${Boolean(reason)}
+            aria-disabled=${this._uploading ? 'true' : 'false'}
+            aria-label=${this._uploading || 'Send'}
+          >
             <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M1.7 1.2a.6.6 0 0 1 .65-.08l12.5 6.3a.6.6 0 0 1 0 1.07l-12.5 6.3a.6.6 0 0 1-.84-.7L3.1 8.6H8a.6.6 0 0 0 0-1.2H3.1L1.51 1.9a.6.6 0 0 1 .19-.7Z"/></svg>
             <span class="send-label">Send</span>
           </button>
