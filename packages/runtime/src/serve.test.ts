@@ -105,7 +105,8 @@ describe('remote-chat-runtime serve', () => {
     );
     runtime.child.kill('SIGTERM');
     expect(await runtime.exited).toBe(0);
-    expect(await closedBy).toContain(String(CLOSE_CODES.goingAway));
+    // The runtime's goingAway close (4503), in words.
+    expect(await closedBy).toBe('Disconnected: runtime shutting down.');
     await expect(access(path.join(runtime.stateDir, 'runtime.json'))).rejects.toThrow();
   });
 

@@ -215,7 +215,8 @@ export async function destroyRuntimeFolder(
 ): Promise<void> {
   await stop(raw);
   const dir = z.object({ dir: z.string() }).safeParse(raw);
-  if (dir.success) await rm(dir.data.dir, { recursive: true, force: true });
+  // Retried: a process of the runtime's group may still be writing into it as it ends (ENOTEMPTY).
+  if (dir.success) await rm(dir.data.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }
 
 /** The last lines of a runtime's log, for a failed step's detail. */

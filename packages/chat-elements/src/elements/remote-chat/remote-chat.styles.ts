@@ -185,8 +185,13 @@ export const remoteChatStyles = css`
       gap: 0.4rem;
       padding: 0.45rem 0.5rem;
     }
+    /* The picker keeps the first row beside the drawer's button; the repository button wraps to
+       a row of its own rather than drawing over the picker. */
     .header rc-runtime-picker {
-      flex: 1 1 0;
+      flex: 1 1 12rem;
+    }
+    .header rc-repo-selector {
+      flex: 1 1 100%;
     }
     .sidebar-toggle {
       display: inline-flex;
