@@ -6,6 +6,7 @@ import {
   CreatedAgentTokenSchema,
   HostToAgentFrameSchema,
   type HostToAgentFrame,
+  type Thread,
   type ThreadEvent,
 } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
@@ -126,6 +127,33 @@ describe('a self-run agent with a thread token', () => {
       expect.objectContaining({ requestId: first.requestId, optionId: 'yes', by: 'user' }),
     ]);
     expect(events.find((e) => e.kind === 'tool.output')).toMatchObject({ data: '4 words\n' });
+  });
+
+  it('is shown on its thread while connected, in the REST answer and on the thread list live', async () => {
+    const bff = await startTestBff();
+    const { runtime, threadId } = await readyRuntime(bff);
+    const created = await mint(bff, threadId);
+    const stream = await bff.stream();
+    stream.send({ type: 'subscribe', topic: `threads:${runtime.id}`, after: 0 });
+    const agentsOf = async () => ((await (await bff.api(`/api/threads/${threadId}`)).json()) as Thread).agents;
+    expect(await agentsOf()).toBeUndefined();
+
+    const agent = await RawAgent.open(bff, created.token, 'laptop');
+    expect(await agentsOf()).toEqual([{ id: 'laptop', label: 'Raw', kind: 'external' }]);
+    const listed = (await (await bff.api(`/api/runtimes/${runtime.id}/threads`)).json()) as { threads: Thread[] };
+    expect(listed.threads.find((t) => t.id === threadId)?.agents).toEqual([
+      { id: 'laptop', label: 'Raw', kind: 'external' },
+    ]);
+    const threadFrame = (from: number, agents: number) =>
+      stream.frames
+        .slice(from)
+        .some((f) => f.type === 'thread' && f.thread.id === threadId && (f.thread.agents?.length ?? 0) === agents);
+    await stream.until(() => threadFrame(0, 1), 10_000, 'the thread frame with the agent');
+    const connectedAt = stream.frames.length;
+
+    agent.socket.close();
+    await waitFor(async () => (await agentsOf()) === undefined, 'the agent gone from the thread');
+    await stream.until(() => threadFrame(connectedAt, 0), 10_000, 'the thread frame without it');
   });
 
   it('refuses the token on another thread, a revoked token and another user; revoking cuts the connection', async () => {

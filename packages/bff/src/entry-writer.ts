@@ -4,6 +4,7 @@ import {
   type EventBody,
   type LogBody,
   type LogEntry,
+  type RuntimeAgent,
   type Thread,
   type ThreadEvent,
 } from '@remote-chat/protocol';
@@ -14,9 +15,10 @@ import type { AppendItem, AppendResult, RuntimeStore, ThreadRecord, ThreadStore 
 /** The messages a runtime's `threads:` subscribers get. */
 export type ThreadsMessage = { type: 'thread'; thread: Thread } | { type: 'thread-removed'; id: string };
 
-export function publicThread(record: ThreadRecord): Thread {
+/** A thread as the API shows it, with the self-run agents connected to it now (if any). */
+export function publicThread(record: ThreadRecord, agents: readonly RuntimeAgent[] = []): Thread {
   const { userId: _user, titled: _titled, ...thread } = record;
-  return thread;
+  return agents.length ? { ...thread, agents: [...agents] } : thread;
 }
 
 interface PendingBatch {
@@ -111,11 +113,19 @@ export class EntryWriter {
     });
   }
 
+  /** The self-run agents connected to a thread on this instance (set once `ThreadAgents` exists). */
+  threadAgentsOf: (threadId: string) => readonly RuntimeAgent[] = () => [];
+
+  /** A thread as the API and the stream show it. */
+  view(thread: ThreadRecord): Thread {
+    return publicThread(thread, this.threadAgentsOf(thread.id));
+  }
+
   /** Tells a runtime's thread-list subscribers that a thread was made or changed. */
   notifyThread(thread: ThreadRecord): void {
     this.hub.notify(streamTopic.threads(thread.runtimeId), {
       type: 'thread',
-      thread: publicThread(thread),
+      thread: this.view(thread),
     } satisfies ThreadsMessage);
   }
 

@@ -334,7 +334,15 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     writer,
     logger,
     watchGrant: (grant, onEnd) => auth.watchGrant(grant, onEnd),
+    // The thread lists show who is connected: the composer's picker offers them.
+    onAgentsChanged: (threadId) => {
+      store
+        .getThread(threadId)
+        .then((thread) => thread && writer.notifyThread(thread))
+        .catch((error: unknown) => logger.warn({ threadId, err: String(error) }, 'telling the thread list failed'));
+    },
   });
+  writer.threadAgentsOf = (threadId) => threadAgents.agentsOf(threadId);
   const failedAuthLimiter = new RateLimiter({ burst: 30, perMinute: 30 });
   // Every hello costs a token check and runtime reads: an address may open this many links.
   const linkLimiter = new RateLimiter({ burst: 60, perMinute: 600 });
@@ -485,6 +493,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
           store,
           hub,
           runtimes,
+          writer,
           transport: socket,
           ...(options.stream && { limits: options.stream }),
         });

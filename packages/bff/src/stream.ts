@@ -14,7 +14,7 @@ import {
   type User,
 } from '@remote-chat/protocol';
 import type { WebSocket } from 'ws';
-import { publicThread, type ThreadsMessage } from './entry-writer.js';
+import type { EntryWriter, ThreadsMessage } from './entry-writer.js';
 import { userChannel, type Hub } from './hub.js';
 import { TokenBucket } from './rate-limiter.js';
 import { ownedRuntime, ownedThread } from './ownership.js';
@@ -55,6 +55,8 @@ interface Deps {
   store: Store;
   hub: Hub<ThreadEvent | LogEntry>;
   runtimes: Runtimes;
+  /** How a thread is shown (`EntryWriter.view`). */
+  writer: Pick<EntryWriter, 'view'>;
   limits?: StreamLimits;
   /** The socket under the WebSocket; without it every frame is its own write. */
   transport?: Corkable;
@@ -124,7 +126,7 @@ export class StreamConnection {
     // A resubscribe replaces the old subscription (a client resuming after a gap it noticed).
     this.subscriptions.get(requested)?.();
     this.subscriptions.delete(requested);
-    const { store, runtimes } = this.deps;
+    const { store, runtimes, writer } = this.deps;
     const userId = this.user.id;
     const notFound = () =>
       this.send({ type: 'error', code: 'not_found', message: `No such topic: ${requested}.`, topic: requested });
@@ -162,7 +164,11 @@ export class StreamConnection {
         await this.snapshotThenLive(
           topic,
           topic,
-          async () => ({ type: 'threads', topic, threads: (await store.listThreads(id)).map(publicThread) }),
+          async () => ({
+            type: 'threads',
+            topic,
+            threads: (await store.listThreads(id)).map((thread) => writer.view(thread)),
+          }),
           (message) => {
             const m = message as ThreadsMessage;
             return m.type === 'thread'

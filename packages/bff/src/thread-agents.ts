@@ -14,6 +14,8 @@ export interface ThreadAgentsOptions {
   watchGrant: (grant: Grant, onEnd: () => void) => () => void;
   /** A permission request no one answers is denied after this long. @default 300_000 */
   permissionTimeoutMs?: number;
+  /** A self-run agent of the thread registered or went away. */
+  onAgentsChanged?: (threadId: string) => void;
 }
 
 /** Who a thread token let in. */
@@ -76,6 +78,7 @@ export class ThreadAgents {
         agents.set(registration.agentId, mine);
         before?.socket.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
         this.#options.logger.info({ threadId, agentId: registration.agentId }, 'a thread agent registered');
+        this.#options.onAgentsChanged?.(threadId);
         return { ok: true, connectionId: registration.agentId, threadId };
       },
       onClose: () => {
@@ -84,6 +87,7 @@ export class ThreadAgents {
         const agents = this.#connected.get(threadId);
         if (agents?.get(mine.agent.id) === mine) agents.delete(mine.agent.id);
         if (agents?.size === 0) this.#connected.delete(threadId);
+        this.#options.onAgentsChanged?.(threadId);
       },
     });
     const unwatch = this.#options.watchGrant(caller.grant, () =>

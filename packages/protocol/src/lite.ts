@@ -186,7 +186,15 @@ const runtime = object({
   createdAt: str,
   updatedAt: str,
 });
-const thread = object({ id: str, runtimeId: str, title: str, lastSeq: seq, createdAt: str, updatedAt: str });
+const thread = object({
+  id: str,
+  runtimeId: str,
+  title: str,
+  lastSeq: seq,
+  createdAt: str,
+  updatedAt: str,
+  agents: optional(array(object({ id: str, label: str }))),
+});
 const user = object({ id: str, name: str });
 
 /** Per kind, the fields a renderer reads without checking. */

@@ -162,6 +162,11 @@ export const ThreadSchema = z.object({
   updatedAt: TimestampSchema,
   /** When the user archived it (lists hide it unless asked); null or absent when not archived. */
   archivedAt: TimestampSchema.nullable().optional(),
+  /**
+   * Self-run agents connected to this thread now with a thread token (kind `external`), which the
+   * composer's picker offers beside the runtime's; absent when none.
+   */
+  agents: z.array(RuntimeAgentSchema).max(64).optional(),
 });
 export type Thread = z.infer<typeof ThreadSchema>;
 

@@ -39,7 +39,7 @@ import type { z } from 'zod';
 import type { Auth, Caller } from '../auth.js';
 import type { ThreadAgents } from '../thread-agents.js';
 import { RemoteChatError, notFound } from '../errors.js';
-import { publicThread, type EntryWriter } from '../entry-writer.js';
+import type { EntryWriter } from '../entry-writer.js';
 import type { Provider } from '../providers/provider.js';
 import { assertMayUseProvider, mayUseProvider } from '../providers/provider-access.js';
 import type { Runtimes } from '../runtimes/runtimes.js';
@@ -299,7 +299,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const runtime = await ownRuntime(caller, req);
       const threads = await store.listThreads(runtime.id);
-      res.json({ threads: threads.map(publicThread) } satisfies ThreadListResponse);
+      res.json({ threads: threads.map((thread) => writer.view(thread)) } satisfies ThreadListResponse);
     }),
   );
 
@@ -319,14 +319,14 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       });
       writer.notifyThread(thread);
       runtimes.touch(runtime.id);
-      res.status(201).json(publicThread(thread));
+      res.status(201).json(writer.view(thread));
     }),
   );
 
   router.get(
     '/threads/:id',
     authed(async (req, res, caller) => {
-      res.json(publicThread(await ownThread(caller, req.params.id)));
+      res.json(writer.view(await ownThread(caller, req.params.id)));
     }),
   );
 
@@ -344,7 +344,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       });
       if (!updated) throw notFound('thread');
       writer.notifyThread(updated);
-      res.json(publicThread(updated));
+      res.json(writer.view(updated));
     }),
   );
 

@@ -1,4 +1,4 @@
-import type { Runtime } from '@remote-chat/protocol';
+import type { Runtime, RuntimeAgent } from '@remote-chat/protocol';
 import type { AgentInfo } from './composer.js';
 
 /**
@@ -6,9 +6,25 @@ import type { AgentInfo } from './composer.js';
  * its order, each under the label and description the BFF's config gives it where it has one;
  * `llm` stands for the config's models (`llm` and each `llm:<model id>`). An agent that calls the
  * person's own models or login rather than the BFF's says so. Where the runtime has not reported
- * (or is older than that), the config's list.
+ * (or is older than that), the config's list. Then the thread's own self-run agents (connected
+ * with a thread token), unless the runtime has an agent of that id.
  */
-export function agentChoices(config: readonly AgentInfo[], runtime: Runtime | undefined): AgentInfo[] {
+export function agentChoices(
+  config: readonly AgentInfo[],
+  runtime: Runtime | undefined,
+  threadAgents: readonly RuntimeAgent[] = [],
+): AgentInfo[] {
+  const choices = runtimeChoices(config, runtime);
+  for (const agent of threadAgents)
+    if (!choices.some((choice) => choice.id === agent.id))
+      choices.push({
+        ...describe(agent.id, agent.label, 'external'),
+        description: `${agent.label}, your own agent answering this thread.`,
+      });
+  return choices;
+}
+
+function runtimeChoices(config: readonly AgentInfo[], runtime: Runtime | undefined): AgentInfo[] {
   const reported = runtime?.agents ?? [];
   if (reported.length === 0) return [...config];
   const configured = new Map(config.map((agent) => [agent.id, agent]));

@@ -1,9 +1,11 @@
+import { consume } from '@lit/context';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { LIMITS, type ConfigResponse, type Runtime } from '@remote-chat/protocol';
 import { newClientId } from '../../client/client-id.js';
 import type { RemoteChatClient } from '../../client/remote-chat-client.js';
 import { SendQueueController, type PendingMessage } from '../../controllers/send-queue-controller.js';
+import { threadContext, type ThreadContextValue } from '../../context/thread-context.js';
 import { RcAgentChangeEvent } from '../../events/agent-change-event.js';
 import { RcFileUploadEvent } from '../../events/file-upload-event.js';
 import { RcMessageSendEvent } from '../../events/message-send-event.js';
@@ -99,6 +101,11 @@ export class RcComposer extends LitElement {
    * person's own login; it is hidden when fewer than two.
    */
   @property({ attribute: false }) agents: AgentInfo[] = [];
+
+  /** The open thread, from `<remote-chat>`: its self-run agents join the picker. */
+  @consume({ context: threadContext, subscribe: true })
+  @state()
+  private _thread: ThreadContextValue;
 
   /** Disables the composer with this reason, whatever the runtime's state. */
   @property({ attribute: 'disabled-reason' }) disabledReason = '';
@@ -358,7 +365,7 @@ export class RcComposer extends LitElement {
   }
 
   private renderAgentPicker() {
-    const agents = agentChoices(this.agents, this.runtime);
+    const agents = agentChoices(this.agents, this.runtime, this._thread?.agents);
     if (agents.length < 2) return nothing;
     const current = this.agent ?? this.runtime?.agent ?? agents[0]?.id ?? '';
     // `llm` is the first model under that model's own label: say which of the two is the default.

@@ -58,3 +58,29 @@ describe('<rc-thread-token> in the agent picker', () => {
     expect(bff.requests).toContain(`GET /threads/${threads[0]!.id}/agent-tokens`);
   });
 });
+
+describe('a self-run agent in the agent picker', () => {
+  it('is offered while it is connected to the open thread', async () => {
+    const agent = { id: 'laptop-agent', label: 'Laptop agent', kind: 'external' as const };
+    sessionStorage.setItem(
+      'remote-chat:https://fake-bff.test:selection',
+      JSON.stringify({ runtimeId: readyRuntime.id, threadId: threads[0]!.id }),
+    );
+    const withAgent = threads.map((thread, i) => (i === 0 ? { ...thread, agents: [agent] } : thread));
+    const bff = new FakeBff({ latencyMs: 5, state: { runtimes: [readyRuntime], threads: withAgent } });
+    const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`, {
+      width: '1100px',
+      height: '700px',
+    });
+    const picker = await waitFor(
+      () => {
+        const select = deepQuery<HTMLSelectElement>(chat, '[part="agent-picker"]');
+        return select && [...select.options].some((o) => o.value === 'laptop-agent') ? select : undefined;
+      },
+      { what: 'the self-run agent in the picker' },
+    );
+    const option = [...picker.options].find((o) => o.value === 'laptop-agent')!;
+    expect(option.text).toBe('Laptop agent');
+    expect(option.title).toBe('Laptop agent, your own agent answering this thread.');
+  });
+});
