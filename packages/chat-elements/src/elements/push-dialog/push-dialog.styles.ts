@@ -27,16 +27,6 @@ export const pushDialogStyles = css`
     margin-bottom: 0.75rem;
     font-weight: 550;
   }
-  input {
-    min-height: 2.25rem;
-    padding: 0.3rem 0.6rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_bg);
-    color: var(--_text);
-    font: inherit;
-    font-weight: 400;
-  }
   .hint {
     color: var(--_muted);
     font-size: 0.85em;

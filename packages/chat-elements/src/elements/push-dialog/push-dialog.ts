@@ -155,6 +155,7 @@ export class RcPushDialog extends LitElement {
         <label class="field">
           Branch
           <input
+            class="text-input"
             name="branch"
             autocomplete="off"
             spellcheck="false"
@@ -168,6 +169,7 @@ export class RcPushDialog extends LitElement {
         <label class="field">
           Commit message <span class="hint">(optional)</span>
           <input
+            class="text-input"
             name="message"
             autocomplete="off"
             .value=${this._message}

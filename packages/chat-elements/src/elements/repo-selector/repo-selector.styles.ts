@@ -42,16 +42,10 @@ export const repoSelectorStyles = css`
     font-size: 1em;
   }
 
+  /* A .text-input (shared styles) across the panel. */
   .search {
     width: 100%;
-    min-height: 2.25rem;
     margin-bottom: 0.5rem;
-    padding: 0.3rem 0.6rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_bg);
-    color: var(--_text);
-    font: inherit;
   }
 
   /* The scrolling lists: only the pages fetched so far are in it. */

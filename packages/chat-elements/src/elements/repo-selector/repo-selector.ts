@@ -379,7 +379,7 @@ export class RcRepoSelector extends LitElement {
       <label class="visually-hidden" for="${this.uid}-search">Search repositories</label>
       <input
         id="${this.uid}-search"
-        class="search"
+        class="text-input search"
         type="search"
         placeholder="Search repositories"
         autocomplete="off"
@@ -452,7 +452,7 @@ export class RcRepoSelector extends LitElement {
               <label class="visually-hidden" for="${this.uid}-issue-search">Search open issues</label>
               <input
                 id="${this.uid}-issue-search"
-                class="search"
+                class="text-input search"
                 type="search"
                 placeholder="Search open issues"
                 autocomplete="off"
