@@ -364,6 +364,20 @@ describe('the fake BFF answers as the real one', () => {
           };
         })(),
         'delete a thread that does not exist': outcome(await bff.call('DELETE', '/threads/th_nonesuch')),
+        'move a thread that does not exist': outcome(
+          await bff.call('POST', '/threads/th_nonesuch/move', { runtimeId: ready }),
+        ),
+        'move to a runtime that does not exist': outcome(
+          await bff.call('POST', `/threads/${seeded}/move`, { runtimeId: 'rt_nonesuch' }),
+        ),
+        'move with no runtime': outcome(await bff.call('POST', `/threads/${seeded}/move`, {})),
+        'move with an unknown field': outcome(
+          await bff.call('POST', `/threads/${seeded}/move`, { runtimeId: ready, keepFiles: true }),
+        ),
+        'move to its own runtime': outcome(await bff.call('POST', `/threads/${seeded}/move`, { runtimeId: stopped })),
+        'move to a stopped runtime': outcome(
+          await bff.call('POST', `/threads/${bff.names.fresh}/move`, { runtimeId: stopped }),
+        ),
         'message to a stopped runtime': outcome(
           await bff.call('POST', `/threads/${seeded}/messages`, { clientId: aClientId(1), text: 'ls' }),
         ),
@@ -474,6 +488,9 @@ describe('the fake BFF answers as the real one', () => {
       'archive with a string': { status: 400, code: 'bad_request' },
       'delete a thread': { status: 204, 'then get it': { status: 404 }, 'still listed': false },
       'delete a thread that does not exist': { status: 404, code: 'not_found' },
+      'move to a runtime that does not exist': { status: 404, code: 'not_found' },
+      'move to its own runtime': { status: 400, code: 'bad_request' },
+      'move to a stopped runtime': { status: 503, code: 'runtime_unavailable' },
     });
   });
 
@@ -611,6 +628,26 @@ describe('the fake BFF answers as the real one', () => {
         'the new runtime on the stream',
       );
 
+      // The seeded thread of the stopped runtime continues on the ready one.
+      await stream.subscribe(`threads:${bff.names.stopped}`);
+      start = stream.frames.length;
+      const moved = await bff.call('POST', `/threads/${bff.names.seeded}/move`, { runtimeId: ready });
+      const readyName = ((await bff.call('GET', `/runtimes/${ready}`)).body as Runtime).name;
+      const movedFrames = () =>
+        since(start).flatMap((f) =>
+          f.type === 'thread-removed' && f.id === bff.names.seeded
+            ? [`thread-removed ${f.topic}`]
+            : f.type === 'thread' && f.thread.id === bff.names.seeded
+              ? [`thread ${f.topic} on ${f.thread.runtimeId}`]
+              : [],
+        );
+      await stream.until(() => new Set(movedFrames()).size === 2, 'the moved thread on both lists');
+      const notice = (
+        (await bff.call('GET', `/threads/${bff.names.seeded}/events?after=3`)).body as {
+          events: ThreadEvent[];
+        }
+      ).events.map((e) => (e.kind === 'status' ? `${e.state}: ${e.message?.replace(readyName, '<name>')}` : e.kind));
+
       start = stream.frames.length;
       const deleted = await bff.call('DELETE', `/runtimes/${ready}`);
       await stream.until(() => since(start).some((f) => f.type === 'runtime-removed' && f.id === ready), 'the removal');
@@ -646,6 +683,12 @@ describe('the fake BFF answers as the real one', () => {
           // Generated, so only its shape compares: two words (and a number, on the fake).
           'named like calm-otter': /^[a-z]+-[a-z]+(-\d+)?$/.test((created.body as Runtime).name),
         },
+        move: {
+          ...outcome(moved),
+          runtimeId: (moved.body as Thread).runtimeId,
+          frames: [...new Set(movedFrames())].sort(),
+          notice,
+        },
         delete: { ...outcome(deleted), frames: removal },
       };
     });
@@ -655,6 +698,11 @@ describe('the fake BFF answers as the real one', () => {
       // The first line, cut to 59 characters and an ellipsis.
       'the thread titled by its first message': { title: `${longLine.slice(0, 59)}…` },
       cancel: { status: 202, body: { ok: true } },
+      move: {
+        status: 200,
+        runtimeId: '<ready>',
+        notice: ['idle: Continued on <name>; files of the previous workspace were not carried over.'],
+      },
       'new runtime': { 'named like calm-otter': true },
     });
   });

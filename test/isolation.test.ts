@@ -65,6 +65,7 @@ function routesFor(ids: { runtime: string; thread: string }) {
     { path: `/api/threads/${ids.thread}/events` },
     { path: `/api/threads/${ids.thread}/messages`, body: { clientId: clientId(), text: 'cat /etc/passwd' } },
     { path: `/api/threads/${ids.thread}/cancel`, body: {} },
+    { path: `/api/threads/${ids.thread}/move`, body: { runtimeId: ids.runtime } },
     { path: `/api/runtimes/${ids.runtime}`, method: 'PATCH', body: { name: 'stolen' } },
     { path: `/api/runtimes/${ids.runtime}/start`, body: {} },
     { path: `/api/threads/${ids.thread}`, method: 'PATCH', body: { archived: true } },

@@ -89,6 +89,12 @@ export class MemoryOutbox<Out> implements LinkOutbox<Out> {
     return this.#entries.filter((entry) => entry.seq > seq);
   }
 
+  /** Puts `message` in place of the kept frame `seq`, under the same seq (the numbering stays whole). */
+  replace(seq: number, message: Out): void {
+    const index = this.#entries.findIndex((entry) => entry.seq === seq);
+    if (index >= 0) this.#entries[index] = { seq, message };
+  }
+
   rebase(firstSeq: number): void {
     let seq = firstSeq;
     this.#entries = this.#entries.map((entry) => ({ seq: seq++, message: entry.message }));

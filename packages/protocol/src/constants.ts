@@ -39,6 +39,8 @@ export const LIMITS = {
   maxAgentFrameBytes: 1024 * 1024,
   /** Most bytes of `transcript` in one agent endpoint `message` frame; older events are left out. */
   maxAgentTranscriptBytes: 2 * 1024 * 1024,
+  /** Most bytes of `history` in one `thread.continue` link message (a moved thread); older turns are left out. */
+  maxMovedHistoryBytes: 200 * 1024,
   /** Frames a second an external agent may send, in bursts of twice as many; past it the socket closes with 4429. */
   agentFramesPerSecond: 500,
 } as const;

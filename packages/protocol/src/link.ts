@@ -50,6 +50,19 @@ export const ToRuntimeMessageSchema = z.discriminatedUnion('type', [
     data: z.string().max(Math.ceil((LIMITS.uploadChunkBytes * 4) / 3) + 4),
     final: z.boolean(),
   }),
+  /**
+   * The thread continues on this runtime (it moved here from another): its conversation so far,
+   * oldest first, sent ahead of its next message. The runtime's agents take it as the thread's
+   * history (replacing any it kept); files of the previous workspace are not part of it.
+   */
+  z.object({
+    type: z.literal('thread.continue'),
+    threadId: IdSchema,
+    /** User and agent messages, tool calls, their output (cut) and results, file writes; no deltas or statuses. */
+    history: z.array(EventBodySchema).max(10_000),
+    /** Older turns were left out to keep it under `LIMITS.maxMovedHistoryBytes`. */
+    truncated: z.boolean(),
+  }),
   /** The runtime should stop its work and exit. */
   z.object({ type: z.literal('runtime.shutdown'), reason: z.string().max(200) }),
   /**

@@ -110,6 +110,16 @@ export const UpdateThreadRequestSchema = z
   });
 export type UpdateThreadRequest = z.infer<typeof UpdateThreadRequestSchema>;
 
+/**
+ * `POST /api/threads/:id/move`: the thread continues on another of the caller's runtimes (same
+ * id, URL and events); the BFF hands that runtime the conversation so far (`thread.continue`).
+ */
+export const MoveThreadRequestSchema = z.strictObject({
+  /** The runtime the thread continues on: the caller's, not the thread's current one. */
+  runtimeId: IdSchema,
+});
+export type MoveThreadRequest = z.infer<typeof MoveThreadRequestSchema>;
+
 export const ThreadListResponseSchema = z.object({ threads: z.array(ThreadSchema) });
 export type ThreadListResponse = z.infer<typeof ThreadListResponseSchema>;
 

@@ -170,6 +170,11 @@ export class RuntimeHost {
         journal?.received(linkSeq);
         return;
       }
+      case 'thread.continue':
+        // Before its next message (the link keeps order): that turn's agent sees the conversation.
+        this.#record(() => this.#history.replace(message.threadId, message.history));
+        journal?.received(linkSeq);
+        return;
       case 'file.upload':
         await this.#upload(message);
         journal?.received(linkSeq);

@@ -10,6 +10,7 @@ import {
   IdParamsSchema,
   LIMITS,
   LogPageQuerySchema,
+  MoveThreadRequestSchema,
   PROTOCOL_VERSION,
   PermissionAnswerRequestSchema,
   PermissionParamsSchema,
@@ -345,6 +346,19 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       if (!updated) throw notFound('thread');
       writer.notifyThread(updated);
       res.json(writer.view(updated));
+    }),
+  );
+
+  router.post(
+    '/threads/:id/move',
+    authed(async (req, res, caller) => {
+      const body = parse(MoveThreadRequestSchema, req.body, 'move');
+      const thread = await ownThread(caller, req.params.id);
+      const target = await requireRuntime(store, caller.user.id, body.runtimeId);
+      assertMayUseProvider(providers, caller, target.provider);
+      const moved = await runtimes.move(caller.user.id, thread, target.id);
+      runtimes.touch(target.id);
+      res.json(writer.view(moved));
     }),
   );
 

@@ -27,7 +27,8 @@ import { LinkLeases } from './link-leases.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
 import { defaultRuntimeName } from './runtime-names.js';
-import { messageSendOf } from './stored-outbox.js';
+import { movedHistory } from './moved-history.js';
+import { StoredOutbox, messageSendOf, threadOf } from './stored-outbox.js';
 import { ENDED, Supervisor, type SupervisorOptions } from './supervisor.js';
 import { WorkspacePushes, type PushOutcome } from './workspace-pushes.js';
 
@@ -294,22 +295,95 @@ export class Runtimes {
   }
 
   /**
+   * Moves a thread of the user's to another of their runtimes (`POST /threads/:id/move`): in one
+   * transaction the thread changes runtime, a notice is stored in it and `thread.continue` (the
+   * conversation so far, see `movedHistory`) is queued for the new runtime, so it reaches it once,
+   * whatever restarts. What the old runtime had not received of the thread yet (its link is down)
+   * is taken out of its outbox and sent to the new one after it; the old runtime's later events
+   * for the thread are dropped. A foreign runtime is not_found; the thread's own runtime, or one
+   * that cannot take work, bad_request / runtime_unavailable; a turn at work, conflict.
+   */
+  async move(userId: string, thread: ThreadRecord, runtimeId: string): Promise<ThreadRecord> {
+    const { store, writer, logger } = this.options;
+    const target = await this.get(userId, runtimeId);
+    if (target.id === thread.runtimeId)
+      throw new RemoteChatError('bad_request', 'The thread is on this runtime already; pick another one.');
+    this.assertAvailable(target);
+    const events = await allEvents(store, thread.id);
+    const old = this.links.get(thread.runtimeId);
+    const inFlight =
+      old?.session.state === 'open' && old.outbox.after(0).some((entry) => threadOf(entry.message) === thread.id);
+    if (turnAtWork(events) || old?.busy.has(thread.id) || inFlight)
+      throw new RemoteChatError('conflict', 'The agent is still at work in this thread: stop it first, then move it.');
+
+    // What the old runtime never received goes to the new one instead (after the history).
+    const taken = old
+      ? await this.links.exclusive(old, async () => {
+          const messages = old.outbox.takeThread(thread.id);
+          await old.outbox.written();
+          return messages;
+        })
+      : await this.takeFromStoredOutbox(thread.runtimeId, thread.id);
+    const resent = taken.filter((message) => message.type === 'message.send' || message.type === 'file.upload');
+    const resentIds = new Set(resent.flatMap((message) => (message.type === 'message.send' ? [message.clientId] : [])));
+    const { history, truncated } = movedHistory(
+      events.filter((event) => event.kind !== 'message.user' || !resentIds.has(event.clientId)),
+    );
+    const notice =
+      `Continued on ${target.name}; files of the previous workspace were not carried over.` +
+      (truncated ? ' The earliest part of the conversation was too long to hand over.' : '');
+    await this.appendAndSend(
+      thread,
+      { kind: 'status', state: 'idle', message: notice },
+      () => ({ type: 'thread.continue', threadId: thread.id, history, truncated }),
+      target.id,
+    );
+    // The old runtime's link forgets the thread: its later events for it are dropped.
+    old?.threads.delete(thread.id);
+    old?.busy.delete(thread.id);
+    writer.notifyThreadRemoved(thread);
+    if (resent.length > 0)
+      await this.sendOrHandOff(target.id, resent).catch((error: unknown) =>
+        logger.error(
+          { runtimeId: target.id, err: errorMessage(error) },
+          'cannot resend the messages of a moved thread',
+        ),
+      );
+    const moved = await store.getThread(thread.id);
+    if (!moved) throw notFound('thread');
+    return moved;
+  }
+
+  /** `StoredOutbox.takeThread` for a runtime whose link this instance does not hold. */
+  private async takeFromStoredOutbox(runtimeId: string, threadId: string): Promise<ToRuntimeMessage[]> {
+    const outbox = await StoredOutbox.load(this.options.store, runtimeId, () => undefined);
+    const taken = outbox.takeThread(threadId);
+    await outbox.written();
+    return taken;
+  }
+
+  /**
    * Stores an event and, when it is new, the runtime message made of it, in one transaction under
    * the runtime's next link seq; then hands the message to the link. A repeat (the same unique
-   * key) is neither stored nor sent again.
+   * key) is neither stored nor sent again. With `moveTo`, the message goes to that runtime, which
+   * the thread moves to in the same transaction.
    */
   private async appendAndSend(
     thread: ThreadRecord,
     body: EventBody,
     toMessage: (event: ThreadEvent) => ToRuntimeMessage,
+    moveTo?: string,
   ): Promise<AppendResult> {
-    const live = await this.holder(thread.runtimeId);
+    const runtimeId = moveTo ?? thread.runtimeId;
+    const moving = moveTo === undefined ? {} : { moveTo };
+    const live = await this.holder(runtimeId);
     if (!live) {
       // Another instance holds the link: kept for it in this transaction, and it is told.
       const result = await this.options.writer.appendEvent(thread, body, {
-        handoff: { runtimeId: thread.runtimeId, message: toMessage },
+        handoff: { runtimeId, message: toMessage },
+        ...moving,
       });
-      if (result.created) this.options.hub.notify(HANDOFFS_CHANNEL, thread.runtimeId);
+      if (result.created) this.options.hub.notify(HANDOFFS_CHANNEL, runtimeId);
       return result;
     }
     live.threads.add(thread.id);
@@ -317,7 +391,7 @@ export class Runtimes {
     this.supervisor.wake(live);
     return this.links.exclusive(live, async () => {
       const outbound = { runtimeId: live.id, seq: live.outbox.lastSeq + 1, message: toMessage };
-      const result = await this.options.writer.appendEvent(thread, body, { outbound });
+      const result = await this.options.writer.appendEvent(thread, body, { outbound, ...moving });
       // A renumbering (the runtime lost its state) while the event was being stored moves its seq.
       if (result.created && live.session.send(toMessage(result.event)) !== outbound.seq) live.outbox.rewrite();
       return result;
@@ -517,4 +591,20 @@ export class Runtimes {
     await this.supervisor.close();
     await this.links.closeAll(CLOSE_CODES.reconnectElsewhere, 'this instance is draining; reconnect elsewhere');
   }
+}
+
+/** Every event of a thread, oldest first. */
+async function allEvents(store: Store, threadId: string): Promise<ThreadEvent[]> {
+  const events: ThreadEvent[] = [];
+  for (;;) {
+    const page = await store.listEvents(threadId, events.at(-1)?.seq ?? 0, LIMITS.maxEventsPage, LIMITS.maxPageBytes);
+    if (page.length === 0) return events;
+    events.push(...page);
+  }
+}
+
+/** Whether the thread's agent is at work: its latest status says thinking or running. */
+function turnAtWork(events: readonly ThreadEvent[]): boolean {
+  const status = events.findLast((event) => event.kind === 'status');
+  return status?.kind === 'status' && (status.state === 'thinking' || status.state === 'running');
 }

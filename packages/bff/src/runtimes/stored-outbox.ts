@@ -79,6 +79,18 @@ export class StoredOutbox implements LinkOutbox<ToRuntimeMessage> {
     this.#change({ kind: 'replace' });
   }
 
+  /**
+   * Takes the kept messages of a thread that moved to another runtime out of this outbox: each is
+   * replaced, under its seq, by `thread.cancel` of the thread (nothing to stop there any more; the
+   * numbering stays whole). Returns what they were, in order.
+   */
+  takeThread(threadId: string): ToRuntimeMessage[] {
+    const taken = this.#memory.after(0).filter((entry) => threadOf(entry.message) === threadId);
+    for (const entry of taken) this.#memory.replace(entry.seq, { type: 'thread.cancel', threadId });
+    if (taken.length > 0) this.rewrite();
+    return taken.map((entry) => entry.message);
+  }
+
   /** Writes the whole outbox again: a message stored under a seq that a renumbering then moved. */
   rewrite(): void {
     this.#change({ kind: 'replace' });
@@ -129,6 +141,11 @@ function coalesce(changes: readonly Change[]): Change[] {
     else merged.push(change.kind === 'append' ? { kind: 'append', entries: [...change.entries] } : { ...change });
   }
   return merged;
+}
+
+/** The thread a message to a runtime is about, if any. */
+export function threadOf(message: ToRuntimeMessage): string | null {
+  return 'threadId' in message ? message.threadId : null;
 }
 
 /** The `message.send` that carries a stored user message to its runtime's agent. */

@@ -108,6 +108,11 @@ export class AppendBatch {
     return latest;
   }
 
+  /** The runtime the thread moves to with this batch, if an item moves it. */
+  moveTo(): string | null {
+    return this.items.findLast((item) => item.moveTo !== undefined)?.moveTo ?? null;
+  }
+
   /** The outbound messages of the new events among `results` (this batch's, in order). */
   outboundRows(results: readonly AppendResult[]): OutboundRow[] {
     return this.items.flatMap((item, index) => {

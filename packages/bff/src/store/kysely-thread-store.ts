@@ -84,6 +84,9 @@ export function kyselyThreadStore(
           .returning('last_seq')
           .executeTakeFirst();
         if (!bumped) throw new Error(`thread ${threadId} does not exist`);
+        const moveTo = batch.moveTo();
+        if (moveTo !== null)
+          await trx.updateTable('threads').set({ runtime_id: moveTo }).where('id', '=', threadId).execute();
         const first = num(bumped.last_seq) - fresh + 1;
         const rows = batch.rows(first, at);
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {

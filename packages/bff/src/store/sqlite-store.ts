@@ -88,7 +88,8 @@ function sqliteEventPaths(database: Sqlite.Database) {
         // Kysely's transactions share this connection; while one is open, take its path instead.
         if (database.inTransaction) return portable.appendEvents(threadId, items);
         // A message handed to another instance's link (cluster/leases.ts) is rare: the portable path writes it.
-        if (items.some((item) => item.handoff)) return portable.appendEvents(threadId, items);
+        // So is a thread moving to another runtime (`POST /threads/:id/move`).
+        if (items.some((item) => item.handoff || item.moveTo)) return portable.appendEvents(threadId, items);
         const batch = new AppendBatch(threadId, items);
         return database.transaction(() => append(batch))();
       },

@@ -124,6 +124,8 @@ export interface AppendItem {
    * kept in `handoffs` (same transaction) until the holder numbers it into its outbox.
    */
   handoff?: Omit<OutboundItem, 'seq'>;
+  /** The thread moves to this runtime in the same transaction (`POST /threads/:id/move`). */
+  moveTo?: string;
 }
 
 export interface AppendResult {

@@ -28,6 +28,7 @@ import {
   type CreatedAgentToken,
   type CreatedApiToken,
   type CreateRuntimeRequest,
+  type MoveThreadRequest,
   type CreateThreadRequest,
   type EventPageResponse,
   type GitHubBranchPage,
@@ -223,6 +224,15 @@ export class RestApi extends EventTarget {
   /** `PATCH /api/threads/:id`: renames, archives (`archived: true`) or unarchives a thread. */
   updateThread(threadId: string, body: UpdateThreadRequest, options?: RequestOptions): Promise<Thread> {
     return this.rest.request('PATCH', `/threads/${enc(threadId)}`, ThreadSchema, { ...options, body });
+  }
+
+  /**
+   * `POST /api/threads/:id/move`: the thread continues on another of the user's runtimes (same id
+   * and events); that runtime is handed the conversation so far. Answers with the moved thread.
+   */
+  moveThread(threadId: string, runtimeId: string, options?: RequestOptions): Promise<Thread> {
+    const body: MoveThreadRequest = { runtimeId };
+    return this.rest.request('POST', `/threads/${enc(threadId)}/move`, ThreadSchema, { ...options, body });
   }
 
   /** `DELETE /api/threads/:id`: deletes a thread with its events and thread tokens. */

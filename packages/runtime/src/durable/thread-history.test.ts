@@ -52,6 +52,25 @@ describe('a thread history', () => {
     await history.close();
   });
 
+  it('replaces what it kept of a thread with a handed-over conversation, and has it after a restart', async () => {
+    const dir = tempDir();
+    const history = new ThreadHistory({ dir });
+    history.record('th_1', { kind: 'message.user', clientId: 'old', text: 'from before', agent: 'llm' });
+    const handed: EventBody[] = [user, { kind: 'status', state: 'idle' }, call, output('ok\n'), result];
+    history.replace('th_1', handed);
+    history.record('th_1', { kind: 'message.agent', messageId: 'm2', text: 'after', agent: 'llm' });
+    const expected = [
+      user,
+      call,
+      output('ok\n'),
+      result,
+      { kind: 'message.agent', messageId: 'm2', text: 'after', agent: 'llm' },
+    ];
+    expect(history.events('th_1')).toEqual(expected);
+    await history.close();
+    expect(new ThreadHistory({ dir }).events('th_1')).toEqual(expected);
+  });
+
   it('drops a line torn by a crash and goes on after it', async () => {
     const dir = tempDir();
     const history = new ThreadHistory({ dir });

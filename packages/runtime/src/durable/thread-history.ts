@@ -75,6 +75,18 @@ export class ThreadHistory {
     }
   }
 
+  /**
+   * Replaces the thread's history with `events`, on disk at once: a thread that moved here from
+   * another runtime (`thread.continue`), whose conversation the BFF handed over.
+   */
+  replace(threadId: string, events: readonly EventBody[]): void {
+    const history = this.#history(threadId);
+    history.events.length = 0;
+    history.outputs.clear();
+    for (const event of events) if (KEPT_KINDS.has(event.kind)) history.events.push(...this.#keep(history, event));
+    history.log?.rewrite(history.events.map((event) => ({ event })));
+  }
+
   /** Closes every open file. */
   async close(): Promise<void> {
     for (const threadId of [...this.#open.keys()]) this.#evict(threadId);
