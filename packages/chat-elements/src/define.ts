@@ -10,5 +10,6 @@ import './elements/repo-selector/define.js';
 import './elements/runtime-picker/define.js';
 import './elements/sandbox-log/define.js';
 import './elements/thread-list/define.js';
+import './elements/thread-move/define.js';
 import './elements/thread-token/define.js';
 import './elements/welcome/define.js';

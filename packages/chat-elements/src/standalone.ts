@@ -1,7 +1,8 @@
 // The entry of dist/remote-chat.js: defines every element, and exports the headless client for
 // pages that want it next to them. The GitHub elements (the repository selector and the push
 // dialog) are loaded on first use from a file beside it: see `loadGitHubElements`; so is the agent
-// picker's thread-token help, which the composer's define loads, and the sandbox log, which
+// picker's thread-token help and "Continue on another runtime…", which the composer's define loads,
+// and the sandbox log, which
 // `<remote-chat>`'s define loads.
 import './elements/chat/define.js';
 import './elements/composer/define.js';

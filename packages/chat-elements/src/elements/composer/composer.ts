@@ -53,6 +53,9 @@ let nextId = 0;
  * @csspart agent-picker - The agent drop-down.
  * @csspart thread-token - The picker's help for running your own agent (`<rc-thread-token>`).
  *
+ * Under a runtime that is stopped, failed or offline it offers "Continue on another runtime…"
+ * (`<rc-thread-move>`, which fires `rc-thread-move` once the thread moved).
+ *
  * @cssprop --rc-font-mono - Font of the names of files being uploaded.
  * @cssprop --rc-color-focus - Outline of the message box while it has focus.
  * @cssprop --rc-color-scheme - `light`, `dark` or `light dark` (the default).
@@ -153,7 +156,7 @@ export class RcComposer extends LitElement {
           return 'The runtime is offline. You can send messages once it reconnects.';
         case 'stopping':
         case 'stopped':
-          return 'This runtime is stopped. Press Start again in the sandbox log, or pick another runtime.';
+          return 'This runtime is stopped. Press Start again in the sandbox log, or continue this thread on another runtime.';
         case 'failed':
           return 'This runtime failed to start: see the sandbox log, then create a new one.';
         case 'ready':
@@ -382,6 +385,14 @@ export class RcComposer extends LitElement {
     `;
   }
 
+  /** Under a runtime that cannot take work: "Continue on another runtime…" (`<rc-thread-move>`). */
+  private renderMove() {
+    const status = this.runtime?.status;
+    const stuck = status === 'stopped' || status === 'stopping' || status === 'failed' || status === 'offline';
+    if (!stuck || !this.threadId || !this.client || this.disabledReason) return nothing;
+    return html`<rc-thread-move .client=${this.client} thread-id=${this.threadId} .runtime=${this.runtime}></rc-thread-move>`;
+  }
+
   override render() {
     const reason = this.blockedReason;
     const noteId = `${this.uid}-note`;
@@ -417,6 +428,7 @@ export class RcComposer extends LitElement {
         <div class="composer-note ${reason ? 'reason' : ''}">
           ${reason ? nothing : this.renderAgentPicker()}
           <p id=${noteId}>${reason || html`<kbd>Enter</kbd> sends · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line`}</p>
+          ${this.renderMove()}
         </div>
       </div>
     `;

@@ -15,6 +15,7 @@ import type { RcFirstChatEvent } from '../../events/first-chat-event.js';
 import type { RcRepoChangeEvent } from '../../events/repo-change-event.js';
 import type { RcRuntimeCreateEvent } from '../../events/runtime-create-event.js';
 import type { RcRuntimeSelectEvent } from '../../events/runtime-select-event.js';
+import type { RcThreadMoveEvent } from '../../events/thread-move-event.js';
 import type { RcThreadSelectEvent } from '../../events/thread-select-event.js';
 import { RcTokenExpiredEvent } from '../../events/token-expired-event.js';
 import { loadGitHubElements } from '../../github-elements.js';
@@ -61,6 +62,8 @@ let nextId = 0;
  *
  * @fires rc-runtime-select - Bubbles up from the runtime picker.
  * @fires rc-thread-select - Bubbles up from the thread list.
+ * @fires rc-thread-move - Bubbles up from the chat's "Continue on another runtime…"; the
+ *   selection (and the URL) then follows the thread to its new runtime.
  * @fires rc-token-expired - {@link RcTokenExpiredEvent} when the token lapsed: the provider failed,
  * or the BFF refused even a fresh token. The element shows why, with a Try again button; setting
  * `token` or `tokenProvider` again also retries.
@@ -130,6 +133,8 @@ export class RemoteChatElement extends LitElement {
   /** The one-click first chat: being made, and why it failed. */
   @state() private _starting = false;
   @state() private _startError = '';
+  /** Why the last "Continue on another runtime…" failed. */
+  @state() private _moveError = '';
   /** Whether `<rc-welcome>` is defined (its file is loaded for a user with no runtime yet). */
   @state() private _welcomeLoaded = false;
   /** Focus the message box once a thread is open (after the one-click first chat). */
@@ -270,6 +275,29 @@ export class RemoteChatElement extends LitElement {
     this._sidebarOpen = false;
     // A new thread is for writing in: the message box gets the focus.
     if (event.detail.fresh) void this.focusComposer();
+  }
+
+  /**
+   * "Continue on another runtime…": moves the thread here, since the chooser goes away as the old
+   * runtime's list drops it; the picker, the list and the URL then follow it to its new runtime.
+   */
+  private async onThreadMove(event: RcThreadMoveEvent): Promise<void> {
+    const client = this._client;
+    if (!client) return;
+    event.preventDefault();
+    const { threadId, runtimeId } = event.detail;
+    this._moveError = '';
+    try {
+      const [thread, runtime] = await Promise.all([
+        client.moveThread(threadId, runtimeId),
+        this.selection.runtimes.items.find((r) => r.id === runtimeId) ?? client.getRuntime(runtimeId),
+      ]);
+      this.selection.selectRuntime(runtime);
+      this.selection.selectThread(thread);
+      void this.focusComposer();
+    } catch (error) {
+      this._moveError = `Could not continue the thread on another runtime: ${describeError(error)}`;
+    }
   }
 
   /** Moves focus to the chat's message box, once the chat shows the selected thread. */
@@ -453,10 +481,11 @@ export class RemoteChatElement extends LitElement {
         </aside>
         <div class="main" part="main" role="region" aria-label="Chat">
           ${this.renderNotFound()}
+          ${this._moveError ? html`<p class="alert not-found" role="alert">${this._moveError}</p>` : nothing}
           ${
             runtimes.loaded && runtimes.items.length === 0 && this._config
               ? this.renderWelcome(this._config)
-              : html`<rc-chat></rc-chat>`
+              : html`<rc-chat @rc-thread-move=${this.onThreadMove}></rc-chat>`
           }
         </div>
         ${
