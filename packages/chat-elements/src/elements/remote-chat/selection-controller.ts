@@ -43,6 +43,8 @@ export class SelectionController implements ReactiveController {
   private openingIssue = false;
   /** The selection as last saved, so that it is written only when it changes. */
   private remembered = '';
+  /** The open thread while it was not archived: archiving it closes it. */
+  private openUnarchived = '';
   /** Whether the page's URL holds the selection. */
   urlState = false;
   /** What the link asked for that could not be found; empty when it was, or there was no link. */
@@ -112,8 +114,13 @@ export class SelectionController implements ReactiveController {
       if (!found) this.threadId = '';
       this.fromUrl.thread = false;
     }
+    // The open thread was archived (here, or in another tab): it closes and the newest other one
+    // opens. A thread opened from "Show archived" stays open.
+    const open = this.threads.items.find((t) => t.id === this.threadId);
+    if (open?.archivedAt && open.id === this.openUnarchived) this.threadId = '';
     if (this.threads.loaded && !this.threadId) this.openNewestThread();
     this.thread = this.threads.items.find((t) => t.id === this.threadId);
+    this.openUnarchived = this.thread && !this.thread.archivedAt ? this.thread.id : '';
 
     const selection = { runtimeId: this.runtimeId, threadId: this.threadId };
     const remembered = JSON.stringify(selection);

@@ -91,6 +91,38 @@ describe('<remote-chat> and the keyboard', () => {
     await waitFor(() => focused(chat)?.tagName === 'TEXTAREA', { what: 'the focus in the message box' });
   });
 
+  it('closes the open thread when it is archived, opening the newest other one; one opened from the archive stays', async () => {
+    // The second most recent thread is open: archiving it opens the most recent one.
+    sessionStorage.setItem(
+      'remote-chat:https://fake-bff.test:selection',
+      JSON.stringify({ runtimeId: readyRuntime.id, threadId: started[1]!.id }),
+    );
+    const bff = bffWithThreads();
+    const chat = await fixture<RemoteChatElement>(html`<remote-chat .client=${bff.client()}></remote-chat>`, {
+      width: '1100px',
+      height: '700px',
+    });
+    await waitFor(() => openThread(chat) === started[1]!.id, { what: 'the remembered thread' });
+    await settle(chat);
+    part(threadList(chat), 'archive-button').click();
+    await waitFor(() => openThread(chat) === started[0]!.id, { what: 'the newest other thread, open' });
+    expect(bff.state.threads.find((t) => t.id === started[1]!.id)?.archivedAt).toBeTruthy();
+
+    // Opened from "Show archived", an archived thread stays open.
+    part<HTMLInputElement>(threadList(chat), 'show-archived').click();
+    const archived = await waitFor(
+      () =>
+        [...threadList(chat).shadowRoot!.querySelectorAll<HTMLElement>('[role="option"]')].find((o) =>
+          o.textContent?.includes('Archived'),
+        ),
+      { what: 'the archived thread listed' },
+    );
+    archived.click();
+    await waitFor(() => openThread(chat) === started[1]!.id, { what: 'the archived thread, open' });
+    await settle(chat);
+    expect(openThread(chat)).toBe(started[1]!.id);
+  });
+
   it('has a skip link first in the Tab order that goes to the message box', async () => {
     sessionStorage.setItem(
       'remote-chat:https://fake-bff.test:selection',
