@@ -12,6 +12,7 @@ export type { LinkDialerOptions } from './dialer.js';
 export { MemoryOutbox } from './outbox.js';
 export type { LinkOutbox, OutboxEntry, OutboxState } from './outbox.js';
 
+export { closeInWords } from './close-words.js';
 export { LinkClosedError, LinkFrameTooLargeError, LinkHandshakeError, LinkOutboxFullError } from './errors.js';
 
 // An external agent's WebSocket, as a runtime's agent endpoint and the BFF's `/api/agent` host it.

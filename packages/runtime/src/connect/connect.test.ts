@@ -184,6 +184,17 @@ describe('remote-chat-runtime connect', () => {
     expect(connection.links().map((link) => link.folder)).toEqual([other]);
   });
 
+  it('says in words, without close codes, why the link went down and that it retries', async () => {
+    const app = await project('app');
+    const connection = await start([app]);
+    const runtime = await waitFor(() => bff.runtimes.get(runtimeIdOf(connection, app)), 'the link');
+    await waitFor(() => runtime.session.state === 'open', 'open');
+    runtime.session.detach(4503, 'server shutting down');
+    const offline = await waitFor(() => output.find((line) => line.startsWith('[app] offline')), 'the offline line');
+    expect(offline).toMatch(/^\[app\] offline: the link closed: server shutting down; retrying in /);
+    expect(output.join('\n')).not.toMatch(/\(\d{4}/);
+  });
+
   it('disconnects a folder that disappears', async () => {
     const app = await project('app');
     const connection = await start([app]);

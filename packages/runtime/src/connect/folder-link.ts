@@ -11,6 +11,7 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import {
+  closeInWords,
   LinkClosedError,
   LinkDialer,
   type LinkDialerOptions,
@@ -263,8 +264,7 @@ export class FolderLink {
       case CLOSE_CODES.protocolMismatch:
         return {
           code: EXIT_CODES.protocol,
-          message:
-            'the server speaks another version of the runtime protocol (4406); update remote-chat-runtime to match it.',
+          message: 'the server speaks another version of the runtime protocol (4406); update remote-chat-runtime to match it.',
         };
       default:
         return undefined;
@@ -272,12 +272,11 @@ export class FolderLink {
   }
 }
 
-/** A failed attempt or a closed link, for a person: "connect ECONNREFUSED 127.0.0.1:8787", "the link closed (4503: …)". */
+/** A failed attempt or a closed link, for a person, in words: "connect ECONNREFUSED 127.0.0.1:8787", "the link closed: runtime shutting down". */
 function describeFailure(error: unknown): string {
-  if (error instanceof LinkClosedError)
-    return `the link closed (${error.code}${error.reason ? `: ${error.reason}` : ''})`;
+  if (error instanceof LinkClosedError) return `the link closed: ${closeInWords(error.code, error.reason)}`;
   if (error instanceof LinkHandshakeError)
-    return error.reason ? `${error.reason} (${error.code})` : `closed during the handshake (${error.code})`;
+    return `the server refused the link: ${closeInWords(error.code, error.reason)}`;
   return error instanceof Error ? error.message : String(error);
 }
 
