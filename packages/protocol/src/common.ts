@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './constants.js';
 
-export { CLOSE_CODES, ERROR_CODES, LIMITS, PROTOCOL_VERSION } from './constants.js';
+export { CLOSE_CODES, ERROR_CODES, HISTORY_EVENT_KINDS, LIMITS, PROTOCOL_VERSION } from './constants.js';
 export type { CloseCode } from './constants.js';
 
 /** Ids are opaque strings chosen by the BFF: URL-safe, bounded. */

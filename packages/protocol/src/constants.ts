@@ -162,6 +162,19 @@ export const EVENT_KIND_LIST = [
   'permission.answer',
 ] as const;
 
+/**
+ * The kinds an agent's history of a thread keeps (the runtime's thread history, a moved thread's
+ * `thread.continue`): what was said and done, not how it streamed (no deltas or statuses).
+ */
+export const HISTORY_EVENT_KINDS = [
+  'message.user',
+  'message.agent',
+  'tool.call',
+  'tool.output',
+  'tool.result',
+  'file.write',
+] as const;
+
 /** How far a plan entry is (an ACP agent's plan). */
 export const PLAN_ENTRY_STATUSES = ['pending', 'in_progress', 'completed'] as const;
 export const PLAN_ENTRY_PRIORITIES = ['high', 'medium', 'low'] as const;

@@ -4,6 +4,7 @@ export {
   ErrorBodySchema,
   ErrorCodeSchema,
   IdSchema,
+  HISTORY_EVENT_KINDS,
   LIMITS,
   PROTOCOL_VERSION,
   SeqSchema,

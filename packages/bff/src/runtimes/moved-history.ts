@@ -1,14 +1,7 @@
-import { LIMITS, type EventBody, type ThreadEvent } from '@remote-chat/protocol';
+import { HISTORY_EVENT_KINDS, LIMITS, type EventBody, type ThreadEvent } from '@remote-chat/protocol';
 
 /** The kinds a moved thread's history carries: what was said and done, not how it streamed. */
-const CARRIED_KINDS = new Set<EventBody['kind']>([
-  'message.user',
-  'message.agent',
-  'tool.call',
-  'tool.output',
-  'tool.result',
-  'file.write',
-]);
+const CARRIED_KINDS: ReadonlySet<EventBody['kind']> = new Set(HISTORY_EVENT_KINDS);
 
 /** Of one tool call's output, the first and the last this many characters are carried over. */
 const OUTPUT_END_CHARS = 4 * 1024;

@@ -264,7 +264,8 @@ export class FolderLink {
       case CLOSE_CODES.protocolMismatch:
         return {
           code: EXIT_CODES.protocol,
-          message: 'the server speaks another version of the runtime protocol (4406); update remote-chat-runtime to match it.',
+          message:
+            'the server speaks another version of the runtime protocol (4406); update remote-chat-runtime to match it.',
         };
       default:
         return undefined;

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { EventBodySchema, type EventBody } from '@remote-chat/protocol';
+import { EventBodySchema, HISTORY_EVENT_KINDS, type EventBody } from '@remote-chat/protocol';
 import { AppendLog } from './append-log.js';
 
 /** The folder of thread histories in a state folder: one `<thread id>.jsonl` per thread. */
@@ -20,14 +20,7 @@ export interface ThreadHistoryOptions {
 }
 
 /** The events a thread's history keeps: what was said and done, not how it streamed. */
-const KEPT_KINDS = new Set<EventBody['kind']>([
-  'message.user',
-  'message.agent',
-  'tool.call',
-  'tool.output',
-  'tool.result',
-  'file.write',
-]);
+const KEPT_KINDS: ReadonlySet<EventBody['kind']> = new Set(HISTORY_EVENT_KINDS);
 
 /**
  * What a runtime remembers of each thread for its agents: the user messages it answered and the
