@@ -90,9 +90,9 @@ class StreamProbe {
   }
 
   /** Subscribes and resolves with the frames of the topic once its answer is complete. */
-  async subscribe(topic: string, after?: number): Promise<ServerFrame[]> {
+  async subscribe(topic: string, after?: number, batch?: boolean): Promise<ServerFrame[]> {
     const start = this.frames.length;
-    this.send({ type: 'subscribe', topic, ...(after !== undefined && { after }) });
+    this.send({ type: 'subscribe', topic, ...(after !== undefined && { after }), ...(batch && { batch }) });
     const mine = () => this.frames.slice(start).filter((f) => 'topic' in f && f.topic === topic);
     const done = (f: ServerFrame) => ['caught-up', 'error', 'runtimes', 'threads'].includes(f.type);
     await this.until(() => mine().some(done), `the answer to ${topic}`);
@@ -504,7 +504,13 @@ describe('the fake BFF answers as the real one', () => {
       const types = (frames: ServerFrame[]) => frames.map((f) => f.type);
       const seqs = (frames: ServerFrame[]) =>
         frames.map((f) =>
-          f.type === 'event' ? f.event.seq : f.type === 'caught-up' ? `caught up at ${f.seq}` : f.type,
+          f.type === 'event'
+            ? f.event.seq
+            : f.type === 'events'
+              ? f.events.map((e) => e.seq)
+              : f.type === 'caught-up'
+                ? `caught up at ${f.seq}`
+                : f.type,
         );
       const runtimes = await stream.subscribe('runtimes');
       const threads = await stream.subscribe(`threads:${ready}`);
@@ -535,6 +541,10 @@ describe('the fake BFF answers as the real one', () => {
         'replay after 2': seqs(await stream.subscribe(`thread:${seeded}`, 2)),
         'replay after the last': seqs(await stream.subscribe(`thread:${seeded}`, 3)),
         'empty thread': seqs(await stream.subscribe(`thread:${fresh}`)),
+        'batched replay': seqs(await stream.subscribe(`thread:${seeded}`, 0, true)),
+        'batched replay after 2': seqs(await stream.subscribe(`thread:${seeded}`, 2, true)),
+        'batched replay after the last': seqs(await stream.subscribe(`thread:${seeded}`, 3, true)),
+        'batched log (no batches there)': types(await stream.subscribe(`runtime-log:${bff.names.stopped}`, 0, true)),
         'empty log': types(await stream.subscribe(`runtime-log:${bff.names.stopped}`)),
         'thread that does not exist': await stream.subscribe('thread:th_nonesuch'),
         'thread list of a runtime that does not exist': await stream.subscribe('threads:rt_nonesuch'),

@@ -42,23 +42,43 @@ async function commitAndPublish(store: Store, hub: Hub<ThreadEvent>, body: Param
  */
 function racingHub(store: Store) {
   let during: (() => Promise<void>) | undefined;
-  const hub = new Hub<ThreadEvent>(async (topic, after, limit) => {
-    const page = await store.listEvents(topic.slice('thread:'.length), after, limit);
-    const race = during;
-    during = undefined;
-    await race?.();
-    return page;
-  });
-  return { hub, duringNextRead: (work: () => Promise<void>) => (during = work) };
+  const racing =
+    <T>(read: (after: number, limit: number) => Promise<T[]>) =>
+    async (after: number, limit: number): Promise<T[]> => {
+      const page = await read(after, limit);
+      const race = during;
+      during = undefined;
+      await race?.();
+      return page;
+    };
+  const readEvents = racing((after, limit) => store.listEvents('th_race', after, limit));
+  const hub = new Hub<ThreadEvent>((_topic, after, limit) => readEvents(after, limit));
+  /** A subscriber's own replay reader (as the stream's): the thread's events as stored, raced alike. */
+  const readStored = racing((after, limit) => store.listStoredEvents('th_race', after, limit));
+  return { hub, readStored, duringNextRead: (work: () => Promise<void>) => (during = work) };
 }
 
-/** Subscribes; `nextCaughtUp` resolves with the seq of each catch-up in turn (the replay, then each gap healed). */
-function subscribe(hub: Hub<ThreadEvent>) {
+/**
+ * Subscribes, with the replay in pages through `readStored` if given (as a stream asked for
+ * batches does); `nextCaughtUp` resolves with the seq of each catch-up in turn (the replay, then
+ * each gap healed). `seqs` holds every seq delivered either way, `pages` the replay's pages.
+ */
+function subscribe(hub: Hub<ThreadEvent>, readStored?: ReturnType<typeof racingHub>['readStored']) {
   const seqs: number[] = [];
+  const pages: number[][] = [];
   const caughtUp: number[] = [];
   let wake: (() => void) | undefined;
   const subscription = hub.subscribe('thread:th_race', {
     onEntry: (e) => seqs.push(e.seq),
+    ...(readStored && {
+      replay: {
+        read: (after: number, limit: number) => readStored(after, limit),
+        deliver: (page: { seq: number }[]) => {
+          pages.push(page.map((e) => e.seq));
+          seqs.push(...page.map((e) => e.seq));
+        },
+      },
+    }),
     onCaughtUp: (seq) => {
       caughtUp.push(seq);
       wake?.();
@@ -69,7 +89,7 @@ function subscribe(hub: Hub<ThreadEvent>) {
     while (caughtUp.length === 0) await new Promise<void>((resolve) => (wake = resolve));
     return caughtUp.shift()!;
   };
-  return { seqs, nextCaughtUp };
+  return { seqs, pages, nextCaughtUp };
 }
 
 describe.each(['sqlite', 'postgres'] as const)('live delivery on %s', (dialect) => {
@@ -83,6 +103,23 @@ describe.each(['sqlite', 'postgres'] as const)('live delivery on %s', (dialect) 
     // Caught up means every stored entry was delivered; nothing is appended after the race.
     expect(await nextCaughtUp()).toBe(3);
     expect(seqs).toEqual([1, 2, 3]);
+  });
+
+  it('delivers an event committed during a batched replay once, after the pages', async () => {
+    const store = await storeWithThread(dialect);
+    await store.appendEvent('th_race', { kind: 'status', state: 'running' });
+    await store.appendEvent('th_race', { kind: 'tool.output', callId: 'c', stream: 'stdout', data: 'hi\n' });
+    const { hub, readStored, duringNextRead } = racingHub(store);
+    duringNextRead(() => commitAndPublish(store, hub, { kind: 'status', state: 'idle' }));
+    const { seqs, pages, nextCaughtUp } = subscribe(hub, readStored);
+    expect(await nextCaughtUp()).toBe(3);
+    expect(seqs).toEqual([1, 2, 3]);
+    // The live publish during the read was dropped and read again from the store, as a page.
+    expect(pages).toEqual([[1, 2], [3]]);
+    // After caught-up, live events go one by one again.
+    await commitAndPublish(store, hub, { kind: 'status', state: 'running' });
+    expect(seqs).toEqual([1, 2, 3, 4]);
+    expect(pages).toHaveLength(2);
   });
 
   it('delivers an event committed while a live subscriber heals a gap, with nothing after it', async () => {

@@ -329,10 +329,12 @@ function quickSeq(text) {
  * only (to keep the driver from being the bottleneck when it plays 100s of browsers).
  */
 export class Subscriber {
-  constructor(url, cookie, { parse = 'full', onEvent, onCaughtUp, onFrame } = {}) {
+  constructor(url, cookie, { parse = 'full', batch = false, onEvent, onCaughtUp, onFrame } = {}) {
     this.url = url.replace(/^http/, 'ws') + '/api/stream';
     this.cookie = cookie;
     this.parse = parse;
+    /** Ask for the replay in `events` frames, as the browser client does. */
+    this.batch = batch;
     this.onEvent = onEvent;
     this.onCaughtUp = onCaughtUp;
     this.onFrame = onFrame;
@@ -376,7 +378,7 @@ export class Subscriber {
     this.topic = streamTopic.thread(threadId);
     this.caughtUp = null;
     this.subscribedAt = now();
-    this.ws.send(JSON.stringify({ type: 'subscribe', topic: this.topic, after }));
+    this.ws.send(JSON.stringify({ type: 'subscribe', topic: this.topic, after, ...(this.batch && { batch: true }) }));
   }
 
   #frame(text) {
@@ -392,6 +394,7 @@ export class Subscriber {
     const frame = JSON.parse(text);
     this.onFrame?.(frame);
     if (frame.type === 'event') this.#event(frame.event.seq, frame.event);
+    else if (frame.type === 'events') for (const event of frame.events) this.#event(event.seq, event);
     else if (frame.type === 'caught-up') {
       this.caughtUp = { seq: frame.seq, at: now() };
       this.onCaughtUp?.(frame.seq, this);

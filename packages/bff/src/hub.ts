@@ -1,4 +1,4 @@
-import type { Topic } from '@remote-chat/protocol';
+import { LIMITS, type Topic } from '@remote-chat/protocol';
 
 /**
  * The hub channel of a topic whose content differs per user (`runtimes`, each user's own list):
@@ -26,11 +26,27 @@ export type EntrySource<E extends SeqEntry> = (
   maxBytes: number,
 ) => Promise<E[]>;
 
-export interface SubscribeOptions<E extends SeqEntry> {
+/**
+ * A subscriber's own replay: reads the topic's stored entries in a form of its choosing (a stream
+ * takes thread events as stored, bodies unparsed) and takes them a page at a time.
+ */
+export interface ReplayPages<P extends SeqEntry> {
+  /** Reads a page after `after`, as an `EntrySource` does for the subscriber's topic. */
+  read: (after: number, limit: number, maxBytes: number) => Promise<P[]>;
+  /** Takes a page: in seq order, following on from the last entry delivered, never empty. */
+  deliver: (entries: P[]) => void;
+}
+
+export interface SubscribeOptions<E extends SeqEntry, P extends SeqEntry = E> {
   /** Deliver entries with a seq above this one. @default 0 */
   after?: number;
   /** Called once per entry, in seq order, never twice for one seq. */
   onEntry: (entry: E) => void;
+  /**
+   * Replays (and catches up after a gap) through these instead of the hub's source and `onEntry`;
+   * live entries still go to `onEntry` one by one. Every seq still reaches one of the two, once.
+   */
+  replay?: ReplayPages<P>;
   /** Called each time the subscriber has every stored entry and is on live delivery. */
   onCaughtUp?: (seq: number) => void;
   /** Called if reading the store fails; the subscription is closed. */
@@ -58,12 +74,22 @@ export interface Subscription {
   close(): void;
 }
 
+interface PageSize {
+  readonly rows: number;
+  readonly bytes: number;
+}
+
 /**
  * Rows and bytes per store read while replaying. The bytes bound what one subscriber holds
  * whatever the size of the events: a reader far behind on a thread of large outputs costs a page
  * of 256 KiB and its socket's queue, not a thousand rows of them.
  */
-const PAGE = { rows: 1000, bytes: 256 * 1024 } as const;
+const PAGE: PageSize = { rows: 1000, bytes: 256 * 1024 };
+/**
+ * The first read of a replay or catch-up: small, so that the first entries are on their way
+ * (and shown) before the larger pages are read. The stream's first `events` frame is this page.
+ */
+const FIRST_PAGE: PageSize = { rows: LIMITS.firstBatchEvents, bytes: 64 * 1024 };
 
 /** Entries handed to subscribers by every hub of this process, for metrics. */
 const deliveries = { count: 0 };
@@ -71,7 +97,13 @@ const deliveries = { count: 0 };
 /** How many entries the hubs of this process handed to subscribers so far. */
 export const deliveredEntries = (): number => deliveries.count;
 
-class SeqSubscriber<E extends SeqEntry> implements Subscription {
+/** What the hub sees of a subscriber of a seq topic. */
+interface Follower<E extends SeqEntry> {
+  readonly seq: number;
+  offer(entry: E): void;
+}
+
+class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscription, Follower<E> {
   seq: number;
   closed = false;
   /** Reading from the store; live entries are not delivered directly meanwhile. */
@@ -82,8 +114,8 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
   constructor(
     private readonly topic: string,
     private readonly source: EntrySource<E>,
-    private readonly options: SubscribeOptions<E>,
-    private readonly detach: (subscriber: SeqSubscriber<E>) => void,
+    private readonly options: SubscribeOptions<E, P>,
+    private readonly detach: (subscriber: Follower<E>) => void,
   ) {
     this.seq = options.after ?? 0;
   }
@@ -118,20 +150,14 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
     if (this.catchingUp || this.closed) return;
     this.catchingUp = true;
     try {
-      for (;;) {
+      for (let size = FIRST_PAGE; ; size = PAGE) {
         await this.options.beforePage?.();
         if (this.closed) return;
         this.missed = false;
-        const page = await this.source(this.topic, this.seq, PAGE.rows, PAGE.bytes);
+        const delivered = await this.readPage(size);
         if (this.closed) return;
-        for (const entry of page) {
-          if (entry.seq === this.seq + 1) this.deliver(entry);
-          else if (entry.seq > this.seq + 1)
-            throw new Error(`${this.topic}: store skipped from ${this.seq} to ${entry.seq}`);
-          if (this.closed) return;
-        }
         // A page cut short by its bytes is no sign of the end: only an empty read is.
-        if (page.length > 0 || this.missed) continue;
+        if (delivered > 0 || this.missed) continue;
         break;
       }
     } catch (error) {
@@ -142,6 +168,37 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
     }
     this.catchingUp = false;
     this.options.onCaughtUp?.(this.seq);
+  }
+
+  /** Reads and delivers one page of at most `size`; resolves to the number of entries delivered. */
+  private async readPage(size: PageSize): Promise<number> {
+    const replay = this.options.replay;
+    if (replay) {
+      const page = this.fresh(await replay.read(this.seq, size.rows, size.bytes));
+      if (this.closed || page.length === 0) return page.length;
+      this.seq = page[page.length - 1]!.seq;
+      deliveries.count += page.length;
+      replay.deliver(page);
+      return page.length;
+    }
+    const page = this.fresh(await this.source(this.topic, this.seq, size.rows, size.bytes));
+    for (const entry of page) {
+      if (this.closed) break;
+      this.deliver(entry);
+    }
+    return page.length;
+  }
+
+  /** The entries of a store page after the last one delivered; throws on a hole in their seqs. */
+  private fresh<T extends SeqEntry>(page: T[]): T[] {
+    let start = 0;
+    while (start < page.length && page[start]!.seq <= this.seq) start++;
+    for (let i = start; i < page.length; i++) {
+      const expected = this.seq + 1 + (i - start);
+      if (page[i]!.seq !== expected)
+        throw new Error(`${this.topic}: store skipped from ${expected - 1} to ${page[i]!.seq}`);
+    }
+    return start === 0 ? page : page.slice(start);
   }
 
   private deliver(entry: E): void {
@@ -160,7 +217,7 @@ class SeqSubscriber<E extends SeqEntry> implements Subscription {
  * services serialise append-then-publish per topic); the subscriber still heals a gap from the store.
  */
 export class Hub<E extends SeqEntry = SeqEntry> {
-  private readonly seqTopics = new Map<string, Set<SeqSubscriber<E>>>();
+  private readonly seqTopics = new Map<string, Set<Follower<E>>>();
   private readonly plainTopics = new Map<string, Set<(message: unknown) => void>>();
   /** Per seq topic with subscribers: the highest seq fanned out here, whoever stored it. */
   private readonly known = new Map<string, number>();
@@ -179,7 +236,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     this.relay = relay;
   }
 
-  subscribe(topic: string, options: SubscribeOptions<E>): Subscription {
+  subscribe<P extends SeqEntry = E>(topic: string, options: SubscribeOptions<E, P>): Subscription {
     let subscribers = this.seqTopics.get(topic);
     if (!subscribers) this.seqTopics.set(topic, (subscribers = new Set()));
     const subscriber = new SeqSubscriber(topic, this.source, options, (s) => this.removeSeq(topic, s));
@@ -219,7 +276,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   }
 
   /** The seq after which nobody here lacks an entry they are live for. */
-  private base(topic: string, subscribers: Set<SeqSubscriber<E>>): number {
+  private base(topic: string, subscribers: Set<Follower<E>>): number {
     let base = this.known.get(topic) ?? 0;
     for (const subscriber of subscribers) if (subscriber.seq > base) base = subscriber.seq;
     return base;
@@ -281,7 +338,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     return n;
   }
 
-  private removeSeq(topic: string, subscriber: SeqSubscriber<E>): void {
+  private removeSeq(topic: string, subscriber: Follower<E>): void {
     const subscribers = this.seqTopics.get(topic);
     if (!subscribers) return;
     subscribers.delete(subscriber);

@@ -15,12 +15,13 @@ import {
 } from '@remote-chat/protocol';
 import type { WebSocket } from 'ws';
 import type { EntryWriter, ThreadsMessage } from './entry-writer.js';
-import { userChannel, type Hub } from './hub.js';
+import { userChannel, type Hub, type ReplayPages, type SeqEntry } from './hub.js';
 import { TokenBucket } from './rate-limiter.js';
 import { ownedRuntime, ownedThread } from './ownership.js';
 import type { Runtimes } from './runtimes/runtimes.js';
 import type { RuntimesMessage } from './runtimes/public-view.js';
 import type { Store } from './store/store.js';
+import { storedEventJson, type StoredEvent } from './store/stored-event.js';
 
 export interface StreamLimits {
   /** Close a connection whose unsent bytes pass this: it resumes from its last seq. @default 4 MiB */
@@ -117,12 +118,12 @@ export class StreamConnection {
         this.subscriptions.delete(frame.topic);
         return;
       case 'subscribe':
-        await this.subscribe(frame.topic, frame.after ?? 0);
+        await this.subscribe(frame.topic, frame.after ?? 0, frame.batch ?? false);
         return;
     }
   }
 
-  private async subscribe(requested: Topic, after: number): Promise<void> {
+  private async subscribe(requested: Topic, after: number, batch: boolean): Promise<void> {
     // A resubscribe replaces the old subscription (a client resuming after a gap it noticed).
     this.subscriptions.get(requested)?.();
     this.subscriptions.delete(requested);
@@ -185,7 +186,23 @@ export class StreamConnection {
       }
       case 'thread': {
         const topic = streamTopic.thread(id);
-        this.follow(topic, after, (event) => ({ type: 'event', topic, event: event as ThreadEvent }), 'the thread');
+        // The replay reads events as stored and sends them on unparsed: in `events` frames when
+        // the subscriber asked for `batch`, else one `event` frame each, as live events go.
+        const replay: ReplayPages<StoredEvent> = {
+          read: (from, limit, maxBytes) => store.listStoredEvents(id, from, limit, maxBytes),
+          deliver: batch
+            ? (page) => this.sendEvents(topic, page)
+            : (page) => {
+                for (const stored of page) this.sendRaw(eventFrameJson(topic, storedEventJson(stored)));
+              },
+        };
+        this.follow(
+          topic,
+          after,
+          (event) => ({ type: 'event', topic, event: event as ThreadEvent }),
+          'the thread',
+          replay,
+        );
         return;
       }
     }
@@ -194,14 +211,16 @@ export class StreamConnection {
   /**
    * Follows a seq topic: its stored entries after `after`, `caught-up`, then live entries. Each
    * entry's frame is serialised once for every subscriber (the hub hands them all one object).
+   * With `replay`, the replay and any later catch-up are read and sent by it, a page at a time.
    */
-  private follow<T extends SeqTopic>(
+  private follow<T extends SeqTopic, P extends SeqEntry>(
     topic: T,
     after: number,
     toFrame: (entry: ThreadEvent | LogEntry) => TopicFrame<T>,
     what: string,
+    replay?: ReplayPages<P>,
   ): void {
-    const subscription = this.deps.hub.subscribe(topic, {
+    const subscription = this.deps.hub.subscribe<P>(topic, {
       after,
       onEntry: (entry) => {
         let json = serialized.get(entry);
@@ -211,6 +230,7 @@ export class StreamConnection {
         }
         this.sendRaw(json);
       },
+      ...(replay && { replay }),
       beforePage: () => this.drained(),
       onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
       onError: () =>
@@ -242,6 +262,29 @@ export class StreamConnection {
       held = null;
       for (const message of pending) this.send(toFrame(message));
     }
+  }
+
+  /**
+   * Sends a replay page as `events` frames of at most `LIMITS.maxBatchFrameBytes` each (an event
+   * larger on its own goes alone), built from each event's JSON text without parsing it again.
+   */
+  private sendEvents(topic: `thread:${string}`, page: StoredEvent[]): void {
+    const head = `{"type":"events","topic":${JSON.stringify(topic)},"events":[`;
+    const empty = Buffer.byteLength(head) + 2;
+    let parts: string[] = [];
+    let bytes = empty;
+    for (const stored of page) {
+      const json = storedEventJson(stored);
+      const size = Buffer.byteLength(json) + 1;
+      if (parts.length > 0 && bytes + size > LIMITS.maxBatchFrameBytes) {
+        this.sendRaw(`${head}${parts.join(',')}]}`);
+        parts = [];
+        bytes = empty;
+      }
+      parts.push(json);
+      bytes += size;
+    }
+    if (parts.length > 0) this.sendRaw(`${head}${parts.join(',')}]}`);
   }
 
   private send(frame: ServerFrame): void {
@@ -306,6 +349,14 @@ export class StreamConnection {
     for (const stop of this.subscriptions.values()) stop();
     this.subscriptions.clear();
   }
+}
+
+/**
+ * The `event` frame of a stored event's JSON text (`storedEventJson`): a replay of a long thread
+ * neither parses nor re-serialises the bodies it sends (the browser's guard checks every frame).
+ */
+function eventFrameJson(topic: `thread:${string}`, eventJson: string): string {
+  return `{"type":"event","topic":${JSON.stringify(topic)},"event":${eventJson}}`;
 }
 
 /** The largest frame a browser may send on the stream. */

@@ -13,8 +13,15 @@ export const LIMITS = {
   maxRuntimeNameChars: 60,
   /** Largest user message text. */
   maxMessageChars: 64 * 1024,
-  /** Largest frame on the browser stream. */
+  /** Largest frame a browser may send on the browser stream. */
   maxStreamFrameBytes: 64 * 1024,
+  /**
+   * Most bytes of one `events` frame the BFF sends on the browser stream (a frame always holds at
+   * least one event, which may be larger on its own).
+   */
+  maxBatchFrameBytes: 256 * 1024,
+  /** Most events in the first `events` frame of a replay, so that the first events show at once. */
+  firstBatchEvents: 50,
   /** Largest `data` frame on the runtime link (output chunks are split well below it). */
   maxLinkFrameBytes: 1024 * 1024,
   /**

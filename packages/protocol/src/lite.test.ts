@@ -45,6 +45,7 @@ const usage: full.UsageTotals = { inputTokens: 30, outputTokens: 6, requests: 3 
 const frames: full.ServerFrame[] = [
   { type: 'welcome', protocol: 1, user: { id: 'u_1', name: 'Ada' } },
   ...events.map((event): full.ServerFrame => ({ type: 'event', topic: 'thread:th_1', event })),
+  { type: 'events', topic: 'thread:th_1', events },
   {
     type: 'log',
     topic: 'runtime-log:rt_1',
@@ -84,6 +85,9 @@ describe('the browser protocol entry (no zod)', () => {
       { type: 'event', topic: 'thread:../../x', event: events[0] },
       { type: 'event', topic: 'thread:th_1', event: { ...events[2], data: 42 } },
       { type: 'event', topic: 'thread:th_1', event: { ...events[6], usage: { inputTokens: '12', outputTokens: 3 } } },
+      { type: 'events', topic: 'thread:th_1', events: [] },
+      { type: 'events', topic: 'thread:th_1', events: events[0] },
+      { type: 'events', topic: 'thread:th_1', events: [events[0], { ...events[2], data: 42 }] },
       { type: 'runtime', topic: 'runtimes', runtime: { ...runtime, status: 'exploded' } },
       { type: 'caught-up', topic: 'thread:th_1', seq: 1.5 },
       {

@@ -330,6 +330,7 @@ export const ServerFrameSchema = schema<ServerFrame>(
   tagged('type', {
     welcome: { protocol: num, user },
     event: { topic, event },
+    events: { topic, events: (v, p) => (Array.isArray(v) && v.length > 0 ? array(event)(v, p) : p) },
     log: { topic, entry: logEntry },
     'caught-up': { topic, seq },
     runtimes: { topic: runtimesTopic, runtimes: array(runtime) },

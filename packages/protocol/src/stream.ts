@@ -23,6 +23,12 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
     topic: TopicSchema,
     /** Replay entries with a seq above this one first. Ignored by snapshot topics. @default 0 */
     after: SeqSchema.optional(),
+    /**
+     * Thread topics: send the replay (and any later catch-up) in `events` frames of many events
+     * each; live events after `caught-up` stay one `event` frame each. Ignored by other topics.
+     * @default false
+     */
+    batch: z.boolean().optional(),
   }),
   z.strictObject({ type: z.literal('unsubscribe'), topic: TopicSchema }),
   z.strictObject({ type: z.literal('ping'), id: z.number().int().optional() }),
@@ -34,6 +40,12 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.number().int(), user: UserSchema }),
   /** A thread event, replayed or live, in seq order. */
   z.object({ type: z.literal('event'), topic: TopicSchema, event: ThreadEventSchema }),
+  /**
+   * Thread events of a replay or catch-up, in seq order and following on from the last one sent,
+   * for a subscriber that asked for `batch`. At most `LIMITS.maxBatchFrameBytes` (an event larger
+   * on its own goes alone); the first of a replay holds at most `LIMITS.firstBatchEvents`.
+   */
+  z.object({ type: z.literal('events'), topic: TopicSchema, events: z.array(ThreadEventSchema).min(1) }),
   /** A runtime-log entry, replayed or live, in seq order. */
   z.object({ type: z.literal('log'), topic: TopicSchema, entry: LogEntrySchema }),
   /** The replay of a seq topic has reached the live edge; `seq` is the last one sent. */

@@ -73,7 +73,9 @@ describe('stream topics', () => {
     expect(TOPIC_FAMILIES.filter((family) => frameFits(family, caughtUp))).toEqual(['runtime-log', 'thread']);
     expect(TOPIC_FAMILIES.filter((family) => frameFits(family, pong))).toEqual([]);
     expect(TOPIC_FAMILIES.filter(isSeqFamily)).toEqual(['runtime-log', 'thread']);
-    expectTypeOf<TopicFrame<'thread:th_1'>>().toEqualTypeOf<ServerFrameOf<'event' | 'caught-up' | 'error'>>();
+    expectTypeOf<TopicFrame<'thread:th_1'>>().toEqualTypeOf<
+      ServerFrameOf<'event' | 'events' | 'caught-up' | 'error'>
+    >();
     expectTypeOf<TopicFrame<'runtimes'>>().toEqualTypeOf<
       ServerFrameOf<'runtimes' | 'runtime' | 'runtime-removed' | 'error'>
     >();

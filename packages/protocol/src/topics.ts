@@ -22,7 +22,7 @@ export const TOPIC_FRAME_TYPES = {
   runtimes: ['runtimes', 'runtime', 'runtime-removed', 'error'],
   threads: ['threads', 'thread', 'thread-removed', 'error'],
   'runtime-log': ['log', 'caught-up', 'error'],
-  thread: ['event', 'caught-up', 'error'],
+  thread: ['event', 'events', 'caught-up', 'error'],
 } as const satisfies Record<TopicFamily, readonly ServerFrame['type'][]>;
 
 /** The family of topic `T`, as a type: `thread` for `thread:${string}`. */

@@ -6,6 +6,7 @@ import { recordReceipt } from './kysely-runtime-store.js';
 import { insertHandoffs } from './handoffs.js';
 import { insertOutbound } from './outbound.js';
 import { now, num, type Database, type ThreadsTable } from './schema.js';
+import { parseStoredEvent, toStoredEvent } from './stored-event.js';
 import type { ThreadRecord, ThreadStore } from './store.js';
 
 /** Rows per INSERT, well under SQLite's bound-parameter limit. */
@@ -50,7 +51,7 @@ export function toEvent(row: {
 }
 
 /** The thread store's two hot paths, which a dialect may serve its own faster way. */
-export type EventPaths = Pick<ThreadStore, 'appendEvents' | 'listEvents'>;
+export type EventPaths = Pick<ThreadStore, 'appendEvents' | 'listStoredEvents'>;
 
 /**
  * Threads and their events over Kysely (SQLite and Postgres alike). `dialectPaths`, given the
@@ -105,7 +106,7 @@ export function kyselyThreadStore(
       });
     },
 
-    async listEvents(threadId, after, limit, maxBytes = UNBOUNDED_BYTES) {
+    async listStoredEvents(threadId, after, limit, maxBytes = UNBOUNDED_BYTES) {
       const rows = await db
         .selectFrom('events')
         .select(['thread_id', 'seq', 'body', 'created_at'])
@@ -117,10 +118,10 @@ export function kyselyThreadStore(
         .orderBy('seq')
         .limit(limit)
         .execute();
-      return rows.map(toEvent);
+      return rows.map(toStoredEvent);
     },
   };
-  const { appendEvents, listEvents } = dialectPaths?.(portable) ?? portable;
+  const { appendEvents, listStoredEvents } = dialectPaths?.(portable) ?? portable;
 
   return {
     async createThread(thread) {
@@ -189,7 +190,11 @@ export function kyselyThreadStore(
     },
 
     appendEvents,
-    listEvents,
+    listStoredEvents,
+
+    async listEvents(threadId, after, limit, maxBytes) {
+      return (await listStoredEvents(threadId, after, limit, maxBytes)).map(parseStoredEvent);
+    },
 
     async findEvent(threadId, key) {
       const row = await db

@@ -14,6 +14,7 @@ import type {
   User,
 } from '@remote-chat/protocol';
 import type { Lease } from './handoffs.js';
+import type { StoredEvent } from './stored-event.js';
 import type { UsageStore } from './usage-store.js';
 
 export type { Lease } from './handoffs.js';
@@ -298,6 +299,8 @@ export interface ThreadStore {
    * (the first event always, however large). @default maxBytes: no bound
    */
   listEvents(threadId: string, after: number, limit: number, maxBytes?: number): Promise<ThreadEvent[]>;
+  /** The same page as `listEvents`, as stored: bodies unparsed, for the stream's replay. */
+  listStoredEvents(threadId: string, after: number, limit: number, maxBytes?: number): Promise<StoredEvent[]>;
   /** The thread's event with this unique key (`uniqueKeyOf`: a client id, a permission request's), or null. */
   findEvent(threadId: string, key: string): Promise<ThreadEvent | null>;
 }

@@ -4,8 +4,8 @@ import { FakeSocket } from '../fixtures/fake-socket.js';
 import { RcConnectionChangeEvent } from './connection-status.js';
 import { RemoteChatClient } from './remote-chat-client.js';
 
-function event(seq: number): ServerFrame {
-  const e: ThreadEvent = {
+function threadEvent(seq: number): ThreadEvent {
+  return {
     threadId: 't1',
     seq,
     at: new Date().toISOString(),
@@ -14,7 +14,22 @@ function event(seq: number): ServerFrame {
     stream: 'stdout',
     data: `${seq}\n`,
   };
-  return { type: 'event', topic: 'thread:t1', event: e };
+}
+
+function event(seq: number): ServerFrame {
+  return { type: 'event', topic: 'thread:t1', event: threadEvent(seq) };
+}
+
+/** An `events` frame of a replay holding these seqs. */
+function events(...seqs: number[]): ServerFrame {
+  return { type: 'events', topic: 'thread:t1', events: seqs.map(threadEvent) };
+}
+
+/** The seqs a thread listener was handed, one array per call. */
+function batchesOf(frames: ServerFrame[]): number[][] {
+  return frames.map((f) =>
+    f.type === 'events' ? f.events.map((e) => e.seq) : f.type === 'event' ? [f.event.seq] : [],
+  );
 }
 
 async function until<T>(find: () => T | undefined, timeoutMs = 5000): Promise<T> {
@@ -56,14 +71,14 @@ describe('RemoteChatClient stream', () => {
     c.subscribe('thread:t1', 0, (frame) => frame.type === 'event' && seen.push(frame.event.seq));
     const first = await socketNumber(0);
     expect(first.url).toBe('ws://bff.test/api/stream');
-    expect(first.sent).toEqual([{ type: 'subscribe', topic: 'thread:t1', after: 0 }]);
+    expect(first.sent).toEqual([{ type: 'subscribe', topic: 'thread:t1', after: 0, batch: true }]);
     first.push(event(1));
     first.push(event(2));
     first.close(1006);
     expect(c.connectionStatus).toBe('reconnecting');
 
     const second = await socketNumber(1);
-    expect(second.sent).toEqual([{ type: 'subscribe', topic: 'thread:t1', after: 2 }]);
+    expect(second.sent).toEqual([{ type: 'subscribe', topic: 'thread:t1', after: 2, batch: true }]);
     expect(c.connectionStatus).toBe('open');
     // A server that replays a little too much is harmless.
     second.push(event(2));
@@ -81,12 +96,57 @@ describe('RemoteChatClient stream', () => {
     expect(seen).toEqual([1]);
     expect(socket.sent.slice(1)).toEqual([
       { type: 'unsubscribe', topic: 'thread:t1' },
-      { type: 'subscribe', topic: 'thread:t1', after: 1 },
+      { type: 'subscribe', topic: 'thread:t1', after: 1, batch: true },
     ]);
     socket.push(event(2));
     socket.push(event(3));
     socket.push({ type: 'caught-up', topic: 'thread:t1', seq: 3 });
     expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('hands a batched replay to each listener in one call, without what it has already seen', async () => {
+    const c = newClient();
+    const early: ServerFrame[] = [];
+    c.subscribe('thread:t1', 0, (frame) => early.push(frame));
+    const socket = await socketNumber(0);
+    socket.push(events(1, 2, 3));
+    // A second listener that has seen up to 2 makes the stream replay from 0 again.
+    const late: ServerFrame[] = [];
+    c.subscribe('thread:t1', 2, (frame) => late.push(frame));
+    socket.push(events(1, 2, 3, 4));
+    socket.push(event(5));
+    expect(batchesOf(early)).toEqual([[1, 2, 3], [4], [5]]);
+    expect(batchesOf(late)).toEqual([[3, 4], [5]]);
+  });
+
+  it('heals a gap inside a batch: takes what follows on, then replays from there', async () => {
+    const c = newClient();
+    const seen: number[][] = [];
+    c.subscribe('thread:t1', 0, (frame) => seen.push(...batchesOf([frame])));
+    const socket = await socketNumber(0);
+    socket.push(events(1, 2, 4, 5));
+    expect(seen).toEqual([[1, 2]]);
+    expect(socket.sent.slice(1)).toEqual([
+      { type: 'unsubscribe', topic: 'thread:t1' },
+      { type: 'subscribe', topic: 'thread:t1', after: 2, batch: true },
+    ]);
+    socket.push(events(3, 4, 5));
+    expect(seen).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+  });
+
+  it('asks for batches on thread topics only', async () => {
+    const c = newClient();
+    c.subscribe('runtime-log:r1', 0, () => undefined);
+    c.subscribe('thread:t1', 0, () => undefined);
+    const socket = await socketNumber(0);
+    await until(() => (socket.sent.length === 2 ? true : undefined));
+    expect(socket.sent).toEqual([
+      { type: 'subscribe', topic: 'runtime-log:r1', after: 0 },
+      { type: 'subscribe', topic: 'thread:t1', after: 0, batch: true },
+    ]);
   });
 
   it('shares one subscription and gives a late listener the current snapshot', async () => {

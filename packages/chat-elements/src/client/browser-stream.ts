@@ -2,6 +2,7 @@ import {
   CLOSE_CODES,
   PROTOCOL_VERSION,
   ServerFrameSchema,
+  TOPIC_FRAME_TYPES,
   frameFits,
   isSeqFamily,
   topicFamily,
@@ -13,7 +14,7 @@ import {
 import type { ConnectionChangeDetail, ConnectionStatus } from './connection-status.js';
 import { ChatClientError, TokenError, isRetryable } from './errors.js';
 import { ReconnectingSocket } from './reconnecting-socket.js';
-import { applyToSnapshot, seqOf } from './topic-frames.js';
+import { applyToSnapshot, seqEntriesOf, sliceEntries } from './topic-frames.js';
 
 export interface BrowserStreamOptions {
   /**
@@ -247,20 +248,33 @@ export class BrowserStream {
     if (!state || !frameFits(state.family, frame)) return;
     if (!state.seqTopic) state.snapshot = applyToSnapshot(state.snapshot, frame);
     if (frame.type === 'caught-up') state.healing = false;
-    const seq = seqOf(frame);
+    const entries = seqEntriesOf(frame);
     let gap = false;
     for (const subscriber of [...state.subscribers]) {
       if (!state.subscribers.has(subscriber)) continue;
-      if (seq !== undefined) {
-        if (seq <= subscriber.lastSeq) continue;
-        if (seq > subscriber.lastSeq + 1 && state.heals < MAX_HEALS) {
+      if (!entries) {
+        this.call(subscriber, frame);
+        continue;
+      }
+      // What this listener has not seen, up to a hole: a batch is passed on in one call.
+      let skip = 0;
+      while (skip < entries.length && entries[skip]!.seq <= subscriber.lastSeq) skip++;
+      let seq = subscriber.lastSeq;
+      let count = 0;
+      for (let i = skip; i < entries.length; i++) {
+        const next = entries[i]!.seq;
+        if (next <= seq) break;
+        if (next > seq + 1 && state.heals < MAX_HEALS) {
           // Something went missing: replay from the store rather than show a hole.
           gap = true;
-          continue;
+          break;
         }
-        subscriber.lastSeq = seq;
+        seq = next;
+        count++;
       }
-      this.call(subscriber, frame);
+      if (count === 0) continue;
+      subscriber.lastSeq = seq;
+      this.call(subscriber, sliceEntries(frame, skip, count));
     }
     if (gap && !state.healing) {
       state.healing = true;
@@ -288,11 +302,13 @@ export class BrowserStream {
   }
 
   private sendSubscribe(state: TopicState): void {
-    this.send(
-      state.seqTopic
-        ? { type: 'subscribe', topic: state.topic, after: lowestSeq(state) }
-        : { type: 'subscribe', topic: state.topic },
-    );
+    if (!state.seqTopic) {
+      this.send({ type: 'subscribe', topic: state.topic });
+      return;
+    }
+    // Where the family has `events` frames, a replay comes in them, and listeners take it in one pass.
+    const batch = (TOPIC_FRAME_TYPES[state.family] as readonly string[]).includes('events');
+    this.send({ type: 'subscribe', topic: state.topic, after: lowestSeq(state), ...(batch && { batch }) });
   }
 
   /** Unsubscribe then subscribe: works whether or not the server treats a second subscribe as a restart. */

@@ -38,6 +38,7 @@ export interface RemoteChatClientOptions extends RestApiOptions {
  * const thread = await client.createThread(runtimeId);
  * const stop = client.subscribe(`thread:${thread.id}`, 0, (frame) => {
  *   if (frame.type === 'event') console.log(frame.event);
+ *   if (frame.type === 'events') for (const event of frame.events) console.log(event);
  * });
  * await client.sendMessage(thread.id, { text: 'ls -la' });
  * ```
@@ -90,7 +91,9 @@ export class RemoteChatClient extends RestApi {
    * Listens to a topic of the stream; returns the function that stops listening.
    *
    * Seq topics (`thread:ID`, `runtime-log:ID`) deliver every entry with a seq above `after` once,
-   * in order, across reconnects, then `caught-up`. Snapshot topics (`runtimes`, `threads:ID`)
+   * in order, across reconnects, then `caught-up`. A thread's replay and catch-ups come in
+   * `events` frames (many events each, to apply in one pass), live events in `event` frames.
+   * Snapshot topics (`runtimes`, `threads:ID`)
    * deliver a snapshot, then updates, and a fresh snapshot after a reconnect; `after` is ignored.
    * Listeners of one topic share one server subscription.
    */

@@ -3,11 +3,21 @@ import type { Runtime, ServerFrame, Thread, TopicFrame } from '@remote-chat/prot
 // Which topics exist and which frames each family carries live in `@remote-chat/protocol`.
 export type { TopicFrame } from '@remote-chat/protocol';
 
-/** The seq of a frame of a seq topic, or undefined for frames that carry none. */
-export function seqOf(frame: ServerFrame): number | undefined {
-  if (frame.type === 'event') return frame.event.seq;
-  if (frame.type === 'log') return frame.entry.seq;
+/** The entries with a seq that a frame of a seq topic carries (a batch's, in order), or undefined for frames that carry none. */
+export function seqEntriesOf(frame: ServerFrame): readonly { seq: number }[] | undefined {
+  if (frame.type === 'event') return [frame.event];
+  if (frame.type === 'events') return frame.events;
+  if (frame.type === 'log') return [frame.entry];
   return undefined;
+}
+
+/**
+ * The frame with only its first `count` entries after `skip`: what a listener has not seen yet of
+ * a batch. A frame of one entry is only ever passed whole (`skip` 0, `count` 1).
+ */
+export function sliceEntries(frame: ServerFrame, skip: number, count: number): ServerFrame {
+  if (frame.type !== 'events' || (skip === 0 && count === frame.events.length)) return frame;
+  return { ...frame, events: frame.events.slice(skip, skip + count) };
 }
 
 /** The topics that answer with the whole list, then its changes. */

@@ -15,8 +15,8 @@ export interface SeqFeedOptions<T extends { seq: number }> {
     after: number,
     signal: AbortSignal,
   ) => Promise<{ items: T[]; lastSeq: number }>;
-  /** The entry a live frame carries, if it carries one. */
-  entryOf: (frame: ServerFrameOf<'event' | 'log'>) => T | undefined;
+  /** The entries a stream frame carries (one, or a replay's batch), in seq order; none if it carries none. */
+  entriesOf: (frame: ServerFrameOf<'event' | 'events' | 'log'>) => readonly T[];
   /** New entries, in seq order, each seen once. */
   onEntries: (entries: T[]) => void;
   /** What was shown belongs to another id (or none): start over. */
@@ -106,15 +106,15 @@ export class SeqFeedController<T extends { seq: number }> implements ReactiveCon
         this.error = new Error(frame.message);
         this.setStatus('error');
       } else {
-        const entry = this.options.entryOf(frame);
-        if (entry) this.take([entry]);
+        // A batch is taken in one pass: one update of the host, however many events it holds.
+        this.take(this.options.entriesOf(frame));
       }
     });
     // The history is shown; the stream only adds to it.
     this.setStatus('live');
   }
 
-  private take(entries: T[]): void {
+  private take(entries: readonly T[]): void {
     const fresh = entries.filter((e) => e.seq > this.lastSeq);
     if (fresh.length === 0) return;
     this.lastSeq = fresh[fresh.length - 1]!.seq;

@@ -246,6 +246,36 @@ describe('<rc-chat> composer', () => {
     expect(new Set(bff.messagePosts).size).toBe(1);
     expect(qa(chat, '.pending')).toHaveLength(0);
   });
+
+  it('shows everything it missed while offline, replayed in batches, once each and in order', async () => {
+    const bff = new FakeBff({
+      state: { runtimes: [readyRuntime], threads: [threads[0]!], events: { th_tests: longThread('th_tests', 12) } },
+      latencyMs: 5,
+    });
+    const client = bff.client();
+    const chat = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_tests" .runtime=${readyRuntime} .client=${client}></rc-chat>`,
+      { width: '700px', height: '2000px' },
+    );
+    await waitFor(() => client.connectionStatus === 'open', { what: 'the stream' });
+    bff.goOffline();
+    await waitFor(() => client.connectionStatus === 'reconnecting', { what: 'the drop' });
+    // More than the first batch holds, so the replay takes two `events` frames.
+    const missed = 80;
+    for (let i = 1; i <= missed; i++)
+      bff.publishEvent('th_tests', {
+        kind: 'message.user',
+        clientId: `missed-${i}-xxxx`,
+        text: `missed ${i}`,
+        agent: 'shell',
+      });
+    bff.goOnline();
+    await waitFor(() => visibleText(chat).includes(`missed ${missed}`), { timeout: 10_000, what: 'the replay' });
+    // The transcript is windowed: the newest rows are in the page, each once and in order.
+    const shown = (visibleText(chat).match(/missed \d+\b/g) ?? []).map((text) => Number(text.slice(7)));
+    expect(shown.length).toBeGreaterThan(20);
+    expect(shown).toEqual(Array.from({ length: shown.length }, (_, i) => missed - shown.length + 1 + i));
+  });
 });
 
 /** A live 300-event thread, scrolled up from the bottom. */

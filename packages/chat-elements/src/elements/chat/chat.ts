@@ -164,7 +164,7 @@ export class RcChat extends LitElement {
       const page = await client.getThreadEvents(id, { after, signal });
       return { items: page.events, lastSeq: page.lastSeq };
     },
-    entryOf: (frame) => (frame.type === 'event' ? frame.event : undefined),
+    entriesOf: (frame) => (frame.type === 'event' ? [frame.event] : frame.type === 'events' ? frame.events : []),
     onEntries: (events) => this.applyEvents(events, this.feed.status === 'live'),
     onReset: () => this.resetTranscript(),
   });

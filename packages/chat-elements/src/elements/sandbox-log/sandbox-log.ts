@@ -103,7 +103,7 @@ export class RcSandboxLog extends LitElement {
       const page = await client.getRuntimeLog(id, { after, signal });
       return { items: page.entries, lastSeq: page.lastSeq };
     },
-    entryOf: (frame) => (frame.type === 'log' ? frame.entry : undefined),
+    entriesOf: (frame) => (frame.type === 'log' ? [frame.entry] : []),
     onEntries: (entries) => (this.entries = [...this.entries, ...entries]),
     onReset: () => (this.entries = []),
   });
