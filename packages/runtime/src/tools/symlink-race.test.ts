@@ -26,7 +26,9 @@ const stoppers: (() => Promise<void>)[] = [];
 
 /**
  * Another process that keeps swapping the workspace folder `name` for a symlink to `outside` and
- * back, as fast as it can, while the test works in it. Stopped after the test.
+ * back while the test works in it, holding each for a random time under a millisecond: short
+ * enough to land between any two steps of what is tested, long enough that on a loaded machine the
+ * folder still stays put for some whole tries. Stopped after the test.
  */
 async function swapForSymlink(name: string): Promise<void> {
   const real = path.join(workspace, name);
@@ -35,6 +37,8 @@ async function swapForSymlink(name: string): Promise<void> {
   const script = `
     const fs = require('node:fs');
     const [real, aside, outside] = process.argv.slice(1);
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const hold = () => Atomics.wait(pause, 0, 0, Math.random());
     let swaps = 0;
     for (;;) {
       try {
@@ -44,8 +48,10 @@ async function swapForSymlink(name: string): Promise<void> {
         try { fs.rmSync(aside, { recursive: true, force: true }); fs.renameSync(real, aside); } catch {}
       }
       try { fs.symlinkSync(outside, real); } catch {}
+      hold();
       try { fs.unlinkSync(real); } catch {}
       try { fs.renameSync(aside, real); } catch {}
+      hold();
       if (++swaps === 100) process.stdout.write('swapping\\n');
     }`;
   const swapper = spawn(process.execPath, ['-e', script, real, aside, outside], {
