@@ -468,6 +468,48 @@ describe('runtime link', () => {
     dialler.session.detach();
   });
 
+  it('says when everything the peer resent on a reconnect is handled (caughtUp)', async () => {
+    const release: Array<() => void> = [];
+    const listener = new LinkSession<NumberMessage, NumberMessage>({
+      inbound: NumberMessage,
+      pipelined: true,
+      onMessage: () => new Promise<void>((resolve) => release.push(resolve)),
+    });
+    const caughtUp: Promise<void>[] = [];
+    listener.onState((state) => {
+      if (state === 'open') caughtUp.push(listener.caughtUp());
+    });
+    const dialler = recordingSession();
+    // Kept while offline: the dialler sends them as it attaches, before it reads the ping.
+    for (let n = 1; n <= 5; n++) dialler.session.send({ n });
+    const server = await listen(listener);
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    await waitFor(() => release.length === 5, 'five handlers started');
+    let settled = false;
+    void caughtUp[0]!.then(() => (settled = true));
+    for (const done of release.slice(0, 4)) done();
+    await sleep(50);
+    expect(settled).toBe(false);
+    release[4]!();
+    await caughtUp[0];
+    expect(listener.lastReceived).toBe(5);
+    dialler.session.detach();
+  });
+
+  it('fails caughtUp when the link is not open or closes before the peer answers', async () => {
+    const listener = recordingSession();
+    await expect(listener.session.caughtUp()).rejects.toThrow(/not open/);
+    const server = await listen(listener.session);
+    // A peer that never answers a ping.
+    const peer = await RawPeer.connect(server.url);
+    peer.send(hello());
+    await waitFor(() => listener.session.state === 'open', 'open');
+    const caughtUp = listener.session.caughtUp();
+    await waitFor(() => peer.ofType('ping').length > 0, 'the ping');
+    peer.socket.terminate();
+    await expect(caughtUp).rejects.toThrow(/closed before it caught up/);
+  });
+
   it('refuses to queue past the outbox limit or an oversized frame', () => {
     const { session } = recordingSession({ maxOutbox: 2, maxFrameBytes: 100 });
     session.send({ n: 1 });

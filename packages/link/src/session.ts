@@ -13,6 +13,9 @@ const MESSAGE_TOO_BIG = 1009;
 /** How long a closed socket gets to finish its closing handshake before it is destroyed. */
 const CLOSE_GRACE_MS = 1_000;
 
+/** How often `caughtUp` repeats its ping until it is answered. */
+const PROBE_REPEAT_MS = 500;
+
 /** The close code for "the message handler failed"; the peer resends from the last ack. */
 const HANDLER_FAILED = 1011;
 
@@ -150,6 +153,10 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
   #ackTimer: NodeJS.Timeout | undefined;
   readonly #pipelined: boolean;
 
+  /** The pings of `caughtUp` waiting for their pong, by their `t` (negative: heartbeats send the time). */
+  #probes = new Map<number, { resolve: (handled: Promise<void>) => void; reject: (error: Error) => void }>();
+  #lastProbe = 0;
+
   /** Messages `sendOrHold` took while the outbox was at its limit, oldest first; not yet numbered. */
   #held: Out[] = [];
   #pressure = false;
@@ -205,6 +212,26 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     if (!socket || socket.readyState !== socket.OPEN || this.#state !== 'open') return false;
     this.#write(text);
     return true;
+  }
+
+  /**
+   * Resolves once every data frame the peer sent before it answered a ping of ours is handled:
+   * after a reconnect, all it resent (a side resends as it attaches, before it reads anything
+   * more). Rejects if the link is not open, or closes before the answer.
+   */
+  async caughtUp(): Promise<void> {
+    if (!this.#socket || this.#state !== 'open') throw new Error('the link is not open');
+    const t = --this.#lastProbe;
+    const handled = new Promise<Promise<void>>((resolve, reject) => this.#probes.set(t, { resolve, reject }));
+    const ping = () => this.#write(encodeFrame<Out>({ type: 'ping', t }));
+    ping();
+    // Again now and then: a ping that reached the peer in its handshake's last read went unseen.
+    const again = setInterval(ping, PROBE_REPEAT_MS);
+    try {
+      await await handled;
+    } finally {
+      clearInterval(again);
+    }
   }
 
   /** Highest in-order seq handled from the peer. */
@@ -474,6 +501,8 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
         this.#write(encodeFrame<Out>({ type: 'pong', t: frame.t }));
         return;
       case 'pong':
+        this.#probes.get(frame.t)?.resolve(this.#queue);
+        this.#probes.delete(frame.t);
         return;
       case 'hello':
       case 'welcome':
@@ -569,6 +598,8 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
   }
 
   #cleanup(): void {
+    for (const probe of this.#probes.values()) probe.reject(new Error('the link closed before it caught up'));
+    this.#probes.clear();
     this.#detachSocket?.();
     this.#detachSocket = undefined;
     this.#socket = undefined;
