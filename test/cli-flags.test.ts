@@ -23,9 +23,10 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
 
 /**
  * Runs `work` with strace attached to the BFF and returns how many times the BFF synced its
- * SQLite write-ahead log meanwhile (`fsync`/`fdatasync` of `remote-chat.db-wal`).
+ * SQLite write-ahead log meanwhile (`fsync`/`fdatasync` of `remote-chat.db-wal`): on its main
+ * thread (the event loop) and on others (libuv's thread pool).
  */
-async function walSyncsDuring(bff: BffProcess, work: () => Promise<void>): Promise<number> {
+async function walSyncsDuring(bff: BffProcess, work: () => Promise<void>): Promise<{ loop: number; pool: number }> {
   const out = join(tempDir('rc-strace-'), 'trace.txt');
   const strace = spawn('strace', ['-f', '-y', '-e', 'trace=fsync,fdatasync', '-o', out, '-p', String(bff.child.pid)], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -48,9 +49,12 @@ async function walSyncsDuring(bff: BffProcess, work: () => Promise<void>): Promi
   await work();
   strace.kill('SIGINT');
   await exited;
-  return readFileSync(out, 'utf8')
+  // With -f and -o, each line starts with the id of the thread that made the call.
+  const syncs = readFileSync(out, 'utf8')
     .split('\n')
-    .filter((line) => /\b(fsync|fdatasync)\(\d+<[^>]*remote-chat\.db-wal>\)/.test(line)).length;
+    .filter((line) => /\b(fsync|fdatasync)\(\d+<[^>]*remote-chat\.db-wal>\)/.test(line));
+  const loop = syncs.filter((line) => line.startsWith(`${bff.child.pid} `)).length;
+  return { loop, pool: syncs.length - loop };
 }
 
 /** Ten commits: API tokens created by the signed-in owner. */
@@ -73,8 +77,40 @@ describe('remote-chat-bff flags', () => {
       default: await walSyncsDuring(full, async () => tenCommits(full, await signIn(full.signinLink))),
       normal: await walSyncsDuring(normal, async () => tenCommits(normal, await signIn(normal.signinLink))),
     };
-    expect(syncs.default).toBeGreaterThanOrEqual(10);
-    expect(syncs.normal).toBe(0);
+    expect(syncs.default.loop + syncs.default.pool).toBeGreaterThanOrEqual(10);
+    expect(syncs.normal).toEqual({ loop: 0, pool: 0 });
+  });
+
+  it("--sqlite-synchronous full: syncs a runtime's events off the event loop", async () => {
+    const bff = await spawnBff(['--data-dir', tempDir()]);
+    const cookie = await signIn(bff.signinLink);
+    const api = async (path: string, body?: unknown) =>
+      (
+        await fetch(`${bff.url}${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { cookie, 'content-type': 'application/json' },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        })
+      ).json();
+    const runtime = (await api('/api/runtimes', { provider: 'process' })) as Runtime;
+    await until(
+      async () => ((await api(`/api/runtimes/${runtime.id}`)) as Runtime).status,
+      (s) => s === 'ready',
+      'the runtime',
+    );
+    const thread = (await api(`/api/runtimes/${runtime.id}/threads`, {})) as { id: string };
+    const syncs = await walSyncsDuring(bff, async () => {
+      await api(`/api/threads/${thread.id}/messages`, { clientId: 'three-lines', text: 'for i in 1 2 3; do echo $i; done' });
+      await until(
+        async () =>
+          (await api(`/api/threads/${thread.id}/events`)) as { events: Array<{ kind: string; state?: string }> },
+        (page) => page.events.some((e) => e.kind === 'status' && e.state === 'idle'),
+        'the command to end',
+      );
+    });
+    // The message and the runtime's events are appended: synced on libuv's pool. (The loop's own
+    // are the other writes, such as the thread's activity.)
+    expect(syncs.pool).toBeGreaterThan(0);
   });
 
   it('--idle-timeout: stops a sandbox runtime after that many minutes without activity', async () => {

@@ -18,6 +18,7 @@ export function kyselyStore(
 ): Store {
   return {
     dialect,
+    unclean: false,
     close: () => db.destroy(),
     ...kyselyAuthStore(db),
     ...kyselyRuntimeStore(db),

@@ -51,7 +51,7 @@ export function toEvent(row: {
 }
 
 /** The thread store's two hot paths, which a dialect may serve its own faster way. */
-export type EventPaths = Pick<ThreadStore, 'appendEvents' | 'listStoredEvents'>;
+export type EventPaths = Pick<ThreadStore, 'appendEvents' | 'listStoredEvents' | 'durable'>;
 
 /**
  * Threads and their events over Kysely (SQLite and Postgres alike). `dialectPaths`, given the
@@ -106,6 +106,9 @@ export function kyselyThreadStore(
       });
     },
 
+    // Postgres acknowledges a commit once its log is flushed (`synchronous_commit = on`).
+    durable: () => Promise.resolve(),
+
     async listStoredEvents(threadId, after, limit, maxBytes = UNBOUNDED_BYTES) {
       const rows = await db
         .selectFrom('events')
@@ -121,7 +124,7 @@ export function kyselyThreadStore(
       return rows.map(toStoredEvent);
     },
   };
-  const { appendEvents, listStoredEvents } = dialectPaths?.(portable) ?? portable;
+  const { appendEvents, listStoredEvents, durable } = dialectPaths?.(portable) ?? portable;
 
   return {
     async createThread(thread) {
@@ -191,6 +194,7 @@ export function kyselyThreadStore(
 
     appendEvents,
     listStoredEvents,
+    durable,
 
     async listEvents(threadId, after, limit, maxBytes) {
       return (await listStoredEvents(threadId, after, limit, maxBytes)).map(parseStoredEvent);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -10,16 +10,21 @@ import { toEvent, type EventPaths } from './kysely-thread-store.js';
 import { migrate } from './migrations.js';
 import { now, type Database } from './schema.js';
 import type { AppendResult, Store } from './store.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SqliteStoreOptions {
   /** The database file; `:memory:` for a throwaway store. */
   file: string;
   /**
-   * `full` fsyncs every commit, so an acknowledged event survives power loss; `normal` survives a
-   * process kill but may lose the last commits on power loss (WAL's usual trade).
+   * `full`: what is acknowledged survives a power loss. Every commit is synced before it resolves,
+   * except an append of events, which resolves at its commit and is synced after it, in groups, off
+   * the event loop (`durable()`, `WalSync`). `normal`: nothing is synced; a process kill loses
+   * nothing, a power loss may lose the last commits (WAL's usual trade).
    * @default 'full'
    */
   synchronous?: 'full' | 'normal';
+  /** With `synchronous: 'full'`: hears the size of the write-ahead log each sync covered (tests). */
+  onSynced?: (walBytes: number) => void;
 }
 
 interface StoredRow {
@@ -32,9 +37,10 @@ interface StoredRow {
 /**
  * SQLite's own event paths: prepared statements for the two hot paths, the append of events and
  * the read of a page of them. better-sqlite3 is synchronous, so an append runs as one synchronous
- * transaction that nothing can interleave with.
+ * transaction that nothing can interleave with. With `wal`, an append commits without a sync and
+ * `wal` makes it durable afterwards; every other write still syncs at its commit.
  */
-function sqliteEventPaths(database: Sqlite.Database) {
+function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
   return (portable: EventPaths): EventPaths => {
     const byClientId = database.prepare<[string, string], StoredRow>(
       'SELECT thread_id, seq, body, created_at FROM events WHERE thread_id = ? AND client_id = ?',
@@ -95,8 +101,17 @@ function sqliteEventPaths(database: Sqlite.Database) {
         // So is a thread moving to another runtime (`POST /threads/:id/move`).
         if (items.some((item) => item.handoff || item.moveTo)) return portable.appendEvents(threadId, items);
         const batch = new AppendBatch(threadId, items);
-        return database.transaction(() => append(batch))();
+        if (!wal) return database.transaction(() => append(batch))();
+        // Not through prepared statements: SQLite may apply a pragma when it is prepared.
+        database.exec('PRAGMA synchronous = NORMAL');
+        try {
+          return database.transaction(() => append(batch))();
+        } finally {
+          database.exec('PRAGMA synchronous = FULL');
+          wal.committed();
+        }
       },
+      durable: () => wal?.durable() ?? portable.durable(),
       async listStoredEvents(threadId, after, limit, maxBytes = UNBOUNDED_BYTES) {
         return page
           .all({ thread: threadId, after, last: after + limit, maxBytes })
@@ -109,6 +124,9 @@ function sqliteEventPaths(database: Sqlite.Database) {
 /** Opens (and migrates) the SQLite store: WAL journal, foreign keys on, a busy timeout. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+  const synced = (options.synchronous ?? 'full') === 'full' && options.file !== ':memory:';
+  // SQLite removes its log when the last connection closes: one left behind was not closed.
+  const unclean = synced && (statSync(`${options.file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0;
   const database = new Sqlite(options.file);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
@@ -116,5 +134,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrate(db);
-  return kyselyStore(db, 'sqlite', sqliteEventPaths(database));
+  // Migrated, the log exists.
+  const wal = synced ? new WalSync(options.file, options.onSynced) : null;
+  const store = kyselyStore(db, 'sqlite', sqliteEventPaths(database, wal));
+  return {
+    ...store,
+    unclean,
+    async close() {
+      await wal?.close();
+      await store.close();
+    },
+  };
 }

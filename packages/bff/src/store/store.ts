@@ -295,6 +295,12 @@ export interface ThreadStore {
    */
   appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]>;
   /**
+   * Resolves once every event appended so far survives a power loss. An append resolves at its
+   * commit, which a process kill never undoes; SQLite with `synchronous: 'full'` makes the commits
+   * power-safe after it, in groups, off the event loop. Elsewhere commits are durable already.
+   */
+  durable(): Promise<void>;
+  /**
    * Events after `after`, in order: at most `limit`, and at most `maxBytes` bytes of stored bodies
    * (the first event always, however large). @default maxBytes: no bound
    */
@@ -314,5 +320,10 @@ export interface ThreadStore {
 export interface Store extends AuthStore, RuntimeStore, ThreadStore, UsageStore, ClusterStore {
   /** `sqlite` or `postgres`, for messages and benchmarks. */
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * The last process to use the database did not close it (a kill, a crash, a power loss), and it
+   * may have shown events that a power loss undid (SQLite with `synchronous: 'full'`: `durable`).
+   */
+  readonly unclean: boolean;
   close(): Promise<void>;
 }
