@@ -10,6 +10,7 @@ import {
 } from '@remote-chat/protocol';
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
+import type { ResendFence } from './resend-fence.js';
 import type { AppendItem, AppendResult, RuntimeStore, ThreadRecord, ThreadStore } from './store/store.js';
 
 /** The messages a runtime's `threads:` subscribers get. */
@@ -26,42 +27,78 @@ interface PendingBatch {
   items: Array<AppendItem & { resolve: (result: AppendResult) => void; reject: (error: unknown) => void }>;
 }
 
+/** A thread's events committed but not yet durable, as far as showing them goes. */
+interface Unsettled {
+  /** The runtime whose events were shown before they were durable, if any are. */
+  shownFrom: string | null;
+  /** Commits shown and not yet durable. */
+  shownCommits: number;
+  /** Commits held back until they are durable, in seq order. */
+  held: Array<{ events: ThreadEvent[]; durable: boolean }>;
+}
+
+/**
+ * The runtime whose link every item came in over (each carries its receipt), or null: such events
+ * are in that runtime's outbox until acknowledged, so it sends them again after a crash.
+ */
+function linkOf(items: readonly AppendItem[]): string | null {
+  const runtimeId = items[0]?.receipt?.runtimeId;
+  return runtimeId !== undefined && items.every((item) => item.receipt?.runtimeId === runtimeId) ? runtimeId : null;
+}
+
 /**
  * Writes the hub's seq entries, thread events and runtime-log entries: stores each, then publishes
  * it. Append-then-publish is serialised per topic, so subscribers see entries in seq order as they
  * are committed. (Not the runtime's turn journal, which records turns on the runtime's disk.)
+ *
+ * An append resolves once its events are durable (`ThreadStore.durable`); that is when a runtime's
+ * link acknowledges them and a request that wrote them is answered. They are shown earlier, at
+ * their commit, when nothing can make that a lie: every event of the commit came over one runtime's
+ * link, and the thread has no other event shown or waiting that is not durable yet. A power loss
+ * can then only undo a tail of the thread's events that all came from that runtime, which it still
+ * holds unacknowledged and sends again in the same order, so they are stored again with the seqs
+ * they were shown with. Any other commit (a person's message, the BFF's own notices) is held back,
+ * with what follows it in the thread, until it is durable: its seqs are withheld from replays too.
  */
 export class EntryWriter {
   private readonly queue = new KeyedQueue();
   /** Events waiting for the next commit of their thread. */
   private readonly pending = new Map<string, PendingBatch>();
+  /** Threads with commits not yet durable. */
+  private readonly unsettled = new Map<string, Unsettled>();
+  /** Threads that committed in this turn of the event loop (cleared after it). */
+  private readonly committedThisTurn = new Set<string>();
 
   constructor(
     private readonly store: ThreadStore & Pick<RuntimeStore, 'appendLog'>,
     private readonly hub: Hub<ThreadEvent | LogEntry>,
     /** Hears each commit: what, how many entries were new and how long it took (metrics). */
     private readonly observe: (kind: 'thread' | 'log', stored: number, seconds: number) => void = () => undefined,
+    /** After an unclean stop: holds back appends that did not come over a link (`ResendFence`). */
+    readonly fence: ResendFence | null = null,
   ) {}
 
   /**
-   * Stores an event and publishes it. Appends to one thread that arrive while a commit is in
-   * flight are stored together in the next transaction (a group commit), so a fast producer costs
-   * one fsync per batch rather than per event; each caller still resolves with its own result.
+   * Stores an event and publishes it. The first append to a thread in a turn of the event loop
+   * commits at once; the ones that arrive after it in the same turn, or while its commit is in
+   * flight, are stored together in the next transaction (a group commit), so a fast producer costs
+   * one transaction per batch rather than per event. Each caller resolves with its own result, once
+   * the event is durable.
    */
   appendEvent(
     thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
     body: EventBody,
     link: Pick<AppendItem, 'receipt' | 'outbound' | 'handoff' | 'moveTo'> = {},
   ): Promise<AppendResult> {
+    const fenced = link.receipt ? null : this.fence?.ready(thread.runtimeId);
+    if (fenced) return fenced.then(() => this.appendEvent(thread, body, link));
     return new Promise<AppendResult>((resolve, reject) => {
       let batch = this.pending.get(thread.id);
       if (!batch) {
         batch = { thread, items: [] };
         this.pending.set(thread.id, batch);
-        // Commit after the frames that arrived in this turn of the event loop have joined the
-        // batch: a synchronous store (SQLite) would otherwise commit each event on its own.
         void this.queue.run(streamTopic.thread(thread.id), async () => {
-          await new Promise((resolve) => setImmediate(resolve));
+          if (this.committedThisTurn.has(thread.id)) await new Promise((resolve) => setImmediate(resolve));
           await this.commit(thread.id);
         });
       }
@@ -74,6 +111,7 @@ export class EntryWriter {
     const batch = this.pending.get(threadId);
     if (!batch) return;
     this.pending.delete(threadId);
+    this.noteCommit(threadId);
     const { thread, items } = batch;
     let results: AppendResult[];
     const started = performance.now();
@@ -84,22 +122,85 @@ export class EntryWriter {
       for (const item of items) item.reject(error);
       return;
     }
-    const topic = streamTopic.thread(threadId);
-    for (const result of results) if (result.created) this.hub.publish(topic, result.event);
-    for (const [index, item] of items.entries()) item.resolve(results[index]!);
+    const durable = this.store.durable();
+    const created = results.flatMap((result) => (result.created ? [result.event] : []));
+    if (created.length > 0) this.show(threadId, linkOf(items), created, durable);
+    durable.then(
+      () => {
+        for (const [index, item] of items.entries()) item.resolve(results[index]!);
+      },
+      (error: unknown) => {
+        for (const item of items) item.reject(error);
+      },
+    );
 
     // The thread list shows activity once per user message or agent turn, not per output chunk;
     // the first message names an untitled thread.
-    const created = items.filter((_, index) => results[index]!.created).map((item) => item.body);
     const first = results[0]?.created && results[0].event.seq === 1 ? items[0]!.body : null;
     let updated: ThreadRecord | null = null;
     if (first?.kind === 'message.user' && !thread.titled) {
       updated = await this.store.updateThread(threadId, { title: threadTitleFrom(first.text), titled: false });
     }
-    if (updated || created.some((body) => body.kind === 'message.user' || body.kind === 'status')) {
+    if (updated || created.some((event) => event.kind === 'message.user' || event.kind === 'status')) {
       updated ??= await this.store.getThread(threadId);
       if (updated) this.notifyThread(updated);
     }
+  }
+
+  /** The first seq of a thread not to be shown yet (held until durable), or Infinity. */
+  shownBelow(threadId: string): number {
+    return this.hub.shownBelow(streamTopic.thread(threadId));
+  }
+
+  /** Marks a thread as having committed in this turn of the event loop. */
+  private noteCommit(threadId: string): void {
+    if (this.committedThisTurn.size === 0) setImmediate(() => this.committedThisTurn.clear());
+    this.committedThisTurn.add(threadId);
+  }
+
+  /** Publishes a commit's new events now, or holds them until `durable` (see the class). */
+  private show(threadId: string, from: string | null, events: ThreadEvent[], durable: Promise<void>): void {
+    const topic = streamTopic.thread(threadId);
+    let state = this.unsettled.get(threadId);
+    if (!state) this.unsettled.set(threadId, (state = { shownFrom: null, shownCommits: 0, held: [] }));
+    if (from !== null && state.held.length === 0 && (state.shownFrom ?? from) === from) {
+      for (const event of events) this.hub.publish(topic, event);
+      state.shownFrom = from;
+      state.shownCommits++;
+      durable.then(
+        () => {
+          state.shownCommits--;
+          this.settle(threadId, state);
+        },
+        () => undefined,
+      );
+      return;
+    }
+    const held = { events, durable: false };
+    state.held.push(held);
+    if (state.held.length === 1) this.hub.withhold(topic, events[0]!.seq);
+    durable.then(
+      () => {
+        held.durable = true;
+        this.settle(threadId, state);
+      },
+      // Never shown: the append's callers hear the failure.
+      () => undefined,
+    );
+  }
+
+  /** Publishes the held commits that are durable now, in order, and forgets what is settled. */
+  private settle(threadId: string, state: Unsettled): void {
+    const topic = streamTopic.thread(threadId);
+    let released = false;
+    while (state.held[0]?.durable) {
+      released = true;
+      for (const event of state.held.shift()!.events) this.hub.publish(topic, event);
+    }
+    if (released) this.hub.withhold(topic, state.held[0]?.events[0]?.seq ?? null);
+    if (state.shownCommits === 0) state.shownFrom = null;
+    if (state.shownCommits === 0 && state.held.length === 0 && this.unsettled.get(threadId) === state)
+      this.unsettled.delete(threadId);
   }
 
   appendLog(runtimeId: string, body: LogBody): Promise<LogEntry> {
@@ -137,8 +238,9 @@ export class EntryWriter {
     } satisfies ThreadsMessage);
   }
 
-  /** Waits for every queued append. */
-  drain(): Promise<void> {
-    return this.queue.drain();
+  /** Waits for every queued append, and for what was committed to be durable. */
+  async drain(): Promise<void> {
+    await this.queue.drain();
+    await this.store.durable().catch(() => undefined);
   }
 }

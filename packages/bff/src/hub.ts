@@ -116,6 +116,8 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
     private readonly source: EntrySource<E>,
     private readonly options: SubscribeOptions<E, P>,
     private readonly detach: (subscriber: Follower<E>) => void,
+    /** The first seq of the topic not to be shown yet (`Hub.withhold`), or Infinity. */
+    private readonly shownBelow: () => number,
   ) {
     this.seq = options.after ?? 0;
   }
@@ -189,16 +191,21 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
     return page.length;
   }
 
-  /** The entries of a store page after the last one delivered; throws on a hole in their seqs. */
+  /**
+   * The entries of a store page after the last one delivered and before any withheld; throws on
+   * a hole in their seqs.
+   */
   private fresh<T extends SeqEntry>(page: T[]): T[] {
     let start = 0;
     while (start < page.length && page[start]!.seq <= this.seq) start++;
-    for (let i = start; i < page.length; i++) {
-      const expected = this.seq + 1 + (i - start);
-      if (page[i]!.seq !== expected)
-        throw new Error(`${this.topic}: store skipped from ${expected - 1} to ${page[i]!.seq}`);
+    const below = this.shownBelow();
+    let end = start;
+    for (; end < page.length && page[end]!.seq < below; end++) {
+      const expected = this.seq + 1 + (end - start);
+      if (page[end]!.seq !== expected)
+        throw new Error(`${this.topic}: store skipped from ${expected - 1} to ${page[end]!.seq}`);
     }
-    return start === 0 ? page : page.slice(start);
+    return start === 0 && end === page.length ? page : page.slice(start, end);
   }
 
   private deliver(entry: E): void {
@@ -223,6 +230,8 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   private readonly known = new Map<string, number>();
   /** Seq topics being read after another instance's append; true: read again when done. */
   private readonly fetching = new Map<string, boolean>();
+  /** Per seq topic: the first seq stored but not to be shown yet (`withhold`). */
+  private readonly withheld = new Map<string, number>();
   private relay: HubRelay | undefined;
 
   constructor(
@@ -239,7 +248,13 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   subscribe<P extends SeqEntry = E>(topic: string, options: SubscribeOptions<E, P>): Subscription {
     let subscribers = this.seqTopics.get(topic);
     if (!subscribers) this.seqTopics.set(topic, (subscribers = new Set()));
-    const subscriber = new SeqSubscriber(topic, this.source, options, (s) => this.removeSeq(topic, s));
+    const subscriber = new SeqSubscriber(
+      topic,
+      this.source,
+      options,
+      (s) => this.removeSeq(topic, s),
+      () => this.shownBelow(topic),
+    );
     // Registered before the first read, so nothing published from now on can slip past it.
     subscribers.add(subscriber);
     void subscriber.catchUp();
@@ -250,6 +265,21 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   publish(topic: string, entry: E): void {
     this.relay?.announce(topic, entry.seq);
     this.fanOut(topic, entry);
+  }
+
+  /**
+   * Entries of `topic` from `seq` on are stored but not to be shown yet (null: none are): reads of
+   * the store stop short of them until the writer publishes them. (`EntryWriter` holds back what
+   * is not durable yet when a power loss could renumber it.)
+   */
+  withhold(topic: string, seq: number | null): void {
+    if (seq === null) this.withheld.delete(topic);
+    else this.withheld.set(topic, seq);
+  }
+
+  /** The first seq of `topic` not to be shown yet, or Infinity. */
+  shownBelow(topic: string): number {
+    return this.withheld.get(topic) ?? Number.POSITIVE_INFINITY;
   }
 
   private fanOut(topic: string, entry: E): void {
@@ -293,8 +323,9 @@ export class Hub<E extends SeqEntry = SeqEntry> {
         const subscribers = this.seqTopics.get(topic);
         if (!subscribers) return;
         const page = await this.source(topic, this.base(topic, subscribers), PAGE.rows, PAGE.bytes);
-        for (const entry of page) this.fanOut(topic, entry);
-        if (page.length > 0 || this.fetching.get(topic)) {
+        const shown = page.filter((entry) => entry.seq < this.shownBelow(topic));
+        for (const entry of shown) this.fanOut(topic, entry);
+        if (shown.length > 0 || this.fetching.get(topic)) {
           this.fetching.set(topic, false);
           continue;
         }

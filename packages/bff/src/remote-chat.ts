@@ -28,6 +28,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { createRoutes } from './http/routes.js';
 import { deliveredEntries, Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
+import { RESEND_WAIT_MS, ResendFence } from './resend-fence.js';
 import { ExecutionGateway } from './gateway/execution-gateway.js';
 import { ConfigError, emptyGatewayConfig, modelInfo, type GatewayConfig } from './gateway/gateway-config.js';
 import { InferenceHandler } from './gateway/inference.js';
@@ -254,10 +255,23 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     logger,
     onTraffic: (direction) => metrics.relayMessages.inc({ direction }),
   });
-  const writer = new EntryWriter(store, hub, (kind, stored, seconds) => {
-    metrics.eventsStored.inc({ topic: kind }, stored);
-    metrics.storeSeconds.observe({ operation: kind === 'thread' ? 'append_events' : 'append_log' }, seconds);
-  });
+  let fence: ResendFence | null = null;
+  if (store.unclean) {
+    fence = new ResendFence(RESEND_WAIT_MS);
+    logger.warn(
+      { waitMs: RESEND_WAIT_MS },
+      'the database was not closed last time: messages to a runtime’s threads wait until it has resent what it had sent',
+    );
+  }
+  const writer = new EntryWriter(
+    store,
+    hub,
+    (kind, stored, seconds) => {
+      metrics.eventsStored.inc({ topic: kind }, stored);
+      metrics.storeSeconds.observe({ operation: kind === 'thread' ? 'append_events' : 'append_log' }, seconds);
+    },
+    fence,
+  );
   const githubApi = options.github ? new GitHubApi(options.github) : undefined;
   const providerList = options.providers ?? [
     ...(options.configuredProviders ?? []),
@@ -537,6 +551,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
         client.close(CLOSE_CODES.reconnectElsewhere, 'this instance is draining; reconnect elsewhere');
     },
     async close() {
+      fence?.close();
       auth.close();
       for (const client of sockets.clients) client.close(CLOSE_CODES.goingAway, 'server shutting down');
       sockets.close();

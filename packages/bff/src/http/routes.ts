@@ -382,9 +382,13 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const { after, limit } = parse(EventPageQuerySchema, req.query, 'query');
       const thread = await ownThread(caller, req.params.id);
-      const events = await store.listEvents(thread.id, after, limit, LIMITS.maxPageBytes);
+      const stored = await store.listEvents(thread.id, after, limit, LIMITS.maxPageBytes);
       const latest = await store.getThread(thread.id);
-      res.json({ events, lastSeq: latest?.lastSeq ?? thread.lastSeq } satisfies EventPageResponse);
+      // Only what the stream may show too (`EntryWriter`: held until durable).
+      const below = writer.shownBelow(thread.id);
+      const events = stored.filter((event) => event.seq < below);
+      const lastSeq = Math.min(latest?.lastSeq ?? thread.lastSeq, below - 1);
+      res.json({ events, lastSeq } satisfies EventPageResponse);
     }),
   );
 

@@ -176,6 +176,13 @@ export class Runtimes {
       this.options.gateway.linkDown(live.id);
       this.pushes.linkDown(live.id);
     }
+    const fence = this.options.writer.fence;
+    if (state === 'open' && fence?.holding)
+      live.session.caughtUp().then(
+        () => fence.lift(live.id),
+        // The link went again: its next opening tries again.
+        () => undefined,
+      );
     if (state === 'open' && live.link !== 'open' && !live.abort.signal.aborted)
       void this.links
         .send(live, [{ type: 'models', models: [...this.options.models] }])
