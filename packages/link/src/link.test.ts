@@ -575,22 +575,16 @@ describe('runtime link', () => {
   });
 
   it('fails a dial with the connection error when the host is unknown or the URL cannot be dialled', async () => {
-    const unknownHost = await dialLink({
-      url: 'ws://runtime.invalid/link',
-      runtimeId: RUNTIME_ID,
-      token: TOKEN,
-      session: recordingSession().session,
-    }).catch((e: unknown) => e);
+    const dialFails = (url: string) =>
+      dialLink({ url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch(
+        (e: unknown) => e,
+      );
+    const unknownHost = await dialFails('ws://runtime.invalid/link');
     expect(unknownHost).not.toBeInstanceOf(LinkHandshakeError);
     expect(unknownHost).toMatchObject({ message: expect.stringMatching(/ENOTFOUND|EAI_AGAIN/) });
-    const badUrl = await dialLink({
-      url: 'http://not-a-websocket/link',
-      runtimeId: RUNTIME_ID,
-      token: TOKEN,
-      session: recordingSession().session,
-    }).catch((e: unknown) => e);
-    expect(badUrl).not.toBeInstanceOf(LinkHandshakeError);
-    expect(badUrl).toBeInstanceOf(Error);
+    const notWebSocket = await dialFails('http://not-a-websocket/link');
+    expect(notWebSocket).not.toBeInstanceOf(LinkHandshakeError);
+    expect(notWebSocket).toBeInstanceOf(Error);
   });
 
   it('refuses with the close code verify chooses, such as 4403', async () => {
