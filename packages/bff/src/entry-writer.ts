@@ -51,7 +51,7 @@ export class EntryWriter {
   appendEvent(
     thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
     body: EventBody,
-    link: Pick<AppendItem, 'receipt' | 'outbound' | 'handoff' | 'moveTo'> = {},
+    link: Pick<AppendItem, 'receipt' | 'outbound' | 'handoff' | 'moveTo' | 'rewriteOutbound'> = {},
   ): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       let batch = this.pending.get(thread.id);
