@@ -35,6 +35,40 @@ async function machine(bff: TestBff, token: string, runtimeId: string, lastRecei
   return link;
 }
 
+/**
+ * Two machine runtimes and a thread on the first, whose turn it answered (so the BFF knows the
+ * thread as its own); then both go offline and a message waits in the first one's outbox.
+ */
+async function threadWithAWaitingMessage(bff: TestBff, token: string) {
+  const old = await machine(bff, token, 'rt_move_old');
+  const next = await machine(bff, token, 'rt_move_next');
+  const thread = (await (await bff.api('/api/runtimes/rt_move_old/threads', { body: {} })).json()) as Thread;
+  const answered = clientId();
+  await bff.api(`/api/threads/${thread.id}/messages`, { body: { clientId: answered, text: 'echo one' } });
+  await old.until(() => old.messages('message.send').length === 1, 'the first message');
+  const event = (seq: number, body: unknown) =>
+    ({ type: 'data', seq, message: { type: 'thread.event', threadId: thread.id, event: body } }) as const;
+  old.send(event(2, { kind: 'message.agent', messageId: 'm1', text: 'one', agent: 'shell' }));
+  old.send(event(3, { kind: 'status', state: 'idle' }));
+  old.send({ type: 'ack', upTo: lastData(old) });
+  await until(async () => (await eventsOf(bff, thread.id)).length === 3, 'the answer to be stored');
+
+  await old.close();
+  await next.close();
+  const waiting = clientId();
+  expect(
+    (await bff.api(`/api/threads/${thread.id}/messages`, { body: { clientId: waiting, text: 'echo two' } })).status,
+  ).toBe(202);
+  return { old, next, thread, answered, waiting, event };
+}
+
+/** A machine runtime dialling in again, once it received what the BFF kept for it. */
+async function dialAgain(bff: TestBff, token: string, runtimeId: string, lastReceived: number): Promise<MachineLink> {
+  const link = await MachineLink.open(bff.url, { token, runtimeId, lastReceived });
+  await link.roundTrip();
+  return link;
+}
+
 /** The link messages about a thread, as the runtime received them (model lists aside). */
 const aboutThread = (link: MachineLink, threadId: string): LinkFrame['message'][] =>
   link.frames.flatMap((f) => (f.type === 'data' && f.message?.['threadId'] === threadId ? [f.message] : []));
@@ -174,28 +208,8 @@ describe('a thread that continues on another runtime', () => {
     const dataDir = tempDir('rc-bff-');
     const bff = await startTestBff({ dataDir });
     const { token } = await apiToken(bff);
-    const old = await machine(bff, token, 'rt_move_old');
-    const next = await machine(bff, token, 'rt_move_next');
-    const thread = (await (await bff.api('/api/runtimes/rt_move_old/threads', { body: {} })).json()) as Thread;
-
-    // A turn the old runtime answered: the BFF knows the thread as its own now.
-    const answered = clientId();
-    await bff.api(`/api/threads/${thread.id}/messages`, { body: { clientId: answered, text: 'echo one' } });
-    await old.until(() => old.messages('message.send').length === 1, 'the first message');
-    const event = (seq: number, body: unknown) =>
-      ({ type: 'data', seq, message: { type: 'thread.event', threadId: thread.id, event: body } }) as const;
-    old.send(event(2, { kind: 'message.agent', messageId: 'm1', text: 'one', agent: 'shell' }));
-    old.send(event(3, { kind: 'status', state: 'idle' }));
-    old.send({ type: 'ack', upTo: lastData(old) });
-    await until(async () => (await eventsOf(bff, thread.id)).length === 3, 'the answer to be stored');
-
     // Both go offline; a message waits for the old runtime; the thread moves.
-    await old.close();
-    await next.close();
-    const waiting = clientId();
-    expect(
-      (await bff.api(`/api/threads/${thread.id}/messages`, { body: { clientId: waiting, text: 'echo two' } })).status,
-    ).toBe(202);
+    const { old, next, thread, answered, waiting, event } = await threadWithAWaitingMessage(bff, token);
     expect((await move(bff, thread.id, 'rt_move_next')).status).toBe(200);
     const stored = (await eventsOf(bff, thread.id)).length;
 
@@ -215,12 +229,7 @@ describe('a thread that continues on another runtime', () => {
     // message, once.
     await bff.stop();
     const again = await startTestBff({ dataDir });
-    const nextAgain = await MachineLink.open(again.url, {
-      token,
-      runtimeId: 'rt_move_next',
-      lastReceived: lastData(next),
-    });
-    await nextAgain.roundTrip();
+    const nextAgain = await dialAgain(again, token, 'rt_move_next', lastData(next));
     const handed = aboutThread(nextAgain, thread.id);
     expect(handed.map((m) => m?.type)).toEqual(['thread.continue', 'message.send']);
     expect(handed[0]).toEqual({
@@ -245,6 +254,42 @@ describe('a thread that continues on another runtime', () => {
     await nextThird.roundTrip();
     expect(aboutThread(nextThird, thread.id)).toEqual([]);
     expect((await eventsOf(again, thread.id)).filter((e) => e.kind === 'message.user')).toHaveLength(2);
+  });
+
+  it('cancels what the old runtime never received in the move itself: a crash before it commits cancels nothing, and after it the cancelled message is never sent again', async () => {
+    const dataDir = tempDir('rc-bff-');
+    const bff = await startTestBff({ dataDir });
+    const { token } = await apiToken(bff);
+    const { old, next, thread, waiting } = await threadWithAWaitingMessage(bff, token);
+    const keptFor = async (store: TestBff['server']['chat']['store'], runtimeId: string) =>
+      (await store.loadOutbound(runtimeId)).entries.flatMap(({ message }) =>
+        'threadId' in message && message.threadId === thread.id ? [message] : [],
+      );
+
+    // The BFF dies as the move's transaction is about to commit: nothing of the move is kept.
+    const store = bff.server.chat.store;
+    const appendEvents = store.appendEvents.bind(store);
+    store.appendEvents = (threadId, items) =>
+      items.some((item) => item.moveTo)
+        ? Promise.reject(new Error('the BFF died here'))
+        : appendEvents(threadId, items);
+    expect((await move(bff, thread.id, 'rt_move_next')).status).toBe(500);
+    await bff.stop();
+    const restarted = await startTestBff({ dataDir });
+    expect(((await (await restarted.api(`/api/threads/${thread.id}`)).json()) as Thread).runtimeId).toBe('rt_move_old');
+    // The waiting message is still the old runtime's to receive, not cancelled and lost.
+    expect((await keptFor(restarted.server.chat.store, 'rt_move_old')).map((m) => m.type)).toEqual(['message.send']);
+
+    // The move again, and the BFF dies right after it: the cancel is what was kept.
+    expect((await move(restarted, thread.id, 'rt_move_next')).status).toBe(200);
+    await restarted.stop();
+    const again = await startTestBff({ dataDir });
+    const oldAgain = await dialAgain(again, token, 'rt_move_old', lastData(old));
+    expect(aboutThread(oldAgain, thread.id).map((m) => m?.type)).toEqual(['thread.cancel']);
+    const nextAgain = await dialAgain(again, token, 'rt_move_next', lastData(next));
+    const handed = aboutThread(nextAgain, thread.id);
+    expect(handed.map((m) => m?.type)).toEqual(['thread.continue', 'message.send']);
+    expect(handed[1]).toMatchObject({ clientId: waiting, text: 'echo two' });
   });
 });
 

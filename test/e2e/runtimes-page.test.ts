@@ -2,35 +2,14 @@
 // provider and status, one deleted (gone from the page and the chat's picker, its log saying it
 // was torn down), and a second delete through the API changes nothing.
 import { streamTopic, type LogEntry, type Runtime } from '@remote-chat/protocol';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { spawnBff } from '../support/bff-process.js';
 import { StreamClient } from '../support/bff.js';
 import { newContext } from '../support/browser.js';
+import { api, untilStatus } from '../support/page-api.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const TIMEOUT = 30_000;
-
-/** A same-origin JSON request from the page, with its session. */
-function api(page: Page, path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: unknown }> {
-  return page.evaluate(
-    async ([path, method, body]) => {
-      const response = await fetch(path, {
-        method,
-        ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-    [path, method, body] as const,
-  );
-}
-
-async function untilReady(page: Page, id: string): Promise<void> {
-  await expect
-    .poll(async () => ((await api(page, `/api/runtimes/${id}`)).body as Runtime).status, { timeout: TIMEOUT })
-    .toBe('ready');
-}
 
 describe('the Runtimes page in Chromium', () => {
   it('lists two real runtimes with provider and status, deletes one (gone from the page and the picker, torn down in its log), a second delete is harmless, and the picker deletes the other', async () => {
@@ -44,8 +23,8 @@ describe('the Runtimes page in Chromium', () => {
     const sandbox = (await api(chat, '/api/runtimes', 'POST', { provider: 'bubblewrap', name: 'sandboxed' }))
       .body as Runtime;
     const plain = (await api(chat, '/api/runtimes', 'POST', { provider: 'process', name: 'plain' })).body as Runtime;
-    await untilReady(chat, sandbox.id);
-    await untilReady(chat, plain.id);
+    await untilStatus(chat, sandbox.id);
+    await untilStatus(chat, plain.id);
 
     // The chat follows the runtime that will be deleted, as someone working in it would.
     await chat.reload();
@@ -122,7 +101,7 @@ describe('the Runtimes page in Chromium', () => {
     const runtime = (await api(page, '/api/runtimes', 'POST', { provider: 'process' })).body as Runtime;
     // No name given: a short generated one, not the provider's.
     expect(runtime.name).toMatch(/^[a-z]+-[a-z]+$/);
-    await untilReady(page, runtime.id);
+    await untilStatus(page, runtime.id);
     const thread = (await api(page, `/api/runtimes/${runtime.id}/threads`, 'POST', {})).body as { id: string };
     const send = (text: string) =>
       api(page, `/api/threads/${thread.id}/messages`, 'POST', { clientId: `e2e-${Date.now()}-${text.length}`, text });
@@ -133,9 +112,7 @@ describe('the Runtimes page in Chromium', () => {
     await expect
       .poll(async () => (await outputs()).filter((e) => e.kind === 'tool.result').length, { timeout: TIMEOUT })
       .toBe(1);
-    await expect
-      .poll(async () => ((await api(page, `/api/runtimes/${runtime.id}`)).body as Runtime).status, { timeout: TIMEOUT })
-      .toBe('stopped');
+    await untilStatus(page, runtime.id, 'stopped', TIMEOUT);
 
     await page.goto(`${bff.url}/runtimes/`);
     const row = (name: string) => page.getByRole('listitem', { name });

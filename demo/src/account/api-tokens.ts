@@ -3,6 +3,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ApiToken, CreatedApiToken } from '@remote-chat/protocol';
 import { RemoteChatClient, ChatClientError, sharedStyles, themeStyles } from '@remote-chat/elements';
+import { ConfirmDialog } from '../confirm-dialog.js';
 import { accountStyles } from './account.styles.js';
 import { apiTokensStyles } from './api-tokens.styles.js';
 
@@ -37,12 +38,23 @@ export class PortalApiTokens extends LitElement {
   });
   /** Where focus goes after the next render: a heading that stands for what just changed. */
   private focusAfterRender: 'created' | 'list' | 'name' | undefined;
+  private readonly revocation = new ConfirmDialog<ApiToken>(this, {
+    id: 'revoke',
+    action: (token) => this.client.revokeApiToken(token.id),
+    done: (token) => {
+      this._tokens = this._tokens.filter((t) => t.id !== token.id);
+      if (this._created?.id === token.id) this._created = undefined;
+      this._announcement = `Revoked the token “${token.name}”.`;
+      // The button that opened the dialog is gone with its row.
+      this.focusAfterRender = 'list';
+    },
+    failure: 'Could not revoke the token',
+  });
 
   @query('#name') private nameInput!: HTMLInputElement;
   @query('#expiry') private expirySelect!: HTMLSelectElement;
   @query('#created-title') private createdTitle!: HTMLElement;
   @query('#list-title') private listTitle!: HTMLElement;
-  @query('dialog') private dialog!: HTMLDialogElement;
 
   @state() private _tokens: ApiToken[] = [];
   /** The token just created, with its secret, until the person says they stored it. */
@@ -50,10 +62,6 @@ export class PortalApiTokens extends LitElement {
   @state() private _creating = false;
   @state() private _createError = '';
   @state() private _copy: '' | 'copied' | 'failed' = '';
-  /** The token the revoke dialog asks about. */
-  @state() private _revoking: ApiToken | undefined;
-  @state() private _revokeBusy = false;
-  @state() private _revokeError = '';
   /** Said by the live region: what just happened. */
   @state() private _announcement = '';
 
@@ -117,42 +125,6 @@ export class PortalApiTokens extends LitElement {
     this._copy = '';
     this._announcement = '';
     this.focusAfterRender = 'name';
-  }
-
-  private askRevoke(token: ApiToken): void {
-    this._revoking = token;
-    this._revokeError = '';
-    this.dialog.showModal();
-  }
-
-  private async onRevoke(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    const token = this._revoking;
-    if (!token || this._revokeBusy) return;
-    this._revokeBusy = true;
-    this._revokeError = '';
-    try {
-      await this.client.revokeApiToken(token.id);
-    } catch (error) {
-      // Already gone counts as revoked; anything else stays on screen.
-      if (!(error instanceof ChatClientError && error.code === 'not_found')) {
-        this._revokeError = `Could not revoke the token: ${describe(error)}`;
-        this._revokeBusy = false;
-        return;
-      }
-    }
-    this._revokeBusy = false;
-    this._tokens = this._tokens.filter((t) => t.id !== token.id);
-    if (this._created?.id === token.id) this._created = undefined;
-    this._announcement = `Revoked the token “${token.name}”.`;
-    this.dialog.close();
-    // The button that opened the dialog is gone with its row.
-    this.focusAfterRender = 'list';
-  }
-
-  private onDialogClose(): void {
-    this._revoking = undefined;
-    this._revokeError = '';
   }
 
   private renderCreateForm() {
@@ -257,7 +229,7 @@ export class PortalApiTokens extends LitElement {
             </div>
           </dl>
         </div>
-        <button class="button danger" type="button" @click=${() => this.askRevoke(token)}>
+        <button class="button danger" type="button" @click=${() => this.revocation.ask(token)}>
           Revoke<span class="visually-hidden"> “${token.name}”</span>
         </button>
       </li>
@@ -284,25 +256,13 @@ export class PortalApiTokens extends LitElement {
   }
 
   private renderDialog() {
-    const token = this._revoking;
-    return html`
-      <dialog aria-labelledby="revoke-title" aria-describedby="revoke-body" @close=${this.onDialogClose}>
-        <form method="dialog" @submit=${this.onRevoke}>
-          <h3 id="revoke-title">Revoke “${token?.name ?? ''}”?</h3>
-          <p id="revoke-body">
-            Whatever uses it stops working at once: a server can no longer mint client tokens with it, the client tokens it minted
-            are refused, and a machine can no longer connect with it. This cannot be undone.
-          </p>
-          ${this._revokeError ? html`<p class="alert" role="alert">${this._revokeError}</p>` : nothing}
-          <div class="dialog-actions">
-            <button class="button" type="button" autofocus @click=${() => this.dialog.close()}>Cancel</button>
-            <button class="button danger-solid" type="submit" aria-disabled=${this._revokeBusy ? 'true' : 'false'}>
-              ${this._revokeBusy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Revoke token
-            </button>
-          </div>
-        </form>
-      </dialog>
-    `;
+    return this.revocation.render({
+      title: `Revoke “${this.revocation.subject?.name ?? ''}”?`,
+      body:
+        'Whatever uses it stops working at once: a server can no longer mint client tokens with it, the client tokens it ' +
+        'minted are refused, and a machine can no longer connect with it. This cannot be undone.',
+      confirm: 'Revoke token',
+    });
   }
 
   override render() {

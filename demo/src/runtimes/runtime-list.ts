@@ -3,7 +3,6 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ConfigResponse, Runtime, RuntimeStatus } from '@remote-chat/protocol';
 import {
-  ChatClientError,
   RemoteChatClient,
   SnapshotListController,
   formatDateTime,
@@ -17,6 +16,7 @@ import {
   themeStyles,
 } from '@remote-chat/elements';
 import { accountStyles } from '../account/account.styles.js';
+import { ConfirmDialog } from '../confirm-dialog.js';
 import { runtimeListStyles } from './runtime-list.styles.js';
 
 /** How often the ages and idle times are redrawn. */
@@ -69,15 +69,21 @@ export class PortalRuntimes extends LitElement {
   private redraw: ReturnType<typeof setInterval> | undefined;
   /** Where focus goes after the next render: the list's heading, once a deleted row is gone. */
   private focusListAfterRender = false;
+  private readonly deletion = new ConfirmDialog<Runtime>(this, {
+    id: 'delete',
+    action: (runtime) => this.client.deleteRuntime(runtime.id),
+    done: (runtime) => {
+      this.list.remove(runtime.id);
+      this._announcement = `Deleted “${runtime.name}”.`;
+      // The button that opened the dialog is gone with its row.
+      this.focusListAfterRender = true;
+    },
+    failure: 'Could not delete the runtime',
+  });
 
-  @query('dialog.delete-dialog') private dialog!: HTMLDialogElement;
   @query('dialog.rename-dialog') private renameDialog!: HTMLDialogElement;
   @query('#list-title') private listTitle!: HTMLElement;
 
-  /** The runtime the delete dialog asks about. */
-  @state() private _deleting: Runtime | undefined;
-  @state() private _deleteBusy = false;
-  @state() private _deleteError = '';
   @state() private _listError = '';
   /** The runtime the rename dialog renames. */
   @state() private _renaming: Runtime | undefined;
@@ -114,36 +120,6 @@ export class PortalRuntimes extends LitElement {
     super.updated(changed);
     if (this.focusListAfterRender) this.listTitle?.focus();
     this.focusListAfterRender = false;
-  }
-
-  private askDelete(runtime: Runtime): void {
-    this._deleting = runtime;
-    this._deleteError = '';
-    this.dialog.showModal();
-  }
-
-  private async onDelete(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    const runtime = this._deleting;
-    if (!runtime || this._deleteBusy) return;
-    this._deleteBusy = true;
-    this._deleteError = '';
-    try {
-      await this.client.deleteRuntime(runtime.id);
-    } catch (error) {
-      // Already gone (deleted elsewhere meanwhile) counts as deleted; anything else stays on screen.
-      if (!(error instanceof ChatClientError && error.code === 'not_found')) {
-        this._deleteError = `Could not delete the runtime: ${describe(error)}`;
-        this._deleteBusy = false;
-        return;
-      }
-    }
-    this._deleteBusy = false;
-    this.list.remove(runtime.id);
-    this._announcement = `Deleted “${runtime.name}”.`;
-    this.dialog.close();
-    // The button that opened the dialog is gone with its row.
-    this.focusListAfterRender = true;
   }
 
   private askRename(runtime: Runtime): void {
@@ -185,11 +161,6 @@ export class PortalRuntimes extends LitElement {
     } finally {
       this._starting = new Set([...this._starting].filter((id) => id !== runtime.id));
     }
-  }
-
-  private onDialogClose(): void {
-    this._deleting = undefined;
-    this._deleteError = '';
   }
 
   private providerLabel(runtime: Runtime, config: ConfigResponse): string {
@@ -246,7 +217,7 @@ export class PortalRuntimes extends LitElement {
             class="button danger delete"
             type="button"
             aria-disabled=${runtime.status === 'stopping' ? 'true' : 'false'}
-            @click=${() => runtime.status !== 'stopping' && this.askDelete(runtime)}
+            @click=${() => runtime.status !== 'stopping' && this.deletion.ask(runtime)}
           >
             ${runtime.status === 'stopping' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
             Delete<span class="visually-hidden"> “${runtime.name}”</span>
@@ -295,31 +266,16 @@ export class PortalRuntimes extends LitElement {
   }
 
   private renderDialog() {
-    const runtime = this._deleting;
+    const runtime = this.deletion.subject;
     const what =
       runtime?.kind === 'machine'
         ? 'The machine is told to stop serving this folder, and its threads are deleted.'
         : 'Its sandbox is torn down, and its workspace, threads and log are deleted.';
-    return html`
-      <dialog
-        class="delete-dialog"
-        aria-labelledby="delete-title"
-        aria-describedby="delete-body"
-        @close=${this.onDialogClose}
-      >
-        <form method="dialog" @submit=${this.onDelete}>
-          <h3 id="delete-title">Delete “${runtime?.name ?? ''}”?</h3>
-          <p id="delete-body">${what} This cannot be undone.</p>
-          ${this._deleteError ? html`<p class="alert" role="alert">${this._deleteError}</p>` : nothing}
-          <div class="dialog-actions">
-            <button class="button" type="button" autofocus @click=${() => this.dialog.close()}>Cancel</button>
-            <button class="button danger-solid" type="submit" aria-disabled=${this._deleteBusy ? 'true' : 'false'}>
-              ${this._deleteBusy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing} Delete runtime
-            </button>
-          </div>
-        </form>
-      </dialog>
-    `;
+    return this.deletion.render({
+      title: `Delete “${runtime?.name ?? ''}”?`,
+      body: `${what} This cannot be undone.`,
+      confirm: 'Delete runtime',
+    });
   }
 
   private renderRenameDialog() {

@@ -88,7 +88,7 @@ export class EntryWriter {
   appendEvent(
     thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
     body: EventBody,
-    link: Pick<AppendItem, 'receipt' | 'outbound' | 'handoff' | 'moveTo'> = {},
+    link: Pick<AppendItem, 'receipt' | 'outbound' | 'handoff' | 'moveTo' | 'rewriteOutbound'> = {},
   ): Promise<AppendResult> {
     const fenced = link.receipt ? null : this.fence?.ready(thread.runtimeId);
     if (fenced) return fenced.then(() => this.appendEvent(thread, body, link));

@@ -24,10 +24,13 @@ export interface LinkDialerOptions<Out, In, GOut = never, GIn = never> {
   maxDelayMs?: number;
   /** A connection that stays up this long resets the backoff. @default 10_000 */
   stableAfterMs?: number;
-  /** Called with each failed attempt's error (a LinkHandshakeError or a URL error), e.g. to log it. */
+  /**
+   * Called with each failed attempt's error, e.g. to log it: a LinkHandshakeError when the listener
+   * refused, else the connection's own error (ECONNREFUSED, a URL error).
+   */
   onError?: (error: unknown) => void;
   /**
-   * Decides whether to dial again after a failed attempt (a LinkHandshakeError) or after an open
+   * Decides whether to dial again after a failed attempt (as `onError` gets it) or after an open
    * link closed (a LinkClosedError); returning false stops the dialler, e.g. on 4401.
    * @default always dial again
    */

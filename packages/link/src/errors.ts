@@ -36,7 +36,11 @@ export class LinkFrameTooLargeError extends Error {
   }
 }
 
-/** The handshake failed; `code` is the WebSocket close code (1006 when the connection failed). */
+/**
+ * The other side answered and then refused or closed the handshake; `code` is the WebSocket close
+ * code (1006 when the socket dropped mid-handshake). A dial that never reached a WebSocket (nothing
+ * listens, an unknown host) fails with the connection's own error instead.
+ */
 export class LinkHandshakeError extends Error {
   override readonly name = 'LinkHandshakeError';
   constructor(

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
 import { CLOSE_CODES, HelloFrameSchema, PROTOCOL_VERSION, WelcomeFrameSchema } from '@remote-chat/protocol';
 import { closeSocket, type LinkSession } from './session.js';
+import { closeInWords } from './close-words.js';
 import { LinkHandshakeError } from './errors.js';
 import { encodeFrame, parseJson, rawDataText } from './frames.js';
 
@@ -42,7 +43,7 @@ function streamConnection(open: () => Promise<Duplex>): ClientOptions['createCon
   const connect = (_options: ClientRequestArgs, done: (error: Error | null, stream?: Duplex) => void) => {
     open().then(
       (stream) => done(null, socketLike(stream)),
-      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => done(asError(error)),
     );
     return undefined;
   };
@@ -60,7 +61,10 @@ function socketLike(stream: Duplex): Duplex {
 
 /**
  * Dialler side: open ws, send hello, await welcome (timeout 10 s), then session.attach.
- * Rejects with a LinkHandshakeError carrying the close code (1006 when the connection failed).
+ * Rejects with a LinkHandshakeError carrying the close code when the listener answered and closed
+ * or refused the handshake; when no WebSocket ever opened (nothing listens, the host is unknown, the
+ * dial or `createConnection` failed, the upgrade got no answer in time or a plain HTTP one), with
+ * the connection's own error instead ("connect ECONNREFUSED 127.0.0.1:8787"), which is no refusal.
  */
 export function dialLink<Out, In, GOut = never, GIn = never>(
   options: DialLinkOptions<Out, In, GOut, GIn>,
@@ -79,14 +83,18 @@ export function dialLink<Out, In, GOut = never, GIn = never>(
         ...(options.createConnection && { createConnection: streamConnection(options.createConnection) }),
       });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      session.dialFailed(`dial failed: ${reason}`);
-      reject(new LinkHandshakeError(ABNORMAL_CLOSURE, reason));
+      const failure = asError(error);
+      session.dialFailed(`dial failed: ${failure.message}`);
+      reject(failure);
       return;
     }
     let settled = false;
-    let lastError = '';
-    const timer = setTimeout(() => fail(CLOSE_CODES.timeout, `no welcome within ${timeoutMs} ms`, true), timeoutMs);
+    let opened = false;
+    let lastError: Error | undefined;
+    const timer = setTimeout(() => {
+      if (opened) fail(CLOSE_CODES.timeout, `no welcome within ${timeoutMs} ms`, true);
+      else failToConnect(new Error(`no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
 
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -104,7 +112,18 @@ export function dialLink<Out, In, GOut = never, GIn = never>(
       session.dialFailed(`handshake failed (${code}${reason ? `: ${reason}` : ''})`);
       reject(new LinkHandshakeError(code, reason));
     };
+    /** No WebSocket opened, so nobody answered the handshake: reject with what the connection said. */
+    const failToConnect = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      socket.on('error', () => {});
+      if (socket.readyState !== socket.CLOSED) socket.terminate();
+      session.dialFailed(`dial failed: ${error.message}`);
+      reject(error);
+    };
     const onOpen = (): void => {
+      opened = true;
       socket.send(
         encodeFrame({
           type: 'hello',
@@ -141,10 +160,11 @@ export function dialLink<Out, In, GOut = never, GIn = never>(
       resolve(socket);
     };
     const onClose = (code: number, reason: Buffer): void => {
-      fail(code, reason.toString() || lastError, false);
+      if (opened) fail(code, reason.toString() || lastError?.message || '', false);
+      else failToConnect(lastError ?? new Error(closeInWords(code, reason.toString())));
     };
     const onError = (error: Error): void => {
-      lastError = error.message;
+      lastError = error;
     };
     socket.on('open', onOpen);
     socket.on('message', onMessage);
@@ -273,6 +293,10 @@ export function acceptLink<Out, In, GOut = never, GIn = never>(
     socket.on('message', onMessage);
     socket.on('close', onClose);
   });
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

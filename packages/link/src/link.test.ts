@@ -151,17 +151,17 @@ describe('runtime link', () => {
     expect((error as LinkHandshakeError).code).toBe(CLOSE_CODES.protocolMismatch);
   });
 
-  it('rejects with 1006 when nothing listens', async () => {
+  it('rejects with the connection error, not a refusal, when nothing listens', async () => {
     const server = await startLinkServer(() => {});
     const url = server.url;
     await server.close();
-    const error = await dialLink({
-      url,
-      runtimeId: RUNTIME_ID,
-      token: TOKEN,
-      session: recordingSession().session,
-    }).catch((e: unknown) => e);
-    expect((error as LinkHandshakeError).code).toBe(1006);
+    const dialler = recordingSession();
+    const error = await dialLink({ url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeInstanceOf(LinkHandshakeError);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringMatching(/^connect ECONNREFUSED /) });
+    expect(dialler.session.state).toBe('offline');
   });
 
   it('handles a resend after a dropped socket exactly once and in order, and acknowledges it again', async () => {
@@ -568,7 +568,9 @@ describe('runtime link', () => {
     cleanups.push(() => dialer.stop());
     await waitFor(() => errors.length >= 3, 'three failed attempts');
     expect(dialler.session.state).not.toBe('open');
-    expect(errors.every((error) => error instanceof LinkHandshakeError && error.code === 1006)).toBe(true);
+    expect(errors.every((error) => !(error instanceof LinkHandshakeError) && /ECONNREFUSED/.test(String(error)))).toBe(
+      true,
+    );
   });
 
   it('runs over the stream createConnection opens, once per dial, instead of a connection to the URL host', async () => {
@@ -602,7 +604,7 @@ describe('runtime link', () => {
     expect(listener.handled).toEqual([1, 2]);
   });
 
-  it('fails a dial with 1006 and the reason when createConnection rejects', async () => {
+  it('fails a dial with the error createConnection rejects with', async () => {
     const error = await dialLink({
       url: 'ws://runtime.invalid/link',
       runtimeId: RUNTIME_ID,
@@ -610,9 +612,21 @@ describe('runtime link', () => {
       session: recordingSession().session,
       createConnection: () => Promise.reject(new Error('the channel was refused')),
     }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LinkHandshakeError);
-    expect((error as LinkHandshakeError).code).toBe(1006);
-    expect((error as LinkHandshakeError).message).toContain('the channel was refused');
+    expect(error).not.toBeInstanceOf(LinkHandshakeError);
+    expect((error as Error).message).toBe('the channel was refused');
+  });
+
+  it('fails a dial with the connection error when the host is unknown or the URL cannot be dialled', async () => {
+    const dialFails = (url: string) =>
+      dialLink({ url, runtimeId: RUNTIME_ID, token: TOKEN, session: recordingSession().session }).catch(
+        (e: unknown) => e,
+      );
+    const unknownHost = await dialFails('ws://runtime.invalid/link');
+    expect(unknownHost).not.toBeInstanceOf(LinkHandshakeError);
+    expect(unknownHost).toMatchObject({ message: expect.stringMatching(/ENOTFOUND|EAI_AGAIN/) });
+    const notWebSocket = await dialFails('http://not-a-websocket/link');
+    expect(notWebSocket).not.toBeInstanceOf(LinkHandshakeError);
+    expect(notWebSocket).toBeInstanceOf(Error);
   });
 
   it('refuses with the close code verify chooses, such as 4403', async () => {

@@ -198,6 +198,13 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     return parse(IdParamsSchema, req.params, 'runtime id').id;
   }
 
+  /** The caller's runtime `id` when the caller may use its provider: else not_found, or forbidden. */
+  async function usableRuntime(caller: Caller, id: string): Promise<RuntimeRecord> {
+    const runtime = await requireRuntime(store, caller.user.id, id);
+    assertMayUseProvider(providers, caller, runtime.provider);
+    return runtime;
+  }
+
   /** The caller's runtime named by the route's `:id`, or not_found. */
   function ownRuntime(caller: Caller, req: Request): Promise<RuntimeRecord> {
     return requireRuntime(store, caller.user.id, runtimeId(req));
@@ -268,8 +275,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
   router.post(
     '/runtimes/:id/start',
     authed(async (req, res, caller) => {
-      const runtime = await ownRuntime(caller, req);
-      assertMayUseProvider(providers, caller, runtime.provider);
+      const runtime = await usableRuntime(caller, runtimeId(req));
       res.status(202).json(await runtimes.startAgain(caller.user.id, runtime.id));
     }),
   );
@@ -354,8 +360,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const body = parse(MoveThreadRequestSchema, req.body, 'move');
       const thread = await ownThread(caller, req.params.id);
-      const target = await requireRuntime(store, caller.user.id, body.runtimeId);
-      assertMayUseProvider(providers, caller, target.provider);
+      const target = await usableRuntime(caller, body.runtimeId);
       const moved = await runtimes.move(caller.user.id, thread, target.id);
       runtimes.touch(target.id);
       res.json(writer.view(moved));
@@ -397,8 +402,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const body = parse(SendMessageRequestSchema, req.body, 'message');
       const thread = await ownThread(caller, req.params.id);
-      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
-      assertMayUseProvider(providers, caller, runtime.provider);
+      const runtime = await usableRuntime(caller, thread.runtimeId);
       const message = {
         kind: 'message.user' as const,
         clientId: body.clientId,
@@ -425,8 +429,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       const name = typeof req.query.name === 'string' ? req.query.name : '';
       const thread = await ownThread(caller, req.params.id);
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
-      assertMayUseProvider(providers, caller, runtime.provider);
+      const runtime = await usableRuntime(caller, thread.runtimeId);
       runtimes.assertAvailable(runtime);
       const path = `uploads/${uploadName(name, new Date())}`;
       await runtimes.upload(thread, path, bytes);
@@ -458,8 +461,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
           'not_found',
           'GitHub is not configured on this server: set REMOTE_CHAT_GITHUB_CLIENT_ID and REMOTE_CHAT_GITHUB_CLIENT_SECRET.',
         );
-      const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
-      assertMayUseProvider(providers, caller, runtime.provider);
+      const runtime = await usableRuntime(caller, thread.runtimeId);
       if (runtime.kind === 'machine' || !runtime.repo)
         throw new RemoteChatError(
           'bad_request',
@@ -525,8 +527,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
       // A self-run agent (thread token) asked through the BFF itself; a runtime's agents through it.
       const selfRun = threadAgents.asking(thread.id, requestId);
       if (!selfRun) {
-        const runtime = await requireRuntime(store, caller.user.id, thread.runtimeId);
-        assertMayUseProvider(providers, caller, runtime.provider);
+        const runtime = await usableRuntime(caller, thread.runtimeId);
         runtimes.assertAvailable(runtime);
       }
       const { event, created } = selfRun

@@ -21,14 +21,14 @@ import type { Hub } from '../hub.js';
 import { isOwnedBy, requireRuntime } from '../ownership.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
-import type { AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
+import type { AppendItem, AppendResult, RuntimeRecord, Store, ThreadRecord } from '../store/store.js';
 import { InboundEvents, MACHINE_DEFAULT_NAME } from './inbound-events.js';
 import { LinkLeases } from './link-leases.js';
 import { LiveLinks, type LiveRuntime } from './live-links.js';
 import { RuntimeView } from './public-view.js';
 import { defaultRuntimeName } from './runtime-names.js';
 import { movedHistory } from './moved-history.js';
-import { StoredOutbox, messageSendOf, threadOf } from './stored-outbox.js';
+import { messageSendOf, threadOf } from './stored-outbox.js';
 import { ENDED, Supervisor, type SupervisorOptions } from './supervisor.js';
 import { WorkspacePushes, type PushOutcome } from './workspace-pushes.js';
 
@@ -306,9 +306,11 @@ export class Runtimes {
    * transaction the thread changes runtime, a notice is stored in it and `thread.continue` (the
    * conversation so far, see `movedHistory`) is queued for the new runtime, so it reaches it once,
    * whatever restarts. What the old runtime had not received of the thread yet (its link is down)
-   * is taken out of its outbox and sent to the new one after it; the old runtime's later events
-   * for the thread are dropped. A foreign runtime is not_found; the thread's own runtime, or one
-   * that cannot take work, bad_request / runtime_unavailable; a turn at work, conflict.
+   * is, in the same transaction, replaced in its outbox by `thread.cancel` and queued for the new
+   * one after the history, so no crash leaves it to be sent to the old runtime, or to neither; the
+   * old runtime's later events for the thread are dropped. A foreign runtime is not_found; the
+   * thread's own runtime, or one that cannot take work, bad_request / runtime_unavailable; a turn
+   * at work, conflict.
    */
   async move(userId: string, thread: ThreadRecord, runtimeId: string): Promise<ThreadRecord> {
     const { store, writer, logger } = this.options;
@@ -323,15 +325,13 @@ export class Runtimes {
     if (turnAtWork(events) || old?.busy.has(thread.id) || inFlight)
       throw new RemoteChatError('conflict', 'The agent is still at work in this thread: stop it first, then move it.');
 
-    // What the old runtime never received goes to the new one instead (after the history).
-    const taken = old
-      ? await this.links.exclusive(old, async () => {
-          const messages = old.outbox.takeThread(thread.id);
-          await old.outbox.written();
-          return messages;
-        })
-      : await this.takeFromStoredOutbox(thread.runtimeId, thread.id);
-    const resent = taken.filter((message) => message.type === 'message.send' || message.type === 'file.upload');
+    // What the old runtime kept for the thread and never received: every change of its outbox is
+    // in the store first, so the move's transaction rewrites what a restart would load.
+    await old?.outbox.written();
+    const kept = (old ? old.outbox.after(0) : (await store.loadOutbound(thread.runtimeId)).entries).filter(
+      (entry) => threadOf(entry.message) === thread.id,
+    );
+    const resent = kept.flatMap((entry) => (isResent(entry.message) ? [entry.message] : []));
     const resentIds = new Set(resent.flatMap((message) => (message.type === 'message.send' ? [message.clientId] : [])));
     const { history, truncated } = movedHistory(
       events.filter((event) => event.kind !== 'message.user' || !resentIds.has(event.clientId)),
@@ -339,18 +339,32 @@ export class Runtimes {
     const notice =
       `Continued on ${target.name}; files of the previous workspace were not carried over.` +
       (truncated ? ' The earliest part of the conversation was too long to hand over.' : '');
+    const cancel: ToRuntimeMessage = { type: 'thread.cancel', threadId: thread.id };
     await this.appendAndSend(
       thread,
       { kind: 'status', state: 'idle', message: notice },
       () => ({ type: 'thread.continue', threadId: thread.id, history, truncated }),
-      target.id,
+      {
+        to: target.id,
+        followedBy: resent,
+        rewriteOutbound: { runtimeId: thread.runtimeId, entries: kept.map(({ seq }) => ({ seq, message: cancel })) },
+      },
     );
+    // The old link's outbox as the transaction left it; a message of the thread that it took while
+    // the move was being stored is taken out too, and follows the others (rare: best effort).
+    const keptSeqs = new Set(kept.map((entry) => entry.seq));
+    const late = (old?.outbox.after(0) ?? []).flatMap((entry) =>
+      threadOf(entry.message) === thread.id && !keptSeqs.has(entry.seq) && isResent(entry.message)
+        ? [entry.message]
+        : [],
+    );
+    old?.outbox.takeThread(thread.id);
     // The old runtime's link forgets the thread: its later events for it are dropped.
     old?.threads.delete(thread.id);
     old?.busy.delete(thread.id);
     writer.notifyThreadRemoved(thread);
-    if (resent.length > 0)
-      await this.sendOrHandOff(target.id, resent).catch((error: unknown) =>
+    if (late.length > 0)
+      await this.sendOrHandOff(target.id, late).catch((error: unknown) =>
         logger.error(
           { runtimeId: target.id, err: errorMessage(error) },
           'cannot resend the messages of a moved thread',
@@ -361,33 +375,26 @@ export class Runtimes {
     return moved;
   }
 
-  /** `StoredOutbox.takeThread` for a runtime whose link this instance does not hold. */
-  private async takeFromStoredOutbox(runtimeId: string, threadId: string): Promise<ToRuntimeMessage[]> {
-    const outbox = await StoredOutbox.load(this.options.store, runtimeId, () => undefined);
-    const taken = outbox.takeThread(threadId);
-    await outbox.written();
-    return taken;
-  }
-
   /**
    * Stores an event and, when it is new, the runtime message made of it, in one transaction under
    * the runtime's next link seq; then hands the message to the link. A repeat (the same unique
-   * key) is neither stored nor sent again. With `moveTo`, the message goes to that runtime, which
-   * the thread moves to in the same transaction.
+   * key) is neither stored nor sent again. With `move`, the message (and `move.followedBy` after it) goes
+   * to runtime `move.to`, which the thread moves to in the same transaction.
    */
   private async appendAndSend(
     thread: ThreadRecord,
     body: EventBody,
     toMessage: (event: ThreadEvent) => ToRuntimeMessage,
-    moveTo?: string,
+    move?: { to: string; followedBy: readonly ToRuntimeMessage[]; rewriteOutbound: AppendItem['rewriteOutbound'] & {} },
   ): Promise<AppendResult> {
-    const runtimeId = moveTo ?? thread.runtimeId;
-    const moving = moveTo === undefined ? {} : { moveTo };
+    const runtimeId = move?.to ?? thread.runtimeId;
+    const followedBy = move?.followedBy ?? [];
+    const moving = move ? { moveTo: move.to, rewriteOutbound: move.rewriteOutbound } : {};
     const live = await this.holder(runtimeId);
     if (!live) {
       // Another instance holds the link: kept for it in this transaction, and it is told.
       const result = await this.options.writer.appendEvent(thread, body, {
-        handoff: { runtimeId, message: toMessage },
+        handoff: { runtimeId, message: toMessage, followedBy },
         ...moving,
       });
       if (result.created) this.options.hub.notify(HANDOFFS_CHANNEL, runtimeId);
@@ -397,10 +404,12 @@ export class Runtimes {
     this.links.markActive(live);
     this.supervisor.wake(live);
     return this.links.exclusive(live, async () => {
-      const outbound = { runtimeId: live.id, seq: live.outbox.lastSeq + 1, message: toMessage };
+      const outbound = { runtimeId: live.id, seq: live.outbox.lastSeq + 1, message: toMessage, followedBy };
       const result = await this.options.writer.appendEvent(thread, body, { outbound, ...moving });
-      // A renumbering (the runtime lost its state) while the event was being stored moves its seq.
-      if (result.created && live.session.send(toMessage(result.event)) !== outbound.seq) live.outbox.rewrite();
+      if (!result.created) return result;
+      // A renumbering (the runtime lost its state) while the event was being stored moves their seqs.
+      const seqs = [toMessage(result.event), ...followedBy].map((message) => live.session.send(message));
+      if (seqs.some((seq, index) => seq !== outbound.seq + index)) live.outbox.rewrite();
       return result;
     });
   }
@@ -614,4 +623,9 @@ async function allEvents(store: Store, threadId: string): Promise<ThreadEvent[]>
 function turnAtWork(events: readonly ThreadEvent[]): boolean {
   const status = events.findLast((event) => event.kind === 'status');
   return status?.kind === 'status' && (status.state === 'thinking' || status.state === 'running');
+}
+
+/** Whether a kept message of a moved thread goes on to its new runtime: a message or an upload, not a cancel. */
+function isResent(message: ToRuntimeMessage): boolean {
+  return message.type === 'message.send' || message.type === 'file.upload';
 }

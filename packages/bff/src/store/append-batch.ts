@@ -1,5 +1,5 @@
 import { EventBodySchema, type EventBody, type ThreadEvent, type ToRuntimeMessage } from '@remote-chat/protocol';
-import type { AppendItem, AppendResult, LinkReceipt } from './store.js';
+import type { AppendItem, AppendResult, LinkReceipt, OutboundEntry } from './store.js';
 
 /** A row of the outbound table as a batch writes it. */
 export interface OutboundRow {
@@ -118,9 +118,22 @@ export class AppendBatch {
     return this.items.flatMap((item, index) => {
       const result = results[index]!;
       if (!item.outbound || !result.created) return [];
-      const { runtimeId, seq, message } = item.outbound;
-      return [{ runtime_id: runtimeId, seq, message: JSON.stringify(message(result.event)) }];
+      const { runtimeId, seq, message, followedBy = [] } = item.outbound;
+      return [message(result.event), ...followedBy].map((each, index) => ({
+        runtime_id: runtimeId,
+        seq: seq + index,
+        message: JSON.stringify(each),
+      }));
     });
+  }
+
+  /** The kept messages that the new events among `results` replace, per runtime (`rewriteOutbound`). */
+  outboundRewrites(results: readonly AppendResult[]): Array<[string, readonly OutboundEntry[]]> {
+    return this.items.flatMap((item, index) =>
+      item.rewriteOutbound && results[index]!.created
+        ? [[item.rewriteOutbound.runtimeId, item.rewriteOutbound.entries] as [string, readonly OutboundEntry[]]]
+        : [],
+    );
   }
 
   /** The handed-off messages of the new events among `results` (this batch's, in order), per runtime. */
@@ -128,7 +141,8 @@ export class AppendBatch {
     return this.items.flatMap((item, index) => {
       const result = results[index]!;
       if (!item.handoff || !result.created) return [];
-      return [[item.handoff.runtimeId, item.handoff.message(result.event)] as [string, ToRuntimeMessage]];
+      const { runtimeId, message, followedBy = [] } = item.handoff;
+      return [message(result.event), ...followedBy].map((each) => [runtimeId, each] as [string, ToRuntimeMessage]);
     });
   }
 

@@ -4,7 +4,7 @@ import { AppendBatch } from './append-batch.js';
 import { UNBOUNDED_BYTES, pageEnd } from './byte-page.js';
 import { recordReceipt } from './kysely-runtime-store.js';
 import { insertHandoffs } from './handoffs.js';
-import { insertOutbound } from './outbound.js';
+import { insertOutbound, rewriteOutbound } from './outbound.js';
 import { now, num, type Database, type ThreadsTable } from './schema.js';
 import { parseStoredEvent, toStoredEvent } from './stored-event.js';
 import type { ThreadRecord, ThreadStore } from './store.js';
@@ -101,6 +101,8 @@ export function kyselyThreadStore(
         const results = batch.results(first, at);
         const outbound = batch.outboundRows(results);
         if (outbound.length > 0) await insertOutbound(trx, outbound);
+        for (const [runtimeId, entries] of batch.outboundRewrites(results))
+          await rewriteOutbound(trx, runtimeId, entries);
         for (const [runtimeId, message] of batch.handoffs(results)) await insertHandoffs(trx, runtimeId, [message]);
         return results;
       });

@@ -27,6 +27,17 @@ export async function insertOutbound(db: Db, rows: readonly OutboundRow[]): Prom
   }
 }
 
+/** Keeps `entries` under their seqs in place of what was kept there (inserting any that were not). */
+export async function rewriteOutbound(db: Db, runtimeId: string, entries: readonly OutboundEntry[]): Promise<void> {
+  for (const row of outboundRows(runtimeId, entries)) {
+    await db
+      .insertInto('outbound')
+      .values(row)
+      .onConflict((conflict) => conflict.columns(['runtime_id', 'seq']).doUpdateSet({ message: row.message }))
+      .execute();
+  }
+}
+
 export async function loadOutbound(db: Db, runtimeId: string): Promise<OutboundState> {
   const runtime = await db
     .selectFrom('runtimes')

@@ -99,7 +99,8 @@ function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
         if (database.inTransaction) return portable.appendEvents(threadId, items);
         // A message handed to another instance's link (cluster/leases.ts) is rare: the portable path writes it.
         // So is a thread moving to another runtime (`POST /threads/:id/move`).
-        if (items.some((item) => item.handoff || item.moveTo)) return portable.appendEvents(threadId, items);
+        if (items.some((item) => item.handoff || item.moveTo || item.rewriteOutbound))
+          return portable.appendEvents(threadId, items);
         const batch = new AppendBatch(threadId, items);
         if (!wal) return database.transaction(() => append(batch))();
         // Not through prepared statements: SQLite may apply a pragma when it is prepared.

@@ -112,6 +112,8 @@ export interface OutboundItem {
   seq: number;
   /** The message, made from the stored event (it needs the event's seq). */
   message: (event: ThreadEvent) => ToRuntimeMessage;
+  /** Messages kept right after it, under the seqs that follow (a moved thread's that its old runtime never received). */
+  followedBy?: readonly ToRuntimeMessage[];
 }
 
 /** One event to append, with the link frame it came in if it came from a runtime. */
@@ -127,6 +129,12 @@ export interface AppendItem {
   handoff?: Omit<OutboundItem, 'seq'>;
   /** The thread moves to this runtime in the same transaction (`POST /threads/:id/move`). */
   moveTo?: string;
+  /**
+   * Kept messages of a runtime replaced in the same transaction, each under its seq (inserted if
+   * not kept): with `moveTo`, the thread's messages that its old runtime never received, as
+   * `thread.cancel`, so that no restart sends them there. Only if the item's event is new.
+   */
+  rewriteOutbound?: { runtimeId: string; entries: readonly OutboundEntry[] };
 }
 
 export interface AppendResult {

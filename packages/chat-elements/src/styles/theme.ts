@@ -207,6 +207,18 @@ export const sharedStyles = css`
     outline-offset: 1px;
   }
 
+  /* A small drop-down that sits in a line of text (the composer's agent, a runtime to move to). */
+  .compact-select {
+    min-height: 1.9rem;
+    max-width: 100%;
+    padding: 0.1rem 0.4rem;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) - 2px);
+    background: var(--_surface-raised);
+    color: var(--_text);
+    font: inherit;
+  }
+
   .alert {
     margin: 0;
     padding: 0.6rem 0.8rem;

@@ -273,15 +273,9 @@ export class FolderLink {
   }
 }
 
-/** The close code of a socket that never opened or dropped (WebSocket's 1006). */
-const NO_CONNECTION = 1006;
-
 /** A failed attempt or a closed link, for a person, in words: "connect ECONNREFUSED 127.0.0.1:8787", "the link closed: runtime shutting down". */
 function describeFailure(error: unknown): string {
   if (error instanceof LinkClosedError) return `the link closed: ${closeInWords(error.code, error.reason)}`;
-  // A socket that never opened (the server is away) is not a refusal: say what failed.
-  if (error instanceof LinkHandshakeError && error.code === NO_CONNECTION)
-    return closeInWords(error.code, error.reason);
   if (error instanceof LinkHandshakeError)
     return `the server refused the link: ${closeInWords(error.code, error.reason)}`;
   return error instanceof Error ? error.message : String(error);

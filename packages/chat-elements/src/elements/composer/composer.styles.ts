@@ -82,15 +82,6 @@ export const composerStyles = css`
     align-items: center;
     gap: 0.35rem;
   }
-  .agent-picker select {
-    min-height: 1.9rem;
-    padding: 0.1rem 0.4rem;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) - 2px);
-    background: var(--_surface-raised);
-    color: var(--_text);
-    font: inherit;
-  }
   kbd {
     font-family: var(--_mono);
     font-size: 0.95em;

@@ -377,7 +377,7 @@ export class RcComposer extends LitElement {
     return html`
       <label class="agent-picker">
         <span class="agent-label">Agent</span>
-        <select part="agent-picker" @change=${this.onAgentChange}>
+        <select class="compact-select" part="agent-picker" @change=${this.onAgentChange}>
           ${agents.map((a) => html`<option value=${a.id} title=${a.description} ?selected=${a.id === current}>${label(a)}</option>`)}
         </select>
       </label>

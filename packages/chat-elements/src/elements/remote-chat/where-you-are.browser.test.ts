@@ -1,23 +1,24 @@
 import { html } from 'lit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { FakeBff } from '../../fixtures/fake-bff.js';
-import { cleanUp, deepQuery, fixture, part, settle, visibleText, waitFor } from '../../fixtures/harness.js';
+import {
+  cleanUp,
+  deepQuery,
+  fixture,
+  part,
+  resetPageAfterEach,
+  settle,
+  visibleText,
+  waitFor,
+} from '../../fixtures/harness.js';
 import { logReady } from '../../fixtures/runtime-log.js';
 import { readyRuntime } from '../../fixtures/runtimes.js';
 import { threads } from '../../fixtures/threads.js';
 import type { RemoteChatElement } from './remote-chat.js';
 import './define.js';
 
-let pageUrl = '';
-beforeEach(() => {
-  pageUrl = location.href;
-});
-afterEach(() => {
-  cleanUp();
-  sessionStorage.clear();
-  history.replaceState(history.state, '', pageUrl);
-});
+const pageUrl = resetPageAfterEach();
 
 const started = threads.filter((t) => t.lastSeq > 0);
 
@@ -195,6 +196,6 @@ describe('<remote-chat url-state>', () => {
     );
     await waitFor(() => openThread(chat) === 'th_readme', { what: 'the remembered thread' });
     await settle(chat);
-    expect(location.href).toBe(pageUrl);
+    expect(location.href).toBe(pageUrl());
   });
 });

@@ -1,23 +1,15 @@
 import { html } from 'lit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { FakeBff } from '../../fixtures/fake-bff.js';
-import { cleanUp, deepQuery, fixture, waitFor } from '../../fixtures/harness.js';
+import { deepQuery, fixture, resetPageAfterEach, waitFor } from '../../fixtures/harness.js';
 import { readyRuntime, stoppedRuntime } from '../../fixtures/runtimes.js';
 import { threads } from '../../fixtures/threads.js';
 import type { RemoteChatElement } from '../remote-chat/remote-chat.js';
 import '../remote-chat/define.js';
 import './define.js';
 
-let pageUrl = '';
-beforeEach(() => {
-  pageUrl = location.href;
-});
-afterEach(() => {
-  cleanUp();
-  sessionStorage.clear();
-  history.replaceState(history.state, '', pageUrl);
-});
+resetPageAfterEach();
 
 const search = () => new URL(location.href).searchParams;
 /** An element of the chooser's shadow root. */

@@ -18,16 +18,6 @@ export const threadMoveStyles = css`
     align-items: center;
     gap: 0.35rem;
   }
-  select {
-    min-height: 1.9rem;
-    max-width: 100%;
-    padding: 0.1rem 0.4rem;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) - 2px);
-    background: var(--_surface-raised);
-    color: var(--_text);
-    font: inherit;
-  }
   .open-button {
     margin-top: 0.4rem;
   }

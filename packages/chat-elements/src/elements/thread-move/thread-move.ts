@@ -130,7 +130,7 @@ export class RcThreadMove extends LitElement {
     >
       <label>
         Continue on
-        <select ?disabled=${Boolean(this._busy)}>
+        <select class="compact-select" ?disabled=${Boolean(this._busy)}>
           ${choices.map((r, index) => html`<option value=${r.id} ?selected=${index === 0}>${r.name}</option>`)}
           <option value=${NEW_RUNTIME}>A new runtime like this one</option>
         </select>
