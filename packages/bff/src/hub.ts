@@ -56,6 +56,12 @@ export interface SubscribeOptions<E extends SeqEntry, P extends SeqEntry = E> {
    * piling up in memory (a stream waits for its socket to drain).
    */
   beforePage?: () => Promise<void>;
+  /**
+   * True while the subscriber cannot take more live entries (a stream whose socket's queue is
+   * long): it stops taking them, and reads them from the store a page at a time (after
+   * `beforePage`) until it has caught up, so a reader that falls behind costs a page, not a queue.
+   */
+  behind?: () => boolean;
 }
 
 /**
@@ -135,11 +141,12 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
       this.missed = true;
       return;
     }
-    if (entry.seq === this.seq + 1) {
+    if (entry.seq === this.seq + 1 && !this.options.behind?.()) {
       this.deliver(entry);
       return;
     }
-    // A gap: something was published out of order or before we saw it. The store has it.
+    // A gap (something was published out of order or before we saw it), or a reader behind: the
+    // store has it.
     void this.catchUp();
   }
 

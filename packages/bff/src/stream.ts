@@ -39,6 +39,8 @@ export interface StreamLimits {
 
 /** A replay reads its next page only once the socket's queue is below this. */
 const REPLAY_HIGH_WATER = 512 * 1024;
+/** Past this in the socket's queue, live events are left in the store and replayed from it. */
+const LIVE_HIGH_WATER = 1024 * 1024;
 
 /** The raw socket under a WebSocket, corked so a tick's frames leave in one write. */
 export interface Corkable {
@@ -232,6 +234,7 @@ export class StreamConnection {
       },
       ...(replay && { replay }),
       beforePage: () => this.drained(),
+      behind: () => this.socket.bufferedAmount > LIVE_HIGH_WATER,
       onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
       onError: () =>
         this.send({ type: 'error', code: 'internal', message: `Reading ${what} failed; resubscribe.`, topic }),
