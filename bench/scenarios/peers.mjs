@@ -166,9 +166,10 @@ function remoteChatPeer() {
             bff.url,
             auth.cookie,
             threadId,
+            // Replays and catch-ups in `events` frames, as the browser client asks for them.
             parse
-              ? { parse: 'full', onEvent: (_seq, event) => onCounter(h.counterOf(event)) }
-              : { parse: 'quick', onEvent: (seq) => onCounter(seq) },
+              ? { parse: 'full', batch: true, onEvent: (_seq, event) => onCounter(h.counterOf(event)) }
+              : { parse: 'quick', batch: true, onEvent: (seq) => onCounter(seq) },
             RECONNECT_MS,
           );
           void resuming.connect();

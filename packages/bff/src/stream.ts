@@ -40,7 +40,7 @@ export interface StreamLimits {
 /** A replay reads its next page only once the socket's queue is below this. */
 const REPLAY_HIGH_WATER = 512 * 1024;
 /** Past this in the socket's queue, live events are left in the store and replayed from it. */
-const LIVE_HIGH_WATER = 1024 * 1024;
+const LIVE_HIGH_WATER = 2 * 1024 * 1024;
 
 /** The raw socket under a WebSocket, corked so a tick's frames leave in one write. */
 export interface Corkable {
