@@ -114,6 +114,18 @@ describe('<rc-chat> shows a conversation', () => {
     expect(visibleText(chat)).toContain('The runtime is starting');
   });
 
+  it('says Idle only while a message can be sent: not under a stopped runtime, whose notice says why', async () => {
+    const ready = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_1" .runtime=${readyRuntime}></rc-chat>`,
+    );
+    expect(part(ready, 'status').textContent).toContain('Idle');
+    const stopped = await fixture<RcChat>(
+      html`<rc-chat thread-id="th_1" .runtime=${{ ...startingRuntime, status: 'stopped' }}></rc-chat>`,
+    );
+    expect(part(stopped, 'status').textContent).not.toContain('Idle');
+    expect(visibleText(stopped)).toContain('This runtime is stopped');
+  });
+
   it('shows how to start in an empty thread, and the next step with no thread or no runtime', async () => {
     const empty = await mount([]);
     expect(visibleText(empty)).toContain('Start the conversation');

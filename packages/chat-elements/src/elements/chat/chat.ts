@@ -20,6 +20,7 @@ import { sharedStyles, themeStyles } from '../../styles/theme.js';
 import { cssProps } from '../../util/css-props.js';
 import { httpUrl } from '../../util/format.js';
 import type { AgentInfo, RcComposer } from '../composer/composer.js';
+import { whySendingIsBlocked } from '../../util/send-blocked.js';
 import { agentMessage, CodeCopyController, MarkdownViews } from './agent-message.js';
 import { agentMessageStyles } from './agent-message.styles.js';
 import { cardStyles } from './card.styles.js';
@@ -533,6 +534,7 @@ export class RcChat extends LitElement {
             state: this.transcript.state,
             stateMessage: this.transcript.stateMessage,
             hasThread: Boolean(this.threadId),
+            canSend: !whySendingIsBlocked(this),
             waiting: this._composer?.waiting ?? false,
             stopping: this._stopping,
             stopError: this._stopError,

@@ -8,6 +8,11 @@ export interface StatusLineOptions {
   stateMessage: string;
   /** Whether a thread is open: with none, the line says nothing. */
   hasThread: boolean;
+  /**
+   * Whether the thread can take a message now. When it cannot (its runtime is stopped or away:
+   * the composer says why and what to do), "Idle" would only mislead, so it is not said.
+   */
+  canSend: boolean;
   /** A message waits for the connection to come back. */
   waiting: boolean;
   /** Stop was pressed and the agent has not stopped yet. */
@@ -27,6 +32,7 @@ export function statusLine({
   state,
   stateMessage,
   hasThread,
+  canSend,
   waiting,
   stopping,
   stopError,
@@ -38,7 +44,7 @@ export function statusLine({
   if (state === 'thinking') text = 'Thinking…';
   else if (state === 'running') text = 'Running…';
   else if (state === 'error') text = `Stopped with an error${stateMessage ? `: ${stateMessage}` : ''}`;
-  else if (hasThread) text = 'Idle';
+  else if (hasThread && canSend) text = 'Idle';
   return html`
     <div class="status-line" part="status">
       <span class="state ${state}" role="status">

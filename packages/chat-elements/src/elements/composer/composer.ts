@@ -15,6 +15,7 @@ import { draftKey, keep, readKept } from '../../util/storage.js';
 import { agentChoices } from './agent-choices.js';
 import type { Attachment } from './attachments.js';
 import { composerStyles } from './composer.styles.js';
+import { whySendingIsBlocked } from '../../util/send-blocked.js';
 
 /** An agent the picker offers, as `GET /api/config` lists them. */
 export type AgentInfo = ConfigResponse['agents'][number];
@@ -146,28 +147,7 @@ export class RcComposer extends LitElement {
 
   /** Why the composer is disabled, or an empty string. */
   get blockedReason(): string {
-    if (this.disabledReason) return this.disabledReason;
-    const runtime = this.runtime;
-    if (runtime) {
-      switch (runtime.status) {
-        case 'starting':
-          return 'The runtime is starting. You can send messages once it is ready.';
-        case 'offline':
-          return 'The runtime is offline. You can send messages once it reconnects.';
-        case 'stopping':
-        case 'stopped':
-          return 'This runtime is stopped. Press Start again in the sandbox log, or continue this thread on another runtime.';
-        case 'failed':
-          return 'This runtime failed to start: see the sandbox log, then create a new one.';
-        case 'ready':
-        case 'paused':
-          // A paused sandbox resumes when a message arrives.
-          break;
-      }
-    }
-    if (!this.threadId)
-      return runtime ? 'Open a thread or create one to send a message.' : 'Pick or create a runtime to start chatting.';
-    return '';
+    return whySendingIsBlocked(this);
   }
 
   /** The messages on their way, oldest first, until the thread shows them. */
