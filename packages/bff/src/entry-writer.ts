@@ -11,6 +11,7 @@ import {
 import type { Hub } from './hub.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ResendFence } from './resend-fence.js';
+import { uniqueKeyOf } from './store/append-batch.js';
 import type { AppendItem, AppendResult, RuntimeStore, ThreadRecord, ThreadStore } from './store/store.js';
 
 /** The messages a runtime's `threads:` subscribers get. */
@@ -35,6 +36,18 @@ interface Unsettled {
   shownCommits: number;
   /** Commits held back until they are durable, in seq order. */
   held: Array<{ events: ThreadEvent[]; durable: boolean }>;
+}
+
+export interface EntryWriterOptions {
+  /** Hears each commit: what, how many entries were new and how long it took (metrics). */
+  observe?: (kind: 'thread' | 'log', stored: number, seconds: number) => void;
+  /** After an unclean stop: holds back appends that did not come over a link (`ResendFence`). */
+  fence?: ResendFence | null;
+  /**
+   * Nothing but this writer appends to the store's threads (one BFF on SQLite, not a cluster): it
+   * may then number a runtime's events itself and show them before their commit.
+   */
+  soleWriter?: boolean;
 }
 
 /**
@@ -68,15 +81,22 @@ export class EntryWriter {
   private readonly unsettled = new Map<string, Unsettled>();
   /** Threads that committed in this turn of the event loop (cleared after it). */
   private readonly committedThisTurn = new Set<string>();
+  /** With `soleWriter`: each thread's last seq this writer stored or numbered. */
+  private readonly lastSeq = new Map<string, number>();
+  private readonly observe: NonNullable<EntryWriterOptions['observe']>;
+  /** After an unclean stop: holds back appends that did not come over a link (`ResendFence`). */
+  readonly fence: ResendFence | null;
+  private readonly soleWriter: boolean;
 
   constructor(
     private readonly store: ThreadStore & Pick<RuntimeStore, 'appendLog'>,
     private readonly hub: Hub<ThreadEvent | LogEntry>,
-    /** Hears each commit: what, how many entries were new and how long it took (metrics). */
-    private readonly observe: (kind: 'thread' | 'log', stored: number, seconds: number) => void = () => undefined,
-    /** After an unclean stop: holds back appends that did not come over a link (`ResendFence`). */
-    readonly fence: ResendFence | null = null,
-  ) {}
+    options: EntryWriterOptions = {},
+  ) {
+    this.observe = options.observe ?? (() => undefined);
+    this.fence = options.fence ?? null;
+    this.soleWriter = options.soleWriter ?? false;
+  }
 
   /**
    * Stores an event and publishes it. The first append to a thread in a turn of the event loop
@@ -113,18 +133,35 @@ export class EntryWriter {
     this.pending.delete(threadId);
     this.noteCommit(threadId);
     const { thread, items } = batch;
+    const from = linkOf(items);
+    const early = from !== null && this.mayShow(threadId, from) ? this.numberAhead(threadId, items) : null;
+    if (early) {
+      this.showEarly(threadId, from!, early);
+      // The frames leave (the stream uncorks on the next tick) before the commit blocks the loop.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     let results: AppendResult[];
     const started = performance.now();
     try {
-      results = await this.store.appendEvents(threadId, items);
+      results = await this.store.appendEvents(threadId, items, early?.[0]?.at);
       this.observe('thread', results.filter((r) => r.created).length, (performance.now() - started) / 1000);
     } catch (error) {
+      this.lastSeq.delete(threadId);
+      if (early) this.settleShown(threadId);
       for (const item of items) item.reject(error);
       return;
     }
-    const durable = this.store.durable();
     const created = results.flatMap((result) => (result.created ? [result.event] : []));
-    if (created.length > 0) this.show(threadId, linkOf(items), created, durable);
+    if (this.soleWriter && created.length > 0) this.lastSeq.set(threadId, created[created.length - 1]!.seq);
+    // Numbered as the store numbered them, or the next commit stores first and numbers from there.
+    if (early?.some((event, index) => event.seq !== results[index]?.event.seq)) this.lastSeq.delete(threadId);
+    const durable = this.store.durable();
+    if (early)
+      durable.then(
+        () => this.settleShown(threadId),
+        () => this.settleShown(threadId),
+      );
+    else if (created.length > 0) this.show(threadId, from, created, durable);
     durable.then(
       () => {
         for (const [index, item] of items.entries()) item.resolve(results[index]!);
@@ -158,24 +195,57 @@ export class EntryWriter {
     this.committedThisTurn.add(threadId);
   }
 
-  /** Publishes a commit's new events now, or holds them until `durable` (see the class). */
-  private show(threadId: string, from: string | null, events: ThreadEvent[], durable: Promise<void>): void {
-    const topic = streamTopic.thread(threadId);
+  /** Whether events from `from` may be shown before they are durable (see the class). */
+  private mayShow(threadId: string, from: string | null): from is string {
+    const state = this.unsettled.get(threadId);
+    return from !== null && (!state || (state.held.length === 0 && (state.shownFrom ?? from) === from));
+  }
+
+  /**
+   * The events of a batch numbered from the thread's last seq, as the store will number them, when
+   * this writer alone appends and knows that seq, and no event may turn out to be a repeat (a unique
+   * key): a runtime's events can then be shown before their commit, which a process kill may undo as
+   * a power loss may (the runtime resends them, and they are numbered the same again). Else null.
+   */
+  private numberAhead(threadId: string, items: readonly AppendItem[]): ThreadEvent[] | null {
+    const last = this.lastSeq.get(threadId);
+    if (last === undefined || items.some((item) => uniqueKeyOf(item.body) !== null)) return null;
+    const at = new Date().toISOString();
+    this.lastSeq.set(threadId, last + items.length);
+    return items.map((item, index) => ({ ...item.body, threadId, seq: last + 1 + index, at }) as ThreadEvent);
+  }
+
+  /** Publishes `from`'s events before they are durable; `settleShown` once they are. */
+  private showEarly(threadId: string, from: string, events: readonly ThreadEvent[]): void {
     let state = this.unsettled.get(threadId);
     if (!state) this.unsettled.set(threadId, (state = { shownFrom: null, shownCommits: 0, held: [] }));
-    if (from !== null && state.held.length === 0 && (state.shownFrom ?? from) === from) {
-      for (const event of events) this.hub.publish(topic, event);
-      state.shownFrom = from;
-      state.shownCommits++;
+    const topic = streamTopic.thread(threadId);
+    for (const event of events) this.hub.publish(topic, event);
+    state.shownFrom = from;
+    state.shownCommits++;
+  }
+
+  /** A commit shown early is durable (or failed). */
+  private settleShown(threadId: string): void {
+    const state = this.unsettled.get(threadId);
+    if (!state) return;
+    state.shownCommits--;
+    this.settle(threadId, state);
+  }
+
+  /** Publishes a commit's new events now, or holds them until `durable` (see the class). */
+  private show(threadId: string, from: string | null, events: ThreadEvent[], durable: Promise<void>): void {
+    if (this.mayShow(threadId, from)) {
+      this.showEarly(threadId, from, events);
       durable.then(
-        () => {
-          state.shownCommits--;
-          this.settle(threadId, state);
-        },
+        () => this.settleShown(threadId),
         () => undefined,
       );
       return;
     }
+    const topic = streamTopic.thread(threadId);
+    let state = this.unsettled.get(threadId);
+    if (!state) this.unsettled.set(threadId, (state = { shownFrom: null, shownCommits: 0, held: [] }));
     const held = { events, durable: false };
     state.held.push(held);
     if (state.held.length === 1) this.hub.withhold(topic, events[0]!.seq);
@@ -232,6 +302,7 @@ export class EntryWriter {
 
   /** Tells a runtime's thread-list subscribers that a thread was deleted. */
   notifyThreadRemoved(thread: ThreadRecord): void {
+    this.lastSeq.delete(thread.id);
     this.hub.notify(streamTopic.threads(thread.runtimeId), {
       type: 'thread-removed',
       id: thread.id,

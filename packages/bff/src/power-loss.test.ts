@@ -17,7 +17,7 @@ function over(store: Store, fence: ResendFence | null) {
     const parsed = parseTopic(topic);
     return parsed?.family === 'thread' ? store.listEvents(parsed.id, after, limit, maxBytes) : [];
   });
-  return { hub, writer: new EntryWriter(store, hub as never, undefined, fence) };
+  return { hub, writer: new EntryWriter(store, hub as never, { fence, soleWriter: true }) };
 }
 
 async function fixture(store: Store) {

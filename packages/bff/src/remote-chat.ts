@@ -263,15 +263,15 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       'the database was not closed last time: messages to a runtime’s threads wait until it has resent what it had sent',
     );
   }
-  const writer = new EntryWriter(
-    store,
-    hub,
-    (kind, stored, seconds) => {
+  const writer = new EntryWriter(store, hub, {
+    observe: (kind, stored, seconds) => {
       metrics.eventsStored.inc({ topic: kind }, stored);
       metrics.storeSeconds.observe({ operation: kind === 'thread' ? 'append_events' : 'append_log' }, seconds);
     },
     fence,
-  );
+    // One process owns a SQLite database; Postgres may be shared by the instances of a cluster.
+    soleWriter: store.dialect === 'sqlite',
+  });
   const githubApi = options.github ? new GitHubApi(options.github) : undefined;
   const providerList = options.providers ?? [
     ...(options.configuredProviders ?? []),

@@ -39,8 +39,15 @@ export class InboundEvents {
       const event = incoming.event;
       const step = live.ordering.then(async () => {
         const thread = await this.ownThread(live, incoming.threadId);
+        if (!thread) return null;
         // The event and the link seq it came in are stored together: a resend is never stored twice.
-        return thread ? { stored: writer.appendEvent(thread, event, { receipt: { runtimeId: live.id, seq } }) } : null;
+        const stored = writer.appendEvent(thread, event, { receipt: { runtimeId: live.id, seq } });
+        // Now, in link order: browsers may see the event before it is durable (and acknowledged).
+        if (event.kind === 'status') {
+          if (event.state === 'running' || event.state === 'thinking') live.busy.add(incoming.threadId);
+          else live.busy.delete(incoming.threadId);
+        }
+        return { stored };
       });
       live.ordering = step.then(
         () => undefined,
@@ -51,10 +58,6 @@ export class InboundEvents {
         await appending.stored;
         live.storedReceived = Math.max(live.storedReceived, seq);
         this.options.markActive(live);
-        if (event.kind === 'status') {
-          if (event.state === 'running' || event.state === 'thinking') live.busy.add(incoming.threadId);
-          else live.busy.delete(incoming.threadId);
-        }
         return;
       }
       logger.warn(

@@ -56,6 +56,8 @@ export class AppendBatch {
   constructor(
     readonly threadId: string,
     private readonly items: readonly AppendItem[],
+    /** When the events were made, if the caller says (else at the commit). */
+    readonly at?: string,
   ) {
     this.bodies = items.map((item) => EventBodySchema.parse(item.body));
   }

@@ -62,8 +62,8 @@ export function kyselyThreadStore(
   dialectPaths?: (portable: EventPaths) => EventPaths,
 ): ThreadStore {
   const portable: EventPaths = {
-    async appendEvents(threadId, items) {
-      const batch = new AppendBatch(threadId, items);
+    async appendEvents(threadId, items, at) {
+      const batch = new AppendBatch(threadId, items, at);
       return db.transaction().execute(async (trx) => {
         const clientIds = batch.clientIds();
         const existing =
@@ -76,8 +76,8 @@ export function kyselyThreadStore(
                 .where('client_id', 'in', clientIds)
                 .execute();
         const fresh = batch.plan(new Map(existing.map((row) => [row.client_id!, toEvent(row)])));
-        if (fresh === 0) return batch.results(0, now());
-        const at = now();
+        const at = batch.at ?? now();
+        if (fresh === 0) return batch.results(0, at);
         const bumped = await trx
           .updateTable('threads')
           .set((eb) => ({ last_seq: eb('last_seq', '+', fresh), updated_at: at }))

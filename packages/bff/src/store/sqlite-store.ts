@@ -78,7 +78,7 @@ function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
         if (row) stored.set(clientId, toEvent(row));
       }
       const fresh = batch.plan(stored);
-      const at = now();
+      const at = batch.at ?? now();
       if (fresh === 0) return batch.results(0, at);
       const bumped = bump.get(fresh, at, batch.threadId);
       if (!bumped) throw new Error(`thread ${batch.threadId} does not exist`);
@@ -94,14 +94,14 @@ function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
     }
 
     return {
-      async appendEvents(threadId, items) {
+      async appendEvents(threadId, items, at) {
         // Kysely's transactions share this connection; while one is open, take its path instead.
-        if (database.inTransaction) return portable.appendEvents(threadId, items);
+        if (database.inTransaction) return portable.appendEvents(threadId, items, at);
         // A message handed to another instance's link (cluster/leases.ts) is rare: the portable path writes it.
         // So is a thread moving to another runtime (`POST /threads/:id/move`).
         if (items.some((item) => item.handoff || item.moveTo || item.rewriteOutbound))
-          return portable.appendEvents(threadId, items);
-        const batch = new AppendBatch(threadId, items);
+          return portable.appendEvents(threadId, items, at);
+        const batch = new AppendBatch(threadId, items, at);
         if (!wal) return database.transaction(() => append(batch))();
         // Not through prepared statements: SQLite may apply a pragma when it is prepared.
         database.exec('PRAGMA synchronous = NORMAL');

@@ -299,9 +299,9 @@ export interface ThreadStore {
    * Appends several events in one transaction (a group commit), in order, with consecutive seqs.
    * The results are in the order of `items`. An item's `outbound` is kept in the same
    * transaction when its event is new: a user message stored is a user message that will reach
-   * its runtime.
+   * its runtime. `at` is when the events were made (default: now).
    */
-  appendEvents(threadId: string, items: readonly AppendItem[]): Promise<AppendResult[]>;
+  appendEvents(threadId: string, items: readonly AppendItem[], at?: string): Promise<AppendResult[]>;
   /**
    * Resolves once every event appended so far survives a power loss. An append resolves at its
    * commit, which a process kill never undoes; SQLite with `synchronous: 'full'` makes the commits
