@@ -136,7 +136,7 @@ export class EntryWriter {
     const from = linkOf(items);
     const early = from !== null && this.mayShow(threadId, from) ? this.numberAhead(threadId, items) : null;
     if (early) {
-      this.showEarly(threadId, from!, early);
+      this.showEarly(threadId, from!, early, true);
       // The frames leave (the stream uncorks on the next tick) before the commit blocks the loop.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -147,10 +147,14 @@ export class EntryWriter {
       this.observe('thread', results.filter((r) => r.created).length, (performance.now() - started) / 1000);
     } catch (error) {
       this.lastSeq.delete(threadId);
-      if (early) this.settleShown(threadId);
+      if (early) {
+        this.hub.stored(streamTopic.thread(threadId), early[early.length - 1]!.seq);
+        this.settleShown(threadId);
+      }
       for (const item of items) item.reject(error);
       return;
     }
+    if (early) this.hub.stored(streamTopic.thread(threadId), early[early.length - 1]!.seq);
     const created = results.flatMap((result) => (result.created ? [result.event] : []));
     if (this.soleWriter && created.length > 0) this.lastSeq.set(threadId, created[created.length - 1]!.seq);
     // Numbered as the store numbered them, or the next commit stores first and numbers from there.
@@ -215,12 +219,18 @@ export class EntryWriter {
     return items.map((item, index) => ({ ...item.body, threadId, seq: last + 1 + index, at }) as ThreadEvent);
   }
 
-  /** Publishes `from`'s events before they are durable; `settleShown` once they are. */
-  private showEarly(threadId: string, from: string, events: readonly ThreadEvent[]): void {
+  /**
+   * Publishes `from`'s events before they are durable (`ahead`: before their commit, too);
+   * `settleShown` once they are.
+   */
+  private showEarly(threadId: string, from: string, events: readonly ThreadEvent[], ahead = false): void {
     let state = this.unsettled.get(threadId);
     if (!state) this.unsettled.set(threadId, (state = { shownFrom: null, shownCommits: 0, held: [] }));
     const topic = streamTopic.thread(threadId);
-    for (const event of events) this.hub.publish(topic, event);
+    for (const event of events) {
+      if (ahead) this.hub.publishAhead(topic, event);
+      else this.hub.publish(topic, event);
+    }
     state.shownFrom = from;
     state.shownCommits++;
   }

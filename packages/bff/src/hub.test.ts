@@ -134,3 +134,21 @@ describe.each(['sqlite', 'postgres'] as const)('hub on %s', (dialect) => {
     await store.close();
   });
 });
+
+describe('hub entries published ahead of their commit', () => {
+  it('reach a subscriber whose catch-up read the store before the commit, with nothing after them', async () => {
+    const { hub, store } = await setup('sqlite');
+    const topic = streamTopic.thread('th_1');
+    const body = { kind: 'tool.output', callId: 'c', stream: 'stdout', data: 'the last line\n' } as const;
+    // Published with nobody listening; the commit comes later.
+    hub.publishAhead(topic, { ...body, threadId: 'th_1', seq: 1, at: new Date().toISOString() });
+    const { seqs, caughtUp } = collect(hub, 0);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(caughtUp).toEqual([]);
+    await store.appendEvents('th_1', [{ body }]);
+    hub.stored(topic, 1);
+    await until(() => caughtUp.length > 0);
+    expect(seqs).toEqual([1]);
+    await store.close();
+  });
+});

@@ -97,6 +97,9 @@ const PAGE: PageSize = { rows: 1000, bytes: 256 * 1024 };
  */
 const FIRST_PAGE: PageSize = { rows: LIMITS.firstBatchEvents, bytes: 64 * 1024 };
 
+/** How long (about, in ms) a catch-up waits for the commit of an entry published before it. */
+const UNCOMMITTED_WAIT_MS = 2000;
+
 /** Entries handed to subscribers by every hub of this process, for metrics. */
 const deliveries = { count: 0 };
 
@@ -124,6 +127,8 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
     private readonly detach: (subscriber: Follower<E>) => void,
     /** The first seq of the topic not to be shown yet (`Hub.withhold`), or Infinity. */
     private readonly shownBelow: () => number,
+    /** The highest seq of the topic published before its commit and not yet stored (`Hub.publishAhead`). */
+    private readonly ahead: () => number,
   ) {
     this.seq = options.after ?? 0;
   }
@@ -151,14 +156,17 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
   }
 
   /**
-   * Reads the store until it has nothing newer. Publishing happens after the commit, so an entry
-   * published during a read is either in that read's result or flagged as missed and read again;
-   * the switch to live delivery happens synchronously after a read that saw no publish.
+   * Reads the store until it has nothing newer. An entry published during a read is either in
+   * that read's result or flagged as missed and read again; the switch to live delivery happens
+   * synchronously after a read that saw no publish. An entry may be published just before its
+   * commit (`EntryWriter.numberAhead`): while the store lacks one already fanned out, it reads
+   * again shortly (for a while: a commit that failed leaves it to the next entry to heal).
    */
   async catchUp(): Promise<void> {
     if (this.catchingUp || this.closed) return;
     this.catchingUp = true;
     try {
+      let waited = 0;
       for (let size = FIRST_PAGE; ; size = PAGE) {
         await this.options.beforePage?.();
         if (this.closed) return;
@@ -167,6 +175,11 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
         if (this.closed) return;
         // A page cut short by its bytes is no sign of the end: only an empty read is.
         if (delivered > 0 || this.missed) continue;
+        if (this.seq < this.ahead() && waited < UNCOMMITTED_WAIT_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          waited++;
+          continue;
+        }
         break;
       }
     } catch (error) {
@@ -227,8 +240,9 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
  * after a seq and then go live with no gap and no duplicate; plain topics (`runtimes`,
  * `threads:ID`) only fan out what is published while listening.
  *
- * Writers must publish an entry only after it is committed, and per topic in seq order (the
- * services serialise append-then-publish per topic); the subscriber still heals a gap from the store.
+ * Writers must publish an entry only after it is committed (or with `publishAhead` just before,
+ * then `stored`), and per topic in seq order (the writer serialises its appends per topic); the
+ * subscriber still heals a gap from the store.
  */
 export class Hub<E extends SeqEntry = SeqEntry> {
   private readonly seqTopics = new Map<string, Set<Follower<E>>>();
@@ -239,6 +253,8 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   private readonly fetching = new Map<string, boolean>();
   /** Per seq topic: the first seq stored but not to be shown yet (`withhold`). */
   private readonly withheld = new Map<string, number>();
+  /** Per seq topic: the highest seq published before its commit, until it is stored (`publishAhead`). */
+  private readonly ahead = new Map<string, number>();
   private relay: HubRelay | undefined;
 
   constructor(
@@ -261,6 +277,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
       options,
       (s) => this.removeSeq(topic, s),
       () => this.shownBelow(topic),
+      () => this.ahead.get(topic) ?? 0,
     );
     // Registered before the first read, so nothing published from now on can slip past it.
     subscribers.add(subscriber);
@@ -272,6 +289,20 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   publish(topic: string, entry: E): void {
     this.relay?.announce(topic, entry.seq);
     this.fanOut(topic, entry);
+  }
+
+  /**
+   * Fans out an entry whose commit comes right after (`EntryWriter.numberAhead`): until `stored`
+   * says it is in the store, a catch-up that does not find it there reads again.
+   */
+  publishAhead(topic: string, entry: E): void {
+    this.ahead.set(topic, entry.seq);
+    this.publish(topic, entry);
+  }
+
+  /** Entries of `topic` published ahead up to `seq` are stored now (or, their commit failed, never will be). */
+  stored(topic: string, seq: number): void {
+    if ((this.ahead.get(topic) ?? 0) <= seq) this.ahead.delete(topic);
   }
 
   /**
