@@ -100,7 +100,10 @@ describe('remote-chat-bff flags', () => {
     );
     const thread = (await api(`/api/runtimes/${runtime.id}/threads`, {})) as { id: string };
     const syncs = await walSyncsDuring(bff, async () => {
-      await api(`/api/threads/${thread.id}/messages`, { clientId: 'three-lines', text: 'for i in 1 2 3; do echo $i; done' });
+      await api(`/api/threads/${thread.id}/messages`, {
+        clientId: 'three-lines',
+        text: 'for i in 1 2 3; do echo $i; done',
+      });
       await until(
         async () =>
           (await api(`/api/threads/${thread.id}/events`)) as { events: Array<{ kind: string; state?: string }> },

@@ -115,9 +115,7 @@ describe('<rc-chat> shows a conversation', () => {
   });
 
   it('says Idle only while a message can be sent: not under a stopped runtime, whose notice says why', async () => {
-    const ready = await fixture<RcChat>(
-      html`<rc-chat thread-id="th_1" .runtime=${readyRuntime}></rc-chat>`,
-    );
+    const ready = await fixture<RcChat>(html`<rc-chat thread-id="th_1" .runtime=${readyRuntime}></rc-chat>`);
     expect(part(ready, 'status').textContent).toContain('Idle');
     const stopped = await fixture<RcChat>(
       html`<rc-chat thread-id="th_1" .runtime=${{ ...startingRuntime, status: 'stopped' }}></rc-chat>`,
