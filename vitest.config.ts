@@ -7,9 +7,6 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   test: {
-    // Two test files at a time: most of them wait on child processes, sockets and Chromium, so on
-    // a 2-core machine the default (cores − 1) leaves a core idle most of the run.
-    maxWorkers: 2,
     projects: [
       {
         test: {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp-dir.js';
 import { Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
+import { ownedThread } from './test-support/owned-thread.js';
 import { freshPostgresDatabase } from '../../../test/support/databases.js';
 import { openPostgresStore } from './store/postgres-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
@@ -15,24 +16,7 @@ async function setup(dialect: Dialect) {
     dialect === 'sqlite'
       ? await openSqliteStore({ file: join(tempDir(), 'hub.db') })
       : await openPostgresStore({ connectionString: await freshPostgresDatabase(), poolSize: 4 });
-  const owner = await store.ensureOwner('Owner');
-  await store.createRuntime({
-    id: 'rt_1',
-    userId: owner.id,
-    name: 'r',
-    kind: 'sandbox',
-    provider: 'process',
-    repo: null,
-    branch: null,
-    agent: 'shell',
-  });
-  const thread = await store.createThread({
-    id: 'th_1',
-    runtimeId: 'rt_1',
-    userId: owner.id,
-    title: 't',
-    titled: true,
-  });
+  const thread = await ownedThread(store);
   const hub = new Hub<ThreadEvent>(async (topic, after, limit, maxBytes) => {
     const parsed = parseTopic(topic);
     return parsed?.family === 'thread' ? store.listEvents(parsed.id, after, limit, maxBytes) : [];

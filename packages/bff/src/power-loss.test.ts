@@ -6,6 +6,7 @@ import { tempDir } from '../../../test/support/temp-dir.js';
 import { EntryWriter } from './entry-writer.js';
 import { Hub } from './hub.js';
 import { ResendFence } from './resend-fence.js';
+import { ownedThread } from './test-support/owned-thread.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -18,21 +19,6 @@ function over(store: Store, fence: ResendFence | null) {
     return parsed?.family === 'thread' ? store.listEvents(parsed.id, after, limit, maxBytes) : [];
   });
   return { hub, writer: new EntryWriter(store, hub as never, { fence, soleWriter: true }) };
-}
-
-async function fixture(store: Store) {
-  const owner = await store.ensureOwner('Owner');
-  await store.createRuntime({
-    id: RUNTIME,
-    userId: owner.id,
-    name: 'r',
-    kind: 'sandbox',
-    provider: 'process',
-    repo: null,
-    branch: null,
-    agent: 'shell',
-  });
-  return store.createThread({ id: 'th_1', runtimeId: RUNTIME, userId: owner.id, title: 't', titled: true });
 }
 
 /** What a browser would tell apart: the kind, and the line or the message. */
@@ -62,7 +48,7 @@ it(`a power loss between "shown" and "durable" never shows an event twice or wit
     const file = join(tempDir(), 'rc.db');
     let syncedBytes = 0;
     const before = await openSqliteStore({ file, onSynced: (bytes) => (syncedBytes = bytes) });
-    const thread = await fixture(before);
+    const thread = await ownedThread(before);
     const live = over(before, null);
     const shown = new Map<number, string | undefined>();
     live.hub.subscribe(streamTopic.thread(thread.id), { onEntry: (e) => shown.set(e.seq, identity(e)) });
