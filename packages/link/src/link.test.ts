@@ -468,6 +468,34 @@ describe('runtime link', () => {
     dialler.session.detach();
   });
 
+  it('lets a pipelined handler fail while the one before it still waits, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const hear = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', hear);
+    cleanups.push(() => void process.off('unhandledRejection', hear));
+    let releaseFirst = () => {};
+    const listener = new LinkSession<NumberMessage, NumberMessage>({
+      inbound: NumberMessage,
+      pipelined: true,
+      onMessage: (message) =>
+        message.n === 1
+          ? new Promise<void>((resolve) => (releaseFirst = resolve))
+          : Promise.reject(new Error('the thread is gone')),
+    });
+    const dialler = recordingSession();
+    const server = await listen(listener);
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    dialler.session.send({ n: 1 });
+    dialler.session.send({ n: 2 });
+    // The second fails at once; the first is still being handled across turns of the loop.
+    await sleep(50);
+    releaseFirst();
+    await waitFor(() => listener.lastReceived === 1, 'the first handled');
+    await sleep(20);
+    expect(unhandled).toEqual([]);
+    dialler.session.detach();
+  });
+
   it('says when everything the peer resent on a reconnect is handled (caughtUp)', async () => {
     const release: Array<() => void> = [];
     const listener = new LinkSession<NumberMessage, NumberMessage>({

@@ -524,6 +524,9 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     this.#queuedUpTo = seq;
     const epoch = this.#epoch;
     const started = this.#pipelined ? this.#start(message, seq) : undefined;
+    // Observed at once: it may fail while the frames ahead of it are still being handled (waiting
+    // for a sync), and #handle deals with the failure in its turn.
+    started?.catch(() => undefined);
     this.#queue = this.#queue.then(() => this.#handle(epoch, seq, message, started));
   }
 
@@ -538,11 +541,8 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
 
   /** Waits for a message's handling (starting it unless pipelined), then acknowledges it. */
   async #handle(epoch: number, seq: number, message: In, started: Promise<void> | undefined): Promise<void> {
-    if (epoch !== this.#epoch) {
-      // Abandoned after an earlier failure; a pipelined start must still not go unobserved.
-      started?.catch(() => undefined);
-      return;
-    }
+    // Abandoned after an earlier failure (a pipelined start was observed as it began).
+    if (epoch !== this.#epoch) return;
     try {
       await (started ?? this.#start(message, seq));
     } catch (error) {

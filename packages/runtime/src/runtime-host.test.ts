@@ -207,6 +207,61 @@ describe('runtime host', () => {
 });
 
 describe('runtime host with a turn journal', () => {
+  it('closes a call in the journal only once its result is queued, and ends it once after a kill between the two', async () => {
+    const stateDir = await temp.make('rc-host-state-');
+    const journal = TurnJournal.open({ dir: stateDir, log: () => {} });
+    const result: FromRuntimeMessage = {
+      type: 'thread.event',
+      threadId: 'th_j',
+      event: { kind: 'tool.result', callId: 'call-9', ok: true, durationMs: 1, exitCode: 0 },
+    };
+    const oneCall: Agent = {
+      id: 'shell',
+      label: 'One call',
+      async handle(turn) {
+        turn.emit({ kind: 'tool.call', callId: 'call-9', tool: 'terminal', title: 'true', input: { command: 'true' } });
+        turn.emit(result.type === 'thread.event' ? result.event : { kind: 'status', state: 'idle' });
+        // Still running when the process is "killed".
+        await new Promise((resolve) => turn.signal.addEventListener('abort', resolve));
+      },
+    };
+    let openWhenQueued: boolean | null = null;
+    const host = new RuntimeHost({
+      workspace,
+      agents: [oneCall],
+      // When the result is queued, the journal must still hold the call open.
+      send: (m) => {
+        if (m.type === 'thread.event' && m.event.kind === 'tool.result')
+          openWhenQueued = journal.unfinished().some((t) => t.calls.some((c) => c.callId === 'call-9'));
+      },
+      journal,
+      log: () => {},
+    });
+    await host.handle(
+      { type: 'message.send', threadId: 'th_j', seq: 1, clientId: 'c1', text: 'true', agent: 'shell' },
+      9,
+    );
+    await waitFor(() => openWhenQueued !== null, 'the result');
+    expect(openWhenQueued).toBe(true);
+
+    // Killed after the result was queued and before the turn ended: the next process finds the call
+    // open or closed, and its result in the outbox, and ends the turn without a second result.
+    const afterKill = TurnJournal.open({ dir: stateDir, log: () => {} });
+    afterKill.callOpened('th_j', 'call-9');
+    const recovered: FromRuntimeMessage[] = [];
+    const next = new RuntimeHost({
+      workspace,
+      agents: [],
+      send: (m) => recovered.push(m),
+      journal: afterKill,
+      log: () => {},
+    });
+    next.recoverInterrupted([result]);
+    expect(recovered.map((m) => (m.type === 'thread.event' ? m.event.kind : m.type))).toEqual(['status', 'status']);
+    await host.cancelAll();
+    await Promise.all([journal.close(), afterKill.close()]);
+  });
+
   it('records each handled message before running it, and ends a turn a killed runtime left running', async () => {
     const stateDir = await temp.make('rc-host-state-');
     const journal = TurnJournal.open({ dir: stateDir, log: () => {} });

@@ -250,15 +250,22 @@ export class RuntimeHost {
 
   /**
    * After a restart: ends every turn the previous process left unfinished (it was killed), so no
-   * chat stays "running": each open tool call gets a failed result, then the thread gets an
-   * `error` status and `idle`. Call before the link opens. Returns the threads ended.
+   * chat stays "running": each open tool call gets a failed result (unless `kept`, what the
+   * outbox still holds unacknowledged, has its result), then the thread gets an `error` status and
+   * `idle`. Call before the link opens. Returns the threads ended.
    */
-  recoverInterrupted(): number {
+  recoverInterrupted(kept: readonly FromRuntimeMessage[] = []): number {
     const journal = this.#journal;
     if (!journal) return 0;
+    const resulted = new Set(
+      kept.flatMap((m) =>
+        m.type === 'thread.event' && m.event.kind === 'tool.result' ? [`${m.threadId} ${m.event.callId}`] : [],
+      ),
+    );
     const threads = journal.unfinished();
     for (const { threadId, turns, calls } of threads) {
       for (const call of calls) {
+        if (resulted.has(`${threadId} ${call.callId}`)) continue;
         this.#emit(threadId, {
           kind: 'tool.result',
           callId: call.callId,
@@ -370,12 +377,14 @@ export class RuntimeHost {
       });
       return;
     }
-    // Recorded before it is queued: after a crash, an open call in the outbox is an open call in the journal.
+    // A call is opened in the journal before it is queued, and closed after its result is: after a
+    // crash, a call the outbox holds open is open in the journal, and one the journal closed has
+    // its result in the outbox (`recoverInterrupted` skips a result the outbox kept).
     const valid = checked.data;
     if (valid.kind === 'tool.call') this.#record(() => this.#journal?.callOpened(threadId, valid.callId));
-    else if (valid.kind === 'tool.result') this.#record(() => this.#journal?.callClosed(threadId, valid.callId));
     this.#record(() => this.#history.record(threadId, valid));
     this.#send({ type: 'thread.event', threadId, event: valid });
+    if (valid.kind === 'tool.result') this.#record(() => this.#journal?.callClosed(threadId, valid.callId));
   }
 
   /** A journal or history write on the agents' path: a failure (disk full) is logged, the work goes on. */

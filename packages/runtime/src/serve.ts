@@ -153,7 +153,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     journal: state.journal,
     env: () => agentEndpoint.env(),
   });
-  host.recoverInterrupted();
+  host.recoverInterrupted(state.outbox.after(0).map((entry) => entry.message));
   // External agents register here (loopback, the runtime's agent secret).
   const agentEndpoint: AgentEndpoint = await startAgentEndpoint({
     agents: host,

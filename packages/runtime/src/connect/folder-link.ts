@@ -167,7 +167,7 @@ export class FolderLink {
       },
     );
     options.out(`agent endpoint ${link.#agentEndpoint.url} (its secret is in ${stateDir}/agent-endpoint.json)`);
-    link.#host.recoverInterrupted();
+    link.#host.recoverInterrupted(link.#state.outbox.after(0).map((entry) => entry.message));
     link.#dialer.start();
     return link;
   }
