@@ -190,6 +190,16 @@ export async function api(url, cookie, path, body, method) {
   return text ? JSON.parse(text) : null;
 }
 
+/**
+ * Deletes every runtime the signed-in user has, through the BFF, so each provider tears its own
+ * down: a Local process runtime outlives its BFF (by design, to be linked again after a restart).
+ */
+export async function deleteRuntimes(bff, auth) {
+  const { runtimes } = await api(bff.url, auth.cookie, '/api/runtimes');
+  for (const runtime of runtimes)
+    await api(bff.url, auth.cookie, `/api/runtimes/${runtime.id}`, undefined, 'DELETE').catch(() => {});
+}
+
 /** Signs in and creates an API token: { cookie, token }. */
 export async function owner(bff) {
   const cookie = await signIn(bff.signin);

@@ -15,8 +15,9 @@ export async function gateway({ quick, log }) {
   let next = 0;
   stub.setDefault(() => markedAnswer(chunks, intervalMs, () => ++next));
   const bff = await gatewayBff(stub);
+  let auth;
   try {
-    const auth = await h.owner(bff);
+    auth = await h.owner(bff);
     const endpoint = await runtimeEndpoint(bff, auth, log);
     const { default: OpenAI } = await import('openai');
     const viaGateway = new OpenAI({ baseURL: `${endpoint.baseUrl}/v1`, apiKey: endpoint.apiKey, maxRetries: 0 });
@@ -65,6 +66,8 @@ export async function gateway({ quick, log }) {
       detail: { gateway: g, direct: d },
     };
   } finally {
+    // Its Local process runtime outlives the BFF.
+    if (auth) await h.deleteRuntimes(bff, auth).catch(() => {});
     await bff.close();
     await close();
   }

@@ -43,8 +43,9 @@ async function measure({ quick, log }, synchronous) {
   let answer = 'stream';
   stub.setDefault(() => (answer === 'stream' ? markedAnswer(chunks, intervalMs, () => ++next) : { text: 'ok' }));
   const bff = await gatewayBff(stub, { sqliteSynchronous: synchronous });
+  let auth;
   try {
-    const auth = await h.owner(bff);
+    auth = await h.owner(bff);
     const runtime = await processRuntime(bff, auth, 'bench llm');
     log('llm: runtime ready');
     const llmThread = await Browser.open(bff, auth, runtime.id);
@@ -165,6 +166,8 @@ async function measure({ quick, log }, synchronous) {
       detail: { chunk: { browser: b, direct: d, stored: toStore }, first: { llm: l, shell: s } },
     };
   } finally {
+    // Its Local process runtime outlives the BFF.
+    if (auth) await h.deleteRuntimes(bff, auth).catch(() => {});
     await bff.close();
     await close();
   }

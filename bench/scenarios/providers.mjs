@@ -165,9 +165,7 @@ export async function providers({ quick, log }) {
   } finally {
     // Deleted through the BFF, so every provider tears its runtimes down (an SSH host's outlive us).
     try {
-      const { runtimes } = await h.api(bff.url, auth.cookie, '/api/runtimes');
-      for (const runtime of runtimes)
-        await h.api(bff.url, auth.cookie, `/api/runtimes/${runtime.id}`, undefined, 'DELETE').catch(() => {});
+      await h.deleteRuntimes(bff, auth);
     } catch (error) {
       log(`  could not delete the runtimes: ${error.message}`);
     }
