@@ -7,6 +7,7 @@ import type { ThreadEvent } from '@remote-chat/protocol';
 import { Hub, openPostgresStore, openSqliteStore, type Store } from '@remote-chat/bff';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freshPostgresDatabase } from './support/databases.js';
+import { ownedThread } from './support/owned-thread.js';
 import { tempDir } from './support/temp-dir.js';
 
 async function storeWithThread(dialect: 'sqlite' | 'postgres'): Promise<Store> {
@@ -15,18 +16,7 @@ async function storeWithThread(dialect: 'sqlite' | 'postgres'): Promise<Store> {
       ? await openSqliteStore({ file: join(tempDir(), 'race.db') })
       : await openPostgresStore({ connectionString: await freshPostgresDatabase(), poolSize: 4 });
   onTestFinished(() => store.close());
-  const owner = await store.ensureOwner('Owner');
-  await store.createRuntime({
-    id: 'rt_race',
-    userId: owner.id,
-    name: 'race',
-    kind: 'sandbox',
-    provider: 'process',
-    repo: null,
-    branch: null,
-    agent: 'shell',
-  });
-  await store.createThread({ id: 'th_race', runtimeId: 'rt_race', userId: owner.id, title: 't', titled: true });
+  await ownedThread(store, { runtimeId: 'rt_race', threadId: 'th_race' });
   return store;
 }
 

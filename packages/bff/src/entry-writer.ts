@@ -134,7 +134,7 @@ export class EntryWriter {
     this.noteCommit(threadId);
     const { thread, items } = batch;
     const from = linkOf(items);
-    const early = from !== null && this.mayShow(threadId, from) ? this.numberAhead(threadId, items) : null;
+    const early = this.mayShow(threadId, from) ? this.numberAhead(threadId, items) : null;
     if (early) {
       this.showEarly(threadId, from!, early, true);
       // The frames leave (the stream uncorks on the next tick) before the commit blocks the loop.
@@ -224,8 +224,7 @@ export class EntryWriter {
    * `settleShown` once they are.
    */
   private showEarly(threadId: string, from: string, events: readonly ThreadEvent[], ahead = false): void {
-    let state = this.unsettled.get(threadId);
-    if (!state) this.unsettled.set(threadId, (state = { shownFrom: null, shownCommits: 0, held: [] }));
+    const state = this.stateOf(threadId);
     const topic = streamTopic.thread(threadId);
     for (const event of events) {
       if (ahead) this.hub.publishAhead(topic, event);
@@ -233,6 +232,13 @@ export class EntryWriter {
     }
     state.shownFrom = from;
     state.shownCommits++;
+  }
+
+  /** A thread's unsettled state, made when it has none. */
+  private stateOf(threadId: string): Unsettled {
+    let state = this.unsettled.get(threadId);
+    if (!state) this.unsettled.set(threadId, (state = { shownFrom: null, shownCommits: 0, held: [] }));
+    return state;
   }
 
   /** A commit shown early is durable (or failed). */
@@ -249,13 +255,12 @@ export class EntryWriter {
       this.showEarly(threadId, from, events);
       durable.then(
         () => this.settleShown(threadId),
-        () => undefined,
+        () => this.settleShown(threadId),
       );
       return;
     }
     const topic = streamTopic.thread(threadId);
-    let state = this.unsettled.get(threadId);
-    if (!state) this.unsettled.set(threadId, (state = { shownFrom: null, shownCommits: 0, held: [] }));
+    const state = this.stateOf(threadId);
     const held = { events, durable: false };
     state.held.push(held);
     if (state.held.length === 1) this.hub.withhold(topic, events[0]!.seq);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/temp-dir.js';
 import { Hub } from './hub.js';
 import { EntryWriter } from './entry-writer.js';
-import { ownedThread } from './test-support/owned-thread.js';
+import { ownedThread } from '../../../test/support/owned-thread.js';
 import { freshPostgresDatabase } from '../../../test/support/databases.js';
 import { openPostgresStore } from './store/postgres-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';

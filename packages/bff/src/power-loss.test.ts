@@ -6,7 +6,7 @@ import { tempDir } from '../../../test/support/temp-dir.js';
 import { EntryWriter } from './entry-writer.js';
 import { Hub } from './hub.js';
 import { ResendFence } from './resend-fence.js';
-import { ownedThread } from './test-support/owned-thread.js';
+import { ownedThread } from '../../../test/support/owned-thread.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
