@@ -42,7 +42,9 @@ export class InboundEvents {
         if (!thread) return null;
         // The event and the link seq it came in are stored together: a resend is never stored twice.
         const stored = writer.appendEvent(thread, event, { receipt: { runtimeId: live.id, seq } });
-        // Now, in link order: browsers may see the event before it is durable (and acknowledged).
+        // Now, in link order: browsers may see the event before it is durable (and acknowledged), and
+        // the idle check must not find the runtime neither busy nor recently active meanwhile.
+        this.options.markActive(live);
         if (event.kind === 'status') {
           if (event.state === 'running' || event.state === 'thinking') live.busy.add(incoming.threadId);
           else live.busy.delete(incoming.threadId);
@@ -57,7 +59,6 @@ export class InboundEvents {
       if (appending) {
         await appending.stored;
         live.storedReceived = Math.max(live.storedReceived, seq);
-        this.options.markActive(live);
         return;
       }
       logger.warn(
