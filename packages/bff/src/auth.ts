@@ -96,7 +96,8 @@ export interface AuthOptions {
  */
 export class Auth {
   private readonly clientKey: string;
-  private readonly watch: CredentialWatch;
+  /** Ends connections whose credential ended (`watchGrant`, or `add` a `GrantWatcher`). */
+  readonly credentialWatch: CredentialWatch;
 
   constructor(
     private readonly store: AuthStore,
@@ -105,7 +106,10 @@ export class Auth {
     options: AuthOptions = {},
   ) {
     this.clientKey = secret.derive('client-token', 'v1');
-    this.watch = new CredentialWatch((grant) => this.stillStands(grant), options.onWatchError ?? (() => undefined));
+    this.credentialWatch = new CredentialWatch(
+      (grant) => this.stillStands(grant),
+      options.onWatchError ?? (() => undefined),
+    );
   }
 
   /**
@@ -113,12 +117,12 @@ export class Auth {
    * when that happens through this server. Returns the function that stops watching.
    */
   watchGrant(grant: Grant, onEnd: () => void): () => void {
-    return this.watch.watch(grant, onEnd);
+    return this.credentialWatch.watch(grant, onEnd);
   }
 
   /** Stops watching credentials (the server is closing). */
   close(): void {
-    this.watch.close();
+    this.credentialWatch.close();
   }
 
   /** Whether a credential still works: not revoked, not expired, its session not signed out. */
@@ -155,7 +159,7 @@ export class Auth {
     const session = this.sessionToken(cookieHeader);
     if (!session) return;
     await this.store.deleteSession(hashToken(session));
-    await this.watch.checkNow();
+    await this.credentialWatch.checkNow();
   }
 
   /** The caller of a request, or null. A bearer token, when given, is the only proof looked at. */
@@ -230,7 +234,7 @@ export class Auth {
   /** Revokes a thread token; a connection it opened is closed at once (its watch is checked now). */
   async revokeAgentToken(threadId: string, id: string): Promise<boolean> {
     const revoked = await this.store.revokeAgentToken(threadId, id, new Date());
-    if (revoked) await this.watch.checkNow();
+    if (revoked) await this.credentialWatch.checkNow();
     return revoked;
   }
 
@@ -247,14 +251,14 @@ export class Auth {
 
   /** Closes now the connections whose credential no longer stands (a thread was deleted). */
   recheck(): Promise<void> {
-    return this.watch.checkNow();
+    return this.credentialWatch.checkNow();
   }
 
   /** Revokes a machine token the caller's server minted. */
   async revokeIssuedToken(caller: Caller, id: string): Promise<boolean> {
     this.requireFullApiToken(caller);
     const revoked = await this.store.revokeIssuedToken(caller.user.id, id, new Date());
-    if (revoked) await this.watch.checkNow();
+    if (revoked) await this.credentialWatch.checkNow();
     return revoked;
   }
 
@@ -282,7 +286,7 @@ export class Auth {
 
   async revokeApiToken(user: User, id: string): Promise<boolean> {
     const revoked = await this.store.revokeApiToken(user.id, id, new Date());
-    if (revoked) await this.watch.checkNow();
+    if (revoked) await this.credentialWatch.checkNow();
     return revoked;
   }
 

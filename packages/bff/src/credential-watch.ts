@@ -11,9 +11,10 @@ export type Grant =
 /** Checks whether a grant still stands: not revoked, not expired, not signed out. */
 export type GrantCheck = (grant: Grant) => Promise<boolean>;
 
-interface Watcher {
-  grant: Grant;
-  onEnd: () => void;
+/** A connection opened with a grant: told once when the grant no longer stands. */
+export interface GrantWatcher {
+  readonly grant: Grant;
+  credentialEnded(): void;
 }
 
 /** How often every watched grant is checked again. */
@@ -26,7 +27,7 @@ const CHECK_EVERY_MS = 5_000;
  * than only hearing revocations, also catches expiry and what another BFF instance revoked.
  */
 export class CredentialWatch {
-  private readonly watchers = new Set<Watcher>();
+  private readonly watchers = new Set<GrantWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   private again = false;
@@ -39,13 +40,18 @@ export class CredentialWatch {
 
   /** Calls `onEnd` once when `grant` no longer stands; returns the function that stops watching. */
   watch(grant: Grant, onEnd: () => void): () => void {
-    const watcher: Watcher = { grant, onEnd };
+    const watcher: GrantWatcher = { grant, credentialEnded: onEnd };
+    this.add(watcher);
+    return () => this.remove(watcher);
+  }
+
+  /** Tells `watcher` once when its grant no longer stands, unless removed first. */
+  add(watcher: GrantWatcher): void {
     this.watchers.add(watcher);
     if (!this.timer) {
       this.timer = setInterval(() => void this.checkNow(), this.everyMs);
       this.timer.unref();
     }
-    return () => this.unwatch(watcher);
   }
 
   /** Checks every watched grant now (after a revocation); resolves when done. */
@@ -73,7 +79,7 @@ export class CredentialWatch {
   }
 
   private async check(): Promise<void> {
-    const byGrant = new Map<string, Watcher[]>();
+    const byGrant = new Map<string, GrantWatcher[]>();
     for (const watcher of this.watchers) {
       const key = JSON.stringify(watcher.grant);
       const same = byGrant.get(key);
@@ -93,14 +99,15 @@ export class CredentialWatch {
         if (stands) return;
         for (const watcher of watchers) {
           if (!this.watchers.has(watcher)) continue;
-          this.unwatch(watcher);
-          watcher.onEnd();
+          this.remove(watcher);
+          watcher.credentialEnded();
         }
       }),
     );
   }
 
-  private unwatch(watcher: Watcher): void {
+  /** Stops watching for `watcher` (harmless if it was not watched). */
+  remove(watcher: GrantWatcher): void {
     this.watchers.delete(watcher);
     if (this.watchers.size === 0) {
       clearInterval(this.timer);

@@ -112,6 +112,19 @@ interface Follower<E extends SeqEntry> {
   offer(entry: E): void;
 }
 
+/**
+ * What a subscriber reads of its hub: one object per hub, so that a subscription (one per browser
+ * and topic) holds a reference rather than closures of its own.
+ */
+interface HubView<E extends SeqEntry> {
+  readonly source: EntrySource<E>;
+  detach(topic: string, subscriber: Follower<E>): void;
+  /** The first seq of the topic not to be shown yet (`Hub.withhold`), or Infinity. */
+  shownBelow(topic: string): number;
+  /** The highest seq of the topic published before its commit and not yet stored (`Hub.publishAhead`). */
+  ahead(topic: string): number;
+}
+
 class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscription, Follower<E> {
   seq: number;
   closed = false;
@@ -121,14 +134,9 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
   private missed = false;
 
   constructor(
+    private readonly hub: HubView<E>,
     private readonly topic: string,
-    private readonly source: EntrySource<E>,
     private readonly options: SubscribeOptions<E, P>,
-    private readonly detach: (subscriber: Follower<E>) => void,
-    /** The first seq of the topic not to be shown yet (`Hub.withhold`), or Infinity. */
-    private readonly shownBelow: () => number,
-    /** The highest seq of the topic published before its commit and not yet stored (`Hub.publishAhead`). */
-    private readonly ahead: () => number,
   ) {
     this.seq = options.after ?? 0;
   }
@@ -136,7 +144,7 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.detach(this);
+    this.hub.detach(this.topic, this);
   }
 
   /** A live entry from `publish`. */
@@ -175,7 +183,7 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
         if (this.closed) return;
         // A page cut short by its bytes is no sign of the end: only an empty read is.
         if (delivered > 0 || this.missed) continue;
-        if (this.seq < this.ahead() && waited < UNCOMMITTED_WAIT_MS) {
+        if (this.seq < this.hub.ahead(this.topic) && waited < UNCOMMITTED_WAIT_MS) {
           await new Promise((resolve) => setTimeout(resolve, 1));
           waited++;
           continue;
@@ -203,7 +211,7 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
       replay.deliver(page);
       return page.length;
     }
-    const page = this.fresh(await this.source(this.topic, this.seq, size.rows, size.bytes));
+    const page = this.fresh(await this.hub.source(this.topic, this.seq, size.rows, size.bytes));
     for (const entry of page) {
       if (this.closed) break;
       this.deliver(entry);
@@ -218,7 +226,7 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
   private fresh<T extends SeqEntry>(page: T[]): T[] {
     let start = 0;
     while (start < page.length && page[start]!.seq <= this.seq) start++;
-    const below = this.shownBelow();
+    const below = this.hub.shownBelow(this.topic);
     let end = start;
     for (; end < page.length && page[end]!.seq < below; end++) {
       const expected = this.seq + 1 + (end - start);
@@ -256,12 +264,20 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   /** Per seq topic: the highest seq published before its commit, until it is stored (`publishAhead`). */
   private readonly ahead = new Map<string, number>();
   private relay: HubRelay | undefined;
+  private readonly view: HubView<E>;
 
   constructor(
     private readonly source: EntrySource<E>,
     /** Hears a failed read after another instance's append (the next announcement or recheck retries). */
     private readonly onFetchError: (topic: string, error: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.view = {
+      source,
+      detach: (topic, subscriber) => this.removeSeq(topic, subscriber),
+      shownBelow: (topic) => this.shownBelow(topic),
+      ahead: (topic) => this.ahead.get(topic) ?? 0,
+    };
+  }
 
   /** Tells the other instances of a cluster what this hub publishes from now on. */
   attach(relay: HubRelay): void {
@@ -271,14 +287,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   subscribe<P extends SeqEntry = E>(topic: string, options: SubscribeOptions<E, P>): Subscription {
     let subscribers = this.seqTopics.get(topic);
     if (!subscribers) this.seqTopics.set(topic, (subscribers = new Set()));
-    const subscriber = new SeqSubscriber(
-      topic,
-      this.source,
-      options,
-      (s) => this.removeSeq(topic, s),
-      () => this.shownBelow(topic),
-      () => this.ahead.get(topic) ?? 0,
-    );
+    const subscriber = new SeqSubscriber(this.view, topic, options);
     // Registered before the first read, so nothing published from now on can slip past it.
     subscribers.add(subscriber);
     void subscriber.catchUp();

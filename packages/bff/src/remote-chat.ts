@@ -46,7 +46,7 @@ import { DEFAULT_IDLE_TIMEOUT_MS } from './runtimes/supervisor.js';
 import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
-import { STREAM_MAX_PAYLOAD, StreamConnection, type StreamLimits } from './stream.js';
+import { STREAM_MAX_PAYLOAD, StreamConnection, type StreamDeps, type StreamLimits } from './stream.js';
 import { ThreadAgents } from './thread-agents.js';
 
 export interface RemoteChatOptions {
@@ -391,6 +391,14 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   router.use(errorHandler(logger));
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_PAYLOAD, perMessageDeflate: false });
+  const streamDeps: StreamDeps = {
+    store,
+    hub,
+    runtimes,
+    writer,
+    credentials: auth.credentialWatch,
+    ...(options.stream && { limits: options.stream }),
+  };
   const agentSockets = new WebSocketServer({
     noServer: true,
     maxPayload: LIMITS.maxAgentFrameBytes,
@@ -415,10 +423,13 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     return caller?.via === 'session' ? caller : null;
   }
 
+  /** One listener for every upgraded socket, rather than a closure per socket that outlives the upgrade. */
+  const onUpgradeSocketError = (error: Error) => logger.debug({ err: error.message }, 'upgrade socket failed');
+
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     // Node's HTTP server stops listening for errors on a socket it hands over for an upgrade: a
     // peer that resets it while we authenticate would otherwise end the process.
-    socket.on('error', (error) => logger.debug({ err: error.message }, 'upgrade socket failed'));
+    socket.on('error', onUpgradeSocketError);
     const url = requestUrl(req);
     if (!url) {
       refuse(socket, 400, 'Bad Request');
@@ -502,21 +513,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
         refuse(socket, wait > 0 ? 429 : 401, wait > 0 ? 'Too Many Requests' : 'Unauthorized');
         return;
       }
-      sockets.handleUpgrade(req, socket, head, (ws) => {
-        const stream = new StreamConnection(ws, opener.user, {
-          store,
-          hub,
-          runtimes,
-          writer,
-          transport: socket,
-          ...(options.stream && { limits: options.stream }),
-        });
-        // A stream lives no longer than the credential it was opened with.
-        const unwatch = auth.watchGrant(opener.grant, () =>
-          stream.close(CLOSE_CODES.reauthenticate, 'the credentials were revoked or expired; authenticate again'),
-        );
-        ws.once('close', unwatch);
-      });
+      sockets.handleUpgrade(req, socket, head, (ws) => new StreamConnection(ws, opener, streamDeps, socket));
     } catch (error) {
       logger.error({ err: error }, 'opening a stream failed');
       refuse(socket, 500, 'Internal Server Error');

@@ -13,9 +13,10 @@ import {
   type TopicFrame,
   type User,
 } from '@remote-chat/protocol';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import type { Grant, GrantWatcher } from './credential-watch.js';
 import type { EntryWriter, ThreadsMessage } from './entry-writer.js';
-import { userChannel, type Hub, type ReplayPages, type SeqEntry } from './hub.js';
+import { userChannel, type Hub, type ReplayPages, type SubscribeOptions } from './hub.js';
 import { TokenBucket } from './rate-limiter.js';
 import { ownedRuntime, ownedThread } from './ownership.js';
 import type { Runtimes } from './runtimes/runtimes.js';
@@ -54,15 +55,36 @@ export interface Corkable {
  */
 const serialized = new WeakMap<object, string>();
 
-interface Deps {
+/** What every stream of a BFF shares: one object, not one per connection. */
+export interface StreamDeps {
   store: Store;
   hub: Hub<ThreadEvent | LogEntry>;
   runtimes: Runtimes;
   /** How a thread is shown (`EntryWriter.view`). */
   writer: Pick<EntryWriter, 'view'>;
   limits?: StreamLimits;
-  /** The socket under the WebSocket; without it every frame is its own write. */
-  transport?: Corkable;
+  /** Ends a connection whose credential is revoked or expires (`CredentialWatch`). */
+  credentials?: { add(watcher: GrantWatcher): void; remove(watcher: GrantWatcher): void };
+}
+
+/** Who opened a stream, and with what credential (watched while the stream is open). */
+export interface StreamOpener {
+  user: User;
+  grant: Grant;
+}
+
+/**
+ * The connection of each stream socket: the socket's listeners are shared functions that look it
+ * up, rather than closures per socket (an idle connection's memory is mostly what it holds).
+ */
+const connections = new WeakMap<WebSocket, StreamConnection>();
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connections.get(this)?.received(data, isBinary);
+}
+
+function onSocketGone(this: WebSocket): void {
+  connections.get(this)?.dispose();
 }
 
 /**
@@ -70,29 +92,46 @@ interface Deps {
  * seq the browser asks for and then live. Every frame in is validated; every topic is checked
  * against the user; a topic that does not exist and one that is not the user's get the same answer.
  */
-export class StreamConnection {
-  private readonly subscriptions = new Map<Topic, () => void>();
+export class StreamConnection implements GrantWatcher {
+  private readonly subscriptions = new Map<Topic, { close(): void }>();
   private badFrames = 0;
   private readonly frames: TokenBucket;
   private closed = false;
   private corked = false;
+  private readonly user: User;
+  readonly grant: Grant;
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly user: User,
-    private readonly deps: Deps,
+    opener: StreamOpener,
+    private readonly deps: StreamDeps,
+    /** The socket under the WebSocket; without it every frame is its own write. */
+    private readonly transport?: Corkable,
   ) {
+    this.user = opener.user;
+    this.grant = opener.grant;
     const perSecond = deps.limits?.framesPerSecond ?? 50;
     this.frames = new TokenBucket({ burst: perSecond * 2, perMinute: perSecond * 60 });
-    socket.on('message', (data, isBinary) => {
-      // A store failure while subscribing answers this frame; it must not end the process.
-      this.receive(data, isBinary).catch(() =>
-        this.send({ type: 'error', code: 'internal', message: 'That frame could not be handled; try again.' }),
-      );
-    });
-    socket.on('close', () => this.dispose());
-    socket.on('error', () => this.dispose());
-    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, user });
+    connections.set(socket, this);
+    socket.on('message', onSocketMessage);
+    socket.on('close', onSocketGone);
+    socket.on('error', onSocketGone);
+    // A stream lives no longer than the credential it was opened with.
+    deps.credentials?.add(this);
+    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, user: this.user });
+  }
+
+  /** The credential it was opened with was revoked or expired. */
+  credentialEnded(): void {
+    this.close(CLOSE_CODES.reauthenticate, 'the credentials were revoked or expired; authenticate again');
+  }
+
+  /** A frame from the browser. */
+  received(data: RawData, isBinary: boolean): void {
+    // A store failure while subscribing answers this frame; it must not end the process.
+    this.receive(data, isBinary).catch(() =>
+      this.send({ type: 'error', code: 'internal', message: 'That frame could not be handled; try again.' }),
+    );
   }
 
   private async receive(data: unknown, isBinary: boolean): Promise<void> {
@@ -116,7 +155,7 @@ export class StreamConnection {
         this.send({ type: 'pong', ...(frame.id !== undefined && { id: frame.id }) });
         return;
       case 'unsubscribe':
-        this.subscriptions.get(frame.topic)?.();
+        this.subscriptions.get(frame.topic)?.close();
         this.subscriptions.delete(frame.topic);
         return;
       case 'subscribe':
@@ -127,7 +166,7 @@ export class StreamConnection {
 
   private async subscribe(requested: Topic, after: number, batch: boolean): Promise<void> {
     // A resubscribe replaces the old subscription (a client resuming after a gap it noticed).
-    this.subscriptions.get(requested)?.();
+    this.subscriptions.get(requested)?.close();
     this.subscriptions.delete(requested);
     const { store, runtimes, writer } = this.deps;
     const userId = this.user.id;
@@ -181,65 +220,21 @@ export class StreamConnection {
         );
         return;
       }
-      case 'runtime-log': {
-        const topic = streamTopic.runtimeLog(id);
-        this.follow(topic, after, (entry) => ({ type: 'log', topic, entry: entry as LogEntry }), 'the log');
+      case 'runtime-log':
+        this.follow(new TopicFollow(this, streamTopic.runtimeLog(id), null, after, batch));
         return;
-      }
-      case 'thread': {
-        const topic = streamTopic.thread(id);
-        // The replay reads events as stored and sends them on unparsed: in `events` frames when
-        // the subscriber asked for `batch`, else one `event` frame each, as live events go.
-        const replay: ReplayPages<StoredEvent> = {
-          read: (from, limit, maxBytes) => store.listStoredEvents(id, from, limit, maxBytes),
-          deliver: batch
-            ? (page) => this.sendEvents(topic, page)
-            : (page) => {
-                for (const stored of page) this.sendRaw(eventFrameJson(topic, storedEventJson(stored)));
-              },
-        };
-        this.follow(
-          topic,
-          after,
-          (event) => ({ type: 'event', topic, event: event as ThreadEvent }),
-          'the thread',
-          replay,
-        );
+      case 'thread':
+        this.follow(new TopicFollow(this, streamTopic.thread(id), id, after, batch));
         return;
-      }
     }
   }
 
   /**
-   * Follows a seq topic: its stored entries after `after`, `caught-up`, then live entries. Each
-   * entry's frame is serialised once for every subscriber (the hub hands them all one object).
-   * With `replay`, the replay and any later catch-up are read and sent by it, a page at a time.
+   * Follows a seq topic: its stored entries after `after`, `caught-up`, then live entries (the
+   * hub calls the follow's methods).
    */
-  private follow<T extends SeqTopic, P extends SeqEntry>(
-    topic: T,
-    after: number,
-    toFrame: (entry: ThreadEvent | LogEntry) => TopicFrame<T>,
-    what: string,
-    replay?: ReplayPages<P>,
-  ): void {
-    const subscription = this.deps.hub.subscribe<P>(topic, {
-      after,
-      onEntry: (entry) => {
-        let json = serialized.get(entry);
-        if (json === undefined) {
-          json = JSON.stringify(toFrame(entry));
-          serialized.set(entry, json);
-        }
-        this.sendRaw(json);
-      },
-      ...(replay && { replay }),
-      beforePage: () => this.drained(),
-      behind: () => this.socket.bufferedAmount > LIVE_HIGH_WATER,
-      onCaughtUp: (seq) => this.send({ type: 'caught-up', topic, seq }),
-      onError: () =>
-        this.send({ type: 'error', code: 'internal', message: `Reading ${what} failed; resubscribe.`, topic }),
-    });
-    this.subscriptions.set(topic, () => subscription.close());
+  private follow(follow: TopicFollow): void {
+    this.subscriptions.set(follow.topic, this.deps.hub.subscribe(follow.topic, follow));
   }
 
   /**
@@ -257,7 +252,7 @@ export class StreamConnection {
       if (held) held.push(message);
       else this.send(toFrame(message));
     });
-    this.subscriptions.set(topic, stop);
+    this.subscriptions.set(topic, { close: stop });
     try {
       this.send(await snapshot());
     } finally {
@@ -271,7 +266,7 @@ export class StreamConnection {
    * Sends a replay page as `events` frames of at most `LIMITS.maxBatchFrameBytes` each (an event
    * larger on its own goes alone), built from each event's JSON text without parsing it again.
    */
-  private sendEvents(topic: `thread:${string}`, page: StoredEvent[]): void {
+  sendEvents(topic: `thread:${string}`, page: StoredEvent[]): void {
     const head = `{"type":"events","topic":${JSON.stringify(topic)},"events":[`;
     const empty = Buffer.byteLength(head) + 2;
     let parts: string[] = [];
@@ -290,7 +285,7 @@ export class StreamConnection {
     if (parts.length > 0) this.sendRaw(`${head}${parts.join(',')}]}`);
   }
 
-  private send(frame: ServerFrame): void {
+  send(frame: ServerFrame): void {
     this.sendRaw(JSON.stringify(frame));
   }
 
@@ -298,7 +293,7 @@ export class StreamConnection {
    * Resolves once the socket has sent most of what is queued, or closed; a reader that does not
    * read for `maxStallMs` is closed rather than held (with its page) for ever.
    */
-  private async drained(): Promise<void> {
+  async drained(): Promise<void> {
     const deadline = Date.now() + (this.deps.limits?.maxStallMs ?? 30_000);
     while (!this.closed && this.socket.bufferedAmount > REPLAY_HIGH_WATER) {
       if (Date.now() > deadline) {
@@ -309,7 +304,17 @@ export class StreamConnection {
     }
   }
 
-  private sendRaw(json: string): void {
+  /** A page of a thread's events as stored (a follow's replay). */
+  storedEvents(threadId: string, after: number, limit: number, maxBytes: number): Promise<StoredEvent[]> {
+    return this.deps.store.listStoredEvents(threadId, after, limit, maxBytes);
+  }
+
+  /** True while the socket's queue is too long to take live entries (they are read from the store). */
+  behind(): boolean {
+    return this.socket.bufferedAmount > LIVE_HIGH_WATER;
+  }
+
+  sendRaw(json: string): void {
     if (this.closed) return;
     const limit = this.deps.limits?.maxBufferedBytes ?? 4 * 1024 * 1024;
     if (this.socket.bufferedAmount > limit) {
@@ -317,7 +322,7 @@ export class StreamConnection {
       this.close(CLOSE_CODES.slowConsumer, 'too far behind; reconnect and resume');
       return;
     }
-    const transport = this.deps.transport;
+    const transport = this.transport;
     if (transport && !this.corked) {
       // Everything sent in this tick (a replay page, a group commit's events) leaves in one write.
       this.corked = true;
@@ -346,11 +351,82 @@ export class StreamConnection {
     setTimeout(() => this.socket.terminate(), 1000).unref();
   }
 
-  private dispose(): void {
+  /** Ends every subscription (the socket closed, or is being closed). */
+  dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const stop of this.subscriptions.values()) stop();
+    this.deps.credentials?.remove(this);
+    for (const subscription of this.subscriptions.values()) subscription.close();
     this.subscriptions.clear();
+  }
+}
+
+/**
+ * One followed seq topic of a stream: what the hub calls for it. One object per subscription with
+ * its methods on the prototype, so an idle subscription costs an object, not a closure per callback.
+ * A thread's replay (and any catch-up) reads its events as stored and sends them on unparsed: in
+ * `events` frames when the subscriber asked for `batch`, else one `event` frame each, as live
+ * events go.
+ */
+class TopicFollow implements SubscribeOptions<ThreadEvent | LogEntry, StoredEvent>, ReplayPages<StoredEvent> {
+  constructor(
+    private readonly stream: StreamConnection,
+    readonly topic: SeqTopic,
+    /** The thread followed, whose replay reads its events as stored; null for a runtime log. */
+    private readonly threadId: string | null,
+    readonly after: number,
+    private readonly batch: boolean,
+  ) {}
+
+  get replay(): ReplayPages<StoredEvent> | undefined {
+    return this.threadId === null ? undefined : this;
+  }
+
+  read(after: number, limit: number, maxBytes: number): Promise<StoredEvent[]> {
+    return this.stream.storedEvents(this.threadId!, after, limit, maxBytes);
+  }
+
+  deliver(page: StoredEvent[]): void {
+    const topic = this.topic as `thread:${string}`;
+    if (this.batch) this.stream.sendEvents(topic, page);
+    else for (const stored of page) this.stream.sendRaw(eventFrameJson(topic, storedEventJson(stored)));
+  }
+
+  /** Each entry's frame is serialised once for every subscriber (the hub hands them all one object). */
+  onEntry(entry: ThreadEvent | LogEntry): void {
+    let json = serialized.get(entry);
+    if (json === undefined) {
+      const topic = this.topic;
+      json = JSON.stringify(
+        this.threadId !== null
+          ? { type: 'event', topic, event: entry as ThreadEvent }
+          : { type: 'log', topic, entry: entry as LogEntry },
+      );
+      serialized.set(entry, json);
+    }
+    this.stream.sendRaw(json);
+  }
+
+  beforePage(): Promise<void> {
+    return this.stream.drained();
+  }
+
+  behind(): boolean {
+    return this.stream.behind();
+  }
+
+  onCaughtUp(seq: number): void {
+    this.stream.send({ type: 'caught-up', topic: this.topic, seq });
+  }
+
+  onError(): void {
+    const what = this.threadId === null ? 'the log' : 'the thread';
+    this.stream.send({
+      type: 'error',
+      code: 'internal',
+      message: `Reading ${what} failed; resubscribe.`,
+      topic: this.topic,
+    });
   }
 }
 
