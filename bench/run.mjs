@@ -42,6 +42,7 @@ Options:
 Environment:
   BENCH_POSTGRES=0 / =1     skip / force the Postgres rows (they need Debian's postgresql)
   BENCH_CPU_PROF=DIR        write V8 CPU profiles of the BFF and baseline processes into DIR
+  BENCH_HEAP_PROF=DIR       write V8 sampling heap profiles (allocations) of the same into DIR
 `;
 
 const { values: flags, positionals } = parseArgs({

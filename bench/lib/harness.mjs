@@ -43,11 +43,15 @@ process.on('exit', killChildren);
  */
 export async function spawnChild(script, envName, config, { timeoutMs = 30_000, execArgv = [] } = {}) {
   const child = fork(join(here, script), [], {
-    // BENCH_CPU_PROF=DIR writes a V8 CPU profile of every child (BFF, relay) into DIR on exit.
+    // BENCH_CPU_PROF=DIR writes a V8 CPU profile of every child (BFF, relay) into DIR on exit;
+    // BENCH_HEAP_PROF=DIR a sampling heap profile (where the allocations that GC pays for are made).
     execArgv: [
       ...execArgv,
       '--expose-gc',
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(process.env.BENCH_HEAP_PROF
+        ? ['--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF}`, '--heap-prof-interval=16384']
+        : []),
     ],
     env: { ...process.env, [envName]: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

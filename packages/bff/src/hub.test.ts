@@ -136,3 +136,55 @@ describe('hub entries published ahead of their commit', () => {
     await store.close();
   });
 });
+
+describe('hub recent entries', () => {
+  it('resume a subscriber that stopped taking live entries from memory, and from the store once let go', async () => {
+    const store = await openSqliteStore({ file: join(tempDir(), 'hub.db') });
+    const thread = await ownedThread(store);
+    let reads = 0;
+    const hub = new Hub<ThreadEvent>(
+      async (topic, after, limit, maxBytes) => {
+        reads++;
+        return store.listEvents(parseTopic(topic)!.id, after, limit, maxBytes);
+      },
+      undefined,
+      // Every entry weighs 100: fifty are kept.
+      { weigh: () => 100, maxWeight: 100 * 50 },
+    );
+    const writer = new EntryWriter(store, hub as never);
+    const append = (i: number) =>
+      writer.appendEvent(thread, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `line ${i}\n` });
+    // A reader whose socket's queue is long: it takes no live entries until it has drained.
+    let behind = false;
+    let drained = () => undefined as void;
+    const seqs: number[] = [];
+    const caughtUp: number[] = [];
+    hub.subscribe(streamTopic.thread(thread.id), {
+      onEntry: (entry) => seqs.push(entry.seq),
+      onCaughtUp: (seq) => caughtUp.push(seq),
+      behind: () => behind,
+      beforePage: () => (behind ? new Promise<void>((resolve) => (drained = resolve)) : Promise.resolve()),
+    });
+    await until(() => caughtUp.length === 1);
+    const readsWhenLive = reads;
+    for (let i = 1; i <= 5; i++) await append(i);
+    behind = true;
+    for (let i = 6; i <= 30; i++) await append(i);
+    expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    behind = false;
+    drained();
+    await until(() => seqs.length === 30);
+    expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(reads).toBe(readsWhenLive);
+
+    // Behind for longer than the hub keeps: the first entries it lacks come from the store.
+    behind = true;
+    for (let i = 31; i <= 130; i++) await append(i);
+    behind = false;
+    drained();
+    await until(() => seqs.length === 130);
+    expect(seqs).toEqual(Array.from({ length: 130 }, (_, i) => i + 1));
+    expect(reads).toBeGreaterThan(readsWhenLive);
+    await store.close();
+  });
+});

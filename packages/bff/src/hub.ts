@@ -113,6 +113,95 @@ interface Follower<E extends SeqEntry> {
 }
 
 /**
+ * How much of each followed seq topic's latest entries the hub keeps in memory, so that a
+ * subscriber that stopped taking live entries for a while (its socket's queue was long) resumes
+ * from memory rather than from the store. Bounded per topic by entries, by weight (a stream weighs
+ * an entry by its frame's bytes) and by age; kept only while the topic has subscribers.
+ */
+export interface RecentOptions<E extends SeqEntry> {
+  /** An entry's weight, e.g. its frame's bytes. */
+  weigh(topic: string, entry: E): number;
+  /** @default 4 MiB */
+  maxWeight?: number;
+  /** @default 16,384 */
+  maxEntries?: number;
+  /** Entries older than this are let go. @default 10 s */
+  maxAgeMs?: number;
+}
+
+/** A topic's latest entries, contiguous in seq, oldest first. */
+class RecentEntries<E extends SeqEntry> {
+  private entries: E[] = [];
+  private weights: number[] = [];
+  private times: number[] = [];
+  /** Index of the oldest entry kept (the ones before it are let go, compacted now and then). */
+  private head = 0;
+  private weight = 0;
+
+  constructor(private readonly limits: Required<Omit<RecentOptions<E>, 'weigh'>>) {}
+
+  add(entry: E, weight: number, now: number): void {
+    const last = this.entries.length > this.head ? this.entries[this.entries.length - 1]! : null;
+    if (last && entry.seq <= last.seq) return;
+    if (last && entry.seq !== last.seq + 1) this.clear();
+    this.entries.push(entry);
+    this.weights.push(weight);
+    this.times.push(now);
+    this.weight += weight;
+    this.trim(now);
+  }
+
+  /** Lets go of the oldest entries past the bounds. */
+  trim(now: number): void {
+    const { maxWeight, maxEntries, maxAgeMs } = this.limits;
+    while (
+      this.head < this.entries.length &&
+      (this.weight > maxWeight ||
+        this.entries.length - this.head > maxEntries ||
+        this.times[this.head]! < now - maxAgeMs)
+    ) {
+      this.weight -= this.weights[this.head]!;
+      this.head++;
+    }
+    if (this.head === this.entries.length) this.clear();
+    else if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.weights = this.weights.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  get empty(): boolean {
+    return this.head === this.entries.length;
+  }
+
+  /** Entries after `seq`, at most `size` of them by rows and weight (at least one); null when `seq + 1` is not kept. */
+  after(seq: number, size: PageSize): E[] | null {
+    if (this.empty) return null;
+    const first = this.entries[this.head]!.seq;
+    const last = this.entries[this.entries.length - 1]!.seq;
+    if (seq + 1 < first || seq > last) return null;
+    const start = this.head + (seq + 1 - first);
+    let end = start;
+    let weight = 0;
+    while (end < this.entries.length && end - start < size.rows && (end === start || weight < size.bytes)) {
+      weight += this.weights[end]!;
+      end++;
+    }
+    return this.entries.slice(start, end);
+  }
+
+  private clear(): void {
+    this.entries = [];
+    this.weights = [];
+    this.times = [];
+    this.head = 0;
+    this.weight = 0;
+  }
+}
+
+/**
  * What a subscriber reads of its hub: one object per hub, so that a subscription (one per browser
  * and topic) holds a reference rather than closures of its own.
  */
@@ -123,6 +212,10 @@ interface HubView<E extends SeqEntry> {
   shownBelow(topic: string): number;
   /** The highest seq of the topic published before its commit and not yet stored (`Hub.publishAhead`). */
   ahead(topic: string): number;
+  /** Entries after `seq` kept in memory (`RecentOptions`), at most about `size`; null when `seq + 1` is not kept. */
+  recentAfter(topic: string, seq: number, size: PageSize): readonly E[] | null;
+  /** The highest seq of the topic fanned out here while it had subscribers. */
+  latest(topic: string): number;
 }
 
 class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscription, Follower<E> {
@@ -179,6 +272,18 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
         await this.options.beforePage?.();
         if (this.closed) return;
         this.missed = false;
+        const recent = this.hub.recentAfter(this.topic, this.seq, size);
+        if (recent) {
+          // A reader that paused for its socket, or read while the producer kept publishing: what
+          // it lacks is still in memory, built once for every subscriber. Once it has everything
+          // fanned out here it is live (what is stored and not fanned out yet will be).
+          for (const entry of recent) {
+            if (this.closed) return;
+            this.deliver(entry);
+          }
+          if (this.seq >= this.hub.latest(this.topic)) break;
+          if (recent.length > 0) continue;
+        }
         const delivered = await this.readPage(size);
         if (this.closed) return;
         // A page cut short by its bytes is no sign of the end: only an empty read is.
@@ -265,17 +370,31 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   private readonly ahead = new Map<string, number>();
   private relay: HubRelay | undefined;
   private readonly view: HubView<E>;
+  /** Per seq topic with subscribers, when `RecentOptions` are given: its latest entries. */
+  private readonly recent = new Map<string, RecentEntries<E>>();
+  private readonly recentLimits: Required<Omit<RecentOptions<E>, 'weigh'>> | null;
+  private recentSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly source: EntrySource<E>,
     /** Hears a failed read after another instance's append (the next announcement or recheck retries). */
     private readonly onFetchError: (topic: string, error: unknown) => void = () => undefined,
+    private readonly recentOptions?: RecentOptions<E>,
   ) {
+    this.recentLimits = recentOptions
+      ? {
+          maxWeight: recentOptions.maxWeight ?? 4 * 1024 * 1024,
+          maxEntries: recentOptions.maxEntries ?? 16_384,
+          maxAgeMs: recentOptions.maxAgeMs ?? 10_000,
+        }
+      : null;
     this.view = {
       source,
       detach: (topic, subscriber) => this.removeSeq(topic, subscriber),
       shownBelow: (topic) => this.shownBelow(topic),
       ahead: (topic) => this.ahead.get(topic) ?? 0,
+      recentAfter: (topic, seq, size) => this.recent.get(topic)?.after(seq, size) ?? null,
+      latest: (topic) => this.known.get(topic) ?? 0,
     };
   }
 
@@ -333,7 +452,33 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     const subscribers = this.seqTopics.get(topic);
     if (!subscribers) return;
     if (entry.seq > (this.known.get(topic) ?? 0)) this.known.set(topic, entry.seq);
+    if (this.recentOptions) this.keepRecent(topic, entry, this.recentOptions);
     for (const subscriber of subscribers) subscriber.offer(entry);
+  }
+
+  private keepRecent(topic: string, entry: E, options: RecentOptions<E>): void {
+    let recent = this.recent.get(topic);
+    if (!recent) {
+      this.recent.set(topic, (recent = new RecentEntries(this.recentLimits!)));
+      if (!this.recentSweep) {
+        // Lets go of entries past their age on topics that went quiet.
+        this.recentSweep = setInterval(() => this.sweepRecent(), this.recentLimits!.maxAgeMs);
+        this.recentSweep.unref();
+      }
+    }
+    recent.add(entry, options.weigh(topic, entry), Date.now());
+  }
+
+  private sweepRecent(): void {
+    const now = Date.now();
+    for (const [topic, recent] of this.recent) {
+      recent.trim(now);
+      if (recent.empty) this.recent.delete(topic);
+    }
+    if (this.recent.size === 0) {
+      clearInterval(this.recentSweep);
+      this.recentSweep = undefined;
+    }
   }
 
   /**
@@ -423,5 +568,6 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     if (subscribers.size > 0) return;
     this.seqTopics.delete(topic);
     this.known.delete(topic);
+    this.recent.delete(topic);
   }
 }

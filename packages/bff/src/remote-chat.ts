@@ -46,7 +46,7 @@ import { DEFAULT_IDLE_TIMEOUT_MS } from './runtimes/supervisor.js';
 import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
-import { STREAM_MAX_PAYLOAD, StreamConnection, type StreamDeps, type StreamLimits } from './stream.js';
+import { STREAM_MAX_PAYLOAD, StreamConnection, entryFrame, type StreamDeps, type StreamLimits } from './stream.js';
 import { ThreadAgents } from './thread-agents.js';
 
 export interface RemoteChatOptions {
@@ -242,6 +242,8 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
       throw new Error(`${topic} is not a seq topic`);
     },
     (topic, error) => logger.warn({ topic, err: String(error) }, 'reading another instance’s entries failed'),
+    // A reader whose socket fell behind resumes from the frames built for everyone.
+    { weigh: (topic, entry) => entryFrame(topic, entry).length },
   );
   const metrics = new Metrics(instanceId, {
     streams: () => sockets.clients.size,

@@ -43,17 +43,64 @@ const REPLAY_HIGH_WATER = 512 * 1024;
 /** Past this in the socket's queue, live events are left in the store and replayed from it. */
 const LIVE_HIGH_WATER = 2 * 1024 * 1024;
 
-/** The raw socket under a WebSocket, corked so a tick's frames leave in one write. */
-export interface Corkable {
+/** The raw socket under a WebSocket: corked so a tick's frames leave in one write. */
+export interface Transport {
   cork(): void;
   uncork(): void;
+  write(chunk: Buffer): boolean;
 }
 
 /**
- * Entry frame JSON by entry object. The hub hands every subscriber of a topic the same object, so
- * an event fanned out to a hundred browsers is serialised once.
+ * The WebSocket frame of each entry, by entry object: the hub hands every subscriber of a topic
+ * the same object, so an event fanned out to a hundred browsers is serialised and framed once,
+ * and each socket is handed the same bytes.
  */
-const serialized = new WeakMap<object, string>();
+const framed = new WeakMap<object, Buffer>();
+
+/**
+ * A server's WebSocket text frame carrying `payload` (RFC 6455 §5.2: final, unmasked, no
+ * extension: the stream's server negotiates none), header and payload in one buffer.
+ */
+export function textFrame(payload: string): Buffer {
+  const length = Buffer.byteLength(payload);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(payload, header, 'utf8');
+  return frame;
+}
+
+/**
+ * The frame of a seq topic's entry (`event` or `log`), built at its first use and then kept with
+ * the entry (the hub weighs the entries it keeps with this, so it is built once either way).
+ */
+export function entryFrame(topic: string, entry: ThreadEvent | LogEntry): Buffer {
+  let frame = framed.get(entry);
+  if (frame === undefined) {
+    frame = textFrame(
+      JSON.stringify(
+        topic.startsWith('thread:')
+          ? { type: 'event', topic, event: entry as ThreadEvent }
+          : { type: 'log', topic, entry: entry as LogEntry },
+      ),
+    );
+    framed.set(entry, frame);
+  }
+  return frame;
+}
+
+/** The payload of a frame made by `textFrame`. */
+function payloadOf(frame: Buffer): Buffer {
+  return frame.subarray(frame[1] === 126 ? 4 : frame[1] === 127 ? 10 : 2);
+}
 
 /** What every stream of a BFF shares: one object, not one per connection. */
 export interface StreamDeps {
@@ -106,7 +153,7 @@ export class StreamConnection implements GrantWatcher {
     opener: StreamOpener,
     private readonly deps: StreamDeps,
     /** The socket under the WebSocket; without it every frame is its own write. */
-    private readonly transport?: Corkable,
+    private readonly transport?: Transport,
   ) {
     this.user = opener.user;
     this.grant = opener.grant;
@@ -315,12 +362,28 @@ export class StreamConnection implements GrantWatcher {
   }
 
   sendRaw(json: string): void {
-    if (this.closed) return;
+    if (this.mayWrite()) this.socket.send(json);
+  }
+
+  /**
+   * Sends a frame made by `textFrame`: straight onto the socket, which is what the WebSocket would
+   * write for it, when it is open (no frame of its own can be half written: it writes whole
+   * frames, synchronously).
+   */
+  sendFrame(frame: Buffer): void {
+    if (!this.mayWrite()) return;
+    if (this.transport && this.socket.readyState === this.socket.OPEN) this.transport.write(frame);
+    else this.socket.send(payloadOf(frame), { binary: false });
+  }
+
+  /** Whether a frame may be queued now; corks the socket for the rest of the tick when it may. */
+  private mayWrite(): boolean {
+    if (this.closed) return false;
     const limit = this.deps.limits?.maxBufferedBytes ?? 4 * 1024 * 1024;
     if (this.socket.bufferedAmount > limit) {
       // A reader this far behind would make us buffer without bound; it resumes from its seq.
       this.close(CLOSE_CODES.slowConsumer, 'too far behind; reconnect and resume');
-      return;
+      return false;
     }
     const transport = this.transport;
     if (transport && !this.corked) {
@@ -332,7 +395,7 @@ export class StreamConnection implements GrantWatcher {
         transport.uncork();
       });
     }
-    this.socket.send(json);
+    return true;
   }
 
   private reject(message: string): void {
@@ -392,19 +455,8 @@ class TopicFollow implements SubscribeOptions<ThreadEvent | LogEntry, StoredEven
     else for (const stored of page) this.stream.sendRaw(eventFrameJson(topic, storedEventJson(stored)));
   }
 
-  /** Each entry's frame is serialised once for every subscriber (the hub hands them all one object). */
   onEntry(entry: ThreadEvent | LogEntry): void {
-    let json = serialized.get(entry);
-    if (json === undefined) {
-      const topic = this.topic;
-      json = JSON.stringify(
-        this.threadId !== null
-          ? { type: 'event', topic, event: entry as ThreadEvent }
-          : { type: 'log', topic, entry: entry as LogEntry },
-      );
-      serialized.set(entry, json);
-    }
-    this.stream.sendRaw(json);
+    this.stream.sendFrame(entryFrame(this.topic, entry));
   }
 
   beforePage(): Promise<void> {
