@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { daytonaDefinition, E2B_PROVIDER, sshProviderDefinition } from '@remote-chat/bff';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { signIn } from './support/bff.js';
 import { spawnBff } from './support/bff-process.js';
@@ -44,6 +45,23 @@ describe('remote-chat-bff', () => {
     const top = await run(process.execPath, [bffCli, '--help']);
     expect(top.stdout).toContain('signin-link');
     expect(top.stdout).toContain('--version');
+  });
+
+  it('names every setting of every built-in provider by its environment variable, in --help and in the README', async () => {
+    const { stdout } = await run(process.execPath, [bffCli, '--help']);
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const definition of [E2B_PROVIDER, daytonaDefinition, sshProviderDefinition]) {
+      expect(stdout, definition.id).toContain(`(${definition.id})`);
+      for (const name of Object.values(definition.env)) {
+        // Spelt out whole, so that searching the help for the variable finds it.
+        expect(stdout, `${definition.id}: ${name} in --help`).toMatch(new RegExp(`\\b${name}\\b`));
+        expect(readme, `${definition.id}: ${name} in the README`).toContain(`\`${name}\``);
+      }
+    }
+    const help = stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--provider-module <file>');
+    expect(help).toContain('env: REMOTE_CHAT_PROVIDER_MODULES');
+    expect(help).toMatch(/--idle-timeout <minutes> pause a sandbox runtime .* where its provider cannot pause/);
   });
 
   it('prints the package version with --version', async () => {

@@ -14,7 +14,7 @@ import {
 import type { ConfigResponse, Runtime, ThreadEvent } from '@remote-chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { clientId, readyRuntime, startTestBff } from './support/bff.js';
+import { clientId, readyRuntime, signIn, startTestBff } from './support/bff.js';
 import { spawnBff } from './support/bff-process.js';
 import { tempDir } from './support/temp-dir.js';
 
@@ -100,6 +100,27 @@ describe('configured providers', () => {
     }
     expect((await bff.api(`/api/runtimes/${runtime.id}`, { method: 'DELETE' })).status).toBe(204);
     expect(((await (await bff.api('/api/runtimes')).json()) as { runtimes: Runtime[] }).runtimes).toEqual([]);
+  });
+
+  it('remote-chat-bff lists in GET /api/config only the cloud and SSH providers its environment configures', async () => {
+    const offered = async (env: Record<string, string>) => {
+      // Unset whatever the shell running the tests has: empty counts as not set.
+      const bff = await spawnBff(['--data-dir', join(tempDir('rc-config-'), 'data')], {
+        E2B_API_KEY: '',
+        DAYTONA_API_KEY: '',
+        REMOTE_CHAT_SSH_HOST: '',
+        ...env,
+      });
+      const cookie = await signIn(bff.signinLink);
+      const config = (await (await fetch(`${bff.url}/api/config`, { headers: { cookie } })).json()) as ConfigResponse;
+      bff.child.kill('SIGTERM');
+      await bff.exited;
+      return config.providers.map((provider) => provider.id).filter((id) => ['e2b', 'daytona', 'ssh'].includes(id));
+    };
+    expect(await offered({})).toEqual([]);
+    // Only a key: nothing is asked of E2B until a runtime is made.
+    expect(await offered({ E2B_API_KEY: 'e2b_test', REMOTE_CHAT_E2B_TEMPLATE: 'node-22' })).toEqual(['e2b']);
+    expect(await offered({ DAYTONA_API_KEY: 'dtn_test', DAYTONA_TARGET: 'eu' })).toEqual(['daytona']);
   });
 
   it('remote-chat-bff takes --provider-module and says so at start; a bad one stops it with exit code 2', async () => {

@@ -304,6 +304,10 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
       const log = (await (await api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
       expect(log.entries.some((entry) => entry.kind === 'error' && /process is gone/.test(entry.message))).toBe(true);
       expect(stepsOf(log.entries).at(-1)).toBe('start:failed');
+      // In words that say the resource is gone, not the first missing file's ENOENT.
+      const start = endedSteps(log.entries).at(-1);
+      expect(start?.detail).toMatch(/ is gone| no longer exists/);
+      expect(start?.detail).not.toMatch(/ENOENT/);
     },
   );
 

@@ -4,7 +4,7 @@
 // It is written against the exported `Provider` interface (see `@remote-chat/bff`'s types) and
 // uses nothing but Node. Like the Local process, it does not sandbox: it is for the owner only.
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -74,6 +74,10 @@ export default {
 
   async start({ runtimeId, token, signal }, state) {
     const { dir, workspace, stateDir, bundle } = paths(state);
+    // Say plainly when the folder was deleted behind the BFF's back (its error becomes the log's).
+    await access(dir).catch(() => {
+      throw new Error(`the runtime's folder ${dir} is gone; delete this runtime and create a new one`);
+    });
     await rm(join(stateDir, 'runtime.json'), { force: true });
     const log = await open(join(stateDir, 'runtime.log'), 'a', 0o600);
     const args = [bundle, 'serve', '--workspace', workspace, '--state-dir', stateDir];

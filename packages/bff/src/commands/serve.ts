@@ -125,9 +125,12 @@ Providers (New in the portal):
                  a template with Node.js 20 or later and git).
   SSH host       (ssh) a folder per runtime on a host reached over SSH, the link over a channel
                  forwarded to the runtime's Unix socket (no port opened there); needs git and
-                 Node >= 20 on the host. REMOTE_CHAT_SSH_HOST, _PORT (22), _USER (this user),
-                 _KEY (a private key file; else the agent at SSH_AUTH_SOCK), _KNOWN_HOSTS (pins the
-                 host key; ~/.ssh/known_hosts), _DIR (~/.remote-chat/runtimes), _AUDIENCE (owner|all).
+                 Node >= 20 on the host. On with REMOTE_CHAT_SSH_HOST; also
+                 REMOTE_CHAT_SSH_PORT (default 22), REMOTE_CHAT_SSH_USER (default this user),
+                 REMOTE_CHAT_SSH_KEY (a private key file; else the agent at SSH_AUTH_SOCK),
+                 REMOTE_CHAT_SSH_KNOWN_HOSTS (pins the host key; default ~/.ssh/known_hosts),
+                 REMOTE_CHAT_SSH_DIR (default ~/.remote-chat/runtimes),
+                 REMOTE_CHAT_SSH_AUDIENCE (owner or all; default owner).
   Daytona        (daytona) a Daytona cloud sandbox per runtime, paused when idle (Daytona's stop:
                  files kept). On when DAYTONA_API_KEY is set; also DAYTONA_API_URL, DAYTONA_TARGET,
                  REMOTE_CHAT_DAYTONA_SNAPSHOT (a snapshot with Node 20 or later and git).
@@ -233,7 +236,10 @@ export function serveCommand(): Command {
         .default('full'),
     )
     .addOption(
-      new Option('--idle-timeout <minutes>', 'stop a sandbox runtime after this long without activity')
+      new Option(
+        '--idle-timeout <minutes>',
+        'pause a sandbox runtime after this long without activity (stop it where its provider cannot pause)',
+      )
         .env('REMOTE_CHAT_IDLE_TIMEOUT')
         .default(60)
         .argParser((v) => {

@@ -15,6 +15,7 @@ import {
   installRuntimeFile,
   logTail,
   newRuntimeDir,
+  requireRuntimeFolder,
   runtimeFolder,
   stopGracefully,
   waitUntilListening,
@@ -297,6 +298,7 @@ export class BubblewrapProvider implements Provider {
     if (typeof tools === 'string') throw new Error(tools);
     const { dir } = state;
     const folder = runtimeFolder(dir);
+    await requireRuntimeFolder(folder);
     const files = sandboxFiles(dir);
     // A sandbox of this runtime that still runs but stopped answering holds its state's lock.
     await this.stop(state);

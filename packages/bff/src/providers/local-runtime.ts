@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GIT_TOKEN_ENV, GIT_TOKEN_HELPER_ARGS } from '@remote-chat/protocol';
@@ -59,6 +59,22 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export async function createRuntimeFolder(folder: RuntimeFolder): Promise<void> {
   await mkdir(folder.stateDir, { recursive: true, mode: 0o700 });
   await mkdir(folder.workspace, { recursive: true });
+}
+
+/**
+ * Before `start`: the runtime's folder is still there. One deleted behind the BFF's back (while it
+ * was down, say) fails the start in words, not with the first missing file's ENOENT.
+ */
+export async function requireRuntimeFolder(folder: RuntimeFolder): Promise<void> {
+  const found = await stat(folder.dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (!found?.isDirectory()) {
+    throw new Error(
+      `The runtime's folder ${folder.dir} is gone (deleted outside Remote Chat); its workspace went with it. Delete this runtime and create a new one.`,
+    );
+  }
 }
 
 /** The environment of a git command that may use a token, never asking a terminal. */

@@ -11,6 +11,7 @@ import {
   installRuntimeFile,
   newRuntimeDir,
   readRuntimeFile,
+  requireRuntimeFolder,
   runtimeFolder,
   stopGracefully,
   waitUntilListening,
@@ -123,6 +124,7 @@ export class ProcessProvider implements Provider {
   async start(context: StartContext, raw: ProviderState): Promise<StartedRuntime> {
     const { dir } = StateSchema.parse(raw);
     const folder = runtimeFolder(dir);
+    await requireRuntimeFolder(folder);
     const logFile = join(folder.stateDir, 'runtime.log');
     await rm(join(folder.stateDir, 'runtime.json'), { force: true });
     const log = await open(logFile, 'a', 0o600);

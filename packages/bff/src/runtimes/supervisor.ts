@@ -178,7 +178,7 @@ export class Supervisor {
       await writer.appendLog(record.id, {
         kind: 'error',
         message: 'The runtime process is gone (the host restarted or it was stopped).',
-        hint: 'Restarting it in its workspace; threads and files are kept.',
+        hint: 'Starting it again in its workspace; its threads are kept.',
       });
       await this.setStatus(record.id, 'offline');
       this.track(this.bringUp(record, provider, 'restart'));
