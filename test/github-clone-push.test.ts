@@ -1,12 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import {
-  ProcessProvider,
-  REDACTED_PATHS,
-  type ProviderState,
-  type StartContext,
-  type StartedRuntime,
-} from '@remote-chat/bff';
+import { ProcessProvider, type ProviderState, type StartContext, type StartedRuntime } from '@remote-chat/bff';
 import {
   PushResponseSchema,
   type EventPageResponse,
@@ -14,11 +7,10 @@ import {
   type Runtime,
   type ThreadEvent,
 } from '@remote-chat/protocol';
-import pino from 'pino';
 import { expect, test } from 'vitest';
 import { clientId, readyRuntime, type TestBff } from './support/bff.js';
 import { APP_REPO, startGitHubWorld } from './support/github-world.js';
-import { filesHolding, processesHolding } from './support/secret-scan.js';
+import { capturedLogger, filesHolding, processesHolding } from './support/secret-scan.js';
 import { tempDir } from './support/temp-dir.js';
 import { waitFor } from './support/wait.js';
 
@@ -56,14 +48,7 @@ function cloneStep(log: LogPageResponse['entries']) {
 }
 
 test('clones a private repository’s branch with the token, and pushes the agent’s work to a new branch; the token is left nowhere', async () => {
-  const lines: string[] = [];
-  const capture = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, capture);
+  const { logger, lines } = capturedLogger();
   const { github, git, bff } = await startGitHubWorld({ bff: { logger } });
   const token = github.issueToken();
 

@@ -5,15 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { REDACTED_PATHS } from '@remote-chat/bff';
 import type { RuntimeListResponse } from '@remote-chat/protocol';
-import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { composerReady, newContext } from '../support/browser.js';
 import { APP_REPO, startGitHubWorld } from '../support/github-world.js';
-import { filesHolding, processesHolding } from '../support/secret-scan.js';
+import { capturedLogger, filesHolding, processesHolding } from '../support/secret-scan.js';
 
 const TIMEOUT = 20_000;
 
@@ -31,14 +28,7 @@ async function run(page: Page, command: string): Promise<string> {
 
 describe('GitHub in Chromium', () => {
   it('signs in through the popup, clones a branch it searched for, starts a thread from an issue and pushes to a new branch', async () => {
-    const lines: string[] = [];
-    const capture = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, capture);
+    const { logger, lines } = capturedLogger();
     const { github, git, bff } = await startGitHubWorld({
       bff: { logger },
       extraRepos: [

@@ -1,9 +1,25 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { REDACTED_PATHS } from '@remote-chat/bff';
+import pino, { type Logger } from 'pino';
 
 // Where a secret (a model key, a GitHub token) could have been left behind: the files under a
-// folder (databases and their WAL, workspaces with .git, logs) and the environments of a process
-// and everything it started.
+// folder (databases and their WAL, workspaces with .git, logs), the environments of a process
+// and everything it started, and what a BFF logged.
+
+/** A BFF logger at trace level, redacting as the BFF's own does, and every line it wrote. */
+export function capturedLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const capture = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, capture);
+  return { logger, lines };
+}
 
 /** Every file under `root` that holds one of `secrets`, as "PATH holds PREFIX…". */
 export function filesHolding(root: string, secrets: readonly string[]): string[] {
