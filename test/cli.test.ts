@@ -38,6 +38,11 @@ describe('remote-chat-bff', () => {
         'env: REMOTE_CHAT_TRUST_PROXY',
         'env: DATABASE_URL',
         'default: 8787',
+        'REMOTE_CHAT_GITHUB_CLIENT_ID',
+        'REMOTE_CHAT_GITHUB_CLIENT_SECRET',
+        'REMOTE_CHAT_GITHUB_URL the web host (default https://github.com',
+        'REMOTE_CHAT_GITHUB_API_URL the REST API (default https://api.github.com',
+        '/api/github/oauth/callback',
       ]) {
         expect(help).toContain(text);
       }

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -9,29 +9,12 @@ import { spawnBff } from './support/bff-process.js';
 import { MachineLink } from './support/machine-link.js';
 import { endpointOf, ended, inferenceRequest, MODEL_KEY } from './support/model-gateway.js';
 import { startModelStub } from './support/model-stub.js';
+import { filesHolding } from './support/secret-scan.js';
 import { tempDir } from './support/temp-dir.js';
 
 /** A second key, for the model the config file names by environment variable. */
 const FILE_MODEL_KEY = 'sk-ant-file-model-key-9f8e7d6c5b4a39281706';
 const KEYS = [MODEL_KEY, FILE_MODEL_KEY];
-
-/** Every file under `root`, with the keys it holds. */
-function filesHolding(root: string, keys: readonly string[]): string[] {
-  const found: string[] = [];
-  const walk = (path: string): void => {
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat) return;
-    if (stat.isDirectory()) {
-      for (const name of readdirSync(path)) walk(join(path, name));
-      return;
-    }
-    if (!stat.isFile()) return;
-    const bytes = readFileSync(path);
-    for (const key of keys) if (bytes.includes(key)) found.push(`${path} holds ${key.slice(0, 12)}…`);
-  };
-  walk(root);
-  return found;
-}
 
 const holding = (text: string, keys: readonly string[]) => keys.filter((key) => text.includes(key));
 

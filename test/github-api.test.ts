@@ -105,7 +105,10 @@ test('GitHub routes need a Remote Chat sign-in too, and say when GitHub cannot b
   await github.close();
   const down = await bff.api('/api/github/user', { headers: { 'x-github-token': 'gho_whatever' } });
   expect(down.status).toBe(502);
-  expect(((await down.json()) as { error: { code: string } }).error.code).toBe('github_unavailable');
+  expect(((await down.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+    code: 'github_unavailable',
+    message: 'GitHub cannot be reached from the server; try again in a moment.',
+  });
 });
 
 test('without GitHub configured, config says so and its routes say how to set it up', async () => {

@@ -1,3 +1,4 @@
+import { ConfigError, loadGitHubConfig } from '@remote-chat/bff';
 import { GitHubSignInErrorMessageSchema, GitHubTokenMessageSchema } from '@remote-chat/protocol';
 import { expect, test } from 'vitest';
 import { startGitHubWorld } from './support/github-world.js';
@@ -67,6 +68,23 @@ test('signs in with state and PKCE and posts the token to the opener’s origin 
   // The token works through the BFF.
   const user = await bff.api('/api/github/user', { headers: { 'x-github-token': token.token } });
   expect(await user.json()).toEqual({ login: 'octo', name: 'Octo Cat', avatarUrl: `${github.url}/avatars/octo` });
+});
+
+test('a GitHub App’s expiring user-to-server token is handed over with when it expires', async () => {
+  const { github, bff } = await startGitHubWorld({ standin: { tokenExpiresIn: 28_800 } });
+  const { location, flowCookie } = await start(bff.url, bff.cookie, bff.url);
+  const callback = await approve(location);
+  const before = Date.now();
+  const page = await fetch(callback, { headers: { cookie: `${bff.cookie}; ${flowCookie}` } });
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const token = GitHubTokenMessageSchema.parse(postedMessage(html).message);
+  expect(github.tokens).toContain(token.token);
+  const expiresAt = Date.parse(token.expiresAt ?? '');
+  expect(expiresAt).toBeGreaterThanOrEqual(before + 28_800_000 - 1000);
+  expect(expiresAt).toBeLessThanOrEqual(Date.now() + 28_800_000);
+  // Only the access token reaches the browser, not the refresh token GitHub sent with it.
+  expect(html).not.toContain('ghr_');
 });
 
 test('a callback whose state does not match gets an error message and no token', async () => {
@@ -158,4 +176,37 @@ test('a page on another site signs in with a one-time ticket, and the token goes
   const { message, origin } = postedMessage(await page.text());
   expect(origin).toBe(host);
   expect(github.tokens).toContain(GitHubTokenMessageSchema.parse(message).token);
+});
+
+test('reads the OAuth app and GitHub’s hosts from REMOTE_CHAT_GITHUB_*, with github.com’s defaults, and names a wrong one', () => {
+  const app = { REMOTE_CHAT_GITHUB_CLIENT_ID: 'Ov23li-app', REMOTE_CHAT_GITHUB_CLIENT_SECRET: 'shh' };
+  expect(loadGitHubConfig({})).toBeUndefined();
+  expect(loadGitHubConfig(app)).toEqual({
+    clientId: 'Ov23li-app',
+    clientSecret: 'shh',
+    webUrl: 'https://github.com',
+    apiUrl: 'https://api.github.com',
+    maxRepoMb: 1024,
+  });
+  expect(
+    loadGitHubConfig({
+      ...app,
+      REMOTE_CHAT_GITHUB_URL: 'https://github.example.com/',
+      REMOTE_CHAT_GITHUB_API_URL: 'https://github.example.com/api/v3',
+    }),
+  ).toMatchObject({ webUrl: 'https://github.example.com', apiUrl: 'https://github.example.com/api/v3' });
+  const refusal = (env: Record<string, string>) => {
+    try {
+      loadGitHubConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('not refused');
+  };
+  expect(refusal({ REMOTE_CHAT_GITHUB_CLIENT_SECRET: 'shh' })).toMatch(/^REMOTE_CHAT_GITHUB_CLIENT_ID: /);
+  expect(refusal({ ...app, REMOTE_CHAT_GITHUB_API_URL: 'ftp://github.example.com' })).toMatch(
+    /^REMOTE_CHAT_GITHUB_API_URL: /,
+  );
+  expect(refusal({ ...app, REMOTE_CHAT_GITHUB_URL: 'github.example.com' })).toMatch(/^REMOTE_CHAT_GITHUB_URL: /);
 });

@@ -3,11 +3,14 @@
 // private repository's non-default branch into a Local process runtime, a thread started from an
 // open issue, and the workspace pushed to a new branch with the push dialog.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RuntimeListResponse } from '@remote-chat/protocol';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { composerReady, newContext } from '../support/browser.js';
 import { APP_REPO, startGitHubWorld } from '../support/github-world.js';
+import { capturedLogger, filesHolding, processesHolding } from '../support/secret-scan.js';
 
 const TIMEOUT = 20_000;
 
@@ -25,7 +28,9 @@ async function run(page: Page, command: string): Promise<string> {
 
 describe('GitHub in Chromium', () => {
   it('signs in through the popup, clones a branch it searched for, starts a thread from an issue and pushes to a new branch', async () => {
+    const { logger, lines } = capturedLogger();
     const { github, git, bff } = await startGitHubWorld({
+      bff: { logger },
       extraRepos: [
         { fullName: 'acme/website', private: false, branches: ['main'] },
         { fullName: 'acme/infra', private: true, branches: ['main'] },
@@ -134,6 +139,41 @@ describe('GitHub in Chromium', () => {
     const feature = git.revParse(APP_REPO, 'refs/heads/feature');
     expect(feature).toMatch(/^[0-9a-f]{40}$/);
     expect(git.revParse(APP_REPO, 'refs/heads/rc/crash-on-start^')).toBe(feature);
+
+    // 5. Secrets: the token is in this browser's IndexedDB and nowhere else the page keeps things…
+    const [token] = github.tokens;
+    expect(token).toBeTruthy();
+    const kept = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('remote-chat');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const values = await new Promise<unknown[]>((resolve, reject) => {
+        const all = db.transaction('keyval').objectStore('keyval').getAll();
+        all.onsuccess = () => resolve(all.result);
+        all.onerror = () => reject(all.error);
+      });
+      db.close();
+      return {
+        indexedDb: JSON.stringify(values),
+        elsewhere: JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]),
+      };
+    });
+    expect(kept.indexedDb).toContain(token);
+    expect(kept.elsewhere).not.toContain(token);
+    // …in no file of the data directory (database and WAL, the workspace and its .git, the runtime's log)…
+    expect(filesHolding(bff.dataDir, [token!])).toEqual([]);
+    // …in the environment of neither the runtime nor anything it started…
+    const { runtimes } = (await (await bff.api('/api/runtimes')).json()) as RuntimeListResponse;
+    expect(runtimes).toHaveLength(1);
+    const record = await bff.server.chat.store.getRuntime(runtimes[0]!.id);
+    const pid = Number((record?.providerState as { pid?: number } | undefined)?.pid);
+    expect(existsSync(`/proc/${pid}/environ`)).toBe(true);
+    expect(processesHolding(pid, [token!])).toEqual([]);
+    // …and in no line the BFF logged, at trace level.
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.includes(token!))).toEqual([]);
     expect(errors).toEqual([]);
   }, 90_000);
 });

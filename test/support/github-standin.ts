@@ -28,6 +28,11 @@ export interface GitHubStandinOptions {
   rateLimit?: number;
   /** `/login/oauth/authorize` shows a page with an Authorize link instead of redirecting. @default false */
   authorizePage?: boolean;
+  /**
+   * A GitHub App's user-to-server tokens: the code exchange also answers `expires_in` (seconds)
+   * and a refresh token, as GitHub does for an app with expiring tokens. @default an OAuth app's (none)
+   */
+  tokenExpiresIn?: number;
 }
 
 /** What `/login/oauth/authorize` was asked, for tests. */
@@ -155,7 +160,12 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       if (grant.method !== 'S256' || made !== grant.challenge)
         return fail('invalid_grant', 'The code_verifier does not match the code_challenge.');
     }
-    json(res, 200, { access_token: newToken(), token_type: 'bearer', scope: 'repo,read:org' });
+    const expiring = options.tokenExpiresIn !== undefined && {
+      expires_in: options.tokenExpiresIn,
+      refresh_token: `ghr_${randomBytes(20).toString('hex')}`,
+      refresh_token_expires_in: 15_811_200,
+    };
+    json(res, 200, { access_token: newToken(), token_type: 'bearer', scope: 'repo,read:org', ...expiring });
   }
 
   function repoJson(repo: StandinRepo) {

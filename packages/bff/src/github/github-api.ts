@@ -28,7 +28,9 @@ interface GitHubFailure {
 export function gitHubError(error: unknown, what = 'GitHub'): RemoteChatError {
   if (error instanceof RemoteChatError) return error;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as GitHubFailure;
-  const status = typeof failure.status === 'number' ? failure.status : 0;
+  // octokit reports a request that got no answer (refused, reset, DNS) as status 500 without a
+  // response: that is a network failure, not GitHub's 500.
+  const status = failure.response && typeof failure.status === 'number' ? failure.status : 0;
   const headers = failure.response?.headers ?? {};
   const remaining = headers['x-ratelimit-remaining'];
   const reset = Number(headers['x-ratelimit-reset']);

@@ -22,13 +22,21 @@ export class GitHubTokenStore {
 
   /** The kept token, or undefined (none, or it has expired: then it is forgotten). */
   async read(): Promise<string | undefined> {
+    return (await this.status()).token;
+  }
+
+  /**
+   * The kept token; without one, whether it was there but had expired (a GitHub App token after
+   * its hours), so that the sign-in can say so. An expired token is forgotten as it is found.
+   */
+  async status(): Promise<{ token: string; expired?: never } | { token?: never; expired: boolean }> {
     const kept = await readKept<KeptGitHubToken>(this.key);
-    if (!kept || typeof kept.token !== 'string') return undefined;
+    if (!kept || typeof kept.token !== 'string') return { expired: false };
     if (kept.expiresAt && Date.parse(kept.expiresAt) <= Date.now()) {
       await this.forget();
-      return undefined;
+      return { expired: true };
     }
-    return kept.token;
+    return { token: kept.token };
   }
 
   /** Keeps the token the sign-in popup sent. */

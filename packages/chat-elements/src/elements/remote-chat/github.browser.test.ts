@@ -108,6 +108,29 @@ describe('<remote-chat> with GitHub', () => {
     expect(await new GitHubTokenStore(BFF).read()).toBeUndefined();
   });
 
+  it('says a GitHub App sign-in whose time ran out expired, forgets it, and asks to sign in again', async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await new GitHubTokenStore(BFF).save({ type: 'rc-github-token', token: 'gho_fake', expiresAt: past });
+    const { selector } = await mount(githubBff());
+    await waitFor(() => (selector as unknown as { source?: unknown }).source, { what: 'the GitHub source' });
+    part(selector, 'trigger').click();
+    await waitFor(() => visibleText(selector).includes('Your GitHub sign-in expired. Sign in again.'), {
+      what: 'the message',
+    });
+    expect(visibleText(selector)).toContain('Sign in with GitHub');
+    expect(await new GitHubTokenStore(BFF).status()).toEqual({ expired: false });
+  });
+
+  it('Sign out of GitHub forgets the token in this browser and shows the sign-in', async () => {
+    await new GitHubTokenStore(BFF).save({ type: 'rc-github-token', token: 'gho_fake', expiresAt: null });
+    const { selector } = await mount(githubBff());
+    await openRepos(selector);
+    button(part(selector, 'panel'), 'Sign out of GitHub').click();
+    await waitFor(() => visibleText(selector).includes('Sign in with GitHub'), { what: 'the sign-in' });
+    expect(await new GitHubTokenStore(BFF).read()).toBeUndefined();
+    expect(part(selector, 'panel').querySelector('button.repo')).toBeNull();
+  });
+
   it('says when GitHub’s rate limit resets', async () => {
     await new GitHubTokenStore(BFF).save({ type: 'rc-github-token', token: 'gho_fake', expiresAt: null });
     const bff = githubBff();

@@ -3,7 +3,13 @@ import { ChatClientError } from '../../client/errors.js';
 import { signInWithPopup, type GitHubSignInOptions } from '../../client/github-sign-in.js';
 import { GitHubTokenStore } from '../../client/github-token-store.js';
 import type { RestApi } from '../../client/rest-api.js';
-import { GitHubSignedOutError, type RepoPageOptions, type RepoSource, type SignInOptions } from './repo-source.js';
+import {
+  GITHUB_SIGN_IN_EXPIRED,
+  GitHubSignedOutError,
+  type RepoPageOptions,
+  type RepoSource,
+  type SignInOptions,
+} from './repo-source.js';
 
 export interface GitHubRepoSourceOptions {
   /** Opens the sign-in window. @default window.open */
@@ -34,8 +40,9 @@ export class GitHubRepoSource implements RepoSource {
     return this.tokens.read();
   }
 
+  /** Whether a token is kept; rejects with {@link GitHubSignedOutError} when it has just expired. */
   async isSignedIn(): Promise<boolean> {
-    return (await this.tokens.read()) !== undefined;
+    return (await this.keptToken()) !== undefined;
   }
 
   async signIn(options: SignInOptions = {}): Promise<void> {
@@ -67,13 +74,20 @@ export class GitHubRepoSource implements RepoSource {
 
   /** Runs a request with the kept token, and turns GitHub's refusals into what the user can do. */
   async withToken<T>(request: (token: string) => Promise<T>): Promise<T> {
-    const token = await this.tokens.read();
+    const token = await this.keptToken();
     if (!token) throw new GitHubSignedOutError('Sign in to GitHub first.');
     try {
       return await request(token);
     } catch (error) {
       throw await this.explain(error);
     }
+  }
+
+  /** The kept token, or undefined; a token that expired is a {@link GitHubSignedOutError} that says so. */
+  private async keptToken(): Promise<string | undefined> {
+    const kept = await this.tokens.status();
+    if (kept.expired) throw new GitHubSignedOutError(GITHUB_SIGN_IN_EXPIRED);
+    return kept.token;
   }
 
   private async explain(error: unknown): Promise<unknown> {

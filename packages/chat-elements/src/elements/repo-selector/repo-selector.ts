@@ -178,7 +178,10 @@ export class RcRepoSelector extends LitElement {
       const signedIn = await source.isSignedIn({ signal: new AbortController().signal });
       if (source === this.source) this._signedIn = signedIn;
     } catch (error) {
-      if (source === this.source) this._checkError = describeError(error);
+      if (source !== this.source) return;
+      // An expired sign-in is the sign-in again, saying why; anything else can be tried again.
+      if (error instanceof GitHubSignedOutError) this.signedOut(error.message);
+      else this._checkError = describeError(error);
     }
   }
 

@@ -35,7 +35,10 @@ export interface RepoPageOptions {
 export interface RepoSource {
   /** Where recent choices are remembered: one list per key (the BFF's origin). @default "" */
   readonly key?: string;
-  /** Whether a GitHub account is connected in this browser. */
+  /**
+   * Whether a GitHub account is connected in this browser. Rejects with a
+   * {@link GitHubSignedOutError} when the sign-in was there but has expired, to say so.
+   */
   isSignedIn(options: { signal: AbortSignal }): Promise<boolean>;
   /** Starts the GitHub sign-in. Resolves once signed in. */
   signIn(options?: SignInOptions): Promise<void>;
@@ -50,6 +53,9 @@ export interface RepoSource {
   /** A page of a repository's open issues, newest first; absent where issues are not offered. */
   listIssues?(repo: string, options: RepoPageOptions): Promise<GitHubIssuePage>;
 }
+
+/** What the sign-in says when the kept token's time ran out (GitHub App tokens last hours). */
+export const GITHUB_SIGN_IN_EXPIRED = 'Your GitHub sign-in expired. Sign in again.';
 
 /** GitHub no longer takes the browser's token (expired or revoked), which has been forgotten. Local. */
 export class GitHubSignedOutError extends Error {
