@@ -23,9 +23,16 @@ export function publicThread(record: ThreadRecord, agents: readonly RuntimeAgent
   return agents.length ? { ...thread, agents: [...agents] } : thread;
 }
 
+type PendingItem = AppendItem & { resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
+
 interface PendingBatch {
   thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>;
-  items: Array<AppendItem & { resolve: (result: AppendResult) => void; reject: (error: unknown) => void }>;
+  items: PendingItem[];
+  /**
+   * The batch's events numbered and shown as they arrived, one per item (`numberAhead`), or null:
+   * numbered, if at all, at its commit.
+   */
+  early: ThreadEvent[] | null;
 }
 
 /** A thread's events committed but not yet durable, as far as showing them goes. */
@@ -65,8 +72,9 @@ function linkOf(items: readonly AppendItem[]): string | null {
  * are committed. (Not the runtime's turn journal, which records turns on the runtime's disk.)
  *
  * An append resolves once its events are durable (`ThreadStore.durable`); that is when a runtime's
- * link acknowledges them and a request that wrote them is answered. They are shown earlier, at
- * their commit, when nothing can make that a lie: every event of the commit came over one runtime's
+ * link acknowledges them and a request that wrote them is answered. They are shown earlier (at
+ * their commit; on SQLite, where this writer numbers them, as they arrive, before the commits
+ * queued ahead of theirs finish), when nothing can make that a lie: every event of the commit came over one runtime's
  * link, and the thread has no other event shown or waiting that is not durable yet. A power loss
  * can then only undo a tail of the thread's events that all came from that runtime, which it still
  * holds unacknowledged and sends again in the same order, so they are stored again with the seqs
@@ -77,6 +85,8 @@ export class EntryWriter {
   private readonly queue = new KeyedQueue();
   /** Events waiting for the next commit of their thread. */
   private readonly pending = new Map<string, PendingBatch>();
+  /** Per thread: batches queued that are not numbered yet (their seqs come from the store). */
+  private readonly unnumbered = new Map<string, number>();
   /** Threads with commits not yet durable. */
   private readonly unsettled = new Map<string, Unsettled>();
   /** Threads that committed in this turn of the event loop (cleared after it). */
@@ -113,30 +123,60 @@ export class EntryWriter {
     const fenced = link.receipt ? null : this.fence?.ready(thread.runtimeId);
     if (fenced) return fenced.then(() => this.appendEvent(thread, body, link));
     return new Promise<AppendResult>((resolve, reject) => {
+      const item: PendingItem = { body, ...link, resolve, reject };
       let batch = this.pending.get(thread.id);
+      // An item that cannot be shown as it arrives does not join a batch that was: it starts the next.
+      if (batch?.early && !this.mayNumberOnArrival(thread.id, item, batch)) batch = undefined;
       if (!batch) {
-        batch = { thread, items: [] };
-        this.pending.set(thread.id, batch);
+        const early = this.mayNumberOnArrival(thread.id, item, null) ? [] : null;
+        const queued: PendingBatch = (batch = { thread, items: [], early });
+        this.pending.set(thread.id, queued);
+        if (!early) this.unnumbered.set(thread.id, (this.unnumbered.get(thread.id) ?? 0) + 1);
         void this.queue.run(streamTopic.thread(thread.id), async () => {
           if (this.committedThisTurn.has(thread.id)) await new Promise((resolve) => setImmediate(resolve));
-          await this.commit(thread.id);
+          await this.commit(queued);
         });
       }
-      batch.items.push({ body, ...link, resolve, reject });
+      batch.items.push(item);
+      if (batch.early) {
+        // Shown now, before the commits queued ahead of it finish: numbered after them.
+        // One time for the batch, as the store records it.
+        const [event] = this.numberAhead(thread.id, [item], batch.early[0]?.at)!;
+        if (batch.early.length === 0) this.showEarly(thread.id, item.receipt!.runtimeId, [event!], true);
+        else this.hub.publishAhead(streamTopic.thread(thread.id), event!);
+        batch.early.push(event!);
+      }
     });
   }
 
-  /** Commits a thread's pending batch; failures after the commit are only logged by the queue. */
-  private async commit(threadId: string): Promise<void> {
-    const batch = this.pending.get(threadId);
-    if (!batch) return;
-    this.pending.delete(threadId);
-    this.noteCommit(threadId);
+  /**
+   * Whether `item` may be numbered and shown as it arrives, in `batch` (null: a new batch): it came
+   * over a runtime's link (as every event of the batch did), may be shown early (`mayShow`), can be
+   * numbered ahead (`numberAhead`), and every batch queued ahead of it is numbered already.
+   */
+  private mayNumberOnArrival(threadId: string, item: PendingItem, batch: PendingBatch | null): boolean {
+    const from = item.receipt?.runtimeId;
+    if (from === undefined || uniqueKeyOf(item.body) !== null || !this.lastSeq.has(threadId)) return false;
+    if (batch) return linkOf(batch.items) === from;
+    return (this.unnumbered.get(threadId) ?? 0) === 0 && this.mayShow(threadId, from);
+  }
+
+  /** Commits a batch; failures after the commit are only logged by the queue. */
+  private async commit(batch: PendingBatch): Promise<void> {
     const { thread, items } = batch;
+    const threadId = thread.id;
+    if (this.pending.get(threadId) === batch) this.pending.delete(threadId);
+    this.noteCommit(threadId);
     const from = linkOf(items);
-    const early = this.mayShow(threadId, from) ? this.numberAhead(threadId, items) : null;
+    let early = batch.early;
+    if (!early) {
+      const left = (this.unnumbered.get(threadId) ?? 1) - 1;
+      if (left > 0) this.unnumbered.set(threadId, left);
+      else this.unnumbered.delete(threadId);
+      early = this.mayShow(threadId, from) ? this.numberAhead(threadId, items) : null;
+      if (early) this.showEarly(threadId, from!, early, true);
+    }
     if (early) {
-      this.showEarly(threadId, from!, early, true);
       // The frames leave (the stream uncorks on the next tick) before the commit blocks the loop.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -156,7 +196,9 @@ export class EntryWriter {
     }
     if (early) this.hub.stored(streamTopic.thread(threadId), early[early.length - 1]!.seq);
     const created = results.flatMap((result) => (result.created ? [result.event] : []));
-    if (this.soleWriter && created.length > 0) this.lastSeq.set(threadId, created[created.length - 1]!.seq);
+    // Never back: batches after this one may be numbered already (as they arrived).
+    const stored = created.at(-1)?.seq ?? 0;
+    if (this.soleWriter && stored > (this.lastSeq.get(threadId) ?? 0)) this.lastSeq.set(threadId, stored);
     // Numbered as the store numbered them, or the next commit stores first and numbers from there.
     if (early?.some((event, index) => event.seq !== results[index]?.event.seq)) this.lastSeq.delete(threadId);
     const durable = this.store.durable();
@@ -188,6 +230,15 @@ export class EntryWriter {
     }
   }
 
+  /**
+   * Resolves once every event of the thread shown so far is committed (a runtime's events are shown
+   * as they arrive, before the commits queued ahead of theirs), so a read of the store has them.
+   */
+  shownStored(threadId: string): Promise<void> {
+    const topic = streamTopic.thread(threadId);
+    return this.queue.busy(topic) ? this.queue.run(topic, async () => undefined) : Promise.resolve();
+  }
+
   /** The first seq of a thread not to be shown yet (held until durable), or Infinity. */
   shownBelow(threadId: string): number {
     return this.hub.shownBelow(streamTopic.thread(threadId));
@@ -211,10 +262,13 @@ export class EntryWriter {
    * key): a runtime's events can then be shown before their commit, which a process kill may undo as
    * a power loss may (the runtime resends them, and they are numbered the same again). Else null.
    */
-  private numberAhead(threadId: string, items: readonly AppendItem[]): ThreadEvent[] | null {
+  private numberAhead(
+    threadId: string,
+    items: readonly AppendItem[],
+    at = new Date().toISOString(),
+  ): ThreadEvent[] | null {
     const last = this.lastSeq.get(threadId);
     if (last === undefined || items.some((item) => uniqueKeyOf(item.body) !== null)) return null;
-    const at = new Date().toISOString();
     this.lastSeq.set(threadId, last + items.length);
     return items.map((item, index) => ({ ...item.body, threadId, seq: last + 1 + index, at }) as ThreadEvent);
   }

@@ -143,9 +143,9 @@ describe('hub recent entries', () => {
     const thread = await ownedThread(store);
     let reads = 0;
     const hub = new Hub<ThreadEvent>(
-      async (topic, after, limit, maxBytes) => {
+      async (_topic, after, limit, maxBytes) => {
         reads++;
-        return store.listEvents(parseTopic(topic)!.id, after, limit, maxBytes);
+        return store.listEvents(thread.id, after, limit, maxBytes);
       },
       undefined,
       // Every entry weighs 100: fifty are kept.

@@ -16,6 +16,11 @@ export class KeyedQueue {
     return result;
   }
 
+  /** Whether tasks of `key` are queued or running. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Resolves when every queued task has settled. */
   async drain(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);

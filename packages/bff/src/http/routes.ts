@@ -387,6 +387,8 @@ export function createRoutes(deps: RoutesDeps): express.Router {
     authed(async (req, res, caller) => {
       const { after, limit } = parse(EventPageQuerySchema, req.query, 'query');
       const thread = await ownThread(caller, req.params.id);
+      // Everything the stream has shown is in the store (a runtime's events are shown as they arrive).
+      await writer.shownStored(thread.id);
       const stored = await store.listEvents(thread.id, after, limit, LIMITS.maxPageBytes);
       const latest = await store.getThread(thread.id);
       // Only what the stream may show too (`EntryWriter`: held until durable).
