@@ -273,6 +273,8 @@ describe('the fake BFF answers as the real one', () => {
         config: {
           ...outcome(config),
           keys: keys(config.body),
+          // What the client reads of each provider (whether it pauses when idle, too).
+          providerKeys: keys((config.body as { providers: object[] }).providers[0]),
           signedIn: (config.body as { user: unknown }).user !== null,
         },
         'config, signed out': {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Daytona } from '@daytonaio/sdk';
 import { DaytonaProvider, E2bProvider, SshProvider, SshSettingsSchema, type ServerOptions } from '@remote-chat/bff';
-import type { LogEntry, Runtime, RuntimeStep, Thread, ThreadEvent } from '@remote-chat/protocol';
+import type { ConfigResponse, LogEntry, Runtime, RuntimeStep, Thread, ThreadEvent } from '@remote-chat/protocol';
 import { Sandbox } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { signIn, clientId, readyRuntime, startTestBff } from './support/bff.js';
@@ -41,6 +41,8 @@ interface ProviderFixture {
   prepare(): Promise<Prepared>;
   /** It can pause (`Provider.pause`): the idle pause and resume are part of its contract. @default false */
   pauses?: boolean;
+  /** Its pause keeps running processes (`Provider.pauseKeepsProcesses`), so threads are told nothing. @default false */
+  pauseKeepsProcesses?: boolean;
   /** Before its tests (a stand-in or a server they share). */
   start?(): Promise<void>;
   /** After its tests: what they left running. */
@@ -118,6 +120,7 @@ const FIXTURES: Record<ProviderId, ProviderFixture> = {
   e2b: {
     timeoutMs: 60_000,
     pauses: true,
+    pauseKeepsProcesses: true,
     start: async () => {
       e2b = await startE2bStandin();
     },
@@ -241,6 +244,9 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
     const prepared = await fixture.prepare();
     const bff = await startTestBff({ processProviderFor: 'all', ...prepared.bff });
     const { runtime, threadId } = await readyRuntime(bff, provider);
+    // The client learns whether the idle window pauses its runtimes or stops them.
+    const config = (await (await bff.api('/api/config')).json()) as ConfigResponse;
+    expect(config.providers.find((p) => p.id === provider)?.pausesWhenIdle).toBe(fixture.pauses ?? false);
     const log = (await (await bff.api(`/api/runtimes/${runtime.id}/log`)).json()) as { entries: LogEntry[] };
     expect(stepsOf(log.entries)).toEqual(
       BRING_UP.flatMap((step) => [`${step}:started`, `${step}:${step === 'clone' ? 'skipped' : 'ok'}`]),
@@ -329,7 +335,7 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
 
   if (fixture.pauses) {
     it(
-      'pauses when idle with its files kept, stays paused through a BFF restart, and a message resumes it',
+      'pauses when idle with its files kept, says what the pause ended, stays paused through a BFF restart, and a message resumes it',
       limit,
       async () => {
         const prepared = await fixture.prepare();
@@ -346,6 +352,15 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
         };
         await run('echo kept-$((6 * 7)) > notes.txt && echo written', 'written');
         await runtimeStatus(bff.api, runtime.id, 'paused');
+        const notices = async () =>
+          ((await (await bff.api(`/api/threads/${threadId}/events`)).json()) as { events: ThreadEvent[] }).events
+            .flatMap((event) => (event.kind === 'status' && event.message ? [event.message] : []))
+            .filter((message) => /paused after/.test(message));
+        // Where the pause keeps files only (Daytona's stop), the thread says what it ended.
+        if (!fixture.pauseKeepsProcesses) {
+          const said = await waitFor(notices, (found) => found.length > 0);
+          expect(said).toEqual([expect.stringMatching(/commands that were still running ended.* files are kept/)]);
+        }
 
         await bff.stop();
         bff = await startTestBff({ ...options, ...prepared.bff });
@@ -356,6 +371,8 @@ describe.each(PROVIDERS)('the %s provider', (provider) => {
         const ended = endedSteps(log.entries).filter((entry) => entry.step === 'pause' || entry.step === 'resume');
         expect(ended.map((entry) => `${entry.step}:${entry.state}`)).toEqual(['pause:ok', 'resume:ok']);
         expect(ended[1]?.durationMs).toBeGreaterThan(0);
+        // Where it keeps processes too (E2B), nothing was lost and nothing is said.
+        if (fixture.pauseKeepsProcesses) expect(await notices()).toEqual([]);
       },
     );
   }

@@ -146,6 +146,17 @@ describe('<portal-runtimes>', () => {
     expect(rowOf(page, stoppedRuntime.name).querySelector('button.start-again')).toBeNull();
   });
 
+  it('says an idle sandbox on a platform that pauses is paused, not stopped', async () => {
+    // The same ready runtime on E2B, whose provider says it pauses when idle.
+    const cloud = { ...readyRuntime, id: 'rt_cloud', name: 'cloud box', provider: 'e2b' };
+    const page = await mount(new FakeBff({ latencyMs: 5, state: { runtimes: [readyRuntime, cloud] } }));
+    await waitFor(() => rows(page).length === 2, { what: 'the runtimes' });
+    expect(rowOf(page, cloud.name).querySelector('.idle-stop')!.textContent).toBe('Pauses after 1 h idle · in 45 min');
+    expect(rowOf(page, readyRuntime.name).querySelector('.idle-stop')!.textContent).toBe(
+      'Stops after 1 h idle · in 45 min',
+    );
+  });
+
   it('says why a delete failed and keeps the runtime', async () => {
     const bff = new FakeBff({ latencyMs: 5, state: { runtimes } });
     const page = await mount(bff);

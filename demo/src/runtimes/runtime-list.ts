@@ -175,7 +175,7 @@ export class PortalRuntimes extends LitElement {
     const none = html`<span class="muted" aria-label="none">—</span>`;
     const starting = this._starting.has(runtime.id);
     const startError = this._startErrors[runtime.id];
-    const idleStop = idleStopText(runtime, config.limits.idleTimeoutMs, this._now);
+    const idleStop = idleStopText(runtime, config, this._now);
     return html`
       <li class="runtime" aria-labelledby=${nameId}>
         <div class="runtime-head">

@@ -17,7 +17,7 @@ export {
   runtimeStatusLabel,
   statusDotClass,
 } from './util/format.js';
-/** When a sandbox stops for sitting idle, in words ("Stops after 60 min idle · in 12 min"). */
+/** When a sandbox pauses or stops for sitting idle, in words ("Pauses after 1 h idle · in 12 min"). */
 export { idleStopText } from './util/idle-window.js';
 /** A snapshot topic (`runtimes`, `threads:ID`) followed live, as the elements follow it. */
 export { SnapshotListController } from './controllers/snapshot-list-controller.js';

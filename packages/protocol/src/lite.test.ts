@@ -132,7 +132,12 @@ describe('the browser protocol entry (no zod)', () => {
         {
           protocol: 1,
           user: null,
-          providers: [{ id: 'process', label: 'Process', kind: 'sandbox', description: '' }],
+          providers: [
+            { id: 'process', label: 'Process', kind: 'sandbox', description: '', pausesWhenIdle: false },
+            { id: 'e2b', label: 'E2B', kind: 'sandbox', description: '', pausesWhenIdle: true },
+            // An older BFF says nothing of pausing.
+            { id: 'ssh', label: 'SSH', kind: 'sandbox', description: '' },
+          ],
           agents: [{ id: 'shell', label: 'Shell', description: '' }],
           github: { enabled: false },
           limits: { maxMessageChars: 10, maxBodyBytes: 10 },
@@ -189,6 +194,19 @@ describe('the browser protocol entry (no zod)', () => {
       expect(liteSchema.safeParse(value).success, name).toBe(true);
       expect(liteSchema.safeParse({}).success, `${name} of {}`).toBe(false);
     }
+  });
+
+  it('refuses a provider whose pausesWhenIdle is not a boolean, as the full schema does', () => {
+    const config = {
+      protocol: 1,
+      user: null,
+      providers: [{ id: 'e2b', label: 'E2B', kind: 'sandbox', description: '', pausesWhenIdle: 'yes' }],
+      agents: [],
+      github: { enabled: false },
+      limits: { maxMessageChars: 10, maxBodyBytes: 10 },
+    };
+    expect(full.ConfigResponseSchema.safeParse(config).success).toBe(false);
+    expect(lite.ConfigResponseSchema.safeParse(config).success).toBe(false);
   });
 
   it('hears only a well-formed token from the GitHub sign-in popup', () => {

@@ -266,7 +266,15 @@ export const ConfigResponseSchema = schema<ConfigResponse>(
   object({
     protocol: num,
     user: nullable(user),
-    providers: array(object({ id: str, label: str, kind: oneOf(RUNTIME_KINDS), description: str })),
+    providers: array(
+      object({
+        id: str,
+        label: str,
+        kind: oneOf(RUNTIME_KINDS),
+        description: str,
+        pausesWhenIdle: optional(bool),
+      }),
+    ),
     agents: array(object({ id: str, label: str, description: str })),
     github: object({ enabled: bool }),
     limits: object({ maxMessageChars: num, maxBodyBytes: num }),

@@ -26,6 +26,11 @@ export const ConfigResponseSchema = z.object({
       label: z.string(),
       kind: RuntimeKindSchema,
       description: z.string(),
+      /**
+       * Its platform pauses an idle runtime (files kept) instead of stopping it at the idle window
+       * (`limits.idleTimeoutMs`). Absent from older BFFs: read as false.
+       */
+      pausesWhenIdle: z.boolean().optional(),
     }),
   ),
   /**

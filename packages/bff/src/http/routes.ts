@@ -41,7 +41,7 @@ import type { Auth, Caller } from '../auth.js';
 import type { ThreadAgents } from '../thread-agents.js';
 import { RemoteChatError, notFound } from '../errors.js';
 import type { EntryWriter } from '../entry-writer.js';
-import type { Provider } from '../providers/provider.js';
+import { type Provider, pausesWhenIdle } from '../providers/provider.js';
 import { assertMayUseProvider, mayUseProvider } from '../providers/provider-access.js';
 import type { Runtimes } from '../runtimes/runtimes.js';
 import { newId } from '../secrets.js';
@@ -224,6 +224,7 @@ export function createRoutes(deps: RoutesDeps): express.Router {
             label: p.label,
             kind: p.kind,
             description: p.description,
+            pausesWhenIdle: pausesWhenIdle(p),
           })),
         agents: agentsOffered(deps.models, deps.acpAgents),
         github: deps.github ? { enabled: true, webUrl: deps.github.webUrl } : { enabled: false },

@@ -121,6 +121,8 @@ export class DaytonaProvider implements Provider {
   readonly label = 'Daytona sandbox';
   readonly kind = 'sandbox' as const;
   readonly description = 'A Daytona cloud sandbox per runtime: its own machine, paused when idle with its files kept.';
+  /** Daytona's stop keeps the files, not the processes: commands still running end with a pause. */
+  readonly pauseKeepsProcesses = false;
   #sdk: Promise<{ sdk: Sdk; client: Daytona }> | undefined;
 
   constructor(private readonly options: DaytonaProviderOptions) {}

@@ -133,6 +133,8 @@ export class E2bProvider implements Provider {
   readonly kind = 'sandbox' as const;
   readonly description = 'A fresh E2B cloud sandbox per runtime; paused when idle, with its files kept.';
   readonly audience = 'all' as const;
+  /** E2B's pause snapshots memory: the runtime and whatever it ran go on after a resume. */
+  readonly pauseKeepsProcesses = true;
 
   /** Each sandbox's own E2B timeout. */
   readonly sandboxTimeoutMs: number;

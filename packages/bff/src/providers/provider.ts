@@ -129,10 +129,22 @@ export interface Provider {
    */
   pause?(state: ProviderState): Promise<ProviderState>;
   /**
+   * Whether `pause` keeps the runtime's running processes (the platform snapshots memory, as E2B
+   * does). When it does not (Daytona's stop keeps files only), commands still running end with the
+   * pause, and the BFF tells each of the runtime's threads so. Read only with `pause`.
+   * @default false
+   */
+  readonly pauseKeepsProcesses?: boolean;
+  /**
    * Brings a paused runtime back: its runtime running again (started anew where the platform kept
    * files only) and where to reach its link. The BFF records it as the `resume` step.
    */
   resume?(context: StartContext, state: ProviderState): Promise<StartedRuntime>;
+}
+
+/** Whether the idle window pauses this provider's runtimes (it has `pause`) rather than stopping them. */
+export function pausesWhenIdle(provider: Provider): provider is Provider & Pick<Required<Provider>, 'pause'> {
+  return typeof provider.pause === 'function';
 }
 
 /** What every provider is made with, besides its own settings. */

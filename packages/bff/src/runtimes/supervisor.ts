@@ -2,7 +2,7 @@ import type { LinkState, RuntimeStatus } from '@remote-chat/protocol';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
 import { RemoteChatError, errorMessage } from '../errors.js';
-import type { AgentSettings, Provider } from '../providers/provider.js';
+import { type AgentSettings, type Provider, pausesWhenIdle } from '../providers/provider.js';
 import type { RuntimeRecord, Store } from '../store/store.js';
 import type { LiveLinks, LiveRuntime } from './live-links.js';
 import { StepRunner, type StepRunnerOptions } from './provider-steps.js';
@@ -19,6 +19,19 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
 function formatMinutes(ms: number): string {
   const [count, unit] = ms < 60_000 ? [Math.round(ms / 1000), 'second'] : [Math.round(ms / 60_000), 'minute'];
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * What a runtime's threads are told when the idle window ended the commands still running in it:
+ * it was stopped (its platform cannot pause), or paused on a platform whose pause keeps files only.
+ */
+function idleLoss(limitMs: number, platform: string, outcome: 'paused' | 'stopped'): string {
+  const why =
+    outcome === 'paused'
+      ? `its ${platform} keeps files but not running processes when paused`
+      : `its ${platform} cannot pause`;
+  const next = outcome === 'paused' ? ' The next message resumes it.' : '';
+  return `The runtime was ${outcome} after ${formatMinutes(limitMs)} without activity: commands that were still running ended, and ${why}. Its workspace files are kept.${next}`;
 }
 
 /** At most this many automatic restarts of a runtime whose process died, per window. */
@@ -362,7 +375,10 @@ export class Supervisor {
 
   /**
    * Pauses sandbox runtimes that have been idle for the configured window, where their platform
-   * can pause; stops the others, and tells their threads what was lost.
+   * can pause; stops the others. Where that ended running commands (a stop, or a pause that keeps
+   * files only), each of the runtime's threads is told: the BFF sees only agent turns (none runs in
+   * an idle runtime), not what a thread left running in the background, so it cannot tell which
+   * threads lost something.
    */
   private async stopIdle(): Promise<void> {
     const limit = this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -374,33 +390,37 @@ export class Supervisor {
       if (record.status === 'paused' || this.resuming.has(record.id)) continue;
       const idle = `No activity for ${formatMinutes(limit)}`;
       const provider = this.options.providers.get(record.provider);
-      if (provider?.pause) {
-        await this.pause(record, provider, live, `${idle}; paused with its files kept.`);
+      const platform = provider?.label ?? record.provider;
+      if (provider && pausesWhenIdle(provider)) {
+        const paused = await this.pause(record, provider, live, `${idle}; paused with its files kept.`);
+        if (paused && !provider.pauseKeepsProcesses)
+          await this.tellThreads(record, idleLoss(limit, platform, 'paused'));
         continue;
       }
       await this.stop(record, `${idle}; stopped to release its resources.`);
-      await this.tellThreads(
-        record,
-        `The runtime was stopped after ${formatMinutes(limit)} without activity: commands that were still running ended, and its ${provider?.label ?? record.provider} cannot pause. Its workspace files are kept.`,
-      );
+      await this.tellThreads(record, idleLoss(limit, platform, 'stopped'));
     }
   }
 
-  /** Pauses a runtime through its provider: its link let go on purpose, its work queued meanwhile. */
-  private async pause(record: RuntimeRecord, provider: Provider, live: LiveRuntime, why: string): Promise<void> {
+  /**
+   * Pauses a runtime through its provider: its link let go on purpose, its work queued meanwhile.
+   * True once it is paused; false when it was deleted meanwhile or could not pause (then stopped).
+   */
+  private async pause(record: RuntimeRecord, provider: Provider, live: LiveRuntime, why: string): Promise<boolean> {
     live.paused = true;
     await live.dialer?.stop();
     try {
       await this.steps.pause(record, provider, live.abort.signal);
     } catch (error) {
-      if (live.abort.signal.aborted) return;
+      if (live.abort.signal.aborted) return false;
       // It could not pause: it may still run, so stop it rather than leave it half paused.
       live.paused = false;
       this.options.logger.warn({ runtimeId: record.id, err: errorMessage(error) }, 'pause failed; stopping');
       await this.stop(record, `${why.split(';')[0]}; pausing failed, so it was stopped.`);
-      return;
+      return false;
     }
     await this.setStatus(record.id, 'paused', why);
+    return true;
   }
 
   /** Resumes a paused runtime: the `resume` step (the provider, then its link), then ready. */

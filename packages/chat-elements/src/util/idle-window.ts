@@ -1,4 +1,4 @@
-import type { Runtime, RuntimeStatus } from '@remote-chat/protocol';
+import type { ConfigResponse, Runtime, RuntimeStatus } from '@remote-chat/protocol';
 import { formatDuration } from './format.js';
 
 /** Statuses in which a sandbox's idle window runs: it is up, and nothing has stopped it yet. */
@@ -10,14 +10,21 @@ function minutes(ms: number): string {
 }
 
 /**
- * When a sandbox will be stopped (or paused) for sitting idle, in words: "Stops after 60 min
- * idle · in 12 min", or "· any moment now" once the window has run out; null for a machine (never
- * stopped), a runtime that is not up, or without the window (an older BFF) or its last activity.
+ * When a sandbox will be paused or stopped for sitting idle, in words: "Pauses after 1 h idle ·
+ * in 12 min" where its provider pauses (`pausesWhenIdle` in `config.providers`), else "Stops after
+ * …", or "· any moment now" once the window has run out; null for a machine (never stopped), a
+ * runtime that is not up, or without the window (an older BFF) or its last activity.
  */
-export function idleStopText(runtime: Runtime, idleTimeoutMs: number | undefined, now: number): string | null {
+export function idleStopText(
+  runtime: Runtime,
+  config: Pick<ConfigResponse, 'providers' | 'limits'> | undefined,
+  now: number,
+): string | null {
+  const idleTimeoutMs = config?.limits.idleTimeoutMs;
   if (runtime.kind !== 'sandbox' || !COUNTING.has(runtime.status) || !idleTimeoutMs || !runtime.lastActivityAt)
     return null;
   const left = Date.parse(runtime.lastActivityAt) + idleTimeoutMs - now;
   const when = left > 0 ? `in ${minutes(left)}` : 'any moment now';
-  return `Stops after ${minutes(idleTimeoutMs)} idle · ${when}`;
+  const pauses = config.providers.find((p) => p.id === runtime.provider)?.pausesWhenIdle === true;
+  return `${pauses ? 'Pauses' : 'Stops'} after ${minutes(idleTimeoutMs)} idle · ${when}`;
 }

@@ -15,7 +15,7 @@ afterEach(() => {
   sessionStorage.clear();
 });
 
-function returningBff() {
+function returningBff(runtime = readyRuntime) {
   sessionStorage.setItem(
     'remote-chat:https://fake-bff.test:selection',
     JSON.stringify({ runtimeId: readyRuntime.id, threadId: '' }),
@@ -23,7 +23,7 @@ function returningBff() {
   return new FakeBff({
     latencyMs: 5,
     state: {
-      runtimes: [readyRuntime],
+      runtimes: [runtime],
       threads: threads.map((t, i) => (i === 0 ? { ...t, lastSeq: conversation.length } : t)),
       logs: { [readyRuntime.id]: logReady },
       events: { th_tests: conversation },
@@ -31,8 +31,8 @@ function returningBff() {
   });
 }
 
-async function mount(width: string, theme = '') {
-  const bff = returningBff();
+async function mount(width: string, theme = '', runtime = readyRuntime) {
+  const bff = returningBff(runtime);
   const chat = await fixture<RemoteChatElement>(
     html`<remote-chat theme=${theme} .client=${bff.client()}></remote-chat>`,
     {
@@ -62,6 +62,17 @@ describe('<remote-chat>', () => {
     expect(visibleText(chat)).toContain('Run the test suite');
     expect(visibleText(chat)).toContain('Started in');
     expect(deepQuery(chat, '[part~="agent-picker"]')).not.toBeNull();
+  });
+
+  it('says in the sandbox log whether the idle window pauses the runtime or stops it, as its provider does', async () => {
+    const summary = (chat: RemoteChatElement) =>
+      deepQuery(chat, 'rc-sandbox-log')!.shadowRoot!.querySelector('.summary');
+    // The local process provider cannot pause; E2B's does (`pausesWhenIdle` in the config).
+    const local = await mount('1100px');
+    expect(summary(local)!.textContent).toContain('Stops after 1 h idle · in 45 min');
+    cleanUp();
+    const cloud = await mount('1100px', '', { ...readyRuntime, provider: 'e2b' });
+    expect(summary(cloud)!.textContent).toContain('Pauses after 1 h idle · in 45 min');
   });
 
   it('puts the threads and the log in a drawer on a phone, opened by the menu button and closed with Escape', async () => {

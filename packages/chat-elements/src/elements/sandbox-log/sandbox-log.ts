@@ -43,7 +43,7 @@ const IDLE_REDRAW_MS = 30_000;
  * Live.
  *
  * A runtime that is ready when it is first shown has its log folded to one summary line
- * ("Started in 3.2 s · Stops after 60 min idle · in 12 min"), and Show opens it (one the person
+ * ("Started in 3.2 s · Pauses after 1 h idle · in 12 min"), and Show opens it (one the person
  * watches start stays open until they press Hide); open, it scrolls within a capped height, so it
  * never crowds out what sits below it. A machine runtime shows what is true of it instead of the
  * sandbox steps: its host, folder, git remote, since when it is connected and when it was last
@@ -179,7 +179,7 @@ export class RcSandboxLog extends LitElement {
   }
 
   private idleText(): string | null {
-    return this.runtime ? idleStopText(this.runtime, this._config?.limits.idleTimeoutMs, this._now) : null;
+    return this.runtime ? idleStopText(this.runtime, this._config, this._now) : null;
   }
 
   /** Whether the log shows open: as decided (see `_open`); open until then. */
