@@ -157,7 +157,8 @@ export class EntryWriter {
   private mayNumberOnArrival(threadId: string, item: PendingItem, batch: PendingBatch | null): boolean {
     const from = item.receipt?.runtimeId;
     if (from === undefined || uniqueKeyOf(item.body) !== null || !this.lastSeq.has(threadId)) return false;
-    if (batch) return linkOf(batch.items) === from;
+    // Every item of a batch numbered on arrival came over its first item's link (checked here).
+    if (batch) return batch.items[0]?.receipt?.runtimeId === from;
     return (this.unnumbered.get(threadId) ?? 0) === 0 && this.mayShow(threadId, from);
   }
 
