@@ -190,6 +190,8 @@ export class EntryWriter {
       this.lastSeq.delete(threadId);
       if (early) {
         this.hub.stored(streamTopic.thread(threadId), early[early.length - 1]!.seq);
+        // What was shown of it is not in the store: a catch-up reads the store, not those.
+        this.hub.forgetRecent(streamTopic.thread(threadId));
         this.settleShown(threadId);
       }
       for (const item of items) item.reject(error);
@@ -201,7 +203,10 @@ export class EntryWriter {
     const stored = created.at(-1)?.seq ?? 0;
     if (this.soleWriter && stored > (this.lastSeq.get(threadId) ?? 0)) this.lastSeq.set(threadId, stored);
     // Numbered as the store numbered them, or the next commit stores first and numbers from there.
-    if (early?.some((event, index) => event.seq !== results[index]?.event.seq)) this.lastSeq.delete(threadId);
+    if (early?.some((event, index) => event.seq !== results[index]?.event.seq)) {
+      this.lastSeq.delete(threadId);
+      this.hub.forgetRecent(streamTopic.thread(threadId));
+    }
     const durable = this.store.durable();
     if (early)
       durable.then(

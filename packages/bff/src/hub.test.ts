@@ -185,6 +185,17 @@ describe('hub recent entries', () => {
     await until(() => seqs.length === 130);
     expect(seqs).toEqual(Array.from({ length: 130 }, (_, i) => i + 1));
     expect(reads).toBeGreaterThan(readsWhenLive);
+
+    // Let go of on purpose (a commit of entries shown early failed): the store again.
+    behind = true;
+    for (let i = 131; i <= 135; i++) await append(i);
+    hub.forgetRecent(streamTopic.thread(thread.id));
+    const readsBefore = reads;
+    behind = false;
+    drained();
+    await until(() => seqs.length === 135);
+    expect(seqs.slice(-5)).toEqual([131, 132, 133, 134, 135]);
+    expect(reads).toBeGreaterThan(readsBefore);
     await store.close();
   });
 });

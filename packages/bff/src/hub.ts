@@ -433,6 +433,11 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     if ((this.ahead.get(topic) ?? 0) <= seq) this.ahead.delete(topic);
   }
 
+  /** Lets go of the recent entries kept of `topic` (some were shown and never stored). */
+  forgetRecent(topic: string): void {
+    this.recent.delete(topic);
+  }
+
   /**
    * Entries of `topic` from `seq` on are stored but not to be shown yet (null: none are): reads of
    * the store stop short of them until the writer publishes them. (`EntryWriter` holds back what

@@ -356,7 +356,7 @@ export class StreamConnection implements GrantWatcher {
     return this.deps.store.listStoredEvents(threadId, after, limit, maxBytes);
   }
 
-  /** True while the socket's queue is too long to take live entries (they are read from the store). */
+  /** True while the socket's queue is too long to take live entries (the hub keeps them, or the store has them). */
   behind(): boolean {
     return this.socket.bufferedAmount > LIVE_HIGH_WATER;
   }
