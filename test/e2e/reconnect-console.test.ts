@@ -15,14 +15,21 @@ describe('the portal while its BFF is down, in Chromium', () => {
     const first = await spawnBff(['--data-dir', dataDir]);
     const port = new URL(first.url).port;
     const { page } = await newPage({ viewport: { width: 1280, height: 800 } });
-    const messages: { type: string; text: string; at: number }[] = [];
-    page.on('console', (message) => messages.push({ type: message.type(), text: message.text(), at: Date.now() }));
+    const messages: { type: string; text: string; at: number; url?: string }[] = [];
+    page.on('console', (message) =>
+      messages.push({ type: message.type(), text: message.text(), at: Date.now(), url: message.location().url }),
+    );
     page.on('pageerror', (error) => messages.push({ type: 'pageerror', text: error.message, at: Date.now() }));
     await page.goto(first.signinLink);
     await page.getByRole('radio', { name: 'New' }).click();
     await page.getByRole('radio', { name: 'Local process' }).check();
     await page.getByRole('button', { name: 'Create runtime' }).click();
     await composerReady(page, TIMEOUT);
+    // The conversation is loaded (its history over REST, then live on the stream) and everything
+    // the page loads once (the parts fetched on first use) has arrived: a load cut off by the kill
+    // would be the test's doing, not a request made while the BFF is down.
+    await page.getByText('Start the conversation').waitFor({ timeout: TIMEOUT });
+    await page.waitForLoadState('networkidle');
 
     first.child.kill('SIGKILL');
     await first.exited;
