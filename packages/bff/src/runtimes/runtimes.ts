@@ -318,6 +318,8 @@ export class Runtimes {
     if (target.id === thread.runtimeId)
       throw new RemoteChatError('bad_request', 'The thread is on this runtime already; pick another one.');
     this.assertAvailable(target);
+    // What the person saw end (the turn's last status) may be shown before it is stored.
+    await writer.shownStored(thread.id);
     const events = await allEvents(store, thread.id);
     const old = this.links.get(thread.runtimeId);
     const inFlight =
