@@ -1,5 +1,11 @@
 import type { RawData } from 'ws';
-import { isGatewayFrameType, linkFrameSchema, type LinkFrame, type LinkMessageSchema } from '@remote-chat/protocol';
+import {
+  isGatewayFrameType,
+  linkFrameSchema,
+  safeParseFast,
+  type LinkFrame,
+  type LinkMessageSchema,
+} from '@remote-chat/protocol';
 
 /** A frame one side received: one of the link's own, or an execution gateway frame. */
 export type ParsedFrame<In, GIn> = { channel: 'link'; frame: LinkFrame<In> } | { channel: 'gateway'; frame: GIn };
@@ -20,10 +26,10 @@ export function frameParser<In, GIn = never>(
     const json = parseJson(text);
     if (typeof json !== 'object' || json === null) return undefined;
     if (isGatewayFrameType((json as { type?: unknown }).type)) {
-      const result = gateway?.safeParse(json);
+      const result = gateway && safeParseFast(gateway, json);
       return result?.success ? { channel: 'gateway', frame: result.data } : undefined;
     }
-    const result = schema.safeParse(json);
+    const result = safeParseFast(schema, json);
     return result.success ? { channel: 'link', frame: result.data } : undefined;
   };
 }

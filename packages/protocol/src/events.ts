@@ -8,6 +8,7 @@ import {
   PLAN_ENTRY_STATUSES,
 } from './constants.js';
 import { TokenUsageSchema } from './gateway.js';
+import { isPlainObject, isText, keyCount, withShortcut } from './shortcuts.js';
 
 export { AGENT_STATES } from './constants.js';
 
@@ -18,8 +19,11 @@ export const AgentIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/);
 
+const LOCAL_ID_MAX = 128;
+const STATUS_MESSAGE_MAX = 4096;
+
 /** An id a producer picks for one message or tool call, unique within a thread. */
-const LocalIdSchema = z.string().min(1).max(128);
+const LocalIdSchema = z.string().min(1).max(LOCAL_ID_MAX);
 
 /** Workspace-relative path as the agent reported it. */
 const PathSchema = z.string().min(1).max(4096);
@@ -132,7 +136,7 @@ export const EventBodySchema = z.discriminatedUnion('kind', [
     kind: z.literal('status'),
     state: AgentStateSchema,
     /** A short explanation, shown with `error`. */
-    message: z.string().max(4096).optional(),
+    message: z.string().max(STATUS_MESSAGE_MAX).optional(),
   }),
   /** The agent's plan as it stands now (an ACP agent's `plan` update); each replaces the last. */
   z.object({
@@ -172,9 +176,42 @@ export const EventBodySchema = z.discriminatedUnion('kind', [
     by: z.enum(PERMISSION_ANSWERERS),
   }),
 ]);
+withShortcut(EventBodySchema, isStreamedEventBody);
 export type EventBody = z.infer<typeof EventBodySchema>;
 export type EventKind = EventBody['kind'];
 export const EVENT_KINDS = EventBodySchema.options.map((o) => o.shape.kind.value) as EventKind[];
+
+const AGENT_STATE_SET: ReadonlySet<unknown> = new Set(AGENT_STATES);
+
+/**
+ * The shortcut of EventBodySchema (see shortcuts.ts): what a turn streams most, a model's text,
+ * a command's output and the agent's status, exactly as the schema takes them.
+ */
+function isStreamedEventBody(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  switch (value['kind']) {
+    case 'message.delta':
+      return (
+        keyCount(value) === 3 &&
+        isText(value['messageId'], 1, LOCAL_ID_MAX) &&
+        isText(value['text'], 0, LIMITS.maxOutputChunkChars)
+      );
+    case 'tool.output':
+      return (
+        keyCount(value) === 4 &&
+        isText(value['callId'], 1, LOCAL_ID_MAX) &&
+        (value['stream'] === 'stdout' || value['stream'] === 'stderr') &&
+        isText(value['data'], 0, LIMITS.maxOutputChunkChars)
+      );
+    case 'status': {
+      if (!AGENT_STATE_SET.has(value['state'])) return false;
+      const keys = keyCount(value);
+      return keys === 2 || (keys === 3 && isText(value['message'], 0, STATUS_MESSAGE_MAX));
+    }
+    default:
+      return false;
+  }
+}
 
 /** An event as stored in a thread: its body plus the thread, the seq and the time. */
 export const ThreadEventSchema = z.intersection(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema } from './common.js';
+import { isPlainObject, isText, keyCount, withShortcut } from './shortcuts.js';
 import { GATEWAY_ERROR_CODES, INFERENCE_APIS, MODEL_APIS } from './constants.js';
 
 export { GATEWAY_ERROR_CODES, INFERENCE_APIS, MODEL_APIS } from './constants.js';
@@ -14,12 +15,11 @@ export { GATEWAY_ERROR_CODES, INFERENCE_APIS, MODEL_APIS } from './constants.js'
  * `executionGateway.reply` or `executionGateway.error`.
  */
 
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
+const REQUEST_ID_MAX = 128;
+
 /** A request id the runtime chose, unique per link. */
-export const GatewayRequestIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_.:-]+$/);
+export const GatewayRequestIdSchema = z.string().min(1).max(REQUEST_ID_MAX).regex(REQUEST_ID_PATTERN);
 
 /** A capability name: `inference` today; others (filesystem, browser, a hosted tool) need no new frame. */
 export const CapabilitySchema = z
@@ -79,12 +79,16 @@ export const GatewayFromRuntimeFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type GatewayFromRuntimeFrame = z.infer<typeof GatewayFromRuntimeFrameSchema>;
 
-/** The gateway frames a runtime receives. */
-export const GatewayToRuntimeFrameSchema = z.discriminatedUnion('type', [
-  GatewayNotificationFrameSchema,
-  GatewayReplyFrameSchema,
-  GatewayErrorFrameSchema,
-]);
+/** The gateway frames a runtime receives; a streamed answer's notifications by a shortcut (shortcuts.ts). */
+export const GatewayToRuntimeFrameSchema = withShortcut(
+  z.discriminatedUnion('type', [GatewayNotificationFrameSchema, GatewayReplyFrameSchema, GatewayErrorFrameSchema]),
+  (value) =>
+    isPlainObject(value) &&
+    value['type'] === 'executionGateway.notification' &&
+    keyCount(value) === 3 &&
+    'payload' in value &&
+    isText(value['requestId'], 1, REQUEST_ID_MAX, REQUEST_ID_PATTERN),
+);
 export type GatewayToRuntimeFrame = z.infer<typeof GatewayToRuntimeFrameSchema>;
 export type GatewayErrorFrame = z.infer<typeof GatewayErrorFrameSchema>;
 

@@ -282,3 +282,5 @@ export type {
 } from './github.js';
 export { ThreadIssueSchema } from './resources.js';
 export type { ThreadIssue } from './resources.js';
+export { parseFast, safeParseFast, shortcutOf, withShortcut } from './shortcuts.js';
+export type { Shortcut } from './shortcuts.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentIdSchema, EventBodySchema } from './events.js';
-import { IdSchema, LIMITS, SeqSchema } from './common.js';
+import { IdSchema, LIMITS, SeqSchema, isId } from './common.js';
 import {
   GatewayFromRuntimeFrameSchema,
   GatewayRequestIdSchema,
@@ -10,6 +10,7 @@ import {
 import { GitHubTokenSchema } from './github.js';
 import { BranchSchema, MachineSchema } from './resources.js';
 import { RuntimeAgentSchema } from './agents.js';
+import { isPlainObject, keyCount, shortcutOf, withShortcut } from './shortcuts.js';
 
 /**
  * The runtime link: one WebSocket between the BFF and a runtime, whichever side dialled.
@@ -100,6 +101,16 @@ export const FromRuntimeMessageSchema = z.discriminatedUnion('type', [
     machine: MachineSchema.nullable().optional(),
   }),
 ]);
+// A runtime's streamed events by a shortcut (shortcuts.ts).
+withShortcut(
+  FromRuntimeMessageSchema,
+  (value) =>
+    isPlainObject(value) &&
+    value['type'] === 'thread.event' &&
+    keyCount(value) === 3 &&
+    isId(value['threadId']) &&
+    (shortcutOf(EventBodySchema)?.(value['event']) ?? false),
+);
 export type FromRuntimeMessage = z.infer<typeof FromRuntimeMessageSchema>;
 
 /** The dialler's first frame. */
@@ -130,9 +141,13 @@ export const PongFrameSchema = z.strictObject({ type: z.literal('pong'), t: z.nu
 /** The schema of one direction's `data` messages (ToRuntimeMessageSchema or FromRuntimeMessageSchema). */
 export type LinkMessageSchema<M> = z.ZodType<M>;
 
-/** Both link directions share every frame but the payload of `data`, which differs by direction. */
+/**
+ * Both link directions share every frame but the payload of `data`, which differs by direction.
+ * A `data` frame goes by the message schema's shortcut, if it has one (shortcuts.ts).
+ */
 export function linkFrameSchema<T extends z.ZodType>(message: T) {
-  return z.discriminatedUnion('type', [
+  const messageShortcut = shortcutOf(message);
+  const schema = z.discriminatedUnion('type', [
     HelloFrameSchema,
     WelcomeFrameSchema,
     z.strictObject({ type: z.literal('data'), seq: z.number().int().positive(), message }),
@@ -140,6 +155,17 @@ export function linkFrameSchema<T extends z.ZodType>(message: T) {
     PingFrameSchema,
     PongFrameSchema,
   ]);
+  if (!messageShortcut) return schema;
+  return withShortcut(
+    schema,
+    (value) =>
+      isPlainObject(value) &&
+      value['type'] === 'data' &&
+      keyCount(value) === 3 &&
+      Number.isSafeInteger(value['seq']) &&
+      (value['seq'] as number) > 0 &&
+      messageShortcut(value['message']),
+  );
 }
 
 /**

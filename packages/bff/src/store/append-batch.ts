@@ -1,4 +1,10 @@
-import { EventBodySchema, type EventBody, type ThreadEvent, type ToRuntimeMessage } from '@remote-chat/protocol';
+import {
+  EventBodySchema,
+  parseFast,
+  type EventBody,
+  type ThreadEvent,
+  type ToRuntimeMessage,
+} from '@remote-chat/protocol';
 import type { AppendItem, AppendResult, LinkReceipt, OutboundEntry } from './store.js';
 
 /** A row of the outbound table as a batch writes it. */
@@ -59,7 +65,7 @@ export class AppendBatch {
     /** When the events were made, if the caller says (else at the commit). */
     readonly at?: string,
   ) {
-    this.bodies = items.map((item) => EventBodySchema.parse(item.body));
+    this.bodies = items.map((item) => parseFast(EventBodySchema, item.body));
   }
 
   /** The unique keys of the batch's events, to look up among the stored events' client ids. */
