@@ -72,11 +72,14 @@ const replacements: unknown[] = [
   'ack',
   'executionGateway.notification',
   'executionGateway.reply',
-  ...[63, 64, 65, 127, 128, 129, 4095, 4096, 4097, LIMITS.maxOutputChunkChars, LIMITS.maxOutputChunkChars + 1].map(long),
+  ...[63, 64, 65, 127, 128, 129, 4095, 4096, 4097, LIMITS.maxOutputChunkChars, LIMITS.maxOutputChunkChars + 1].map(
+    long,
+  ),
 ];
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Every value one change away from `value`: each field replaced, removed, or a key added, at every depth. */
 function* mutations(value: unknown): Generator<unknown> {
