@@ -3,6 +3,7 @@ import OpenAI, { APIError as OpenAiApiError } from 'openai';
 import { retryAfterMs, type InferenceApi } from '@remote-chat/protocol';
 import type { ModelConfig } from './gateway-config.js';
 import { GatewayError } from './gateway-error.js';
+import { createNodeFetch } from './node-fetch.js';
 import type { UsageMeter } from './usage-meter.js';
 
 type Json = Record<string, unknown>;
@@ -59,6 +60,8 @@ const NO_KEY = 'none';
  */
 export class Upstreams {
   readonly #clients = new Map<string, OpenAI | Anthropic>();
+  /** One for every client: their connections are kept alive and shared. */
+  readonly #fetch = createNodeFetch();
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -123,6 +126,7 @@ export class Upstreams {
       project: null,
       maxRetries: 0,
       timeout: this.timeoutMs,
+      fetch: this.#fetch,
     });
     this.#clients.set(model.id, client);
     return client;
@@ -137,6 +141,7 @@ export class Upstreams {
       baseURL: model.baseUrl,
       maxRetries: 0,
       timeout: this.timeoutMs,
+      fetch: this.#fetch,
     });
     this.#clients.set(model.id, client);
     return client;
