@@ -16,6 +16,8 @@ export const QUICK = process.env.BENCH_QUICK === '1';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const now = () => performance.now();
+/** Milliseconds on the system-wide monotonic clock (CLOCK_MONOTONIC): comparable between processes of one machine. */
+export const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 const temps = [];
 export function tempDir(prefix = 'rc-bench-') {

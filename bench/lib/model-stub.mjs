@@ -1,6 +1,7 @@
 // The tests' model stub for the benchmarks that stream model answers (gateway, llm): bundled
 // from TypeScript for these plain Node scripts, with each chunk's HTTP write timed in this
 // process's clock, and a Local process runtime of the BFF to call it from.
+import { fork } from 'node:child_process';
 import { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,8 @@ export function marksIn(text) {
 
 /**
  * The stub (test/support/model-stub.ts), started on loopback, with `sentAt`: when each marked
- * chunk left it (its first HTTP write, `h.now()`). `close()` stops it and undoes the timing.
+ * chunk left it (its first HTTP write, `h.monotonicMs()`, so that another process's arrival times
+ * compare). `close()` stops it and undoes the timing.
  */
 export async function timedStub() {
   const { build } = await import('esbuild');
@@ -34,7 +36,7 @@ export async function timedStub() {
   const write = ServerResponse.prototype.write;
   ServerResponse.prototype.write = function timedWrite(chunk, ...rest) {
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-    for (const mark of marksIn(text)) if (!sentAt.has(mark)) sentAt.set(mark, h.now());
+    for (const mark of marksIn(text)) if (!sentAt.has(mark)) sentAt.set(mark, h.monotonicMs());
     return write.call(this, chunk, ...rest);
   };
   const stub = await startModelStub();
@@ -57,20 +59,41 @@ export function markedAnswer(count, intervalMs, next) {
 }
 
 /**
- * One streamed answer read by an OpenAI `client` (model `bench`): each chunk's latency from the
- * stub's write to the client's hands. Throws unless all `expected` chunks came.
+ * The baseline reader: an OpenAI client in a process of its own (bench/lib/direct-reader-child.mjs)
+ * straight at `baseURL`, as a browser or any client of a model server is. (A reader in the stub's
+ * own process would get each chunk with no process to wake and its caches warm from writing it:
+ * a baseline no client has.) `read(sentAt, expected)` reads one answer like `streamedLatencies`.
  */
-export async function streamedLatencies(client, sentAt, expected) {
-  const latencies = [];
-  const stream = await client.chat.completions.create({
-    model: 'bench',
-    messages: [{ role: 'user', content: 'bench' }],
-    stream: true,
+export function directReader(baseURL, apiKey) {
+  const child = fork(fileURLToPath(new URL('./direct-reader-child.mjs', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  for await (const chunk of stream) {
-    for (const mark of marksIn(chunk.choices[0]?.delta?.content)) {
+  return {
+    read(sentAt, expected) {
+      return new Promise((resolve, reject) => {
+        const onExit = (code) => reject(new Error(`the direct reader exited (${code})`));
+        child.once('exit', onExit);
+        child.once('message', (answer) => {
+          child.off('exit', onExit);
+          if (answer.error) reject(new Error(`the direct reader failed: ${answer.error}`));
+          else resolve(latenciesOf(answer.arrivals, sentAt, expected));
+        });
+        child.send({ baseURL, apiKey });
+      });
+    },
+    close() {
+      child.disconnect();
+    },
+  };
+}
+
+/** Each marked chunk's latency from `sentAt` (consumed) to its arrival; throws unless all `expected` came. */
+function latenciesOf(arrivals, sentAt, expected) {
+  const latencies = [];
+  for (const [text, arrivedAt] of arrivals) {
+    for (const mark of marksIn(text)) {
       const sent = sentAt.get(mark);
-      if (sent !== undefined) latencies.push(h.now() - sent);
+      if (sent !== undefined) latencies.push(arrivedAt - sent);
       sentAt.delete(mark);
     }
   }

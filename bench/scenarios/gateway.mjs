@@ -2,9 +2,10 @@
 // runtime's keyless endpoint (stub → BFF's gateway → runtime link → runtime endpoint → client)
 // beside the same stream read by the same client straight from the stub, alternating, same run.
 // The stub is the tests' (test/support/model-stub.ts, bundled here with esbuild); the runtime is a
-// real Local process runtime that the BFF starts; the driver process holds the stub and the client.
+// real Local process runtime that the BFF starts; the driver process holds the stub, and each
+// client is a process of its own (`directReader`), as a model server's clients are.
 import * as h from '../lib/harness.mjs';
-import { gatewayBff, markedAnswer, poll, processRuntime, streamedLatencies, timedStub } from '../lib/model-stub.mjs';
+import { directReader, gatewayBff, markedAnswer, poll, processRuntime, timedStub } from '../lib/model-stub.mjs';
 
 export async function gateway({ quick, log }) {
   const chunks = quick ? 100 : 300;
@@ -16,14 +17,15 @@ export async function gateway({ quick, log }) {
   stub.setDefault(() => markedAnswer(chunks, intervalMs, () => ++next));
   const bff = await gatewayBff(stub);
   let auth;
+  let viaGateway;
+  let direct;
   try {
     auth = await h.owner(bff);
     const endpoint = await runtimeEndpoint(bff, auth, log);
-    const { default: OpenAI } = await import('openai');
-    const viaGateway = new OpenAI({ baseURL: `${endpoint.baseUrl}/v1`, apiKey: endpoint.apiKey, maxRetries: 0 });
-    const direct = new OpenAI({ baseURL: stub.openaiBaseUrl, apiKey: 'bench-key', maxRetries: 0 });
+    viaGateway = directReader(`${endpoint.baseUrl}/v1`, endpoint.apiKey);
+    direct = directReader(stub.openaiBaseUrl, 'bench-key');
 
-    const read = (client) => streamedLatencies(client, sentAt, chunks);
+    const read = (reader) => reader.read(sentAt, chunks);
     await read(viaGateway); // warm-up: clients, connections, JIT
     await read(direct);
     const gatewayMs = [];
@@ -36,7 +38,7 @@ export async function gateway({ quick, log }) {
     const g = h.summary(gatewayMs);
     const d = h.summary(directMs);
     const added = g.p50 - d.p50;
-    const note = `${g.n} chunks, ${chunks} a stream ${intervalMs} ms apart; baseline: the same client straight at the stub`;
+    const note = `${g.n} chunks, ${chunks} a stream ${intervalMs} ms apart; baseline: the same client straight at the stub; each client in its own process`;
     return {
       rows: [
         {
@@ -66,6 +68,8 @@ export async function gateway({ quick, log }) {
       detail: { gateway: g, direct: d },
     };
   } finally {
+    viaGateway?.close();
+    direct?.close();
     // Its Local process runtime outlives the BFF.
     if (auth) await h.deleteRuntimes(bff, auth).catch(() => {});
     await bff.close();

@@ -1,12 +1,13 @@
 // 8. The llm agent as the browser sees it, through the whole path: stub → BFF gateway → runtime
 // link → runtime endpoint → llm agent → `message.delta` event → link → BFF (stored) → browser
-// stream. The driver holds the stub (its writes timed), the browsers (`ws` subscribers as in the
-// relay benchmarks) and an OpenAI client for the baseline; the BFF and a Local process runtime
-// are their own processes.
+// stream. The driver holds the stub (its writes timed) and the browsers (`ws` subscribers as in
+// the relay benchmarks); the BFF, a Local process runtime and the baseline's OpenAI client
+// (`directReader`: a client of a model server is never in the server's process) are processes of
+// their own. Times are on the system-wide monotonic clock (`h.monotonicMs`).
 //
 // (a) Per streamed chunk: from the stub's write to the `message.delta` carrying it on the
-//     browser's stream, beside the same stream read by an OpenAI client straight from the stub,
-//     alternating. The chunks come 80 ms apart: the agent sends a piece at once when none went out
+//     browser's stream, beside the same stream read by an OpenAI client straight from the stub
+//     in its own process, alternating. The chunks come 80 ms apart: the agent sends a piece at once when none went out
 //     in the last 30 ms (its `deltaIntervalMs`), so each chunk travels alone, unbatched.
 // (b) Send → first token: from POSTing the message (as the chat does) to the first
 //     `message.delta` on the stream, the stub answering at once; beside the shell agent's Send →
@@ -14,7 +15,7 @@
 // Both with SQLite `synchronous=full`, then `normal`, since each delta is stored before it is shown.
 import { randomBytes } from 'node:crypto';
 import * as h from '../lib/harness.mjs';
-import { gatewayBff, marksIn, markedAnswer, processRuntime, streamedLatencies, timedStub } from '../lib/model-stub.mjs';
+import { directReader, gatewayBff, marksIn, markedAnswer, processRuntime, timedStub } from '../lib/model-stub.mjs';
 
 /** A lost event must fail the scenario, not hang it. */
 const TURN_TIMEOUT_MS = 30_000;
@@ -44,14 +45,14 @@ async function measure({ quick, log }, synchronous) {
   stub.setDefault(() => (answer === 'stream' ? markedAnswer(chunks, intervalMs, () => ++next) : { text: 'ok' }));
   const bff = await gatewayBff(stub, { sqliteSynchronous: synchronous });
   let auth;
+  let direct;
   try {
     auth = await h.owner(bff);
     const runtime = await processRuntime(bff, auth, 'bench llm');
     log('llm: runtime ready');
     const llmThread = await Browser.open(bff, auth, runtime.id);
     const shellThread = await Browser.open(bff, auth, runtime.id);
-    const { default: OpenAI } = await import('openai');
-    const direct = new OpenAI({ baseURL: stub.openaiBaseUrl, apiKey: 'bench-key', maxRetries: 0 });
+    direct = directReader(stub.openaiBaseUrl, 'bench-key');
 
     /**
      * One answer of the llm agent; each chunk's latency from the stub's write to the browser. The
@@ -66,7 +67,7 @@ async function measure({ quick, log }, synchronous) {
         for (const mark of marksIn(event.text)) {
           const sent = sentAt.get(mark);
           if (sent === undefined) continue;
-          const ago = h.now() - sent;
+          const ago = h.monotonicMs() - sent;
           latencies.push(ago);
           // Date.now, not performance.timeOrigin: the two clocks drift apart in a long run.
           stored.push(Date.parse(event.at) - (Date.now() - ago));
@@ -79,13 +80,13 @@ async function measure({ quick, log }, synchronous) {
     }
 
     await viaBrowser(); // warm-up: connections, JIT, the agent's first call
-    await streamedLatencies(direct, sentAt, chunks);
+    await direct.read(sentAt, chunks);
     stored.length = 0;
     const browserMs = [];
     const directMs = [];
     for (let round = 0; round < rounds; round++) {
       browserMs.push(...(await viaBrowser()));
-      directMs.push(...(await streamedLatencies(direct, sentAt, chunks)));
+      directMs.push(...(await direct.read(sentAt, chunks)));
       log(`llm: chunk round ${round + 1}/${rounds}`);
     }
 
@@ -127,7 +128,7 @@ async function measure({ quick, log }, synchronous) {
           value: b.p50,
           unit: 'ms',
           baseline: d.p50,
-          note: `${b.n} chunks, ${chunks} a stream ${intervalMs} ms apart; baseline: an OpenAI client straight at the stub`,
+          note: `${b.n} chunks, ${chunks} a stream ${intervalMs} ms apart; baseline: an OpenAI client in its own process straight at the stub`,
         },
         {
           id: `llm.chunk.p95${suffix}`,
@@ -167,6 +168,7 @@ async function measure({ quick, log }, synchronous) {
     };
   } finally {
     // Its Local process runtime outlives the BFF.
+    direct?.close();
     if (auth) await h.deleteRuntimes(bff, auth).catch(() => {});
     await bff.close();
     await close();
