@@ -13,6 +13,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import type { ResendFence } from './resend-fence.js';
 import { uniqueKeyOf } from './store/append-batch.js';
 import type { AppendItem, AppendResult, RuntimeStore, ThreadRecord, ThreadStore } from './store/store.js';
+import { withStoreFields } from './store/stored-event.js';
 
 /** The messages a runtime's `threads:` subscribers get. */
 export type ThreadsMessage = { type: 'thread'; thread: Thread } | { type: 'thread-removed'; id: string };
@@ -276,7 +277,7 @@ export class EntryWriter {
     const last = this.lastSeq.get(threadId);
     if (last === undefined || items.some((item) => uniqueKeyOf(item.body) !== null)) return null;
     this.lastSeq.set(threadId, last + items.length);
-    return items.map((item, index) => ({ ...item.body, threadId, seq: last + 1 + index, at }) as ThreadEvent);
+    return items.map((item, index) => withStoreFields(item.body, threadId, last + 1 + index, at));
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
 import type { AppendItem, AppendResult, LinkReceipt, OutboundEntry } from './store.js';
+import { withStoreFields } from './stored-event.js';
 
 /** A row of the outbound table as a batch writes it. */
 export interface OutboundRow {
@@ -160,8 +161,7 @@ export class AppendBatch {
     const results: AppendResult[] = [];
     for (const [index, body] of this.bodies.entries()) {
       const outcome = this.outcome[index]!;
-      if (outcome === 'new')
-        results.push({ event: { ...body, threadId: this.threadId, seq: seq++, at }, created: true });
+      if (outcome === 'new') results.push({ event: withStoreFields(body, this.threadId, seq++, at), created: true });
       else if (typeof outcome === 'number') results.push({ event: results[outcome]!.event, created: false });
       else results.push({ event: outcome, created: false });
     }

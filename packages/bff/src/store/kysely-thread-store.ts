@@ -6,7 +6,7 @@ import { recordReceipt } from './kysely-runtime-store.js';
 import { insertHandoffs } from './handoffs.js';
 import { insertOutbound, rewriteOutbound } from './outbound.js';
 import { now, num, type Database, type ThreadsTable } from './schema.js';
-import { parseStoredEvent, toStoredEvent } from './stored-event.js';
+import { parseStoredEvent, toStoredEvent, withStoreFields } from './stored-event.js';
 import type { ThreadRecord, ThreadStore } from './store.js';
 
 /** Rows per INSERT, well under SQLite's bound-parameter limit. */
@@ -46,8 +46,7 @@ export function toEvent(row: {
 }): ThreadEvent {
   // Bodies were validated by EventBodySchema in the transaction that stored them; reading them
   // back is the hot path of every replay, so they are not validated again.
-  const body = JSON.parse(row.body) as EventBody;
-  return { ...body, threadId: row.thread_id, seq: num(row.seq), at: row.created_at };
+  return withStoreFields(JSON.parse(row.body) as EventBody, row.thread_id, num(row.seq), row.created_at);
 }
 
 /** The thread store's two hot paths, which a dialect may serve its own faster way. */
