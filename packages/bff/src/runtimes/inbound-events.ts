@@ -1,4 +1,4 @@
-import type { FromRuntimeMessage } from '@remote-chat/protocol';
+import type { EventBody, FromRuntimeMessage } from '@remote-chat/protocol';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
 import type { Store, ThreadRecord } from '../store/store.js';
@@ -33,23 +33,25 @@ export class InboundEvents {
    * seq is already stored (a resend after a failure) is skipped.
    */
   async receive(live: LiveRuntime, incoming: FromRuntimeMessage, seq: number): Promise<void> {
-    const { store, writer, logger } = this.options;
+    const { store, logger } = this.options;
     if (seq <= live.storedReceived) return;
     if (incoming.type === 'thread.event' && incoming.event.kind !== 'message.user') {
       const event = incoming.event;
+      // The common case, an event for a thread known to be the runtime's with nothing queued
+      // ahead of it: appended now, without a step on the chain (a few promises less per event).
+      if (live.orderingPending === 0 && live.threads.has(incoming.threadId)) {
+        await this.append(live, incoming.threadId, event, seq);
+        live.storedReceived = Math.max(live.storedReceived, seq);
+        return;
+      }
+      live.orderingPending++;
       const step = live.ordering.then(async () => {
-        const thread = await this.ownThread(live, incoming.threadId);
-        if (!thread) return null;
-        // The event and the link seq it came in are stored together: a resend is never stored twice.
-        const stored = writer.appendEvent(thread, event, { receipt: { runtimeId: live.id, seq } });
-        // Now, in link order: browsers may see the event before it is durable (and acknowledged), and
-        // the idle check must not find the runtime neither busy nor recently active meanwhile.
-        this.options.markActive(live);
-        if (event.kind === 'status') {
-          if (event.state === 'running' || event.state === 'thinking') live.busy.add(incoming.threadId);
-          else live.busy.delete(incoming.threadId);
+        try {
+          const thread = await this.ownThread(live, incoming.threadId);
+          return thread ? { stored: this.append(live, thread.id, event, seq) } : null;
+        } finally {
+          live.orderingPending--;
         }
-        return { stored };
       });
       live.ordering = step.then(
         () => undefined,
@@ -79,6 +81,25 @@ export class InboundEvents {
       await this.options.onInfo(live);
     }
     await store.setLinkReceived(live.id, seq);
+  }
+
+  /**
+   * Appends an event of a thread that is the runtime's own, in link order (the caller's part);
+   * resolves once it is durable.
+   */
+  private append(live: LiveRuntime, threadId: string, event: EventBody, seq: number): Promise<unknown> {
+    // The event and the link seq it came in are stored together: a resend is never stored twice.
+    const stored = this.options.writer.appendEvent({ id: threadId, runtimeId: live.id, titled: true }, event, {
+      receipt: { runtimeId: live.id, seq },
+    });
+    // Now, in link order: browsers may see the event before it is durable (and acknowledged), and
+    // the idle check must not find the runtime neither busy nor recently active meanwhile.
+    this.options.markActive(live);
+    if (event.kind === 'status') {
+      if (event.state === 'running' || event.state === 'thinking') live.busy.add(threadId);
+      else live.busy.delete(threadId);
+    }
+    return stored;
   }
 
   /** The thread if it is the runtime's own, else null (a runtime may only write to, or spend for, its own). */

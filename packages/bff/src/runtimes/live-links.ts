@@ -58,6 +58,8 @@ export interface LiveRuntime {
   storedReceived: number;
   /** Chains the ownership checks of incoming events, so appends keep link order. */
   ordering: Promise<void>;
+  /** Steps on `ordering` that have not issued their append yet: while any has, none may skip it. */
+  orderingPending: number;
 }
 
 export interface LiveLinksOptions {
@@ -153,6 +155,7 @@ export class LiveLinks {
       restarts: [],
       storedReceived: record.linkReceived,
       ordering: Promise.resolve(),
+      orderingPending: 0,
       outbox,
       sending: Promise.resolve(),
       session: new LinkSession<
