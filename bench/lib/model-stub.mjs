@@ -1,6 +1,7 @@
 // The tests' model stub for the benchmarks that stream model answers (gateway, llm): bundled
-// from TypeScript for these plain Node scripts, with each chunk's HTTP write timed in this
-// process's clock, and a Local process runtime of the BFF to call it from.
+// from TypeScript for these plain Node scripts, with each chunk's HTTP write timed on the
+// system-wide monotonic clock, a reader process to time its arrival, and a Local process runtime
+// of the BFF to call it from.
 import { fork } from 'node:child_process';
 import { ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -59,13 +60,15 @@ export function markedAnswer(count, intervalMs, next) {
 }
 
 /**
- * The baseline reader: an OpenAI client in a process of its own (bench/lib/direct-reader-child.mjs)
- * straight at `baseURL`, as a browser or any client of a model server is. (A reader in the stub's
+ * An OpenAI client in a process of its own (bench/lib/stream-reader-child.mjs) at `baseURL`, as
+ * any client of a model server is: the baselines read the stub with one. (A reader in the stub's
  * own process would get each chunk with no process to wake and its caches warm from writing it:
- * a baseline no client has.) `read(sentAt, expected)` reads one answer like `streamedLatencies`.
+ * a baseline no client has.) `read(sentAt, expected)` reads one streamed answer (model `bench`)
+ * and resolves to each marked chunk's latency from the stub's write; it throws unless all
+ * `expected` chunks came.
  */
-export function directReader(baseURL, apiKey) {
-  const child = fork(fileURLToPath(new URL('./direct-reader-child.mjs', import.meta.url)), [], {
+export function streamReader(baseURL, apiKey) {
+  const child = fork(fileURLToPath(new URL('./stream-reader-child.mjs', import.meta.url)), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return {

@@ -3,9 +3,9 @@
 // beside the same stream read by the same client straight from the stub, alternating, same run.
 // The stub is the tests' (test/support/model-stub.ts, bundled here with esbuild); the runtime is a
 // real Local process runtime that the BFF starts; the driver process holds the stub, and each
-// client is a process of its own (`directReader`), as a model server's clients are.
+// client is a process of its own (`streamReader`), as a model server's clients are.
 import * as h from '../lib/harness.mjs';
-import { directReader, gatewayBff, markedAnswer, poll, processRuntime, timedStub } from '../lib/model-stub.mjs';
+import { streamReader, gatewayBff, markedAnswer, poll, processRuntime, timedStub } from '../lib/model-stub.mjs';
 
 export async function gateway({ quick, log }) {
   const chunks = quick ? 100 : 300;
@@ -22,8 +22,8 @@ export async function gateway({ quick, log }) {
   try {
     auth = await h.owner(bff);
     const endpoint = await runtimeEndpoint(bff, auth, log);
-    viaGateway = directReader(`${endpoint.baseUrl}/v1`, endpoint.apiKey);
-    direct = directReader(stub.openaiBaseUrl, 'bench-key');
+    viaGateway = streamReader(`${endpoint.baseUrl}/v1`, endpoint.apiKey);
+    direct = streamReader(stub.openaiBaseUrl, 'bench-key');
 
     const read = (reader) => reader.read(sentAt, chunks);
     await read(viaGateway); // warm-up: clients, connections, JIT

@@ -2,7 +2,7 @@
 // link → runtime endpoint → llm agent → `message.delta` event → link → BFF (stored) → browser
 // stream. The driver holds the stub (its writes timed) and the browsers (`ws` subscribers as in
 // the relay benchmarks); the BFF, a Local process runtime and the baseline's OpenAI client
-// (`directReader`: a client of a model server is never in the server's process) are processes of
+// (`streamReader`: a client of a model server is never in the server's process) are processes of
 // their own. Times are on the system-wide monotonic clock (`h.monotonicMs`).
 //
 // (a) Per streamed chunk: from the stub's write to the `message.delta` carrying it on the
@@ -15,7 +15,7 @@
 // Both with SQLite `synchronous=full`, then `normal`, since each delta is stored before it is shown.
 import { randomBytes } from 'node:crypto';
 import * as h from '../lib/harness.mjs';
-import { directReader, gatewayBff, marksIn, markedAnswer, processRuntime, timedStub } from '../lib/model-stub.mjs';
+import { streamReader, gatewayBff, marksIn, markedAnswer, processRuntime, timedStub } from '../lib/model-stub.mjs';
 
 /** A lost event must fail the scenario, not hang it. */
 const TURN_TIMEOUT_MS = 30_000;
@@ -52,7 +52,7 @@ async function measure({ quick, log }, synchronous) {
     log('llm: runtime ready');
     const llmThread = await Browser.open(bff, auth, runtime.id);
     const shellThread = await Browser.open(bff, auth, runtime.id);
-    direct = directReader(stub.openaiBaseUrl, 'bench-key');
+    direct = streamReader(stub.openaiBaseUrl, 'bench-key');
 
     /**
      * One answer of the llm agent; each chunk's latency from the stub's write to the browser. The

@@ -101,7 +101,8 @@ export const FromRuntimeMessageSchema = z.discriminatedUnion('type', [
     machine: MachineSchema.nullable().optional(),
   }),
 ]);
-// A runtime's streamed events by a shortcut (shortcuts.ts).
+// A runtime's streamed events by a shortcut (shortcuts.ts), the events' own for the event.
+const eventShortcut = shortcutOf(EventBodySchema)!;
 withShortcut(
   FromRuntimeMessageSchema,
   (value) =>
@@ -109,7 +110,7 @@ withShortcut(
     value['type'] === 'thread.event' &&
     keyCount(value) === 3 &&
     isId(value['threadId']) &&
-    (shortcutOf(EventBodySchema)?.(value['event']) ?? false),
+    eventShortcut(value['event']),
 );
 export type FromRuntimeMessage = z.infer<typeof FromRuntimeMessageSchema>;
 

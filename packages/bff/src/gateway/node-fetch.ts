@@ -29,6 +29,7 @@ export function createNodeFetch(): typeof fetch {
     const protocol = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
     if (!protocol) return Promise.reject(new TypeError(`fetch: unsupported URL scheme ${url.protocol}`));
     const signal = init.signal ?? request?.signal ?? undefined;
+    const method = init.method ?? request?.method ?? 'GET';
     const headers = new Headers(init.headers ?? request?.headers);
     if (!headers.has('accept-encoding')) headers.set('accept-encoding', 'gzip, deflate, br');
     return bodyBytes(init.body ?? null).then(
@@ -39,7 +40,7 @@ export function createNodeFetch(): typeof fetch {
             return;
           }
           const outgoing = protocol.request(url, {
-            method: init.method ?? request?.method ?? 'GET',
+            method,
             headers: Object.fromEntries(headers),
             agent: agents[url.protocol as 'http:' | 'https:'],
           });
@@ -69,7 +70,7 @@ export function createNodeFetch(): typeof fetch {
               signal.addEventListener('abort', onBodyAbort, { once: true });
               stream.once('close', () => signal.removeEventListener('abort', onBodyAbort));
             }
-            const hasBody = !NO_BODY.has(status) && (init.method ?? request?.method) !== 'HEAD';
+            const hasBody = !NO_BODY.has(status) && method !== 'HEAD';
             if (!hasBody) stream.resume();
             resolve(
               new Response(hasBody ? (Readable.toWeb(stream) as ReadableStream<Uint8Array>) : null, {

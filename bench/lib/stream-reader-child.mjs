@@ -1,7 +1,8 @@
 // A model stream's reader in a process of its own, as any client of a model server is: the
-// baseline of the gateway and llm benchmarks. Asked `{ baseURL, apiKey }` over IPC, it reads one
-// streamed answer (model `bench`) with the official OpenAI client and answers with each chunk's
-// text and arrival time on the system-wide monotonic clock (`monotonicMs` in harness.mjs).
+// gateway and llm benchmarks' clients (`streamReader` in model-stub.mjs). Asked
+// `{ baseURL, apiKey }` over IPC, it reads one streamed answer (model `bench`) with the official
+// OpenAI client and answers with each chunk's text and arrival time on the system-wide monotonic
+// clock (`monotonicMs` in harness.mjs).
 import OpenAI from 'openai';
 
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
