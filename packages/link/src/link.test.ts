@@ -496,6 +496,44 @@ describe('runtime link', () => {
     dialler.session.detach();
   });
 
+  it('when pipelined, deals with a failure in its turn: what finished after it is handled again after the resend', async () => {
+    const calls: number[] = [];
+    let releaseFirst = () => {};
+    let failSecond = true;
+    const listener = new LinkSession<NumberMessage, NumberMessage>({
+      inbound: NumberMessage,
+      pipelined: true,
+      onMessage: (message) => {
+        calls.push(message.n);
+        if (message.n === 1) return new Promise<void>((resolve) => (releaseFirst = resolve));
+        if (message.n === 2 && failSecond) return Promise.reject(new Error('the store is busy'));
+        // The third, and the second once it is resent: handled synchronously, no promise.
+        return undefined;
+      },
+    });
+    const states: string[] = [];
+    listener.onState((state) => states.push(state));
+    const dialler = recordingSession();
+    const server = await listen(listener);
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    for (let n = 1; n <= 3; n++) dialler.session.send({ n });
+    await waitFor(() => calls.length === 3, 'three started');
+    // The second failed and the third finished, but the first still runs: nothing is decided yet.
+    await sleep(50);
+    expect(listener.lastReceived).toBe(0);
+    expect(listener.state).toBe('open');
+    releaseFirst();
+    // The first is acknowledged; the failure then closes the link, and the third (finished after
+    // the failed second) is not acknowledged.
+    await waitFor(() => listener.state === 'offline', 'the link closed after the failure');
+    expect(listener.lastReceived).toBe(1);
+    failSecond = false;
+    await dialLink({ url: server.url, runtimeId: RUNTIME_ID, token: TOKEN, session: dialler.session });
+    await waitFor(() => listener.lastReceived === 3 && dialler.session.pending === 0, 'resent and acknowledged');
+    expect(calls).toEqual([1, 2, 3, 2, 3]);
+    dialler.session.detach();
+  });
+
   it('says when everything the peer resent on a reconnect is handled (caughtUp)', async () => {
     const release: Array<() => void> = [];
     const listener = new LinkSession<NumberMessage, NumberMessage>({

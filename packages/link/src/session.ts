@@ -97,6 +97,13 @@ export interface LinkSessionStorage<Out> {
   outbox?: LinkOutbox<Out>;
 }
 
+/** A `caughtUp` caller waiting until every seq up to `upTo` is handled, or the epoch is abandoned. */
+interface HandledWaiter {
+  upTo: number;
+  epoch: number;
+  resolve: () => void;
+}
+
 type StateListener = (state: LinkState, detail?: string) => void;
 type PressureListener = (pressure: boolean) => void;
 
@@ -148,7 +155,14 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
   #queuedUpTo: number;
   /** Bumped when the queue is abandoned after a handler failure; stale jobs then do nothing. */
   #epoch = 0;
+  /** Not pipelined: each message's handling, chained after the one before it. */
   #queue: Promise<void> = Promise.resolve();
+  /** Pipelined: seqs above #lastReceived whose handling finished, waiting for the ones before them. */
+  readonly #doneAhead = new Set<number>();
+  /** Pipelined: the lowest seq whose handling failed, dealt with once every seq before it is handled. */
+  #failedAhead: { seq: number; error: unknown } | null = null;
+  /** Pipelined: `caughtUp` callers waiting for what was accepted before their pong to be handled. */
+  #handledWaiters: HandledWaiter[] = [];
   #ackDue = false;
   #ackTimer: NodeJS.Timeout | undefined;
   readonly #pipelined: boolean;
@@ -501,7 +515,7 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
         this.#write(encodeFrame<Out>({ type: 'pong', t: frame.t }));
         return;
       case 'pong':
-        this.#probes.get(frame.t)?.resolve(this.#queue);
+        this.#probes.get(frame.t)?.resolve(this.#handledSoFar());
         this.#probes.delete(frame.t);
         return;
       case 'hello':
@@ -523,38 +537,96 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     }
     this.#queuedUpTo = seq;
     const epoch = this.#epoch;
-    const started = this.#pipelined ? this.#start(message, seq) : undefined;
-    // Observed at once: it may fail while the frames ahead of it are still being handled (waiting
-    // for a sync), and #handle deals with the failure in its turn.
-    started?.catch(() => undefined);
-    this.#queue = this.#queue.then(() => this.#handle(epoch, seq, message, started));
+    if (this.#pipelined) this.#startPipelined(epoch, seq, message);
+    else this.#queue = this.#queue.then(() => this.#handleInTurn(epoch, seq, message));
   }
 
-  /** Calls the handler, turning a synchronous throw into a rejection. */
-  #start(message: In, seq: number): Promise<void> {
+  /**
+   * Pipelined: starts handling a message now, and notes its end when it comes. Ends are taken in
+   * seq order (#handled holds back one that finished before those ahead of it): no chain of
+   * promises per message, and none at all for a handler that finished synchronously.
+   */
+  #startPipelined(epoch: number, seq: number, message: In): void {
+    let handling: Promise<void> | void;
     try {
-      return Promise.resolve(this.#onMessage(message, seq));
+      handling = this.#onMessage(message, seq);
     } catch (error) {
-      return Promise.reject(error);
+      this.#failed(epoch, seq, error);
+      return;
     }
+    if (handling === undefined) this.#handled(epoch, seq);
+    else
+      handling.then(
+        () => this.#handled(epoch, seq),
+        (error: unknown) => this.#failed(epoch, seq, error),
+      );
   }
 
-  /** Waits for a message's handling (starting it unless pipelined), then acknowledges it. */
-  async #handle(epoch: number, seq: number, message: In, started: Promise<void> | undefined): Promise<void> {
-    // Abandoned after an earlier failure (a pipelined start was observed as it began).
+  /** Not pipelined: handles a message once the one before it is handled, then notes its end. */
+  async #handleInTurn(epoch: number, seq: number, message: In): Promise<void> {
+    // Abandoned after an earlier failure.
     if (epoch !== this.#epoch) return;
     try {
-      await (started ?? this.#start(message, seq));
+      await this.#onMessage(message, seq);
     } catch (error) {
-      // Abandon everything queued after it; the peer resends from our last acknowledgement.
-      this.#epoch++;
-      this.#queuedUpTo = this.#lastReceived;
-      const text = error instanceof Error ? error.message : String(error);
-      if (this.#socket) this.#release(this.#socket, HANDLER_FAILED, `handling seq ${seq} failed: ${text}`);
+      this.#abandon(seq, error);
       return;
     }
     this.#lastReceived = seq;
     this.#scheduleAck();
+  }
+
+  /** Pipelined: `seq` was handled; acknowledges it with every finished one after it, in order. */
+  #handled(epoch: number, seq: number): void {
+    if (epoch !== this.#epoch) return;
+    if (seq !== this.#lastReceived + 1) {
+      this.#doneAhead.add(seq);
+      return;
+    }
+    let last = seq;
+    while (this.#doneAhead.size > 0 && this.#doneAhead.delete(last + 1)) last++;
+    this.#lastReceived = last;
+    this.#scheduleAck();
+    const failed = this.#failedAhead;
+    if (failed?.seq === last + 1) this.#abandon(failed.seq, failed.error);
+    else this.#wakeHandledWaiters();
+  }
+
+  /** Pipelined: handling `seq` failed; dealt with in its turn, once everything before it is handled. */
+  #failed(epoch: number, seq: number, error: unknown): void {
+    if (epoch !== this.#epoch) return;
+    if (seq === this.#lastReceived + 1) this.#abandon(seq, error);
+    else if (!this.#failedAhead || seq < this.#failedAhead.seq) this.#failedAhead = { seq, error };
+  }
+
+  /** Abandons everything queued from `seq` on; the peer resends from our last acknowledgement. */
+  #abandon(seq: number, error: unknown): void {
+    this.#epoch++;
+    this.#queuedUpTo = this.#lastReceived;
+    this.#doneAhead.clear();
+    this.#failedAhead = null;
+    this.#wakeHandledWaiters();
+    const text = error instanceof Error ? error.message : String(error);
+    if (this.#socket) this.#release(this.#socket, HANDLER_FAILED, `handling seq ${seq} failed: ${text}`);
+  }
+
+  /** Resolves once every message accepted so far is handled, or abandoned after a failure. */
+  #handledSoFar(): Promise<void> {
+    if (!this.#pipelined) return this.#queue;
+    if (this.#lastReceived >= this.#queuedUpTo) return Promise.resolve();
+    return new Promise((resolve) =>
+      this.#handledWaiters.push({ upTo: this.#queuedUpTo, epoch: this.#epoch, resolve }),
+    );
+  }
+
+  #wakeHandledWaiters(): void {
+    if (this.#handledWaiters.length === 0) return;
+    const waiting: HandledWaiter[] = [];
+    for (const waiter of this.#handledWaiters) {
+      if (waiter.epoch !== this.#epoch || this.#lastReceived >= waiter.upTo) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.#handledWaiters = waiting;
   }
 
   #scheduleAck(): void {

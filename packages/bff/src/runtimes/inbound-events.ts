@@ -30,56 +30,69 @@ export class InboundEvents {
    * Handles a message from a runtime. The link is pipelined: this is called for the next frame
    * before the previous one's commit finished, so appends to a thread batch into group commits.
    * Appends are still issued in link order (the ownership lookups are chained), and a frame whose
-   * seq is already stored (a resend after a failure) is skipped.
+   * seq is already stored (a resend after a failure) is skipped. Resolves once what the frame
+   * carried is durable; returns nothing for a frame it skips.
    */
-  async receive(live: LiveRuntime, incoming: FromRuntimeMessage, seq: number): Promise<void> {
-    const { store, logger } = this.options;
-    if (seq <= live.storedReceived) return;
-    if (incoming.type === 'thread.event' && incoming.event.kind !== 'message.user') {
-      const event = incoming.event;
-      // The common case, an event for a thread known to be the runtime's with nothing queued
-      // ahead of it: appended now, without a step on the chain (a few promises less per event).
-      if (live.orderingPending === 0 && live.threads.has(incoming.threadId)) {
-        await this.append(live, incoming.threadId, event, seq);
-        live.storedReceived = Math.max(live.storedReceived, seq);
-        return;
-      }
-      live.orderingPending++;
-      const step = live.ordering.then(async () => {
-        try {
-          const thread = await this.ownThread(live, incoming.threadId);
-          return thread ? { stored: this.append(live, thread.id, event, seq) } : null;
-        } finally {
-          live.orderingPending--;
-        }
-      });
-      live.ordering = step.then(
-        () => undefined,
-        () => undefined,
-      );
-      const appending = await step;
-      if (appending) {
-        await appending.stored;
-        live.storedReceived = Math.max(live.storedReceived, seq);
-        return;
-      }
-      logger.warn(
-        { runtimeId: live.id, threadId: incoming.threadId },
-        'runtime wrote to a thread that is not its own; dropped',
-      );
-    } else if (incoming.type === 'thread.event') {
+  receive(live: LiveRuntime, incoming: FromRuntimeMessage, seq: number): Promise<void> | undefined {
+    if (seq <= live.storedReceived) return undefined;
+    if (incoming.type !== 'thread.event') return this.receiveInfo(live, incoming, seq);
+    const event = incoming.event;
+    if (event.kind === 'message.user') {
       // Only people write user messages.
-      logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
-    } else {
-      const record = await store.getRuntime(live.id);
-      // A machine is called after its folder, until a person renames it: then their name stays.
-      const previous = record?.info?.['project'];
-      const unnamed = record?.name === MACHINE_DEFAULT_NAME || record?.name === previous;
-      const named = record?.kind === 'machine' && incoming.project && unnamed ? { name: incoming.project } : {};
-      const updated = await store.updateRuntime(live.id, { info: incoming, ...named });
-      if (updated) this.options.view.publish(updated);
-      await this.options.onInfo(live);
+      this.options.logger.warn({ runtimeId: live.id }, 'runtime sent a message.user event; dropped');
+      return this.options.store.setLinkReceived(live.id, seq);
     }
+    // The common case, an event for a thread known to be the runtime's with nothing queued ahead
+    // of it: appended now, in this call (no step on the ordering chain, no async function: the
+    // stream of a busy runtime comes through here, and each promise less is felt).
+    if (live.orderingPending === 0 && live.threads.has(incoming.threadId)) {
+      return this.append(live, incoming.threadId, event, seq).then(() => {
+        if (seq > live.storedReceived) live.storedReceived = seq;
+      });
+    }
+    return this.receiveAfterLookup(live, incoming.threadId, event, seq);
+  }
+
+  /** An event whose thread must be looked up first: appended in link order, after those ahead of it. */
+  private async receiveAfterLookup(live: LiveRuntime, threadId: string, event: EventBody, seq: number): Promise<void> {
+    live.orderingPending++;
+    const step = live.ordering.then(async () => {
+      try {
+        const thread = await this.ownThread(live, threadId);
+        return thread ? { stored: this.append(live, thread.id, event, seq) } : null;
+      } finally {
+        live.orderingPending--;
+      }
+    });
+    live.ordering = step.then(
+      () => undefined,
+      () => undefined,
+    );
+    const appending = await step;
+    if (appending) {
+      await appending.stored;
+      live.storedReceived = Math.max(live.storedReceived, seq);
+      return;
+    }
+    this.options.logger.warn({ runtimeId: live.id, threadId }, 'runtime wrote to a thread that is not its own; dropped');
+    await this.options.store.setLinkReceived(live.id, seq);
+  }
+
+  /** What a runtime reports about itself (`runtime.info`): stored, and shown. */
+  private async receiveInfo(
+    live: LiveRuntime,
+    incoming: Exclude<FromRuntimeMessage, { type: 'thread.event' }>,
+    seq: number,
+  ): Promise<void> {
+    const { store } = this.options;
+    const record = await store.getRuntime(live.id);
+    // A machine is called after its folder, until a person renames it: then their name stays.
+    const previous = record?.info?.['project'];
+    const unnamed = record?.name === MACHINE_DEFAULT_NAME || record?.name === previous;
+    const named = record?.kind === 'machine' && incoming.project && unnamed ? { name: incoming.project } : {};
+    const updated = await store.updateRuntime(live.id, { info: incoming, ...named });
+    if (updated) this.options.view.publish(updated);
+    await this.options.onInfo(live);
     await store.setLinkReceived(live.id, seq);
   }
 

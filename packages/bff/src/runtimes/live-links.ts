@@ -70,7 +70,7 @@ export interface LiveLinksOptions {
   /** How long `connect` waits for the link to open. @default 15_000 */
   linkTimeoutMs?: number;
   /** Handles a message from a runtime; its frame is acknowledged once this resolves. */
-  onMessage: (live: LiveRuntime, message: FromRuntimeMessage, seq: number) => Promise<void>;
+  onMessage: (live: LiveRuntime, message: FromRuntimeMessage, seq: number) => Promise<void> | undefined;
   /** Hears every change of a link's state. */
   onState: (live: LiveRuntime, state: LinkState, detail?: string) => Promise<void>;
   /** Hears each unnumbered frame a runtime sends (gateway requests, push results; not acknowledged). */
