@@ -455,7 +455,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
             ? { code: CLOSE_CODES.rateLimited, reason: 'too many refused hellos; try again later' }
             : false;
         runtimes
-          .acceptMachine(ws, refusal)
+          .acceptMachine(ws, refusal, socket)
           .catch((error: unknown) => logger.info({ err: String(error) }, 'machine link refused'));
       });
       return true;

@@ -2,7 +2,7 @@ import type { ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
 import { CLOSE_CODES, HelloFrameSchema, PROTOCOL_VERSION, WelcomeFrameSchema } from '@remote-chat/protocol';
-import { closeSocket, type LinkSession } from './session.js';
+import { closeSocket, type LinkSession, type LinkTransport } from './session.js';
 import { closeInWords } from './close-words.js';
 import { LinkHandshakeError } from './errors.js';
 import { encodeFrame, parseJson, rawDataText } from './frames.js';
@@ -91,6 +91,9 @@ export function dialLink<Out, In, GOut = never, GIn = never>(
     let settled = false;
     let opened = false;
     let lastError: Error | undefined;
+    // The connection under the WebSocket, which the session corks per turn of the event loop.
+    let transport: LinkTransport | undefined;
+    socket.once('upgrade', (response) => (transport = response.socket));
     const timer = setTimeout(() => {
       if (opened) fail(CLOSE_CODES.timeout, `no welcome within ${timeoutMs} ms`, true);
       else failToConnect(new Error(`no connection within ${timeoutMs} ms`));
@@ -156,7 +159,7 @@ export function dialLink<Out, In, GOut = never, GIn = never>(
       settled = true;
       cleanup();
       // Attach in the same tick as the welcome so no frame that follows it is missed.
-      session.attach(socket, welcome.data.lastReceived);
+      session.attach(socket, welcome.data.lastReceived, transport);
       resolve(socket);
     };
     const onClose = (code: number, reason: Buffer): void => {
@@ -194,6 +197,11 @@ export interface AcceptLinkOptions<Out, In, GOut = never, GIn = never> {
   session: (hello: { runtimeId: string }) => LinkSession<Out, In, GOut, GIn>;
   /** @default HANDSHAKE_TIMEOUT_MS */
   timeoutMs?: number;
+  /**
+   * The connection under the WebSocket (the socket `handleUpgrade` was given): the session corks it
+   * for a turn of the event loop at its first write, so a burst leaves in one write. @default none
+   */
+  transport?: LinkTransport;
 }
 
 /**
@@ -286,7 +294,7 @@ export function acceptLink<Out, In, GOut = never, GIn = never>(
           lastReceived: session.lastReceived,
         }),
       );
-      session.attach(socket, lastReceived);
+      session.attach(socket, lastReceived, options.transport);
       resolve(session);
     };
     socket.on('error', () => {});

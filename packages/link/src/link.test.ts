@@ -496,6 +496,37 @@ describe('runtime link', () => {
     dialler.session.detach();
   });
 
+  it('writes what a dialler sends in one turn of the event loop in one write, not one per frame', async () => {
+    const listener = recordingSession();
+    const server = await listen(listener.session);
+    const port = Number(new URL(server.url).port);
+    let writes = 0;
+    const dialler = recordingSession();
+    await dialLink({
+      url: server.url,
+      runtimeId: RUNTIME_ID,
+      token: TOKEN,
+      session: dialler.session,
+      createConnection: async () => {
+        const socket = connect(port, '127.0.0.1');
+        await new Promise((resolve) => socket.once('connect', resolve));
+        // Each call is one system call's worth of writing (writev takes every chunk buffered).
+        const write = socket._write.bind(socket);
+        const writev = socket._writev!.bind(socket);
+        socket._write = (chunk, encoding, done) => (writes++, write(chunk, encoding, done));
+        socket._writev = (chunks, done) => (writes++, writev(chunks, done));
+        return socket;
+      },
+    });
+    await sleep(20);
+    writes = 0;
+    for (let n = 1; n <= 200; n++) dialler.session.send({ n });
+    await waitFor(() => listener.handled.length === 200, 'all 200 handled');
+    expect(listener.handled).toEqual(Array.from({ length: 200 }, (_, k) => k + 1));
+    expect(writes).toBeLessThanOrEqual(2);
+    dialler.session.detach();
+  });
+
   it('when pipelined, deals with a failure in its turn: what finished after it is handled again after the resend', async () => {
     const calls: number[] = [];
     let releaseFirst = () => {};

@@ -97,6 +97,12 @@ export interface LinkSessionStorage<Out> {
   outbox?: LinkOutbox<Out>;
 }
 
+/** The stream under a link's WebSocket, as far as the session uses it (`attach`). */
+export interface LinkTransport {
+  cork(): void;
+  uncork(): void;
+}
+
 /** A `caughtUp` caller waiting until every seq up to `upTo` is handled, or the epoch is abandoned. */
 interface HandledWaiter {
   upTo: number;
@@ -143,6 +149,9 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
 
   #state: LinkState = 'offline';
   #socket: WebSocket | undefined;
+  /** The stream under #socket, corked while a turn of the event loop writes to it (`attach`). */
+  #transport: LinkTransport | undefined;
+  #corked = false;
   #detachSocket: (() => void) | undefined;
   #everOpen = false;
   #badFrames = 0;
@@ -388,8 +397,12 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
    * When the peer reports a `lastReceived` that cannot come from this session's numbering (above
    * anything sent, or below what it already acknowledged) one side lost its state in a restart;
    * the kept frames are then renumbered to follow the peer's `lastReceived` so nothing is skipped.
+   *
+   * `transport`, the stream under the WebSocket, if known: corked for the rest of a turn of the
+   * event loop at its first write, so that what a busy side sends in one turn (a runtime's burst of
+   * events, a resend) leaves in one write, not a system call per frame.
    */
-  attach(socket: WebSocket, peerLastReceived: number): void {
+  attach(socket: WebSocket, peerLastReceived: number, transport?: LinkTransport): void {
     // The state goes straight on to 'open': a replaced socket is no outage.
     if (this.#socket) this.#release(this.#socket, CLOSE_CODES.replaced, 'replaced by a newer connection', false);
     if (socket.readyState !== socket.OPEN) {
@@ -403,6 +416,7 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     this.#acknowledged();
 
     this.#socket = socket;
+    this.#transport = transport;
     this.#everOpen = true;
     this.#badFrames = 0;
     const admit = this.#frameGate?.();
@@ -655,6 +669,15 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
   #write(text: string): void {
     const socket = this.#socket;
     if (!socket || socket.readyState !== socket.OPEN) return;
+    const transport = this.#transport;
+    if (transport && !this.#corked) {
+      this.#corked = true;
+      transport.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        transport.uncork();
+      });
+    }
     // With a callback, a failed write (the socket is going away) is reported there instead of
     // thrown; 'close' handles the rest.
     socket.send(text, ignoreError);
@@ -675,6 +698,7 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
     this.#detachSocket?.();
     this.#detachSocket = undefined;
     this.#socket = undefined;
+    this.#transport = undefined;
     clearInterval(this.#heartbeat);
     clearTimeout(this.#deadTimer);
     this.#heartbeat = undefined;

@@ -179,6 +179,7 @@ export async function serve(options: ServeOptions): Promise<RunningRuntime> {
     wss.handleUpgrade(request, socket, head, (ws) => {
       acceptLink(ws, {
         runtimeId: options.runtimeId,
+        transport: socket,
         verify: (hello) => hello.runtimeId === options.runtimeId && sameSecret(hello.token, options.token),
         session: () => session,
       })

@@ -11,7 +11,7 @@ import {
   type ThreadEvent,
   type ToRuntimeMessage,
 } from '@remote-chat/protocol';
-import { acceptLink, closeSocket, type LinkRefusal } from '@remote-chat/link';
+import { acceptLink, closeSocket, type LinkRefusal, type LinkTransport } from '@remote-chat/link';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
@@ -526,12 +526,18 @@ export class Runtimes {
    * names the user, and the runtime id names one of their machine runtimes (see
    * `machineRuntime`). A token it refuses is answered with `refusal()`: 4401, or the caller's
    * rate-limit close code for an address that keeps guessing. The link lives no longer than the
-   * token that opened it: once it is revoked or expires, that socket closes with 4440.
+   * token that opened it: once it is revoked or expires, that socket closes with 4440. `transport`,
+   * the connection under the socket, lets the link cork it per turn of the event loop.
    */
-  async acceptMachine(socket: WebSocket, refusal: () => false | LinkRefusal = () => false): Promise<void> {
+  async acceptMachine(
+    socket: WebSocket,
+    refusal: () => false | LinkRefusal = () => false,
+    transport?: LinkTransport,
+  ): Promise<void> {
     let live: LiveRuntime | undefined;
     let machine: MachineCaller | null = null;
     await acceptLink<ToRuntimeMessage, FromRuntimeMessage>(socket, {
+      ...(transport && { transport }),
       verify: async ({ runtimeId, token }) => {
         machine = await this.options.authenticateMachine(token);
         if (!machine) return refusal();
