@@ -8,7 +8,7 @@ import {
   type Thread,
   type ThreadEvent,
 } from '@remote-chat/protocol';
-import type { Hub } from './hub.js';
+import type { EntryHub } from './stream.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ResendFence } from './resend-fence.js';
 import { uniqueKeyOf } from './store/append-batch.js';
@@ -101,7 +101,7 @@ export class EntryWriter {
 
   constructor(
     private readonly store: ThreadStore & Pick<RuntimeStore, 'appendLog'>,
-    private readonly hub: Hub<ThreadEvent | LogEntry>,
+    private readonly hub: EntryHub,
     options: EntryWriterOptions = {},
   ) {
     this.observe = options.observe ?? (() => undefined);

@@ -142,14 +142,16 @@ describe('hub recent entries', () => {
     const store = await openSqliteStore({ file: join(tempDir(), 'hub.db') });
     const thread = await ownedThread(store);
     let reads = 0;
-    const hub = new Hub<ThreadEvent>(
+    // Each entry is kept as a string made from it (as the BFF keeps its frame), and weighs 100:
+    // fifty are kept.
+    let kept = 0;
+    const hub = new Hub<ThreadEvent, string>(
       async (_topic, after, limit, maxBytes) => {
         reads++;
         return store.listEvents(thread.id, after, limit, maxBytes);
       },
       undefined,
-      // Every entry weighs 100: fifty are kept.
-      { weigh: () => 100, maxWeight: 100 * 50 },
+      { keep: (_topic, entry) => (kept++, `kept ${entry.seq}`), weigh: () => 100, maxWeight: 100 * 50 },
     );
     const writer = new EntryWriter(store, hub as never);
     const append = (i: number) =>
@@ -159,8 +161,18 @@ describe('hub recent entries', () => {
     let drained: () => void = () => undefined;
     const seqs: number[] = [];
     const caughtUp: number[] = [];
+    const fromStore: number[] = [];
     hub.subscribe(streamTopic.thread(thread.id), {
-      onEntry: (entry) => seqs.push(entry.seq),
+      onEntry: (entry) => {
+        fromStore.push(entry.seq);
+        seqs.push(entry.seq);
+      },
+      // A method, called as one (the stream's subscriptions are objects with methods).
+      onKept(form, seq) {
+        expect(this).toBeDefined();
+        expect(form).toBe(`kept ${seq}`);
+        seqs.push(seq);
+      },
       onCaughtUp: (seq) => caughtUp.push(seq),
       behind: () => behind,
       beforePage: () => (behind ? new Promise<void>((resolve) => (drained = resolve)) : Promise.resolve()),
@@ -183,7 +195,11 @@ describe('hub recent entries', () => {
       expect(seqs).toEqual(Array.from({ length: to }, (_, i) => i + 1));
       return reads - readsBefore;
     };
+    // Live entries come in the kept form, made once each.
+    expect(fromStore).toEqual([]);
+    expect(kept).toBe(5);
     expect(await behindFor(6, 30)).toBe(0);
+    expect(fromStore).toEqual([]);
     // Behind for longer than the hub keeps: the first entries it lacks come from the store.
     expect(await behindFor(31, 130)).toBeGreaterThan(0);
     // Let go of on purpose (a commit of entries shown early failed): the store again.

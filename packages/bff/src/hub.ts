@@ -37,11 +37,17 @@ export interface ReplayPages<P extends SeqEntry> {
   deliver: (entries: P[]) => void;
 }
 
-export interface SubscribeOptions<E extends SeqEntry, P extends SeqEntry = E> {
+export interface SubscribeOptions<E extends SeqEntry, P extends SeqEntry = E, K = E> {
   /** Deliver entries with a seq above this one. @default 0 */
   after?: number;
-  /** Called once per entry, in seq order, never twice for one seq. */
+  /** Called once per entry, in seq order, never twice for one seq (unless `onKept` takes it). */
   onEntry: (entry: E) => void;
+  /**
+   * Takes an entry in the form the hub keeps it in (`RecentOptions.keep`, e.g. its frame), made
+   * once for every subscriber: live entries, and those a subscriber that fell behind resumes from
+   * memory. Without it, such a subscriber resumes from the store.
+   */
+  onKept?: (kept: K, seq: number) => void;
   /**
    * Replays (and catches up after a gap) through these instead of the hub's source and `onEntry`;
    * live entries still go to `onEntry` one by one. Every seq still reaches one of the two, once.
@@ -107,9 +113,10 @@ const deliveries = { count: 0 };
 export const deliveredEntries = (): number => deliveries.count;
 
 /** What the hub sees of a subscriber of a seq topic. */
-interface Follower<E extends SeqEntry> {
+interface Follower<E extends SeqEntry, K> {
   readonly seq: number;
-  offer(entry: E): void;
+  /** A live entry, with its kept form if the hub keeps one. */
+  offer(entry: E, kept: K | undefined): void;
 }
 
 /**
@@ -118,9 +125,15 @@ interface Follower<E extends SeqEntry> {
  * from memory rather than from the store. Bounded per topic by entries, by weight (a stream weighs
  * an entry by its frame's bytes) and by age; kept only while the topic has subscribers.
  */
-export interface RecentOptions<E extends SeqEntry> {
-  /** An entry's weight, e.g. its frame's bytes. */
-  weigh(topic: string, entry: E): number;
+export interface RecentOptions<E extends SeqEntry, K> {
+  /**
+   * The form an entry is kept in, e.g. its frame: made once as it is fanned out, handed to every
+   * subscriber (`onKept`), and all the hub holds of it. Holding the frame alone rather than the
+   * entry's objects keeps what a busy topic leaves in memory small.
+   */
+  keep(topic: string, entry: E): K;
+  /** A kept entry's weight, e.g. its frame's bytes. */
+  weigh(kept: K): number;
   /** @default 4 MiB */
   maxWeight?: number;
   /** @default 16,384 */
@@ -129,21 +142,32 @@ export interface RecentOptions<E extends SeqEntry> {
   maxAgeMs?: number;
 }
 
-/** A topic's latest entries, contiguous in seq, oldest first. */
-class RecentEntries<E extends SeqEntry> {
-  private entries: E[] = [];
+/** The bounds of what a hub keeps of each topic (`RecentOptions`). */
+type RecentLimits = Required<Pick<RecentOptions<SeqEntry, unknown>, 'maxWeight' | 'maxEntries' | 'maxAgeMs'>>;
+
+/** A topic's latest entries in their kept form, contiguous in seq, oldest first. */
+class RecentEntries<K> {
+  private entries: K[] = [];
   private weights: number[] = [];
   private times: number[] = [];
   /** Index of the oldest entry kept (the ones before it are let go, compacted now and then). */
   private head = 0;
+  /** The seq of `entries[0]`. */
+  private base = 0;
   private weight = 0;
 
-  constructor(private readonly limits: Required<Omit<RecentOptions<E>, 'weigh'>>) {}
+  constructor(private readonly limits: RecentLimits) {}
 
-  add(entry: E, weight: number, now: number): void {
-    const last = this.entries.length > this.head ? this.entries[this.entries.length - 1]! : null;
-    if (last && entry.seq <= last.seq) return;
-    if (last && entry.seq !== last.seq + 1) this.clear();
+  /** The seq of the newest entry kept, or 0. */
+  private get last(): number {
+    return this.entries.length > this.head ? this.base + this.entries.length - 1 : 0;
+  }
+
+  add(seq: number, entry: K, weight: number, now: number): void {
+    const last = this.last;
+    if (last && seq <= last) return;
+    if (last && seq !== last + 1) this.clear();
+    if (this.entries.length === 0) this.base = seq;
     this.entries.push(entry);
     this.weights.push(weight);
     this.times.push(now);
@@ -168,6 +192,7 @@ class RecentEntries<E extends SeqEntry> {
       this.entries = this.entries.slice(this.head);
       this.weights = this.weights.slice(this.head);
       this.times = this.times.slice(this.head);
+      this.base += this.head;
       this.head = 0;
     }
   }
@@ -177,12 +202,11 @@ class RecentEntries<E extends SeqEntry> {
   }
 
   /** Entries after `seq`, at most `size` of them by rows and weight (at least one); null when `seq + 1` is not kept. */
-  after(seq: number, size: PageSize): E[] | null {
+  after(seq: number, size: PageSize): K[] | null {
     if (this.empty) return null;
-    const first = this.entries[this.head]!.seq;
-    const last = this.entries[this.entries.length - 1]!.seq;
-    if (seq + 1 < first || seq > last) return null;
-    const start = this.head + (seq + 1 - first);
+    const first = this.base + this.head;
+    if (seq + 1 < first || seq > this.last) return null;
+    const start = seq + 1 - this.base;
     let end = start;
     let weight = 0;
     while (end < this.entries.length && end - start < size.rows && (end === start || weight < size.bytes)) {
@@ -205,20 +229,20 @@ class RecentEntries<E extends SeqEntry> {
  * What a subscriber reads of its hub: one object per hub, so that a subscription (one per browser
  * and topic) holds a reference rather than closures of its own.
  */
-interface HubView<E extends SeqEntry> {
+interface HubView<E extends SeqEntry, K> {
   readonly source: EntrySource<E>;
-  detach(topic: string, subscriber: Follower<E>): void;
+  detach(topic: string, subscriber: Follower<E, K>): void;
   /** The first seq of the topic not to be shown yet (`Hub.withhold`), or Infinity. */
   shownBelow(topic: string): number;
   /** The highest seq of the topic published before its commit and not yet stored (`Hub.publishAhead`). */
   ahead(topic: string): number;
   /** Entries after `seq` kept in memory (`RecentOptions`), at most about `size`; null when `seq + 1` is not kept. */
-  recentAfter(topic: string, seq: number, size: PageSize): readonly E[] | null;
+  recentAfter(topic: string, seq: number, size: PageSize): readonly K[] | null;
   /** The highest seq of the topic fanned out here while it had subscribers. */
   latest(topic: string): number;
 }
 
-class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscription, Follower<E> {
+class SeqSubscriber<E extends SeqEntry, P extends SeqEntry, K> implements Subscription, Follower<E, K> {
   seq: number;
   closed = false;
   /** Reading from the store; live entries are not delivered directly meanwhile. */
@@ -227,9 +251,9 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
   private missed = false;
 
   constructor(
-    private readonly hub: HubView<E>,
+    private readonly hub: HubView<E, K>,
     private readonly topic: string,
-    private readonly options: SubscribeOptions<E, P>,
+    private readonly options: SubscribeOptions<E, P, K>,
   ) {
     this.seq = options.after ?? 0;
   }
@@ -241,14 +265,18 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
   }
 
   /** A live entry from `publish`. */
-  offer(entry: E): void {
+  offer(entry: E, kept: K | undefined): void {
     if (this.closed || entry.seq <= this.seq) return;
     if (this.catchingUp) {
       this.missed = true;
       return;
     }
     if (entry.seq === this.seq + 1 && !this.options.behind?.()) {
-      this.deliver(entry);
+      if (kept !== undefined && this.options.onKept) {
+        this.seq = entry.seq;
+        deliveries.count++;
+        this.options.onKept(kept, entry.seq);
+      } else this.deliver(entry);
       return;
     }
     // A gap (something was published out of order or before we saw it), or a reader behind: the
@@ -272,14 +300,16 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
         await this.options.beforePage?.();
         if (this.closed) return;
         this.missed = false;
-        const recent = this.hub.recentAfter(this.topic, this.seq, size);
+        const recent = this.options.onKept ? this.hub.recentAfter(this.topic, this.seq, size) : null;
         if (recent) {
           // A reader that paused for its socket, or read while the producer kept publishing: what
           // it lacks is still in memory, built once for every subscriber. Once it has everything
           // fanned out here it is live (what is stored and not fanned out yet will be).
-          for (const entry of recent) {
+          for (const kept of recent) {
             if (this.closed) return;
-            this.deliver(entry);
+            this.seq++;
+            deliveries.count++;
+            this.options.onKept!(kept, this.seq);
           }
           if (this.seq >= this.hub.latest(this.topic)) break;
           if (recent.length > 0) continue;
@@ -357,8 +387,8 @@ class SeqSubscriber<E extends SeqEntry, P extends SeqEntry> implements Subscript
  * then `stored`), and per topic in seq order (the writer serialises its appends per topic); the
  * subscriber still heals a gap from the store.
  */
-export class Hub<E extends SeqEntry = SeqEntry> {
-  private readonly seqTopics = new Map<string, Set<Follower<E>>>();
+export class Hub<E extends SeqEntry = SeqEntry, K = E> {
+  private readonly seqTopics = new Map<string, Set<Follower<E, K>>>();
   private readonly plainTopics = new Map<string, Set<(message: unknown) => void>>();
   /** Per seq topic with subscribers: the highest seq fanned out here, whoever stored it. */
   private readonly known = new Map<string, number>();
@@ -369,17 +399,17 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   /** Per seq topic: the highest seq published before its commit, until it is stored (`publishAhead`). */
   private readonly ahead = new Map<string, number>();
   private relay: HubRelay | undefined;
-  private readonly view: HubView<E>;
-  /** Per seq topic with subscribers, when `RecentOptions` are given: its latest entries. */
-  private readonly recent = new Map<string, RecentEntries<E>>();
-  private readonly recentLimits: Required<Omit<RecentOptions<E>, 'weigh'>> | null;
+  private readonly view: HubView<E, K>;
+  /** Per seq topic with subscribers, when `RecentOptions` are given: its latest entries, as kept. */
+  private readonly recent = new Map<string, RecentEntries<K>>();
+  private readonly recentLimits: RecentLimits | null;
   private recentSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly source: EntrySource<E>,
     /** Hears a failed read after another instance's append (the next announcement or recheck retries). */
     private readonly onFetchError: (topic: string, error: unknown) => void = () => undefined,
-    private readonly recentOptions?: RecentOptions<E>,
+    private readonly recentOptions?: RecentOptions<E, K>,
   ) {
     this.recentLimits = recentOptions
       ? {
@@ -403,7 +433,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     this.relay = relay;
   }
 
-  subscribe<P extends SeqEntry = E>(topic: string, options: SubscribeOptions<E, P>): Subscription {
+  subscribe<P extends SeqEntry = E>(topic: string, options: SubscribeOptions<E, P, K>): Subscription {
     let subscribers = this.seqTopics.get(topic);
     if (!subscribers) this.seqTopics.set(topic, (subscribers = new Set()));
     const subscriber = new SeqSubscriber(this.view, topic, options);
@@ -457,11 +487,12 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     const subscribers = this.seqTopics.get(topic);
     if (!subscribers) return;
     if (entry.seq > (this.known.get(topic) ?? 0)) this.known.set(topic, entry.seq);
-    if (this.recentOptions) this.keepRecent(topic, entry, this.recentOptions);
-    for (const subscriber of subscribers) subscriber.offer(entry);
+    const kept = this.recentOptions ? this.keepRecent(topic, entry, this.recentOptions) : undefined;
+    for (const subscriber of subscribers) subscriber.offer(entry, kept);
   }
 
-  private keepRecent(topic: string, entry: E, options: RecentOptions<E>): void {
+  /** Keeps an entry of `topic` in its kept form; returns that form. */
+  private keepRecent(topic: string, entry: E, options: RecentOptions<E, K>): K {
     let recent = this.recent.get(topic);
     if (!recent) {
       this.recent.set(topic, (recent = new RecentEntries(this.recentLimits!)));
@@ -471,7 +502,9 @@ export class Hub<E extends SeqEntry = SeqEntry> {
         this.recentSweep.unref();
       }
     }
-    recent.add(entry, options.weigh(topic, entry), Date.now());
+    const kept = options.keep(topic, entry);
+    recent.add(entry.seq, kept, options.weigh(kept), Date.now());
+    return kept;
   }
 
   private sweepRecent(): void {
@@ -503,7 +536,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
   }
 
   /** The seq after which nobody here lacks an entry they are live for. */
-  private base(topic: string, subscribers: Set<Follower<E>>): number {
+  private base(topic: string, subscribers: Set<Follower<E, K>>): number {
     let base = this.known.get(topic) ?? 0;
     for (const subscriber of subscribers) if (subscriber.seq > base) base = subscriber.seq;
     return base;
@@ -566,7 +599,7 @@ export class Hub<E extends SeqEntry = SeqEntry> {
     return n;
   }
 
-  private removeSeq(topic: string, subscriber: Follower<E>): void {
+  private removeSeq(topic: string, subscriber: Follower<E, K>): void {
     const subscribers = this.seqTopics.get(topic);
     if (!subscribers) return;
     subscribers.delete(subscriber);

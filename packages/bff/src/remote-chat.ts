@@ -46,7 +46,14 @@ import { DEFAULT_IDLE_TIMEOUT_MS } from './runtimes/supervisor.js';
 import { ServerSecret } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
-import { STREAM_MAX_PAYLOAD, StreamConnection, entryFrame, type StreamDeps, type StreamLimits } from './stream.js';
+import {
+  STREAM_MAX_PAYLOAD,
+  StreamConnection,
+  entryFrame,
+  type EntryHub,
+  type StreamDeps,
+  type StreamLimits,
+} from './stream.js';
 import { ThreadAgents } from './thread-agents.js';
 
 export interface RemoteChatOptions {
@@ -234,7 +241,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
   const instanceId =
     options.instanceId ??
     `${hostname()}-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 8)}`;
-  const hub = new Hub<ThreadEvent | LogEntry>(
+  const hub: EntryHub = new Hub<ThreadEvent | LogEntry, Buffer>(
     async (topic, after, limit, maxBytes) => {
       const parsed = parseTopic(topic);
       if (parsed?.family === 'thread') return store.listEvents(parsed.id, after, limit, maxBytes);
@@ -243,7 +250,7 @@ export async function createRemoteChat(options: RemoteChatOptions): Promise<Remo
     },
     (topic, error) => logger.warn({ topic, err: String(error) }, 'reading another instance’s entries failed'),
     // A reader whose socket fell behind resumes from the frames built for everyone.
-    { weigh: (topic, entry) => entryFrame(topic, entry).length },
+    { keep: entryFrame, weigh: (frame) => frame.length },
   );
   const metrics = new Metrics(instanceId, {
     streams: () => sockets.clients.size,

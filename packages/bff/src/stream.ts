@@ -51,11 +51,11 @@ export interface Transport {
 }
 
 /**
- * The WebSocket frame of each entry, by entry object: the hub hands every subscriber of a topic
- * the same object, so an event fanned out to a hundred browsers is serialised and framed once,
- * and each socket is handed the same bytes.
+ * The hub of thread events and runtime-log entries, which keeps each entry as its WebSocket frame
+ * (`entryFrame`): built once as it is fanned out, the same bytes written to every subscriber's
+ * socket, and all the hub holds of it for a reader that fell behind.
  */
-const framed = new WeakMap<object, Buffer>();
+export type EntryHub = Hub<ThreadEvent | LogEntry, Buffer>;
 
 /**
  * A server's WebSocket text frame carrying `payload` (RFC 6455 §5.2: final, unmasked, no
@@ -78,23 +78,15 @@ export function textFrame(payload: string): Buffer {
   return frame;
 }
 
-/**
- * The frame of a seq topic's entry (`event` or `log`), built at its first use and then kept with
- * the entry (the hub weighs the entries it keeps with this, so it is built once either way).
- */
+/** The frame of a seq topic's entry (`event` or `log`); the hub keeps it (`EntryHub`). */
 export function entryFrame(topic: string, entry: ThreadEvent | LogEntry): Buffer {
-  let frame = framed.get(entry);
-  if (frame === undefined) {
-    frame = textFrame(
-      JSON.stringify(
-        topic.startsWith('thread:')
-          ? { type: 'event', topic, event: entry as ThreadEvent }
-          : { type: 'log', topic, entry: entry as LogEntry },
-      ),
-    );
-    framed.set(entry, frame);
-  }
-  return frame;
+  return textFrame(
+    JSON.stringify(
+      topic.startsWith('thread:')
+        ? { type: 'event', topic, event: entry as ThreadEvent }
+        : { type: 'log', topic, entry: entry as LogEntry },
+    ),
+  );
 }
 
 /** The payload of a frame made by `textFrame`. */
@@ -105,7 +97,7 @@ function payloadOf(frame: Buffer): Buffer {
 /** What every stream of a BFF shares: one object, not one per connection. */
 export interface StreamDeps {
   store: Store;
-  hub: Hub<ThreadEvent | LogEntry>;
+  hub: EntryHub;
   runtimes: Runtimes;
   /** How a thread is shown (`EntryWriter.view`). */
   writer: Pick<EntryWriter, 'view'>;
@@ -431,7 +423,9 @@ export class StreamConnection implements GrantWatcher {
  * `events` frames when the subscriber asked for `batch`, else one `event` frame each, as live
  * events go.
  */
-class TopicFollow implements SubscribeOptions<ThreadEvent | LogEntry, StoredEvent>, ReplayPages<StoredEvent> {
+class TopicFollow
+  implements SubscribeOptions<ThreadEvent | LogEntry, StoredEvent, Buffer>, ReplayPages<StoredEvent>
+{
   constructor(
     private readonly stream: StreamConnection,
     readonly topic: SeqTopic,
@@ -457,6 +451,10 @@ class TopicFollow implements SubscribeOptions<ThreadEvent | LogEntry, StoredEven
 
   onEntry(entry: ThreadEvent | LogEntry): void {
     this.stream.sendFrame(entryFrame(this.topic, entry));
+  }
+
+  onKept(frame: Buffer): void {
+    this.stream.sendFrame(frame);
   }
 
   beforePage(): Promise<void> {

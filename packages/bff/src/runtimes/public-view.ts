@@ -2,12 +2,11 @@ import {
   MachineSchema,
   RuntimeAgentSchema,
   streamTopic,
-  type LogEntry,
   type Runtime,
-  type ThreadEvent,
 } from '@remote-chat/protocol';
 import { z } from 'zod';
-import { userChannel, type Hub } from '../hub.js';
+import { userChannel } from '../hub.js';
+import type { EntryHub } from '../stream.js';
 import type { RuntimeRecord } from '../store/store.js';
 import type { LiveRuntime } from './live-links.js';
 
@@ -29,7 +28,7 @@ const ReportedInfoSchema = z.object({
  */
 export class RuntimeView {
   constructor(
-    private readonly hub: Hub<ThreadEvent | LogEntry>,
+    private readonly hub: EntryHub,
     /** The link this BFF holds for a runtime, if any: its state and its last activity are live. */
     private readonly liveOf: (runtimeId: string) => LiveRuntime | undefined,
   ) {}

@@ -5,7 +5,6 @@ import {
   type EventBody,
   type FromRuntimeMessage,
   type LinkState,
-  type LogEntry,
   type ModelInfo,
   type Runtime,
   type ThreadEvent,
@@ -17,7 +16,7 @@ import type { Logger } from 'pino';
 import type { EntryWriter } from '../entry-writer.js';
 import { RemoteChatError, errorMessage, notFound } from '../errors.js';
 import type { ExecutionGateway } from '../gateway/execution-gateway.js';
-import type { Hub } from '../hub.js';
+import type { EntryHub } from '../stream.js';
 import { isOwnedBy, requireRuntime } from '../ownership.js';
 import type { AgentSettings, Provider } from '../providers/provider.js';
 import { newId, type ServerSecret } from '../secrets.js';
@@ -40,7 +39,7 @@ const HANDOFFS_CHANNEL = 'handoffs';
 export interface RuntimesOptions {
   store: Store;
   writer: EntryWriter;
-  hub: Hub<ThreadEvent | LogEntry>;
+  hub: EntryHub;
   providers: ReadonlyMap<string, Provider>;
   secret: ServerSecret;
   logger: Logger;
