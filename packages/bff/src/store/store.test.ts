@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/support/temp-dir.js';
 import { freshPostgresDatabase } from '../../../../test/support/databases.js';
@@ -359,3 +360,52 @@ storeSuite(
 storeSuite('Postgres', freshPostgresDatabase, (connectionString) =>
   openPostgresStore({ connectionString, poolSize: 4 }),
 );
+
+describe('SQLite events index', () => {
+  it('holds only the events with a unique key, and still refuses a second one with the same key', async () => {
+    const file = join(tempDir(), 'index.db');
+    const store = await openSqliteStore({ file });
+    const owner = await store.ensureOwner('Owner');
+    const runtime = await store.createRuntime({
+      id: 'rt_index',
+      userId: owner.id,
+      name: 'test',
+      kind: 'sandbox',
+      provider: 'process',
+      repo: null,
+      branch: null,
+      agent: 'shell',
+    });
+    const thread = await store.createThread({
+      id: 'th_index',
+      runtimeId: runtime.id,
+      userId: owner.id,
+      title: 'New thread',
+      titled: false,
+    });
+    await store.appendEvent(thread.id, { kind: 'message.user', clientId: 'client-1', text: 'ls', agent: 'shell' });
+    for (let i = 0; i < 3; i++)
+      await store.appendEvent(thread.id, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `${i}\n` });
+    await store.close();
+    const database = new Sqlite(file);
+    try {
+      // A partial index: the one keyed event is in it, the three outputs are not.
+      const index = database.prepare("SELECT sql FROM sqlite_master WHERE name = 'events_client_id'").get() as {
+        sql: string;
+      };
+      expect(index.sql).toMatch(/where "client_id" is not null$/i);
+      const plan = database
+        .prepare('EXPLAIN QUERY PLAN SELECT seq FROM events WHERE thread_id = ? AND client_id = ?')
+        .all('th_index', 'client-1') as Array<{ detail: string }>;
+      expect(plan.map((row) => row.detail).join()).toContain('events_client_id');
+      const insert = database.prepare(
+        "INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES ('th_index', ?, 'message.user', '{}', ?, '')",
+      );
+      expect(() => insert.run(10, 'client-1')).toThrow(/UNIQUE/);
+      insert.run(11, null);
+      insert.run(12, null);
+    } finally {
+      database.close();
+    }
+  });
+});
