@@ -151,7 +151,14 @@ describe('hub recent entries', () => {
         return store.listEvents(thread.id, after, limit, maxBytes);
       },
       undefined,
-      { keep: (_topic, entry) => (kept++, `kept ${entry.seq}`), weigh: () => 100, maxWeight: 100 * 50 },
+      {
+        keep: (_topic, entry) => {
+          kept++;
+          return `kept ${entry.seq}`;
+        },
+        weigh: () => 100,
+        maxWeight: 100 * 50,
+      },
     );
     const writer = new EntryWriter(store, hub as never);
     const append = (i: number) =>

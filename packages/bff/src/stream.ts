@@ -423,9 +423,7 @@ export class StreamConnection implements GrantWatcher {
  * `events` frames when the subscriber asked for `batch`, else one `event` frame each, as live
  * events go.
  */
-class TopicFollow
-  implements SubscribeOptions<ThreadEvent | LogEntry, StoredEvent, Buffer>, ReplayPages<StoredEvent>
-{
+class TopicFollow implements SubscribeOptions<ThreadEvent | LogEntry, StoredEvent, Buffer>, ReplayPages<StoredEvent> {
   constructor(
     private readonly stream: StreamConnection,
     readonly topic: SeqTopic,

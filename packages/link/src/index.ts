@@ -1,6 +1,12 @@
 // The session each end runs: numbering, acknowledgements, resends, heartbeats, back-pressure.
 export { DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, LinkSession, MAX_BAD_FRAMES, closeSocket } from './session.js';
-export type { FrameGate, LinkGatewayOptions, LinkSessionOptions, LinkSessionStorage, LinkTransport } from './session.js';
+export type {
+  FrameGate,
+  LinkGatewayOptions,
+  LinkSessionOptions,
+  LinkSessionStorage,
+  LinkTransport,
+} from './session.js';
 
 // Opening a link: the dialler's and the listener's half of the handshake, and a dialler that redials.
 export { HANDSHAKE_TIMEOUT_MS, acceptLink, dialLink } from './handshake.js';

@@ -513,8 +513,14 @@ describe('runtime link', () => {
         // Each call is one system call's worth of writing (writev takes every chunk buffered).
         const write = socket._write.bind(socket);
         const writev = socket._writev!.bind(socket);
-        socket._write = (chunk, encoding, done) => (writes++, write(chunk, encoding, done));
-        socket._writev = (chunks, done) => (writes++, writev(chunks, done));
+        socket._write = (chunk, encoding, done) => {
+          writes++;
+          write(chunk, encoding, done);
+        };
+        socket._writev = (chunks, done) => {
+          writes++;
+          writev(chunks, done);
+        };
         return socket;
       },
     });

@@ -628,9 +628,7 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
   #handledSoFar(): Promise<void> {
     if (!this.#pipelined) return this.#queue;
     if (this.#lastReceived >= this.#queuedUpTo) return Promise.resolve();
-    return new Promise((resolve) =>
-      this.#handledWaiters.push({ upTo: this.#queuedUpTo, epoch: this.#epoch, resolve }),
-    );
+    return new Promise((resolve) => this.#handledWaiters.push({ upTo: this.#queuedUpTo, epoch: this.#epoch, resolve }));
   }
 
   #wakeHandledWaiters(): void {

@@ -74,7 +74,10 @@ export class InboundEvents {
       live.storedReceived = Math.max(live.storedReceived, seq);
       return;
     }
-    this.options.logger.warn({ runtimeId: live.id, threadId }, 'runtime wrote to a thread that is not its own; dropped');
+    this.options.logger.warn(
+      { runtimeId: live.id, threadId },
+      'runtime wrote to a thread that is not its own; dropped',
+    );
     await this.options.store.setLinkReceived(live.id, seq);
   }
 

@@ -1,9 +1,4 @@
-import {
-  MachineSchema,
-  RuntimeAgentSchema,
-  streamTopic,
-  type Runtime,
-} from '@remote-chat/protocol';
+import { MachineSchema, RuntimeAgentSchema, streamTopic, type Runtime } from '@remote-chat/protocol';
 import { z } from 'zod';
 import { userChannel } from '../hub.js';
 import type { EntryHub } from '../stream.js';
