@@ -27,6 +27,9 @@ export interface SqliteStoreOptions {
   onSynced?: (walBytes: number) => void;
 }
 
+/** Rows per multi-row INSERT of a batch of events (the rest of the batch goes a row at a time). */
+const INSERT_ROWS = 8;
+
 interface StoredRow {
   thread_id: string;
   seq: number;
@@ -50,6 +53,14 @@ function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
     );
     const insert = database.prepare<[string, number, string, string, string | null, string]>(
       'INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    // Rows of a batch go INSERT_ROWS to a statement: SQLite then stores a row about a fifth faster
+    // than one statement a row (the statement's own steps are paid once for all of them).
+    const insertRows = database.prepare<[Array<string | number | null>]>(
+      `INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES ${Array.from(
+        { length: INSERT_ROWS },
+        () => '(?, ?, ?, ?, ?, ?)',
+      ).join(', ')}`,
     );
     const outbound = database.prepare<[string, number, string]>(
       'INSERT INTO outbound (runtime_id, seq, message) VALUES (?, ?, ?) ON CONFLICT (runtime_id, seq) DO NOTHING',
@@ -83,7 +94,17 @@ function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
       const bumped = bump.get(fresh, at, batch.threadId);
       if (!bumped) throw new Error(`thread ${batch.threadId} does not exist`);
       const first = bumped.last_seq - fresh + 1;
-      for (const row of batch.rows(first, at)) {
+      const rows = batch.rows(first, at);
+      let next = 0;
+      for (; next + INSERT_ROWS <= rows.length; next += INSERT_ROWS) {
+        const values: Array<string | number | null> = [];
+        for (let k = next; k < next + INSERT_ROWS; k++) {
+          const row = rows[k]!;
+          values.push(row.thread_id, row.seq, row.kind, row.body, row.client_id, row.created_at);
+        }
+        insertRows.run(values);
+      }
+      for (const row of rows.slice(next)) {
         insert.run(row.thread_id, row.seq, row.kind, row.body, row.client_id, row.created_at);
       }
       const latest = batch.latestReceipt();

@@ -95,6 +95,28 @@ function storeSuite(
       await store.close();
     });
 
+    it('stores a batch of many events each in its place, with its own body', async () => {
+      const store = await open(await location());
+      const { thread } = await fixture(store);
+      const body = (i: number) => ({
+        kind: 'tool.output' as const,
+        callId: 'c',
+        stream: 'stdout' as const,
+        data: `${i}\n`,
+      });
+      // 19 rows: more than one multi-row statement's worth, and a remainder.
+      const results = await store.appendEvents(
+        thread.id,
+        Array.from({ length: 19 }, (_, i) => ({ body: body(i + 1) })),
+      );
+      expect(results.map((r) => r.event.seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+      const stored = await store.listEvents(thread.id, 0, 100);
+      expect(stored.map((e) => [e.seq, e.kind === 'tool.output' && e.data])).toEqual(
+        Array.from({ length: 19 }, (_, i) => [i + 1, `${i + 1}\n`]),
+      );
+      await store.close();
+    });
+
     it('gives concurrent appends distinct consecutive seqs', async () => {
       const store = await open(await location());
       const { thread } = await fixture(store);
