@@ -89,6 +89,24 @@ export function entryFrame(topic: string, entry: ThreadEvent | LogEntry): Buffer
   );
 }
 
+/** The frames last joined by `joinedFrames`, and their join. */
+let lastJoined: { frames: Buffer[]; joined: Buffer } = { frames: [], joined: Buffer.alloc(0) };
+
+/**
+ * The frames one after the other in one buffer. Connections that follow the same topics queue the
+ * same frames in a turn of the event loop, one after the other: each but the first gets the join
+ * already made. Only the very same frames, in the same order, share it.
+ */
+function joinedFrames(frames: Buffer[]): Buffer {
+  const last = lastJoined.frames;
+  if (last.length === frames.length && frames.every((frame, index) => frame === last[index])) {
+    return lastJoined.joined;
+  }
+  const joined = Buffer.concat(frames);
+  lastJoined = { frames, joined };
+  return joined;
+}
+
 /** The payload of a frame made by `textFrame`. */
 function payloadOf(frame: Buffer): Buffer {
   return frame.subarray(frame[1] === 126 ? 4 : frame[1] === 127 ? 10 : 2);
@@ -137,6 +155,8 @@ export class StreamConnection implements GrantWatcher {
   private readonly frames: TokenBucket;
   private closed = false;
   private corked = false;
+  /** Frames of this turn of the event loop not yet written: they leave in one buffer at its end. */
+  private queued: Buffer[] = [];
   private readonly user: User;
   readonly grant: Grant;
 
@@ -354,7 +374,10 @@ export class StreamConnection implements GrantWatcher {
   }
 
   sendRaw(json: string): void {
-    if (this.mayWrite()) this.socket.send(json);
+    if (!this.mayWrite()) return;
+    // After the frames queued before it.
+    this.writeFrames();
+    this.socket.send(json);
   }
 
   /**
@@ -364,8 +387,20 @@ export class StreamConnection implements GrantWatcher {
    */
   sendFrame(frame: Buffer): void {
     if (!this.mayWrite()) return;
-    if (this.transport && this.socket.readyState === this.socket.OPEN) this.transport.write(frame);
+    if (this.transport && this.socket.readyState === this.socket.OPEN) this.queued.push(frame);
     else this.socket.send(payloadOf(frame), { binary: false });
+  }
+
+  /**
+   * Writes the frames queued in this turn of the event loop, as one buffer: the same buffer for
+   * every connection that queued the same frames (all of a topic's live subscribers, as a rule).
+   */
+  private writeFrames(): void {
+    const frames = this.queued;
+    if (frames.length === 0) return;
+    this.queued = [];
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.transport!.write(frames.length === 1 ? frames[0]! : joinedFrames(frames));
   }
 
   /** Whether a frame may be queued now; corks the socket for the rest of the tick when it may. */
@@ -384,6 +419,7 @@ export class StreamConnection implements GrantWatcher {
       transport.cork();
       process.nextTick(() => {
         this.corked = false;
+        this.writeFrames();
         transport.uncork();
       });
     }
