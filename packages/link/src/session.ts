@@ -157,6 +157,8 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
   #badFrames = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #deadTimer: NodeJS.Timeout | undefined;
+  /** When the last frame arrived on the socket (performance.now()). */
+  #lastHeard = 0;
 
   /** Highest seq handled by `onMessage`. */
   #lastReceived: number;
@@ -441,9 +443,8 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
       this.#heartbeatMs,
     );
     this.#heartbeat.unref();
-    this.#deadTimer = setTimeout(() => {
-      this.#release(socket, CLOSE_CODES.timeout, `nothing arrived for ${this.#deadAfterMs} ms`);
-    }, this.#deadAfterMs);
+    this.#lastHeard = performance.now();
+    this.#deadTimer = setTimeout(() => this.#checkAlive(socket), this.#deadAfterMs);
     this.#deadTimer.unref();
 
     this.#setState('open');
@@ -480,7 +481,8 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
   #onFrame(socket: WebSocket, data: RawData, admit: FrameGate | undefined): void {
     if (socket !== this.#socket) return;
     try {
-      this.#deadTimer?.refresh();
+      // Noted, not a timer moved per frame: the dead-link timer looks when it fires (#checkAlive).
+      this.#lastHeard = performance.now();
       const bytes = rawDataBytes(data);
       const parsed = bytes > this.maxPayloadBytes ? null : this.#parse(rawDataText(data));
       if (bytes > (parsed?.channel === 'gateway' ? this.maxGatewayFrameBytes : this.maxFrameBytes)) {
@@ -505,6 +507,18 @@ export class LinkSession<Out, In, GOut = never, GIn = never> {
       // A frame never throws out of the socket's event handler.
       this.#badFrame(socket);
     }
+  }
+
+  /** The dead-link timer fired: closes the socket if nothing arrived for `deadAfterMs`, else waits on. */
+  #checkAlive(socket: WebSocket): void {
+    if (socket !== this.#socket) return;
+    const quiet = performance.now() - this.#lastHeard;
+    if (quiet >= this.#deadAfterMs) {
+      this.#release(socket, CLOSE_CODES.timeout, `nothing arrived for ${this.#deadAfterMs} ms`);
+      return;
+    }
+    this.#deadTimer = setTimeout(() => this.#checkAlive(socket), this.#deadAfterMs - quiet);
+    this.#deadTimer.unref();
   }
 
   #gatewayFrame(frame: GIn): void {
