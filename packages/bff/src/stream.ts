@@ -89,6 +89,23 @@ export function entryFrame(topic: string, entry: ThreadEvent | LogEntry): Buffer
   );
 }
 
+/**
+ * The connections that sent something in this turn of the event loop: one callback at its end
+ * writes for all of them (rather than one scheduled per connection, for every subscriber of every
+ * event).
+ */
+let endingTurn: StreamConnection[] = [];
+/** The list of the turn before, emptied, taken as the next turn's (no new array per turn). */
+let endedTurn: StreamConnection[] = [];
+
+function endTurns(): void {
+  const connections = endingTurn;
+  endingTurn = endedTurn;
+  for (const connection of connections) connection.endTurn();
+  connections.length = 0;
+  endedTurn = connections;
+}
+
 /** The frames last joined by `joinedFrames`, and their join. */
 let lastJoined: { frames: Buffer[]; joined: Buffer } = { frames: [], joined: Buffer.alloc(0) };
 
@@ -103,7 +120,7 @@ function joinedFrames(frames: Buffer[]): Buffer {
     return lastJoined.joined;
   }
   const joined = Buffer.concat(frames);
-  lastJoined = { frames, joined };
+  lastJoined = { frames: frames.slice(), joined };
   return joined;
 }
 
@@ -157,6 +174,8 @@ export class StreamConnection implements GrantWatcher {
   private corked = false;
   /** Frames of this turn of the event loop not yet written: they leave in one buffer at its end. */
   private queued: Buffer[] = [];
+  /** Whether this connection is on `endingTurn`. */
+  private flushing = false;
   private readonly user: User;
   readonly grant: Grant;
 
@@ -377,6 +396,13 @@ export class StreamConnection implements GrantWatcher {
     if (!this.mayWrite()) return;
     // After the frames queued before it.
     this.writeFrames();
+    const transport = this.transport;
+    if (transport && !this.corked) {
+      // What else is sent in this turn (a replay page's frames) leaves with it, in one write.
+      this.corked = true;
+      transport.cork();
+      this.flushAtTurnEnd();
+    }
     this.socket.send(json);
   }
 
@@ -387,8 +413,10 @@ export class StreamConnection implements GrantWatcher {
    */
   sendFrame(frame: Buffer): void {
     if (!this.mayWrite()) return;
-    if (this.transport && this.socket.readyState === this.socket.OPEN) this.queued.push(frame);
-    else this.socket.send(payloadOf(frame), { binary: false });
+    if (this.transport && this.socket.readyState === this.socket.OPEN) {
+      if (this.queued.length === 0) this.flushAtTurnEnd();
+      this.queued.push(frame);
+    } else this.socket.send(payloadOf(frame), { binary: false });
   }
 
   /**
@@ -398,12 +426,18 @@ export class StreamConnection implements GrantWatcher {
   private writeFrames(): void {
     const frames = this.queued;
     if (frames.length === 0) return;
-    this.queued = [];
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.transport!.write(frames.length === 1 ? frames[0]! : joinedFrames(frames));
+    // The array is kept for the next turn (one fewer allocation per subscriber and turn).
+    const write =
+      this.closed || this.socket.readyState !== this.socket.OPEN
+        ? null
+        : frames.length === 1
+          ? frames[0]!
+          : joinedFrames(frames);
+    frames.length = 0;
+    if (write) this.transport!.write(write);
   }
 
-  /** Whether a frame may be queued now; corks the socket for the rest of the tick when it may. */
+  /** Whether a frame may be sent now (the reader is not too far behind). */
   private mayWrite(): boolean {
     if (this.closed) return false;
     const limit = this.deps.limits?.maxBufferedBytes ?? 4 * 1024 * 1024;
@@ -412,18 +446,25 @@ export class StreamConnection implements GrantWatcher {
       this.close(CLOSE_CODES.slowConsumer, 'too far behind; reconnect and resume');
       return false;
     }
-    const transport = this.transport;
-    if (transport && !this.corked) {
-      // Everything sent in this tick (a replay page, a group commit's events) leaves in one write.
-      this.corked = true;
-      transport.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.writeFrames();
-        transport.uncork();
-      });
-    }
     return true;
+  }
+
+  /** Has `endTurn` called at the end of this turn of the event loop (once, whatever is sent). */
+  private flushAtTurnEnd(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    endingTurn.push(this);
+    if (endingTurn.length === 1) process.nextTick(endTurns);
+  }
+
+  /** The turn of the event loop ends: what it sent leaves, corked JSON frames first, then the frames queued after them. */
+  endTurn(): void {
+    this.flushing = false;
+    if (this.corked) {
+      this.corked = false;
+      this.transport!.uncork();
+    }
+    this.writeFrames();
   }
 
   private reject(message: string): void {
