@@ -114,6 +114,9 @@ function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
       return results;
     }
 
+    // Made once: better-sqlite3 builds a transaction function (and its variants) at each call.
+    const appendInTransaction = database.transaction(append);
+
     return {
       async appendEvents(threadId, items, at) {
         // Kysely's transactions share this connection; while one is open, take its path instead.
@@ -123,11 +126,11 @@ function sqliteEventPaths(database: Sqlite.Database, wal: WalSync | null) {
         if (items.some((item) => item.handoff || item.moveTo || item.rewriteOutbound))
           return portable.appendEvents(threadId, items, at);
         const batch = new AppendBatch(threadId, items, at);
-        if (!wal) return database.transaction(() => append(batch))();
+        if (!wal) return appendInTransaction(batch);
         // Not through prepared statements: SQLite may apply a pragma when it is prepared.
         database.exec('PRAGMA synchronous = NORMAL');
         try {
-          return database.transaction(() => append(batch))();
+          return appendInTransaction(batch);
         } finally {
           database.exec('PRAGMA synchronous = FULL');
           wal.committed();

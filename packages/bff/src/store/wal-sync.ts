@@ -28,7 +28,7 @@ export class WalSync {
    */
   constructor(
     databaseFile: string,
-    private readonly onSynced: (walBytes: number) => void = () => undefined,
+    private readonly onSynced?: (walBytes: number) => void,
   ) {
     this.#fd = openSync(`${databaseFile}-wal`, 'r');
     // The log's name in its folder must survive a power loss too.
@@ -65,7 +65,8 @@ export class WalSync {
   async #syncOnce(): Promise<void> {
     if (this.#failed) throw this.#failed;
     const upTo = this.#committed;
-    const bytes = fstatSync(this.#fd).size;
+    // Only a listener needs the size (a stat per sync otherwise).
+    const bytes = this.onSynced ? fstatSync(this.#fd).size : 0;
     try {
       await new Promise<void>((resolve, reject) => fdatasync(this.#fd, (error) => (error ? reject(error) : resolve())));
     } catch (error) {
@@ -73,7 +74,7 @@ export class WalSync {
       throw this.#failed;
     }
     this.#synced = Math.max(this.#synced, upTo);
-    this.onSynced(bytes);
+    this.onSynced?.(bytes);
   }
 
   /** Waits for a sync in flight, then closes the log's descriptor. */
