@@ -11,6 +11,29 @@ import type { ToRuntimeMessage } from '@remote-chat/protocol';
 
 const cancel = (threadId: string): ToRuntimeMessage => ({ type: 'thread.cancel', threadId });
 
+/** An owner, a sandbox runtime of theirs and a thread on it, each with a fresh id. */
+async function fixture(store: Store) {
+  const owner = await store.ensureOwner('Owner');
+  const runtime = await store.createRuntime({
+    id: `rt_${Math.random().toString(36).slice(2)}`,
+    userId: owner.id,
+    name: 'test',
+    kind: 'sandbox',
+    provider: 'process',
+    repo: null,
+    branch: null,
+    agent: 'shell',
+  });
+  const thread = await store.createThread({
+    id: `th_${Math.random().toString(36).slice(2)}`,
+    runtimeId: runtime.id,
+    userId: owner.id,
+    title: 'New thread',
+    titled: false,
+  });
+  return { owner, runtime, thread };
+}
+
 /**
  * The suite every store implementation passes. `open` returns a store over the same database each
  * time it is called with the same location, so restarts can be tested.
@@ -21,28 +44,6 @@ function storeSuite(
   open: (location: string) => Promise<Store>,
 ) {
   describe(`${name} store`, () => {
-    async function fixture(store: Store) {
-      const owner = await store.ensureOwner('Owner');
-      const runtime = await store.createRuntime({
-        id: `rt_${Math.random().toString(36).slice(2)}`,
-        userId: owner.id,
-        name: 'test',
-        kind: 'sandbox',
-        provider: 'process',
-        repo: null,
-        branch: null,
-        agent: 'shell',
-      });
-      const thread = await store.createThread({
-        id: `th_${Math.random().toString(36).slice(2)}`,
-        runtimeId: runtime.id,
-        userId: owner.id,
-        title: 'New thread',
-        titled: false,
-      });
-      return { owner, runtime, thread };
-    }
-
     it("numbers a thread's events 1, 2, 3 and lists them after a seq", async () => {
       const store = await open(await location());
       const { thread } = await fixture(store);
@@ -387,24 +388,7 @@ describe('SQLite events index', () => {
   it('holds only the events with a unique key, and still refuses a second one with the same key', async () => {
     const file = join(tempDir(), 'index.db');
     const store = await openSqliteStore({ file });
-    const owner = await store.ensureOwner('Owner');
-    const runtime = await store.createRuntime({
-      id: 'rt_index',
-      userId: owner.id,
-      name: 'test',
-      kind: 'sandbox',
-      provider: 'process',
-      repo: null,
-      branch: null,
-      agent: 'shell',
-    });
-    const thread = await store.createThread({
-      id: 'th_index',
-      runtimeId: runtime.id,
-      userId: owner.id,
-      title: 'New thread',
-      titled: false,
-    });
+    const { thread } = await fixture(store);
     await store.appendEvent(thread.id, { kind: 'message.user', clientId: 'client-1', text: 'ls', agent: 'shell' });
     for (let i = 0; i < 3; i++)
       await store.appendEvent(thread.id, { kind: 'tool.output', callId: 'c', stream: 'stdout', data: `${i}\n` });
@@ -418,14 +402,14 @@ describe('SQLite events index', () => {
       expect(index.sql).toMatch(/where "client_id" is not null$/i);
       const plan = database
         .prepare('EXPLAIN QUERY PLAN SELECT seq FROM events WHERE thread_id = ? AND client_id = ?')
-        .all('th_index', 'client-1') as Array<{ detail: string }>;
+        .all(thread.id, 'client-1') as Array<{ detail: string }>;
       expect(plan.map((row) => row.detail).join()).toContain('events_client_id');
       const insert = database.prepare(
-        "INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES ('th_index', ?, 'message.user', '{}', ?, '')",
+        "INSERT INTO events (thread_id, seq, kind, body, client_id, created_at) VALUES (?, ?, 'message.user', '{}', ?, '')",
       );
-      expect(() => insert.run(10, 'client-1')).toThrow(/UNIQUE/);
-      insert.run(11, null);
-      insert.run(12, null);
+      expect(() => insert.run(thread.id, 10, 'client-1')).toThrow(/UNIQUE/);
+      insert.run(thread.id, 11, null);
+      insert.run(thread.id, 12, null);
     } finally {
       database.close();
     }
