@@ -60,4 +60,39 @@ describe('EntryWriter on SQLite', () => {
     );
     await store.close();
   });
+
+  it("keeps an idle writer's shown batch open for a moment: the events that follow soon after share its commit", async () => {
+    const store = await openSqliteStore({ file: join(tempDir(), 'writer.db') });
+    const thread = await ownedThread(store);
+    const hub = new Hub<ThreadEvent>((_topic, after, limit, maxBytes) =>
+      store.listEvents(thread.id, after, limit, maxBytes),
+    );
+    const commits: number[] = [];
+    const writer = new EntryWriter(store, hub as never, {
+      soleWriter: true,
+      observe: (kind, stored) => kind === 'thread' && commits.push(stored),
+    });
+    const fromLink = (seq: number) => ({ receipt: { runtimeId: thread.runtimeId, seq } });
+    await writer.appendEvent(thread, output('first\n'), fromLink(1));
+    expect(commits).toEqual([1]);
+
+    const shown: number[] = [];
+    const caughtUp: number[] = [];
+    hub.subscribe(streamTopic.thread(thread.id), {
+      onEntry: (event) => shown.push(event.seq),
+      onCaughtUp: (seq) => caughtUp.push(seq),
+    });
+    await expect.poll(() => caughtUp).toEqual([1]);
+    // In the timers phase of a turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const second = writer.appendEvent(thread, output('second\n'), fromLink(2));
+    // A later phase of the same turn: before the writer's timer can fire, however slow the machine.
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = writer.appendEvent(thread, output('third\n'), fromLink(3));
+    expect(shown).toEqual([1, 2, 3]);
+    await Promise.all([second, third]);
+    expect(commits).toEqual([1, 2]);
+    expect((await store.listEvents(thread.id, 0, 10)).map((event) => event.seq)).toEqual([1, 2, 3]);
+    await store.close();
+  });
 });

@@ -24,6 +24,12 @@ export function publicThread(record: ThreadRecord, agents: readonly RuntimeAgent
   return agents.length ? { ...thread, agents: [...agents] } : thread;
 }
 
+/**
+ * How long a batch of a runtime's events, shown as they arrived, stays open before its commit
+ * (`EntryWriter.commit`). A millisecond: the process sleeps, so what its frames woke runs first.
+ */
+const EARLY_COMMIT_WAIT_MS = 1;
+
 type PendingItem = AppendItem & { resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
 
 interface PendingBatch {
@@ -111,10 +117,10 @@ export class EntryWriter {
 
   /**
    * Stores an event and publishes it. The first append to a thread in a turn of the event loop
-   * commits at once; the ones that arrive after it in the same turn, or while its commit is in
-   * flight, are stored together in the next transaction (a group commit), so a fast producer costs
-   * one transaction per batch rather than per event. Each caller resolves with its own result, once
-   * the event is durable.
+   * commits at once (a runtime's event shown as it arrived: once its frames left, see `commit`);
+   * the ones that arrive after it in the same turn, or while its commit is in flight, are stored
+   * together in the next transaction (a group commit), so a fast producer costs one transaction per
+   * batch rather than per event. Each caller resolves with its own result, once the event is durable.
    */
   appendEvent(
     thread: Pick<ThreadRecord, 'id' | 'runtimeId' | 'titled'>,
@@ -133,9 +139,12 @@ export class EntryWriter {
         const queued: PendingBatch = (batch = { thread, items: [], early });
         this.pending.set(thread.id, queued);
         if (!early) this.unnumbered.set(thread.id, (this.unnumbered.get(thread.id) ?? 0) + 1);
-        void this.queue.run(streamTopic.thread(thread.id), async () => {
+        const topic = streamTopic.thread(thread.id);
+        // Nothing of the thread is being stored: the writer is idle, not keeping up with a burst.
+        const idle = !this.queue.busy(topic);
+        void this.queue.run(topic, async () => {
           if (this.committedThisTurn.has(thread.id)) await new Promise((resolve) => setImmediate(resolve));
-          await this.commit(queued);
+          await this.commit(queued, idle);
         });
       }
       batch.items.push(item);
@@ -164,9 +173,16 @@ export class EntryWriter {
   }
 
   /** Commits a batch; failures after the commit are only logged by the queue. */
-  private async commit(batch: PendingBatch): Promise<void> {
+  private async commit(batch: PendingBatch, idle: boolean): Promise<void> {
     const { thread, items } = batch;
     const threadId = thread.id;
+    if (batch.early) {
+      // Shown already, so its commit can wait. When the writer was idle, the process sleeps for a
+      // moment and whoever its frames woke (a proxy, browsers on this machine) runs first; in a
+      // burst, the frames only leave (the stream uncorks on the next tick) before the commit blocks
+      // the loop. Meanwhile the batch stays open: what arrives joins it, numbered and shown as it comes.
+      await new Promise((resolve) => (idle ? setTimeout(resolve, EARLY_COMMIT_WAIT_MS) : setImmediate(resolve)));
+    }
     if (this.pending.get(threadId) === batch) this.pending.delete(threadId);
     this.noteCommit(threadId);
     const from = linkOf(items);
@@ -176,11 +192,11 @@ export class EntryWriter {
       if (left > 0) this.unnumbered.set(threadId, left);
       else this.unnumbered.delete(threadId);
       early = this.mayShow(threadId, from) ? this.numberAhead(threadId, items) : null;
-      if (early) this.showEarly(threadId, from!, early, true);
-    }
-    if (early) {
-      // The frames leave (the stream uncorks on the next tick) before the commit blocks the loop.
-      await new Promise((resolve) => setImmediate(resolve));
+      if (early) {
+        this.showEarly(threadId, from!, early, true);
+        // The frames leave (the stream uncorks on the next tick) before the commit blocks the loop.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     let results: AppendResult[];
     const started = performance.now();
