@@ -216,10 +216,11 @@ export async function runElementsBench({ quick = false } = {}) {
       ratio: round(bundle.length / lit.min, 2),
     },
     {
-      name: 'remote-chat.js size, gzip (baseline: a minimal Lit element)',
+      name: 'remote-chat.js size, gzip (baseline: a minimal Lit element) — the aim is 50 KB',
       value: kb(gzip),
       unit: 'KB',
-      target: '< 50',
+      // The budget test/ holds the file to (see the README's performance table).
+      target: '< 54',
       baseline: kb(lit.gzip),
       ratio: round(gzip / lit.gzip, 2),
     },
