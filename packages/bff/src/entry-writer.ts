@@ -8,6 +8,7 @@ import {
   type Thread,
   type ThreadEvent,
 } from '@remote-chat/protocol';
+import { setImmediate as nextCheckPhase, setTimeout as sleep } from 'node:timers/promises';
 import type { EntryHub } from './stream.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ResendFence } from './resend-fence.js';
@@ -143,7 +144,7 @@ export class EntryWriter {
         // Nothing of the thread is being stored: the writer is idle, not keeping up with a burst.
         const idle = !this.queue.busy(topic);
         void this.queue.run(topic, async () => {
-          if (this.committedThisTurn.has(thread.id)) await new Promise((resolve) => setImmediate(resolve));
+          if (this.committedThisTurn.has(thread.id)) await nextCheckPhase();
           await this.commit(queued, idle);
         });
       }
@@ -181,7 +182,7 @@ export class EntryWriter {
       // moment and whoever its frames woke (a proxy, browsers on this machine) runs first; in a
       // burst, the frames only leave (the stream uncorks on the next tick) before the commit blocks
       // the loop. Meanwhile the batch stays open: what arrives joins it, numbered and shown as it comes.
-      await new Promise((resolve) => (idle ? setTimeout(resolve, EARLY_COMMIT_WAIT_MS) : setImmediate(resolve)));
+      await (idle ? sleep(EARLY_COMMIT_WAIT_MS) : nextCheckPhase());
     }
     if (this.pending.get(threadId) === batch) this.pending.delete(threadId);
     this.noteCommit(threadId);
@@ -195,7 +196,7 @@ export class EntryWriter {
       if (early) {
         this.showEarly(threadId, from!, early, true);
         // The frames leave (the stream uncorks on the next tick) before the commit blocks the loop.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextCheckPhase();
       }
     }
     let results: AppendResult[];
